@@ -1,0 +1,26 @@
+#pragma once
+
+#include "domain/result.h"
+
+#include <QString>
+#include <QStringList>
+
+namespace tollgate {
+
+// What the command line asked for. Parsed before any QApplication exists, so that --help, --version and the
+// headless commands never need a display.
+struct CommandLine
+{
+    enum class Command { Console, Info, ResetDemo, Help, Version };
+    Command command = Command::Console;
+    QString database; // file path or postgresql:// URL; empty: the default file in the user's data folder
+    bool demo = false; // load the demo organisation into an empty database
+    QString helpText;
+};
+
+Result<CommandLine> parseCommandLine(const QStringList& arguments);
+
+// The embedded default: tollgate.db in the user's data folder (XDG_DATA_HOME/Tollgate on Linux).
+QString defaultDatabasePath();
+
+} // namespace tollgate

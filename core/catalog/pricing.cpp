@@ -1,0 +1,136 @@
+#include "catalog/pricing.h"
+
+#include <QCoreApplication>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSet>
+
+namespace tollgate {
+
+namespace {
+
+QString tr(const char* s) { return QCoreApplication::translate("tollgate::Catalog", s); }
+
+Result<Money> price(const QJsonObject& o, const char* key, const QString& field)
+{
+    const QJsonValue v = o.value(QLatin1String(key));
+    if (v.isUndefined())
+        return Money(0);
+    // Prices are written as strings ("2.50") so that no binary floating point ever touches them.
+    if (!v.isString())
+        return Error::invalid(field + u'.' + QLatin1String(key), tr("must be a string such as \"2.50\""));
+    return money::parsePricePerMillion(v.toString(), field + u'.' + QLatin1String(key));
+}
+
+} // namespace
+
+Money costOf(const ModelInfo& model, const TokenUsage& usage)
+{
+    const qint64 cached = std::clamp<qint64>(usage.cachedTokens, 0, usage.inputTokens);
+    const qint64 uncached = usage.inputTokens - cached;
+    return uncached * model.inputPrice + cached * model.cachedInputPrice + usage.outputTokens * model.outputPrice;
+}
+
+Money withMarkup(Money cost, qint32 markupBasisPoints)
+{
+    const __int128 scaled = __int128(cost) * (10'000 + markupBasisPoints);
+    return Money((scaled + 5'000) / 10'000);
+}
+
+Result<Catalog> parseCatalog(const QByteArray& json)
+{
+    QJsonParseError err;
+    const QJsonDocument doc = QJsonDocument::fromJson(json, &err);
+    if (!doc.isObject())
+        return Error::invalid(QStringLiteral("catalog"), tr("is not a JSON object: %1").arg(err.errorString()));
+    const QJsonObject root = doc.object();
+    for (auto it = root.begin(); it != root.end(); ++it)
+        if (it.key() != QLatin1String("providers") && it.key() != QLatin1String("models")
+            && it.key() != QLatin1String("comment"))
+            return Error::invalid(it.key(), tr("is not a known catalog field"));
+
+    Catalog cat;
+    QHash<QString, int> providerIndex;
+    const QJsonArray providers = root.value(QLatin1String("providers")).toArray();
+    for (qsizetype i = 0; i < providers.size(); ++i) {
+        const QString field = QStringLiteral("providers[%1]").arg(i);
+        const QJsonObject p = providers[i].toObject();
+        Provider prov;
+        prov.name = p.value(QLatin1String("name")).toString();
+        const auto kind = providerKindFromName(p.value(QLatin1String("kind")).toString());
+        if (prov.name.isEmpty())
+            return Error::invalid(field + QStringLiteral(".name"), tr("is missing"));
+        if (!kind)
+            return Error::invalid(field + QStringLiteral(".kind"), tr("must be openai, anthropic or mock"));
+        if (providerIndex.contains(prov.name))
+            return Error::invalid(field + QStringLiteral(".name"), tr("is listed twice"));
+        prov.kind = *kind;
+        prov.baseUrl = p.value(QLatin1String("baseUrl")).toString();
+        providerIndex.insert(prov.name, int(cat.providers.size()));
+        cat.providers.append(prov);
+    }
+
+    static const QSet<QString> modelFields {
+        QStringLiteral("id"),          QStringLiteral("provider"),        QStringLiteral("upstreamName"),
+        QStringLiteral("tier"),        QStringLiteral("input"),           QStringLiteral("cachedInput"),
+        QStringLiteral("output"),      QStringLiteral("maxOutputTokens"), QStringLiteral("contextWindow"),
+        QStringLiteral("source")};
+    QSet<QString> seen;
+    const QJsonArray models = root.value(QLatin1String("models")).toArray();
+    for (qsizetype i = 0; i < models.size(); ++i) {
+        const QString field = QStringLiteral("models[%1]").arg(i);
+        const QJsonObject m = models[i].toObject();
+        for (auto it = m.begin(); it != m.end(); ++it)
+            if (!modelFields.contains(it.key()))
+                return Error::invalid(field + u'.' + it.key(), tr("is not a known model field"));
+        ModelInfo info;
+        info.id = m.value(QLatin1String("id")).toString();
+        if (info.id.isEmpty())
+            return Error::invalid(field + QStringLiteral(".id"), tr("is missing"));
+        if (seen.contains(info.id))
+            return Error::invalid(field + QStringLiteral(".id"), tr("%1 is listed twice").arg(info.id));
+        seen.insert(info.id);
+        const QString provider = m.value(QLatin1String("provider")).toString();
+        if (!providerIndex.contains(provider))
+            return Error::invalid(field + QStringLiteral(".provider"), tr("%1 is not a listed provider").arg(provider));
+        info.providerId = providerIndex.value(provider) + 1;
+        info.upstreamName = m.value(QLatin1String("upstreamName")).toString(info.id);
+        info.tier = m.value(QLatin1String("tier")).toInt(1);
+        if (info.tier < 1 || info.tier > 10)
+            return Error::invalid(field + QStringLiteral(".tier"), tr("must be between 1 and 10"));
+        auto in = price(m, "input", field);
+        auto cached = price(m, "cachedInput", field);
+        auto out = price(m, "output", field);
+        for (const auto* r : {&in, &cached, &out})
+            if (!r->ok())
+                return r->error();
+        info.inputPrice = in.value();
+        info.cachedInputPrice = m.contains(QLatin1String("cachedInput")) ? cached.value() : in.value();
+        info.outputPrice = out.value();
+        info.maxOutputTokens = m.value(QLatin1String("maxOutputTokens")).toInteger(4096);
+        info.contextWindow = m.value(QLatin1String("contextWindow")).toInteger(128'000);
+        info.priceSource = m.value(QLatin1String("source")).toString();
+        if (info.priceSource.isEmpty())
+            return Error::invalid(field + QStringLiteral(".source"), tr("must say where the price came from"));
+        cat.models.append(info);
+    }
+    return cat;
+}
+
+const Catalog& builtInCatalog()
+{
+    static const Catalog catalog = [] {
+        QFile f(QStringLiteral(":/tollgate/catalog/models.json"));
+        if (!f.open(QIODevice::ReadOnly))
+            qFatal("the built-in model catalog is missing from the binary");
+        auto r = parseCatalog(f.readAll());
+        if (!r.ok())
+            qFatal("the built-in model catalog is invalid: %s", qPrintable(r.error().toString()));
+        return r.value();
+    }();
+    return catalog;
+}
+
+} // namespace tollgate

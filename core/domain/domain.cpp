@@ -1,0 +1,56 @@
+#include "domain/domain.h"
+
+namespace tollgate {
+
+QString providerKindName(ProviderKind kind)
+{
+    switch (kind) {
+    case ProviderKind::OpenAICompatible: return QStringLiteral("openai");
+    case ProviderKind::Anthropic: return QStringLiteral("anthropic");
+    case ProviderKind::Mock: return QStringLiteral("mock");
+    }
+    return {};
+}
+
+std::optional<ProviderKind> providerKindFromName(const QString& name)
+{
+    for (ProviderKind k : {ProviderKind::OpenAICompatible, ProviderKind::Anthropic, ProviderKind::Mock})
+        if (providerKindName(k) == name)
+            return k;
+    return std::nullopt;
+}
+
+QString budgetDurationName(BudgetDuration d)
+{
+    switch (d) {
+    case BudgetDuration::None: return QStringLiteral("none");
+    case BudgetDuration::Daily: return QStringLiteral("daily");
+    case BudgetDuration::Weekly: return QStringLiteral("weekly");
+    case BudgetDuration::Monthly: return QStringLiteral("monthly");
+    case BudgetDuration::Yearly: return QStringLiteral("yearly");
+    case BudgetDuration::Custom: return QStringLiteral("custom");
+    }
+    return {};
+}
+
+std::optional<BudgetDuration> budgetDurationFromName(const QString& name)
+{
+    for (BudgetDuration d : {BudgetDuration::None, BudgetDuration::Daily, BudgetDuration::Weekly,
+                             BudgetDuration::Monthly, BudgetDuration::Yearly, BudgetDuration::Custom})
+        if (budgetDurationName(d) == name)
+            return d;
+    return std::nullopt;
+}
+
+QString usageStatusName(UsageStatus s)
+{
+    switch (s) {
+    case UsageStatus::Ok: return QStringLiteral("ok");
+    case UsageStatus::Denied: return QStringLiteral("denied");
+    case UsageStatus::UpstreamError: return QStringLiteral("upstream_error");
+    case UsageStatus::Cancelled: return QStringLiteral("cancelled");
+    }
+    return {};
+}
+
+} // namespace tollgate

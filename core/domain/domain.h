@@ -1,0 +1,183 @@
+#pragma once
+
+#include "domain/clock.h"
+#include "domain/money.h"
+#include "policy/policy.h"
+#include "domain/window.h"
+
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+
+namespace tollgate {
+
+using Id = qint64; // 0 means "none"
+
+struct Organization
+{
+    Id id = 0;
+    QString name;
+    QString timezone = QStringLiteral("UTC"); // IANA id
+    PolicySettings defaultPolicy;
+    std::optional<Money> monthlyBudget;
+    // A request whose estimate does not fit but whose binding limit still has room gets a lowered max_tokens.
+    bool allowMaxTokensReduction = true;
+    std::optional<Money> defaultUserMonthlyLimit; // set on users created from now on
+    Instant updatedAt = 0;
+};
+
+enum class UserStatus : quint8 { Active, Inactive };
+
+struct User
+{
+    Id id = 0;
+    Id orgId = 0;
+    QString email;
+    QString name;
+    UserStatus status = UserStatus::Active;
+    QList<Id> groupIds; // sorted
+    std::optional<PolicySettings> policyOverride;
+    Id privateProjectId = 0;
+    Instant createdAt = 0;
+    Instant updatedAt = 0;
+};
+
+enum class BudgetAction : quint8 { Warn, Block };
+
+struct Group
+{
+    Id id = 0;
+    Id orgId = 0;
+    QString name;
+    Id parentId = 0;
+    std::optional<PolicySettings> settings;
+    std::optional<Money> monthlyBudget; // aggregate spend of all members
+    BudgetAction budgetAction = BudgetAction::Block;
+    Instant updatedAt = 0;
+};
+
+enum class ProjectKind : quint8 { Shared, Private };
+
+struct Project
+{
+    Id id = 0;
+    Id orgId = 0;
+    QString name;
+    ProjectKind kind = ProjectKind::Shared;
+    Id ownerUserId = 0; // for private projects
+    std::optional<Money> monthlyLimit;
+    Instant updatedAt = 0;
+};
+
+enum class KeyStatus : quint8 { Active, Revoked };
+
+struct ApiKey
+{
+    Id id = 0;
+    Id orgId = 0;
+    Id projectId = 0;
+    Id holderUserId = 0; // 0: a service key
+    QString name;
+    QString prefix; // shown in lists: "tg-abc123"
+    QByteArray hash; // SHA-256 of the whole secret
+    QList<Id> groupIds; // members of these groups may use the key
+    QStringList features; // "chat", "messages", "embeddings"
+    ModelRule allowedModels; // Unset or Any: every model the principal may use
+    std::optional<Money> monthlyCap;
+    Instant expiresAt = 0; // 0: never
+    KeyStatus status = KeyStatus::Active;
+    Instant lastUsedAt = 0;
+    Instant createdAt = 0;
+    Instant updatedAt = 0;
+};
+
+enum class ProviderKind : quint8 { OpenAICompatible, Anthropic, Mock };
+QString providerKindName(ProviderKind kind);
+std::optional<ProviderKind> providerKindFromName(const QString& name);
+
+struct Provider
+{
+    Id id = 0;
+    QString name;
+    ProviderKind kind = ProviderKind::Mock;
+    QString baseUrl;
+    QString secret; // write-only at every interface
+};
+
+struct ModelInfo
+{
+    QString id; // as clients send it
+    Id providerId = 0;
+    QString upstreamName;
+    int tier = 1; // 1 = cheapest
+    // Nano-dollars per token == dollars per million tokens x 1000.
+    Money inputPrice = 0;
+    Money cachedInputPrice = 0;
+    Money outputPrice = 0;
+    qint64 maxOutputTokens = 4096;
+    qint64 contextWindow = 128'000;
+    bool approved = true;
+    QString priceSource; // where the list price came from
+};
+
+enum class BudgetDuration : quint8 { None, Daily, Weekly, Monthly, Yearly, Custom };
+QString budgetDurationName(BudgetDuration d);
+std::optional<BudgetDuration> budgetDurationFromName(const QString& name);
+
+struct Customer
+{
+    Id id = 0;
+    Id orgId = 0;
+    QString identifier; // customer_identifier
+    QString name;
+    QString email;
+    std::optional<qint64> rateLimitPerMinute;
+    BudgetDuration budgetDuration = BudgetDuration::None;
+    Instant periodStart = 0; // Custom only
+    Instant periodEnd = 0;
+    std::optional<Money> periodBudget;
+    std::optional<Money> totalBudget;
+    qint32 markupBasisPoints = 0; // 12.5 % == 1250; for reports
+    Instant updatedAt = 0;
+};
+
+enum class UsageStatus : quint8 { Ok, Denied, UpstreamError, Cancelled };
+QString usageStatusName(UsageStatus s);
+
+struct UsageRecord
+{
+    Id id = 0;
+    Instant time = 0; // when the request started: the window it counts in
+    QString requestId;
+    Id orgId = 0;
+    Id keyId = 0;
+    Id projectId = 0;
+    Id userId = 0;
+    Id customerId = 0;
+    QString model;
+    Id providerId = 0;
+    qint64 inputTokens = 0;
+    qint64 cachedTokens = 0;
+    qint64 outputTokens = 0;
+    Money cost = 0;
+    UsageStatus status = UsageStatus::Ok;
+    qint32 latencyMs = 0;
+    bool streamed = false;
+    bool estimated = false; // charged its reservation because the provider reported no usage
+};
+
+struct AuditEntry
+{
+    Id id = 0;
+    Instant time = 0;
+    QString actor; // "console", "admin:<key prefix>", "system"
+    QString entity; // "user", "group", ...
+    QString entityId;
+    QString action; // "create", "update", "delete", ...
+    QString before; // JSON
+    QString after; // JSON
+};
+
+} // namespace tollgate

@@ -1,0 +1,251 @@
+#include "ledger/ledger.h"
+
+#include <QLoggingCategory>
+
+#include <algorithm>
+
+Q_LOGGING_CATEGORY(lcLedger, "tollgate.core.ledger", QtInfoMsg)
+
+namespace tollgate {
+
+QString scopeKindName(ScopeKind s)
+{
+    switch (s) {
+    case ScopeKind::User: return QStringLiteral("user");
+    case ScopeKind::Key: return QStringLiteral("key");
+    case ScopeKind::Project: return QStringLiteral("project");
+    case ScopeKind::Group: return QStringLiteral("group");
+    case ScopeKind::Organization: return QStringLiteral("organization");
+    case ScopeKind::Customer: return QStringLiteral("customer");
+    }
+    return {};
+}
+
+QString metricName(Metric m)
+{
+    switch (m) {
+    case Metric::Cost: return QStringLiteral("cost");
+    case Metric::Tokens: return QStringLiteral("tokens");
+    case Metric::Requests: return QStringLiteral("requests");
+    }
+    return {};
+}
+
+Ledger::Ledger(const Clock& clock, Loader loader)
+    : m_clock(clock)
+    , m_loader(std::move(loader))
+{
+}
+
+void Ledger::ensureCounters(const QList<LimitCheck>& checks)
+{
+    // Find the missing counters under the lock, load them without it (the loader may query the database), then
+    // insert them unless another thread won the race.
+    std::vector<CounterKey> missing;
+    {
+        std::lock_guard lock(m_mutex);
+        for (const LimitCheck& c : checks) {
+            const CounterKey k = c.key();
+            if (!m_counters.contains(k))
+                missing.push_back(k);
+        }
+    }
+    if (missing.empty())
+        return;
+    std::vector<qint64> loaded(missing.size(), 0);
+    for (size_t i = 0; i < missing.size(); ++i) {
+        if (!m_loader)
+            continue;
+        for (const LimitCheck& c : checks) {
+            if (c.key() == missing[i]) {
+                loaded[i] = m_loader(missing[i], c.window);
+                break;
+            }
+        }
+    }
+    std::lock_guard lock(m_mutex);
+    for (size_t i = 0; i < missing.size(); ++i)
+        m_counters.try_emplace(missing[i], Counter {loaded[i], 0, 0});
+}
+
+Decision Ledger::admit(QList<LimitCheck> checks, const AdmissionAmounts& amounts)
+{
+    return evaluate(std::move(checks), amounts, true);
+}
+
+Decision Ledger::explain(QList<LimitCheck> checks, const AdmissionAmounts& amounts)
+{
+    return evaluate(std::move(checks), amounts, false);
+}
+
+Decision Ledger::evaluate(QList<LimitCheck> checks, const AdmissionAmounts& amounts, bool reserve)
+{
+    ensureCounters(checks);
+    const Instant now = m_clock.now();
+
+    Decision d;
+    d.grantedOutputTokens = amounts.maxOutputTokens;
+    std::vector<Counter*> counters(size_t(checks.size()), nullptr);
+
+    std::lock_guard lock(m_mutex);
+    for (qsizetype i = 0; i < checks.size(); ++i) {
+        // try_emplace: a counter pruned between ensureCounters() and here (its window just ended) starts empty.
+        Counter& c = m_counters.try_emplace(checks[i].key(), Counter {}).first->second;
+        counters[size_t(i)] = &c;
+        checks[i].used = c.used;
+        checks[i].reserved = c.reserved;
+    }
+
+    // How many output tokens fit under every enforced cost and token limit.
+    qint64 granted = amounts.maxOutputTokens;
+    for (const LimitCheck& c : std::as_const(checks)) {
+        if (!c.enforce || c.metric == Metric::Requests)
+            continue;
+        const qint64 room = c.limit - c.used - c.reserved;
+        const qint64 fixed = c.metric == Metric::Cost ? amounts.inputCost : amounts.inputTokens;
+        const qint64 perToken = c.metric == Metric::Cost ? amounts.outputPrice : 1;
+        if (perToken <= 0)
+            continue;
+        const qint64 fit = room >= fixed ? (room - fixed) / perToken : -1;
+        if (fit < granted && fit >= amounts.minOutputTokens && amounts.minOutputTokens > 0)
+            granted = fit;
+    }
+    d.grantedOutputTokens = granted;
+    d.reduced = granted < amounts.maxOutputTokens;
+    const Money cost = amounts.inputCost + amounts.outputPrice * granted;
+    const qint64 tokens = amounts.inputTokens + granted;
+
+    bool allowed = true;
+    Instant latestReset = 0;
+    for (qsizetype i = 0; i < checks.size(); ++i) {
+        LimitCheck& c = checks[i];
+        c.requested = c.metric == Metric::Cost ? cost : c.metric == Metric::Tokens ? tokens : 1;
+        c.passed = c.used + c.reserved + c.requested <= c.limit;
+        if (!c.passed && c.enforce) {
+            allowed = false;
+            if (d.binding < 0 || c.window.end > latestReset) {
+                d.binding = int(i);
+                latestReset = c.window.end;
+            }
+        }
+    }
+    d.allowed = allowed;
+
+    if (!allowed) {
+        const qint64 wait = latestReset == kEndOfTime ? 0 : (latestReset - now + 999) / 1000;
+        d.retryAfterSeconds = std::max<qint64>(1, wait);
+        d.grantedOutputTokens = 0;
+    } else {
+        // The binding limit is the one that runs out first at this request's size.
+        double fewest = 0;
+        for (qsizetype i = 0; i < checks.size(); ++i) {
+            const LimitCheck& c = checks[i];
+            if (!c.enforce)
+                continue;
+            const double remaining = double(c.left()) / double(std::max<qint64>(1, c.requested));
+            if (d.binding < 0 || remaining < fewest) {
+                d.binding = int(i);
+                fewest = remaining;
+            }
+        }
+        if (reserve) {
+            Reservation& r = d.reservation;
+            r.m_cost = cost;
+            r.m_tokens = tokens;
+            r.m_holds.reserve(size_t(checks.size()));
+            for (qsizetype i = 0; i < checks.size(); ++i) {
+                Counter* c = counters[size_t(i)];
+                switch (checks[i].metric) {
+                case Metric::Cost: c->reserved += cost; break;
+                case Metric::Tokens: c->reserved += tokens; break;
+                case Metric::Requests: c->used += 1; break; // rate limits count admitted requests
+                }
+                ++c->holders;
+                r.m_holds.push_back({c, checks[i].metric});
+            }
+            if (r.m_holds.empty())
+                r.m_holds.push_back({nullptr, Metric::Requests}); // an admitted request with no limits still settles
+        }
+    }
+    d.checks = std::move(checks);
+    return d;
+}
+
+void Ledger::settle(Reservation& r, Money actualCost, qint64 actualTokens)
+{
+    if (r.m_holds.empty())
+        return;
+    std::lock_guard lock(m_mutex);
+    for (const Reservation::Hold& h : r.m_holds) {
+        if (!h.counter)
+            continue;
+        switch (h.metric) {
+        case Metric::Cost:
+            h.counter->reserved -= r.m_cost;
+            h.counter->used += actualCost;
+            break;
+        case Metric::Tokens:
+            h.counter->reserved -= r.m_tokens;
+            h.counter->used += actualTokens;
+            break;
+        case Metric::Requests: break;
+        }
+        --h.counter->holders;
+    }
+    r.m_holds.clear();
+}
+
+void Ledger::record(const CounterKey& key, qint64 amount)
+{
+    std::lock_guard lock(m_mutex);
+    auto it = m_counters.find(key);
+    if (it != m_counters.end())
+        it->second.used += amount;
+}
+
+int Ledger::prune()
+{
+    const Instant now = m_clock.now();
+    std::lock_guard lock(m_mutex);
+    int dropped = 0;
+    for (auto it = m_counters.begin(); it != m_counters.end();) {
+        const CounterKey& k = it->first;
+        bool ended = false;
+        switch (k.window) {
+        case WindowKind::Minute: ended = now >= k.windowStart + 60'000; break;
+        case WindowKind::Hour: ended = now >= k.windowStart + 3'600'000; break;
+        // Longer windows vary in length (DST, month lengths); a generous bound is enough for pruning.
+        case WindowKind::Day: ended = now >= k.windowStart + 26 * 3'600'000LL; break;
+        case WindowKind::Week: ended = now >= k.windowStart + 8 * 86'400'000LL; break;
+        case WindowKind::Month: ended = now >= k.windowStart + 32 * 86'400'000LL; break;
+        case WindowKind::Year: ended = now >= k.windowStart + 367 * 86'400'000LL; break;
+        case WindowKind::Custom:
+        case WindowKind::Lifetime: ended = false; break;
+        }
+        if (ended && it->second.holders == 0) {
+            it = m_counters.erase(it);
+            ++dropped;
+        } else {
+            ++it;
+        }
+    }
+    qCDebug(lcLedger) << "pruned" << dropped << "counters";
+    return dropped;
+}
+
+qint64 Ledger::counterCount() const
+{
+    std::lock_guard lock(m_mutex);
+    return qint64(m_counters.size());
+}
+
+std::optional<Counter> Ledger::peek(const CounterKey& key) const
+{
+    std::lock_guard lock(m_mutex);
+    auto it = m_counters.find(key);
+    if (it == m_counters.end())
+        return std::nullopt;
+    return it->second;
+}
+
+} // namespace tollgate

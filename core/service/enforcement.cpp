@@ -1,0 +1,354 @@
+// Service: policy resolution, admission, settlement and usage records.
+
+#include "service/service.h"
+#include "service/state.h"
+
+#include <QCoreApplication>
+#include <QSqlError>
+
+#include <unordered_map>
+
+namespace tollgate {
+
+namespace {
+
+QString tr(const char* s) { return QCoreApplication::translate("tollgate::Service", s); }
+
+struct DimensionCounter
+{
+    Dimension dimension;
+    Metric metric;
+    WindowKind window;
+};
+
+constexpr DimensionCounter kPolicyCounters[] = {
+    {Dimension::DailyCost, Metric::Cost, WindowKind::Day},
+    {Dimension::MonthlyCost, Metric::Cost, WindowKind::Month},
+    {Dimension::DailyTokens, Metric::Tokens, WindowKind::Day},
+    {Dimension::MonthlyTokens, Metric::Tokens, WindowKind::Month},
+    {Dimension::RequestsPerMinute, Metric::Requests, WindowKind::Minute},
+    {Dimension::RequestsPerHour, Metric::Requests, WindowKind::Hour},
+    {Dimension::RequestsPerDay, Metric::Requests, WindowKind::Day},
+};
+
+} // namespace
+
+EffectivePolicy Service::effectivePolicyLocked(const User& user) const
+{
+    PolicyInputs in;
+    in.orgId = m_state->org.id;
+    in.orgName = m_state->org.name;
+    in.orgDefault = &m_state->org.defaultPolicy;
+    in.userId = user.id;
+    in.userName = user.name;
+    in.userOverride = user.policyOverride ? &*user.policyOverride : nullptr;
+    in.groupIds = std::span<const qint64>(user.groupIds.constData(), size_t(user.groupIds.size()));
+    // The node lives in a small per-call cache so the pointers stay valid while the resolver walks parents.
+    std::unordered_map<Id, GroupPolicyNode> nodes; // node-based: pointers stay valid
+    in.group = [this, &nodes](qint64 id) -> const GroupPolicyNode* {
+        auto cached = nodes.find(id);
+        if (cached != nodes.end())
+            return &cached->second;
+        auto it = m_state->groups.constFind(id);
+        if (it == m_state->groups.cend())
+            return nullptr;
+        return &nodes
+                    .try_emplace(id, GroupPolicyNode {it->id, it->parentId, it->name,
+                                                      it->settings ? &*it->settings : nullptr})
+                    .first->second;
+    };
+    return resolvePolicy(in);
+}
+
+EffectivePolicy Service::effectivePolicy(Id userId) const
+{
+    std::shared_lock lock(m_stateLock);
+    auto it = m_state->users.constFind(userId);
+    if (it == m_state->users.cend())
+        return {};
+    return effectivePolicyLocked(*it);
+}
+
+QList<LimitCheck> Service::limitsFor(const RequestScope& scope, const EffectivePolicy& policy) const
+{
+    const Instant now = m_clock.now();
+    const Calendar& cal = *m_state->calendar;
+    QList<LimitCheck> checks;
+    auto add = [&](ScopeKind kind, Id id, QString name, Metric metric, Window window, qint64 limit, QString setting,
+                   PolicySource source, bool enforce = true) {
+        LimitCheck c;
+        c.scope = kind;
+        c.scopeId = id;
+        c.scopeName = std::move(name);
+        c.metric = metric;
+        c.window = window;
+        c.limit = limit;
+        c.setting = std::move(setting);
+        c.source = std::move(source);
+        c.enforce = enforce;
+        checks.append(std::move(c));
+    };
+    auto entity = [](PolicySource::Level level, Id id, const QString& name) {
+        return PolicySource {level, id, name, 0, {}};
+    };
+
+    const User* user = nullptr;
+    if (scope.userId) {
+        auto it = m_state->users.constFind(scope.userId);
+        if (it != m_state->users.cend())
+            user = &*it;
+    }
+    if (user) {
+        for (const DimensionCounter& dc : kPolicyCounters) {
+            const ResolvedLimit& r = policy[dc.dimension];
+            if (r.value.isLimited())
+                add(ScopeKind::User, user->id, user->name, dc.metric, cal.window(dc.window, now), r.value.value,
+                    dimensionName(dc.dimension), r.source);
+        }
+    }
+    const ApiKey* key = nullptr;
+    if (scope.keyId) {
+        auto it = m_state->keys.constFind(scope.keyId);
+        if (it != m_state->keys.cend())
+            key = &*it;
+    }
+    if (key && key->monthlyCap)
+        add(ScopeKind::Key, key->id, key->name, Metric::Cost, cal.window(WindowKind::Month, now), *key->monthlyCap,
+            QStringLiteral("keyMonthlyCap"), entity(PolicySource::Level::None, key->id, key->name));
+    if (key) {
+        auto p = m_state->projects.constFind(key->projectId);
+        if (p != m_state->projects.cend() && p->monthlyLimit)
+            add(ScopeKind::Project, p->id, p->name, Metric::Cost, cal.window(WindowKind::Month, now), *p->monthlyLimit,
+                QStringLiteral("projectMonthlyLimit"), entity(PolicySource::Level::None, p->id, p->name));
+    }
+    if (user) {
+        // A group's aggregate budget covers its subgroups' members too: check each group and its ancestors once.
+        QList<Id> seen;
+        for (Id gid : user->groupIds) {
+            for (Id g = gid; g && !seen.contains(g); g = m_state->groups.value(g).parentId) {
+                seen.append(g);
+                const Group& group = m_state->groups[g];
+                if (group.monthlyBudget)
+                    add(ScopeKind::Group, group.id, group.name, Metric::Cost, cal.window(WindowKind::Month, now),
+                        *group.monthlyBudget, QStringLiteral("groupMonthlyBudget"),
+                        entity(PolicySource::Level::Group, group.id, group.name),
+                        group.budgetAction == BudgetAction::Block);
+            }
+        }
+    }
+    const Organization& org = m_state->org;
+    if (org.monthlyBudget)
+        add(ScopeKind::Organization, org.id, org.name, Metric::Cost, cal.window(WindowKind::Month, now),
+            *org.monthlyBudget, QStringLiteral("organizationMonthlyBudget"),
+            entity(PolicySource::Level::Organization, org.id, org.name));
+    if (scope.customerId) {
+        auto it = m_state->customers.constFind(scope.customerId);
+        if (it != m_state->customers.cend()) {
+            const Customer& c = *it;
+            const QString name = c.name.isEmpty() ? c.identifier : c.name;
+            const PolicySource src = entity(PolicySource::Level::None, c.id, name);
+            if (c.rateLimitPerMinute)
+                add(ScopeKind::Customer, c.id, name, Metric::Requests, cal.window(WindowKind::Minute, now),
+                    *c.rateLimitPerMinute, QStringLiteral("customerRateLimit"), src);
+            if (c.periodBudget) {
+                std::optional<Window> w;
+                switch (c.budgetDuration) {
+                case BudgetDuration::Daily: w = cal.window(WindowKind::Day, now); break;
+                case BudgetDuration::Weekly: w = cal.window(WindowKind::Week, now); break;
+                case BudgetDuration::Monthly: w = cal.window(WindowKind::Month, now); break;
+                case BudgetDuration::Yearly: w = cal.window(WindowKind::Year, now); break;
+                case BudgetDuration::Custom:
+                    // Outside its custom period a customer has no period budget in force.
+                    if (now >= c.periodStart && now < c.periodEnd)
+                        w = Calendar::customWindow(c.periodStart, c.periodEnd);
+                    break;
+                case BudgetDuration::None: break;
+                }
+                if (w)
+                    add(ScopeKind::Customer, c.id, name, Metric::Cost, *w, *c.periodBudget,
+                        QStringLiteral("customerPeriodBudget"), src);
+            }
+            if (c.totalBudget)
+                add(ScopeKind::Customer, c.id, name, Metric::Cost, Window {WindowKind::Lifetime, 0, kEndOfTime},
+                    *c.totalBudget, QStringLiteral("customerTotalBudget"), src);
+        }
+    }
+    return checks;
+}
+
+Preflight Service::preflight(const RequestScope& scope) const
+{
+    Preflight p;
+    std::shared_lock lock(m_stateLock);
+    auto deny = [&p](QString code, QString reason, PolicySource source = {}) {
+        p.allowed = false;
+        p.code = std::move(code);
+        p.reason = std::move(reason);
+        p.source = std::move(source);
+    };
+    auto model = m_state->models.constFind(scope.model);
+    if (model == m_state->models.cend()) {
+        deny(QStringLiteral("model_not_found"), tr("model %1 is not in the catalog").arg(scope.model));
+        return p;
+    }
+    p.model = *model;
+    const User* user = nullptr;
+    if (scope.userId) {
+        auto it = m_state->users.constFind(scope.userId);
+        if (it == m_state->users.cend()) {
+            deny(QStringLiteral("user_not_found"), tr("user %1 does not exist").arg(scope.userId));
+            return p;
+        }
+        user = &*it;
+        p.policy = effectivePolicyLocked(*user);
+    }
+    if (!model->approved) {
+        deny(QStringLiteral("model_not_approved"), tr("model %1 is not approved for use").arg(scope.model));
+        return p;
+    }
+    if (user && user->status != UserStatus::Active) {
+        deny(QStringLiteral("user_inactive"), tr("user %1 is inactive").arg(user->name),
+             PolicySource {PolicySource::Level::User, user->id, user->name, 0, {}});
+        return p;
+    }
+    if (scope.keyId) {
+        auto key = m_state->keys.constFind(scope.keyId);
+        if (key != m_state->keys.cend() && key->allowedModels.state == ModelRule::State::List
+            && !key->allowedModels.models.contains(scope.model)) {
+            deny(QStringLiteral("key_model_not_allowed"),
+                 tr("model %1 is not among the models allowed for the API key %2").arg(scope.model, key->prefix));
+            return p;
+        }
+    }
+    if (user) {
+        const ModelVerdict v = checkModel(p.policy, scope.model, model->tier);
+        if (!v.allowed) {
+            deny(QStringLiteral("model_not_allowed"), v.reason, v.source);
+            return p;
+        }
+    }
+    p.checks = limitsFor(scope, p.policy);
+    return p;
+}
+
+Decision Service::admit(const RequestScope& scope, const AdmissionAmounts& amounts, Preflight* preflightOut)
+{
+    Preflight p = preflight(scope);
+    Decision d;
+    if (p.allowed)
+        d = m_ledger->admit(std::move(p.checks), amounts);
+    if (preflightOut)
+        *preflightOut = std::move(p);
+    return d;
+}
+
+Decision Service::explain(const RequestScope& scope, const AdmissionAmounts& amounts, Preflight* preflightOut)
+{
+    Preflight p = preflight(scope);
+    Decision d;
+    if (p.allowed)
+        d = m_ledger->explain(p.checks, amounts);
+    if (preflightOut)
+        *preflightOut = std::move(p);
+    return d;
+}
+
+Status Service::settle(Decision& decision, UsageRecord record)
+{
+    if (!record.orgId)
+        record.orgId = organization().id;
+    // Durable first: the record is committed before the caller sends the last byte of the response.
+    Status s = recordUsage({record});
+    m_ledger->settle(decision.reservation, record.cost, record.inputTokens + record.outputTokens);
+    return s;
+}
+
+Status Service::recordUsage(const QList<UsageRecord>& records)
+{
+    if (records.isEmpty())
+        return {};
+    std::lock_guard writeLock(m_db->writeLock());
+    return m_db->transaction([&](QSqlDatabase& tx) -> Status {
+        QSqlQuery q(tx);
+        if (!q.prepare(QStringLiteral("INSERT INTO usage_records (ts, request_id, org_id, key_id, project_id, user_id,"
+                                      " customer_id, model, provider_id, input_tokens, cached_tokens, output_tokens,"
+                                      " cost, status, latency_ms, streamed, estimated)"
+                                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")))
+            return Error::storage(q.lastError().text());
+        for (const UsageRecord& r : records) {
+            q.addBindValue(r.time);
+            q.addBindValue(r.requestId.isNull() ? QStringLiteral("") : r.requestId);
+            q.addBindValue(r.orgId);
+            q.addBindValue(nullableId(r.keyId));
+            q.addBindValue(nullableId(r.projectId));
+            q.addBindValue(nullableId(r.userId));
+            q.addBindValue(nullableId(r.customerId));
+            q.addBindValue(r.model);
+            q.addBindValue(nullableId(r.providerId));
+            q.addBindValue(r.inputTokens);
+            q.addBindValue(r.cachedTokens);
+            q.addBindValue(r.outputTokens);
+            q.addBindValue(r.cost);
+            q.addBindValue(usageStatusName(r.status));
+            q.addBindValue(r.latencyMs);
+            q.addBindValue(r.streamed ? 1 : 0);
+            q.addBindValue(r.estimated ? 1 : 0);
+            if (!q.exec())
+                return Error::storage(tr("cannot write a usage record: %1").arg(q.lastError().text()));
+        }
+        return {};
+    });
+}
+
+qint64 Service::usageRecordCount() const
+{
+    auto r = runSql(m_db->connection(), QStringLiteral("SELECT COUNT(*) FROM usage_records"));
+    if (!r.ok() || !r->next())
+        return 0;
+    return r->value(0).toLongLong();
+}
+
+qint64 Service::loadCounter(const CounterKey& key, const Window& window) const
+{
+    QString column;
+    QVariantList args;
+    switch (key.scope) {
+    case ScopeKind::User: column = QStringLiteral("user_id = ?"); args << key.scopeId; break;
+    case ScopeKind::Key: column = QStringLiteral("key_id = ?"); args << key.scopeId; break;
+    case ScopeKind::Project: column = QStringLiteral("project_id = ?"); args << key.scopeId; break;
+    case ScopeKind::Customer: column = QStringLiteral("customer_id = ?"); args << key.scopeId; break;
+    case ScopeKind::Organization: column = QStringLiteral("org_id = ?"); args << key.scopeId; break;
+    case ScopeKind::Group: {
+        // The group and every subgroup below it.
+        QList<Id> tree {key.scopeId};
+        {
+            std::shared_lock lock(m_stateLock);
+            for (qsizetype i = 0; i < tree.size(); ++i)
+                for (const Group& g : std::as_const(m_state->groups))
+                    if (g.parentId == tree[i] && !tree.contains(g.id))
+                        tree.append(g.id);
+        }
+        QStringList marks;
+        for (Id g : std::as_const(tree)) {
+            marks << QStringLiteral("?");
+            args << g;
+        }
+        column = QStringLiteral("user_id IN (SELECT user_id FROM group_members WHERE group_id IN (%1))")
+                     .arg(marks.join(u','));
+        break;
+    }
+    }
+    const QString measure = key.metric == Metric::Cost     ? QStringLiteral("COALESCE(SUM(cost), 0)")
+                          : key.metric == Metric::Tokens ? QStringLiteral("COALESCE(SUM(input_tokens + output_tokens), 0)")
+                                                         : QStringLiteral("COUNT(*)");
+    args << window.start << window.end;
+    auto r = runSql(m_db->connection(),
+                    QStringLiteral("SELECT %1 FROM usage_records WHERE %2 AND ts >= ? AND ts < ? AND status <> 'denied'")
+                        .arg(measure, column),
+                    args);
+    if (!r.ok() || !r->next())
+        return 0;
+    return r->value(0).toLongLong();
+}
+
+} // namespace tollgate

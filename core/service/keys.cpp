@@ -1,0 +1,368 @@
+// Service: projects and API keys.
+
+#include "service/service.h"
+#include "service/state.h"
+#include "service/validation.h"
+#include "storage/codec.h"
+
+#include <QCoreApplication>
+#include <QRandomGenerator>
+
+namespace tollgate {
+
+namespace {
+
+QString tr(const char* s) { return QCoreApplication::translate("tollgate::Service", s); }
+
+const QStringList& knownFeatures()
+{
+    static const QStringList f {QStringLiteral("chat"), QStringLiteral("messages"), QStringLiteral("embeddings")};
+    return f;
+}
+
+QString newSecret()
+{
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    QString s = QStringLiteral("tg-");
+    auto* rng = QRandomGenerator::system();
+    for (int i = 0; i < 40; ++i) // 40 base-62 characters: 238 bits
+        s += QLatin1Char(alphabet[rng->bounded(62)]);
+    return s;
+}
+
+bool constantTimeEqual(const QByteArray& a, const QByteArray& b)
+{
+    if (a.size() != b.size())
+        return false;
+    unsigned char diff = 0;
+    for (qsizetype i = 0; i < a.size(); ++i)
+        diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+    return diff == 0;
+}
+
+} // namespace
+
+QList<Project> Service::projects() const
+{
+    std::shared_lock lock(m_stateLock);
+    QList<Project> out = m_state->projects.values();
+    std::sort(out.begin(), out.end(), [](const Project& a, const Project& b) { return a.id < b.id; });
+    return out;
+}
+
+std::optional<Project> Service::project(Id id) const
+{
+    std::shared_lock lock(m_stateLock);
+    auto it = m_state->projects.constFind(id);
+    if (it == m_state->projects.cend())
+        return std::nullopt;
+    return *it;
+}
+
+Result<Project> Service::createProject(const QString& name, const std::optional<Money>& monthlyLimit,
+                                       const QString& actor)
+{
+    std::lock_guard writeLock(m_db->writeLock());
+    if (auto s = validate::name(name, QStringLiteral("name")); !s.ok())
+        return s.error();
+    if (auto s = validate::moneyLimit(monthlyLimit, QStringLiteral("monthlyLimit")); !s.ok())
+        return s.error();
+    Project p;
+    p.orgId = organization().id;
+    p.name = name.trimmed();
+    p.kind = ProjectKind::Shared;
+    p.monthlyLimit = monthlyLimit;
+    p.updatedAt = m_clock.now();
+    Status s = m_db->transaction([&](QSqlDatabase& tx) -> Status {
+        auto r = runSql(tx,
+                        QStringLiteral("INSERT INTO projects (org_id, name, kind, monthly_limit, updated_at)"
+                                       " VALUES (?, ?, 'shared', ?, ?) RETURNING id"),
+                        {p.orgId, p.name, nullable(p.monthlyLimit), p.updatedAt});
+        if (!r.ok())
+            return r.error();
+        r->next();
+        p.id = r->value(0).toLongLong();
+        return audit(tx, actor, QStringLiteral("project"), idText(p.id), QStringLiteral("create"), {},
+                     codec::compact(codec::toJson(p)));
+    });
+    if (!s.ok())
+        return s.error();
+    std::unique_lock lock(m_stateLock);
+    m_state->projects.insert(p.id, p);
+    return p;
+}
+
+Result<Project> Service::updateProject(const Project& changed, const QString& actor)
+{
+    std::lock_guard writeLock(m_db->writeLock());
+    auto current = project(changed.id);
+    if (!current)
+        return Error::notFound(QStringLiteral("id"), tr("project %1 does not exist").arg(changed.id));
+    if (changed.updatedAt && changed.updatedAt != current->updatedAt)
+        return Error::conflict(QStringLiteral("updatedAt"), tr("the project was changed by someone else; reload"));
+    if (auto s = validate::name(changed.name, QStringLiteral("name")); !s.ok())
+        return s.error();
+    if (auto s = validate::moneyLimit(changed.monthlyLimit, QStringLiteral("monthlyLimit")); !s.ok())
+        return s.error();
+    Project after = *current;
+    after.name = changed.name.trimmed();
+    after.monthlyLimit = changed.monthlyLimit;
+    after.updatedAt = std::max(m_clock.now(), current->updatedAt + 1);
+    Status s = m_db->transaction([&](QSqlDatabase& tx) -> Status {
+        auto r = runSql(tx, QStringLiteral("UPDATE projects SET name = ?, monthly_limit = ?, updated_at = ? WHERE id = ?"),
+                        {after.name, nullable(after.monthlyLimit), after.updatedAt, after.id});
+        if (!r.ok())
+            return r.error();
+        return audit(tx, actor, QStringLiteral("project"), idText(after.id), QStringLiteral("update"),
+                     codec::compact(codec::toJson(*current)), codec::compact(codec::toJson(after)));
+    });
+    if (!s.ok())
+        return s.error();
+    std::unique_lock lock(m_stateLock);
+    m_state->projects.insert(after.id, after);
+    return after;
+}
+
+Status Service::deleteProject(Id id, const QString& actor)
+{
+    std::lock_guard writeLock(m_db->writeLock());
+    auto current = project(id);
+    if (!current)
+        return Error::notFound(QStringLiteral("id"), tr("project %1 does not exist").arg(id));
+    if (current->kind == ProjectKind::Private)
+        return Error::conflict(QStringLiteral("id"), tr("a private project goes with its user; delete the user"));
+    QList<Id> keyIds;
+    {
+        std::shared_lock lock(m_stateLock);
+        for (const ApiKey& k : std::as_const(m_state->keys))
+            if (k.projectId == id)
+                keyIds.append(k.id);
+    }
+    if (!keyIds.isEmpty())
+        return Error::conflict(QStringLiteral("id"),
+                               QCoreApplication::translate("tollgate::Service",
+                                                           "project %1 still has %n API key(s); delete or move them "
+                                                           "first",
+                                                           nullptr, int(keyIds.size()))
+                                   .arg(current->name));
+    Status s = m_db->transaction([&](QSqlDatabase& tx) -> Status {
+        if (auto r = runSql(tx, QStringLiteral("DELETE FROM projects WHERE id = ?"), {id}); !r.ok())
+            return r.error();
+        return audit(tx, actor, QStringLiteral("project"), idText(id), QStringLiteral("delete"),
+                     codec::compact(codec::toJson(*current)), {});
+    });
+    if (!s.ok())
+        return s;
+    std::unique_lock lock(m_stateLock);
+    m_state->projects.remove(id);
+    return {};
+}
+
+QList<ApiKey> Service::keys() const
+{
+    std::shared_lock lock(m_stateLock);
+    QList<ApiKey> out = m_state->keys.values();
+    std::sort(out.begin(), out.end(), [](const ApiKey& a, const ApiKey& b) { return a.id < b.id; });
+    return out;
+}
+
+std::optional<ApiKey> Service::key(Id id) const
+{
+    std::shared_lock lock(m_stateLock);
+    auto it = m_state->keys.constFind(id);
+    if (it == m_state->keys.cend())
+        return std::nullopt;
+    return *it;
+}
+
+Result<CreatedKey> Service::createKey(const NewKey& nk, const QString& actor)
+{
+    std::lock_guard writeLock(m_db->writeLock());
+    if (auto s = validate::name(nk.name, QStringLiteral("name")); !s.ok())
+        return s.error();
+    if (auto s = validate::moneyLimit(nk.monthlyCap, QStringLiteral("monthlyCap")); !s.ok())
+        return s.error();
+    if (auto s = validate::modelRule(nk.allowedModels, QStringLiteral("allowedModels"),
+                                     [this](const QString& m) { return modelExists(m); });
+        !s.ok())
+        return s.error();
+    for (const QString& f : nk.features)
+        if (!knownFeatures().contains(f))
+            return Error::invalid(QStringLiteral("features"),
+                                  tr("'%1' is not a feature; use %2").arg(f, knownFeatures().join(QStringLiteral(", "))));
+    if (nk.expiresAt && nk.expiresAt <= m_clock.now())
+        return Error::invalid(QStringLiteral("expiresAt"), tr("is in the past"));
+    ApiKey k;
+    {
+        std::shared_lock lock(m_stateLock);
+        k.orgId = m_state->org.id;
+        if (nk.holderUserId && !m_state->users.contains(nk.holderUserId))
+            return Error::notFound(QStringLiteral("holderUserId"), tr("user %1 does not exist").arg(nk.holderUserId));
+        k.projectId = nk.projectId;
+        if (!k.projectId) {
+            if (!nk.holderUserId)
+                return Error::invalid(QStringLiteral("projectId"), tr("is required for a key without a holder"));
+            k.projectId = m_state->users.value(nk.holderUserId).privateProjectId;
+        }
+        const auto project = m_state->projects.constFind(k.projectId);
+        if (project == m_state->projects.cend())
+            return Error::notFound(QStringLiteral("projectId"), tr("project %1 does not exist").arg(k.projectId));
+        if (project->kind == ProjectKind::Private && project->ownerUserId != nk.holderUserId)
+            return Error::invalid(QStringLiteral("projectId"),
+                                  tr("is another user's private project; keys there must be held by its owner"));
+        for (Id gid : nk.groupIds)
+            if (!m_state->groups.contains(gid))
+                return Error::notFound(QStringLiteral("groupIds"), tr("group %1 does not exist").arg(gid));
+    }
+    const QString secret = newSecret();
+    k.holderUserId = nk.holderUserId;
+    k.name = nk.name.trimmed();
+    k.prefix = secret.left(10);
+    k.hash = hashSecret(secret);
+    k.groupIds = nk.groupIds;
+    std::sort(k.groupIds.begin(), k.groupIds.end());
+    k.groupIds.erase(std::unique(k.groupIds.begin(), k.groupIds.end()), k.groupIds.end());
+    k.features = nk.features;
+    k.allowedModels = nk.allowedModels;
+    k.monthlyCap = nk.monthlyCap;
+    k.expiresAt = nk.expiresAt;
+    k.createdAt = k.updatedAt = m_clock.now();
+    Status s = m_db->transaction([&](QSqlDatabase& tx) -> Status {
+        auto r = runSql(tx,
+                        QStringLiteral("INSERT INTO api_keys (org_id, project_id, holder_user_id, name, prefix,"
+                                       " secret_hash, features, allowed_models, monthly_cap, expires_at, status,"
+                                       " last_used_at, created_at, updated_at)"
+                                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', 0, ?, ?) RETURNING id"),
+                        {k.orgId, k.projectId, nullableId(k.holderUserId), k.name, k.prefix, k.hash,
+                         k.features.join(u','), codec::modelRuleText(k.allowedModels), nullable(k.monthlyCap),
+                         k.expiresAt, k.createdAt, k.updatedAt});
+        if (!r.ok())
+            return r.error();
+        r->next();
+        k.id = r->value(0).toLongLong();
+        for (Id gid : std::as_const(k.groupIds))
+            if (auto g = runSql(tx, QStringLiteral("INSERT INTO api_key_groups (key_id, group_id) VALUES (?, ?)"),
+                                {k.id, gid});
+                !g.ok())
+                return g.error();
+        return audit(tx, actor, QStringLiteral("api_key"), idText(k.id), QStringLiteral("create"), {},
+                     codec::compact(codec::toJson(k)));
+    });
+    if (!s.ok())
+        return s.error();
+    std::unique_lock lock(m_stateLock);
+    m_state->keys.insert(k.id, k);
+    m_state->keysByHash.insert(k.hash, k.id);
+    return CreatedKey {k, secret};
+}
+
+Result<ApiKey> Service::updateKey(const ApiKey& changed, const QString& actor)
+{
+    std::lock_guard writeLock(m_db->writeLock());
+    auto current = key(changed.id);
+    if (!current)
+        return Error::notFound(QStringLiteral("id"), tr("API key %1 does not exist").arg(changed.id));
+    if (changed.updatedAt && changed.updatedAt != current->updatedAt)
+        return Error::conflict(QStringLiteral("updatedAt"), tr("the key was changed by someone else; reload"));
+    if (auto s = validate::name(changed.name, QStringLiteral("name")); !s.ok())
+        return s.error();
+    if (auto s = validate::moneyLimit(changed.monthlyCap, QStringLiteral("monthlyCap")); !s.ok())
+        return s.error();
+    if (auto s = validate::modelRule(changed.allowedModels, QStringLiteral("allowedModels"),
+                                     [this](const QString& m) { return modelExists(m); });
+        !s.ok())
+        return s.error();
+    for (const QString& f : changed.features)
+        if (!knownFeatures().contains(f))
+            return Error::invalid(QStringLiteral("features"), tr("'%1' is not a feature").arg(f));
+    for (Id gid : changed.groupIds)
+        if (!group(gid))
+            return Error::notFound(QStringLiteral("groupIds"), tr("group %1 does not exist").arg(gid));
+    ApiKey after = *current;
+    after.name = changed.name.trimmed();
+    after.monthlyCap = changed.monthlyCap;
+    after.allowedModels = changed.allowedModels;
+    after.features = changed.features;
+    after.groupIds = changed.groupIds;
+    std::sort(after.groupIds.begin(), after.groupIds.end());
+    after.groupIds.erase(std::unique(after.groupIds.begin(), after.groupIds.end()), after.groupIds.end());
+    after.expiresAt = changed.expiresAt;
+    after.status = changed.status;
+    after.updatedAt = std::max(m_clock.now(), current->updatedAt + 1);
+    Status s = m_db->transaction([&](QSqlDatabase& tx) -> Status {
+        auto r = runSql(tx,
+                        QStringLiteral("UPDATE api_keys SET name = ?, monthly_cap = ?, allowed_models = ?, features = ?,"
+                                       " expires_at = ?, status = ?, updated_at = ? WHERE id = ?"),
+                        {after.name, nullable(after.monthlyCap), codec::modelRuleText(after.allowedModels),
+                         after.features.join(u','), after.expiresAt,
+                         after.status == KeyStatus::Active ? QStringLiteral("active") : QStringLiteral("revoked"),
+                         after.updatedAt, after.id});
+        if (!r.ok())
+            return r.error();
+        if (auto d = runSql(tx, QStringLiteral("DELETE FROM api_key_groups WHERE key_id = ?"), {after.id}); !d.ok())
+            return d.error();
+        for (Id gid : std::as_const(after.groupIds))
+            if (auto g = runSql(tx, QStringLiteral("INSERT INTO api_key_groups (key_id, group_id) VALUES (?, ?)"),
+                                {after.id, gid});
+                !g.ok())
+                return g.error();
+        return audit(tx, actor, QStringLiteral("api_key"), idText(after.id), QStringLiteral("update"),
+                     codec::compact(codec::toJson(*current)), codec::compact(codec::toJson(after)));
+    });
+    if (!s.ok())
+        return s.error();
+    std::unique_lock lock(m_stateLock);
+    m_state->keys.insert(after.id, after);
+    return after;
+}
+
+Status Service::revokeKey(Id id, const QString& actor)
+{
+    auto current = key(id);
+    if (!current)
+        return Error::notFound(QStringLiteral("id"), tr("API key %1 does not exist").arg(id));
+    ApiKey changed = *current;
+    changed.status = KeyStatus::Revoked;
+    changed.updatedAt = 0;
+    auto r = updateKey(changed, actor);
+    return r.ok() ? Status() : Status(r.error());
+}
+
+Status Service::deleteKey(Id id, const QString& actor)
+{
+    std::lock_guard writeLock(m_db->writeLock());
+    auto current = key(id);
+    if (!current)
+        return Error::notFound(QStringLiteral("id"), tr("API key %1 does not exist").arg(id));
+    Status s = m_db->transaction([&](QSqlDatabase& tx) -> Status {
+        if (auto r = runSql(tx, QStringLiteral("DELETE FROM api_keys WHERE id = ?"), {id}); !r.ok())
+            return r.error();
+        return audit(tx, actor, QStringLiteral("api_key"), idText(id), QStringLiteral("delete"),
+                     codec::compact(codec::toJson(*current)), {});
+    });
+    if (!s.ok())
+        return s;
+    std::unique_lock lock(m_stateLock);
+    m_state->keysByHash.remove(current->hash);
+    m_state->keys.remove(id);
+    return {};
+}
+
+Result<ApiKey> Service::authenticate(const QString& secret) const
+{
+    const QByteArray hash = hashSecret(secret);
+    std::shared_lock lock(m_stateLock);
+    // The lookup is by SHA-256 of the secret, so its timing says nothing about the secret itself; the final
+    // comparison is constant-time all the same.
+    const Id id = m_state->keysByHash.value(hash);
+    const auto it = id ? m_state->keys.constFind(id) : m_state->keys.cend();
+    if (it == m_state->keys.cend() || !constantTimeEqual(it->hash, hash))
+        return Error::notFound(QStringLiteral("apiKey"), tr("the API key is not valid"));
+    if (it->status == KeyStatus::Revoked)
+        return Error::invalid(QStringLiteral("apiKey"), tr("the API key %1 has been revoked").arg(it->prefix));
+    if (it->expiresAt && it->expiresAt <= m_clock.now())
+        return Error::invalid(QStringLiteral("apiKey"), tr("the API key %1 has expired").arg(it->prefix));
+    return *it;
+}
+
+} // namespace tollgate

@@ -1,0 +1,210 @@
+#pragma once
+
+#include "catalog/pricing.h"
+#include "domain/domain.h"
+#include "ledger/ledger.h"
+#include "storage/database.h"
+
+#include <QHash>
+
+#include <memory>
+#include <shared_mutex>
+
+namespace tollgate {
+
+struct NewUser
+{
+    QString email;
+    QString name;
+    UserStatus status = UserStatus::Active;
+    QList<Id> groupIds;
+    std::optional<Money> monthlyLimit; // becomes the override's monthly cost limit; default: the org's default
+};
+
+struct NewKey
+{
+    QString name;
+    Id projectId = 0; // 0: the holder's private project
+    Id holderUserId = 0;
+    QList<Id> groupIds;
+    QStringList features {QStringLiteral("chat"), QStringLiteral("messages"), QStringLiteral("embeddings")};
+    ModelRule allowedModels;
+    std::optional<Money> monthlyCap;
+    Instant expiresAt = 0;
+};
+
+struct CreatedKey
+{
+    ApiKey key;
+    QString secret; // shown once; only its hash is stored
+};
+
+// Who is asking, for what: the input to admission and to the explanation of a decision.
+struct RequestScope
+{
+    Id keyId = 0;
+    Id userId = 0; // the principal (the key's holder, or the group member named by the request)
+    Id customerId = 0;
+    QString model;
+};
+
+// The outcome of resolving a request's principal and model before any counter is touched.
+struct Preflight
+{
+    bool allowed = true;
+    QString reason; // why not (translated)
+    QString code; // "model_not_found", "model_not_allowed", "key_model_not_allowed", "user_inactive"
+    PolicySource source;
+    EffectivePolicy policy;
+    ModelInfo model;
+    QList<LimitCheck> checks; // every limit in force
+};
+
+// The one service API over the organisation that the console, the admin API and the gateway all use. Reads come
+// from an in-memory copy (so the gateway never waits on the database); every write validates, runs in one
+// database transaction with its audit entry, and only then changes the in-memory copy, so a change applies to the
+// very next request and a refused write leaves nothing behind.
+class Service final
+{
+public:
+    struct Options
+    {
+        bool seedCatalog = true; // add the built-in providers and models to an empty catalog
+        QString organizationName = QStringLiteral("My Organization");
+        QString timezone = QStringLiteral("UTC");
+    };
+
+    static Result<std::unique_ptr<Service>> open(const DatabaseLocation& location, const Clock& clock,
+                                                 const Options& options);
+    static Result<std::unique_ptr<Service>> open(const DatabaseLocation& location, const Clock& clock)
+    {
+        return open(location, clock, Options {});
+    }
+    ~Service();
+    Q_DISABLE_COPY_MOVE(Service)
+
+    Database& database() const { return *m_db; }
+    const Clock& clock() const { return m_clock; }
+    Ledger& ledger() const { return *m_ledger; }
+    const Calendar& calendar() const;
+
+    // Organization
+    Organization organization() const;
+    Result<Organization> updateOrganization(const Organization& changed, const QString& actor);
+
+    // Users
+    qint64 userCount() const;
+    QList<User> users() const;
+    std::optional<User> user(Id id) const;
+    std::optional<User> userByEmail(const QString& email) const;
+    Result<User> createUser(const NewUser& u, const QString& actor);
+    // All or nothing: one bad row refuses the whole batch, naming its index.
+    Result<QList<User>> createUsers(const QList<NewUser>& users, const QString& actor);
+    // Updates email, name and status. When changed.updatedAt is set it must match the stored one (else Conflict).
+    Result<User> updateUser(const User& changed, const QString& actor);
+    Status deleteUser(Id id, const QString& actor);
+    Status setUserPolicy(Id id, const std::optional<PolicySettings>& policy, const QString& actor);
+    Status setUsersStatus(const QList<Id>& ids, UserStatus status, const QString& actor);
+    Status setUsersMonthlyLimit(const QList<Id>& ids, const std::optional<Money>& limit, const QString& actor);
+    Status addUsersToGroup(const QList<Id>& ids, Id groupId, const QString& actor);
+    Status removeUsersFromGroup(const QList<Id>& ids, Id groupId, const QString& actor);
+
+    // Groups
+    QList<Group> groups() const;
+    std::optional<Group> group(Id id) const;
+    QList<Id> groupMembers(Id groupId) const;
+    Result<Group> createGroup(const QString& name, Id parentId, const QString& actor);
+    // Rename, reparent (a cycle is refused), settings, aggregate budget.
+    Result<Group> updateGroup(const Group& changed, const QString& actor);
+    Status deleteGroup(Id id, const QString& actor);
+
+    // Projects
+    QList<Project> projects() const;
+    std::optional<Project> project(Id id) const;
+    Result<Project> createProject(const QString& name, const std::optional<Money>& monthlyLimit, const QString& actor);
+    Result<Project> updateProject(const Project& changed, const QString& actor);
+    Status deleteProject(Id id, const QString& actor);
+
+    // API keys
+    QList<ApiKey> keys() const;
+    std::optional<ApiKey> key(Id id) const;
+    Result<CreatedKey> createKey(const NewKey& k, const QString& actor);
+    Result<ApiKey> updateKey(const ApiKey& changed, const QString& actor);
+    Status revokeKey(Id id, const QString& actor);
+    Status deleteKey(Id id, const QString& actor);
+    // The key a secret belongs to, if it is active and unexpired; otherwise an error saying which (never which
+    // part of the secret was wrong). Compares hashes in constant time.
+    Result<ApiKey> authenticate(const QString& secret) const;
+    static QByteArray hashSecret(const QString& secret);
+
+    // Catalog
+    QList<Provider> providers() const;
+    std::optional<Provider> provider(Id id) const;
+    Result<Provider> saveProvider(const Provider& p, const QString& actor); // id 0: create
+    QList<ModelInfo> models() const;
+    std::optional<ModelInfo> model(const QString& id) const;
+    Result<ModelInfo> saveModel(const ModelInfo& m, const QString& actor); // create or update by id
+    Status deleteModel(const QString& id, const QString& actor);
+
+    // Customers (customer_params)
+    QList<Customer> customers() const;
+    std::optional<Customer> customer(Id id) const;
+    std::optional<Customer> customerByIdentifier(const QString& identifier) const;
+    Result<Customer> saveCustomer(const Customer& c, const QString& actor); // id 0: create or update by identifier
+    Status deleteCustomer(Id id, const QString& actor);
+
+    // Policy and enforcement
+    EffectivePolicy effectivePolicy(Id userId) const;
+    // Resolves the policy and model access, and lists every limit in force for the request.
+    Preflight preflight(const RequestScope& scope) const;
+    // Preflight, then reserve on every counter: the gateway's admission.
+    Decision admit(const RequestScope& scope, const AdmissionAmounts& amounts, Preflight* preflightOut = nullptr);
+    // What admit() would decide now, reserving nothing.
+    Decision explain(const RequestScope& scope, const AdmissionAmounts& amounts, Preflight* preflightOut = nullptr);
+    // Settles a reservation with the real usage and writes the usage record durably before returning.
+    Status settle(Decision& decision, UsageRecord record);
+    // Writes usage records in one transaction (durable when this returns).
+    Status recordUsage(const QList<UsageRecord>& records);
+    qint64 usageRecordCount() const;
+
+    // Audit
+    struct AuditFilter
+    {
+        QString actor;
+        QString entity;
+        QString entityId;
+        Instant from = 0;
+        Instant to = 0;
+        int limit = 200;
+    };
+    QList<AuditEntry> auditLog(const AuditFilter& filter) const;
+
+    // Removes every organization, user, group, key and usage record (the catalog stays). For the demo reset.
+    Status clearOrganizationData(const QString& actor);
+
+private:
+    struct State;
+    Service(std::unique_ptr<Database> db, const Clock& clock);
+    Status load();
+    Status ensureOrganization(const Options& options);
+    Status seedCatalog();
+    Status audit(QSqlDatabase& tx, const QString& actor, const QString& entity, const QString& entityId,
+                 const QString& action, const QString& before, const QString& after) const;
+    qint64 loadCounter(const CounterKey& key, const Window& window) const;
+    QList<LimitCheck> limitsFor(const RequestScope& scope, const EffectivePolicy& policy) const;
+    EffectivePolicy effectivePolicyLocked(const User& user) const;
+    Result<User> insertUser(QSqlDatabase& tx, const NewUser& u, const QString& field, Instant now);
+    Status writeUserPolicy(QSqlDatabase& tx, const User& before, const std::optional<PolicySettings>& policy,
+                           const QString& actor);
+    Status membershipChange(const QList<Id>& ids, Id groupId, bool add, const QString& actor);
+    bool modelExists(const QString& id) const;
+    bool wouldCycle(Id groupId, Id newParentId) const;
+
+    std::unique_ptr<Database> m_db;
+    const Clock& m_clock;
+    std::unique_ptr<Ledger> m_ledger;
+    std::unique_ptr<State> m_state;
+    mutable std::shared_mutex m_stateLock;
+};
+
+} // namespace tollgate

@@ -1,0 +1,45 @@
+#pragma once
+
+// Private to the service: the in-memory copy of the organisation.
+
+#include "service/service.h"
+
+#include <QSet>
+
+namespace tollgate {
+
+struct Service::State
+{
+    Organization org;
+    std::unique_ptr<Calendar> calendar;
+    QHash<Id, User> users;
+    QHash<QString, Id> usersByEmail; // lower-cased email
+    QHash<Id, Group> groups;
+    QHash<Id, QSet<Id>> members; // group -> users
+    QHash<Id, Project> projects;
+    QHash<Id, ApiKey> keys;
+    QHash<QByteArray, Id> keysByHash;
+    QHash<Id, Provider> providers;
+    QHash<QString, ModelInfo> models;
+    QHash<Id, Customer> customers;
+    QHash<QString, Id> customersByIdentifier;
+};
+
+inline QString emailKey(const QString& email) { return email.trimmed().toLower(); }
+
+inline QString userStatusName(UserStatus s)
+{
+    return s == UserStatus::Active ? QStringLiteral("active") : QStringLiteral("inactive");
+}
+
+inline QString idText(Id id) { return QString::number(id); }
+
+// Reads a nullable BIGINT column.
+inline std::optional<qint64> optionalInt(const QVariant& v)
+{
+    if (v.isNull())
+        return std::nullopt;
+    return v.toLongLong();
+}
+
+} // namespace tollgate

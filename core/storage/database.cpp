@@ -1,0 +1,191 @@
+#include "storage/database.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QLoggingCategory>
+#include <QSqlError>
+#include <QThread>
+#include <QUrl>
+#include <QUrlQuery>
+
+#include <atomic>
+
+Q_LOGGING_CATEGORY(lcStorage, "tollgate.core.storage", QtInfoMsg)
+
+namespace tollgate {
+
+namespace {
+
+QString tr(const char* s) { return QCoreApplication::translate("tollgate::Database", s); }
+
+std::atomic<int> g_databaseSerial {0};
+
+} // namespace
+
+Result<DatabaseLocation> DatabaseLocation::parse(const QString& text)
+{
+    DatabaseLocation loc;
+    const QString t = text.trimmed();
+    if (t.isEmpty())
+        return Error::invalid(QStringLiteral("db"), tr("is empty; give a SQLite file path or a postgresql:// URL"));
+    if (t.startsWith(QLatin1String("postgres://")) || t.startsWith(QLatin1String("postgresql://"))) {
+        const QUrl url(t, QUrl::StrictMode);
+        if (!url.isValid())
+            return Error::invalid(QStringLiteral("db"), tr("is not a valid URL: %1").arg(url.errorString()));
+        loc.kind = Dialect::Kind::PostgreSQL;
+        loc.host = url.host();
+        loc.port = url.port(5432);
+        loc.user = url.userName();
+        loc.password = url.password();
+        loc.database = url.path().mid(1);
+        const QUrlQuery query(url);
+        // libpq's "host" parameter may name a Unix socket directory.
+        if (query.hasQueryItem(QStringLiteral("host")))
+            loc.host = query.queryItemValue(QStringLiteral("host"), QUrl::FullyDecoded);
+        if (loc.database.isEmpty())
+            return Error::invalid(QStringLiteral("db"), tr("names no database (postgresql://user@host:port/DATABASE)"));
+        return loc;
+    }
+    if (t.contains(QLatin1String("://")))
+        return Error::invalid(QStringLiteral("db"),
+                              tr("uses an unknown scheme; give a SQLite file path or a postgresql:// URL"));
+    loc.kind = Dialect::Kind::SQLite;
+    loc.path = t;
+    return loc;
+}
+
+QString DatabaseLocation::displayName() const
+{
+    if (kind == Dialect::Kind::SQLite)
+        return QDir::toNativeSeparators(path);
+    QString s = QStringLiteral("postgresql://");
+    if (!user.isEmpty())
+        s += user + u'@';
+    s += host + u':' + QString::number(port) + u'/' + database;
+    return s;
+}
+
+Database::Database(const DatabaseLocation& location, Dialect dialect, QString baseName)
+    : m_location(location)
+    , m_dialect(dialect)
+    , m_baseName(std::move(baseName))
+{
+}
+
+Database::~Database()
+{
+    std::lock_guard lock(m_connectionsLock);
+    for (const QString& name : std::as_const(m_connectionNames)) {
+        {
+            QSqlDatabase db = QSqlDatabase::database(name, false);
+            if (db.isOpen())
+                db.close();
+        }
+        QSqlDatabase::removeDatabase(name);
+    }
+}
+
+Result<std::unique_ptr<Database>> Database::open(const DatabaseLocation& location)
+{
+    const QString driver = location.kind == Dialect::Kind::SQLite ? QStringLiteral("QSQLITE") : QStringLiteral("QPSQL");
+    if (!QSqlDatabase::isDriverAvailable(driver))
+        return Error::storage(tr("the Qt SQL driver %1 is not installed").arg(driver));
+    if (location.kind == Dialect::Kind::SQLite && location.path != QLatin1String(":memory:")) {
+        const QFileInfo info(location.path);
+        if (!QDir().mkpath(info.absolutePath()))
+            return Error::storage(tr("cannot create the folder %1").arg(info.absolutePath()));
+    }
+    const QString base = QStringLiteral("tollgate-%1").arg(g_databaseSerial.fetch_add(1));
+    std::unique_ptr<Database> db(new Database(location, Dialect {location.kind}, base));
+    // Open the first connection now so that a bad location is reported at once.
+    auto first = db->openConnection(base + QStringLiteral("-main"));
+    if (!first.ok())
+        return first.error();
+    return db;
+}
+
+Result<QSqlDatabase> Database::openConnection(const QString& name) const
+{
+    QSqlDatabase db;
+    if (m_location.kind == Dialect::Kind::SQLite) {
+        db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+        db.setDatabaseName(m_location.path);
+        db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000"));
+    } else {
+        db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), name);
+        db.setHostName(m_location.host);
+        db.setPort(m_location.port);
+        db.setUserName(m_location.user);
+        db.setPassword(m_location.password);
+        db.setDatabaseName(m_location.database);
+    }
+    {
+        std::lock_guard lock(m_connectionsLock);
+        m_connectionNames.append(name);
+    }
+    if (!db.open())
+        return Error::storage(tr("cannot open %1: %2").arg(m_location.displayName(), db.lastError().text()));
+    if (m_location.kind == Dialect::Kind::SQLite) {
+        // WAL: readers never block the writer. synchronous=NORMAL in WAL mode keeps every committed transaction
+        // across a killed process (only an OS crash or power loss can lose the last commits).
+        for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON",
+                                   "PRAGMA temp_store=MEMORY"}) {
+            auto r = runSql(db, QString::fromLatin1(pragma));
+            if (!r.ok())
+                return r.error();
+        }
+    }
+    return db;
+}
+
+QSqlDatabase Database::connection() const
+{
+    const QString name = m_baseName + QStringLiteral("-t") + QString::number(quintptr(QThread::currentThreadId()), 16);
+    if (QSqlDatabase::contains(name))
+        return QSqlDatabase::database(name, false);
+    auto r = openConnection(name);
+    if (!r.ok()) {
+        qCWarning(lcStorage) << r.error().toString();
+        return QSqlDatabase::database(name, false);
+    }
+    return r.value();
+}
+
+Status Database::transaction(const std::function<Status(QSqlDatabase&)>& fn) const
+{
+    QSqlDatabase db = connection();
+    if (!db.transaction())
+        return Error::storage(tr("cannot begin a transaction: %1").arg(db.lastError().text()));
+    Status s = fn(db);
+    if (!s.ok()) {
+        db.rollback();
+        return s;
+    }
+    if (!db.commit()) {
+        const QString why = db.lastError().text();
+        db.rollback();
+        return Error::storage(tr("cannot commit: %1").arg(why));
+    }
+    return {};
+}
+
+Result<QSqlQuery> runSql(const QSqlDatabase& db, const QString& sql, const QVariantList& args)
+{
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    if (!q.prepare(sql))
+        return Error::storage(tr("cannot prepare SQL (%1): %2").arg(sql.left(80), q.lastError().text()));
+    for (const QVariant& a : args)
+        q.addBindValue(a);
+    if (!q.exec())
+        return Error::storage(tr("SQL failed (%1): %2").arg(sql.left(80), q.lastError().text()));
+    return q;
+}
+
+Result<QSqlQuery> runSql(const QSqlDatabase& db, const QString& sql, std::initializer_list<QVariant> args)
+{
+    return runSql(db, sql, QVariantList(args));
+}
+
+} // namespace tollgate

@@ -1,0 +1,96 @@
+#pragma once
+
+#include "domain/result.h"
+
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QString>
+#include <QVariant>
+
+#include <initializer_list>
+#include <memory>
+#include <mutex>
+
+namespace tollgate {
+
+// The SQL differences between SQLite and PostgreSQL, in one place. Everything else is portable SQL with
+// positional parameters.
+struct Dialect
+{
+    enum class Kind { SQLite, PostgreSQL };
+    Kind kind = Kind::SQLite;
+
+    QString autoIdColumn() const
+    {
+        return kind == Kind::SQLite ? QStringLiteral("INTEGER PRIMARY KEY AUTOINCREMENT")
+                                    : QStringLiteral("BIGSERIAL PRIMARY KEY");
+    }
+    QString blobType() const { return kind == Kind::SQLite ? QStringLiteral("BLOB") : QStringLiteral("BYTEA"); }
+};
+
+// Where the data lives: a SQLite file (the embedded default) or a postgresql:// URL.
+struct DatabaseLocation
+{
+    Dialect::Kind kind = Dialect::Kind::SQLite;
+    QString path; // SQLite file, or ":memory:"
+    QString host;
+    int port = 5432;
+    QString user;
+    QString password;
+    QString database;
+    QString options;
+
+    static Result<DatabaseLocation> parse(const QString& text);
+    QString displayName() const; // never shows the password
+};
+
+// One logical database, usable from any thread: each thread gets its own connection (Qt Sql connections are
+// thread-bound). Writes are serialized by the caller through writeLock().
+class Database final
+{
+public:
+    static Result<std::unique_ptr<Database>> open(const DatabaseLocation& location);
+    ~Database();
+    Q_DISABLE_COPY_MOVE(Database)
+
+    const Dialect& dialect() const { return m_dialect; }
+    const DatabaseLocation& location() const { return m_location; }
+
+    // The calling thread's connection.
+    QSqlDatabase connection() const;
+
+    // Brings the schema to the newest version; each migration runs in its own transaction.
+    Status migrate();
+    int schemaVersion() const;
+    static int latestSchemaVersion();
+
+    // Runs `fn` in a transaction: commits when it returns ok, rolls back otherwise (nothing half-written).
+    Status transaction(const std::function<Status(QSqlDatabase&)>& fn) const;
+
+    std::mutex& writeLock() const { return m_writeLock; }
+
+private:
+    Database(const DatabaseLocation& location, Dialect dialect, QString baseName);
+    Result<QSqlDatabase> openConnection(const QString& name) const;
+
+    DatabaseLocation m_location;
+    Dialect m_dialect;
+    QString m_baseName;
+    mutable std::mutex m_writeLock;
+    mutable std::mutex m_connectionsLock;
+    mutable QStringList m_connectionNames;
+};
+
+// Prepared, positional, checked. Every statement in the project goes through this: no string-built values.
+Result<QSqlQuery> runSql(const QSqlDatabase& db, const QString& sql, std::initializer_list<QVariant> args = {});
+Result<QSqlQuery> runSql(const QSqlDatabase& db, const QString& sql, const QVariantList& args);
+
+// Binds an optional value: NULL when empty.
+template<typename T>
+QVariant nullable(const std::optional<T>& v)
+{
+    return v ? QVariant::fromValue(*v) : QVariant();
+}
+inline QVariant nullableId(qint64 id) { return id ? QVariant(id) : QVariant(); }
+
+} // namespace tollgate

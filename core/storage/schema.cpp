@@ -1,0 +1,200 @@
+#include "storage/database.h"
+
+#include <QCoreApplication>
+#include <QSqlError>
+
+namespace tollgate {
+
+namespace {
+
+QString tr(const char* s) { return QCoreApplication::translate("tollgate::Database", s); }
+
+// Each migration is a list of portable statements; %ID and %BLOB are filled in from the dialect.
+// Never edit a released migration: add a new one.
+const QList<QStringList>& migrations()
+{
+    static const QList<QStringList> list {
+        // 1: the domain of DESIGN.md
+        {
+            QStringLiteral("CREATE TABLE organizations ("
+                           " id %ID,"
+                           " name TEXT NOT NULL,"
+                           " timezone TEXT NOT NULL,"
+                           " default_policy TEXT,"
+                           " monthly_budget BIGINT,"
+                           " allow_reduction INTEGER NOT NULL DEFAULT 1,"
+                           " default_user_monthly_limit BIGINT,"
+                           " updated_at BIGINT NOT NULL)"),
+            QStringLiteral("CREATE TABLE org_groups ("
+                           " id %ID,"
+                           " org_id BIGINT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,"
+                           " name TEXT NOT NULL,"
+                           " parent_id BIGINT REFERENCES org_groups(id) ON DELETE CASCADE,"
+                           " settings TEXT,"
+                           " monthly_budget BIGINT,"
+                           " budget_action TEXT NOT NULL,"
+                           " updated_at BIGINT NOT NULL)"),
+            QStringLiteral("CREATE INDEX org_groups_parent ON org_groups(parent_id)"),
+            QStringLiteral("CREATE TABLE users ("
+                           " id %ID,"
+                           " org_id BIGINT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,"
+                           " email TEXT NOT NULL,"
+                           " email_key TEXT NOT NULL,"
+                           " name TEXT NOT NULL,"
+                           " status TEXT NOT NULL,"
+                           " policy TEXT,"
+                           " private_project_id BIGINT,"
+                           " created_at BIGINT NOT NULL,"
+                           " updated_at BIGINT NOT NULL,"
+                           " UNIQUE (org_id, email_key))"),
+            QStringLiteral("CREATE TABLE group_members ("
+                           " group_id BIGINT NOT NULL REFERENCES org_groups(id) ON DELETE CASCADE,"
+                           " user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+                           " PRIMARY KEY (group_id, user_id))"),
+            QStringLiteral("CREATE INDEX group_members_user ON group_members(user_id)"),
+            QStringLiteral("CREATE TABLE projects ("
+                           " id %ID,"
+                           " org_id BIGINT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,"
+                           " name TEXT NOT NULL,"
+                           " kind TEXT NOT NULL,"
+                           " owner_user_id BIGINT REFERENCES users(id) ON DELETE CASCADE,"
+                           " monthly_limit BIGINT,"
+                           " updated_at BIGINT NOT NULL)"),
+            QStringLiteral("CREATE TABLE api_keys ("
+                           " id %ID,"
+                           " org_id BIGINT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,"
+                           " project_id BIGINT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,"
+                           " holder_user_id BIGINT REFERENCES users(id) ON DELETE CASCADE,"
+                           " name TEXT NOT NULL,"
+                           " prefix TEXT NOT NULL,"
+                           " secret_hash %BLOB NOT NULL UNIQUE,"
+                           " features TEXT NOT NULL,"
+                           " allowed_models TEXT,"
+                           " monthly_cap BIGINT,"
+                           " expires_at BIGINT NOT NULL,"
+                           " status TEXT NOT NULL,"
+                           " last_used_at BIGINT NOT NULL,"
+                           " created_at BIGINT NOT NULL,"
+                           " updated_at BIGINT NOT NULL)"),
+            QStringLiteral("CREATE TABLE api_key_groups ("
+                           " key_id BIGINT NOT NULL REFERENCES api_keys(id) ON DELETE CASCADE,"
+                           " group_id BIGINT NOT NULL REFERENCES org_groups(id) ON DELETE CASCADE,"
+                           " PRIMARY KEY (key_id, group_id))"),
+            QStringLiteral("CREATE TABLE providers ("
+                           " id %ID,"
+                           " name TEXT NOT NULL UNIQUE,"
+                           " kind TEXT NOT NULL,"
+                           " base_url TEXT NOT NULL,"
+                           " secret TEXT NOT NULL)"),
+            QStringLiteral("CREATE TABLE models ("
+                           " id TEXT PRIMARY KEY,"
+                           " provider_id BIGINT NOT NULL REFERENCES providers(id),"
+                           " upstream_name TEXT NOT NULL,"
+                           " tier INTEGER NOT NULL,"
+                           " input_price BIGINT NOT NULL,"
+                           " cached_input_price BIGINT NOT NULL,"
+                           " output_price BIGINT NOT NULL,"
+                           " max_output_tokens BIGINT NOT NULL,"
+                           " context_window BIGINT NOT NULL,"
+                           " approved INTEGER NOT NULL,"
+                           " price_source TEXT NOT NULL)"),
+            QStringLiteral("CREATE TABLE customers ("
+                           " id %ID,"
+                           " org_id BIGINT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,"
+                           " identifier TEXT NOT NULL,"
+                           " name TEXT NOT NULL,"
+                           " email TEXT NOT NULL,"
+                           " rate_limit_rpm BIGINT,"
+                           " budget_duration TEXT NOT NULL,"
+                           " period_start BIGINT NOT NULL,"
+                           " period_end BIGINT NOT NULL,"
+                           " period_budget BIGINT,"
+                           " total_budget BIGINT,"
+                           " markup_bp INTEGER NOT NULL,"
+                           " updated_at BIGINT NOT NULL,"
+                           " UNIQUE (org_id, identifier))"),
+            // Usage records outlive the entities they name: no foreign keys.
+            QStringLiteral("CREATE TABLE usage_records ("
+                           " id %ID,"
+                           " ts BIGINT NOT NULL,"
+                           " request_id TEXT NOT NULL,"
+                           " org_id BIGINT NOT NULL,"
+                           " key_id BIGINT,"
+                           " project_id BIGINT,"
+                           " user_id BIGINT,"
+                           " customer_id BIGINT,"
+                           " model TEXT NOT NULL,"
+                           " provider_id BIGINT,"
+                           " input_tokens BIGINT NOT NULL,"
+                           " cached_tokens BIGINT NOT NULL,"
+                           " output_tokens BIGINT NOT NULL,"
+                           " cost BIGINT NOT NULL,"
+                           " status TEXT NOT NULL,"
+                           " latency_ms INTEGER NOT NULL,"
+                           " streamed INTEGER NOT NULL,"
+                           " estimated INTEGER NOT NULL)"),
+            QStringLiteral("CREATE INDEX usage_ts ON usage_records(ts)"),
+            QStringLiteral("CREATE INDEX usage_user_ts ON usage_records(user_id, ts)"),
+            QStringLiteral("CREATE INDEX usage_key_ts ON usage_records(key_id, ts)"),
+            QStringLiteral("CREATE INDEX usage_project_ts ON usage_records(project_id, ts)"),
+            QStringLiteral("CREATE INDEX usage_customer_ts ON usage_records(customer_id, ts)"),
+            QStringLiteral("CREATE TABLE audit_log ("
+                           " id %ID,"
+                           " ts BIGINT NOT NULL,"
+                           " actor TEXT NOT NULL,"
+                           " entity TEXT NOT NULL,"
+                           " entity_id TEXT NOT NULL,"
+                           " action TEXT NOT NULL,"
+                           " before_json TEXT,"
+                           " after_json TEXT)"),
+            QStringLiteral("CREATE INDEX audit_ts ON audit_log(ts)"),
+            QStringLiteral("CREATE INDEX audit_entity ON audit_log(entity, entity_id)"),
+        },
+    };
+    return list;
+}
+
+} // namespace
+
+int Database::latestSchemaVersion() { return int(migrations().size()); }
+
+int Database::schemaVersion() const
+{
+    auto r = runSql(connection(), QStringLiteral("SELECT MAX(version) FROM schema_version"));
+    if (!r.ok() || !r->next())
+        return 0;
+    return r->value(0).toInt();
+}
+
+Status Database::migrate()
+{
+    std::lock_guard lock(m_writeLock);
+    QSqlDatabase db = connection();
+    if (auto r = runSql(db, QStringLiteral("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"));
+        !r.ok())
+        return r.error();
+    const int current = schemaVersion();
+    if (current > latestSchemaVersion())
+        return Error::storage(tr("the database has schema version %1, newer than this Tollgate (%2); upgrade Tollgate")
+                                  .arg(current)
+                                  .arg(latestSchemaVersion()));
+    const auto& all = migrations();
+    for (int v = current + 1; v <= latestSchemaVersion(); ++v) {
+        Status s = transaction([&](QSqlDatabase& tx) -> Status {
+            for (QString sql : all[v - 1]) {
+                sql.replace(QLatin1String("%ID"), m_dialect.autoIdColumn());
+                sql.replace(QLatin1String("%BLOB"), m_dialect.blobType());
+                if (auto r = runSql(tx, sql); !r.ok())
+                    return Error::storage(tr("migration %1 failed: %2").arg(v).arg(r.error().message));
+            }
+            if (auto r = runSql(tx, QStringLiteral("INSERT INTO schema_version (version) VALUES (?)"), {v}); !r.ok())
+                return r.error();
+            return {};
+        });
+        if (!s.ok())
+            return s;
+    }
+    return {};
+}
+
+} // namespace tollgate

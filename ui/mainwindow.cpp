@@ -1,0 +1,27 @@
+#include "mainwindow.h"
+
+#include "overview/overviewpage.h"
+
+#include <QApplication>
+#include <QMenuBar>
+
+namespace tollgate {
+
+MainWindow::MainWindow(Service& service, QWidget* parent)
+    : QMainWindow(parent)
+{
+    setWindowTitle(tr("Tollgate"));
+    m_overview = new OverviewPage(service, this);
+    setCentralWidget(m_overview);
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    QAction* refresh = file->addAction(tr("&Refresh"));
+    refresh->setShortcut(QKeySequence::Refresh);
+    connect(refresh, &QAction::triggered, m_overview, &OverviewPage::refresh);
+    file->addSeparator();
+    QAction* quit = file->addAction(tr("&Quit"));
+    quit->setShortcut(QKeySequence::Quit);
+    connect(quit, &QAction::triggered, qApp, &QApplication::quit);
+    resize(640, 420);
+}
+
+} // namespace tollgate
