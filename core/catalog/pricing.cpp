@@ -35,7 +35,8 @@ Money costOf(const ModelInfo& model, const TokenUsage& usage)
 
 Money withMarkup(Money cost, qint32 markupBasisPoints)
 {
-    const __int128 scaled = __int128(cost) * (10'000 + markupBasisPoints);
+    __extension__ using Wide = __int128; // cost x 10,000 may exceed 64 bits
+    const Wide scaled = Wide(cost) * (10'000 + markupBasisPoints);
     return Money((scaled + 5'000) / 10'000);
 }
 

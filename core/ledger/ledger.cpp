@@ -52,20 +52,20 @@ void Ledger::ensureCounters(const QList<LimitCheck>& checks)
     }
     if (missing.empty())
         return;
-    std::vector<qint64> loaded(missing.size(), 0);
+    std::vector<Counter> loaded(missing.size());
     for (size_t i = 0; i < missing.size(); ++i) {
-        if (!m_loader)
-            continue;
         for (const LimitCheck& c : checks) {
             if (c.key() == missing[i]) {
-                loaded[i] = m_loader(missing[i], c.window);
+                loaded[i].windowEnd = c.window.end;
+                if (m_loader)
+                    loaded[i].used = m_loader(missing[i], c.window);
                 break;
             }
         }
     }
     std::lock_guard lock(m_mutex);
     for (size_t i = 0; i < missing.size(); ++i)
-        m_counters.try_emplace(missing[i], Counter {loaded[i], 0, 0});
+        m_counters.try_emplace(missing[i], loaded[i]);
 }
 
 Decision Ledger::admit(QList<LimitCheck> checks, const AdmissionAmounts& amounts)
@@ -90,7 +90,7 @@ Decision Ledger::evaluate(QList<LimitCheck> checks, const AdmissionAmounts& amou
     std::lock_guard lock(m_mutex);
     for (qsizetype i = 0; i < checks.size(); ++i) {
         // try_emplace: a counter pruned between ensureCounters() and here (its window just ended) starts empty.
-        Counter& c = m_counters.try_emplace(checks[i].key(), Counter {}).first->second;
+        Counter& c = m_counters.try_emplace(checks[i].key(), Counter {0, 0, 0, checks[i].window.end}).first->second;
         counters[size_t(i)] = &c;
         checks[i].used = c.used;
         checks[i].reserved = c.reserved;
@@ -209,19 +209,7 @@ int Ledger::prune()
     std::lock_guard lock(m_mutex);
     int dropped = 0;
     for (auto it = m_counters.begin(); it != m_counters.end();) {
-        const CounterKey& k = it->first;
-        bool ended = false;
-        switch (k.window) {
-        case WindowKind::Minute: ended = now >= k.windowStart + 60'000; break;
-        case WindowKind::Hour: ended = now >= k.windowStart + 3'600'000; break;
-        // Longer windows vary in length (DST, month lengths); a generous bound is enough for pruning.
-        case WindowKind::Day: ended = now >= k.windowStart + 26 * 3'600'000LL; break;
-        case WindowKind::Week: ended = now >= k.windowStart + 8 * 86'400'000LL; break;
-        case WindowKind::Month: ended = now >= k.windowStart + 32 * 86'400'000LL; break;
-        case WindowKind::Year: ended = now >= k.windowStart + 367 * 86'400'000LL; break;
-        case WindowKind::Custom:
-        case WindowKind::Lifetime: ended = false; break;
-        }
+        const bool ended = now >= it->second.windowEnd;
         if (ended && it->second.holders == 0) {
             it = m_counters.erase(it);
             ++dropped;

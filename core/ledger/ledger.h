@@ -88,6 +88,7 @@ struct Counter
     qint64 used = 0;
     qint64 reserved = 0;
     int holders = 0; // live reservations that point at this counter
+    Instant windowEnd = kEndOfTime; // the counter can be forgotten after this, once no reservation holds it
 };
 
 // A successful admission's hold on counters; settle or release it exactly once.
