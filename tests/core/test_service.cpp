@@ -1,0 +1,352 @@
+// The service API over SQLite: storage round trips, validation at the boundary, nothing half-written, audit.
+
+#include "service/service.h"
+
+#include <QDir>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace tollgate;
+
+class TestService final : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    int m_serial = 0;
+    ManualClock m_clock {1'790'000'000'000};
+
+    std::unique_ptr<Service> open(const QString& name = {})
+    {
+        const QString file = QDir::isAbsolutePath(name)
+            ? name
+            : m_dir.filePath(name.isEmpty() ? QStringLiteral("db%1.sqlite").arg(++m_serial) : name);
+        auto location = DatabaseLocation::parse(file);
+        if (!location.ok())
+            qFatal("bad location %s: %s", qPrintable(file), qPrintable(location.error().toString()));
+        auto s = Service::open(location.value(), m_clock);
+        if (!s.ok())
+            qFatal("cannot open: %s", qPrintable(s.error().toString()));
+        return std::move(s.value());
+    }
+
+    qint64 count(Service& s, const char* table)
+    {
+        QSqlQuery q(s.database().connection());
+        q.exec(QStringLiteral("SELECT COUNT(*) FROM %1").arg(QString::fromLatin1(table)));
+        q.next();
+        return q.value(0).toLongLong();
+    }
+
+private slots:
+    void schemaIsVersionedAndSqliteUsesWal()
+    {
+        auto s = open();
+        QCOMPARE(s->database().schemaVersion(), Database::latestSchemaVersion());
+        QSqlQuery q(s->database().connection());
+        QVERIFY(q.exec(QStringLiteral("PRAGMA journal_mode")));
+        q.next();
+        QCOMPARE(q.value(0).toString(), QStringLiteral("wal"));
+        QVERIFY(s->models().size() >= 15); // catalog seeded
+        QVERIFY(s->model(QStringLiteral("mock-small")));
+    }
+
+    void everythingSurvivesAReopen()
+    {
+        const QString file = QStringLiteral("reopen.sqlite");
+        Id userId = 0;
+        Id groupId = 0;
+        QString secret;
+        {
+            auto s = open(file);
+            auto parent = s->createGroup(QStringLiteral("Engineering"), 0, QStringLiteral("t"));
+            auto g = s->createGroup(QStringLiteral("Backend"), parent->id, QStringLiteral("t"));
+            groupId = g->id;
+            Group changed = *g;
+            changed.settings = PolicySettings {};
+            (*changed.settings)[Dimension::RequestsPerMinute] = Limit::of(120);
+            changed.settings->allowedModels = ModelRule::list({QStringLiteral("mock-small")});
+            changed.monthlyBudget = 5 * kNanosPerDollar;
+            QVERIFY(s->updateGroup(changed, QStringLiteral("t")).ok());
+            NewUser nu {QStringLiteral("ada@example.com"), QStringLiteral("Ada"), UserStatus::Active, {g->id}, {}};
+            nu.monthlyLimit = 42 * kNanosPerDollar;
+            auto u = s->createUser(nu, QStringLiteral("t"));
+            QVERIFY(u.ok());
+            userId = u->id;
+            NewKey nk;
+            nk.name = QStringLiteral("laptop");
+            nk.holderUserId = userId;
+            nk.monthlyCap = kNanosPerDollar;
+            auto k = s->createKey(nk, QStringLiteral("t"));
+            QVERIFY(k.ok());
+            secret = k->secret;
+            Customer c;
+            c.identifier = QStringLiteral("acme");
+            c.budgetDuration = BudgetDuration::Weekly;
+            c.periodBudget = 3 * kNanosPerDollar;
+            c.markupBasisPoints = 1250;
+            QVERIFY(s->saveCustomer(c, QStringLiteral("t")).ok());
+        }
+        auto s = open(file);
+        const User u = *s->user(userId);
+        QCOMPARE(u.email, QStringLiteral("ada@example.com"));
+        QCOMPARE(u.groupIds, QList<Id>({groupId}));
+        QCOMPARE((*u.policyOverride)[Dimension::MonthlyCost], Limit::of(42 * kNanosPerDollar));
+        QVERIFY(s->project(u.privateProjectId));
+        const Group g = *s->group(groupId);
+        QVERIFY(g.parentId != 0);
+        QCOMPARE((*g.settings)[Dimension::RequestsPerMinute], Limit::of(120));
+        QCOMPARE(g.settings->allowedModels.models, QSet<QString>({QStringLiteral("mock-small")}));
+        QCOMPARE(*g.monthlyBudget, 5 * kNanosPerDollar);
+        auto key = s->authenticate(secret);
+        QVERIFY(key.ok());
+        QCOMPARE(key->holderUserId, userId);
+        QCOMPARE(key->projectId, u.privateProjectId);
+        QCOMPARE(s->customerByIdentifier(QStringLiteral("acme"))->markupBasisPoints, 1250);
+        QCOMPARE(s->effectivePolicy(userId)[Dimension::RequestsPerMinute].source.entityId, groupId);
+    }
+
+    void namesAreStoredUnchanged()
+    {
+        auto s = open();
+        const QStringList names {QStringLiteral("O'Brien \"Bob\"; DROP TABLE users; --"), QStringLiteral("Zoë Ümlaut"),
+                                 QStringLiteral("山田 太郎"), QStringLiteral("محمد"), QStringLiteral("SELECT * FROM x")};
+        for (int i = 0; i < names.size(); ++i) {
+            auto u = s->createUser({QStringLiteral("u%1@example.com").arg(i), names[i], UserStatus::Active, {}, {}},
+                                   QStringLiteral("t"));
+            QVERIFY(u.ok());
+            QCOMPARE(u->name, names[i]);
+            auto g = s->createGroup(names[i], 0, QStringLiteral("t"));
+            QVERIFY(g.ok());
+        }
+        auto again = open(s->database().location().path);
+        QStringList stored;
+        for (const User& u : again->users())
+            stored << u.name;
+        QCOMPARE(stored, names);
+        QCOMPARE(count(*again, "users"), qint64(names.size()));
+    }
+
+    void refusesBadInputNamingTheField_data()
+    {
+        QTest::addColumn<int>("which");
+        QTest::addColumn<QString>("field");
+        QTest::addColumn<int>("code");
+        QTest::newRow("negative user limit") << 0 << QStringLiteral("monthlyLimit") << int(Error::Code::Invalid);
+        QTest::newRow("absurd policy limit") << 1 << QStringLiteral("policy.monthlyCostLimit")
+                                             << int(Error::Code::Invalid);
+        QTest::newRow("unknown model id") << 2 << QStringLiteral("policy.allowedModels") << int(Error::Code::Invalid);
+        QTest::newRow("group made its own ancestor") << 3 << QStringLiteral("parentId") << int(Error::Code::Conflict);
+        QTest::newRow("unknown timezone") << 4 << QStringLiteral("timezone") << int(Error::Code::Invalid);
+        QTest::newRow("duplicate email") << 5 << QStringLiteral("email") << int(Error::Code::Conflict);
+        QTest::newRow("bad email") << 6 << QStringLiteral("email") << int(Error::Code::Invalid);
+        QTest::newRow("tier out of range") << 7 << QStringLiteral("settings.maxTier") << int(Error::Code::Invalid);
+        QTest::newRow("bypass on a group") << 8 << QStringLiteral("settings.bypass") << int(Error::Code::Invalid);
+        QTest::newRow("unknown group") << 9 << QStringLiteral("groupIds") << int(Error::Code::NotFound);
+        QTest::newRow("custom period ends before it starts") << 10 << QStringLiteral("period_end")
+                                                             << int(Error::Code::Invalid);
+        QTest::newRow("key expiring in the past") << 11 << QStringLiteral("expiresAt") << int(Error::Code::Invalid);
+        QTest::newRow("stale edit") << 12 << QStringLiteral("updatedAt") << int(Error::Code::Conflict);
+    }
+    void refusesBadInputNamingTheField()
+    {
+        QFETCH(int, which);
+        QFETCH(QString, field);
+        QFETCH(int, code);
+        auto s = open();
+        const QString t = QStringLiteral("t");
+        auto ada = s->createUser({QStringLiteral("ada@example.com"), QStringLiteral("Ada"), UserStatus::Active, {}, {}}, t);
+        auto eng = s->createGroup(QStringLiteral("Engineering"), 0, t);
+        auto backend = s->createGroup(QStringLiteral("Backend"), eng->id, t);
+        const qint64 auditBefore = count(*s, "audit_log");
+        const qint64 usersBefore = count(*s, "users");
+        Error e;
+        auto capture = [&](const auto& r) {
+            QVERIFY(!r.ok());
+            e = r.error();
+        };
+        switch (which) {
+        case 0: capture(s->setUsersMonthlyLimit({ada->id}, -1, t)); break;
+        case 1: {
+            PolicySettings p;
+            p[Dimension::MonthlyCost] = Limit::of(2'000'000'000LL * kNanosPerDollar);
+            capture(s->setUserPolicy(ada->id, p, t));
+            break;
+        }
+        case 2: {
+            PolicySettings p;
+            p.allowedModels = ModelRule::list({QStringLiteral("gpt-99")});
+            capture(s->setUserPolicy(ada->id, p, t));
+            break;
+        }
+        case 3: {
+            Group g = *eng;
+            g.parentId = backend->id;
+            capture(s->updateGroup(g, t));
+            break;
+        }
+        case 4: {
+            Organization o = s->organization();
+            o.timezone = QStringLiteral("Mars/Olympus_Mons");
+            capture(s->updateOrganization(o, t));
+            break;
+        }
+        case 5:
+            capture(s->createUser({QStringLiteral("ADA@example.com"), QStringLiteral("Other"), UserStatus::Active, {}, {}},
+                                  t));
+            break;
+        case 6:
+            capture(s->createUser({QStringLiteral("not an email"), QStringLiteral("X"), UserStatus::Active, {}, {}}, t));
+            break;
+        case 7: {
+            Group g = *eng;
+            g.settings = PolicySettings {};
+            (*g.settings)[Dimension::MaxTier] = Limit::of(11);
+            capture(s->updateGroup(g, t));
+            break;
+        }
+        case 8: {
+            Group g = *eng;
+            g.settings = PolicySettings {};
+            g.settings->bypassCostLimits = true;
+            capture(s->updateGroup(g, t));
+            break;
+        }
+        case 9:
+            capture(s->createUser({QStringLiteral("b@example.com"), QStringLiteral("B"), UserStatus::Active, {999}, {}},
+                                  t));
+            break;
+        case 10: {
+            Customer c;
+            c.identifier = QStringLiteral("x");
+            c.budgetDuration = BudgetDuration::Custom;
+            c.periodStart = 2000;
+            c.periodEnd = 1000;
+            capture(s->saveCustomer(c, t));
+            break;
+        }
+        case 11: {
+            NewKey k;
+            k.name = QStringLiteral("k");
+            k.holderUserId = ada->id;
+            k.expiresAt = m_clock.now() - 1;
+            capture(s->createKey(k, t));
+            break;
+        }
+        case 12: {
+            User first = *s->user(ada->id);
+            User second = first;
+            first.name = QStringLiteral("Ada L.");
+            m_clock.advance(5);
+            QVERIFY(s->updateUser(first, t).ok());
+            second.name = QStringLiteral("Ada K."); // based on the old version
+            capture(s->updateUser(second, t));
+            QCOMPARE(s->user(ada->id)->name, QStringLiteral("Ada L."));
+            return;
+        }
+        }
+        QCOMPARE(e.field, field);
+        QCOMPARE(int(e.code), code);
+        QVERIFY(!e.message.isEmpty());
+        // Nothing was written.
+        QCOMPARE(count(*s, "audit_log"), auditBefore);
+        QCOMPARE(count(*s, "users"), usersBefore);
+    }
+
+    void aBadRowRefusesTheWholeBatch()
+    {
+        auto s = open();
+        QList<NewUser> batch;
+        for (int i = 0; i < 100; ++i)
+            batch.append({QStringLiteral("u%1@example.com").arg(i), QStringLiteral("U%1").arg(i), UserStatus::Active, {}, {}});
+        batch[57].email = QStringLiteral("broken");
+        auto r = s->createUsers(batch, QStringLiteral("t"));
+        QVERIFY(!r.ok());
+        QCOMPARE(r.error().field, QStringLiteral("[57].email"));
+        QCOMPARE(s->userCount(), qint64(0));
+        QCOMPARE(count(*s, "users"), qint64(0));
+        QCOMPARE(count(*s, "projects"), qint64(0));
+    }
+
+    void everyChangeIsAudited()
+    {
+        auto s = open();
+        const QString actor = QStringLiteral("admin:alice");
+        auto u = s->createUser({QStringLiteral("ada@example.com"), QStringLiteral("Ada"), UserStatus::Active, {}, {}}, actor);
+        auto g = s->createGroup(QStringLiteral("Team"), 0, actor);
+        QVERIFY(s->addUsersToGroup({u->id}, g->id, actor).ok());
+        QVERIFY(s->setUsersMonthlyLimit({u->id}, 10 * kNanosPerDollar, actor).ok());
+        const auto log = s->auditLog({actor, QStringLiteral("user_policy"), {}, 0, 0, 10});
+        QCOMPARE(log.size(), 1);
+        QVERIFY(log[0].before.isEmpty());
+        QVERIFY2(log[0].after.contains(QLatin1String("\"monthlyCostLimit\":10000000000")), qPrintable(log[0].after));
+        QCOMPARE(s->auditLog({actor, QStringLiteral("group_members"), {}, 0, 0, 10}).size(), 1);
+        QVERIFY(s->deleteUser(u->id, actor).ok());
+        const auto deleted = s->auditLog({actor, QStringLiteral("user"), QString::number(u->id), 0, 0, 10});
+        QCOMPARE(deleted.first().action, QStringLiteral("delete"));
+        QVERIFY(deleted.first().before.contains(QLatin1String("ada@example.com")));
+    }
+
+    void membershipAndGroupDeletion()
+    {
+        auto s = open();
+        const QString t = QStringLiteral("t");
+        auto eng = s->createGroup(QStringLiteral("Engineering"), 0, t);
+        auto backend = s->createGroup(QStringLiteral("Backend"), eng->id, t);
+        auto a = s->createUser({QStringLiteral("a@example.com"), QStringLiteral("A"), UserStatus::Active, {}, {}}, t);
+        auto b = s->createUser({QStringLiteral("b@example.com"), QStringLiteral("B"), UserStatus::Active, {}, {}}, t);
+        QVERIFY(s->addUsersToGroup({a->id, b->id, a->id}, backend->id, t).ok());
+        QCOMPARE(s->groupMembers(backend->id), QList<Id>({a->id, b->id}));
+        QVERIFY(s->removeUsersFromGroup({b->id}, backend->id, t).ok());
+        QCOMPARE(s->user(b->id)->groupIds, QList<Id>());
+        QVERIFY(s->deleteGroup(eng->id, t).ok());
+        QCOMPARE(s->group(backend->id)->parentId, Id(0)); // moved up, not deleted
+        auto reopened = open(s->database().location().path);
+        QCOMPARE(reopened->group(backend->id)->parentId, Id(0));
+        QCOMPARE(reopened->user(a->id)->groupIds, QList<Id>({backend->id}));
+    }
+
+    void keysAreHashedRevocableAndExpire()
+    {
+        auto s = open();
+        const QString t = QStringLiteral("t");
+        auto u = s->createUser({QStringLiteral("a@example.com"), QStringLiteral("A"), UserStatus::Active, {}, {}}, t);
+        NewKey nk;
+        nk.name = QStringLiteral("k");
+        nk.holderUserId = u->id;
+        nk.expiresAt = m_clock.now() + 60'000;
+        auto k = s->createKey(nk, t);
+        QVERIFY(k.ok());
+        QVERIFY(k->secret.startsWith(QLatin1String("tg-")));
+        QVERIFY(k->secret.startsWith(k->key.prefix));
+        // Only the hash is stored.
+        QSqlQuery q(s->database().connection());
+        QVERIFY(q.exec(QStringLiteral("SELECT COUNT(*) FROM api_keys WHERE CAST(secret_hash AS TEXT) LIKE '%tg-%'")));
+        q.next();
+        QCOMPARE(q.value(0).toInt(), 0);
+        QVERIFY(s->authenticate(k->secret).ok());
+        QVERIFY(!s->authenticate(k->secret + u'x').ok());
+        m_clock.advance(60'000);
+        QVERIFY(s->authenticate(k->secret).error().message.contains(QLatin1String("expired")));
+        m_clock.advance(-60'000);
+        QVERIFY(s->revokeKey(k->key.id, t).ok());
+        QVERIFY(s->authenticate(k->secret).error().message.contains(QLatin1String("revoked")));
+    }
+
+    void locationsParse()
+    {
+        auto pg = DatabaseLocation::parse(QStringLiteral("postgresql://tg:pw@127.0.0.1:5433/tollgate"));
+        QVERIFY(pg.ok());
+        QCOMPARE(pg->kind, Dialect::Kind::PostgreSQL);
+        QCOMPARE(pg->port, 5433);
+        QCOMPARE(pg->database, QStringLiteral("tollgate"));
+        QVERIFY(!pg->displayName().contains(QLatin1String("pw")));
+        QVERIFY(!DatabaseLocation::parse(QStringLiteral("mysql://x/y")).ok());
+        QVERIFY(!DatabaseLocation::parse(QStringLiteral("postgresql://host/")).ok());
+        QVERIFY(!DatabaseLocation::parse(QString()).ok());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestService)
+#include "test_service.moc"
