@@ -1,0 +1,180 @@
+// Admission through the service: every scope that applies is checked, settled usage is durable and counted again
+// after a restart.
+
+#include "service/service.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace tollgate;
+
+class TestEnforcement final : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    ManualClock m_clock {QDateTime(QDate(2026, 11, 21), QTime(12, 0), QTimeZone::utc()).toMSecsSinceEpoch()};
+
+    std::unique_ptr<Service> open(const QString& name)
+    {
+        auto s = Service::open(DatabaseLocation::parse(m_dir.filePath(name)).value(), m_clock);
+        if (!s.ok())
+            qFatal("%s", qPrintable(s.error().toString()));
+        return std::move(s.value());
+    }
+
+    static AdmissionAmounts dollars(qint64 d)
+    {
+        AdmissionAmounts a;
+        a.inputCost = d * kNanosPerDollar;
+        return a;
+    }
+
+    UsageRecord record(const Service& s, Id user, Id key, Money cost)
+    {
+        UsageRecord r;
+        r.time = m_clock.now();
+        r.requestId = QStringLiteral("r");
+        r.orgId = s.organization().id;
+        r.userId = user;
+        r.keyId = key;
+        r.projectId = s.key(key)->projectId;
+        r.model = QStringLiteral("mock-small");
+        r.cost = cost;
+        return r;
+    }
+
+private slots:
+    void groupBudgetCoversSubgroupsAndBindsBeforeTheUserLimit()
+    {
+        auto s = open(QStringLiteral("groups.sqlite"));
+        const QString t = QStringLiteral("t");
+        auto eng = s->createGroup(QStringLiteral("Engineering"), 0, t);
+        auto backend = s->createGroup(QStringLiteral("Backend"), eng->id, t);
+        Group g = *eng;
+        g.monthlyBudget = 10 * kNanosPerDollar;
+        QVERIFY(s->updateGroup(g, t).ok());
+        NewUser nu {QStringLiteral("a@example.com"), QStringLiteral("A"), UserStatus::Active, {backend->id}, {}};
+        nu.monthlyLimit = 100 * kNanosPerDollar;
+        auto a = s->createUser(nu, t);
+        NewKey nk;
+        nk.name = QStringLiteral("k");
+        nk.holderUserId = a->id;
+        auto key = s->createKey(nk, t);
+        const RequestScope scope {key->key.id, a->id, 0, QStringLiteral("mock-small")};
+
+        Decision d = s->admit(scope, dollars(6));
+        QVERIFY(d.allowed);
+        QVERIFY(s->settle(d, record(*s, a->id, key->key.id, 6 * kNanosPerDollar)).ok());
+        Decision refused = s->admit(scope, dollars(6));
+        QVERIFY(!refused.allowed);
+        const LimitCheck* b = refused.bindingCheck();
+        QCOMPARE(b->scope, ScopeKind::Group);
+        QCOMPARE(b->scopeId, eng->id);
+        QCOMPARE(b->used, 6 * kNanosPerDollar);
+        QCOMPARE(b->setting, QStringLiteral("groupMonthlyBudget"));
+
+        // In warn mode the same budget is reported but never refuses.
+        g = *s->group(eng->id);
+        g.budgetAction = BudgetAction::Warn;
+        g.updatedAt = 0;
+        QVERIFY(s->updateGroup(g, t).ok());
+        QVERIFY(s->explain(scope, dollars(6)).allowed);
+    }
+
+    void modelAccessIsCheckedBeforeAnyCounter()
+    {
+        auto s = open(QStringLiteral("models.sqlite"));
+        const QString t = QStringLiteral("t");
+        auto mk = s->createGroup(QStringLiteral("Marketing"), 0, t);
+        Group g = *mk;
+        g.settings = PolicySettings {};
+        g.settings->allowedModels = ModelRule::list({QStringLiteral("mock-small")});
+        QVERIFY(s->updateGroup(g, t).ok());
+        auto u = s->createUser({QStringLiteral("m@example.com"), QStringLiteral("M"), UserStatus::Active, {mk->id}, {}}, t);
+        Preflight p;
+        Decision d = s->admit({0, u->id, 0, QStringLiteral("mock-large")}, dollars(1), &p);
+        QVERIFY(!d.allowed);
+        QCOMPARE(p.code, QStringLiteral("model_not_allowed"));
+        QCOMPARE(p.source.entityId, mk->id);
+        s->admit({0, u->id, 0, QStringLiteral("no-such-model")}, dollars(1), &p);
+        QCOMPARE(p.code, QStringLiteral("model_not_found"));
+        QVERIFY(s->admit({0, u->id, 0, QStringLiteral("mock-small")}, dollars(1), &p).allowed);
+        QVERIFY(s->setUsersStatus({u->id}, UserStatus::Inactive, t).ok());
+        s->admit({0, u->id, 0, QStringLiteral("mock-small")}, dollars(1), &p);
+        QCOMPARE(p.code, QStringLiteral("user_inactive"));
+    }
+
+    void customerBudgetsAndRateLimit()
+    {
+        auto s = open(QStringLiteral("customers.sqlite"));
+        Customer c;
+        c.identifier = QStringLiteral("acme");
+        c.rateLimitPerMinute = 2;
+        c.budgetDuration = BudgetDuration::Daily;
+        c.periodBudget = 5 * kNanosPerDollar;
+        c.totalBudget = 7 * kNanosPerDollar;
+        auto saved = s->saveCustomer(c, QStringLiteral("t"));
+        QVERIFY(saved.ok());
+        const RequestScope scope {0, 0, saved->id, QStringLiteral("mock-small")};
+        auto spend = [&](qint64 d) {
+            Decision dec = s->admit(scope, dollars(d));
+            if (dec.allowed) {
+                UsageRecord r;
+                r.time = m_clock.now();
+                r.customerId = saved->id;
+                r.model = QStringLiteral("mock-small");
+                r.cost = d * kNanosPerDollar;
+                (void)s->settle(dec, r);
+            }
+            return dec;
+        };
+        QVERIFY(spend(3).allowed);
+        QVERIFY(spend(1).allowed);
+        Decision third = spend(1); // a third request in the same minute
+        QVERIFY(!third.allowed);
+        QCOMPARE(third.bindingCheck()->setting, QStringLiteral("customerRateLimit"));
+        m_clock.advance(60'000);
+        Decision overDay = spend(2); // 4 + 2 > 5 for the day
+        QCOMPARE(overDay.bindingCheck()->setting, QStringLiteral("customerPeriodBudget"));
+        m_clock.advance(86'400'000); // the next day
+        QVERIFY(spend(3).allowed); // lifetime 7 of 7
+        Decision lifetime = spend(1);
+        QVERIFY(!lifetime.allowed);
+        QCOMPARE(lifetime.bindingCheck()->setting, QStringLiteral("customerTotalBudget"));
+        QCOMPARE(lifetime.retryAfterSeconds, qint64(1)); // never resets: no meaningful wait
+    }
+
+    void settledUsageIsCountedAgainAfterARestart()
+    {
+        const QString file = QStringLiteral("restart.sqlite");
+        Id userId = 0;
+        Id keyId = 0;
+        {
+            auto s = open(file);
+            NewUser nu {QStringLiteral("r@example.com"), QStringLiteral("R"), UserStatus::Active, {}, {}};
+            nu.monthlyLimit = 10 * kNanosPerDollar;
+            auto u = s->createUser(nu, QStringLiteral("t"));
+            userId = u->id;
+            NewKey nk;
+            nk.name = QStringLiteral("k");
+            nk.holderUserId = userId;
+            nk.monthlyCap = 8 * kNanosPerDollar;
+            keyId = s->createKey(nk, QStringLiteral("t"))->key.id;
+            Decision d = s->admit({keyId, userId, 0, QStringLiteral("mock-small")}, dollars(9));
+            QVERIFY(!d.allowed); // the key's cap binds first
+            QCOMPARE(d.bindingCheck()->setting, QStringLiteral("keyMonthlyCap"));
+            d = s->admit({keyId, userId, 0, QStringLiteral("mock-small")}, dollars(7));
+            QVERIFY(d.allowed);
+            QVERIFY(s->settle(d, record(*s, userId, keyId, 7 * kNanosPerDollar)).ok());
+        }
+        auto s = open(file);
+        Decision d = s->explain({keyId, userId, 0, QStringLiteral("mock-small")}, dollars(2));
+        QVERIFY(!d.allowed);
+        QCOMPARE(d.bindingCheck()->used, 7 * kNanosPerDollar);
+        QCOMPARE(s->usageRecordCount(), qint64(1));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestEnforcement)
+#include "test_enforcement.moc"
