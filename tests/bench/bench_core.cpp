@@ -44,7 +44,7 @@ void addUsers(Service& s, int count, const QList<Id>& groups)
             if (!groups.isEmpty())
                 nu.groupIds = {groups[i % groups.size()], groups[(i * 7 + 3) % groups.size()]};
             if (i % 10 == 0)
-                nu.monthlyLimit = (200 + i % 50) * kNanosPerDollar;
+                nu.monthlyLimit = (200'000 + i % 50) * kNanosPerDollar;
             batch.append(nu);
         }
         if (auto r = s.createUsers(batch, QStringLiteral("bench")); !r.ok())
@@ -66,8 +66,8 @@ Org& org()
         Service& s = *out.service;
         Organization org = s.organization();
         org.monthlyBudget = 1'000'000 * kNanosPerDollar;
-        org.defaultPolicy[Dimension::MonthlyCost] = Limit::of(150 * kNanosPerDollar);
-        org.defaultPolicy[Dimension::RequestsPerMinute] = Limit::of(1'000'000);
+        org.defaultPolicy[Dimension::MonthlyCost] = Limit::of(150'000 * kNanosPerDollar); // in force, never reached
+        org.defaultPolicy[Dimension::RequestsPerMinute] = Limit::of(1'000'000'000);
         org.defaultPolicy[Dimension::MaxTier] = Limit::of(4);
         org.defaultPolicy.blockedModels = ModelRule::list({QStringLiteral("claude-opus-4-1")});
         (void)s.updateOrganization(org, QStringLiteral("bench"));
@@ -77,7 +77,7 @@ Org& org()
             Group g = *t;
             g.monthlyBudget = 100'000 * kNanosPerDollar;
             g.settings = PolicySettings {};
-            (*g.settings)[Dimension::DailyCost] = Limit::of((20 + top) * kNanosPerDollar);
+            (*g.settings)[Dimension::DailyCost] = Limit::of((20'000 + top) * kNanosPerDollar);
             (void)s.updateGroup(g, QStringLiteral("bench"));
             groups << t->id;
             for (int sub = 0; sub < 9; ++sub) {
@@ -85,7 +85,7 @@ Org& org()
                 if (sub % 3 == 0) {
                     Group cg = *c;
                     cg.settings = PolicySettings {};
-                    (*cg.settings)[Dimension::RequestsPerHour] = Limit::of(100'000 + sub);
+                    (*cg.settings)[Dimension::RequestsPerHour] = Limit::of(100'000'000 + sub);
                     (void)s.updateGroup(cg, QStringLiteral("bench"));
                 }
                 groups << c->id;

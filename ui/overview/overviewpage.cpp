@@ -55,13 +55,13 @@ void OverviewPage::refresh()
     qint64 active = 0;
     for (const User& u : m_service.users())
         active += u.status == UserStatus::Active ? 1 : 0;
-    m_users->setText(tr("%n person(s), %1 active", nullptr, int(m_service.userCount())).arg(locale.toString(active)));
+    m_users->setText(tr("%1 (%2 active)").arg(locale.toString(m_service.userCount()), locale.toString(active)));
     m_groups->setText(locale.toString(m_service.groups().size()));
     m_projects->setText(locale.toString(m_service.projects().size()));
     m_keys->setText(locale.toString(m_service.keys().size()));
     m_customers->setText(locale.toString(m_service.customers().size()));
-    m_models->setText(tr("%n model(s) from %1 provider(s)", nullptr, int(m_service.models().size()))
-                          .arg(m_service.providers().size()));
+    m_models->setText(tr("%1 (providers: %2)")
+                          .arg(locale.toString(m_service.models().size()), locale.toString(m_service.providers().size())));
     m_usage->setText(locale.toString(m_service.usageRecordCount()));
     m_budget->setText(org.monthlyBudget ? money::formatDollars(*org.monthlyBudget) : tr("no limit"));
 }
