@@ -49,12 +49,6 @@ Result<std::unique_ptr<Service>> Service::open(const DatabaseLocation& location,
     return service;
 }
 
-const Calendar& Service::calendar() const
-{
-    std::shared_lock lock(m_stateLock);
-    return *m_state->calendar;
-}
-
 Status Service::ensureOrganization(const Options& options)
 {
     std::lock_guard writeLock(m_db->writeLock());

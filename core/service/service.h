@@ -86,7 +86,6 @@ public:
     Database& database() const { return *m_db; }
     const Clock& clock() const { return m_clock; }
     Ledger& ledger() const { return *m_ledger; }
-    const Calendar& calendar() const;
 
     // Organization
     Organization organization() const;
