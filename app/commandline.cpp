@@ -17,9 +17,11 @@ Result<CommandLine> parseCommandLine(const QStringList& arguments)
     parser.setApplicationDescription(
         tr("Tollgate: the administration console and gateway for an organisation's LLM usage.\n\n"
            "Commands:\n"
-           "  (none)       open the console\n"
-           "  info         print a summary of the organisation and exit\n"
-           "  reset-demo   replace the organisation with the demo organisation and exit"));
+           "  (none)         open the console (it runs the gateway too)\n"
+           "  serve          run the gateway without a display; SIGTERM drains requests under way and stops\n"
+           "  mock-upstream  run the mock LLM provider on its own (OpenAI and Anthropic APIs), for tests\n"
+           "  info           print a summary of the organisation and exit\n"
+           "  reset-demo     replace the organisation with the demo organisation and exit"));
     const QCommandLineOption help(QStringList {QStringLiteral("h"), QStringLiteral("help")},
                                   tr("Show this help and exit."));
     const QCommandLineOption version(QStringList {QStringLiteral("v"), QStringLiteral("version")},
@@ -30,11 +32,25 @@ Result<CommandLine> parseCommandLine(const QStringList& arguments)
                                 tr("location"));
     const QCommandLineOption demo(QStringLiteral("demo"),
                                   tr("Start on the demo organisation (loaded into an empty database)."));
+    const QCommandLineOption listen(QStringLiteral("listen"),
+                                    tr("Gateway address, HOST:PORT (default 127.0.0.1:8787; mock-upstream 127.0.0.1:9100)."),
+                                    tr("address"));
+    const QCommandLineOption config(QStringLiteral("config"), tr("Gateway settings file (JSON)."), tr("file"));
+    const QCommandLineOption tlsCert(QStringLiteral("tls-cert"), tr("Serve HTTPS with this PEM certificate (chain)."),
+                                     tr("file"));
+    const QCommandLineOption tlsKey(QStringLiteral("tls-key"), tr("The PEM private key for --tls-cert."), tr("file"));
+    const QCommandLineOption delay(QStringLiteral("delay-ms"), tr("mock-upstream: wait this long before answering."),
+                                   tr("ms"));
+    parser.addOption(listen);
+    parser.addOption(config);
+    parser.addOption(tlsCert);
+    parser.addOption(tlsKey);
+    parser.addOption(delay);
     parser.addOption(help);
     parser.addOption(version);
     parser.addOption(db);
     parser.addOption(demo);
-    parser.addPositionalArgument(QStringLiteral("command"), tr("info or reset-demo; none opens the console."),
+    parser.addPositionalArgument(QStringLiteral("command"), tr("serve, mock-upstream, info or reset-demo; none opens the console."),
                                  tr("[command]"));
 
     CommandLine out;
@@ -53,19 +69,37 @@ Result<CommandLine> parseCommandLine(const QStringList& arguments)
     if (parser.isSet(db) && out.database.trimmed().isEmpty())
         return Error::invalid(QStringLiteral("--db"), tr("is empty; give a SQLite file path or a postgresql:// URL"));
     out.demo = parser.isSet(demo);
+    out.listen = parser.value(listen);
+    out.configFile = parser.value(config);
+    out.tlsCertificate = parser.value(tlsCert);
+    out.tlsKey = parser.value(tlsKey);
+    if (parser.isSet(tlsCert) != parser.isSet(tlsKey))
+        return Error::invalid(QStringLiteral("--tls-cert"), tr("and --tls-key go together"));
+    if (parser.isSet(delay)) {
+        bool ok = false;
+        out.delayMs = parser.value(delay).toInt(&ok);
+        if (!ok || out.delayMs < 0 || out.delayMs > 600'000)
+            return Error::invalid(QStringLiteral("--delay-ms"), tr("must be a whole number of milliseconds, 0 to 600000"));
+    }
     const QStringList positional = parser.positionalArguments();
     if (positional.size() > 1)
         return Error::invalid(QStringLiteral("arguments"),
                               tr("takes one command at most, got: %1").arg(positional.join(u' ')));
     if (!positional.isEmpty()) {
         const QString c = positional.first();
-        if (c == QLatin1String("info"))
+        if (c == QLatin1String("serve"))
+            out.command = CommandLine::Command::Serve;
+        else if (c == QLatin1String("mock-upstream"))
+            out.command = CommandLine::Command::MockUpstream;
+        else if (c == QLatin1String("info"))
             out.command = CommandLine::Command::Info;
         else if (c == QLatin1String("reset-demo"))
             out.command = CommandLine::Command::ResetDemo;
         else
             return Error::invalid(QStringLiteral("command"),
-                                  tr("'%1' is not a command; use info or reset-demo, or none for the console").arg(c));
+                                  tr("'%1' is not a command; use serve, mock-upstream, info or reset-demo, or none for the "
+                                     "console")
+                                      .arg(c));
     }
     return out;
 }

@@ -11,10 +11,15 @@ namespace tollgate {
 // headless commands never need a display.
 struct CommandLine
 {
-    enum class Command { Console, Info, ResetDemo, Help, Version };
+    enum class Command { Console, Serve, MockUpstream, Info, ResetDemo, Help, Version };
     Command command = Command::Console;
     QString database; // file path or postgresql:// URL; empty: the default file in the user's data folder
     bool demo = false; // load the demo organisation into an empty database
+    QString listen; // HOST:PORT; empty: the config file's or the default (127.0.0.1:8787; mock-upstream 127.0.0.1:9100)
+    QString configFile; // serve: gateway settings (JSON)
+    QString tlsCertificate;
+    QString tlsKey;
+    int delayMs = 0; // mock-upstream: delay before each answer
     QString helpText;
 };
 

@@ -1,7 +1,11 @@
 #include "commandline.h"
 #include "demo/demo.h"
+#include "host.h"
+#include "http/server.h"
+#include "llm/mock.h"
 #include "mainwindow.h"
 #include "service/service.h"
+#include "signals.h"
 
 #include <QApplication>
 #include <QCoreApplication>
@@ -51,6 +55,56 @@ void printDemo(const DemoSummary& d)
                         << tr("A demo API key (shown once): %1").arg(d.sampleKeySecret) << Qt::endl;
 }
 
+// The gateway settings from --config, --listen and the TLS options, over the defaults.
+Result<GatewayConfig> gatewayConfig(const CommandLine& cl)
+{
+    GatewayConfig config;
+    if (!cl.configFile.isEmpty()) {
+        auto loaded = loadGatewayConfig(cl.configFile);
+        if (!loaded.ok())
+            return loaded.error();
+        config = loaded.value();
+    }
+    if (!cl.listen.isEmpty()) {
+        auto l = parseListenAddress(cl.listen);
+        if (!l.ok())
+            return l.error();
+        config.server.address = l->first;
+        config.server.port = l->second;
+    }
+    if (!cl.tlsCertificate.isEmpty()) {
+        config.server.tlsCertificateFile = cl.tlsCertificate;
+        config.server.tlsKeyFile = cl.tlsKey;
+    }
+    return config;
+}
+
+int runMockUpstream(const CommandLine& cl)
+{
+    http::ServerOptions options;
+    options.port = 9100;
+    if (!cl.listen.isEmpty()) {
+        auto l = parseListenAddress(cl.listen);
+        if (!l.ok())
+            return fail(l.error().toString());
+        options.address = l->first;
+        options.port = l->second;
+    }
+    llm::MockHandler handler(cl.delayMs);
+    http::Server server(handler, options);
+    const QString error = server.start();
+    if (!error.isEmpty())
+        return fail(error);
+    QTextStream(stdout) << tr("tollgate: mock provider listening on http://%1:%2")
+                               .arg(options.address.toString())
+                               .arg(server.port())
+                        << Qt::endl;
+    onTerminationSignal(qApp, [](int) { QCoreApplication::quit(); });
+    const int rc = QCoreApplication::exec();
+    server.stop(2'000);
+    return rc;
+}
+
 } // namespace
 
 int main(int argc, char* argv[])
@@ -77,9 +131,18 @@ int main(int argc, char* argv[])
         QTextStream(stdout) << QStringLiteral("tollgate %1").arg(QStringLiteral(TOLLGATE_VERSION)) << Qt::endl;
         return 0;
     case CommandLine::Command::Console: app = std::make_unique<QApplication>(argc, argv); break;
+    case CommandLine::Command::Serve:
+    case CommandLine::Command::MockUpstream:
     case CommandLine::Command::Info:
     case CommandLine::Command::ResetDemo: app = std::make_unique<QCoreApplication>(argc, argv); break;
     }
+    if (cl->command == CommandLine::Command::MockUpstream) {
+        raiseFileLimit();
+        return runMockUpstream(*cl);
+    }
+    auto config = gatewayConfig(*cl);
+    if (!config.ok())
+        return fail(config.error().toString());
 
     auto location = DatabaseLocation::parse(cl->database.isEmpty() ? defaultDatabasePath() : cl->database);
     if (!location.ok())
@@ -107,7 +170,28 @@ int main(int argc, char* argv[])
         return 0;
     }
 
+    GatewayHost gateway(s);
+    if (cl->command == CommandLine::Command::Serve) {
+        raiseFileLimit();
+        const QString error = gateway.start(config.value());
+        if (!error.isEmpty())
+            return fail(error);
+        QTextStream(stdout) << tr("tollgate: gateway listening on %1").arg(gateway.address()) << Qt::endl;
+        onTerminationSignal(app.get(), [&gateway](int) {
+            QTextStream(stdout) << tr("tollgate: stopping; finishing the requests under way") << Qt::endl;
+            gateway.stop(30'000);
+            QCoreApplication::quit();
+        });
+        return app->exec();
+    }
+
+    // The console runs the same gateway in its own threads; a change made in the console applies to the next request.
     MainWindow window(s);
+    const QString error = gateway.start(config.value());
+    window.setGatewayStatus(error.isEmpty() ? tr("Gateway listening on %1").arg(gateway.address())
+                                            : tr("Gateway not running: %1").arg(error));
     window.show();
-    return app->exec();
+    const int rc = app->exec();
+    gateway.stop(10'000);
+    return rc;
 }

@@ -3,7 +3,9 @@
 #include "overview/overviewpage.h"
 
 #include <QApplication>
+#include <QLabel>
 #include <QMenuBar>
+#include <QStatusBar>
 
 namespace tollgate {
 
@@ -21,7 +23,14 @@ MainWindow::MainWindow(Service& service, QWidget* parent)
     QAction* quit = file->addAction(tr("&Quit"));
     quit->setShortcut(QKeySequence::Quit);
     connect(quit, &QAction::triggered, qApp, &QApplication::quit);
+    m_gatewayStatus = new QLabel(this);
+    statusBar()->addWidget(m_gatewayStatus, 1);
     resize(640, 420);
+}
+
+void MainWindow::setGatewayStatus(const QString& text)
+{
+    m_gatewayStatus->setText(text);
 }
 
 } // namespace tollgate

@@ -2,6 +2,8 @@
 
 #include <QMainWindow>
 
+class QLabel;
+
 namespace tollgate {
 
 class Service;
@@ -16,7 +18,11 @@ class MainWindow final : public QMainWindow
 public:
     explicit MainWindow(Service& service, QWidget* parent = nullptr);
 
+    // One line in the status bar: where the gateway listens, or why it is not running.
+    void setGatewayStatus(const QString& text);
+
 private:
+    QLabel* m_gatewayStatus = nullptr;
     OverviewPage* m_overview = nullptr;
 };
 

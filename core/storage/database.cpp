@@ -152,6 +152,21 @@ QSqlDatabase Database::connection() const
     return r.value();
 }
 
+void Database::closeThreadConnection() const
+{
+    const QString name = m_baseName + QStringLiteral("-t") + QString::number(quintptr(QThread::currentThreadId()), 16);
+    {
+        std::lock_guard lock(m_connectionsLock);
+        if (!m_connectionNames.removeOne(name))
+            return;
+    }
+    {
+        QSqlDatabase db = QSqlDatabase::database(name, false);
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(name);
+}
+
 Status Database::transaction(const std::function<Status(QSqlDatabase&)>& fn) const
 {
     QSqlDatabase db = connection();

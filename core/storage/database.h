@@ -58,6 +58,9 @@ public:
 
     // The calling thread's connection.
     QSqlDatabase connection() const;
+    // Closes the calling thread's connection: call it before a thread that used the database ends (thread ids are
+    // reused, and a connection belongs to the thread that opened it).
+    void closeThreadConnection() const;
 
     // Brings the schema to the newest version; each migration runs in its own transaction.
     Status migrate();

@@ -1,0 +1,141 @@
+#include "service/explanation.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QJsonArray>
+
+namespace tollgate {
+
+namespace {
+
+QString tr(const char* s) { return QCoreApplication::translate("tollgate::Explanation", s); }
+
+QJsonValue amount(Metric metric, qint64 value)
+{
+    if (metric == Metric::Cost)
+        return money::formatDollars(value);
+    return value;
+}
+
+QString amountText(Metric metric, qint64 value)
+{
+    switch (metric) {
+    case Metric::Cost: return money::formatDollars(value);
+    case Metric::Tokens: return tr("%1 tokens").arg(value);
+    case Metric::Requests: return tr("%1 requests").arg(value);
+    }
+    return {};
+}
+
+QJsonObject sourceJson(const PolicySource& s)
+{
+    QJsonObject o {{QStringLiteral("level"), policyLevelName(s.level)}, {QStringLiteral("description"), s.describe()}};
+    if (s.entityId)
+        o.insert(QStringLiteral("id"), s.entityId);
+    if (!s.entityName.isEmpty())
+        o.insert(QStringLiteral("name"), s.entityName);
+    if (s.viaGroupId) {
+        o.insert(QStringLiteral("via_group_id"), s.viaGroupId);
+        o.insert(QStringLiteral("via_group_name"), s.viaGroupName);
+    }
+    return o;
+}
+
+PolicySource effectiveSource(const LimitCheck& c)
+{
+    if (c.source.level != PolicySource::Level::None)
+        return c.source;
+    // Scope caps (key, project, group budget, organization budget, customer) come from the scope itself.
+    PolicySource s;
+    switch (c.scope) {
+    case ScopeKind::Group: s.level = PolicySource::Level::Group; break;
+    case ScopeKind::Organization: s.level = PolicySource::Level::Organization; break;
+    case ScopeKind::User: s.level = PolicySource::Level::User; break;
+    default: return s;
+    }
+    s.entityId = c.scopeId;
+    s.entityName = c.scopeName;
+    return s;
+}
+
+} // namespace
+
+QString isoTime(Instant t)
+{
+    if (t >= kEndOfTime)
+        return QStringLiteral("never");
+    return QDateTime::fromMSecsSinceEpoch(t, Qt::UTC).toString(Qt::ISODate);
+}
+
+QJsonObject limitCheckJson(const LimitCheck& c)
+{
+    QJsonObject o {{QStringLiteral("scope"), scopeKindName(c.scope)},
+                   {QStringLiteral("scope_id"), c.scopeId},
+                   {QStringLiteral("scope_name"), c.scopeName},
+                   {QStringLiteral("setting"), c.setting},
+                   {QStringLiteral("metric"), metricName(c.metric)},
+                   {QStringLiteral("window"), windowKindName(c.window.kind)},
+                   {QStringLiteral("window_start"), isoTime(c.window.start)},
+                   {QStringLiteral("resets_at"), isoTime(c.window.end)},
+                   {QStringLiteral("limit"), amount(c.metric, c.limit)},
+                   {QStringLiteral("used"), amount(c.metric, c.used)},
+                   {QStringLiteral("reserved"), amount(c.metric, c.reserved)},
+                   {QStringLiteral("requested"), amount(c.metric, c.requested)},
+                   {QStringLiteral("left"), amount(c.metric, c.left())},
+                   {QStringLiteral("enforced"), c.enforce},
+                   {QStringLiteral("passed"), c.passed},
+                   {QStringLiteral("source"), sourceJson(effectiveSource(c))}};
+    if (c.metric == Metric::Cost) {
+        o.insert(QStringLiteral("limit_nanos"), c.limit);
+        o.insert(QStringLiteral("used_nanos"), c.used);
+    }
+    return o;
+}
+
+QJsonObject explanationJson(const Decision& d, const Preflight& p, Instant now)
+{
+    QJsonObject o;
+    if (!p.allowed) {
+        o.insert(QStringLiteral("decision"), QStringLiteral("denied"));
+        o.insert(QStringLiteral("code"), p.code);
+        o.insert(QStringLiteral("reason"), p.reason);
+        if (p.source.level != PolicySource::Level::None)
+            o.insert(QStringLiteral("source"), sourceJson(p.source));
+        return o;
+    }
+    o.insert(QStringLiteral("decision"), d.allowed ? QStringLiteral("allowed") : QStringLiteral("denied"));
+    if (!d.allowed) {
+        o.insert(QStringLiteral("code"), QStringLiteral("limit_reached"));
+        o.insert(QStringLiteral("reason"), explanationSentence(d, p));
+        o.insert(QStringLiteral("retry_after_seconds"), d.retryAfterSeconds);
+    }
+    if (d.reduced)
+        o.insert(QStringLiteral("max_tokens_lowered_to"), d.grantedOutputTokens);
+    if (const LimitCheck* b = d.bindingCheck())
+        o.insert(QStringLiteral("binding"), limitCheckJson(*b));
+    QJsonArray all;
+    for (const LimitCheck& c : d.checks)
+        all.append(limitCheckJson(c));
+    o.insert(QStringLiteral("limits"), all);
+    o.insert(QStringLiteral("evaluated_at"), isoTime(now));
+    return o;
+}
+
+QString explanationSentence(const Decision& d, const Preflight& p)
+{
+    if (!p.allowed)
+        return p.reason;
+    const LimitCheck* b = d.bindingCheck();
+    if (!b)
+        return d.allowed ? tr("allowed: no limit applies") : tr("denied");
+    const QString what = tr("%1 %2 limit of %3 for %4 %5 (set by %6)")
+                             .arg(windowKindName(b->window.kind), metricName(b->metric), amountText(b->metric, b->limit),
+                                  scopeKindName(b->scope), b->scopeName, effectiveSource(*b).describe());
+    if (d.allowed)
+        return tr("allowed; closest to its limit: %1, %2 left").arg(what, amountText(b->metric, b->left()));
+    return tr("%1 is reached: %2 used, %3 held by requests in flight, %4 needed; resets %5")
+        .arg(what, amountText(b->metric, b->used), amountText(b->metric, b->reserved),
+             amountText(b->metric, b->requested), isoTime(b->window.end));
+}
+
+} // namespace tollgate

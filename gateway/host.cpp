@@ -1,0 +1,170 @@
+#include "host.h"
+
+#include "metering/usagewriter.h"
+#include "service/service.h"
+
+#include <QCoreApplication>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+namespace tollgate {
+
+namespace {
+
+QString tr(const char* s) { return QCoreApplication::translate("tollgate::GatewayHost", s); }
+
+} // namespace
+
+Result<std::pair<QHostAddress, quint16>> parseListenAddress(const QString& text)
+{
+    const qsizetype colon = text.lastIndexOf(u':');
+    if (colon < 0)
+        return Error::invalid(QStringLiteral("listen"), tr("'%1' is not HOST:PORT").arg(text));
+    QString host = text.left(colon);
+    bool ok = false;
+    const uint port = text.mid(colon + 1).toUInt(&ok);
+    if (!ok || port > 65535)
+        return Error::invalid(QStringLiteral("listen"), tr("'%1' has no valid port (0-65535)").arg(text));
+    if (host.startsWith(u'[') && host.endsWith(u']'))
+        host = host.mid(1, host.size() - 2);
+    QHostAddress address;
+    if (host.isEmpty() || host == u"*")
+        address = QHostAddress::Any;
+    else if (host == u"localhost")
+        address = QHostAddress::LocalHost;
+    else if (!address.setAddress(host))
+        return Error::invalid(QStringLiteral("listen"), tr("'%1' is not an IP address").arg(host));
+    return std::make_pair(address, quint16(port));
+}
+
+Result<GatewayConfig> loadGatewayConfig(const QString& path, GatewayConfig c)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return Error::invalid(QStringLiteral("config"), tr("cannot read %1: %2").arg(path, f.errorString()));
+    QJsonParseError pe;
+    const QJsonDocument doc = QJsonDocument::fromJson(f.readAll(), &pe);
+    if (pe.error != QJsonParseError::NoError)
+        return Error::invalid(QStringLiteral("config"),
+                              tr("%1 is not valid JSON: %2 at byte %3").arg(path, pe.errorString()).arg(pe.offset));
+    if (!doc.isObject())
+        return Error::invalid(QStringLiteral("config"), tr("%1 must hold a JSON object").arg(path));
+    const QJsonObject o = doc.object();
+    auto integer = [&](const QString& key, qint64 min, qint64 max, auto& target) -> Status {
+        const QJsonValue v = o.value(key);
+        if (!v.isDouble() || double(v.toInteger()) != v.toDouble() || v.toInteger() < min || v.toInteger() > max)
+            return Error::invalid(key, tr("must be a whole number from %1 to %2").arg(min).arg(max));
+        target = std::remove_reference_t<decltype(target)>(v.toInteger());
+        return {};
+    };
+    for (auto it = o.begin(); it != o.end(); ++it) {
+        const QString key = it.key();
+        Status s;
+        if (key == u"listen") {
+            if (!it->isString())
+                return Error::invalid(key, tr("must be a string HOST:PORT"));
+            auto l = parseListenAddress(it->toString());
+            if (!l.ok())
+                return l.error();
+            c.server.address = l->first;
+            c.server.port = l->second;
+        } else if (key == u"threads") {
+            s = integer(key, 0, 256, c.server.threads);
+        } else if (key == u"maxConnections") {
+            s = integer(key, 1, 1'000'000, c.server.maxConnections);
+        } else if (key == u"maxRequestBodyBytes") {
+            s = integer(key, 1024, qint64(1) << 32, c.server.limits.maxBodyBytes);
+        } else if (key == u"maxHeaderBytes") {
+            s = integer(key, 1024, 1 << 20, c.server.limits.maxHeaderBytes);
+        } else if (key == u"maxHeaderCount") {
+            s = integer(key, 8, 10'000, c.server.limits.maxHeaderCount);
+        } else if (key == u"headerTimeoutMs") {
+            s = integer(key, 100, 3'600'000, c.server.headerTimeoutMs);
+        } else if (key == u"requestTimeoutMs") {
+            s = integer(key, 100, 3'600'000, c.server.requestTimeoutMs);
+        } else if (key == u"idleTimeoutMs") {
+            s = integer(key, 100, 3'600'000, c.server.idleTimeoutMs);
+        } else if (key == u"upstreamTimeoutMs") {
+            s = integer(key, 100, 3'600'000, c.gateway.upstreamTimeoutMs);
+        } else if (key == u"tlsCertificate" || key == u"tlsKey") {
+            if (!it->isString())
+                return Error::invalid(key, tr("must be a file path"));
+            (key == u"tlsKey" ? c.server.tlsKeyFile : c.server.tlsCertificateFile) = it->toString();
+        } else {
+            return Error::invalid(key, tr("is not a setting (known: listen, threads, maxConnections, maxRequestBodyBytes, "
+                                          "maxHeaderBytes, maxHeaderCount, headerTimeoutMs, requestTimeoutMs, "
+                                          "idleTimeoutMs, upstreamTimeoutMs, tlsCertificate, tlsKey)"));
+        }
+        if (!s.ok())
+            return s.error();
+    }
+    return c;
+}
+
+GatewayHost::GatewayHost(Service& service)
+    : m_service(service)
+{
+}
+
+GatewayHost::~GatewayHost()
+{
+    stop(0);
+}
+
+QString GatewayHost::start(const GatewayConfig& config)
+{
+    if (isRunning())
+        return {};
+    m_writer = std::make_unique<UsageWriter>(m_service);
+    m_gateway = std::make_unique<llm::Gateway>(m_service, *m_writer, config.gateway);
+    m_server = std::make_unique<http::Server>(*m_gateway, config.server);
+    const QString error = m_server->start();
+    if (!error.isEmpty()) {
+        m_server.reset();
+        m_gateway.reset();
+        m_writer.reset();
+    }
+    return error;
+}
+
+void GatewayHost::stop(int drainMs)
+{
+    if (!m_server)
+        return;
+    m_server->stop(drainMs);
+    m_writer->flush();
+    m_server.reset();
+    m_gateway.reset();
+    m_writer.reset(); // joins the writer thread after the last record
+}
+
+QString GatewayHost::address() const
+{
+    if (!m_server)
+        return {};
+    const http::ServerOptions& o = m_server->options();
+    QString host = o.address.toString();
+    if (o.address == QHostAddress::Any || o.address == QHostAddress::AnyIPv4)
+        host = QStringLiteral("0.0.0.0");
+    if (o.address.protocol() == QAbstractSocket::IPv6Protocol)
+        host = u'[' + host + u']';
+    return QStringLiteral("%1://%2:%3").arg(m_server->isTls() ? u"https" : u"http", host).arg(m_server->port());
+}
+
+llm::GatewayStats GatewayHost::stats() const
+{
+    return m_gateway ? m_gateway->stats() : llm::GatewayStats {};
+}
+
+http::ServerStats GatewayHost::serverStats() const
+{
+    return m_server ? m_server->stats() : http::ServerStats {};
+}
+
+qint64 GatewayHost::meteringQueueDepth() const
+{
+    return m_writer ? m_writer->queueDepth() : 0;
+}
+
+} // namespace tollgate

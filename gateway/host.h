@@ -1,0 +1,56 @@
+#pragma once
+
+#include "domain/result.h"
+#include "http/server.h"
+#include "llm/gateway.h"
+
+#include <memory>
+
+namespace tollgate {
+
+class Service;
+class UsageWriter;
+
+struct GatewayConfig
+{
+    http::ServerOptions server;
+    llm::GatewayOptions gateway;
+};
+
+// "HOST:PORT", "[::1]:PORT" or ":PORT" (all interfaces).
+Result<std::pair<QHostAddress, quint16>> parseListenAddress(const QString& text);
+
+// Reads a gateway configuration file (JSON) over the defaults. Unknown keys and wrong types are refused, naming
+// the key: listen, threads, maxConnections, maxRequestBodyBytes, maxHeaderBytes, maxHeaderCount,
+// headerTimeoutMs, requestTimeoutMs, idleTimeoutMs, upstreamTimeoutMs, tlsCertificate, tlsKey.
+Result<GatewayConfig> loadGatewayConfig(const QString& path, GatewayConfig base = {});
+
+// Runs the gateway for a service: its usage writer, the LLM routes and the HTTP server's threads. What the console
+// and `tollgate serve` both use; the console's controller.
+class GatewayHost final
+{
+public:
+    explicit GatewayHost(Service& service);
+    ~GatewayHost();
+    Q_DISABLE_COPY_MOVE(GatewayHost)
+
+    // Returns an error message, or an empty string once listening.
+    QString start(const GatewayConfig& config);
+    // Stops accepting, lets requests under way finish for up to drainMs, writes every usage record, stops.
+    void stop(int drainMs = 30'000);
+
+    bool isRunning() const { return m_server && m_server->isRunning(); }
+    QString address() const; // "http://127.0.0.1:8787"
+    quint16 port() const { return m_server ? m_server->port() : 0; }
+    llm::GatewayStats stats() const;
+    http::ServerStats serverStats() const;
+    qint64 meteringQueueDepth() const;
+
+private:
+    Service& m_service;
+    std::unique_ptr<UsageWriter> m_writer;
+    std::unique_ptr<llm::Gateway> m_gateway;
+    std::unique_ptr<http::Server> m_server;
+};
+
+} // namespace tollgate

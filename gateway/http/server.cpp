@@ -1,0 +1,502 @@
+#include "http/server.h"
+
+#include <QCoreApplication>
+#include <QFile>
+#include <QPointer>
+#include <QSslKey>
+#include <QSslSocket>
+#include <QTcpServer>
+#include <QThread>
+#include <QTimer>
+
+namespace tollgate::http {
+
+namespace {
+
+QString tr(const char* s) { return QCoreApplication::translate("tollgate::http::Server", s); }
+
+QByteArray errorBody(const QString& message)
+{
+    // Plain JSON in the shape both LLM APIs' clients can show: {"error":{"message":..,"type":..}}
+    QByteArray escaped;
+    for (QChar c : message) {
+        if (c == u'"' || c == u'\\')
+            escaped += '\\';
+        escaped += QString(c).toUtf8();
+    }
+    return "{\"error\":{\"message\":\"" + escaped + "\",\"type\":\"invalid_request_error\"}}";
+}
+
+} // namespace
+
+// Owns one socket: reads and parses requests, hands each to the handler, writes its response, enforces the
+// deadlines. Lives in its worker's thread.
+class Connection final : public QObject
+{
+    Q_OBJECT
+public:
+    Connection(Server& server, QTcpSocket* socket)
+        : m_server(server)
+        , m_socket(socket)
+        , m_parser(MessageParser::Mode::Request, server.m_options.limits)
+    {
+        socket->setParent(this);
+        socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+        m_peer = socket->peerAddress();
+        m_timer.setSingleShot(true);
+        connect(&m_timer, &QTimer::timeout, this, &Connection::onTimeout);
+        connect(socket, &QTcpSocket::readyRead, this, &Connection::onReadyRead);
+        connect(socket, &QTcpSocket::disconnected, this, &Connection::onDisconnected);
+        connect(socket, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError e) {
+            if (e != QAbstractSocket::RemoteHostClosedError)
+                onDisconnected();
+        });
+        armIdle();
+    }
+
+    ~Connection() override { m_server.connectionClosed(); }
+
+    void drain()
+    {
+        m_draining = true;
+        if (!m_exchange)
+            close();
+    }
+
+    void writeRaw(QByteArrayView data)
+    {
+        if (m_socket->state() == QAbstractSocket::ConnectedState)
+            m_socket->write(data.constData(), data.size());
+    }
+
+    qint64 bytesToWrite() const { return m_socket->bytesToWrite(); }
+
+    // The exchange wrote its last byte.
+    void finished(bool keepAlive)
+    {
+        if (m_exchange) {
+            m_exchange->disconnect(this);
+            m_exchange->deleteLater();
+            m_exchange.clear();
+        }
+        if (!keepAlive || m_draining || m_closing) {
+            close();
+            return;
+        }
+        armIdle();
+        processBuffered();
+    }
+
+    void abort()
+    {
+        if (m_exchange) {
+            m_exchange->deleteLater();
+            m_exchange.clear();
+        }
+        m_socket->abort();
+        deleteLater();
+    }
+
+private:
+    void onReadyRead()
+    {
+        const QByteArray data = m_socket->readAll();
+        if (m_closing)
+            return;
+        if (m_exchange) {
+            // Pipelined bytes wait in the parser until this response is written.
+            m_pending.append(data);
+            if (m_pending.size() > m_server.m_options.limits.maxBodyBytes)
+                m_socket->abort();
+            return;
+        }
+        m_parser.feed(data);
+        progress();
+    }
+
+    void processBuffered()
+    {
+        if (!m_pending.isEmpty())
+            m_parser.feed(std::exchange(m_pending, {}));
+        else
+            m_parser.advance();
+        progress();
+    }
+
+    void progress()
+    {
+        switch (m_parser.state()) {
+        case MessageParser::State::Error:
+            m_server.m_protocolErrors.fetch_add(1, std::memory_order_relaxed);
+            refuse(m_parser.errorStatus(), m_parser.errorMessage());
+            return;
+        case MessageParser::State::Complete: dispatch(); return;
+        case MessageParser::State::NeedMore: break;
+        }
+        if (m_parser.idle())
+            return;
+        if (!m_receiving) {
+            m_receiving = true;
+            m_since.start();
+            m_timer.start(std::min(m_server.m_options.headerTimeoutMs, m_server.m_options.requestTimeoutMs));
+        }
+        if (m_parser.headersDone() && !m_headersSeen) {
+            m_headersSeen = true;
+            m_timer.start(std::max<qint64>(0, m_server.m_options.requestTimeoutMs - m_since.elapsed()));
+            if (m_parser.expectsContinue())
+                writeRaw("HTTP/1.1 100 Continue\r\n\r\n");
+        }
+    }
+
+    void dispatch()
+    {
+        m_timer.stop();
+        m_receiving = false;
+        m_headersSeen = false;
+        m_server.m_requests.fetch_add(1, std::memory_order_relaxed);
+        auto* ex = new Exchange(this, m_parser.takeRequest(), m_peer);
+        ex->setParent(this);
+        m_exchange = ex;
+        m_server.m_handler.handle(*ex);
+    }
+
+    void refuse(int status, const QString& message)
+    {
+        Headers h;
+        h.add("Content-Type", "application/json");
+        const QByteArray body = errorBody(message);
+        h.add("Content-Length", QByteArray::number(body.size()));
+        h.add("Connection", "close");
+        writeRaw(QByteArray(serializeHead(status, h) + body));
+        close();
+    }
+
+    void close()
+    {
+        if (m_closing)
+            return;
+        m_closing = true;
+        m_timer.stop();
+        if (m_socket->state() == QAbstractSocket::UnconnectedState) {
+            deleteLater();
+            return;
+        }
+        m_socket->disconnectFromHost(); // after the bytes are written; disconnected() deletes us
+        // A peer that never reads must not hold the connection: give the goodbye a bounded time.
+        m_timer.disconnect();
+        connect(&m_timer, &QTimer::timeout, this, [this] { m_socket->abort(); });
+        m_timer.start(5'000);
+    }
+
+    void onDisconnected()
+    {
+        if (m_gone)
+            return;
+        m_gone = true;
+        m_timer.stop();
+        if (m_exchange && !m_exchange->isFinished())
+            Q_EMIT m_exchange->clientGone();
+        deleteLater();
+    }
+
+    void onTimeout()
+    {
+        if (m_exchange)
+            return;
+        if (!m_receiving) { // idle keep-alive connection
+            close();
+            return;
+        }
+        m_server.m_protocolErrors.fetch_add(1, std::memory_order_relaxed);
+        refuse(408, m_parser.headersDone() ? tr("the request body did not arrive in time")
+                                           : tr("the request headers did not arrive in time"));
+    }
+
+    void armIdle() { m_timer.start(m_server.m_options.idleTimeoutMs); }
+
+    Server& m_server;
+    QTcpSocket* m_socket;
+    MessageParser m_parser;
+    QHostAddress m_peer;
+    QTimer m_timer;
+    QElapsedTimer m_since;
+    QPointer<Exchange> m_exchange;
+    QByteArray m_pending;
+    bool m_receiving = false;
+    bool m_headersSeen = false;
+    bool m_draining = false;
+    bool m_closing = false;
+    bool m_gone = false;
+};
+
+Exchange::Exchange(Connection* connection, Request request, QHostAddress peer)
+    : m_connection(connection)
+    , m_request(std::move(request))
+    , m_peer(std::move(peer))
+{
+    m_timer.start();
+}
+
+void Exchange::respond(Response response)
+{
+    if (m_finished || m_streaming)
+        return;
+    m_finished = true;
+    Headers& h = response.headers;
+    const bool head = m_request.method == "HEAD";
+    h.set("Content-Length", QByteArray::number(response.body.size()));
+    if (!m_request.keepAlive)
+        h.set("Connection", "close");
+    else if (m_request.versionMinor == 0)
+        h.set("Connection", "keep-alive");
+    QByteArray out = serializeHead(response.status, h);
+    if (!head)
+        out += response.body;
+    m_connection->writeRaw(out);
+    m_connection->finished(m_request.keepAlive);
+}
+
+void Exchange::beginStream(int status, Headers headers)
+{
+    if (m_finished || m_streaming)
+        return;
+    m_streaming = true;
+    m_chunked = m_request.versionMinor >= 1;
+    if (m_chunked)
+        headers.set("Transfer-Encoding", "chunked");
+    else
+        m_request.keepAlive = false; // the end of the body is the end of the connection
+    if (!m_request.keepAlive)
+        headers.set("Connection", "close");
+    m_connection->writeRaw(serializeHead(status, headers));
+}
+
+void Exchange::write(QByteArrayView data)
+{
+    if (!m_streaming || m_finished || data.isEmpty())
+        return;
+    if (!m_chunked) {
+        m_connection->writeRaw(data);
+        return;
+    }
+    QByteArray out = QByteArray::number(data.size(), 16);
+    out.reserve(out.size() + data.size() + 4);
+    out += "\r\n";
+    out += data;
+    out += "\r\n";
+    m_connection->writeRaw(out);
+}
+
+void Exchange::endStream()
+{
+    if (!m_streaming || m_finished)
+        return;
+    m_finished = true;
+    if (m_chunked)
+        m_connection->writeRaw("0\r\n\r\n");
+    m_connection->finished(m_request.keepAlive);
+}
+
+void Exchange::abort()
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    m_connection->abort();
+}
+
+qint64 Exchange::bytesToWrite() const
+{
+    return m_connection->bytesToWrite();
+}
+
+// One worker thread's share of the connections.
+class Worker final : public QObject
+{
+public:
+    explicit Worker(Server& server)
+        : m_server(server)
+    {
+    }
+
+    void adopt(qintptr descriptor)
+    {
+        QTcpSocket* socket = nullptr;
+        if (m_server.isTls()) {
+            auto* ssl = new QSslSocket;
+            ssl->setSslConfiguration(m_server.m_tls);
+            socket = ssl;
+        } else {
+            socket = new QTcpSocket;
+        }
+        if (!socket->setSocketDescriptor(descriptor)) {
+            delete socket;
+            m_server.connectionClosed();
+            return;
+        }
+        auto* c = new Connection(m_server, socket);
+        c->setParent(this);
+        if (auto* ssl = qobject_cast<QSslSocket*>(socket))
+            ssl->startServerEncryption();
+    }
+
+    void drain()
+    {
+        for (QObject* child : children()) {
+            if (auto* c = dynamic_cast<Connection*>(child))
+                c->drain();
+        }
+    }
+
+private:
+    Server& m_server;
+};
+
+class Listener final : public QTcpServer
+{
+public:
+    explicit Listener(Server& server)
+        : m_server(server)
+    {
+    }
+
+protected:
+    void incomingConnection(qintptr descriptor) override { m_server.dispatch(descriptor); }
+
+private:
+    Server& m_server;
+};
+
+Server::Server(Handler& handler, ServerOptions options)
+    : m_handler(handler)
+    , m_options(std::move(options))
+{
+}
+
+Server::~Server()
+{
+    stop(0);
+}
+
+QString Server::start()
+{
+    if (m_running)
+        return {};
+    if (m_options.tlsCertificateFile.isEmpty() != m_options.tlsKeyFile.isEmpty())
+        return tr("TLS needs both a certificate and a key file");
+    if (isTls()) {
+        if (!QSslSocket::supportsSsl())
+            return tr("TLS is not available: OpenSSL could not be loaded");
+        const QList<QSslCertificate> chain = QSslCertificate::fromPath(m_options.tlsCertificateFile);
+        if (chain.isEmpty())
+            return tr("no PEM certificate could be read from %1").arg(m_options.tlsCertificateFile);
+        QFile keyFile(m_options.tlsKeyFile);
+        if (!keyFile.open(QIODevice::ReadOnly))
+            return tr("cannot read the TLS key %1: %2").arg(m_options.tlsKeyFile, keyFile.errorString());
+        const QByteArray pem = keyFile.readAll();
+        QSslKey key(pem, QSsl::Rsa);
+        if (key.isNull())
+            key = QSslKey(pem, QSsl::Ec);
+        if (key.isNull())
+            return tr("%1 holds no unencrypted RSA or EC private key in PEM form").arg(m_options.tlsKeyFile);
+        m_tls = QSslConfiguration::defaultConfiguration();
+        m_tls.setLocalCertificateChain(chain);
+        m_tls.setPrivateKey(key);
+        m_tls.setPeerVerifyMode(QSslSocket::VerifyNone);
+    }
+    const int n = m_options.threads > 0 ? m_options.threads : std::max(1, QThread::idealThreadCount());
+    for (int i = 0; i < n; ++i) {
+        auto* thread = new QThread;
+        thread->setObjectName(QStringLiteral("tollgate-http-%1").arg(i));
+        auto* worker = new Worker(*this);
+        worker->moveToThread(thread);
+        QObject::connect(thread, &QThread::finished, worker, &QObject::deleteLater);
+        thread->start();
+        m_threads.push_back(thread);
+        m_workers.push_back(worker);
+    }
+    QString error;
+    QMetaObject::invokeMethod(
+        m_workers.front(),
+        [this, &error] {
+            auto* listener = new Listener(*this);
+            listener->setMaxPendingConnections(1024);
+            listener->setParent(m_workers.front());
+            if (!listener->listen(m_options.address, m_options.port)) {
+                error = tr("cannot listen on %1:%2: %3")
+                            .arg(m_options.address.toString())
+                            .arg(m_options.port)
+                            .arg(listener->errorString());
+                delete listener;
+                return;
+            }
+            m_port = listener->serverPort();
+            m_listener = listener;
+        },
+        Qt::BlockingQueuedConnection);
+    if (!error.isEmpty()) {
+        stop(0);
+        return error;
+    }
+    m_running = true;
+    return {};
+}
+
+void Server::stop(int drainMs)
+{
+    if (m_workers.empty())
+        return;
+    if (m_listener) {
+        QMetaObject::invokeMethod(m_listener, [this] { m_listener->close(); }, Qt::BlockingQueuedConnection);
+    }
+    for (Worker* w : m_workers)
+        QMetaObject::invokeMethod(w, [w] { w->drain(); }, Qt::QueuedConnection);
+    {
+        std::unique_lock lock(m_drainMutex);
+        m_drained.wait_for(lock, std::chrono::milliseconds(drainMs), [this] { return m_open.load() == 0; });
+    }
+    for (QThread* t : m_threads) {
+        t->quit(); // the worker and its connections are deleted in the thread (finished -> deleteLater)
+        t->wait();
+        delete t;
+    }
+    m_threads.clear();
+    m_workers.clear();
+    m_listener = nullptr;
+    m_running = false;
+}
+
+ServerStats Server::stats() const
+{
+    return {m_open.load(std::memory_order_relaxed), m_requests.load(std::memory_order_relaxed),
+            m_rejected.load(std::memory_order_relaxed), m_protocolErrors.load(std::memory_order_relaxed)};
+}
+
+void Server::dispatch(qintptr descriptor)
+{
+    if (m_open.load(std::memory_order_relaxed) >= m_options.maxConnections) {
+        m_rejected.fetch_add(1, std::memory_order_relaxed);
+        QTcpSocket refused;
+        if (refused.setSocketDescriptor(descriptor)) {
+            refused.write("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            refused.flush();
+            refused.abort();
+        }
+        return;
+    }
+    m_open.fetch_add(1, std::memory_order_relaxed);
+    Worker* w = m_workers[size_t(m_next.fetch_add(1, std::memory_order_relaxed)) % m_workers.size()];
+    QMetaObject::invokeMethod(w, [w, descriptor] { w->adopt(descriptor); }, Qt::QueuedConnection);
+}
+
+void Server::connectionClosed()
+{
+    if (m_open.fetch_sub(1) == 1) {
+        std::lock_guard lock(m_drainMutex);
+        m_drained.notify_all();
+    }
+}
+
+} // namespace tollgate::http
+
+#include "server.moc"

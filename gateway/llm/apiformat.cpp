@@ -1,0 +1,148 @@
+#include "llm/apiformat.h"
+
+#include <QJsonDocument>
+
+namespace tollgate::llm {
+
+namespace {
+
+QString anthropicType(int status)
+{
+    switch (status) {
+    case 400: return QStringLiteral("invalid_request_error");
+    case 401: return QStringLiteral("authentication_error");
+    case 403: return QStringLiteral("permission_error");
+    case 404: return QStringLiteral("not_found_error");
+    case 413: return QStringLiteral("request_too_large");
+    case 429: return QStringLiteral("rate_limit_error");
+    case 529: return QStringLiteral("overloaded_error");
+    default: return status >= 500 ? QStringLiteral("api_error") : QStringLiteral("invalid_request_error");
+    }
+}
+
+QString openAIType(int status)
+{
+    switch (status) {
+    case 401: return QStringLiteral("authentication_error");
+    case 403: return QStringLiteral("permission_error");
+    case 429: return QStringLiteral("rate_limit_error");
+    default: return status >= 500 ? QStringLiteral("api_error") : QStringLiteral("invalid_request_error");
+    }
+}
+
+} // namespace
+
+QByteArray errorBody(Api api, int status, const QString& message, const QString& code, const QString& param,
+                     const QJsonObject& explanation)
+{
+    QJsonObject error;
+    if (api == Api::AnthropicMessages) {
+        error = {{QStringLiteral("type"), anthropicType(status)}, {QStringLiteral("message"), message}};
+    } else {
+        error = {{QStringLiteral("message"), message},
+                 {QStringLiteral("type"), openAIType(status)},
+                 {QStringLiteral("param"), param.isEmpty() ? QJsonValue() : QJsonValue(param)},
+                 {QStringLiteral("code"), code.isEmpty() ? QJsonValue() : QJsonValue(code)}};
+    }
+    if (!explanation.isEmpty())
+        error.insert(QStringLiteral("tollgate"), explanation);
+    QJsonObject body {{QStringLiteral("error"), error}};
+    if (api == Api::AnthropicMessages)
+        body.insert(QStringLiteral("type"), QStringLiteral("error"));
+    return QJsonDocument(body).toJson(QJsonDocument::Compact);
+}
+
+TokenUsage openAIUsage(const QJsonObject& u)
+{
+    TokenUsage t;
+    t.inputTokens = u.value(QLatin1String("prompt_tokens")).toInteger();
+    t.outputTokens = u.value(QLatin1String("completion_tokens")).toInteger();
+    t.cachedTokens = u.value(QLatin1String("prompt_tokens_details")).toObject().value(QLatin1String("cached_tokens")).toInteger();
+    t.cachedTokens = std::clamp<qint64>(t.cachedTokens, 0, t.inputTokens);
+    return t;
+}
+
+TokenUsage anthropicUsage(const QJsonObject& u)
+{
+    TokenUsage t;
+    const qint64 read = u.value(QLatin1String("cache_read_input_tokens")).toInteger();
+    t.inputTokens = u.value(QLatin1String("input_tokens")).toInteger() + read
+        + u.value(QLatin1String("cache_creation_input_tokens")).toInteger();
+    t.cachedTokens = read;
+    t.outputTokens = u.value(QLatin1String("output_tokens")).toInteger();
+    return t;
+}
+
+std::optional<TokenUsage> usageOfResponse(Api api, const QJsonObject& response)
+{
+    const QJsonValue u = response.value(QLatin1String("usage"));
+    if (!u.isObject())
+        return std::nullopt;
+    return api == Api::AnthropicMessages ? anthropicUsage(u.toObject()) : openAIUsage(u.toObject());
+}
+
+QString providerMessage(const QByteArray& body)
+{
+    const QJsonObject o = QJsonDocument::fromJson(body).object();
+    const QJsonValue e = o.value(QLatin1String("error"));
+    if (e.isObject() && e.toObject().value(QLatin1String("message")).isString())
+        return e.toObject().value(QLatin1String("message")).toString();
+    if (e.isString())
+        return e.toString();
+    if (o.value(QLatin1String("message")).isString())
+        return o.value(QLatin1String("message")).toString();
+    return QString::fromUtf8(body.left(500)).trimmed();
+}
+
+QByteArray SseSplitter::next()
+{
+    const qsizetype lf = m_buffer.indexOf("\n\n");
+    const qsizetype crlf = m_buffer.indexOf("\r\n\r\n");
+    qsizetype end = -1;
+    if (lf >= 0 && (crlf < 0 || lf < crlf))
+        end = lf + 2;
+    else if (crlf >= 0)
+        end = crlf + 4;
+    if (end < 0)
+        return {};
+    QByteArray event = m_buffer.left(end);
+    m_buffer.remove(0, end);
+    return event;
+}
+
+QJsonObject sseData(QByteArrayView event)
+{
+    QByteArray data;
+    qsizetype pos = 0;
+    while (pos < event.size()) {
+        qsizetype nl = event.indexOf('\n', pos);
+        if (nl < 0)
+            nl = event.size();
+        QByteArrayView line = event.sliced(pos, nl - pos);
+        if (line.endsWith('\r'))
+            line.chop(1);
+        if (line.startsWith("data:")) {
+            QByteArrayView v = line.sliced(5);
+            if (v.startsWith(' '))
+                v = v.sliced(1);
+            if (!data.isEmpty())
+                data += '\n';
+            data += v;
+        }
+        pos = nl + 1;
+    }
+    if (data.isEmpty() || data == "[DONE]")
+        return {};
+    return QJsonDocument::fromJson(data).object();
+}
+
+QByteArray sseEventName(QByteArrayView event)
+{
+    if (!event.startsWith("event:"))
+        return {};
+    qsizetype nl = event.indexOf('\n');
+    QByteArrayView v = event.sliced(6, (nl < 0 ? event.size() : nl) - 6);
+    return v.trimmed().toByteArray();
+}
+
+} // namespace tollgate::llm

@@ -1,0 +1,42 @@
+#pragma once
+
+#include "catalog/pricing.h"
+#include "llm/mock.h"
+
+#include <QJsonObject>
+
+namespace tollgate::llm {
+
+// An error in the format of the API the client speaks (OpenAI: {"error":{message,type,param,code}}, Anthropic:
+// {"type":"error","error":{type,message}}), with Tollgate's explanation, when there is one, as error.tollgate.
+QByteArray errorBody(Api api, int status, const QString& message, const QString& code = {}, const QString& param = {},
+                     const QJsonObject& explanation = {});
+
+// The usage a complete (non-streamed) response reports, if any.
+std::optional<TokenUsage> usageOfResponse(Api api, const QJsonObject& response);
+// OpenAI usage object / Anthropic usage object to our counts.
+TokenUsage openAIUsage(const QJsonObject& usage);
+TokenUsage anthropicUsage(const QJsonObject& usage);
+
+// The error message inside a provider's error body, or the body itself (shortened) when it is not JSON.
+QString providerMessage(const QByteArray& body);
+
+// Splits a server-sent-event stream into whole events (each with its blank-line terminator).
+class SseSplitter final
+{
+public:
+    void feed(QByteArrayView bytes) { m_buffer.append(bytes); }
+    // The next whole event, or a null array when none is complete yet.
+    QByteArray next();
+    // What is left after the stream ended (an unterminated last event).
+    QByteArray rest() { return std::exchange(m_buffer, {}); }
+
+private:
+    QByteArray m_buffer;
+};
+
+// The JSON of an event's data line(s); a null object for "[DONE]" or no data.
+QJsonObject sseData(QByteArrayView event);
+QByteArray sseEventName(QByteArrayView event);
+
+} // namespace tollgate::llm

@@ -1,0 +1,375 @@
+#include "llm/mock.h"
+
+#include <QCryptographicHash>
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QPointer>
+#include <QRegularExpression>
+#include <QTimer>
+
+#include <atomic>
+#include <cmath>
+
+namespace tollgate::llm {
+
+namespace {
+
+std::atomic<quint64> g_sequence {0};
+
+// Text of an OpenAI or Anthropic content field: a string, or an array of parts with "text".
+QString textOf(const QJsonValue& content)
+{
+    if (content.isString())
+        return content.toString();
+    QString out;
+    for (const QJsonValue& part : content.toArray()) {
+        const QJsonObject p = part.toObject();
+        if (p.value(QLatin1String("text")).isString())
+            out += p.value(QLatin1String("text")).toString() + u' ';
+    }
+    return out;
+}
+
+qint64 tokensOf(const QString& text)
+{
+    return (text.toUtf8().size() + 3) / 4;
+}
+
+struct Directives
+{
+    int delayMs = -1;
+    int status = 200;
+    bool noUsage = false;
+    int dropAfter = -1;
+    qint64 tokens = -1;
+    qint64 cached = 0;
+};
+
+Directives directivesIn(const QString& text)
+{
+    Directives d;
+    static const QRegularExpression re(QStringLiteral("\\[mock:([a-z-]+)(?:=(\\d+))?\\]"));
+    for (auto it = re.globalMatch(text); it.hasNext();) {
+        const auto m = it.next();
+        const QString name = m.captured(1);
+        const qint64 value = m.captured(2).toLongLong();
+        if (name == u"delay")
+            d.delayMs = int(std::min<qint64>(value, 600'000));
+        else if (name == u"status")
+            d.status = int(value);
+        else if (name == u"no-usage")
+            d.noUsage = true;
+        else if (name == u"drop-after")
+            d.dropAfter = int(value);
+        else if (name == u"tokens")
+            d.tokens = value;
+        else if (name == u"cached")
+            d.cached = value;
+    }
+    return d;
+}
+
+QByteArray json(const QJsonObject& o)
+{
+    return QJsonDocument(o).toJson(QJsonDocument::Compact);
+}
+
+QByteArray sse(const QJsonObject& o)
+{
+    return "data: " + json(o) + "\n\n";
+}
+
+QByteArray anthropicEvent(const char* type, const QJsonObject& o)
+{
+    return QByteArray("event: ") + type + "\ndata: " + json(o) + "\n\n";
+}
+
+QStringList replyWords(const QString& model, const QString& prompt, qint64 count)
+{
+    const QString text = QStringLiteral("Hello from the Tollgate mock provider (%1). You said: ").arg(model)
+        + prompt.simplified();
+    const QStringList source = text.split(u' ', Qt::SkipEmptyParts);
+    QStringList words;
+    for (qint64 i = 0; i < count; ++i)
+        words << source[i % source.size()];
+    return words;
+}
+
+QJsonArray embeddingOf(const QString& text)
+{
+    const QByteArray h = QCryptographicHash::hash(text.toUtf8(), QCryptographicHash::Sha256);
+    QJsonArray v;
+    double norm = 0;
+    QList<double> xs;
+    for (int i = 0; i < 8; ++i) {
+        const double x = (qint8(h[i]) + 0.5) / 128.0;
+        xs << x;
+        norm += x * x;
+    }
+    norm = std::sqrt(norm);
+    for (double x : xs)
+        v.append(x / norm);
+    return v;
+}
+
+MockScript errorScript(Api api, int status, const QString& message)
+{
+    MockScript s;
+    s.status = status;
+    const QString type = status == 429 ? QStringLiteral("rate_limit_error")
+        : status >= 500                ? QStringLiteral("api_error")
+                                       : QStringLiteral("invalid_request_error");
+    if (api == Api::AnthropicMessages)
+        s.pieces << json({{QStringLiteral("type"), QStringLiteral("error")},
+                          {QStringLiteral("error"), QJsonObject {{QStringLiteral("type"), type},
+                                                                 {QStringLiteral("message"), message}}}});
+    else
+        s.pieces << json({{QStringLiteral("error"), QJsonObject {{QStringLiteral("message"), message},
+                                                                 {QStringLiteral("type"), type},
+                                                                 {QStringLiteral("code"), QJsonValue::Null}}}});
+    return s;
+}
+
+} // namespace
+
+MockScript mockAnswer(Api api, const QJsonObject& body, int defaultDelayMs)
+{
+    const QString model = body.value(QLatin1String("model")).toString();
+    const bool stream = body.value(QLatin1String("stream")).toBool();
+    const quint64 seq = g_sequence.fetch_add(1, std::memory_order_relaxed);
+    const qint64 created = QDateTime::currentSecsSinceEpoch();
+
+    if (api == Api::OpenAIEmbeddings) {
+        const QJsonValue input = body.value(QLatin1String("input"));
+        QStringList texts;
+        if (input.isString())
+            texts << input.toString();
+        for (const QJsonValue& v : input.toArray())
+            texts << (v.isString() ? v.toString() : QString::number(v.toDouble()));
+        const Directives d = directivesIn(texts.join(u' '));
+        if (d.status != 200)
+            return errorScript(api, d.status, QStringLiteral("mock error %1 as asked").arg(d.status));
+        QJsonArray data;
+        qint64 tokens = 0;
+        for (int i = 0; i < texts.size(); ++i) {
+            tokens += std::max<qint64>(1, tokensOf(texts[i]));
+            data.append(QJsonObject {{QStringLiteral("object"), QStringLiteral("embedding")},
+                                     {QStringLiteral("index"), i},
+                                     {QStringLiteral("embedding"), embeddingOf(texts[i])}});
+        }
+        MockScript s;
+        s.delayMs = d.delayMs >= 0 ? d.delayMs : defaultDelayMs;
+        s.inputTokens = tokens;
+        QJsonObject out {{QStringLiteral("object"), QStringLiteral("list")},
+                         {QStringLiteral("data"), data},
+                         {QStringLiteral("model"), model}};
+        if (!d.noUsage)
+            out.insert(QStringLiteral("usage"), QJsonObject {{QStringLiteral("prompt_tokens"), tokens},
+                                                             {QStringLiteral("total_tokens"), tokens}});
+        s.pieces << json(out);
+        return s;
+    }
+
+    // Prompt: every message's text (and the Anthropic system prompt); the last user message carries directives.
+    const QJsonArray messages = body.value(QLatin1String("messages")).toArray();
+    qint64 inputTokens = 3;
+    QString lastUser;
+    if (body.contains(QLatin1String("system")))
+        inputTokens += tokensOf(textOf(body.value(QLatin1String("system")))) + 3;
+    for (const QJsonValue& m : messages) {
+        const QJsonObject msg = m.toObject();
+        const QString text = textOf(msg.value(QLatin1String("content")));
+        inputTokens += tokensOf(text) + 3;
+        if (msg.value(QLatin1String("role")).toString() == u"user")
+            lastUser = text;
+    }
+    const Directives d = directivesIn(lastUser);
+    if (d.status != 200)
+        return errorScript(api, d.status, QStringLiteral("mock error %1 as asked").arg(d.status));
+
+    qint64 maxTokens = body.value(QLatin1String("max_tokens")).toInteger(0);
+    if (body.contains(QLatin1String("max_completion_tokens")))
+        maxTokens = body.value(QLatin1String("max_completion_tokens")).toInteger(0);
+    if (maxTokens <= 0)
+        maxTokens = 4096;
+    const qint64 wanted = d.tokens >= 0 ? d.tokens : 8 + qint64(lastUser.size() % 17);
+    const qint64 outputTokens = std::max<qint64>(1, std::min(wanted, maxTokens));
+    const bool truncated = wanted > maxTokens;
+    const QStringList words = replyWords(model, lastUser, outputTokens);
+    const qint64 cached = std::min(d.cached, inputTokens);
+
+    MockScript s;
+    s.delayMs = d.delayMs >= 0 ? d.delayMs : defaultDelayMs;
+    s.dropAfter = d.dropAfter;
+    s.inputTokens = inputTokens;
+    s.outputTokens = outputTokens;
+
+    if (api == Api::OpenAIChat) {
+        const QString id = QStringLiteral("chatcmpl-mock-%1").arg(seq);
+        const QString finish = truncated ? QStringLiteral("length") : QStringLiteral("stop");
+        QJsonObject usage {{QStringLiteral("prompt_tokens"), inputTokens},
+                           {QStringLiteral("completion_tokens"), outputTokens},
+                           {QStringLiteral("total_tokens"), inputTokens + outputTokens},
+                           {QStringLiteral("prompt_tokens_details"), QJsonObject {{QStringLiteral("cached_tokens"), cached}}}};
+        if (!stream) {
+            QJsonObject out {{QStringLiteral("id"), id},
+                             {QStringLiteral("object"), QStringLiteral("chat.completion")},
+                             {QStringLiteral("created"), created},
+                             {QStringLiteral("model"), model},
+                             {QStringLiteral("choices"),
+                              QJsonArray {QJsonObject {
+                                  {QStringLiteral("index"), 0},
+                                  {QStringLiteral("message"), QJsonObject {{QStringLiteral("role"), QStringLiteral("assistant")},
+                                                                           {QStringLiteral("content"), words.join(u' ')}}},
+                                  {QStringLiteral("finish_reason"), finish}}}}};
+            if (!d.noUsage)
+                out.insert(QStringLiteral("usage"), usage);
+            s.pieces << json(out);
+            return s;
+        }
+        s.contentType = "text/event-stream";
+        auto chunk = [&](const QJsonObject& delta, const QJsonValue& finishReason) {
+            return sse({{QStringLiteral("id"), id},
+                        {QStringLiteral("object"), QStringLiteral("chat.completion.chunk")},
+                        {QStringLiteral("created"), created},
+                        {QStringLiteral("model"), model},
+                        {QStringLiteral("choices"),
+                         QJsonArray {QJsonObject {{QStringLiteral("index"), 0},
+                                                  {QStringLiteral("delta"), delta},
+                                                  {QStringLiteral("finish_reason"), finishReason}}}}});
+        };
+        s.pieces << chunk({{QStringLiteral("role"), QStringLiteral("assistant")}, {QStringLiteral("content"), QString()}},
+                          QJsonValue::Null);
+        for (qsizetype i = 0; i < words.size(); ++i)
+            s.pieces << chunk({{QStringLiteral("content"), i ? u' ' + words[i] : words[i]}}, QJsonValue::Null);
+        s.pieces << chunk({}, finish);
+        const bool includeUsage =
+            body.value(QLatin1String("stream_options")).toObject().value(QLatin1String("include_usage")).toBool();
+        if (includeUsage && !d.noUsage)
+            s.pieces << sse({{QStringLiteral("id"), id},
+                             {QStringLiteral("object"), QStringLiteral("chat.completion.chunk")},
+                             {QStringLiteral("created"), created},
+                             {QStringLiteral("model"), model},
+                             {QStringLiteral("choices"), QJsonArray {}},
+                             {QStringLiteral("usage"), usage}});
+        s.pieces << "data: [DONE]\n\n";
+        return s;
+    }
+
+    // Anthropic messages
+    const QString id = QStringLiteral("msg_mock_%1").arg(seq);
+    const QString stop = truncated ? QStringLiteral("max_tokens") : QStringLiteral("end_turn");
+    const qint64 uncachedInput = inputTokens - cached;
+    if (!stream) {
+        QJsonObject out {{QStringLiteral("id"), id},
+                         {QStringLiteral("type"), QStringLiteral("message")},
+                         {QStringLiteral("role"), QStringLiteral("assistant")},
+                         {QStringLiteral("model"), model},
+                         {QStringLiteral("content"), QJsonArray {QJsonObject {{QStringLiteral("type"), QStringLiteral("text")},
+                                                                               {QStringLiteral("text"), words.join(u' ')}}}},
+                         {QStringLiteral("stop_reason"), stop},
+                         {QStringLiteral("stop_sequence"), QJsonValue::Null}};
+        if (!d.noUsage)
+            out.insert(QStringLiteral("usage"), QJsonObject {{QStringLiteral("input_tokens"), uncachedInput},
+                                                             {QStringLiteral("cache_read_input_tokens"), cached},
+                                                             {QStringLiteral("cache_creation_input_tokens"), 0},
+                                                             {QStringLiteral("output_tokens"), outputTokens}});
+        s.pieces << json(out);
+        return s;
+    }
+    s.contentType = "text/event-stream";
+    QJsonObject startUsage {{QStringLiteral("input_tokens"), uncachedInput},
+                            {QStringLiteral("cache_read_input_tokens"), cached},
+                            {QStringLiteral("cache_creation_input_tokens"), 0},
+                            {QStringLiteral("output_tokens"), 1}};
+    QJsonObject message {{QStringLiteral("id"), id},
+                         {QStringLiteral("type"), QStringLiteral("message")},
+                         {QStringLiteral("role"), QStringLiteral("assistant")},
+                         {QStringLiteral("model"), model},
+                         {QStringLiteral("content"), QJsonArray {}},
+                         {QStringLiteral("stop_reason"), QJsonValue::Null},
+                         {QStringLiteral("stop_sequence"), QJsonValue::Null}};
+    if (!d.noUsage)
+        message.insert(QStringLiteral("usage"), startUsage);
+    s.pieces << anthropicEvent("message_start", {{QStringLiteral("type"), QStringLiteral("message_start")},
+                                                 {QStringLiteral("message"), message}});
+    s.pieces << anthropicEvent("content_block_start",
+                               {{QStringLiteral("type"), QStringLiteral("content_block_start")},
+                                {QStringLiteral("index"), 0},
+                                {QStringLiteral("content_block"), QJsonObject {{QStringLiteral("type"), QStringLiteral("text")},
+                                                                               {QStringLiteral("text"), QString()}}}});
+    for (qsizetype i = 0; i < words.size(); ++i)
+        s.pieces << anthropicEvent("content_block_delta",
+                                   {{QStringLiteral("type"), QStringLiteral("content_block_delta")},
+                                    {QStringLiteral("index"), 0},
+                                    {QStringLiteral("delta"), QJsonObject {{QStringLiteral("type"), QStringLiteral("text_delta")},
+                                                                           {QStringLiteral("text"), i ? u' ' + words[i] : words[i]}}}});
+    s.pieces << anthropicEvent("content_block_stop",
+                               {{QStringLiteral("type"), QStringLiteral("content_block_stop")}, {QStringLiteral("index"), 0}});
+    QJsonObject delta {{QStringLiteral("type"), QStringLiteral("message_delta")},
+                       {QStringLiteral("delta"), QJsonObject {{QStringLiteral("stop_reason"), stop},
+                                                              {QStringLiteral("stop_sequence"), QJsonValue::Null}}}};
+    if (!d.noUsage)
+        delta.insert(QStringLiteral("usage"), QJsonObject {{QStringLiteral("output_tokens"), outputTokens}});
+    s.pieces << anthropicEvent("message_delta", delta);
+    s.pieces << anthropicEvent("message_stop", {{QStringLiteral("type"), QStringLiteral("message_stop")}});
+    return s;
+}
+
+void MockHandler::handle(http::Exchange& exchange)
+{
+    const http::Request& req = exchange.request();
+    std::optional<Api> api;
+    if (req.path.endsWith("/chat/completions"))
+        api = Api::OpenAIChat;
+    else if (req.path.endsWith("/embeddings"))
+        api = Api::OpenAIEmbeddings;
+    else if (req.path.endsWith("/messages"))
+        api = Api::AnthropicMessages;
+    if (req.path == "/healthz") {
+        exchange.respond(http::Response::json(200, "{\"status\":\"ok\"}"));
+        return;
+    }
+    if (!api || req.method != "POST") {
+        exchange.respond(http::Response::json(404, "{\"error\":{\"message\":\"no such route\",\"type\":\"invalid_request_error\"}}"));
+        return;
+    }
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson(req.body, &error);
+    if (!doc.isObject()) {
+        exchange.respond(http::Response::json(400, "{\"error\":{\"message\":\"the body is not a JSON object\",\"type\":\"invalid_request_error\"}}"));
+        return;
+    }
+    auto script = std::make_shared<MockScript>(mockAnswer(*api, doc.object(), m_delayMs));
+    QPointer<http::Exchange> ex(&exchange);
+    auto play = [ex, script] {
+        if (!ex)
+            return;
+        http::Headers h;
+        h.add("Content-Type", script->contentType);
+        if (script->contentType != "text/event-stream") {
+            http::Response r;
+            r.status = script->status;
+            r.headers = h;
+            r.body = script->pieces.value(0);
+            ex->respond(std::move(r));
+            return;
+        }
+        ex->beginStream(script->status, h);
+        for (qsizetype i = 0; i < script->pieces.size(); ++i) {
+            if (i == script->dropAfter) {
+                ex->abort();
+                return;
+            }
+            ex->write(script->pieces[i]);
+        }
+        ex->endStream();
+    };
+    if (script->delayMs > 0)
+        QTimer::singleShot(script->delayMs, &exchange, play);
+    else
+        play();
+}
+
+} // namespace tollgate::llm

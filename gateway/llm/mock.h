@@ -1,0 +1,44 @@
+#pragma once
+
+#include "http/server.h"
+
+#include <QJsonObject>
+
+namespace tollgate::llm {
+
+enum class Api { OpenAIChat, OpenAIEmbeddings, AnthropicMessages };
+
+// The mock provider: deterministic replies with realistic usage, in either API's format, streamed or not. The last
+// user message may carry directives for tests: [mock:delay=MS] [mock:status=CODE] [mock:no-usage]
+// [mock:drop-after=N] (the connection drops after N streamed pieces) [mock:tokens=N] (reply length, capped by
+// max_tokens) [mock:cached=N] (prompt tokens read from cache).
+struct MockScript
+{
+    int status = 200;
+    QByteArray contentType = "application/json";
+    QList<QByteArray> pieces; // the body: one piece, or one per SSE event
+    int delayMs = 0; // before the first byte
+    int dropAfter = -1; // pieces sent before the connection drops; -1: never
+    qint64 inputTokens = 0;
+    qint64 outputTokens = 0;
+};
+
+// The answer the mock gives to a request body (already parsed) on one of the APIs. defaultDelayMs is the
+// provider's configured delay, used unless the message asks for another.
+MockScript mockAnswer(Api api, const QJsonObject& body, int defaultDelayMs = 0);
+
+// The mock as an HTTP server (tollgate mock-upstream): /v1/chat/completions, /v1/embeddings, /v1/messages.
+class MockHandler final : public http::Handler
+{
+public:
+    explicit MockHandler(int defaultDelayMs = 0)
+        : m_delayMs(defaultDelayMs)
+    {
+    }
+    void handle(http::Exchange& exchange) override;
+
+private:
+    int m_delayMs;
+};
+
+} // namespace tollgate::llm

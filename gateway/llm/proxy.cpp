@@ -1,0 +1,306 @@
+#include "llm/proxy.h"
+
+#include "llm/gateway.h"
+#include "metering/usagewriter.h"
+
+#include <QCoreApplication>
+#include <QJsonArray>
+#include <QJsonDocument>
+
+namespace tollgate::llm {
+
+namespace {
+
+QByteArray json(const QJsonObject& o)
+{
+    return QJsonDocument(o).toJson(QJsonDocument::Compact);
+}
+
+} // namespace
+
+ProxyCall::ProxyCall(Gateway& gateway, http::Exchange& exchange, Setup setup)
+    : m_gateway(gateway)
+    , m_exchange(&exchange)
+    , m_setup(std::move(setup))
+{
+    m_gateway.m_inFlight.fetch_add(1, std::memory_order_relaxed);
+    connect(&exchange, &http::Exchange::clientGone, this, &ProxyCall::onClientGone);
+}
+
+ProxyCall::~ProxyCall()
+{
+    m_gateway.m_inFlight.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void ProxyCall::start()
+{
+    UpstreamRequest req;
+    req.api = m_setup.api;
+    req.body = m_setup.body;
+    req.bytes = json(m_setup.body);
+    req.clientHeaders = m_exchange->request().headers;
+    req.timeoutMs = m_gateway.m_options.upstreamTimeoutMs;
+    http::CallEvents events;
+    events.head = [this](int status, const http::Headers& h) { onHead(status, h); };
+    events.data = [this](QByteArray d) { onData(std::move(d)); };
+    events.end = [this] { onEnd(); };
+    events.error = [this](http::CallError e, QString m) { onError(e, m); };
+    m_upstream = startUpstream(m_gateway.threadState().client, m_setup.provider, std::move(req), std::move(events));
+}
+
+void ProxyCall::onHead(int status, const http::Headers& headers)
+{
+    m_status = status;
+    m_contentType = headers.value("Content-Type");
+    if (status / 100 != 2 || !m_setup.stream || !m_contentType.startsWith("text/event-stream") || !m_exchange)
+        return; // collect the body: a whole response, or the provider's error
+    m_streaming = true;
+    http::Headers h = m_setup.responseHeaders;
+    h.add("Content-Type", "text/event-stream; charset=utf-8");
+    h.add("Cache-Control", "no-cache");
+    m_exchange->beginStream(200, h);
+}
+
+void ProxyCall::onData(QByteArray data)
+{
+    if (!m_streaming) {
+        m_body += data;
+        return;
+    }
+    m_sse.feed(data);
+    for (QByteArray event = m_sse.next(); !event.isNull(); event = m_sse.next())
+        processEvent(std::move(event));
+}
+
+void ProxyCall::processEvent(QByteArray event)
+{
+    const bool anthropic = m_setup.api == Api::AnthropicMessages;
+    if (anthropic) {
+        const QByteArray name = sseEventName(event);
+        if (name == "content_block_delta") {
+            ++m_deltas;
+        } else if (name == "message_start" || name == "message_delta") {
+            const QJsonObject data = sseData(event);
+            const QJsonObject usage = (name == "message_start" ? data.value(QLatin1String("message")).toObject() : data)
+                                          .value(QLatin1String("usage"))
+                                          .toObject();
+            if (!usage.isEmpty()) {
+                TokenUsage u = anthropicUsage(usage);
+                if (name == "message_start") {
+                    m_inputSeen = u.inputTokens;
+                    m_usage = u;
+                } else {
+                    // message_delta's usage is cumulative; input counts appear in it only on newer API versions.
+                    TokenUsage merged = m_usage.value_or(TokenUsage {});
+                    merged.outputTokens = u.outputTokens;
+                    if (usage.contains(QLatin1String("input_tokens"))) {
+                        merged.inputTokens = u.inputTokens;
+                        merged.cachedTokens = u.cachedTokens;
+                    }
+                    m_usage = merged;
+                }
+            }
+        } else if (name == "message_stop") {
+            m_heldBack += event; // the end of the message waits for the usage record
+            return;
+        }
+        if (m_exchange)
+            m_exchange->write(event);
+        return;
+    }
+    // OpenAI-compatible chunks
+    if (event.startsWith("data: [DONE]") || event.startsWith("data:[DONE]")) {
+        m_heldBack += event;
+        return;
+    }
+    if (event.contains("\"delta\""))
+        ++m_deltas;
+    if (event.contains("\"usage\"")) {
+        QJsonObject data = sseData(event);
+        const QJsonValue usage = data.value(QLatin1String("usage"));
+        if (usage.isObject()) {
+            m_usage = openAIUsage(usage.toObject());
+            if (!m_setup.clientWantsUsage) {
+                if (data.value(QLatin1String("choices")).toArray().isEmpty())
+                    return; // the usage chunk we asked for on the client's behalf
+                data.remove(QLatin1String("usage"));
+                event = "data: " + json(data) + "\n\n";
+            }
+        }
+    }
+    if (m_exchange)
+        m_exchange->write(event);
+}
+
+void ProxyCall::onEnd()
+{
+    m_upstream.reset();
+    if (m_finished)
+        return;
+    if (m_streaming) {
+        QByteArray rest = m_sse.rest();
+        if (!rest.trimmed().isEmpty())
+            processEvent(rest + "\n\n");
+        finish(UsageStatus::Ok, [this](http::Exchange& ex) {
+            ex.write(m_heldBack);
+            ex.endStream();
+        });
+        return;
+    }
+    if (m_status / 100 != 2) {
+        const int status = m_status >= 500 || m_status == 429 ? 502 : m_status;
+        const QString message = tr("the provider answered %1: %2").arg(m_status).arg(providerMessage(m_body));
+        failBeforeHead(m_status == 429 ? 429 : status, message);
+        return;
+    }
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson(m_body, &error);
+    if (doc.isObject())
+        m_usage = usageOfResponse(m_setup.api, doc.object());
+    finish(UsageStatus::Ok, [this](http::Exchange& ex) {
+        http::Response r;
+        r.status = 200;
+        r.headers = m_setup.responseHeaders;
+        r.headers.add("Content-Type", m_contentType.isEmpty() ? QByteArray("application/json") : m_contentType);
+        r.body = std::move(m_body);
+        ex.respond(std::move(r));
+    });
+}
+
+void ProxyCall::onError(http::CallError error, const QString& message)
+{
+    m_upstream.reset();
+    if (m_finished)
+        return;
+    if (!m_streaming) {
+        if (error == http::CallError::Timeout)
+            failBeforeHead(504, tr("the provider did not answer in time: %1").arg(message));
+        else
+            failBeforeHead(502, tr("the provider could not be reached: %1").arg(message));
+        return;
+    }
+    // The stream broke: the client is charged for what it received, and told.
+    const Api api = m_setup.api;
+    const QString text = tr("the provider's stream ended early: %1").arg(message);
+    finish(UsageStatus::UpstreamError, [api, text](http::Exchange& ex) {
+        const int status = 502;
+        if (api == Api::AnthropicMessages)
+            ex.write(QByteArray("event: error\ndata: " + errorBody(api, status, text) + "\n\n"));
+        else
+            ex.write(QByteArray("data: " + errorBody(api, status, text) + "\n\n"));
+        ex.endStream();
+    });
+}
+
+void ProxyCall::onClientGone()
+{
+    // Cancel the provider call; charge what was used so far.
+    m_upstream.reset();
+    m_exchange.clear();
+    if (!m_finished)
+        finish(UsageStatus::Cancelled, {});
+}
+
+void ProxyCall::failBeforeHead(int status, const QString& message)
+{
+    const Api api = m_setup.api;
+    const http::Headers headers = m_setup.responseHeaders;
+    const QString code = status == 504 ? QStringLiteral("upstream_timeout") : QStringLiteral("upstream_error");
+    m_usage = TokenUsage {}; // nothing was generated: nothing is charged
+    finish(UsageStatus::UpstreamError, [api, status, message, code, headers](http::Exchange& ex) {
+        http::Response r = http::Response::json(status, errorBody(api, status, message, code));
+        for (const auto& [n, v] : headers.fields())
+            r.headers.add(n, v);
+        ex.respond(std::move(r));
+    });
+}
+
+void ProxyCall::finish(UsageStatus status, std::function<void(http::Exchange&)> deliver)
+{
+    m_finished = true;
+    UsageRecord& rec = m_setup.record;
+    rec.status = status;
+    rec.latencyMs = m_exchange ? qint32(m_exchange->timer().elapsed()) : 0;
+    bool estimated = false;
+    TokenUsage usage;
+    Money cost = 0;
+    if (status == UsageStatus::Cancelled || (status == UsageStatus::UpstreamError && m_streaming)) {
+        // Cut short: the input (as reported, else estimated) and the pieces that were streamed.
+        usage = m_usage.value_or(TokenUsage {});
+        if (!m_usage || m_usage->outputTokens < m_deltas) {
+            estimated = true;
+            if (!m_usage)
+                usage.inputTokens = m_inputSeen >= 0 ? m_inputSeen
+                                                     : m_setup.decision.reservation.tokens()
+                                                           - m_setup.decision.grantedOutputTokens;
+            usage.outputTokens = std::min(m_deltas, m_setup.decision.grantedOutputTokens);
+        }
+        cost = costOf(m_setup.model, usage);
+    } else if (status == UsageStatus::UpstreamError) {
+        usage = {};
+    } else if (m_usage) {
+        usage = *m_usage;
+        cost = costOf(m_setup.model, usage);
+    } else {
+        // No usage reported: charge the reservation, marked estimated, never zero.
+        estimated = true;
+        usage.inputTokens = m_setup.decision.reservation.tokens() - m_setup.decision.grantedOutputTokens;
+        usage.outputTokens = m_setup.decision.grantedOutputTokens;
+        cost = m_setup.decision.reservation.cost();
+    }
+    rec.inputTokens = usage.inputTokens;
+    rec.cachedTokens = usage.cachedTokens;
+    rec.outputTokens = usage.outputTokens;
+    rec.cost = cost;
+    rec.estimated = estimated;
+    m_gateway.m_service.ledger().settle(m_setup.decision.reservation, cost, usage.total());
+    switch (status) {
+    case UsageStatus::Ok: m_gateway.m_allowed.fetch_add(1, std::memory_order_relaxed); break;
+    case UsageStatus::UpstreamError: m_gateway.m_upstreamErrors.fetch_add(1, std::memory_order_relaxed); break;
+    case UsageStatus::Cancelled: m_gateway.m_cancelled.fetch_add(1, std::memory_order_relaxed); break;
+    case UsageStatus::Denied: break;
+    }
+    recordThen(m_gateway, rec, [this, deliver = std::move(deliver)](bool durable) {
+        if (m_exchange && deliver) {
+            if (durable) {
+                deliver(*m_exchange);
+            } else if (m_exchange->isStreaming()) {
+                m_exchange->abort(); // no last byte for an unrecorded response
+            } else {
+                const Api api = m_setup.api;
+                m_exchange->respond(http::Response::json(
+                    503, errorBody(api, 503, tr("the usage of this request could not be recorded; it is not delivered"),
+                                   QStringLiteral("metering_unavailable"))));
+            }
+        }
+        deleteLater();
+    });
+}
+
+WorkerState::WorkerState(Service& s)
+    : service(s)
+{
+    anchor->object = &anchorObject;
+}
+
+WorkerState::~WorkerState()
+{
+    {
+        std::lock_guard lock(anchor->mutex);
+        anchor->object = nullptr;
+    }
+    service.database().closeThreadConnection();
+}
+
+void recordThen(Gateway& gateway, UsageRecord record, std::function<void(bool durable)> then)
+{
+    std::shared_ptr<ThreadAnchor> anchor = gateway.threadState().anchor;
+    gateway.m_writer.submit(std::move(record), [&gateway, anchor, then = std::move(then)](const Status& s) {
+        if (!s.ok())
+            gateway.m_meteringFailures.fetch_add(1, std::memory_order_relaxed);
+        const bool ok = s.ok();
+        anchor->post([then, ok] { then(ok); });
+    });
+}
+
+} // namespace tollgate::llm

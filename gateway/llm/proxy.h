@@ -1,0 +1,103 @@
+#pragma once
+
+#include "catalog/pricing.h"
+#include "http/server.h"
+#include "llm/apiformat.h"
+#include "llm/upstream.h"
+#include "service/service.h"
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QPointer>
+
+#include <memory>
+#include <mutex>
+
+namespace tollgate::llm {
+
+class Gateway;
+
+// A worker thread's long-lived object that callbacks from other threads (the usage writer) post to. Guarded so a
+// callback that arrives after the thread ended does nothing.
+struct ThreadAnchor
+{
+    std::mutex mutex;
+    QObject* object = nullptr;
+
+    template<typename F> void post(F&& f)
+    {
+        std::lock_guard lock(mutex);
+        if (object)
+            QMetaObject::invokeMethod(object, std::forward<F>(f), Qt::QueuedConnection);
+    }
+};
+
+// What a worker thread keeps for the gateway: its HTTP client (connection pools to the providers) and the anchor
+// that callbacks post to. Closes the thread's database connection when the thread ends.
+struct WorkerState
+{
+    explicit WorkerState(Service& s);
+    ~WorkerState();
+    Q_DISABLE_COPY_MOVE(WorkerState)
+
+    Service& service;
+    QObject anchorObject;
+    std::shared_ptr<ThreadAnchor> anchor = std::make_shared<ThreadAnchor>();
+    http::Client client;
+};
+
+// Records a usage row durably, then runs `then` in the worker thread (with whether the write succeeded).
+void recordThen(Gateway& gateway, UsageRecord record, std::function<void(bool durable)> then);
+
+// One admitted request on its way to the provider and back: forwards the body, passes a stream through as it
+// arrives while reading its usage, settles the reservation with the real cost, and sends the last byte only once
+// the usage record is durable. Deletes itself when done.
+class ProxyCall final : public QObject
+{
+    Q_OBJECT
+public:
+    struct Setup
+    {
+        Api api = Api::OpenAIChat;
+        Provider provider;
+        ModelInfo model;
+        Decision decision;
+        UsageRecord record; // who, what, when: completed with usage and status at the end
+        QJsonObject body; // as forwarded
+        bool stream = false;
+        bool clientWantsUsage = true; // OpenAI streams: include the usage chunk
+        http::Headers responseHeaders; // x-request-id, rate limit headers...
+    };
+
+    ProxyCall(Gateway& gateway, http::Exchange& exchange, Setup setup);
+    ~ProxyCall() override;
+    void start();
+
+private:
+    void onHead(int status, const http::Headers& headers);
+    void onData(QByteArray data);
+    void onEnd();
+    void onError(http::CallError error, const QString& message);
+    void onClientGone();
+    void processEvent(QByteArray event);
+    void failBeforeHead(int status, const QString& message);
+    // Settles, records, then delivers (tail: held-back bytes for a stream; response: a whole reply).
+    void finish(UsageStatus status, std::function<void(http::Exchange&)> deliver);
+
+    Gateway& m_gateway;
+    QPointer<http::Exchange> m_exchange;
+    Setup m_setup;
+    std::unique_ptr<UpstreamCall> m_upstream;
+    int m_status = 0;
+    QByteArray m_contentType;
+    QByteArray m_body; // a whole response, or an error body
+    SseSplitter m_sse;
+    QByteArray m_heldBack; // the stream's last event, sent once the record is durable
+    std::optional<TokenUsage> m_usage;
+    qint64 m_inputSeen = -1; // Anthropic message_start
+    qint64 m_deltas = 0; // content pieces streamed: the output estimate if the stream breaks
+    bool m_streaming = false;
+    bool m_finished = false;
+};
+
+} // namespace tollgate::llm

@@ -1,0 +1,36 @@
+#pragma once
+
+#include "domain/domain.h"
+#include "http/client.h"
+#include "llm/mock.h"
+
+#include <memory>
+
+namespace tollgate::llm {
+
+// A call to a provider in flight; destroying it cancels the call.
+class UpstreamCall
+{
+public:
+    virtual ~UpstreamCall() = default;
+};
+
+struct UpstreamRequest
+{
+    Api api = Api::OpenAIChat;
+    QJsonObject body; // as forwarded (the mock reads it without parsing bytes again)
+    QByteArray bytes; // the same, serialized
+    http::Headers clientHeaders; // anthropic-version and anthropic-beta are passed on
+    int timeoutMs = 600'000;
+};
+
+// Starts a call to the provider. HTTP(S) providers go through the thread's client; the built-in mock
+// ("mock://builtin", optionally "?delay_ms=N") answers in process, through the same events and bytes as over HTTP.
+// Events are always delivered later, never from inside this call.
+std::unique_ptr<UpstreamCall> startUpstream(http::Client& client, const Provider& provider, UpstreamRequest request,
+                                            http::CallEvents events);
+
+// The URL a provider's API is reached at for one route.
+QUrl upstreamUrl(const Provider& provider, Api api);
+
+} // namespace tollgate::llm
