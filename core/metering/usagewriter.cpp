@@ -87,15 +87,28 @@ void UsageWriter::run()
             std::this_thread::sleep_for(std::chrono::milliseconds(20 * attempt));
             s = m_service.recordUsage(records);
         }
-        if (!s.ok())
-            qCCritical(lcMetering) << "usage records could not be written:" << s.error().toString();
-        {
-            std::lock_guard lock(m_mutex);
-            (s.ok() ? m_written : m_failures) += qint64(batch.size());
-        }
-        for (Item& item : batch) {
-            if (item.done)
-                item.done(s);
+        if (s.ok()) {
+            {
+                std::lock_guard lock(m_mutex);
+                m_written += qint64(batch.size());
+            }
+            for (Item& item : batch) {
+                if (item.done)
+                    item.done(s);
+            }
+        } else {
+            // One bad record must not take the others down with it: write them one by one.
+            for (qsizetype i = 0; i < records.size(); ++i) {
+                const Status one = m_service.recordUsage({records[i]});
+                if (!one.ok())
+                    qCCritical(lcMetering) << "a usage record could not be written:" << one.error().toString();
+                {
+                    std::lock_guard lock(m_mutex);
+                    (one.ok() ? m_written : m_failures) += 1;
+                }
+                if (batch[size_t(i)].done)
+                    batch[size_t(i)].done(one);
+            }
         }
         batch.clear();
     }

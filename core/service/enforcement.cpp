@@ -283,7 +283,7 @@ Status Service::recordUsage(const QList<UsageRecord>& records)
             q.addBindValue(nullableId(r.projectId));
             q.addBindValue(nullableId(r.userId));
             q.addBindValue(nullableId(r.customerId));
-            q.addBindValue(r.model);
+            q.addBindValue(r.model.isNull() ? QStringLiteral("") : r.model);
             q.addBindValue(nullableId(r.providerId));
             q.addBindValue(r.inputTokens);
             q.addBindValue(r.cachedTokens);

@@ -87,14 +87,16 @@ public:
         processBuffered();
     }
 
+    // Ends the connection without ending the response: what was written is still sent, then the connection
+    // closes, so the client sees a body cut short (no final chunk, or fewer bytes than announced).
     void abort()
     {
         if (m_exchange) {
+            m_exchange->disconnect(this);
             m_exchange->deleteLater();
             m_exchange.clear();
         }
-        m_socket->abort();
-        deleteLater();
+        close();
     }
 
 private:
@@ -420,7 +422,8 @@ QString Server::start()
         m_workers.front(),
         [this, &error] {
             auto* listener = new Listener(*this);
-            listener->setMaxPendingConnections(1024);
+            listener->setMaxPendingConnections(4096);
+            listener->setListenBacklogSize(4096); // Qt's default of 50 drops SYNs when thousands connect at once
             listener->setParent(m_workers.front());
             if (!listener->listen(m_options.address, m_options.port)) {
                 error = tr("cannot listen on %1:%2: %3")

@@ -113,7 +113,7 @@ void ProxyCall::processEvent(QByteArray event)
         m_heldBack += event;
         return;
     }
-    if (event.contains("\"delta\""))
+    if (event.contains("\"delta\"") && !event.contains("\"content\":\"\"")) // the role chunk carries no token
         ++m_deltas;
     if (event.contains("\"usage\"")) {
         QJsonObject data = sseData(event);

@@ -1,0 +1,442 @@
+#include "host.h"
+#include "httptestclient.h"
+#include "llm/mock.h"
+#include "service/service.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSqlQuery>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+
+using namespace tollgate;
+
+// The gateway end to end over real sockets: routes, enforcement, streaming, metering, bad input, upstream faults.
+class TestGateway : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    std::unique_ptr<Service> m_service;
+    std::unique_ptr<GatewayHost> m_host;
+    llm::MockHandler m_mockHandler;
+    std::unique_ptr<http::Server> m_mock; // the mock provider over HTTP
+    quint16 m_port = 0;
+    User m_ann, m_bob, m_cid;
+    Group m_team;
+    QString m_annKey, m_groupKey;
+
+    QByteArray auth(const QString& key) const { return "Authorization: Bearer " + key.toUtf8(); }
+
+    TestResponse chat(const QString& key, const QByteArray& body, QList<QByteArray> headers = {})
+    {
+        headers << auth(key);
+        return sendRaw(m_port, postRequest("/v1/chat/completions", body, headers));
+    }
+
+    struct Row
+    {
+        QString status;
+        qint64 input = -1, output = -1, cost = -1;
+        bool estimated = false, streamed = false;
+        Id user = 0, customer = 0;
+    };
+    Row record(const QByteArray& requestId)
+    {
+        QSqlQuery q(m_service->database().connection());
+        q.prepare(QStringLiteral("SELECT status, input_tokens, output_tokens, cost, estimated, streamed, user_id, customer_id"
+                                 " FROM usage_records WHERE request_id = ?"));
+        q.addBindValue(QString::fromLatin1(requestId));
+        Row r;
+        if (q.exec() && q.next())
+            r = {q.value(0).toString(), q.value(1).toLongLong(), q.value(2).toLongLong(), q.value(3).toLongLong(),
+                 q.value(4).toBool(), q.value(5).toBool(), q.value(6).toLongLong(), q.value(7).toLongLong()};
+        return r;
+    }
+
+    void setAnnPolicy(const std::function<void(PolicySettings&)>& f)
+    {
+        PolicySettings p;
+        f(p);
+        QVERIFY(m_service->setUserPolicy(m_ann.id, p, QStringLiteral("test")).ok());
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        auto s = Service::open(*DatabaseLocation::parse(m_dir.filePath(QStringLiteral("g.db"))), SystemClock::instance());
+        QVERIFY(s.ok());
+        m_service = std::move(s.value());
+        m_ann = *m_service->createUser({QStringLiteral("ann@example.org"), QStringLiteral("Ann"), UserStatus::Active, {}, std::nullopt}, QStringLiteral("t"));
+        m_bob = *m_service->createUser({QStringLiteral("bob@example.org"), QStringLiteral("Bob"), UserStatus::Active, {}, std::nullopt}, QStringLiteral("t"));
+        m_cid = *m_service->createUser({QStringLiteral("cid@example.org"), QStringLiteral("Cid"), UserStatus::Active, {}, std::nullopt}, QStringLiteral("t"));
+        m_team = *m_service->createGroup(QStringLiteral("Team"), 0, QStringLiteral("t"));
+        QVERIFY(m_service->addUsersToGroup({m_bob.id}, m_team.id, QStringLiteral("t")).ok());
+        NewKey k;
+        k.name = QStringLiteral("ann's key");
+        k.holderUserId = m_ann.id;
+        m_annKey = m_service->createKey(k, QStringLiteral("t"))->secret;
+        NewKey g;
+        g.name = QStringLiteral("team key");
+        g.groupIds = {m_team.id};
+        g.projectId = m_service->createProject(QStringLiteral("Shared"), std::nullopt, QStringLiteral("t"))->id;
+        m_groupKey = m_service->createKey(g, QStringLiteral("t"))->secret;
+
+        http::ServerOptions mockOptions;
+        mockOptions.port = 0;
+        mockOptions.threads = 1;
+        m_mock = std::make_unique<http::Server>(m_mockHandler, mockOptions);
+        QCOMPARE(m_mock->start(), QString());
+        Provider p;
+        p.name = QStringLiteral("mock over http");
+        p.kind = ProviderKind::Mock;
+        p.baseUrl = QStringLiteral("http://127.0.0.1:%1/v1").arg(m_mock->port());
+        const Provider saved = *m_service->saveProvider(p, QStringLiteral("t"));
+        ModelInfo m = *m_service->model(QStringLiteral("mock-small"));
+        m.id = QStringLiteral("mock-http");
+        m.upstreamName = QStringLiteral("mock-small");
+        m.providerId = saved.id;
+        QVERIFY(m_service->saveModel(m, QStringLiteral("t")).ok());
+
+        GatewayConfig config;
+        config.server.port = 0;
+        config.server.threads = 2;
+        config.server.headerTimeoutMs = 1'500;
+        config.server.requestTimeoutMs = 3'000;
+        config.server.limits.maxBodyBytes = 64 * 1024;
+        config.gateway.upstreamTimeoutMs = 1'500;
+        m_host = std::make_unique<GatewayHost>(*m_service);
+        QCOMPARE(m_host->start(config), QString());
+        m_port = m_host->port();
+    }
+
+    void cleanupTestCase()
+    {
+        m_host->stop(5'000);
+        m_mock->stop(0);
+    }
+
+    void init() { QVERIFY(m_service->setUserPolicy(m_ann.id, std::nullopt, QStringLiteral("t")).ok()); }
+
+    void healthz()
+    {
+        const TestResponse r = sendRaw(m_port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.json().value(QLatin1String("status")).toString(), QStringLiteral("ok"));
+    }
+
+    void completionIsMeteredExactly()
+    {
+        const TestResponse r = chat(m_annKey, R"({"model":"mock-small","messages":[{"role":"user","content":"hi there"}]})");
+        QCOMPARE(r.status, 200);
+        const QJsonObject usage = r.json().value(QLatin1String("usage")).toObject();
+        const QByteArray id = r.headers.value("x-request-id");
+        QVERIFY(id.startsWith("req_"));
+        const Row row = record(id); // durable before the client had the last byte
+        QCOMPARE(row.status, QStringLiteral("ok"));
+        QCOMPARE(row.input, usage.value(QLatin1String("prompt_tokens")).toInteger());
+        QCOMPARE(row.output, usage.value(QLatin1String("completion_tokens")).toInteger());
+        const ModelInfo m = *m_service->model(QStringLiteral("mock-small"));
+        QCOMPARE(row.cost, row.input * m.inputPrice + row.output * m.outputPrice);
+        QCOMPARE(row.user, m_ann.id);
+        QVERIFY(!row.estimated);
+    }
+
+    void streamPassesThroughAndStripsTheUsageChunkItAdded()
+    {
+        const TestResponse r = chat(m_annKey, R"({"model":"mock-small","stream":true,"messages":[{"role":"user","content":"stream please"}]})");
+        QCOMPARE(r.status, 200);
+        QVERIFY(r.headers.value("Content-Type").startsWith("text/event-stream"));
+        QVERIFY(r.body.endsWith("data: [DONE]\n\n"));
+        QVERIFY2(!r.body.contains("\"usage\""), r.body.constData()); // the client did not ask for it
+        const Row row = record(r.headers.value("x-request-id"));
+        QCOMPARE(row.status, QStringLiteral("ok"));
+        QVERIFY(row.streamed);
+        QVERIFY(!row.estimated);
+        QVERIFY(row.output > 0);
+
+        const TestResponse withUsage = chat(m_annKey, R"({"model":"mock-small","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"x"}]})");
+        QVERIFY(withUsage.body.contains("\"usage\""));
+    }
+
+    void anthropicStreamReadsUsageFromStartAndDelta()
+    {
+        const TestResponse r = sendRaw(m_port, postRequest("/v1/messages",
+            R"({"model":"mock-small","max_tokens":50,"stream":true,"messages":[{"role":"user","content":"[mock:cached=2] hello"}]})",
+            {"x-api-key: " + m_annKey.toUtf8(), "anthropic-version: 2023-06-01"}));
+        QCOMPARE(r.status, 200);
+        QVERIFY(r.body.contains("event: message_start"));
+        QVERIFY(r.body.endsWith("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"));
+        const Row row = record(r.headers.value("x-request-id"));
+        QCOMPARE(row.status, QStringLiteral("ok"));
+        QVERIFY(row.input > 2);
+        QVERIFY(row.output > 1); // from message_delta, not message_start's placeholder
+        QVERIFY(!row.estimated);
+    }
+
+    void responseWithoutUsageIsChargedItsReservation()
+    {
+        const TestResponse r = chat(m_annKey, R"({"model":"mock-small","max_tokens":100,"messages":[{"role":"user","content":"[mock:no-usage]"}]})");
+        QCOMPARE(r.status, 200);
+        const Row row = record(r.headers.value("x-request-id"));
+        QVERIFY(row.estimated);
+        QCOMPARE(row.output, 100);
+        QVERIFY(row.cost > 100 * m_service->model(QStringLiteral("mock-small"))->outputPrice);
+    }
+
+    void keysAreChecked()
+    {
+        TestResponse r = sendRaw(m_port, postRequest("/v1/chat/completions", R"({"model":"mock-small","messages":[]})"));
+        QCOMPARE(r.status, 401);
+        QVERIFY(r.json().value(QLatin1String("error")).toObject().value(QLatin1String("message")).toString().contains(u"missing API key"));
+        r = chat(QStringLiteral("tg-doesnotexist"), R"({"model":"mock-small","messages":[{"role":"user","content":"x"}]})");
+        QCOMPARE(r.status, 401);
+        QVERIFY(!record(r.headers.value("x-request-id")).status.isEmpty()); // even this is recorded
+    }
+
+    void modelAccessIsExplained()
+    {
+        TestResponse r = chat(m_annKey, R"({"model":"no-such-model","messages":[{"role":"user","content":"x"}]})");
+        QCOMPARE(r.status, 404);
+        setAnnPolicy([](PolicySettings& p) { p.allowedModels = ModelRule::list({QStringLiteral("mock-large")}); });
+        r = chat(m_annKey, R"({"model":"mock-small","messages":[{"role":"user","content":"x"}]})");
+        QCOMPARE(r.status, 403);
+        const QJsonObject e = r.json().value(QLatin1String("error")).toObject();
+        QCOMPARE(e.value(QLatin1String("tollgate")).toObject().value(QLatin1String("decision")).toString(), QStringLiteral("denied"));
+        QCOMPARE(record(r.headers.value("x-request-id")).status, QStringLiteral("denied"));
+        // A policy change applies to the very next request.
+        QVERIFY(m_service->setUserPolicy(m_ann.id, std::nullopt, QStringLiteral("t")).ok());
+        QCOMPARE(chat(m_annKey, R"({"model":"mock-small","messages":[{"role":"user","content":"x"}]})").status, 200);
+    }
+
+    void limitDenialCarriesTheExplanation()
+    {
+        setAnnPolicy([](PolicySettings& p) { p[Dimension::DailyCost] = Limit::of(1); });
+        const TestResponse r = chat(m_annKey, R"({"model":"mock-small","max_tokens":10,"messages":[{"role":"user","content":"x"}]})");
+        QCOMPARE(r.status, 429);
+        QVERIFY(r.headers.value("Retry-After").toLongLong() >= 1);
+        const QJsonObject t = r.json().value(QLatin1String("error")).toObject().value(QLatin1String("tollgate")).toObject();
+        const QJsonObject binding = t.value(QLatin1String("binding")).toObject();
+        QCOMPARE(binding.value(QLatin1String("scope")).toString(), QStringLiteral("user"));
+        QCOMPARE(binding.value(QLatin1String("window")).toString(), QStringLiteral("day"));
+        QCOMPARE(binding.value(QLatin1String("setting")).toString(), QStringLiteral("dailyCostLimit"));
+        QCOMPARE(binding.value(QLatin1String("source")).toObject().value(QLatin1String("level")).toString(), QStringLiteral("user"));
+        QVERIFY(binding.contains(QLatin1String("resets_at")));
+        QVERIFY(binding.contains(QLatin1String("used")));
+    }
+
+    void requestLimitHeaders()
+    {
+        setAnnPolicy([](PolicySettings& p) { p[Dimension::RequestsPerMinute] = Limit::of(1000); });
+        const TestResponse r = chat(m_annKey, R"({"model":"mock-small","messages":[{"role":"user","content":"x"}]})");
+        QCOMPARE(r.headers.value("x-ratelimit-limit-requests"), QByteArray("1000"));
+        QVERIFY(r.headers.value("x-ratelimit-remaining-requests").toLongLong() < 1000);
+        QVERIFY(r.headers.value("x-ratelimit-reset-requests").endsWith('s'));
+    }
+
+    void maxTokensLoweredToFit()
+    {
+        // Room for the input and about 100 output tokens of mock-large ($15/M output), not for 4,000.
+        const ModelInfo m = *m_service->model(QStringLiteral("mock-large"));
+        const QByteArray body = R"({"model":"mock-large","max_tokens":4000,"messages":[{"role":"user","content":"x"}]})";
+        setAnnPolicy([&](PolicySettings& p) { p[Dimension::MonthlyCost] = Limit::of(200 * m.inputPrice + 100 * m.outputPrice); });
+        const TestResponse r = chat(m_annKey, body);
+        QCOMPARE(r.status, 200);
+        const qint64 lowered = r.headers.value("x-tollgate-max-tokens-lowered").toLongLong();
+        QVERIFY2(lowered >= 16 && lowered < 4000, r.headers.value("x-tollgate-max-tokens-lowered").constData());
+    }
+
+    void concurrentRequestsNeverOvershoot()
+    {
+        const ModelInfo m = *m_service->model(QStringLiteral("mock-large"));
+        const Money limit = 5 * (300 * m.inputPrice + 60 * m.outputPrice);
+        // A fresh user, so that nothing spent earlier counts.
+        const User u = *m_service->createUser({QStringLiteral("dana@example.org"), QStringLiteral("Dana"), UserStatus::Active, {}, std::nullopt}, QStringLiteral("t"));
+        PolicySettings p;
+        p[Dimension::MonthlyCost] = Limit::of(limit);
+        QVERIFY(m_service->setUserPolicy(u.id, p, QStringLiteral("t")).ok());
+        NewKey k;
+        k.holderUserId = u.id;
+        k.name = QStringLiteral("dana");
+        const QString key = m_service->createKey(k, QStringLiteral("t"))->secret;
+        QList<QByteArray> raws;
+        for (int i = 0; i < 60; ++i)
+            raws << postRequest("/v1/chat/completions",
+                                R"({"model":"mock-large","max_tokens":60,"messages":[{"role":"user","content":"[mock:tokens=60] go"}]})",
+                                {auth(key)});
+        const QList<TestResponse> rs = sendParallel(m_port, raws);
+        int ok = 0, limited = 0;
+        for (const TestResponse& r : rs) {
+            ok += r.status == 200;
+            limited += r.status == 429;
+        }
+        QCOMPARE(ok + limited, 60);
+        QVERIFY(ok >= 5);
+        QVERIFY(limited > 0);
+        QSqlQuery q(m_service->database().connection());
+        q.exec(QStringLiteral("SELECT SUM(cost), COUNT(*) FROM usage_records WHERE user_id = %1").arg(u.id));
+        QVERIFY(q.next());
+        QVERIFY2(q.value(0).toLongLong() <= limit, qPrintable(QStringLiteral("spent %1 of %2").arg(q.value(0).toLongLong()).arg(limit)));
+        QCOMPARE(q.value(1).toInt(), 60); // a record for every request, allowed or denied
+    }
+
+    void groupKeyNamesItsMember()
+    {
+        const QByteArray body = R"({"model":"mock-small","messages":[{"role":"user","content":"x"}]})";
+        QCOMPARE(chat(m_groupKey, body).status, 400); // who?
+        QCOMPARE(chat(m_groupKey, body, {"X-Tollgate-User: cid@example.org"}).status, 403); // not a member
+        TestResponse r = chat(m_groupKey, body, {"X-Tollgate-User: bob@example.org"});
+        QCOMPARE(r.status, 200);
+        QCOMPARE(record(r.headers.value("x-request-id")).user, m_bob.id);
+        r = chat(m_groupKey, R"({"model":"mock-small","user":"bob@example.org","messages":[{"role":"user","content":"x"}]})");
+        QCOMPARE(r.status, 200);
+    }
+
+    void customerParamsCreateTheCustomerAndItsLimits()
+    {
+        const TestResponse r = chat(m_annKey, R"({"model":"mock-small","messages":[{"role":"user","content":"x"}],
+            "customer_params":{"customer_identifier":"acme-42","name":"Acme","period_budget":0.000000001,"budget_duration":"monthly"}})");
+        // The budget is one nano-dollar: this first request already does not fit.
+        QCOMPARE(r.status, 429);
+        const auto c = m_service->customerByIdentifier(QStringLiteral("acme-42"));
+        QVERIFY(c.has_value());
+        QCOMPARE(c->name, QStringLiteral("Acme"));
+        QCOMPARE(c->budgetDuration, BudgetDuration::Monthly);
+        QCOMPARE(record(r.headers.value("x-request-id")).customer, c->id);
+        const QJsonObject binding = r.json()[QLatin1String("error")][QLatin1String("tollgate")][QLatin1String("binding")].toObject();
+        QCOMPARE(binding.value(QLatin1String("scope")).toString(), QStringLiteral("customer"));
+        const TestResponse bad = chat(m_annKey, R"({"model":"mock-small","messages":[{"role":"user","content":"x"}],"customer_params":{"name":"no id"}})");
+        QCOMPARE(bad.status, 400);
+    }
+
+    void embeddingsAndModels()
+    {
+        TestResponse r = sendRaw(m_port, postRequest("/v1/embeddings", R"({"model":"mock-embed","input":["a","bb"]})", {auth(m_annKey)}));
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.json().value(QLatin1String("data")).toArray().size(), 2);
+        QCOMPARE(record(r.headers.value("x-request-id")).status, QStringLiteral("ok"));
+        setAnnPolicy([](PolicySettings& p) { p.allowedModels = ModelRule::list({QStringLiteral("mock-small"), QStringLiteral("mock-embed")}); });
+        r = sendRaw(m_port, "GET /v1/models HTTP/1.1\r\nHost: x\r\n" + auth(m_annKey) + "\r\n\r\n");
+        QCOMPARE(r.status, 200);
+        QStringList ids;
+        for (const QJsonValue& v : r.json().value(QLatin1String("data")).toArray())
+            ids << v.toObject().value(QLatin1String("id")).toString();
+        ids.sort();
+        QCOMPARE(ids, QStringList({QStringLiteral("mock-embed"), QStringLiteral("mock-small")}));
+    }
+
+    void badInput_data()
+    {
+        QTest::addColumn<QByteArray>("raw");
+        QTest::addColumn<int>("status");
+        QTest::addColumn<QString>("message");
+        const QByteArray k = "Authorization: Bearer KEY";
+        QTest::newRow("malformed json") << postRequest("/v1/chat/completions", "{\"model\":", {k}) << 400 << "not valid JSON";
+        QTest::newRow("invalid utf-8") << postRequest("/v1/chat/completions", "{\"model\":\"mock-small\",\"messages\":[{\"role\":\"user\",\"content\":\"\xff\xfe\"}]}", {k}) << 400 << "not valid JSON";
+        QTest::newRow("wrong type") << postRequest("/v1/chat/completions", R"({"model":"mock-small","max_tokens":"ten","messages":[{"role":"user","content":"x"}]})", {k}) << 400 << "max_tokens";
+        QTest::newRow("no messages") << postRequest("/v1/chat/completions", R"({"model":"mock-small"})", {k}) << 400 << "messages";
+        QTest::newRow("anthropic without max_tokens") << postRequest("/v1/messages", R"({"model":"mock-small","messages":[{"role":"user","content":"x"}]})", {k}) << 400 << "max_tokens";
+        QTest::newRow("oversized body") << postRequest("/v1/chat/completions", QByteArray(70 * 1024, ' '), {k}) << 413 << "larger than";
+        QTest::newRow("random bytes") << QByteArray("\x00\x01\x02garbage\r\n\r\n", 14) << 400 << "request line";
+        QTest::newRow("duplicate length") << QByteArray("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}") << 400 << "duplicate";
+        QTest::newRow("gzip transfer coding") << QByteArray("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n") << 501 << "gzip";
+        QTest::newRow("unknown route") << QByteArray("GET /v2/nothing HTTP/1.1\r\nHost: x\r\n\r\n") << 404 << "no route";
+        QTest::newRow("wrong method") << QByteArray("GET /v1/chat/completions HTTP/1.1\r\nHost: x\r\n\r\n") << 405 << "POST";
+    }
+    void badInput()
+    {
+        QFETCH(QByteArray, raw);
+        QFETCH(int, status);
+        QFETCH(QString, message);
+        raw.replace("KEY", m_annKey.toUtf8());
+        const TestResponse r = sendRaw(m_port, raw);
+        QCOMPARE(r.status, status);
+        const QString text = r.json().value(QLatin1String("error")).toObject().value(QLatin1String("message")).toString();
+        QVERIFY2(text.contains(message), qPrintable(text));
+    }
+
+    void slowClientIsCutOffWhileOthersAreServed()
+    {
+        QTcpSocket slow;
+        slow.connectToHost(QStringLiteral("127.0.0.1"), m_port);
+        QVERIFY(slow.waitForConnected(5'000));
+        const QByteArray request = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n";
+        int sent = 0;
+        QTimer drip;
+        connect(&drip, &QTimer::timeout, &slow, [&] {
+            if (sent < request.size())
+                slow.write(request.mid(sent++, 1));
+        });
+        drip.start(100);
+        QCOMPARE(sendRaw(m_port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").status, 200);
+        QByteArray answer;
+        connect(&slow, &QTcpSocket::readyRead, &slow, [&] { answer += slow.readAll(); });
+        QTRY_VERIFY_WITH_TIMEOUT(answer.startsWith("HTTP/1.1 408"), 10'000);
+        QVERIFY(answer.contains("did not arrive in time"));
+    }
+
+    void upstreamErrorIs502WithTheProvidersMessage()
+    {
+        const TestResponse r = chat(m_annKey, R"({"model":"mock-http","messages":[{"role":"user","content":"[mock:status=500]"}]})");
+        QCOMPARE(r.status, 502);
+        QVERIFY(r.json()[QLatin1String("error")][QLatin1String("message")].toString().contains(u"mock error 500"));
+        const Row row = record(r.headers.value("x-request-id"));
+        QCOMPARE(row.status, QStringLiteral("upstream_error"));
+        QCOMPARE(row.cost, 0);
+    }
+
+    void upstreamTimeoutIs504()
+    {
+        const TestResponse r = chat(m_annKey, R"({"model":"mock-http","messages":[{"role":"user","content":"[mock:delay=4000]"}]})");
+        QCOMPARE(r.status, 504);
+    }
+
+    void streamThatBreaksIsChargedForWhatWasSent()
+    {
+        const TestResponse r = chat(m_annKey, R"({"model":"mock-http","stream":true,"messages":[{"role":"user","content":"[mock:drop-after=5] [mock:tokens=30] x"}]})");
+        QCOMPARE(r.status, 200);
+        QVERIFY(r.body.contains("\"error\""));
+        const Row row = record(r.headers.value("x-request-id"));
+        QCOMPARE(row.status, QStringLiteral("upstream_error"));
+        QVERIFY(row.estimated);
+        QCOMPARE(row.output, 4); // the role chunk and four content pieces reached the client
+    }
+
+    void clientThatLeavesCancelsTheUpstreamCall()
+    {
+        const qint64 cancelledBefore = m_host->stats().cancelled;
+        QTcpSocket s;
+        s.connectToHost(QStringLiteral("127.0.0.1"), m_port);
+        QVERIFY(s.waitForConnected(5'000));
+        s.write(postRequest("/v1/chat/completions", R"({"model":"mock-http","stream":true,"messages":[{"role":"user","content":"[mock:delay=1000] x"}]})", {auth(m_annKey)}));
+        QTRY_COMPARE_WITH_TIMEOUT(m_host->stats().inFlight, qint64(1), 5'000);
+        s.abort();
+        QTRY_COMPARE_WITH_TIMEOUT(m_host->stats().cancelled, cancelledBefore + 1, 5'000);
+        QTRY_COMPARE_WITH_TIMEOUT(m_host->stats().inFlight, qint64(0), 5'000);
+    }
+
+    void manyCallsInFlightToOneUpstreamHost()
+    {
+        // Far beyond QNetworkAccessManager's six connections per host: every call reaches the provider at once.
+        const int n = 300;
+        QList<QByteArray> raws;
+        for (int i = 0; i < n; ++i)
+            raws << postRequest("/v1/chat/completions", R"({"model":"mock-http","messages":[{"role":"user","content":"[mock:delay=1200] x"}]})", {auth(m_annKey)});
+        qint64 peak = 0;
+        QTimer watch;
+        connect(&watch, &QTimer::timeout, this, [&] { peak = std::max(peak, m_mock->stats().openConnections); });
+        watch.start(20);
+        const QList<TestResponse> rs = sendParallel(m_port, raws);
+        int ok = 0;
+        for (const TestResponse& r : rs)
+            ok += r.status == 200;
+        QCOMPARE(ok, n);
+        QVERIFY2(peak >= n * 9 / 10, qPrintable(QStringLiteral("peak %1 upstream connections").arg(peak)));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestGateway)
+#include "test_gateway.moc"
