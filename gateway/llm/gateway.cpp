@@ -461,8 +461,20 @@ void Gateway::handleLlm(http::Exchange& exchange, Api api)
         const QJsonValue asked = body.value(QLatin1String(maxField));
         maxOutput = isPositiveInteger(asked) ? std::min(asked.toInteger(), model->maxOutputTokens) : model->maxOutputTokens;
     }
+    // Forwarded with max_tokens set (to what the model allows at most, so the provider can never produce more than
+    // was reserved) and the usage chunk asked for; serialized once, and its size bounds the input tokens.
+    if (maxOutput > 0)
+        body.insert(QLatin1String(maxField), maxOutput);
+    bool clientWantsUsage = true;
+    if (stream && api == Api::OpenAIChat) {
+        QJsonObject options = body.value(QLatin1String("stream_options")).toObject();
+        clientWantsUsage = options.value(QLatin1String("include_usage")).toBool();
+        options.insert(QStringLiteral("include_usage"), true);
+        body.insert(QStringLiteral("stream_options"), options);
+    }
+    QByteArray bytes = QJsonDocument(body).toJson(QJsonDocument::Compact);
     AdmissionAmounts amounts;
-    amounts.inputTokens = QJsonDocument(body).toJson(QJsonDocument::Compact).size();
+    amounts.inputTokens = bytes.size();
     amounts.inputCost = amounts.inputTokens * model->inputPrice;
     amounts.outputPrice = model->outputPrice;
     amounts.maxOutputTokens = maxOutput;
@@ -487,17 +499,10 @@ void Gateway::handleLlm(http::Exchange& exchange, Api api)
         headers.add(n, v);
 
     // 7. Forward
-    if (maxOutput > 0) {
+    if (decision.reduced) {
         body.insert(QLatin1String(maxField), decision.grantedOutputTokens);
-        if (decision.reduced)
-            headers.add("x-tollgate-max-tokens-lowered", QByteArray::number(decision.grantedOutputTokens));
-    }
-    bool clientWantsUsage = true;
-    if (stream && api == Api::OpenAIChat) {
-        QJsonObject options = body.value(QLatin1String("stream_options")).toObject();
-        clientWantsUsage = options.value(QLatin1String("include_usage")).toBool();
-        options.insert(QStringLiteral("include_usage"), true);
-        body.insert(QStringLiteral("stream_options"), options);
+        bytes = QJsonDocument(body).toJson(QJsonDocument::Compact);
+        headers.add("x-tollgate-max-tokens-lowered", QByteArray::number(decision.grantedOutputTokens));
     }
     rec.streamed = stream;
     ProxyCall::Setup setup;
@@ -507,6 +512,7 @@ void Gateway::handleLlm(http::Exchange& exchange, Api api)
     setup.decision = std::move(decision);
     setup.record = rec;
     setup.body = std::move(body);
+    setup.bytes = std::move(bytes);
     setup.stream = stream;
     setup.clientWantsUsage = clientWantsUsage;
     setup.responseHeaders = headers;

@@ -37,7 +37,7 @@ void ProxyCall::start()
     UpstreamRequest req;
     req.api = m_setup.api;
     req.body = m_setup.body;
-    req.bytes = json(m_setup.body);
+    req.bytes = std::move(m_setup.bytes);
     req.clientHeaders = m_exchange->request().headers;
     req.timeoutMs = m_gateway.m_options.upstreamTimeoutMs;
     http::CallEvents events;

@@ -64,6 +64,7 @@ public:
         Decision decision;
         UsageRecord record; // who, what, when: completed with usage and status at the end
         QJsonObject body; // as forwarded
+        QByteArray bytes; // the same, serialized
         bool stream = false;
         bool clientWantsUsage = true; // OpenAI streams: include the usage chunk
         http::Headers responseHeaders; // x-request-id, rate limit headers...
