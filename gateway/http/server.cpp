@@ -56,10 +56,11 @@ public:
 
     ~Connection() override { m_server.connectionClosed(); }
 
+    // Stop after the request under way (or one already arriving); close at once if the connection is idle.
     void drain()
     {
         m_draining = true;
-        if (!m_exchange)
+        if (!m_exchange && m_parser.idle() && m_socket->bytesAvailable() == 0)
             close();
     }
 
