@@ -378,6 +378,29 @@ private Q_SLOTS:
         QVERIFY(answer.contains("did not arrive in time"));
     }
 
+    void connectionsOverTheCapAreTurnedAway()
+    {
+        llm::MockHandler handler;
+        http::ServerOptions o;
+        o.port = 0;
+        o.threads = 1;
+        o.maxConnections = 2;
+        http::Server server(handler, o);
+        QCOMPARE(server.start(), QString());
+        QTcpSocket a, b;
+        a.connectToHost(QStringLiteral("127.0.0.1"), server.port());
+        b.connectToHost(QStringLiteral("127.0.0.1"), server.port());
+        QVERIFY(a.waitForConnected(5'000) && b.waitForConnected(5'000));
+        QTRY_COMPARE_WITH_TIMEOUT(server.stats().openConnections, qint64(2), 5'000);
+        const TestResponse third = sendRaw(server.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+        QCOMPARE(third.status, 503);
+        QCOMPARE(server.stats().rejectedConnections, qint64(1));
+        a.abort(); // a place frees up
+        QTRY_COMPARE_WITH_TIMEOUT(server.stats().openConnections, qint64(1), 5'000);
+        QCOMPARE(sendRaw(server.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").status, 200);
+        server.stop(0);
+    }
+
     void upstreamErrorIs502WithTheProvidersMessage()
     {
         const TestResponse r = chat(m_annKey, R"({"model":"mock-http","messages":[{"role":"user","content":"[mock:status=500]"}]})");
