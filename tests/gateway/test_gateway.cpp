@@ -5,6 +5,8 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QProcess>
+#include <QSslSocket>
 #include <QSqlQuery>
 #include <QTcpSocket>
 #include <QTemporaryDir>
@@ -398,6 +400,37 @@ private Q_SLOTS:
         a.abort(); // a place frees up
         QTRY_COMPARE_WITH_TIMEOUT(server.stats().openConnections, qint64(1), 5'000);
         QCOMPARE(sendRaw(server.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").status, 200);
+        server.stop(0);
+    }
+
+    void tlsServesAndRefusesToStartMisconfigured()
+    {
+        const QString cert = m_dir.filePath(QStringLiteral("c.pem")), key = m_dir.filePath(QStringLiteral("k.pem"));
+        QProcess openssl;
+        openssl.start(QStringLiteral("openssl"), {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
+                                                  QStringLiteral("rsa:2048"), QStringLiteral("-nodes"), QStringLiteral("-keyout"), key,
+                                                  QStringLiteral("-out"), cert, QStringLiteral("-days"), QStringLiteral("1"),
+                                                  QStringLiteral("-subj"), QStringLiteral("/CN=127.0.0.1")});
+        QVERIFY(openssl.waitForFinished(30'000) && openssl.exitCode() == 0);
+        llm::MockHandler handler;
+        http::ServerOptions o;
+        o.port = 0;
+        o.threads = 1;
+        o.tlsCertificateFile = cert;
+        o.tlsKeyFile = m_dir.filePath(QStringLiteral("missing.pem"));
+        QVERIFY(http::Server(handler, o).start().contains(u"missing.pem")); // refuses, naming the file
+        o.tlsKeyFile = key;
+        http::Server server(handler, o);
+        QCOMPARE(server.start(), QString());
+        QSslSocket s;
+        s.setPeerVerifyMode(QSslSocket::VerifyNone);
+        s.connectToHostEncrypted(QStringLiteral("127.0.0.1"), server.port());
+        QVERIFY2(s.waitForEncrypted(10'000), qPrintable(s.errorString()));
+        s.write("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        QByteArray answer;
+        while (s.waitForReadyRead(5'000))
+            answer += s.readAll();
+        QVERIFY2(answer.startsWith("HTTP/1.1 200"), answer.constData());
         server.stop(0);
     }
 
