@@ -62,15 +62,6 @@ Response Response::json(int status, QByteArray body)
     return r;
 }
 
-Response Response::text(int status, const QByteArray& body)
-{
-    Response r;
-    r.status = status;
-    r.headers.add("Content-Type", "text/plain; charset=utf-8");
-    r.body = body + '\n';
-    return r;
-}
-
 QByteArray reasonPhrase(int status)
 {
     switch (status) {

@@ -51,7 +51,6 @@ struct Response
     QByteArray body;
 
     static Response json(int status, QByteArray body);
-    static Response text(int status, const QByteArray& body);
 };
 
 QByteArray reasonPhrase(int status);

@@ -151,18 +151,6 @@ MessageParser::State MessageParser::advance()
                 return m_state;
             break;
         }
-        case Phase::Body: {
-            const qsizetype n = std::min<qint64>(m_remaining, m_buffer.size() - m_pos);
-            appendBody(QByteArrayView(m_buffer.constData() + m_pos, n));
-            m_pos += n;
-            m_remaining -= n;
-            if (m_remaining > 0) {
-                compact();
-                return m_state;
-            }
-            m_phase = Phase::Done;
-            break;
-        }
         case Phase::ChunkSize: {
             if (!readLine(&line, 1024, 400, "chunk size line"))
                 return m_state;
@@ -184,16 +172,17 @@ MessageParser::State MessageParser::advance()
             m_phase = size == 0 ? Phase::Trailers : Phase::ChunkData;
             break;
         }
+        case Phase::Body: // Content-Length
         case Phase::ChunkData: {
             const qsizetype n = std::min<qint64>(m_remaining, m_buffer.size() - m_pos);
             appendBody(QByteArrayView(m_buffer.constData() + m_pos, n));
             m_pos += n;
             m_remaining -= n;
-            if (m_remaining > 0) {
+            if (m_remaining > 0 || m_state != State::NeedMore) {
                 compact();
                 return m_state;
             }
-            m_phase = Phase::ChunkDataEnd;
+            m_phase = m_phase == Phase::Body ? Phase::Done : Phase::ChunkDataEnd;
             break;
         }
         case Phase::ChunkDataEnd: {

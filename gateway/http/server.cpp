@@ -2,6 +2,8 @@
 
 #include <QCoreApplication>
 #include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QPointer>
 #include <QSslKey>
 #include <QSslSocket>
@@ -17,14 +19,9 @@ QString tr(const char* s) { return QCoreApplication::translate("tollgate::http::
 
 QByteArray errorBody(const QString& message)
 {
-    // Plain JSON in the shape both LLM APIs' clients can show: {"error":{"message":..,"type":..}}
-    QByteArray escaped;
-    for (QChar c : message) {
-        if (c == u'"' || c == u'\\')
-            escaped += '\\';
-        escaped += QString(c).toUtf8();
-    }
-    return "{\"error\":{\"message\":\"" + escaped + "\",\"type\":\"invalid_request_error\"}}";
+    // The shape both LLM APIs' clients can show: {"error":{"message":..,"type":..}}
+    const QJsonObject error {{QStringLiteral("message"), message}, {QStringLiteral("type"), QStringLiteral("invalid_request_error")}};
+    return QJsonDocument(QJsonObject {{QStringLiteral("error"), error}}).toJson(QJsonDocument::Compact);
 }
 
 } // namespace
@@ -69,8 +66,6 @@ public:
         if (m_socket->state() == QAbstractSocket::ConnectedState)
             m_socket->write(data.constData(), data.size());
     }
-
-    qint64 bytesToWrite() const { return m_socket->bytesToWrite(); }
 
     // The exchange wrote its last byte.
     void finished(bool keepAlive)
@@ -306,11 +301,6 @@ void Exchange::abort()
         return;
     m_finished = true;
     m_connection->abort();
-}
-
-qint64 Exchange::bytesToWrite() const
-{
-    return m_connection->bytesToWrite();
 }
 
 // One worker thread's share of the connections.

@@ -59,8 +59,6 @@ public:
 
     bool isFinished() const { return m_finished; }
     bool isStreaming() const { return m_streaming; }
-    // Bytes written to the socket and not yet sent: for backpressure.
-    qint64 bytesToWrite() const;
 
 Q_SIGNALS:
     // The client went away before the response ended.

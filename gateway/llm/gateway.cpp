@@ -55,6 +55,18 @@ void addRateHeaders(http::Headers& h, const Decision& d, Instant now)
     h.add("x-ratelimit-reset-requests", durationText((tightest->window.end - now + 999) / 1000));
 }
 
+// The key a request carries: Authorization: Bearer <key>, or Anthropic's x-api-key.
+QByteArray secretOf(const http::Headers& h)
+{
+    const QByteArray authorization = h.value("Authorization");
+    if (authorization.startsWith("Bearer ")) {
+        const QByteArray bearer = authorization.mid(7).trimmed();
+        if (!bearer.isEmpty())
+            return bearer;
+    }
+    return h.value("x-api-key").trimmed();
+}
+
 const char* featureOf(Api api)
 {
     switch (api) {
@@ -227,8 +239,7 @@ void Gateway::handleModels(http::Exchange& exchange)
     const http::Headers& h = exchange.request().headers;
     const bool anthropic = h.contains("anthropic-version") || (h.contains("x-api-key") && !h.contains("Authorization"));
     const Api api = anthropic ? Api::AnthropicMessages : Api::OpenAIChat;
-    QByteArray secret = h.value("Authorization");
-    secret = secret.startsWith("Bearer ") ? secret.mid(7).trimmed() : h.value("x-api-key").trimmed();
+    const QByteArray secret = secretOf(h);
     if (secret.isEmpty()) {
         exchange.respond(http::Response::json(401, errorBody(api, 401, tr("missing API key: send Authorization: Bearer <key>"),
                                                              QStringLiteral("missing_api_key"))));
@@ -300,18 +311,19 @@ void Gateway::handleLlm(http::Exchange& exchange, Api api)
             r.headers.add(n, v);
         for (const auto& [n, v] : extra.fields())
             r.headers.add(n, v);
-        recordThen(*this, rec, [ex, r = std::move(r)](bool) mutable {
-            if (ex)
-                ex->respond(std::move(r));
+        recordThen(*this, rec, [ex, api, r = std::move(r)](bool durable) mutable {
+            if (!ex)
+                return;
+            if (!durable) // as for answered requests: no answer without its usage record
+                r = http::Response::json(503, errorBody(api, 503, tr("the usage of this request could not be "
+                                                                     "recorded; try again"),
+                                                        QStringLiteral("metering_unavailable")));
+            ex->respond(std::move(r));
         });
     };
 
     // 1. The key
-    QByteArray secret = req.headers.value("Authorization");
-    if (!secret.isNull())
-        secret = secret.startsWith("Bearer ") ? secret.mid(7).trimmed() : QByteArray();
-    if (secret.isEmpty())
-        secret = req.headers.value("x-api-key").trimmed();
+    const QByteArray secret = secretOf(req.headers);
     if (secret.isEmpty())
         return deny(401, tr("missing API key: send Authorization: Bearer <key> (or x-api-key)"),
                     QStringLiteral("missing_api_key"));
@@ -412,8 +424,12 @@ void Gateway::handleLlm(http::Exchange& exchange, Api api)
                 c.rateLimitPerMinute = rpm.toInteger();
         }
         const QJsonValue markup = cp.value(QLatin1String("markup_percentage"));
-        if (markup.isDouble())
+        if (markup.isDouble() && (markup.toDouble() < 0 || markup.toDouble() > 10'000))
+            error = tr("customer_params.markup_percentage must be from 0 to 10000");
+        else if (markup.isDouble())
             c.markupBasisPoints = qint32(std::llround(markup.toDouble() * 100));
+        else if (!markup.isUndefined() && !markup.isNull())
+            error = tr("customer_params.markup_percentage must be a number (12.5 for 12.5 %)");
         if (!error.isEmpty())
             return deny(400, error, QStringLiteral("invalid_request"), QStringLiteral("customer_params"));
         const bool changed = !c.id || c.name != before.name || c.email != before.email

@@ -2,21 +2,11 @@
 """SIGTERM drains: a request under way when `tollgate serve` is told to stop still gets its whole answer and its
 usage record; new connections are refused once it stops listening; the process exits cleanly.
 Usage: draintest.py path/to/tollgate"""
-import http.client, json, os, signal, sqlite3, subprocess, sys, tempfile, threading
+import http.client, json, signal, sqlite3, sys
 
-tollgate = sys.argv[1]
-work = tempfile.mkdtemp()
-db = os.path.join(work, "t.db")
-serve = subprocess.Popen([tollgate, "serve", "--db", db, "--demo", "--listen", "127.0.0.1:0"],
-                         stdout=subprocess.PIPE, text=True)
-key = port = None
-for line in serve.stdout:
-    if "demo API key" in line:
-        key = line.split()[-1]
-    if "listening on" in line:
-        port = int(line.rsplit(":", 1)[1])
-        break
-assert key and port, "serve did not start"
+from serveprocess import start_serve
+
+serve, db, key, port = start_serve(sys.argv[1])
 
 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 body = json.dumps({"model": "mock-small", "messages": [{"role": "user", "content": "[mock:delay=1500] slow one"}]})

@@ -1,21 +1,11 @@
 #!/usr/bin/env python3
 """Kills a real `tollgate serve` with SIGKILL under load, restarts it on the same database, and checks that every
 response a client received in full has its usage record. Usage: killtest.py path/to/tollgate"""
-import http.client, json, os, signal, sqlite3, subprocess, sys, tempfile, threading
+import http.client, json, signal, sqlite3, subprocess, sys, threading
 
-tollgate = sys.argv[1]
-work = tempfile.mkdtemp()
-db = os.path.join(work, "t.db")
-serve = subprocess.Popen([tollgate, "serve", "--db", db, "--demo", "--listen", "127.0.0.1:0"],
-                         stdout=subprocess.PIPE, text=True)
-key = port = None
-for line in serve.stdout:
-    if "demo API key" in line:
-        key = line.split()[-1]
-    if "listening on" in line:
-        port = int(line.rsplit(":", 1)[1])
-        break
-assert key and port, "serve did not start"
+from serveprocess import start_serve
+
+serve, db, key, port = start_serve(sys.argv[1])
 
 received = []  # request ids of responses read to their last byte
 lock = threading.Lock()
@@ -55,7 +45,7 @@ for t in threads:
     t.join()
 
 # Restart on the same database: it opens, recovers its write-ahead log, and reports.
-info = subprocess.run([tollgate, "info", "--db", db], capture_output=True, text=True, check=True)
+info = subprocess.run([sys.argv[1], "info", "--db", db], capture_output=True, text=True, check=True)
 con = sqlite3.connect(db)
 ids = {row[0] for row in con.execute("SELECT request_id FROM usage_records WHERE request_id <> ''")}
 missing = [r for r in received if r not in ids]
