@@ -53,4 +53,22 @@ QString usageStatusName(UsageStatus s)
     return {};
 }
 
+QString adminRoleName(AdminRole role)
+{
+    switch (role) {
+    case AdminRole::Viewer: return QStringLiteral("viewer");
+    case AdminRole::Admin: return QStringLiteral("admin");
+    case AdminRole::Owner: return QStringLiteral("owner");
+    }
+    return {};
+}
+
+std::optional<AdminRole> adminRoleFromName(const QString& name)
+{
+    for (AdminRole r : {AdminRole::Viewer, AdminRole::Admin, AdminRole::Owner})
+        if (adminRoleName(r) == name)
+            return r;
+    return std::nullopt;
+}
+
 } // namespace tollgate

@@ -168,6 +168,25 @@ struct UsageRecord
     bool estimated = false; // charged its reservation because the provider reported no usage
 };
 
+// Keys for the admin API, separate from gateway keys. A viewer reads; an admin also changes the organisation; an
+// owner also manages admin keys.
+enum class AdminRole : quint8 { Viewer, Admin, Owner };
+QString adminRoleName(AdminRole role);
+std::optional<AdminRole> adminRoleFromName(const QString& name);
+
+struct AdminKey
+{
+    Id id = 0;
+    QString name;
+    QString prefix; // "tga-abc123", shown in lists and as the actor in the audit log
+    QByteArray hash; // SHA-256 of the whole secret
+    AdminRole role = AdminRole::Viewer;
+    KeyStatus status = KeyStatus::Active;
+    QString createdBy;
+    Instant createdAt = 0;
+    Instant lastUsedAt = 0;
+};
+
 struct AuditEntry
 {
     Id id = 0;

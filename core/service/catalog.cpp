@@ -82,6 +82,32 @@ Result<Provider> Service::saveProvider(const Provider& p, const QString& actor)
     return after;
 }
 
+Status Service::deleteProvider(Id id, const QString& actor)
+{
+    std::lock_guard writeLock(m_db->writeLock());
+    const auto before = provider(id);
+    if (!before)
+        return Error::notFound(QStringLiteral("id"), tr("provider %1 does not exist").arg(id));
+    QStringList users;
+    for (const ModelInfo& m : models())
+        if (m.providerId == id)
+            users.append(m.id);
+    if (!users.isEmpty())
+        return Error::conflict(QStringLiteral("id"), tr("provider %1 serves the models %2; delete or move them first")
+                                                        .arg(before->name, users.join(QStringLiteral(", "))));
+    Status s = m_db->transaction([&](QSqlDatabase& tx) -> Status {
+        if (auto r = runSql(tx, QStringLiteral("DELETE FROM providers WHERE id = ?"), {id}); !r.ok())
+            return r.error();
+        return audit(tx, actor, QStringLiteral("provider"), idText(id), QStringLiteral("delete"),
+                     codec::compact(codec::toJson(*before)), {});
+    });
+    if (!s.ok())
+        return s;
+    std::unique_lock lock(m_stateLock);
+    m_state->providers.remove(id);
+    return {};
+}
+
 QList<ModelInfo> Service::models() const
 {
     std::shared_lock lock(m_stateLock);

@@ -308,6 +308,17 @@ qint64 Service::usageRecordCount() const
     return r->value(0).toLongLong();
 }
 
+QList<Id> Service::groupTree(Id groupId) const
+{
+    QList<Id> tree {groupId};
+    std::shared_lock lock(m_stateLock);
+    for (qsizetype i = 0; i < tree.size(); ++i)
+        for (const Group& g : std::as_const(m_state->groups))
+            if (g.parentId == tree[i] && !tree.contains(g.id))
+                tree.append(g.id);
+    return tree;
+}
+
 qint64 Service::loadCounter(const CounterKey& key, const Window& window) const
 {
     QString column;
@@ -320,14 +331,7 @@ qint64 Service::loadCounter(const CounterKey& key, const Window& window) const
     case ScopeKind::Organization: column = QStringLiteral("org_id = ?"); args << key.scopeId; break;
     case ScopeKind::Group: {
         // The group and every subgroup below it.
-        QList<Id> tree {key.scopeId};
-        {
-            std::shared_lock lock(m_stateLock);
-            for (qsizetype i = 0; i < tree.size(); ++i)
-                for (const Group& g : std::as_const(m_state->groups))
-                    if (g.parentId == tree[i] && !tree.contains(g.id))
-                        tree.append(g.id);
-        }
+        const QList<Id> tree = groupTree(key.scopeId);
         QStringList marks;
         for (Id g : std::as_const(tree)) {
             marks << QStringLiteral("?");

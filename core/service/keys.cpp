@@ -20,10 +20,12 @@ const QStringList& knownFeatures()
     return f;
 }
 
-QString newSecret()
+} // namespace
+
+QString makeSecret(QLatin1StringView prefix)
 {
     static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    QString s = QStringLiteral("tg-");
+    QString s = prefix;
     auto* rng = QRandomGenerator::system();
     for (int i = 0; i < 40; ++i) // 40 base-62 characters: 238 bits
         s += QLatin1Char(alphabet[rng->bounded(62)]);
@@ -39,8 +41,6 @@ bool constantTimeEqual(const QByteArray& a, const QByteArray& b)
         diff |= static_cast<unsigned char>(a[i] ^ b[i]);
     return diff == 0;
 }
-
-} // namespace
 
 QList<Project> Service::projects() const
 {
@@ -214,7 +214,7 @@ Result<CreatedKey> Service::createKey(const NewKey& nk, const QString& actor)
             if (!m_state->groups.contains(gid))
                 return Error::notFound(QStringLiteral("groupIds"), tr("group %1 does not exist").arg(gid));
     }
-    const QString secret = newSecret();
+    const QString secret = makeSecret(QLatin1StringView("tg-"));
     k.holderUserId = nk.holderUserId;
     k.name = nk.name.trimmed();
     k.prefix = secret.left(10);

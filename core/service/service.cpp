@@ -40,6 +40,8 @@ Result<std::unique_ptr<Service>> Service::open(const DatabaseLocation& location,
     std::unique_ptr<Service> service(new Service(std::move(db.value()), clock));
     if (auto s = service->ensureOrganization(options); !s.ok())
         return s.error();
+    if (auto s = service->ensureAdminKey(options); !s.ok())
+        return s.error();
     if (options.seedCatalog) {
         if (auto s = service->seedCatalog(); !s.ok())
             return s.error();
@@ -366,6 +368,10 @@ QList<AuditEntry> Service::auditLog(const AuditFilter& filter) const
     if (filter.to) {
         sql += QStringLiteral(" AND ts < ?");
         args << filter.to;
+    }
+    if (filter.beforeId) {
+        sql += QStringLiteral(" AND id < ?");
+        args << filter.beforeId;
     }
     sql += QStringLiteral(" ORDER BY id DESC LIMIT ?");
     args << std::clamp(filter.limit, 1, 10'000);

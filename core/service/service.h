@@ -3,6 +3,7 @@
 #include "catalog/pricing.h"
 #include "domain/domain.h"
 #include "ledger/ledger.h"
+#include "service/usage.h"
 #include "storage/database.h"
 
 #include <QHash>
@@ -31,6 +32,12 @@ struct NewKey
     ModelRule allowedModels;
     std::optional<Money> monthlyCap;
     Instant expiresAt = 0;
+};
+
+struct CreatedAdminKey
+{
+    AdminKey key;
+    QString secret; // shown once
 };
 
 struct CreatedKey
@@ -72,6 +79,9 @@ public:
         bool seedCatalog = true; // add the built-in providers and models to an empty catalog
         QString organizationName = QStringLiteral("My Organization");
         QString timezone = QStringLiteral("UTC");
+        // Becomes the owner admin key when the database has none yet (TOLLGATE_ADMIN_KEY); empty: one is made up
+        // and handed out once by takeInitialAdminSecret().
+        QString initialAdminKey;
     };
 
     static Result<std::unique_ptr<Service>> open(const DatabaseLocation& location, const Clock& clock,
@@ -102,7 +112,9 @@ public:
     // Updates email, name and status. When changed.updatedAt is set it must match the stored one (else Conflict).
     Result<User> updateUser(const User& changed, const QString& actor);
     Status deleteUser(Id id, const QString& actor);
-    Status setUserPolicy(Id id, const std::optional<PolicySettings>& policy, const QString& actor);
+    // expectedUpdatedAt, when set, must match the user's updatedAt (else Conflict): a read-modify-write guard.
+    Status setUserPolicy(Id id, const std::optional<PolicySettings>& policy, const QString& actor,
+                         Instant expectedUpdatedAt = 0);
     Status setUsersStatus(const QList<Id>& ids, UserStatus status, const QString& actor);
     Status setUsersMonthlyLimit(const QList<Id>& ids, const std::optional<Money>& limit, const QString& actor);
     Status addUsersToGroup(const QList<Id>& ids, Id groupId, const QString& actor);
@@ -140,6 +152,7 @@ public:
     QList<Provider> providers() const;
     std::optional<Provider> provider(Id id) const;
     Result<Provider> saveProvider(const Provider& p, const QString& actor); // id 0: create
+    Status deleteProvider(Id id, const QString& actor); // refused (Conflict) while models use it
     QList<ModelInfo> models() const;
     std::optional<ModelInfo> model(const QString& id) const;
     Result<ModelInfo> saveModel(const ModelInfo& m, const QString& actor); // create or update by id
@@ -165,6 +178,18 @@ public:
     // Writes usage records in one transaction (durable when this returns).
     Status recordUsage(const QList<UsageRecord>& records);
     qint64 usageRecordCount() const;
+    // Totals or series over usage records; refuses a range with more than kMaxUsageBuckets buckets.
+    Result<UsageReport> usageReport(const UsageQuery& query) const;
+
+    // Admin keys (the admin API's credentials). Read from the database on every call, so a revocation made by
+    // another instance on the same database applies at once.
+    Result<QList<AdminKey>> adminKeys() const;
+    Result<CreatedAdminKey> createAdminKey(const QString& name, AdminRole role, const QString& actor);
+    Status revokeAdminKey(Id id, const QString& actor);
+    // The active admin key a secret belongs to (NotFound for an unknown secret, Invalid for a revoked one).
+    Result<AdminKey> authenticateAdmin(const QString& secret) const;
+    // The owner key made up when the database had no admin key: returned once, then empty.
+    QString takeInitialAdminSecret();
 
     // Audit
     struct AuditFilter
@@ -174,6 +199,7 @@ public:
         QString entityId;
         Instant from = 0;
         Instant to = 0;
+        Id beforeId = 0; // paging: entries older than this one
         int limit = 200;
     };
     QList<AuditEntry> auditLog(const AuditFilter& filter) const;
@@ -186,6 +212,7 @@ private:
     Service(std::unique_ptr<Database> db, const Clock& clock);
     Status load();
     Status ensureOrganization(const Options& options);
+    Status ensureAdminKey(const Options& options);
     Status seedCatalog();
     Status audit(QSqlDatabase& tx, const QString& actor, const QString& entity, const QString& entityId,
                  const QString& action, const QString& before, const QString& after) const;
@@ -198,11 +225,13 @@ private:
     Status membershipChange(const QList<Id>& ids, Id groupId, bool add, const QString& actor);
     bool modelExists(const QString& id) const;
     bool wouldCycle(Id groupId, Id newParentId) const;
+    QList<Id> groupTree(Id groupId) const; // the group and every group below it
 
     std::unique_ptr<Database> m_db;
     const Clock& m_clock;
     std::unique_ptr<Ledger> m_ledger;
     std::unique_ptr<State> m_state;
+    QString m_initialAdminSecret;
     mutable std::shared_mutex m_stateLock;
 };
 

@@ -32,6 +32,10 @@ inline QString userStatusName(UserStatus s)
     return s == UserStatus::Active ? QStringLiteral("active") : QStringLiteral("inactive");
 }
 
+// "<prefix>" + 40 random base-62 characters (238 bits).
+QString makeSecret(QLatin1StringView prefix);
+bool constantTimeEqual(const QByteArray& a, const QByteArray& b);
+
 inline QString idText(Id id) { return QString::number(id); }
 
 // Reads a nullable BIGINT column.

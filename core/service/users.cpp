@@ -279,12 +279,15 @@ Status Service::writeUserPolicy(QSqlDatabase& tx, const User& before, const std:
                  text(after));
 }
 
-Status Service::setUserPolicy(Id id, const std::optional<PolicySettings>& policy, const QString& actor)
+Status Service::setUserPolicy(Id id, const std::optional<PolicySettings>& policy, const QString& actor,
+                              Instant expectedUpdatedAt)
 {
     std::lock_guard writeLock(m_db->writeLock());
     auto current = user(id);
     if (!current)
         return Error::notFound(QStringLiteral("userId"), tr("user %1 does not exist").arg(id));
+    if (expectedUpdatedAt && expectedUpdatedAt != current->updatedAt)
+        return Error::conflict(QStringLiteral("updatedAt"), tr("the user was changed by someone else; reload"));
     if (policy) {
         if (auto s = validate::policy(
                 *policy, QStringLiteral("policy"), [this](const QString& m) { return modelExists(m); }, true);

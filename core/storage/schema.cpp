@@ -150,6 +150,20 @@ const QList<QStringList>& migrations()
             QStringLiteral("CREATE INDEX audit_ts ON audit_log(ts)"),
             QStringLiteral("CREATE INDEX audit_entity ON audit_log(entity, entity_id)"),
         },
+        // 2: admin API keys
+        {
+            QStringLiteral("CREATE TABLE admin_keys ("
+                           " id %ID,"
+                           " name TEXT NOT NULL,"
+                           " prefix TEXT NOT NULL,"
+                           " secret_hash %BLOB NOT NULL UNIQUE,"
+                           " role TEXT NOT NULL,"
+                           " status TEXT NOT NULL,"
+                           " created_by TEXT NOT NULL,"
+                           " created_at BIGINT NOT NULL,"
+                           " last_used_at BIGINT NOT NULL)"),
+            QStringLiteral("CREATE INDEX audit_actor ON audit_log(actor, ts)"),
+        },
     };
     return list;
 }
