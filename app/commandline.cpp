@@ -35,6 +35,11 @@ Result<CommandLine> parseCommandLine(const QStringList& arguments)
     const QCommandLineOption listen(QStringLiteral("listen"),
                                     tr("Gateway address, HOST:PORT (default 127.0.0.1:8787; mock-upstream 127.0.0.1:9100)."),
                                     tr("address"));
+    const QCommandLineOption adminListen(
+        QStringLiteral("admin-listen"),
+        tr("Serve the admin API (/api/admin) on its own address, HOST:PORT. Without it, the admin API answers on the "
+           "gateway's address to clients on this machine only."),
+        tr("address"));
     const QCommandLineOption config(QStringLiteral("config"), tr("Gateway settings file (JSON)."), tr("file"));
     const QCommandLineOption tlsCert(QStringLiteral("tls-cert"), tr("Serve HTTPS with this PEM certificate (chain)."),
                                      tr("file"));
@@ -42,6 +47,7 @@ Result<CommandLine> parseCommandLine(const QStringList& arguments)
     const QCommandLineOption delay(QStringLiteral("delay-ms"), tr("mock-upstream: wait this long before answering."),
                                    tr("ms"));
     parser.addOption(listen);
+    parser.addOption(adminListen);
     parser.addOption(config);
     parser.addOption(tlsCert);
     parser.addOption(tlsKey);
@@ -70,6 +76,7 @@ Result<CommandLine> parseCommandLine(const QStringList& arguments)
         return Error::invalid(QStringLiteral("--db"), tr("is empty; give a SQLite file path or a postgresql:// URL"));
     out.demo = parser.isSet(demo);
     out.listen = parser.value(listen);
+    out.adminListen = parser.value(adminListen);
     out.configFile = parser.value(config);
     out.tlsCertificate = parser.value(tlsCert);
     out.tlsKey = parser.value(tlsKey);

@@ -72,6 +72,12 @@ Result<GatewayConfig> gatewayConfig(const CommandLine& cl)
         config.server.address = l->first;
         config.server.port = l->second;
     }
+    if (!cl.adminListen.isEmpty()) {
+        auto l = parseListenAddress(cl.adminListen);
+        if (!l.ok())
+            return Error::invalid(QStringLiteral("--admin-listen"), l.error().message);
+        config.adminListen = *l;
+    }
     if (!cl.tlsCertificate.isEmpty()) {
         config.server.tlsCertificateFile = cl.tlsCertificate;
         config.server.tlsKeyFile = cl.tlsKey;
@@ -147,10 +153,18 @@ int main(int argc, char* argv[])
     auto location = DatabaseLocation::parse(cl->database.isEmpty() ? defaultDatabasePath() : cl->database);
     if (!location.ok())
         return fail(location.error().toString());
-    auto service = Service::open(location.value(), SystemClock::instance());
+    Service::Options options;
+    options.initialAdminKey = qEnvironmentVariable("TOLLGATE_ADMIN_KEY");
+    auto service = Service::open(location.value(), SystemClock::instance(), options);
     if (!service.ok())
         return fail(service.error().toString());
     Service& s = *service.value();
+    // A database without admin keys got an owner key: shown this once.
+    const QString ownerKey = s.takeInitialAdminSecret();
+    if (!ownerKey.isEmpty())
+        QTextStream(stdout) << tr("Created the owner admin key for the admin API (shown once; keep it safe): %1")
+                                   .arg(ownerKey)
+                            << Qt::endl;
 
     if (cl->command == CommandLine::Command::ResetDemo) {
         auto demo = resetDemo(s);
@@ -176,7 +190,8 @@ int main(int argc, char* argv[])
         const QString error = gateway.start(config.value());
         if (!error.isEmpty())
             return fail(error);
-        QTextStream(stdout) << tr("tollgate: gateway listening on %1").arg(gateway.address()) << Qt::endl;
+        QTextStream(stdout) << tr("tollgate: gateway listening on %1").arg(gateway.address()) << '\n'
+                            << tr("tollgate: admin API on %1").arg(gateway.adminAddress()) << Qt::endl;
         onTerminationSignal(app.get(), [&gateway](int) {
             QTextStream(stdout) << tr("tollgate: stopping; finishing the requests under way") << Qt::endl;
             gateway.stop(30'000);
@@ -191,6 +206,8 @@ int main(int argc, char* argv[])
     window.setGatewayStatus(error.isEmpty() ? tr("Gateway listening on %1").arg(gateway.address())
                                             : tr("Gateway not running: %1").arg(error));
     window.show();
+    if (!ownerKey.isEmpty())
+        window.showOwnerKey(ownerKey, gateway.adminAddress());
     const int rc = app->exec();
     gateway.stop(10'000);
     return rc;

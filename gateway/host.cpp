@@ -14,6 +14,17 @@ namespace {
 
 QString tr(const char* s) { return QCoreApplication::translate("tollgate::GatewayHost", s); }
 
+QString serverUrl(const http::Server& server)
+{
+    const http::ServerOptions& o = server.options();
+    QString host = o.address.toString();
+    if (o.address == QHostAddress::Any || o.address == QHostAddress::AnyIPv4)
+        host = QStringLiteral("0.0.0.0");
+    if (o.address.protocol() == QAbstractSocket::IPv6Protocol)
+        host = u'[' + host + u']';
+    return QStringLiteral("%1://%2:%3").arg(server.isTls() ? u"https" : u"http", host).arg(server.port());
+}
+
 } // namespace
 
 Result<std::pair<QHostAddress, quint16>> parseListenAddress(const QString& text)
@@ -87,6 +98,13 @@ Result<GatewayConfig> loadGatewayConfig(const QString& path, GatewayConfig c)
             s = integer(key, 100, 3'600'000, c.server.idleTimeoutMs);
         } else if (key == u"upstreamTimeoutMs") {
             s = integer(key, 100, 3'600'000, c.gateway.upstreamTimeoutMs);
+        } else if (key == u"adminListen") {
+            if (!it->isString())
+                return Error::invalid(key, tr("must be a string HOST:PORT"));
+            auto l = parseListenAddress(it->toString());
+            if (!l.ok())
+                return Error::invalid(key, l.error().message);
+            c.adminListen = *l;
         } else if (key == u"tlsCertificate" || key == u"tlsKey") {
             if (!it->isString())
                 return Error::invalid(key, tr("must be a file path"));
@@ -94,13 +112,35 @@ Result<GatewayConfig> loadGatewayConfig(const QString& path, GatewayConfig c)
         } else {
             return Error::invalid(key, tr("is not a setting (known: listen, threads, maxConnections, maxRequestBodyBytes, "
                                           "maxHeaderBytes, maxHeaderCount, headerTimeoutMs, requestTimeoutMs, "
-                                          "idleTimeoutMs, upstreamTimeoutMs, tlsCertificate, tlsKey)"));
+                                          "idleTimeoutMs, upstreamTimeoutMs, tlsCertificate, tlsKey, adminListen)"));
         }
         if (!s.ok())
             return s.error();
     }
     return c;
 }
+
+// The gateway's listener: the LLM routes, and the admin API when it has no listener of its own.
+class GatewayHost::Routing final : public http::Handler
+{
+public:
+    Routing(llm::Gateway& gateway, admin::AdminApi* admin)
+        : m_gateway(gateway)
+        , m_admin(admin)
+    {
+    }
+    void handle(http::Exchange& exchange) override
+    {
+        if (m_admin && admin::AdminApi::isAdminPath(exchange.request().path))
+            m_admin->handle(exchange);
+        else
+            m_gateway.handle(exchange);
+    }
+
+private:
+    llm::Gateway& m_gateway;
+    admin::AdminApi* m_admin;
+};
 
 GatewayHost::GatewayHost(Service& service)
     : m_service(service)
@@ -118,13 +158,23 @@ QString GatewayHost::start(const GatewayConfig& config)
         return {};
     m_writer = std::make_unique<UsageWriter>(m_service);
     m_gateway = std::make_unique<llm::Gateway>(m_service, *m_writer, config.gateway);
-    m_server = std::make_unique<http::Server>(*m_gateway, config.server);
-    const QString error = m_server->start();
-    if (!error.isEmpty()) {
-        m_server.reset();
-        m_gateway.reset();
-        m_writer.reset();
+    m_admin = std::make_unique<admin::AdminApi>(m_service, admin::AdminApiOptions {!config.adminListen});
+    m_routing = std::make_unique<Routing>(*m_gateway, config.adminListen ? nullptr : m_admin.get());
+    m_server = std::make_unique<http::Server>(*m_routing, config.server);
+    QString error = m_server->start();
+    if (error.isEmpty() && config.adminListen) {
+        http::ServerOptions o = config.server;
+        o.address = config.adminListen->first;
+        o.port = config.adminListen->second;
+        o.threads = 1;
+        o.maxConnections = 256;
+        m_adminServer = std::make_unique<http::Server>(*m_admin, o);
+        error = m_adminServer->start();
+        if (!error.isEmpty())
+            error = tr("admin API: %1").arg(error);
     }
+    if (!error.isEmpty())
+        stop(0);
     return error;
 }
 
@@ -132,24 +182,28 @@ void GatewayHost::stop(int drainMs)
 {
     if (!m_server)
         return;
+    if (m_adminServer)
+        m_adminServer->stop(drainMs);
     m_server->stop(drainMs);
     m_writer->flush();
+    m_adminServer.reset();
     m_server.reset();
+    m_routing.reset();
+    m_admin.reset(); // waits for admin requests under way
     m_gateway.reset();
     m_writer.reset(); // joins the writer thread after the last record
 }
 
 QString GatewayHost::address() const
 {
-    if (!m_server)
-        return {};
-    const http::ServerOptions& o = m_server->options();
-    QString host = o.address.toString();
-    if (o.address == QHostAddress::Any || o.address == QHostAddress::AnyIPv4)
-        host = QStringLiteral("0.0.0.0");
-    if (o.address.protocol() == QAbstractSocket::IPv6Protocol)
-        host = u'[' + host + u']';
-    return QStringLiteral("%1://%2:%3").arg(m_server->isTls() ? u"https" : u"http", host).arg(m_server->port());
+    return m_server ? serverUrl(*m_server) : QString();
+}
+
+QString GatewayHost::adminAddress() const
+{
+    if (m_adminServer)
+        return serverUrl(*m_adminServer) + QStringLiteral("/api/admin");
+    return m_server ? address() + QStringLiteral("/api/admin") : QString();
 }
 
 llm::GatewayStats GatewayHost::stats() const

@@ -4,6 +4,7 @@
 
 #include <QApplication>
 #include <QLabel>
+#include <QMessageBox>
 #include <QMenuBar>
 #include <QStatusBar>
 
@@ -26,6 +27,19 @@ MainWindow::MainWindow(Service& service, QWidget* parent)
     m_gatewayStatus = new QLabel(this);
     statusBar()->addWidget(m_gatewayStatus, 1);
     resize(640, 420);
+}
+
+void MainWindow::showOwnerKey(const QString& secret, const QString& adminAddress)
+{
+    auto* box = new QMessageBox(QMessageBox::Information, tr("Owner admin key"),
+                                tr("Tollgate created an owner key for its admin API. It is shown only now: copy it "
+                                   "to a safe place.\n\n%1\n\nScripts send it as \"Authorization: Bearer <key>\" "
+                                   "to %2.")
+                                    .arg(secret, adminAddress),
+                                QMessageBox::Ok, this);
+    box->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
 }
 
 void MainWindow::setGatewayStatus(const QString& text)

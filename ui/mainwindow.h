@@ -20,6 +20,8 @@ public:
 
     // One line in the status bar: where the gateway listens, or why it is not running.
     void setGatewayStatus(const QString& text);
+    // The owner admin key made at first start, shown this once in a dialog the admin can copy it from.
+    void showOwnerKey(const QString& secret, const QString& adminAddress);
 
 private:
     QLabel* m_gatewayStatus = nullptr;

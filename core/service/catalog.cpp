@@ -238,7 +238,8 @@ Result<Customer> Service::saveCustomer(const Customer& c, const QString& actor)
     if (c.name.size() > 200)
         return Error::invalid(QStringLiteral("name"), tr("is longer than 200 characters"));
     if (c.rateLimitPerMinute && (*c.rateLimitPerMinute < 0 || *c.rateLimitPerMinute > validate::kMaxRequestLimit))
-        return Error::invalid(QStringLiteral("rate_limit"), tr("must be between 0 and 1,000,000,000 requests per minute"));
+        return Error::invalid(QStringLiteral("rate_limit_per_minute"),
+                              tr("must be between 0 and 1,000,000,000 requests per minute"));
     if (auto s = validate::moneyLimit(c.periodBudget, QStringLiteral("period_budget")); !s.ok())
         return s.error();
     if (auto s = validate::moneyLimit(c.totalBudget, QStringLiteral("total_budget")); !s.ok())

@@ -119,12 +119,16 @@ public:
     Status setUsersMonthlyLimit(const QList<Id>& ids, const std::optional<Money>& limit, const QString& actor);
     Status addUsersToGroup(const QList<Id>& ids, Id groupId, const QString& actor);
     Status removeUsersFromGroup(const QList<Id>& ids, Id groupId, const QString& actor);
+    // Out of one group into another, in one transaction.
+    Status moveUsers(const QList<Id>& ids, Id fromGroupId, Id toGroupId, const QString& actor);
 
     // Groups
     QList<Group> groups() const;
     std::optional<Group> group(Id id) const;
     QList<Id> groupMembers(Id groupId) const;
     Result<Group> createGroup(const QString& name, Id parentId, const QString& actor);
+    // With its settings and budget, in one transaction (id and updatedAt are assigned).
+    Result<Group> createGroup(const Group& group, const QString& actor);
     // Rename, reparent (a cycle is refused), settings, aggregate budget.
     Result<Group> updateGroup(const Group& changed, const QString& actor);
     Status deleteGroup(Id id, const QString& actor);
@@ -222,7 +226,7 @@ private:
     Result<User> insertUser(QSqlDatabase& tx, const NewUser& u, const QString& field, Instant now);
     Status writeUserPolicy(QSqlDatabase& tx, const User& before, const std::optional<PolicySettings>& policy,
                            const QString& actor);
-    Status membershipChange(const QList<Id>& ids, Id groupId, bool add, const QString& actor);
+    Status membershipChange(const QList<Id>& ids, Id removeFrom, Id addTo, const QString& actor);
     bool modelExists(const QString& id) const;
     bool wouldCycle(Id groupId, Id newParentId) const;
     QList<Id> groupTree(Id groupId) const; // the group and every group below it

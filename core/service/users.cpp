@@ -380,59 +380,85 @@ Status Service::setUsersStatus(const QList<Id>& ids, UserStatus status, const QS
 
 Status Service::addUsersToGroup(const QList<Id>& ids, Id groupId, const QString& actor)
 {
-    return membershipChange(ids, groupId, true, actor);
+    return membershipChange(ids, 0, groupId, actor);
 }
 
 Status Service::removeUsersFromGroup(const QList<Id>& ids, Id groupId, const QString& actor)
 {
-    return membershipChange(ids, groupId, false, actor);
+    return membershipChange(ids, groupId, 0, actor);
 }
 
-Status Service::membershipChange(const QList<Id>& ids, Id groupId, bool add, const QString& actor)
+Status Service::moveUsers(const QList<Id>& ids, Id fromGroupId, Id toGroupId, const QString& actor)
+{
+    if (!fromGroupId)
+        return Error::invalid(QStringLiteral("fromGroupId"), tr("is required"));
+    if (!toGroupId)
+        return Error::invalid(QStringLiteral("toGroupId"), tr("is required"));
+    return membershipChange(ids, fromGroupId, toGroupId, actor);
+}
+
+Status Service::membershipChange(const QList<Id>& ids, Id removeFrom, Id addTo, const QString& actor)
 {
     std::lock_guard writeLock(m_db->writeLock());
-    QList<Id> changed;
+    QList<Id> removed;
+    QList<Id> added;
     {
         std::shared_lock lock(m_stateLock);
-        if (!m_state->groups.contains(groupId))
-            return Error::notFound(QStringLiteral("groupId"), tr("group %1 does not exist").arg(groupId));
-        const QSet<Id> members = m_state->members.value(groupId);
+        for (Id g : {removeFrom, addTo})
+            if (g && !m_state->groups.contains(g))
+                return Error::notFound(g == addTo ? QStringLiteral("groupId") : QStringLiteral("fromGroupId"),
+                                       tr("group %1 does not exist").arg(g));
+        const QSet<Id> fromMembers = m_state->members.value(removeFrom);
+        const QSet<Id> toMembers = m_state->members.value(addTo);
         for (Id id : sortedUnique(ids)) {
             if (!m_state->users.contains(id))
                 return Error::notFound(QStringLiteral("userIds"), tr("user %1 does not exist").arg(id));
-            if (members.contains(id) != add)
-                changed.append(id);
+            if (removeFrom && fromMembers.contains(id))
+                removed.append(id);
+            if (addTo && !toMembers.contains(id))
+                added.append(id);
         }
     }
-    if (changed.isEmpty())
+    if (removed.isEmpty() && added.isEmpty())
         return {};
-    const QString sql = add ? QStringLiteral("INSERT INTO group_members (group_id, user_id) VALUES (?, ?)")
-                            : QStringLiteral("DELETE FROM group_members WHERE group_id = ? AND user_id = ?");
-    Status s = m_db->transaction([&](QSqlDatabase& tx) -> Status {
-        for (Id uid : std::as_const(changed))
-            if (auto r = runSql(tx, sql, {groupId, uid}); !r.ok())
-                return r.error();
+    const auto membersText = [](const QList<Id>& list) {
         QStringList idsText;
-        for (Id uid : std::as_const(changed))
+        for (Id uid : list)
             idsText.append(idText(uid));
-        const QString members = QStringLiteral("{\"userIds\":[%1]}").arg(idsText.join(u','));
-        return audit(tx, actor, QStringLiteral("group_members"), idText(groupId),
-                     add ? QStringLiteral("add") : QStringLiteral("remove"), add ? QString() : members,
-                     add ? members : QString());
+        return QStringLiteral("{\"userIds\":[%1]}").arg(idsText.join(u','));
+    };
+    Status s = m_db->transaction([&](QSqlDatabase& tx) -> Status {
+        for (Id uid : std::as_const(removed))
+            if (auto r = runSql(tx, QStringLiteral("DELETE FROM group_members WHERE group_id = ? AND user_id = ?"),
+                                {removeFrom, uid});
+                !r.ok())
+                return r.error();
+        for (Id uid : std::as_const(added))
+            if (auto r = runSql(tx, QStringLiteral("INSERT INTO group_members (group_id, user_id) VALUES (?, ?)"),
+                                {addTo, uid});
+                !r.ok())
+                return r.error();
+        if (!removed.isEmpty())
+            if (auto a = audit(tx, actor, QStringLiteral("group_members"), idText(removeFrom), QStringLiteral("remove"),
+                               membersText(removed), QString());
+                !a.ok())
+                return a;
+        if (!added.isEmpty())
+            return audit(tx, actor, QStringLiteral("group_members"), idText(addTo), QStringLiteral("add"), QString(),
+                         membersText(added));
+        return {};
     });
     if (!s.ok())
         return s;
     std::unique_lock lock(m_stateLock);
-    QSet<Id>& members = m_state->members[groupId];
-    for (Id uid : std::as_const(changed)) {
-        User& u = m_state->users[uid];
-        if (add) {
-            members.insert(uid);
-            u.groupIds.insert(std::lower_bound(u.groupIds.begin(), u.groupIds.end(), groupId), groupId);
-        } else {
-            members.remove(uid);
-            u.groupIds.removeOne(groupId);
-        }
+    for (Id uid : std::as_const(removed)) {
+        m_state->members[removeFrom].remove(uid);
+        m_state->users[uid].groupIds.removeOne(removeFrom);
+    }
+    for (Id uid : std::as_const(added)) {
+        m_state->members[addTo].insert(uid);
+        QList<Id>& groupIds = m_state->users[uid].groupIds;
+        groupIds.insert(std::lower_bound(groupIds.begin(), groupIds.end(), addTo), addTo);
     }
     return {};
 }
@@ -474,21 +500,42 @@ bool Service::wouldCycle(Id groupId, Id newParentId) const
 
 Result<Group> Service::createGroup(const QString& name, Id parentId, const QString& actor)
 {
-    std::lock_guard writeLock(m_db->writeLock());
-    if (auto s = validate::name(name, QStringLiteral("name")); !s.ok())
-        return s.error();
-    if (parentId && !group(parentId))
-        return Error::notFound(QStringLiteral("parentId"), tr("group %1 does not exist").arg(parentId));
     Group g;
-    g.orgId = organization().id;
-    g.name = name.trimmed();
+    g.name = name;
     g.parentId = parentId;
+    return createGroup(g, actor);
+}
+
+Result<Group> Service::createGroup(const Group& wanted, const QString& actor)
+{
+    std::lock_guard writeLock(m_db->writeLock());
+    if (auto s = validate::name(wanted.name, QStringLiteral("name")); !s.ok())
+        return s.error();
+    if (wanted.parentId && !group(wanted.parentId))
+        return Error::notFound(QStringLiteral("parentId"), tr("group %1 does not exist").arg(wanted.parentId));
+    if (auto s = validate::moneyLimit(wanted.monthlyBudget, QStringLiteral("monthlyBudget")); !s.ok())
+        return s.error();
+    if (wanted.settings) {
+        if (auto s = validate::policy(
+                *wanted.settings, QStringLiteral("settings"), [this](const QString& m) { return modelExists(m); },
+                false);
+            !s.ok())
+            return s.error();
+    }
+    Group g = wanted;
+    g.orgId = organization().id;
+    g.name = wanted.name.trimmed();
+    if (g.settings && g.settings->isEmpty())
+        g.settings.reset();
     g.updatedAt = m_clock.now();
     Status s = m_db->transaction([&](QSqlDatabase& tx) -> Status {
         auto r = runSql(tx,
-                        QStringLiteral("INSERT INTO org_groups (org_id, name, parent_id, budget_action, updated_at)"
-                                       " VALUES (?, ?, ?, 'block', ?) RETURNING id"),
-                        {g.orgId, g.name, nullableId(parentId), g.updatedAt});
+                        QStringLiteral("INSERT INTO org_groups (org_id, name, parent_id, settings, monthly_budget,"
+                                       " budget_action, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"),
+                        {g.orgId, g.name, nullableId(g.parentId), codec::policyText(g.settings),
+                         nullable(g.monthlyBudget),
+                         g.budgetAction == BudgetAction::Warn ? QStringLiteral("warn") : QStringLiteral("block"),
+                         g.updatedAt});
         if (!r.ok())
             return r.error();
         r->next();

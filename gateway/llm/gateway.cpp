@@ -533,7 +533,7 @@ void Gateway::handleLlm(http::Exchange& exchange, Api api)
     setup.clientWantsUsage = clientWantsUsage;
     setup.responseHeaders = headers;
     auto* call = new ProxyCall(*this, exchange, std::move(setup));
-    call->setParent(&threadState().anchorObject);
+    call->setParent(&threadState().anchored.object());
     call->start();
 }
 

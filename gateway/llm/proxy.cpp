@@ -280,21 +280,16 @@ void ProxyCall::finish(UsageStatus status, std::function<void(http::Exchange&)> 
 WorkerState::WorkerState(Service& s)
     : service(s)
 {
-    anchor->object = &anchorObject;
 }
 
 WorkerState::~WorkerState()
 {
-    {
-        std::lock_guard lock(anchor->mutex);
-        anchor->object = nullptr;
-    }
     service.database().closeThreadConnection();
 }
 
 void recordThen(Gateway& gateway, UsageRecord record, std::function<void(bool durable)> then)
 {
-    std::shared_ptr<ThreadAnchor> anchor = gateway.threadState().anchor;
+    std::shared_ptr<http::ThreadAnchor> anchor = gateway.threadState().anchored.anchor();
     gateway.m_writer.submit(std::move(record), [&gateway, anchor, then = std::move(then)](const Status& s) {
         if (!s.ok())
             gateway.m_meteringFailures.fetch_add(1, std::memory_order_relaxed);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "catalog/pricing.h"
+#include "http/anchor.h"
 #include "http/server.h"
 #include "llm/apiformat.h"
 #include "llm/upstream.h"
@@ -11,26 +12,10 @@
 #include <QPointer>
 
 #include <memory>
-#include <mutex>
 
 namespace tollgate::llm {
 
 class Gateway;
-
-// A worker thread's long-lived object that callbacks from other threads (the usage writer) post to. Guarded so a
-// callback that arrives after the thread ended does nothing.
-struct ThreadAnchor
-{
-    std::mutex mutex;
-    QObject* object = nullptr;
-
-    template<typename F> void post(F&& f)
-    {
-        std::lock_guard lock(mutex);
-        if (object)
-            QMetaObject::invokeMethod(object, std::forward<F>(f), Qt::QueuedConnection);
-    }
-};
 
 // What a worker thread keeps for the gateway: its HTTP client (connection pools to the providers) and the anchor
 // that callbacks post to. Closes the thread's database connection when the thread ends.
@@ -41,8 +26,7 @@ struct WorkerState
     Q_DISABLE_COPY_MOVE(WorkerState)
 
     Service& service;
-    QObject anchorObject;
-    std::shared_ptr<ThreadAnchor> anchor = std::make_shared<ThreadAnchor>();
+    http::Anchored anchored;
     http::Client client;
 };
 

@@ -1,0 +1,219 @@
+// Admin API: the model catalog (prices and tiers) and the providers behind it.
+
+#include "admin/api.h"
+#include "admin/entities.h"
+
+#include <QCoreApplication>
+
+namespace tollgate::admin {
+
+namespace {
+
+QString tr(const char* s) { return QCoreApplication::translate("tollgate::admin::Catalog", s); }
+
+constexpr auto kAdmin = AdminRole::Admin;
+constexpr auto kViewer = AdminRole::Viewer;
+
+Error modelError(Error e)
+{
+    static const QHash<QString, QString> names {{QStringLiteral("inputPrice"), QStringLiteral("input_price_per_million")},
+                                                {QStringLiteral("cachedInputPrice"),
+                                                 QStringLiteral("cached_input_price_per_million")},
+                                                {QStringLiteral("outputPrice"), QStringLiteral("output_price_per_million")}};
+    e.field = names.value(e.field, e.field);
+    return atApiPath(std::move(e));
+}
+
+void readPrice(Fields& f, const char* key, Money& target)
+{
+    const QLatin1StringView k(key);
+    const QJsonValue v = f.value(k);
+    if (v.isUndefined())
+        return;
+    QString text;
+    if (v.isDouble())
+        text = QString::number(v.toDouble(), 'f', 6);
+    else if (v.isString())
+        text = v.toString();
+    else
+        return f.fail(k, tr("must be US dollars per million tokens (a number or a string such as \"2.50\")"));
+    auto p = money::parsePricePerMillion(text, f.path(k));
+    if (!p.ok())
+        return f.fail(p.error());
+    target = *p;
+}
+
+void readModel(Fields& f, ModelInfo& m, bool create)
+{
+    if (create)
+        m.id = f.string(QLatin1StringView("id"), true, 128).value_or(QString());
+    if (auto v = f.integer(QLatin1StringView("provider_id"), 1, std::numeric_limits<qint64>::max(), create))
+        m.providerId = *v;
+    if (auto v = f.string(QLatin1StringView("upstream_name"), false, 200))
+        m.upstreamName = *v;
+    if (auto v = f.integer(QLatin1StringView("tier"), 1, 10))
+        m.tier = int(*v);
+    readPrice(f, "input_price_per_million", m.inputPrice);
+    readPrice(f, "cached_input_price_per_million", m.cachedInputPrice);
+    readPrice(f, "output_price_per_million", m.outputPrice);
+    if (auto v = f.integer(QLatin1StringView("max_output_tokens"), 0, 10'000'000))
+        m.maxOutputTokens = *v;
+    if (auto v = f.integer(QLatin1StringView("context_window"), 1, 100'000'000))
+        m.contextWindow = *v;
+    if (auto v = f.boolean(QLatin1StringView("approved")))
+        m.approved = *v;
+    if (auto v = f.string(QLatin1StringView("price_source"), false, 500))
+        m.priceSource = *v;
+    if (create && m.upstreamName.isEmpty())
+        m.upstreamName = m.id;
+}
+
+Reply listModels(Call& c)
+{
+    QJsonArray data;
+    for (const ModelInfo& m : c.service.models())
+        data.append(modelJson(m, c.service));
+    return json(200, {{QStringLiteral("data"), data}, {QStringLiteral("total"), data.size()}});
+}
+
+Reply getModel(Call& c)
+{
+    const auto m = c.service.model(c.params.value(0));
+    if (!m)
+        return errorReply(Error::notFound(QString(), tr("there is no model '%1' in the catalog").arg(c.params.value(0))));
+    return json(200, modelJson(*m, c.service));
+}
+
+Reply createModel(Call& c)
+{
+    ModelInfo m;
+    if (auto r = readBody(c, [&](Fields& f) { readModel(f, m, true); }))
+        return *r;
+    if (c.service.model(m.id))
+        return errorReply(Error::conflict(QStringLiteral("$.id"),
+                                          tr("the model %1 is in the catalog already; PATCH it to change it").arg(m.id)));
+    auto saved = c.service.saveModel(m, c.actor);
+    if (!saved.ok())
+        return errorReply(modelError(saved.error()));
+    return json(201, modelJson(*saved, c.service));
+}
+
+Reply patchModel(Call& c)
+{
+    auto m = c.service.model(c.params.value(0));
+    if (!m)
+        return errorReply(Error::notFound(QString(), tr("there is no model '%1' in the catalog").arg(c.params.value(0))));
+    if (auto r = readBody(c, [&](Fields& f) { readModel(f, *m, false); }))
+        return *r;
+    auto saved = c.service.saveModel(*m, c.actor);
+    if (!saved.ok())
+        return errorReply(modelError(saved.error()));
+    return json(200, modelJson(*saved, c.service));
+}
+
+Reply deleteModel(Call& c)
+{
+    if (auto s = c.service.deleteModel(c.params.value(0), c.actor); !s.ok())
+        return errorReply(s.error().code == Error::Code::NotFound
+                              ? Error::notFound(QString(), tr("there is no model '%1' in the catalog")
+                                                               .arg(c.params.value(0)))
+                              : modelError(s.error()));
+    return noContent();
+}
+
+void readProvider(Fields& f, Provider& p, bool create)
+{
+    if (auto v = f.string(QLatin1StringView("name"), create, 100))
+        p.name = *v;
+    if (auto v = f.string(QLatin1StringView("kind"), create, 20)) {
+        if (auto k = providerKindFromName(*v))
+            p.kind = *k;
+        else
+            f.fail(QLatin1StringView("kind"), tr("must be openai, anthropic or mock"));
+    }
+    if (auto v = f.string(QLatin1StringView("base_url"), false, 2000))
+        p.baseUrl = *v;
+    if (auto v = f.string(QLatin1StringView("secret"), false, 4000)) {
+        if (v->isEmpty())
+            f.fail(QLatin1StringView("secret"), tr("must not be empty (leave it out to keep the stored secret)"));
+        p.secret = *v;
+    }
+}
+
+Reply listProviders(Call& c)
+{
+    QJsonArray data;
+    for (const Provider& p : c.service.providers())
+        data.append(providerJson(p));
+    return json(200, {{QStringLiteral("data"), data}, {QStringLiteral("total"), data.size()}});
+}
+
+Reply getProvider(Call& c)
+{
+    auto id = c.id(0, tr("provider"));
+    if (!id.ok())
+        return errorReply(id.error());
+    const auto p = c.service.provider(*id);
+    if (!p)
+        return errorReply(Error::notFound(QString(), tr("there is no provider %1").arg(*id)));
+    return json(200, providerJson(*p));
+}
+
+Reply createProvider(Call& c)
+{
+    Provider p;
+    if (auto r = readBody(c, [&](Fields& f) { readProvider(f, p, true); }))
+        return *r;
+    auto saved = c.service.saveProvider(p, c.actor);
+    if (!saved.ok())
+        return errorReply(atApiPath(saved.error()));
+    return json(201, providerJson(*saved));
+}
+
+Reply patchProvider(Call& c)
+{
+    auto id = c.id(0, tr("provider"));
+    if (!id.ok())
+        return errorReply(id.error());
+    auto p = c.service.provider(*id);
+    if (!p)
+        return errorReply(Error::notFound(QString(), tr("there is no provider %1").arg(*id)));
+    p->secret.clear(); // kept by the service unless a new one is given
+    if (auto r = readBody(c, [&](Fields& f) { readProvider(f, *p, false); }))
+        return *r;
+    auto saved = c.service.saveProvider(*p, c.actor);
+    if (!saved.ok())
+        return errorReply(atApiPath(saved.error()));
+    return json(200, providerJson(*saved));
+}
+
+Reply deleteProvider(Call& c)
+{
+    auto id = c.id(0, tr("provider"));
+    if (!id.ok())
+        return errorReply(id.error());
+    if (auto s = c.service.deleteProvider(*id, c.actor); !s.ok())
+        return errorReply(s.error().code == Error::Code::NotFound
+                              ? Error::notFound(QString(), tr("there is no provider %1").arg(*id))
+                              : atApiPath(s.error()));
+    return noContent();
+}
+
+} // namespace
+
+void addCatalogRoutes(Routes& r)
+{
+    r.add("GET", "/models", kViewer, listModels);
+    r.add("POST", "/models", kAdmin, createModel);
+    r.add("GET", "/models/{}", kViewer, getModel);
+    r.add("PATCH", "/models/{}", kAdmin, patchModel);
+    r.add("DELETE", "/models/{}", kAdmin, deleteModel);
+
+    r.add("GET", "/providers", kViewer, listProviders);
+    r.add("POST", "/providers", kAdmin, createProvider);
+    r.add("GET", "/providers/{}", kViewer, getProvider);
+    r.add("PATCH", "/providers/{}", kAdmin, patchProvider);
+    r.add("DELETE", "/providers/{}", kAdmin, deleteProvider);
+}
+
+} // namespace tollgate::admin
