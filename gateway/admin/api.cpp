@@ -174,41 +174,55 @@ AdminApi::ThreadState& AdminApi::threadState()
 
 void AdminApi::handle(http::Exchange& exchange)
 {
-    const http::Request& req = exchange.request();
-    auto answer = [&exchange](Reply r) { exchange.respond(std::move(r)); };
-
     if (m_options.loopbackOnly && !exchange.peer().isLoopback()) {
-        answer(problem(403, "permission_error", QStringLiteral("admin_loopback_only"),
-                       tr("the admin API answers only on this machine (loopback); to reach it from elsewhere, give "
-                          "it a listen address of its own with --admin-listen")));
+        exchange.respond(problem(403, "permission_error", QStringLiteral("admin_loopback_only"),
+                                 tr("the admin API answers only on this machine (loopback); to reach it from "
+                                    "elsewhere, give it a listen address of its own with --admin-listen")));
         return;
     }
+    // Everything else, authentication included, runs off the connection's thread (it reads the database and may
+    // wait for a write); the reply is sent back on it.
+    std::shared_ptr<http::ThreadAnchor> anchor = threadState().anchored.anchor();
+    QPointer<http::Exchange> target(&exchange);
+    m_pool.start([this, anchor, target, request = exchange.request()] {
+        if (!m_poolConnections.hasLocalData())
+            m_poolConnections.setLocalData(new ConnectionCloser {m_service});
+        Reply reply;
+        try {
+            reply = process(request);
+        } catch (const std::exception& e) {
+            qCWarning(lcAdmin) << "admin route failed:" << e.what();
+            reply = problem(500, "api_error", QStringLiteral("internal"), tr("internal error"));
+        }
+        anchor->post([target, reply = std::move(reply)]() mutable {
+            if (target)
+                target->respond(std::move(reply));
+        });
+    });
+}
 
+Reply AdminApi::process(const http::Request& req)
+{
     // Authentication first: nothing about the routes is told to a caller without an admin key.
     const QByteArray secret = secretOf(req.headers);
     if (secret.isEmpty()) {
         Reply r = problem(401, "authentication_error", QStringLiteral("missing_admin_key"),
                           tr("send an admin key as Authorization: Bearer <key>"));
         r.headers.add("WWW-Authenticate", "Bearer realm=\"tollgate-admin\"");
-        answer(r);
-        return;
+        return r;
     }
     auto caller = m_service.authenticateAdmin(QString::fromLatin1(secret));
     if (!caller.ok()) {
-        if (caller.error().code == Error::Code::Storage) {
-            answer(errorReply(caller.error()));
-            return;
-        }
+        if (caller.error().code == Error::Code::Storage)
+            return errorReply(caller.error());
         const auto gatewayKey = m_service.authenticate(QString::fromLatin1(secret));
         if (gatewayKey.ok() || gatewayKey.error().code == Error::Code::Invalid) {
-            answer(problem(403, "permission_error", QStringLiteral("gateway_key"),
-                           tr("this is a gateway key; the admin API takes admin keys only")));
-            return;
+            return problem(403, "permission_error", QStringLiteral("gateway_key"),
+                           tr("this is a gateway key; the admin API takes admin keys only"));
         }
         Reply r = problem(401, "authentication_error", QStringLiteral("invalid_admin_key"), caller.error().message);
         r.headers.add("WWW-Authenticate", "Bearer realm=\"tollgate-admin\", error=\"invalid_token\"");
-        answer(r);
-        return;
+        return r;
     }
 
     // Route: the path below /api/admin, then the method.
@@ -238,56 +252,33 @@ void AdminApi::handle(http::Exchange& exchange)
     }
     if (!route) {
         if (allowed.isEmpty()) {
-            answer(problem(404, "not_found_error", QStringLiteral("unknown_route"),
+            return problem(404, "not_found_error", QStringLiteral("unknown_route"),
                            tr("no admin route %1 %2; see docs/admin-api.md")
-                               .arg(QString::fromLatin1(req.method), QString::fromUtf8(req.path))));
-            return;
+                               .arg(QString::fromLatin1(req.method), QString::fromUtf8(req.path)));
         }
         Reply r = problem(405, "invalid_request_error", QStringLiteral("method_not_allowed"),
                           tr("use %1 on %2").arg(QString::fromLatin1(allowed.join(", ")), QString::fromUtf8(req.path)));
         r.headers.add("Allow", allowed.join(", "));
-        answer(r);
-        return;
+        return r;
     }
     if (caller->role < route->minimumRole) {
-        answer(problem(403, "permission_error", QStringLiteral("role_too_low"),
+        return problem(403, "permission_error", QStringLiteral("role_too_low"),
                        tr("the admin key %1 has the role %2; this needs %3")
-                           .arg(caller->prefix, adminRoleName(caller->role), adminRoleName(route->minimumRole))));
-        return;
+                           .arg(caller->prefix, adminRoleName(caller->role), adminRoleName(route->minimumRole)));
     }
     const QUrlQuery query(QString::fromUtf8(req.query));
     for (const auto& [name, value] : query.queryItems(QUrl::FullyDecoded)) {
         if (!route->queryParameters.contains(name)) {
-            answer(errorReply(Error::invalid(
+            return errorReply(Error::invalid(
                 name, route->queryParameters.isEmpty()
                           ? tr("this route takes no query parameters")
                           : tr("is not a parameter of this route (known: %1)")
-                                .arg(route->queryParameters.join(QStringLiteral(", "))))));
-            return;
+                                .arg(route->queryParameters.join(QStringLiteral(", ")))));
         }
     }
 
-    // Run off the connection's thread; answer on it.
-    std::shared_ptr<http::ThreadAnchor> anchor = threadState().anchored.anchor();
-    QPointer<http::Exchange> target(&exchange);
-    const Route* chosen = route;
-    AdminKey who = *caller;
-    m_pool.start([this, anchor, target, chosen, who, params, query, request = req]() mutable {
-        if (!m_poolConnections.hasLocalData())
-            m_poolConnections.setLocalData(new ConnectionCloser {m_service});
-        Call call {m_service, request, params, query, who, QStringLiteral("admin:%1").arg(who.prefix)};
-        Reply reply;
-        try {
-            reply = chosen->run(call);
-        } catch (const std::exception& e) {
-            qCWarning(lcAdmin) << "admin route failed:" << e.what();
-            reply = problem(500, "api_error", QStringLiteral("internal"), tr("internal error"));
-        }
-        anchor->post([target, reply = std::move(reply)]() mutable {
-            if (target)
-                target->respond(std::move(reply));
-        });
-    });
+    Call call {m_service, req, params, query, *caller, QStringLiteral("admin:%1").arg(caller->prefix)};
+    return route->run(call);
 }
 
 } // namespace tollgate::admin

@@ -119,6 +119,8 @@ public:
 private:
     struct ThreadState;
     ThreadState& threadState();
+    // Authenticates, routes, checks the role and the query, runs the route. On a pool thread.
+    Reply process(const http::Request& request);
 
     Service& m_service;
     AdminApiOptions m_options;

@@ -32,7 +32,7 @@ void readPrice(Fields& f, const char* key, Money& target)
         return;
     QString text;
     if (v.isDouble())
-        text = QString::number(v.toDouble(), 'f', 6);
+        text = QString::number(v.toDouble(), 'g', 15); // the shortest form: 0.6, not 0.600000
     else if (v.isString())
         text = v.toString();
     else

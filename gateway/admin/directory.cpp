@@ -17,7 +17,8 @@ constexpr auto kViewer = AdminRole::Viewer;
 // Policy errors from the service name "policy.x" or "settings.x"; in the API they sit at `base`.
 Error policyError(Error e, const QString& base)
 {
-    for (QLatin1StringView prefix : {QLatin1StringView("policy."), QLatin1StringView("settings.")})
+    for (QLatin1StringView prefix :
+         {QLatin1StringView("policy."), QLatin1StringView("settings."), QLatin1StringView("defaultPolicy.")})
         if (e.field.startsWith(prefix))
             e.field = e.field.mid(prefix.size());
     return atApiPath(std::move(e), base);
@@ -82,7 +83,7 @@ Reply patchOrganization(Call& c)
         return *r;
     auto saved = c.service.updateOrganization(o, c.actor);
     if (!saved.ok())
-        return errorReply(policyError(saved.error(), QStringLiteral("$.default_policy")));
+        return errorReply(atApiPath(saved.error()));
     return withVersion(json(200, organizationJson(*saved)), saved->updatedAt);
 }
 
@@ -134,11 +135,17 @@ Reply listUserPolicies(Call& c)
     auto offset = c.intQuery("offset", 0, std::numeric_limits<int>::max(), 0);
     if (!limit.ok() || !offset.ok())
         return errorReply(limit.ok() ? offset.error() : limit.error());
+    auto userId = c.intQuery("user_id", 1, std::numeric_limits<qint64>::max(), 0);
+    if (!userId.ok())
+        return errorReply(userId.error());
     const bool overridesOnly = c.queryValue("overrides_only") == u"true";
     const bool effective = c.queryValue("effective") == u"true";
+    const QString email = c.queryValue("email");
     QList<User> users = c.service.users();
-    if (overridesOnly)
-        users.removeIf([](const User& u) { return !u.policyOverride; });
+    users.removeIf([&](const User& u) {
+        return (overridesOnly && !u.policyOverride) || (*userId && u.id != *userId)
+            || (!email.isEmpty() && !u.email.contains(email, Qt::CaseInsensitive));
+    });
     std::sort(users.begin(), users.end(), [](const User& a, const User& b) { return a.id < b.id; });
     QJsonArray data;
     for (qsizetype i = *offset; i < users.size() && i < *offset + *limit; ++i)
@@ -395,7 +402,7 @@ Reply bulkCreateUsers(Call& c)
         return *r;
     auto created = c.service.createUsers(batch, c.actor);
     if (!created.ok())
-        return errorReply(atApiPath(created.error()));
+        return errorReply(atApiPath(created.error(), QStringLiteral("$.users")));
     QJsonArray data;
     for (const User& u : std::as_const(*created))
         data.append(QJsonObject {{QStringLiteral("id"), u.id}, {QStringLiteral("email"), u.email}});
@@ -597,7 +604,8 @@ void addDirectoryRoutes(Routes& r)
     r.add("GET", "/organizations/{}/policy", kViewer, getOrganizationPolicy);
     r.add("PATCH", "/organizations/{}/policy", kAdmin, patchOrganizationPolicy);
     r.add("GET", "/organizations/{}/user-policies", kViewer, listUserPolicies,
-          paging + QStringList {QStringLiteral("overrides_only"), QStringLiteral("effective")});
+          paging + QStringList {QStringLiteral("overrides_only"), QStringLiteral("effective"), QStringLiteral("user_id"),
+                                QStringLiteral("email")});
     r.add("POST", "/organizations/{}/user-policies", kAdmin, postUserPolicy);
     r.add("DELETE", "/organizations/{}/user-policies/{}", kAdmin, deleteUserPolicy);
 

@@ -248,6 +248,8 @@ QString apiPath(const QString& serviceField, const QString& base)
         return base;
     if (serviceField.startsWith(u'$'))
         return serviceField;
+    if (serviceField.startsWith(u'['))
+        return base + snake(serviceField);
     return base + u'.' + snake(serviceField);
 }
 

@@ -17,7 +17,13 @@ QJsonObject TestResponse::json() const
 
 QByteArray postRequest(const QByteArray& path, const QByteArray& body, const QList<QByteArray>& headerLines)
 {
-    QByteArray out = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
+    return makeRequest("POST", path, body, headerLines);
+}
+
+QByteArray makeRequest(const QByteArray& method, const QByteArray& path, const QByteArray& body,
+                       const QList<QByteArray>& headerLines)
+{
+    QByteArray out = method + ' ' + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
     for (const QByteArray& h : headerLines)
         out += h + "\r\n";
     out += "Content-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body;

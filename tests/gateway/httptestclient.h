@@ -15,6 +15,8 @@ struct TestResponse
     QJsonObject json() const;
 };
 
+QByteArray makeRequest(const QByteArray& method, const QByteArray& path, const QByteArray& body = {},
+                       const QList<QByteArray>& headerLines = {});
 QByteArray postRequest(const QByteArray& path, const QByteArray& body, const QList<QByteArray>& headerLines = {});
 TestResponse sendRaw(quint16 port, const QByteArray& raw, int timeoutMs = 15'000);
 QList<TestResponse> sendParallel(quint16 port, const QList<QByteArray>& raws, int timeoutMs = 30'000);
