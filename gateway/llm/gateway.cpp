@@ -1,5 +1,7 @@
 #include "llm/gateway.h"
 
+#include "admin/entities.h"
+
 #include "llm/proxy.h"
 #include "metering/usagewriter.h"
 #include "service/explanation.h"
@@ -142,28 +144,6 @@ std::optional<Invalid> validateBody(Api api, const QJsonObject& body)
             return bad(QStringLiteral("stream_options"), tr("stream_options must be an object"));
     }
     return std::nullopt;
-}
-
-std::optional<Money> moneyField(const QJsonObject& o, const char* name, const QString& path, QString* error)
-{
-    const QJsonValue v = o.value(QLatin1String(name));
-    if (v.isUndefined() || v.isNull())
-        return std::nullopt;
-    QString text;
-    if (v.isDouble())
-        text = QString::number(v.toDouble(), 'f', 9);
-    else if (v.isString())
-        text = v.toString();
-    else {
-        *error = tr("%1 must be an amount in dollars").arg(path);
-        return std::nullopt;
-    }
-    auto m = money::parseDollars(text, path);
-    if (!m.ok()) {
-        *error = m.error().toString();
-        return std::nullopt;
-    }
-    return m.value();
 }
 
 } // namespace
@@ -393,49 +373,15 @@ void Gateway::handleLlm(http::Exchange& exchange, Api api)
                         QStringLiteral("customer_params.customer_identifier"));
         Customer c = m_service.customerByIdentifier(identifier).value_or(Customer {});
         const Customer before = c;
-        c.identifier = identifier;
-        QString error;
-        auto text = [&](const char* field, QString& target) {
-            const QJsonValue v = cp.value(QLatin1String(field));
-            if (v.isString())
-                target = v.toString();
-            else if (!v.isUndefined() && !v.isNull())
-                error = tr("customer_params.%1 must be a string").arg(QLatin1String(field));
-        };
-        text("name", c.name);
-        text("email", c.email);
-        if (auto m = moneyField(cp, "period_budget", QStringLiteral("customer_params.period_budget"), &error))
-            c.periodBudget = m;
-        if (auto m = moneyField(cp, "total_budget", QStringLiteral("customer_params.total_budget"), &error))
-            c.totalBudget = m;
-        const QJsonValue duration = cp.value(QLatin1String("budget_duration"));
-        if (duration.isString()) {
-            auto d = budgetDurationFromName(duration.toString());
-            if (!d)
-                error = tr("customer_params.budget_duration must be daily, weekly, monthly or yearly");
-            else
-                c.budgetDuration = *d;
-        }
-        const QJsonValue rpm = cp.value(QLatin1String("rate_limit_per_minute"));
-        if (!rpm.isUndefined() && !rpm.isNull()) {
-            if (!isPositiveInteger(rpm))
-                error = tr("customer_params.rate_limit_per_minute must be a positive integer");
-            else
-                c.rateLimitPerMinute = rpm.toInteger();
-        }
-        const QJsonValue markup = cp.value(QLatin1String("markup_percentage"));
-        if (markup.isDouble() && (markup.toDouble() < 0 || markup.toDouble() > 10'000))
-            error = tr("customer_params.markup_percentage must be from 0 to 10000");
-        else if (markup.isDouble())
-            c.markupBasisPoints = qint32(std::llround(markup.toDouble() * 100));
-        else if (!markup.isUndefined() && !markup.isNull())
-            error = tr("customer_params.markup_percentage must be a number (12.5 for 12.5 %)");
-        if (!error.isEmpty())
-            return deny(400, error, QStringLiteral("invalid_request"), QStringLiteral("customer_params"));
+        admin::Fields fields(cp, QStringLiteral("customer_params"));
+        admin::readCustomer(fields, c, QTimeZone(m_service.organization().timezone.toUtf8()));
+        if (auto s = fields.finish(); !s.ok())
+            return deny(400, s.error().toString(), QStringLiteral("invalid_request"), s.error().field);
         const bool changed = !c.id || c.name != before.name || c.email != before.email
             || c.periodBudget != before.periodBudget || c.totalBudget != before.totalBudget
             || c.budgetDuration != before.budgetDuration || c.rateLimitPerMinute != before.rateLimitPerMinute
-            || c.markupBasisPoints != before.markupBasisPoints;
+            || c.markupBasisPoints != before.markupBasisPoints || c.periodStart != before.periodStart
+            || c.periodEnd != before.periodEnd;
         if (changed) {
             auto saved = m_service.saveCustomer(c, QStringLiteral("gateway:%1").arg(key->prefix));
             if (!saved.ok())

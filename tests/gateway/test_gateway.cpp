@@ -340,6 +340,7 @@ private Q_SLOTS:
         QTest::newRow("invalid utf-8") << postRequest("/v1/chat/completions", "{\"model\":\"mock-small\",\"messages\":[{\"role\":\"user\",\"content\":\"\xff\xfe\"}]}", {k}) << 400 << "not valid JSON";
         QTest::newRow("wrong type") << postRequest("/v1/chat/completions", R"({"model":"mock-small","max_tokens":"ten","messages":[{"role":"user","content":"x"}]})", {k}) << 400 << "max_tokens";
         QTest::newRow("customer markup not a number") << postRequest("/v1/chat/completions", R"({"model":"mock-small","messages":[{"role":"user","content":"x"}],"customer_params":{"customer_identifier":"m","markup_percentage":"lots"}})", {k}) << 400 << "markup_percentage";
+        QTest::newRow("customer unknown field") << postRequest("/v1/chat/completions", R"({"model":"mock-small","messages":[{"role":"user","content":"x"}],"customer_params":{"customer_identifier":"m","budget":5}})", {k}) << 400 << "customer_params.budget";
         QTest::newRow("no messages") << postRequest("/v1/chat/completions", R"({"model":"mock-small"})", {k}) << 400 << "messages";
         QTest::newRow("anthropic without max_tokens") << postRequest("/v1/messages", R"({"model":"mock-small","messages":[{"role":"user","content":"x"}]})", {k}) << 400 << "max_tokens";
         QTest::newRow("oversized body") << postRequest("/v1/chat/completions", QByteArray(70 * 1024, ' '), {k}) << 413 << "larger than";
