@@ -223,7 +223,9 @@ private:
     qint64 loadCounter(const CounterKey& key, const Window& window) const;
     QList<LimitCheck> limitsFor(const RequestScope& scope, const EffectivePolicy& policy) const;
     EffectivePolicy effectivePolicyLocked(const User& user) const;
-    Result<User> insertUser(QSqlDatabase& tx, const NewUser& u, const QString& field, Instant now);
+    struct UserInserts;
+    Status checkNewUser(const NewUser& u, const QString& field) const;
+    Result<User> insertUser(UserInserts& statements, const NewUser& u, const QString& actor, Instant now);
     Status writeUserPolicy(QSqlDatabase& tx, const User& before, const std::optional<PolicySettings>& policy,
                            const QString& actor);
     Status membershipChange(const QList<Id>& ids, Id removeFrom, Id addTo, const QString& actor);

@@ -56,26 +56,50 @@ std::optional<User> Service::userByEmail(const QString& email) const
     return m_state->users.value(id);
 }
 
-// Inserts one user and its private project; the caller holds the write lock and a transaction, and has checked
-// that the email is free. Does not touch the in-memory state.
-Result<User> Service::insertUser(QSqlDatabase& tx, const NewUser& nu, const QString& field, Instant now)
+// The statements of a user insert, prepared once per batch.
+struct Service::UserInserts
+{
+    explicit UserInserts(const QSqlDatabase& tx)
+        : user(tx, QStringLiteral("INSERT INTO users (org_id, email, email_key, name, status, policy, created_at,"
+                                  " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"))
+        , project(tx, QStringLiteral("INSERT INTO projects (org_id, name, kind, owner_user_id, updated_at)"
+                                     " VALUES (?, ?, 'private', ?, ?) RETURNING id"))
+        , link(tx, QStringLiteral("UPDATE users SET private_project_id = ? WHERE id = ?"))
+        , member(tx, QStringLiteral("INSERT INTO group_members (group_id, user_id) VALUES (?, ?)"))
+        , audit(tx, QStringLiteral("INSERT INTO audit_log (ts, actor, entity, entity_id, action, before_json,"
+                                   " after_json) VALUES (?, ?, 'user', ?, 'create', NULL, ?)"))
+    {
+    }
+    Statement user, project, link, member, audit;
+};
+
+// Checks one new user; the caller holds the write lock. `field` names it in a batch ("[3]").
+Status Service::checkNewUser(const NewUser& nu, const QString& field) const
 {
     const QString prefix = field.isEmpty() ? QString() : field + u'.';
     if (auto s = validate::email(nu.email.trimmed(), prefix + QStringLiteral("email")); !s.ok())
-        return s.error();
+        return s;
     if (auto s = validate::name(nu.name, prefix + QStringLiteral("name")); !s.ok())
-        return s.error();
+        return s;
     if (auto s = validate::moneyLimit(nu.monthlyLimit, prefix + QStringLiteral("monthlyLimit")); !s.ok())
-        return s.error();
+        return s;
+    std::shared_lock lock(m_stateLock);
+    for (Id gid : nu.groupIds)
+        if (!m_state->groups.contains(gid))
+            return Error::notFound(prefix + QStringLiteral("groupIds"), tr("group %1 does not exist").arg(gid));
+    return {};
+}
+
+// Inserts one checked user, its private project and its audit entry; the caller holds the write lock and a
+// transaction, and has checked that the email is free. Does not touch the in-memory state.
+Result<User> Service::insertUser(UserInserts& st, const NewUser& nu, const QString& actor, Instant now)
+{
     User u;
     u.orgId = m_state->org.id;
     u.email = nu.email.trimmed();
     u.name = nu.name.trimmed();
     u.status = nu.status;
     u.groupIds = sortedUnique(nu.groupIds);
-    for (Id gid : std::as_const(u.groupIds))
-        if (!m_state->groups.contains(gid))
-            return Error::notFound(prefix + QStringLiteral("groupIds"), tr("group %1 does not exist").arg(gid));
     const std::optional<Money> limit = nu.monthlyLimit ? nu.monthlyLimit : m_state->org.defaultUserMonthlyLimit;
     if (limit) {
         PolicySettings p;
@@ -84,32 +108,28 @@ Result<User> Service::insertUser(QSqlDatabase& tx, const NewUser& nu, const QStr
     }
     u.createdAt = now;
     u.updatedAt = now;
-    auto ins = runSql(tx,
-                      QStringLiteral("INSERT INTO users (org_id, email, email_key, name, status, policy, created_at,"
-                                     " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"),
-                      {u.orgId, u.email, emailKey(u.email), u.name, userStatusName(u.status),
-                       codec::policyText(u.policyOverride), now, now});
+    auto ins = st.user.run({u.orgId, u.email, emailKey(u.email), u.name, userStatusName(u.status),
+                            codec::policyText(u.policyOverride), now, now});
     if (!ins.ok())
         return ins.error();
-    ins->next();
-    u.id = ins->value(0).toLongLong();
-    auto proj = runSql(tx,
-                       QStringLiteral("INSERT INTO projects (org_id, name, kind, owner_user_id, updated_at)"
-                                      " VALUES (?, ?, 'private', ?, ?) RETURNING id"),
-                       {u.orgId, tr("%1 (private)").arg(u.name), u.id, now});
+    (*ins)->next();
+    u.id = (*ins)->value(0).toLongLong();
+    (*ins)->finish();
+    auto proj = st.project.run({u.orgId, tr("%1 (private)").arg(u.name), u.id, now});
     if (!proj.ok())
         return proj.error();
-    proj->next();
-    u.privateProjectId = proj->value(0).toLongLong();
-    if (auto r = runSql(tx, QStringLiteral("UPDATE users SET private_project_id = ? WHERE id = ?"),
-                        {u.privateProjectId, u.id});
-        !r.ok())
+    (*proj)->next();
+    u.privateProjectId = (*proj)->value(0).toLongLong();
+    (*proj)->finish();
+    if (auto r = st.link.run({u.privateProjectId, u.id}); !r.ok())
         return r.error();
     for (Id gid : std::as_const(u.groupIds))
-        if (auto r = runSql(tx, QStringLiteral("INSERT INTO group_members (group_id, user_id) VALUES (?, ?)"),
-                            {gid, u.id});
-            !r.ok())
+        if (auto r = st.member.run({gid, u.id}); !r.ok())
             return r.error();
+    if (auto r = st.audit.run({now, actor.isEmpty() ? QStringLiteral("system") : actor, idText(u.id),
+                               codec::compact(codec::toJson(u))});
+        !r.ok())
+        return r.error();
     return u;
 }
 
@@ -140,17 +160,18 @@ Result<QList<User>> Service::createUsers(const QList<NewUser>& batch, const QStr
         if (m_state->usersByEmail.contains(key))
             return Error::conflict(field, tr("%1 is already used by another user").arg(batch[i].email.trimmed()));
     }
+    // Every row is checked before the transaction starts: a bad row refuses the batch without writing.
+    for (qsizetype i = 0; i < batch.size(); ++i)
+        if (auto s = checkNewUser(batch[i], QStringLiteral("[%1]").arg(i)); !s.ok())
+            return s.error();
     QList<User> created;
     created.reserve(batch.size());
     Status s = m_db->transaction([&](QSqlDatabase& tx) -> Status {
-        for (qsizetype i = 0; i < batch.size(); ++i) {
-            auto u = insertUser(tx, batch[i], QStringLiteral("[%1]").arg(i), now);
+        UserInserts statements(tx);
+        for (const NewUser& nu : batch) {
+            auto u = insertUser(statements, nu, actor, now);
             if (!u.ok())
                 return u.error();
-            if (auto a = audit(tx, actor, QStringLiteral("user"), idText(u->id), QStringLiteral("create"), {},
-                               codec::compact(codec::toJson(u.value())));
-                !a.ok())
-                return a;
             created.append(std::move(u.value()));
         }
         return {};

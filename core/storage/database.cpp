@@ -198,6 +198,26 @@ Result<QSqlQuery> runSql(const QSqlDatabase& db, const QString& sql, const QVari
     return q;
 }
 
+Statement::Statement(const QSqlDatabase& db, QString sql)
+    : m_query(db)
+    , m_sql(std::move(sql))
+{
+    m_query.setForwardOnly(true);
+    m_prepared = m_query.prepare(m_sql);
+}
+
+Result<QSqlQuery*> Statement::run(std::initializer_list<QVariant> args)
+{
+    if (!m_prepared)
+        return Error::storage(tr("cannot prepare SQL (%1): %2").arg(m_sql.left(80), m_query.lastError().text()));
+    int i = 0;
+    for (const QVariant& a : args)
+        m_query.bindValue(i++, a);
+    if (!m_query.exec())
+        return Error::storage(tr("SQL failed (%1): %2").arg(m_sql.left(80), m_query.lastError().text()));
+    return &m_query;
+}
+
 Result<QSqlQuery> runSql(const QSqlDatabase& db, const QString& sql, std::initializer_list<QVariant> args)
 {
     return runSql(db, sql, QVariantList(args));

@@ -88,6 +88,19 @@ private:
 Result<QSqlQuery> runSql(const QSqlDatabase& db, const QString& sql, std::initializer_list<QVariant> args = {});
 Result<QSqlQuery> runSql(const QSqlDatabase& db, const QString& sql, const QVariantList& args);
 
+// One statement prepared once and run many times with new values (bulk writes in one transaction).
+class Statement final
+{
+public:
+    Statement(const QSqlDatabase& db, QString sql);
+    Result<QSqlQuery*> run(std::initializer_list<QVariant> args);
+
+private:
+    QSqlQuery m_query;
+    QString m_sql;
+    bool m_prepared = false;
+};
+
 // Binds an optional value: NULL when empty.
 template<typename T>
 QVariant nullable(const std::optional<T>& v)
