@@ -32,11 +32,12 @@ MainWindow::MainWindow(Service& service, QWidget* parent)
 void MainWindow::showOwnerKey(const QString& secret, const QString& adminAddress)
 {
     auto* box = new QMessageBox(QMessageBox::Information, tr("Owner admin key"),
-                                tr("Tollgate created an owner key for its admin API. It is shown only now: copy it "
-                                   "to a safe place.\n\n%1\n\nScripts send it as \"Authorization: Bearer <key>\" "
-                                   "to %2.")
-                                    .arg(secret, adminAddress),
+                                tr("<p>Tollgate created an owner key for its admin API. It is shown only now: copy "
+                                   "it to a safe place.</p><p><code>%1</code></p><p>Scripts send it as "
+                                   "<code>Authorization: Bearer &lt;key&gt;</code> to<br><code>%2</code></p>")
+                                    .arg(secret.toHtmlEscaped(), adminAddress.toHtmlEscaped()),
                                 QMessageBox::Ok, this);
+    box->setTextFormat(Qt::RichText);
     box->setTextInteractionFlags(Qt::TextSelectableByMouse);
     box->setAttribute(Qt::WA_DeleteOnClose);
     box->open();
