@@ -48,6 +48,19 @@ QString adminKeyJson(const AdminKey& k)
 
 } // namespace
 
+Status Service::insertAdminKey(QSqlDatabase& tx, AdminKey& k, const QString& actor)
+{
+    auto ins = runSql(tx,
+                      QStringLiteral("INSERT INTO admin_keys (name, prefix, secret_hash, role, status, created_by,"
+                                     " created_at, last_used_at) VALUES (?, ?, ?, ?, 'active', ?, ?, 0) RETURNING id"),
+                      {k.name, k.prefix, k.hash, adminRoleName(k.role), k.createdBy, k.createdAt});
+    if (!ins.ok())
+        return ins.error();
+    ins->next();
+    k.id = ins->value(0).toLongLong();
+    return audit(tx, actor, QStringLiteral("admin_key"), idText(k.id), QStringLiteral("create"), {}, adminKeyJson(k));
+}
+
 Status Service::ensureAdminKey(const Options& options)
 {
     {
@@ -78,19 +91,7 @@ Status Service::ensureAdminKey(const Options& options)
     k.role = AdminRole::Owner;
     k.createdBy = QStringLiteral("system");
     k.createdAt = m_clock.now();
-    return m_db->transaction([&](QSqlDatabase& tx) -> Status {
-        auto ins = runSql(tx,
-                          QStringLiteral("INSERT INTO admin_keys (name, prefix, secret_hash, role, status, created_by,"
-                                         " created_at, last_used_at) VALUES (?, ?, ?, ?, 'active', ?, ?, 0)"
-                                         " RETURNING id"),
-                          {k.name, k.prefix, k.hash, adminRoleName(k.role), k.createdBy, k.createdAt});
-        if (!ins.ok())
-            return ins.error();
-        ins->next();
-        k.id = ins->value(0).toLongLong();
-        return audit(tx, QStringLiteral("system"), QStringLiteral("admin_key"), idText(k.id), QStringLiteral("create"),
-                     {}, adminKeyJson(k));
-    });
+    return m_db->transaction([&](QSqlDatabase& tx) { return insertAdminKey(tx, k, QStringLiteral("system")); });
 }
 
 QString Service::takeInitialAdminSecret()
@@ -123,19 +124,7 @@ Result<CreatedAdminKey> Service::createAdminKey(const QString& name, AdminRole r
     k.createdBy = actor;
     k.createdAt = m_clock.now();
     std::lock_guard writeLock(m_db->writeLock());
-    Status s = m_db->transaction([&](QSqlDatabase& tx) -> Status {
-        auto ins = runSql(tx,
-                          QStringLiteral("INSERT INTO admin_keys (name, prefix, secret_hash, role, status, created_by,"
-                                         " created_at, last_used_at) VALUES (?, ?, ?, ?, 'active', ?, ?, 0)"
-                                         " RETURNING id"),
-                          {k.name, k.prefix, k.hash, adminRoleName(k.role), k.createdBy, k.createdAt});
-        if (!ins.ok())
-            return ins.error();
-        ins->next();
-        k.id = ins->value(0).toLongLong();
-        return audit(tx, actor, QStringLiteral("admin_key"), idText(k.id), QStringLiteral("create"), {},
-                     adminKeyJson(k));
-    });
+    Status s = m_db->transaction([&](QSqlDatabase& tx) { return insertAdminKey(tx, k, actor); });
     if (!s.ok())
         return s.error();
     return created;

@@ -217,6 +217,7 @@ private:
     Status load();
     Status ensureOrganization(const Options& options);
     Status ensureAdminKey(const Options& options);
+    Status insertAdminKey(QSqlDatabase& tx, AdminKey& key, const QString& actor);
     Status seedCatalog();
     Status audit(QSqlDatabase& tx, const QString& actor, const QString& entity, const QString& entityId,
                  const QString& action, const QString& before, const QString& after) const;

@@ -165,14 +165,7 @@ Reply patchKey(Call& c)
 
 Reply deleteKey(Call& c)
 {
-    auto id = c.id(0, tr("API key"));
-    if (!id.ok())
-        return errorReply(id.error());
-    if (auto s = c.service.deleteKey(*id, c.actor); !s.ok())
-        return errorReply(s.error().code == Error::Code::NotFound
-                              ? Error::notFound(QString(), tr("there is no API key %1").arg(*id))
-                              : keyError(s.error()));
-    return noContent();
+    return deleteById(c, tr("API key"), [&c](Id id) { return c.service.deleteKey(id, c.actor); });
 }
 
 // --- admin keys (owner only) ---------------------------------------------------------------------------------
@@ -211,14 +204,7 @@ Reply createAdminKey(Call& c)
 
 Reply revokeAdminKey(Call& c)
 {
-    auto id = c.id(0, tr("admin key"));
-    if (!id.ok())
-        return errorReply(id.error());
-    if (auto s = c.service.revokeAdminKey(*id, c.actor); !s.ok())
-        return errorReply(s.error().code == Error::Code::NotFound
-                              ? Error::notFound(QString(), tr("there is no admin key %1").arg(*id))
-                              : atApiPath(s.error()));
-    return noContent();
+    return deleteById(c, tr("admin key"), [&c](Id id) { return c.service.revokeAdminKey(id, c.actor); });
 }
 
 // --- projects ------------------------------------------------------------------------------------------------
@@ -285,14 +271,7 @@ Reply patchProject(Call& c)
 
 Reply deleteProject(Call& c)
 {
-    auto id = c.id(0, tr("project"));
-    if (!id.ok())
-        return errorReply(id.error());
-    if (auto s = c.service.deleteProject(*id, c.actor); !s.ok())
-        return errorReply(s.error().code == Error::Code::NotFound
-                              ? Error::notFound(QString(), tr("there is no project %1").arg(*id))
-                              : atApiPath(s.error()));
-    return noContent();
+    return deleteById(c, tr("project"), [&c](Id id) { return c.service.deleteProject(id, c.actor); });
 }
 
 // --- customers -----------------------------------------------------------------------------------------------
@@ -375,14 +354,7 @@ Reply patchCustomer(Call& c)
 
 Reply deleteCustomer(Call& c)
 {
-    auto id = c.id(0, tr("customer"));
-    if (!id.ok())
-        return errorReply(id.error());
-    if (auto s = c.service.deleteCustomer(*id, c.actor); !s.ok())
-        return errorReply(s.error().code == Error::Code::NotFound
-                              ? Error::notFound(QString(), tr("there is no customer %1").arg(*id))
-                              : atApiPath(s.error()));
-    return noContent();
+    return deleteById(c, tr("customer"), [&c](Id id) { return c.service.deleteCustomer(id, c.actor); });
 }
 
 } // namespace

@@ -138,6 +138,18 @@ QTimeZone organizationZone(const Service& s)
     return QTimeZone(s.organization().timezone.toUtf8());
 }
 
+Reply deleteById(Call& c, const QString& what, const std::function<Status(Id)>& remove)
+{
+    auto id = c.id(0, what);
+    if (!id.ok())
+        return errorReply(id.error());
+    if (auto s = remove(*id); !s.ok())
+        return errorReply(s.error().code == Error::Code::NotFound
+                              ? Error::notFound(QString(), tr("there is no %1 %2").arg(what).arg(*id))
+                              : atApiPath(s.error()));
+    return noContent();
+}
+
 Reply withVersion(Reply r, Instant version)
 {
     r.headers.add("ETag", '"' + QByteArray::number(version) + '"');

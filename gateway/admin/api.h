@@ -68,6 +68,9 @@ std::optional<Reply> readBody(const Call& c, F&& read)
 
 QTimeZone organizationZone(const Service& s);
 
+// DELETE /<things>/{id}: runs `remove` on the id; 204, or 404 naming `what`, or the service's refusal.
+Reply deleteById(Call& c, const QString& what, const std::function<Status(Id)>& remove);
+
 using RouteFn = std::function<Reply(Call&)>;
 
 struct Route

@@ -189,14 +189,7 @@ Reply patchProvider(Call& c)
 
 Reply deleteProvider(Call& c)
 {
-    auto id = c.id(0, tr("provider"));
-    if (!id.ok())
-        return errorReply(id.error());
-    if (auto s = c.service.deleteProvider(*id, c.actor); !s.ok())
-        return errorReply(s.error().code == Error::Code::NotFound
-                              ? Error::notFound(QString(), tr("there is no provider %1").arg(*id))
-                              : atApiPath(s.error()));
-    return noContent();
+    return deleteById(c, tr("provider"), [&c](Id id) { return c.service.deleteProvider(id, c.actor); });
 }
 
 } // namespace

@@ -369,14 +369,7 @@ Reply setStatus(Call& c, UserStatus status)
 
 Reply deleteUser(Call& c)
 {
-    auto id = c.id(0, tr("user"));
-    if (!id.ok())
-        return errorReply(id.error());
-    if (auto s = c.service.deleteUser(*id, c.actor); !s.ok())
-        return errorReply(s.error().code == Error::Code::NotFound
-                              ? Error::notFound(QString(), tr("there is no user %1").arg(*id))
-                              : atApiPath(s.error()));
-    return noContent();
+    return deleteById(c, tr("user"), [&c](Id id) { return c.service.deleteUser(id, c.actor); });
 }
 
 Reply bulkCreateUsers(Call& c)
@@ -527,14 +520,7 @@ Reply patchGroup(Call& c)
 
 Reply deleteGroup(Call& c)
 {
-    auto id = c.id(0, tr("group"));
-    if (!id.ok())
-        return errorReply(id.error());
-    if (auto s = c.service.deleteGroup(*id, c.actor); !s.ok())
-        return errorReply(s.error().code == Error::Code::NotFound
-                              ? Error::notFound(QString(), tr("there is no group %1").arg(*id))
-                              : atApiPath(s.error()));
-    return noContent();
+    return deleteById(c, tr("group"), [&c](Id id) { return c.service.deleteGroup(id, c.actor); });
 }
 
 Reply listMembers(Call& c)
