@@ -159,6 +159,10 @@ int main(int argc, char* argv[])
     if (!service.ok())
         return fail(service.error().toString());
     Service& s = *service.value();
+    if (!options.initialAdminKey.isEmpty() && !s.authenticateAdmin(options.initialAdminKey).ok())
+        QTextStream(stderr) << tr("tollgate: TOLLGATE_ADMIN_KEY is not used: it only becomes the owner key of a "
+                                  "database that has no admin key yet")
+                            << Qt::endl;
     // A database without admin keys got an owner key: shown this once.
     const QString ownerKey = s.takeInitialAdminSecret();
     if (!ownerKey.isEmpty())

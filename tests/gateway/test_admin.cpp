@@ -4,6 +4,8 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QNetworkInterface>
+#include <QTcpSocket>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
@@ -602,6 +604,36 @@ private Q_SLOTS:
         QCOMPARE(error[QLatin1String("param")].toString(), param);
         QCOMPARE(userCount(), users);
         QCOMPARE(auditCount(), audit);
+    }
+
+    void loopbackOnlyOnTheSharedListener()
+    {
+        // A client reaching the gateway's listener from another address is refused by the admin API (but served by
+        // the LLM routes).
+        QHostAddress external;
+        for (const QHostAddress& a : QNetworkInterface::allAddresses())
+            if (a.protocol() == QAbstractSocket::IPv4Protocol && !a.isLoopback() && !a.isLinkLocal())
+                external = a;
+        if (external.isNull())
+            QSKIP("this machine has no non-loopback IPv4 address");
+        GatewayHost shared(*m_service);
+        GatewayConfig config;
+        config.server.address = QHostAddress::AnyIPv4;
+        config.server.port = 0;
+        config.server.threads = 1;
+        QCOMPARE(shared.start(config), QString());
+        const QByteArray bearer = "Authorization: Bearer " + m_admin.toUtf8();
+        QTcpSocket socket;
+        socket.connectToHost(external, shared.port());
+        QVERIFY(socket.waitForConnected(5'000));
+        socket.write(makeRequest("GET", "/api/admin/me", {}, {bearer, "Connection: close"}));
+        QByteArray reply;
+        while (socket.waitForReadyRead(5'000))
+            reply += socket.readAll();
+        QVERIFY2(reply.startsWith("HTTP/1.1 403"), reply.constData());
+        QVERIFY(reply.contains("admin_loopback_only"));
+        QCOMPARE(sendRaw(shared.port(), makeRequest("GET", "/api/admin/me", {}, {bearer})).status, 200);
+        shared.stop(1'000);
     }
 
     void ownListener()
