@@ -120,26 +120,56 @@ Result<GatewayConfig> loadGatewayConfig(const QString& path, GatewayConfig c)
     return c;
 }
 
-// The gateway's listener: the LLM routes, and the admin API when it has no listener of its own.
+// What one listener serves: GET /metrics; the admin API (on the gateway's listener when it has none of its own);
+// the LLM routes (on the gateway's listener).
 class GatewayHost::Routing final : public http::Handler
 {
 public:
-    Routing(llm::Gateway& gateway, admin::AdminApi* admin)
-        : m_gateway(gateway)
+    Routing(GatewayHost& host, bool llm, admin::AdminApi* admin, bool metricsLoopbackOnly)
+        : m_host(host)
+        , m_llm(llm)
         , m_admin(admin)
+        , m_metricsLoopbackOnly(metricsLoopbackOnly)
     {
     }
     void handle(http::Exchange& exchange) override
     {
-        if (m_admin && admin::AdminApi::isAdminPath(exchange.request().path))
+        const QByteArray& path = exchange.request().path;
+        if (path == "/metrics") {
+            if (m_metricsLoopbackOnly && !exchange.peer().isLoopback()) {
+                exchange.respond(http::Response::json(
+                    403, "{\"error\":{\"type\":\"permission_error\",\"code\":\"metrics_loopback_only\","
+                         "\"message\":\"/metrics answers only on this machine here; --admin-listen serves it on an "
+                         "address of its own\"}}"));
+                return;
+            }
+            llm::Metrics::Gauges g;
+            const llm::GatewayStats stats = m_host.stats();
+            g.inFlight = stats.inFlight;
+            g.upstreamErrors = stats.upstreamErrors;
+            g.meteringFailures = stats.meteringFailures;
+            g.meteringQueueDepth = m_host.meteringQueueDepth();
+            g.openConnections = m_host.serverStats().openConnections;
+            http::Response r;
+            r.headers.add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+            r.body = m_host.m_gateway->metrics().render(g);
+            exchange.respond(std::move(r));
+        } else if (m_admin && admin::AdminApi::isAdminPath(path)) {
             m_admin->handle(exchange);
-        else
-            m_gateway.handle(exchange);
+        } else if (m_llm) {
+            m_host.m_gateway->handle(exchange);
+        } else {
+            exchange.respond(http::Response::json(
+                404, "{\"error\":{\"type\":\"not_found_error\",\"code\":\"unknown_route\","
+                     "\"message\":\"this address serves the admin API (/api/admin) and /metrics\"}}"));
+        }
     }
 
 private:
-    llm::Gateway& m_gateway;
+    GatewayHost& m_host;
+    bool m_llm;
     admin::AdminApi* m_admin;
+    bool m_metricsLoopbackOnly;
 };
 
 GatewayHost::GatewayHost(Service& service)
@@ -159,7 +189,8 @@ QString GatewayHost::start(const GatewayConfig& config)
     m_writer = std::make_unique<UsageWriter>(m_service);
     m_gateway = std::make_unique<llm::Gateway>(m_service, *m_writer, config.gateway);
     m_admin = std::make_unique<admin::AdminApi>(m_service, admin::AdminApiOptions {!config.adminListen});
-    m_routing = std::make_unique<Routing>(*m_gateway, config.adminListen ? nullptr : m_admin.get());
+    const bool ownAdminListener = config.adminListen.has_value();
+    m_routing = std::make_unique<Routing>(*this, true, ownAdminListener ? nullptr : m_admin.get(), true);
     m_server = std::make_unique<http::Server>(*m_routing, config.server);
     QString error = m_server->start();
     if (error.isEmpty() && config.adminListen) {
@@ -168,7 +199,8 @@ QString GatewayHost::start(const GatewayConfig& config)
         o.port = config.adminListen->second;
         o.threads = 1;
         o.maxConnections = 256;
-        m_adminServer = std::make_unique<http::Server>(*m_admin, o);
+        m_adminRouting = std::make_unique<Routing>(*this, false, m_admin.get(), false);
+        m_adminServer = std::make_unique<http::Server>(*m_adminRouting, o);
         error = m_adminServer->start();
         if (!error.isEmpty())
             error = tr("admin API: %1").arg(error);
@@ -189,6 +221,7 @@ void GatewayHost::stop(int drainMs)
     m_adminServer.reset();
     m_server.reset();
     m_routing.reset();
+    m_adminRouting.reset();
     m_admin.reset(); // waits for admin requests under way
     m_gateway.reset();
     m_writer.reset(); // joins the writer thread after the last record

@@ -59,6 +59,7 @@ private:
     std::unique_ptr<llm::Gateway> m_gateway;
     std::unique_ptr<admin::AdminApi> m_admin;
     std::unique_ptr<Routing> m_routing;
+    std::unique_ptr<Routing> m_adminRouting;
     std::unique_ptr<http::Server> m_server;
     std::unique_ptr<http::Server> m_adminServer;
 };

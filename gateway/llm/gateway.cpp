@@ -37,6 +37,25 @@ QByteArray durationText(qint64 seconds)
         + QByteArray::number(seconds % 60) + 's';
 }
 
+} // namespace
+
+Metrics::Route routeOf(Api api)
+{
+    switch (api) {
+    case Api::OpenAIChat: return Metrics::Route::ChatCompletions;
+    case Api::AnthropicMessages: return Metrics::Route::Messages;
+    case Api::OpenAIEmbeddings: return Metrics::Route::Embeddings;
+    }
+    return Metrics::Route::ChatCompletions;
+}
+
+QByteArray overheadText(qint64 us)
+{
+    return QByteArray::number(double(std::max<qint64>(0, us)) / 1000.0, 'f', 3);
+}
+
+namespace {
+
 void addRateHeaders(http::Headers& h, const Decision& d, Instant now)
 {
     const LimitCheck* tightest = nullptr;
@@ -285,19 +304,27 @@ void Gateway::handleLlm(http::Exchange& exchange, Api api)
     auto deny = [&](int status, const QString& message, const QString& code, const QString& param = {},
                     const QJsonObject& explanation = {}, const http::Headers& extra = {}) {
         m_denied.fetch_add(1, std::memory_order_relaxed);
+        m_metrics.denial(code);
         rec.latencyMs = qint32(exchange.timer().elapsed());
         http::Response r = http::Response::json(status, errorBody(api, status, message, code, param, explanation));
         for (const auto& [n, v] : headers.fields())
             r.headers.add(n, v);
         for (const auto& [n, v] : extra.fields())
             r.headers.add(n, v);
-        recordThen(*this, rec, [ex, api, r = std::move(r)](bool durable) mutable {
-            if (!ex)
-                return;
+        const QElapsedTimer timer = exchange.timer();
+        // Only catalog models become label values: a client cannot grow the metrics with made-up names.
+        const QString model = rec.model.isEmpty() || m_service.model(rec.model) ? rec.model : QStringLiteral("(unknown)");
+        recordThen(*this, rec, [this, ex, api, timer, model, r = std::move(r)](bool durable) mutable {
             if (!durable) // as for answered requests: no answer without its usage record
                 r = http::Response::json(503, errorBody(api, 503, tr("the usage of this request could not be "
                                                                      "recorded; try again"),
                                                         QStringLiteral("metering_unavailable")));
+            // No provider was called: all of the latency is the gateway's.
+            const qint64 us = timer.nsecsElapsed() / 1000;
+            m_metrics.request(routeOf(api), model, r.status, us, us);
+            if (!ex)
+                return;
+            r.headers.add("x-tollgate-overhead-ms", overheadText(us));
             ex->respond(std::move(r));
         });
     };

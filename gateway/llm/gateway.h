@@ -2,6 +2,7 @@
 
 #include "http/server.h"
 #include "domain/domain.h"
+#include "llm/metrics.h"
 #include "llm/mock.h"
 
 #include <QThreadStorage>
@@ -52,6 +53,7 @@ public:
 
     void handle(http::Exchange& exchange) override;
     GatewayStats stats() const;
+    const Metrics& metrics() const { return m_metrics; }
 
 private:
     friend class ProxyCall;
@@ -72,6 +74,11 @@ private:
     std::atomic<qint64> m_cancelled {0};
     std::atomic<qint64> m_inFlight {0};
     std::atomic<qint64> m_meteringFailures {0};
+    Metrics m_metrics;
 };
+
+Metrics::Route routeOf(Api api);
+// Microseconds as the x-tollgate-overhead-ms header shows them: "0.245".
+QByteArray overheadText(qint64 us);
 
 } // namespace tollgate::llm

@@ -22,6 +22,7 @@ ProxyCall::ProxyCall(Gateway& gateway, http::Exchange& exchange, Setup setup)
     : m_gateway(gateway)
     , m_exchange(&exchange)
     , m_setup(std::move(setup))
+    , m_timer(exchange.timer())
 {
     m_gateway.m_inFlight.fetch_add(1, std::memory_order_relaxed);
     connect(&exchange, &http::Exchange::clientGone, this, &ProxyCall::onClientGone);
@@ -45,6 +46,7 @@ void ProxyCall::start()
     events.data = [this](QByteArray d) { onData(std::move(d)); };
     events.end = [this] { onEnd(); };
     events.error = [this](http::CallError e, QString m) { onError(e, m); };
+    m_upstreamStartUs = m_timer.nsecsElapsed() / 1000;
     m_upstream = startUpstream(m_gateway.threadState().client, m_setup.provider, std::move(req), std::move(events));
 }
 
@@ -56,6 +58,8 @@ void ProxyCall::onHead(int status, const http::Headers& headers)
         return; // collect the body: a whole response, or the provider's error
     m_streaming = true;
     http::Headers h = m_setup.responseHeaders;
+    // A stream's head goes out now: its overhead figure is the gateway's work before the provider was called.
+    h.add("x-tollgate-overhead-ms", overheadText(m_upstreamStartUs));
     h.add("Content-Type", "text/event-stream; charset=utf-8");
     h.add("Cache-Control", "no-cache");
     m_exchange->beginStream(200, h);
@@ -135,6 +139,7 @@ void ProxyCall::processEvent(QByteArray event)
 void ProxyCall::onEnd()
 {
     m_upstream.reset();
+    m_upstreamUs = m_timer.nsecsElapsed() / 1000 - m_upstreamStartUs;
     if (m_finished)
         return;
     if (m_streaming) {
@@ -196,6 +201,8 @@ void ProxyCall::onClientGone()
 {
     // Cancel the provider call; charge what was used so far.
     m_upstream.reset();
+    m_upstreamUs = m_timer.nsecsElapsed() / 1000 - m_upstreamStartUs;
+    m_replyStatus = 499; // nginx's "client closed request"
     m_exchange.clear();
     if (!m_finished)
         finish(UsageStatus::Cancelled, {});
@@ -203,13 +210,14 @@ void ProxyCall::onClientGone()
 
 void ProxyCall::failBeforeHead(int status, const QString& message)
 {
-    const Api api = m_setup.api;
-    const http::Headers headers = m_setup.responseHeaders;
     const QString code = status == 504 ? QStringLiteral("upstream_timeout") : QStringLiteral("upstream_error");
     m_usage = TokenUsage {}; // nothing was generated: nothing is charged
-    finish(UsageStatus::UpstreamError, [api, status, message, code, headers](http::Exchange& ex) {
-        http::Response r = http::Response::json(status, errorBody(api, status, message, code));
-        for (const auto& [n, v] : headers.fields())
+    m_replyStatus = status;
+    if (!m_upstreamUs)
+        m_upstreamUs = m_timer.nsecsElapsed() / 1000 - m_upstreamStartUs;
+    finish(UsageStatus::UpstreamError, [this, status, message, code](http::Exchange& ex) {
+        http::Response r = http::Response::json(status, errorBody(m_setup.api, status, message, code));
+        for (const auto& [n, v] : m_setup.responseHeaders.fields())
             r.headers.add(n, v);
         ex.respond(std::move(r));
     });
@@ -261,8 +269,15 @@ void ProxyCall::finish(UsageStatus status, std::function<void(http::Exchange&)> 
     case UsageStatus::Denied: break;
     }
     recordThen(m_gateway, rec, [this, deliver = std::move(deliver)](bool durable) {
+        const qint64 totalUs = m_timer.nsecsElapsed() / 1000;
+        const qint64 overheadUs = totalUs - m_upstreamUs;
+        if (!durable)
+            m_replyStatus = 503;
+        m_gateway.m_metrics.request(routeOf(m_setup.api), m_setup.model.id, m_replyStatus, totalUs, overheadUs);
         if (m_exchange && deliver) {
             if (durable) {
+                if (!m_streaming)
+                    m_setup.responseHeaders.add("x-tollgate-overhead-ms", overheadText(overheadUs));
                 deliver(*m_exchange);
             } else if (m_exchange->isStreaming()) {
                 m_exchange->abort(); // no last byte for an unrecorded response

@@ -83,6 +83,11 @@ private:
     qint64 m_deltas = 0; // content pieces streamed: the output estimate if the stream breaks
     bool m_streaming = false;
     bool m_finished = false;
+    // For the overhead figure: the request's clock, when the provider call started and how long it took.
+    QElapsedTimer m_timer;
+    qint64 m_upstreamStartUs = 0;
+    qint64 m_upstreamUs = 0;
+    int m_replyStatus = 200;
 };
 
 } // namespace tollgate::llm

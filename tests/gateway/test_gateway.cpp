@@ -3,6 +3,7 @@
 #include "llm/mock.h"
 #include "service/service.h"
 
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QProcess>
@@ -312,6 +313,49 @@ private Q_SLOTS:
         QCOMPARE(binding.value(QLatin1String("scope")).toString(), QStringLiteral("customer"));
         const TestResponse bad = chat(m_annKey, R"({"model":"mock-small","messages":[{"role":"user","content":"x"}],"customer_params":{"name":"no id"}})");
         QCOMPARE(bad.status, 400);
+    }
+
+    void metricsAndOverheadHeader()
+    {
+        auto scrape = [&] { return sendRaw(m_port, makeRequest("GET", "/metrics")).body; };
+        auto counter = [](const QByteArray& text, const QByteArray& series) -> qint64 {
+            for (const QByteArray& line : text.split('\n'))
+                if (line.startsWith(QByteArray(series + ' ')))
+                    return line.mid(series.size() + 1).toLongLong();
+            return 0;
+        };
+        const QByteArray ok = "tollgate_requests_total{route=\"/v1/chat/completions\",model=\"mock-small\",status=\"200\"}";
+        const QByteArray unknownModel = "tollgate_denials_total{reason=\"model_not_found\"}";
+        const QByteArray before = scrape();
+        // Answered requests carry the gateway's own share of their latency, never more than the whole.
+        for (int i = 0; i < 3; ++i) {
+            QElapsedTimer clock;
+            clock.start();
+            const TestResponse r = chat(m_annKey, R"({"model":"mock-small","messages":[{"role":"user","content":"hi"}]})");
+            const double wholeMs = double(clock.nsecsElapsed()) / 1e6;
+            QCOMPARE(r.status, 200);
+            bool parsed = false;
+            const double overheadMs = r.headers.value("x-tollgate-overhead-ms").toDouble(&parsed);
+            QVERIFY2(parsed && overheadMs >= 0 && overheadMs <= wholeMs, r.headers.value("x-tollgate-overhead-ms").constData());
+        }
+        const TestResponse denied = chat(m_annKey, R"({"model":"no-such-model","messages":[{"role":"user","content":"hi"}]})");
+        QCOMPARE(denied.status, 404);
+        QVERIFY(denied.headers.contains("x-tollgate-overhead-ms"));
+        const TestResponse stream = chat(m_annKey, R"({"model":"mock-small","stream":true,"messages":[{"role":"user","content":"hi"}]})");
+        QVERIFY(stream.headers.contains("x-tollgate-overhead-ms"));
+
+        const QByteArray after = scrape();
+        QCOMPARE(counter(after, ok) - counter(before, ok), 4);
+        QCOMPARE(counter(after, unknownModel) - counter(before, unknownModel), 1);
+        // A made-up model name is not a label value.
+        QVERIFY(!after.contains("no-such-model"));
+        QVERIFY(after.contains("tollgate_requests_total{route=\"/v1/chat/completions\",model=\"(unknown)\",status=\"404\"}"));
+        QVERIFY(after.contains("# TYPE tollgate_gateway_overhead_seconds histogram"));
+        QVERIFY(after.contains("tollgate_request_duration_seconds_bucket{route=\"/v1/chat/completions\",le=\"+Inf\"}"));
+        QVERIFY(after.contains("tollgate_metering_queue_depth "));
+        QVERIFY(after.contains("tollgate_requests_in_flight 0"));
+        const QByteArray inf = "tollgate_gateway_overhead_seconds_count{route=\"/v1/chat/completions\"}";
+        QVERIFY(counter(after, inf) >= counter(after, ok));
     }
 
     void embeddingsAndModels()
