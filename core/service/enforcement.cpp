@@ -310,12 +310,16 @@ qint64 Service::usageRecordCount() const
 
 QList<Id> Service::groupTree(Id groupId) const
 {
-    QList<Id> tree {groupId};
     std::shared_lock lock(m_stateLock);
+    QHash<Id, QList<Id>> children;
+    for (const Group& g : std::as_const(m_state->groups))
+        if (g.parentId)
+            children[g.parentId].append(g.id);
+    QList<Id> tree {groupId};
     for (qsizetype i = 0; i < tree.size(); ++i)
-        for (const Group& g : std::as_const(m_state->groups))
-            if (g.parentId == tree[i] && !tree.contains(g.id))
-                tree.append(g.id);
+        for (Id child : children.value(tree[i]))
+            if (!tree.contains(child))
+                tree.append(child);
     return tree;
 }
 

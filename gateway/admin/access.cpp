@@ -24,14 +24,15 @@ Error keyError(Error e)
     return atApiPath(std::move(e));
 }
 
-// This month's spend of every key, in one query.
-QHash<Id, Money> monthSpendByKey(const Service& s)
+// This month's spend by key, in one query: of every key, or of one.
+QHash<Id, Money> monthSpendByKey(const Service& s, Id onlyKey = 0)
 {
     const Window month = Calendar::compute(WindowKind::Month, s.clock().now(), organizationZone(s));
     UsageQuery q;
     q.from = month.start;
     q.to = month.end;
     q.groupBy = UsageDimension::Key;
+    q.keyId = onlyKey;
     QHash<Id, Money> out;
     if (auto r = s.usageReport(q); r.ok())
         for (const UsageRow& row : std::as_const(r->rows))
@@ -111,13 +112,10 @@ Reply listKeys(Call& c)
 
 Reply getKey(Call& c)
 {
-    auto id = c.id(0, tr("API key"));
-    if (!id.ok())
-        return errorReply(id.error());
-    const auto k = c.service.key(*id);
-    if (!k)
-        return errorReply(Error::notFound(QString(), tr("there is no API key %1").arg(*id)));
-    return withVersion(json(200, keyWithUsage(*k, monthSpendByKey(c.service).value(k->id))), k->updatedAt);
+    auto k = find(c, tr("API key"), [&c](Id id) { return c.service.key(id); });
+    if (!k.ok())
+        return errorReply(k.error());
+    return withVersion(json(200, keyWithUsage(*k, monthSpendByKey(c.service, k->id).value(k->id))), k->updatedAt);
 }
 
 Reply createKey(Call& c)
@@ -142,12 +140,9 @@ Reply createKey(Call& c)
 
 Reply patchKey(Call& c)
 {
-    auto id = c.id(0, tr("API key"));
-    if (!id.ok())
-        return errorReply(id.error());
-    auto k = c.service.key(*id);
-    if (!k)
-        return errorReply(Error::notFound(QString(), tr("there is no API key %1").arg(*id)));
+    auto k = find(c, tr("API key"), [&c](Id id) { return c.service.key(id); });
+    if (!k.ok())
+        return errorReply(k.error());
     if (auto r = readBody(c, [&](Fields& f) {
             readKeyFields(f, c.service, k->name, k->monthlyCap, k->allowedModels, k->features, k->groupIds,
                           k->expiresAt, false);
@@ -159,7 +154,7 @@ Reply patchKey(Call& c)
     auto saved = c.service.updateKey(*k, c.actor);
     if (!saved.ok())
         return errorReply(keyError(saved.error()));
-    return withVersion(json(200, keyWithUsage(*saved, monthSpendByKey(c.service).value(saved->id))),
+    return withVersion(json(200, keyWithUsage(*saved, monthSpendByKey(c.service, saved->id).value(saved->id))),
                        saved->updatedAt);
 }
 
@@ -223,12 +218,9 @@ Reply listProjects(Call& c)
 
 Reply getProject(Call& c)
 {
-    auto id = c.id(0, tr("project"));
-    if (!id.ok())
-        return errorReply(id.error());
-    const auto p = c.service.project(*id);
-    if (!p)
-        return errorReply(Error::notFound(QString(), tr("there is no project %1").arg(*id)));
+    auto p = find(c, tr("project"), [&c](Id id) { return c.service.project(id); });
+    if (!p.ok())
+        return errorReply(p.error());
     return withVersion(json(200, projectJson(*p)), p->updatedAt);
 }
 
@@ -249,12 +241,9 @@ Reply createProject(Call& c)
 
 Reply patchProject(Call& c)
 {
-    auto id = c.id(0, tr("project"));
-    if (!id.ok())
-        return errorReply(id.error());
-    auto p = c.service.project(*id);
-    if (!p)
-        return errorReply(Error::notFound(QString(), tr("there is no project %1").arg(*id)));
+    auto p = find(c, tr("project"), [&c](Id id) { return c.service.project(id); });
+    if (!p.ok())
+        return errorReply(p.error());
     if (auto r = readBody(c, [&](Fields& f) {
             if (auto v = f.string(QLatin1StringView("name"), false, 200))
                 p->name = *v;
@@ -278,10 +267,9 @@ Reply deleteProject(Call& c)
 
 Reply listCustomers(Call& c)
 {
-    auto limit = c.intQuery("limit", 1, 1000, 100);
-    auto offset = c.intQuery("offset", 0, std::numeric_limits<int>::max(), 0);
-    if (!limit.ok() || !offset.ok())
-        return errorReply(limit.ok() ? offset.error() : limit.error());
+    const auto page = c.page();
+    if (!page.ok())
+        return errorReply(page.error());
     const QString q = c.queryValue("q");
     QList<Customer> all = c.service.customers();
     if (!q.isEmpty())
@@ -289,23 +277,14 @@ Reply listCustomers(Call& c)
             return !x.identifier.contains(q, Qt::CaseInsensitive) && !x.name.contains(q, Qt::CaseInsensitive)
                 && !x.email.contains(q, Qt::CaseInsensitive);
         });
-    QJsonArray data;
-    for (qsizetype i = *offset; i < all.size() && i < *offset + *limit; ++i)
-        data.append(customerJson(all[i]));
-    return json(200, {{QStringLiteral("data"), data},
-                      {QStringLiteral("total"), all.size()},
-                      {QStringLiteral("offset"), *offset},
-                      {QStringLiteral("limit"), *limit}});
+    return pageReply(*page, all.size(), [&](qsizetype i) { return customerJson(all[i]); });
 }
 
 Reply getCustomer(Call& c)
 {
-    auto id = c.id(0, tr("customer"));
-    if (!id.ok())
-        return errorReply(id.error());
-    const auto x = c.service.customer(*id);
-    if (!x)
-        return errorReply(Error::notFound(QString(), tr("there is no customer %1").arg(*id)));
+    auto x = find(c, tr("customer"), [&c](Id id) { return c.service.customer(id); });
+    if (!x.ok())
+        return errorReply(x.error());
     return withVersion(json(200, customerJson(*x)), x->updatedAt);
 }
 
@@ -335,12 +314,9 @@ Reply upsertCustomer(Call& c)
 
 Reply patchCustomer(Call& c)
 {
-    auto id = c.id(0, tr("customer"));
-    if (!id.ok())
-        return errorReply(id.error());
-    auto x = c.service.customer(*id);
-    if (!x)
-        return errorReply(Error::notFound(QString(), tr("there is no customer %1").arg(*id)));
+    auto x = find(c, tr("customer"), [&c](Id id) { return c.service.customer(id); });
+    if (!x.ok())
+        return errorReply(x.error());
     if (auto r = readBody(c, [&](Fields& f) {
             readCustomer(f, *x, organizationZone(c.service));
             x->updatedAt = expectedVersion(f, c.ifMatch());

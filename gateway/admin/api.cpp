@@ -52,11 +52,6 @@ struct ConnectionCloser
     ~ConnectionCloser() { service.database().closeThreadConnection(); }
 };
 
-struct AdminApi::ThreadState
-{
-    http::Anchored anchored;
-};
-
 Result<QJsonObject> Call::body() const
 {
     if (request.body.trimmed().isEmpty())
@@ -76,8 +71,13 @@ Result<Id> Call::id(int index, const QString& what) const
     bool ok = false;
     const Id id = params.value(index).toLongLong(&ok);
     if (!ok || id <= 0)
-        return Error::notFound(QString(), tr("there is no %1 '%2'").arg(what, params.value(index)));
+        return noSuch(what, u'\'' + params.value(index) + u'\'');
     return id;
+}
+
+Error noSuch(const QString& what, const QString& id)
+{
+    return Error::notFound(QString(), tr("there is no %1 %2").arg(what, id));
 }
 
 Result<qint64> Call::intQuery(const char* name, qint64 min, qint64 max, qint64 fallback) const
@@ -89,6 +89,27 @@ Result<qint64> Call::intQuery(const char* name, qint64 min, qint64 max, qint64 f
     if (!ok || v < min || v > max)
         return Error::invalid(QLatin1String(name), tr("must be a whole number from %1 to %2").arg(min).arg(max));
     return v;
+}
+
+Result<Page> Call::page(qint64 maxLimit, qint64 defaultLimit) const
+{
+    auto limit = intQuery("limit", 1, maxLimit, defaultLimit);
+    if (!limit.ok())
+        return limit.error();
+    auto offset = intQuery("offset", 0, std::numeric_limits<int>::max(), 0);
+    if (!offset.ok())
+        return offset.error();
+    return Page {qsizetype(*offset), qsizetype(*limit)};
+}
+
+Result<bool> Call::boolQuery(const char* name) const
+{
+    const QString v = queryValue(name);
+    if (!hasQuery(name) || v == u"false")
+        return false;
+    if (v == u"true")
+        return true;
+    return Error::invalid(QLatin1String(name), tr("must be true or false"));
 }
 
 Instant Call::ifMatch() const
@@ -114,11 +135,11 @@ Reply errorReply(const Error& e)
     case Error::Code::NotFound:
         return problem(404, "not_found_error", QStringLiteral("not_found"), e.toString(), e.field);
     case Error::Code::Conflict:
-        return problem(409, "conflict_error",
-                       e.field.endsWith(QLatin1String("updated_at")) || e.field.endsWith(QLatin1String("version"))
-                           ? QStringLiteral("version_mismatch")
-                           : QStringLiteral("conflict"),
-                       e.toString(), e.field);
+        // A stale version is the client's "version" (or If-Match), whatever the service calls it.
+        if (e.field.endsWith(QLatin1String("updated_at")))
+            return problem(409, "conflict_error", QStringLiteral("version_mismatch"),
+                           QStringLiteral("$.version: ") + e.message, QStringLiteral("$.version"));
+        return problem(409, "conflict_error", QStringLiteral("conflict"), e.toString(), e.field);
     case Error::Code::Storage:
         return problem(503, "api_error", QStringLiteral("storage_unavailable"),
                        tr("the database refused the change, nothing was written: %1").arg(e.message));
@@ -145,7 +166,7 @@ Reply deleteById(Call& c, const QString& what, const std::function<Status(Id)>& 
         return errorReply(id.error());
     if (auto s = remove(*id); !s.ok())
         return errorReply(s.error().code == Error::Code::NotFound
-                              ? Error::notFound(QString(), tr("there is no %1 %2").arg(what).arg(*id))
+                              ? noSuch(what, QString::number(*id))
                               : atApiPath(s.error()));
     return noContent();
 }
@@ -177,11 +198,11 @@ AdminApi::~AdminApi()
     m_pool.waitForDone();
 }
 
-AdminApi::ThreadState& AdminApi::threadState()
+http::Anchored& AdminApi::anchored()
 {
-    if (!m_threadState.hasLocalData())
-        m_threadState.setLocalData(new ThreadState);
-    return *m_threadState.localData();
+    if (!m_anchored.hasLocalData())
+        m_anchored.setLocalData(new http::Anchored);
+    return *m_anchored.localData();
 }
 
 void AdminApi::handle(http::Exchange& exchange)
@@ -194,7 +215,7 @@ void AdminApi::handle(http::Exchange& exchange)
     }
     // Everything else, authentication included, runs off the connection's thread (it reads the database and may
     // wait for a write); the reply is sent back on it.
-    std::shared_ptr<http::ThreadAnchor> anchor = threadState().anchored.anchor();
+    std::shared_ptr<http::ThreadAnchor> anchor = anchored().anchor();
     QPointer<http::Exchange> target(&exchange);
     m_pool.start([this, anchor, target, request = exchange.request()] {
         if (!m_poolConnections.hasLocalData())

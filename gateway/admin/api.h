@@ -22,6 +22,12 @@ namespace tollgate::admin {
 inline constexpr int kMaxBulkItems = 10'000;
 
 // One admin request as a route sees it.
+struct Page
+{
+    qsizetype offset = 0;
+    qsizetype limit = 100;
+};
+
 struct Call
 {
     Service& service;
@@ -40,6 +46,10 @@ struct Call
     bool hasQuery(const char* name) const { return query.hasQueryItem(QLatin1String(name)); }
     // An integer query parameter within [min, max], `fallback` when absent.
     Result<qint64> intQuery(const char* name, qint64 min, qint64 max, qint64 fallback) const;
+    // limit (1..maxLimit, default defaultLimit) and offset.
+    Result<Page> page(qint64 maxLimit = 1000, qint64 defaultLimit = 100) const;
+    // A true/false query parameter (false when absent).
+    Result<bool> boolQuery(const char* name) const;
     // The version a write expects (If-Match header or a "version" member read by the route); 0: none given.
     Instant ifMatch() const;
 };
@@ -49,6 +59,18 @@ using Reply = http::Response;
 Reply json(int status, const QJsonObject& o);
 Reply errorReply(const Error& e);
 Reply noContent();
+// {"data", "total", "offset", "limit"}: items [offset, offset + limit) of `total`, each made by `item(i)`.
+template<typename F>
+Reply pageReply(const Page& p, qsizetype total, F&& item)
+{
+    QJsonArray data;
+    for (qsizetype i = p.offset; i < total && i < p.offset + p.limit; ++i)
+        data.append(item(i));
+    return json(200, {{QStringLiteral("data"), data},
+                      {QStringLiteral("total"), total},
+                      {QStringLiteral("offset"), p.offset},
+                      {QStringLiteral("limit"), p.limit}});
+}
 // Adds the ETag a later write may send back as If-Match.
 Reply withVersion(Reply r, Instant version);
 
@@ -67,6 +89,23 @@ std::optional<Reply> readBody(const Call& c, F&& read)
 }
 
 QTimeZone organizationZone(const Service& s);
+
+// "there is no user 12": the NotFound of a path capture.
+Error noSuch(const QString& what, const QString& id);
+
+// The entity that path capture `index` names, looked up with `get` (an Id -> std::optional<T>).
+template<typename Get>
+auto find(const Call& c, const QString& what, Get&& get, int index = 0)
+    -> Result<typename std::invoke_result_t<Get, Id>::value_type>
+{
+    auto id = c.id(index, what);
+    if (!id.ok())
+        return id.error();
+    auto found = get(*id);
+    if (!found)
+        return noSuch(what, QString::number(*id));
+    return std::move(*found);
+}
 
 // DELETE /<things>/{id}: runs `remove` on the id; 204, or 404 naming `what`, or the service's refusal.
 Reply deleteById(Call& c, const QString& what, const std::function<Status(Id)>& remove);
@@ -120,15 +159,15 @@ public:
     static bool isAdminPath(const QByteArray& path) { return path == "/api/admin" || path.startsWith("/api/admin/"); }
 
 private:
-    struct ThreadState;
-    ThreadState& threadState();
+    // The connection thread's anchor, for answers from the pool.
+    http::Anchored& anchored();
     // Authenticates, routes, checks the role and the query, runs the route. On a pool thread.
     Reply process(const http::Request& request);
 
     Service& m_service;
     AdminApiOptions m_options;
     Routes m_routes;
-    QThreadStorage<ThreadState*> m_threadState;
+    QThreadStorage<http::Anchored*> m_anchored;
     QThreadStorage<struct ConnectionCloser*> m_poolConnections; // destroyed after the pool's threads
     QThreadPool m_pool;
 };

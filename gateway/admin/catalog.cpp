@@ -150,12 +150,9 @@ Reply listProviders(Call& c)
 
 Reply getProvider(Call& c)
 {
-    auto id = c.id(0, tr("provider"));
-    if (!id.ok())
-        return errorReply(id.error());
-    const auto p = c.service.provider(*id);
-    if (!p)
-        return errorReply(Error::notFound(QString(), tr("there is no provider %1").arg(*id)));
+    auto p = find(c, tr("provider"), [&c](Id id) { return c.service.provider(id); });
+    if (!p.ok())
+        return errorReply(p.error());
     return json(200, providerJson(*p));
 }
 
@@ -172,12 +169,9 @@ Reply createProvider(Call& c)
 
 Reply patchProvider(Call& c)
 {
-    auto id = c.id(0, tr("provider"));
-    if (!id.ok())
-        return errorReply(id.error());
-    auto p = c.service.provider(*id);
-    if (!p)
-        return errorReply(Error::notFound(QString(), tr("there is no provider %1").arg(*id)));
+    auto p = find(c, tr("provider"), [&c](Id id) { return c.service.provider(id); });
+    if (!p.ok())
+        return errorReply(p.error());
     p->secret.clear(); // kept by the service unless a new one is given
     if (auto r = readBody(c, [&](Fields& f) { readProvider(f, *p, false); }))
         return *r;

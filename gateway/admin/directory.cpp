@@ -72,12 +72,7 @@ Reply patchOrganization(Call& c)
                 o.defaultUserMonthlyLimit = *v;
             if (auto v = f.boolean(QLatin1StringView("allow_max_tokens_reduction")))
                 o.allowMaxTokensReduction = *v;
-            if (auto p = f.object(QLatin1StringView("default_policy"))) {
-                Fields pf(*p, f.path(QLatin1StringView("default_policy")));
-                readPolicy(pf, o.defaultPolicy, false);
-                if (auto s = pf.finish(); !s.ok())
-                    f.fail(s.error());
-            }
+            readNestedPolicy(f, QLatin1StringView("default_policy"), o.defaultPolicy);
             o.updatedAt = expectedVersion(f, c.ifMatch());
         }))
         return *r;
@@ -131,29 +126,23 @@ Reply listUserPolicies(Call& c)
 {
     if (auto r = checkOrganization(c))
         return *r;
-    auto limit = c.intQuery("limit", 1, 10'000, 1000);
-    auto offset = c.intQuery("offset", 0, std::numeric_limits<int>::max(), 0);
-    if (!limit.ok() || !offset.ok())
-        return errorReply(limit.ok() ? offset.error() : limit.error());
-    auto userId = c.intQuery("user_id", 1, std::numeric_limits<qint64>::max(), 0);
-    if (!userId.ok())
-        return errorReply(userId.error());
-    const bool overridesOnly = c.queryValue("overrides_only") == u"true";
-    const bool effective = c.queryValue("effective") == u"true";
+    const auto page = c.page(10'000, 1000);
+    const auto userId = c.intQuery("user_id", 1, std::numeric_limits<qint64>::max(), 0);
+    const auto overridesOnly = c.boolQuery("overrides_only");
+    const auto effective = c.boolQuery("effective");
+    if (!page.ok() || !userId.ok() || !overridesOnly.ok() || !effective.ok())
+        return errorReply(!page.ok()            ? page.error()
+                          : !userId.ok()        ? userId.error()
+                          : !overridesOnly.ok() ? overridesOnly.error()
+                                                : effective.error());
     const QString email = c.queryValue("email");
     QList<User> users = c.service.users();
     users.removeIf([&](const User& u) {
-        return (overridesOnly && !u.policyOverride) || (*userId && u.id != *userId)
+        return (*overridesOnly && !u.policyOverride) || (*userId && u.id != *userId)
             || (!email.isEmpty() && !u.email.contains(email, Qt::CaseInsensitive));
     });
     std::sort(users.begin(), users.end(), [](const User& a, const User& b) { return a.id < b.id; });
-    QJsonArray data;
-    for (qsizetype i = *offset; i < users.size() && i < *offset + *limit; ++i)
-        data.append(userPolicyJson(users[i], c.service, effective));
-    return json(200, {{QStringLiteral("data"), data},
-                      {QStringLiteral("total"), users.size()},
-                      {QStringLiteral("offset"), *offset},
-                      {QStringLiteral("limit"), *limit}});
+    return pageReply(*page, users.size(), [&](qsizetype i) { return userPolicyJson(users[i], c.service, *effective); });
 }
 
 Reply postUserPolicy(Call& c)
@@ -195,12 +184,11 @@ Reply deleteUserPolicy(Call& c)
 {
     if (auto r = checkOrganization(c))
         return *r;
-    auto id = c.id(1, tr("user"));
-    if (!id.ok())
-        return errorReply(id.error());
-    if (!c.service.user(*id))
-        return errorReply(Error::notFound(QString(), tr("there is no user %1").arg(*id)));
-    if (auto s = c.service.setUserPolicy(*id, std::nullopt, c.actor, c.ifMatch()); !s.ok())
+    const auto found = find(c, tr("user"), [&c](Id id) { return c.service.user(id); }, 1);
+    if (!found.ok())
+        return errorReply(found.error());
+    const Id id = found->id;
+    if (auto s = c.service.setUserPolicy(id, std::nullopt, c.actor, c.ifMatch()); !s.ok())
         return errorReply(atApiPath(s.error()));
     return noContent();
 }
@@ -209,12 +197,12 @@ Reply deleteUserPolicy(Call& c)
 
 Reply listUsers(Call& c)
 {
-    auto limit = c.intQuery("limit", 1, 1000, 100);
-    auto offset = c.intQuery("offset", 0, std::numeric_limits<int>::max(), 0);
-    auto groupId = c.intQuery("group_id", 1, std::numeric_limits<qint64>::max(), 0);
-    for (const auto* r : {&limit, &offset, &groupId})
-        if (!r->ok())
-            return errorReply(r->error());
+    const auto page = c.page();
+    if (!page.ok())
+        return errorReply(page.error());
+    const auto groupId = c.intQuery("group_id", 1, std::numeric_limits<qint64>::max(), 0);
+    if (!groupId.ok())
+        return errorReply(groupId.error());
     const QString sort = c.hasQuery("sort") ? c.queryValue("sort") : QStringLiteral("id");
     const QString order = c.hasQuery("order") ? c.queryValue("order") : QStringLiteral("asc");
     static const QStringList sorts {QStringLiteral("id"), QStringLiteral("name"), QStringLiteral("email"),
@@ -245,35 +233,30 @@ Reply listUsers(Call& c)
             return true;
         return *groupId && !u.groupIds.contains(*groupId);
     });
-    const auto key = [&](const User& u) -> QVariant {
-        if (sort == u"name")
-            return u.name.toCaseFolded();
-        if (sort == u"email")
-            return u.email.toCaseFolded();
+    // Text columns compare case-folded, the others as numbers; ties by id.
+    const bool byText = sort == u"name" || sort == u"email";
+    const auto number = [&](const User& u) -> qint64 {
         if (sort == u"status")
-            return int(u.status);
+            return qint64(u.status);
         if (sort == u"created_at")
             return u.createdAt;
         if (sort == u"updated_at")
             return u.updatedAt;
         return u.id;
     };
+    QHash<Id, QString> folded;
+    if (byText)
+        for (const User& u : std::as_const(users))
+            folded.insert(u.id, (sort == u"name" ? u.name : u.email).toCaseFolded());
     const bool descending = order == u"desc";
-    std::stable_sort(users.begin(), users.end(), [&](const User& a, const User& b) {
-        const QVariant ka = key(a);
-        const QVariant kb = key(b);
-        const auto cmp = QVariant::compare(ka, kb);
-        if (cmp != QPartialOrdering::Equivalent)
-            return descending ? cmp == QPartialOrdering::Greater : cmp == QPartialOrdering::Less;
+    std::sort(users.begin(), users.end(), [&](const User& a, const User& b) {
+        const int cmp = byText ? folded.value(a.id).compare(folded.value(b.id))
+                               : (number(a) < number(b) ? -1 : number(a) > number(b) ? 1 : 0);
+        if (cmp != 0)
+            return descending ? cmp > 0 : cmp < 0;
         return a.id < b.id;
     });
-    QJsonArray data;
-    for (qsizetype i = *offset; i < users.size() && i < *offset + *limit; ++i)
-        data.append(userJson(users[i], c.service));
-    return json(200, {{QStringLiteral("data"), data},
-                      {QStringLiteral("total"), users.size()},
-                      {QStringLiteral("offset"), *offset},
-                      {QStringLiteral("limit"), *limit}});
+    return pageReply(*page, users.size(), [&](qsizetype i) { return userJson(users[i], c.service); });
 }
 
 void readNewUser(Fields& f, NewUser& u)
@@ -296,12 +279,9 @@ void readNewUser(Fields& f, NewUser& u)
 
 Reply getUser(Call& c)
 {
-    auto id = c.id(0, tr("user"));
-    if (!id.ok())
-        return errorReply(id.error());
-    const auto u = c.service.user(*id);
-    if (!u)
-        return errorReply(Error::notFound(QString(), tr("there is no user %1").arg(*id)));
+    auto u = find(c, tr("user"), [&c](Id id) { return c.service.user(id); });
+    if (!u.ok())
+        return errorReply(u.error());
     QJsonObject body = userJson(*u, c.service);
     // This month's spend, from the usage records.
     const Instant now = c.service.clock().now();
@@ -328,12 +308,9 @@ Reply createUser(Call& c)
 
 Reply patchUser(Call& c)
 {
-    auto id = c.id(0, tr("user"));
-    if (!id.ok())
-        return errorReply(id.error());
-    auto u = c.service.user(*id);
-    if (!u)
-        return errorReply(Error::notFound(QString(), tr("there is no user %1").arg(*id)));
+    auto u = find(c, tr("user"), [&c](Id id) { return c.service.user(id); });
+    if (!u.ok())
+        return errorReply(u.error());
     if (auto r = readBody(c, [&](Fields& f) {
             if (auto v = f.string(QLatin1StringView("email"), false, 254))
                 u->email = *v;
@@ -356,14 +333,13 @@ Reply patchUser(Call& c)
 
 Reply setStatus(Call& c, UserStatus status)
 {
-    auto id = c.id(0, tr("user"));
-    if (!id.ok())
-        return errorReply(id.error());
-    if (!c.service.user(*id))
-        return errorReply(Error::notFound(QString(), tr("there is no user %1").arg(*id)));
-    if (auto s = c.service.setUsersStatus({*id}, status, c.actor); !s.ok())
+    const auto found = find(c, tr("user"), [&c](Id id) { return c.service.user(id); });
+    if (!found.ok())
+        return errorReply(found.error());
+    const Id id = found->id;
+    if (auto s = c.service.setUsersStatus({id}, status, c.actor); !s.ok())
         return errorReply(atApiPath(s.error()));
-    const auto u = c.service.user(*id);
+    const auto u = c.service.user(id);
     return withVersion(json(200, userJson(*u, c.service)), u->updatedAt);
 }
 
@@ -451,12 +427,9 @@ void readGroup(Fields& f, Group& g, bool create)
     if (f.isNull(QLatin1StringView("settings"))) {
         f.value(QLatin1StringView("settings"));
         g.settings.reset();
-    } else if (auto p = f.object(QLatin1StringView("settings"))) {
-        Fields pf(*p, f.path(QLatin1StringView("settings")));
+    } else if (f.has(QLatin1StringView("settings"))) {
         PolicySettings settings = g.settings.value_or(PolicySettings {});
-        readPolicy(pf, settings, false);
-        if (auto s = pf.finish(); !s.ok())
-            f.fail(s.error());
+        readNestedPolicy(f, QLatin1StringView("settings"), settings);
         g.settings = settings;
     }
     if (auto m = f.nullableMoney(QLatin1StringView("monthly_budget")))
@@ -479,12 +452,9 @@ Reply listGroups(Call& c)
 
 Reply getGroup(Call& c)
 {
-    auto id = c.id(0, tr("group"));
-    if (!id.ok())
-        return errorReply(id.error());
-    const auto g = c.service.group(*id);
-    if (!g)
-        return errorReply(Error::notFound(QString(), tr("there is no group %1").arg(*id)));
+    auto g = find(c, tr("group"), [&c](Id id) { return c.service.group(id); });
+    if (!g.ok())
+        return errorReply(g.error());
     return withVersion(json(200, groupJson(*g, c.service)), g->updatedAt);
 }
 
@@ -501,12 +471,9 @@ Reply createGroup(Call& c)
 
 Reply patchGroup(Call& c)
 {
-    auto id = c.id(0, tr("group"));
-    if (!id.ok())
-        return errorReply(id.error());
-    auto g = c.service.group(*id);
-    if (!g)
-        return errorReply(Error::notFound(QString(), tr("there is no group %1").arg(*id)));
+    auto g = find(c, tr("group"), [&c](Id id) { return c.service.group(id); });
+    if (!g.ok())
+        return errorReply(g.error());
     if (auto r = readBody(c, [&](Fields& f) {
             readGroup(f, *g, false);
             g->updatedAt = expectedVersion(f, c.ifMatch());
@@ -525,35 +492,28 @@ Reply deleteGroup(Call& c)
 
 Reply listMembers(Call& c)
 {
-    auto id = c.id(0, tr("group"));
-    if (!id.ok())
-        return errorReply(id.error());
-    if (!c.service.group(*id))
-        return errorReply(Error::notFound(QString(), tr("there is no group %1").arg(*id)));
-    auto limit = c.intQuery("limit", 1, 1000, 100);
-    auto offset = c.intQuery("offset", 0, std::numeric_limits<int>::max(), 0);
-    if (!limit.ok() || !offset.ok())
-        return errorReply(limit.ok() ? offset.error() : limit.error());
-    const QList<Id> members = c.service.groupMembers(*id);
-    QJsonArray data;
-    for (qsizetype i = *offset; i < members.size() && i < *offset + *limit; ++i)
-        if (auto u = c.service.user(members[i]))
-            data.append(userJson(*u, c.service));
-    return json(200, {{QStringLiteral("data"), data},
-                      {QStringLiteral("total"), members.size()},
-                      {QStringLiteral("offset"), *offset},
-                      {QStringLiteral("limit"), *limit}});
+    const auto found = find(c, tr("group"), [&c](Id id) { return c.service.group(id); });
+    if (!found.ok())
+        return errorReply(found.error());
+    const Id id = found->id;
+    const auto page = c.page();
+    if (!page.ok())
+        return errorReply(page.error());
+    const QList<Id> members = c.service.groupMembers(id);
+    return pageReply(*page, members.size(), [&](qsizetype i) {
+        const auto u = c.service.user(members[i]);
+        return u ? userJson(*u, c.service) : QJsonObject {{QStringLiteral("id"), members[i]}};
+    });
 }
 
 enum class MemberChange { Add, Remove, Move };
 
 Reply changeMembers(Call& c, MemberChange change)
 {
-    auto id = c.id(0, tr("group"));
-    if (!id.ok())
-        return errorReply(id.error());
-    if (!c.service.group(*id))
-        return errorReply(Error::notFound(QString(), tr("there is no group %1").arg(*id)));
+    const auto found = find(c, tr("group"), [&c](Id id) { return c.service.group(id); });
+    if (!found.ok())
+        return errorReply(found.error());
+    const Id id = found->id;
     QList<Id> ids;
     Id target = 0;
     if (auto r = readBody(c, [&](Fields& f) {
@@ -565,12 +525,12 @@ Reply changeMembers(Call& c, MemberChange change)
         return *r;
     if (change == MemberChange::Move && !c.service.group(target))
         return errorReply(Error::notFound(QStringLiteral("$.to_group_id"), tr("there is no group %1").arg(target)));
-    Status s = change == MemberChange::Add      ? c.service.addUsersToGroup(ids, *id, c.actor)
-             : change == MemberChange::Remove ? c.service.removeUsersFromGroup(ids, *id, c.actor)
-                                              : c.service.moveUsers(ids, *id, target, c.actor);
+    Status s = change == MemberChange::Add      ? c.service.addUsersToGroup(ids, id, c.actor)
+             : change == MemberChange::Remove ? c.service.removeUsersFromGroup(ids, id, c.actor)
+                                              : c.service.moveUsers(ids, id, target, c.actor);
     if (!s.ok())
         return errorReply(atApiPath(s.error()));
-    const auto g = c.service.group(change == MemberChange::Move ? target : *id);
+    const auto g = c.service.group(change == MemberChange::Move ? target : id);
     return json(200, groupJson(*g, c.service));
 }
 

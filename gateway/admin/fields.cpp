@@ -420,4 +420,15 @@ void readPolicy(Fields& f, PolicySettings& p, bool allowBypass)
         p.bypassModelRestrictions = *b;
 }
 
+void readNestedPolicy(Fields& f, QLatin1StringView key, PolicySettings& p)
+{
+    const auto o = f.object(key);
+    if (!o)
+        return;
+    Fields nested(*o, f.path(key));
+    readPolicy(nested, p, false);
+    if (auto s = nested.finish(); !s.ok())
+        f.fail(s.error());
+}
+
 } // namespace tollgate::admin

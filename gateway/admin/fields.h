@@ -68,6 +68,8 @@ QJsonValue timeJson(Instant t); // ISO 8601 UTC, null for 0
 QJsonObject policyJson(const PolicySettings& p);
 // Applies the policy members present in `f` onto `p`: a value sets, "unlimited" lifts, null unsets (inherit).
 void readPolicy(Fields& f, PolicySettings& p, bool allowBypass);
+// The same for a policy object held by member `key` of `f` (a group's settings, the organisation's default policy).
+void readNestedPolicy(Fields& f, QLatin1StringView key, PolicySettings& p);
 QString apiName(Dimension d); // "monthly_cost_limit"
 
 } // namespace tollgate::admin

@@ -160,12 +160,11 @@ Reply usageReply(Call& c, Id keyId)
 
 Reply keyUsage(Call& c)
 {
-    auto id = c.id(0, tr("API key"));
-    if (!id.ok())
-        return errorReply(id.error());
-    if (!c.service.key(*id))
-        return errorReply(Error::notFound(QString(), tr("there is no API key %1").arg(*id)));
-    return usageReply(c, *id);
+    const auto found = find(c, tr("API key"), [&c](Id id) { return c.service.key(id); });
+    if (!found.ok())
+        return errorReply(found.error());
+    const Id id = found->id;
+    return usageReply(c, id);
 }
 
 // What the gateway would decide now for a request: who (a user, a key, or a group key used by a member), which

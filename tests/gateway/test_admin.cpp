@@ -162,6 +162,7 @@ private Q_SLOTS:
         const TestResponse stale = call("PATCH", org(), j("{'name':'Stale','version':1}"));
         QCOMPARE(stale.status, 409);
         QCOMPARE(stale.json()[QLatin1String("error")][QLatin1String("code")].toString(), QStringLiteral("version_mismatch"));
+        QCOMPARE(stale.json()[QLatin1String("error")][QLatin1String("param")].toString(), QStringLiteral("$.version"));
     }
 
     void usersCrudAndVersions()
@@ -585,6 +586,7 @@ private Q_SLOTS:
         QTest::newRow("other organization") << QByteArray("GET") << QByteArray("/organizations/2/user-policies") << QByteArray() << 404 << "";
         QTest::newRow("unknown query") << QByteArray("GET") << QByteArray("/groups?debug=1") << QByteArray() << 400 << "debug";
         QTest::newRow("bad role") << QByteArray("POST") << QByteArray("/admin-keys") << QByteArray(j("{'name':'r','role':'god'}")) << 403 << "";
+        QTest::newRow("not a boolean") << QByteArray("GET") << QByteArray("/organizations/1/user-policies?effective=yes") << QByteArray() << 400 << "effective";
         QTest::newRow("explain without who") << QByteArray("GET") << QByteArray("/explain?model=mock-small") << QByteArray() << 400 << "user_id";
         QTest::newRow("duplicate email") << QByteArray("POST") << QByteArray("/users") << QByteArray(j("{'email':'M1@example.org','name':'Dup'}")) << 409 << "$.email";
     }
