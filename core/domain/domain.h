@@ -166,6 +166,7 @@ struct UsageRecord
     qint32 latencyMs = 0;
     bool streamed = false;
     bool estimated = false; // charged its reservation because the provider reported no usage
+    QString detail; // the decision explained, for refusals and lowered max_tokens; empty otherwise
 };
 
 // Keys for the admin API, separate from gateway keys. A viewer reads; an admin also changes the organisation; an

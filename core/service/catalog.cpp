@@ -77,7 +77,7 @@ Result<Provider> Service::saveProvider(const Provider& p, const QString& actor)
     });
     if (!s.ok())
         return s.error();
-    std::unique_lock lock(m_stateLock);
+    StateWrite lock(*this);
     m_state->providers.insert(after.id, after);
     return after;
 }
@@ -103,7 +103,7 @@ Status Service::deleteProvider(Id id, const QString& actor)
     });
     if (!s.ok())
         return s;
-    std::unique_lock lock(m_stateLock);
+    StateWrite lock(*this);
     m_state->providers.remove(id);
     return {};
 }
@@ -176,7 +176,7 @@ Result<ModelInfo> Service::saveModel(const ModelInfo& m, const QString& actor)
     });
     if (!s.ok())
         return s.error();
-    std::unique_lock lock(m_stateLock);
+    StateWrite lock(*this);
     m_state->models.insert(after.id, after);
     return after;
 }
@@ -195,7 +195,7 @@ Status Service::deleteModel(const QString& id, const QString& actor)
     });
     if (!s.ok())
         return s;
-    std::unique_lock lock(m_stateLock);
+    StateWrite lock(*this);
     m_state->models.remove(id);
     return {};
 }
@@ -307,7 +307,7 @@ Result<Customer> Service::saveCustomer(const Customer& c, const QString& actor)
     });
     if (!s.ok())
         return s.error();
-    std::unique_lock lock(m_stateLock);
+    StateWrite lock(*this);
     if (before)
         m_state->customersByIdentifier.remove(before->identifier);
     m_state->customers.insert(after.id, after);
@@ -329,7 +329,7 @@ Status Service::deleteCustomer(Id id, const QString& actor)
     });
     if (!s.ok())
         return s;
-    std::unique_lock lock(m_stateLock);
+    StateWrite lock(*this);
     m_state->customersByIdentifier.remove(before->identifier);
     m_state->customers.remove(id);
     return {};

@@ -1,4 +1,4 @@
-// Service: policy resolution, admission, settlement and usage records.
+// Service: policy resolution, admission and settlement.
 
 #include "service/service.h"
 #include "service/state.h"
@@ -261,51 +261,6 @@ Status Service::settle(Decision& decision, UsageRecord record)
     Status s = recordUsage({record});
     m_ledger->settle(decision.reservation, record.cost, record.inputTokens + record.outputTokens);
     return s;
-}
-
-Status Service::recordUsage(const QList<UsageRecord>& records)
-{
-    if (records.isEmpty())
-        return {};
-    std::lock_guard writeLock(m_db->writeLock());
-    return m_db->transaction([&](QSqlDatabase& tx) -> Status {
-        QSqlQuery q(tx);
-        if (!q.prepare(QStringLiteral("INSERT INTO usage_records (ts, request_id, org_id, key_id, project_id, user_id,"
-                                      " customer_id, model, provider_id, input_tokens, cached_tokens, output_tokens,"
-                                      " cost, status, latency_ms, streamed, estimated)"
-                                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")))
-            return Error::storage(q.lastError().text());
-        for (const UsageRecord& r : records) {
-            q.addBindValue(r.time);
-            q.addBindValue(r.requestId.isNull() ? QStringLiteral("") : r.requestId);
-            q.addBindValue(r.orgId);
-            q.addBindValue(nullableId(r.keyId));
-            q.addBindValue(nullableId(r.projectId));
-            q.addBindValue(nullableId(r.userId));
-            q.addBindValue(nullableId(r.customerId));
-            q.addBindValue(r.model.isNull() ? QStringLiteral("") : r.model);
-            q.addBindValue(nullableId(r.providerId));
-            q.addBindValue(r.inputTokens);
-            q.addBindValue(r.cachedTokens);
-            q.addBindValue(r.outputTokens);
-            q.addBindValue(r.cost);
-            q.addBindValue(usageStatusName(r.status));
-            q.addBindValue(r.latencyMs);
-            q.addBindValue(r.streamed ? 1 : 0);
-            q.addBindValue(r.estimated ? 1 : 0);
-            if (!q.exec())
-                return Error::storage(tr("cannot write a usage record: %1").arg(q.lastError().text()));
-        }
-        return {};
-    });
-}
-
-qint64 Service::usageRecordCount() const
-{
-    auto r = runSql(m_db->connection(), QStringLiteral("SELECT COUNT(*) FROM usage_records"));
-    if (!r.ok() || !r->next())
-        return 0;
-    return r->value(0).toLongLong();
 }
 
 QList<Id> Service::groupTree(Id groupId) const

@@ -87,7 +87,7 @@ Result<Project> Service::createProject(const QString& name, const std::optional<
     });
     if (!s.ok())
         return s.error();
-    std::unique_lock lock(m_stateLock);
+    StateWrite lock(*this);
     m_state->projects.insert(p.id, p);
     return p;
 }
@@ -118,7 +118,7 @@ Result<Project> Service::updateProject(const Project& changed, const QString& ac
     });
     if (!s.ok())
         return s.error();
-    std::unique_lock lock(m_stateLock);
+    StateWrite lock(*this);
     m_state->projects.insert(after.id, after);
     return after;
 }
@@ -153,7 +153,7 @@ Status Service::deleteProject(Id id, const QString& actor)
     });
     if (!s.ok())
         return s;
-    std::unique_lock lock(m_stateLock);
+    StateWrite lock(*this);
     m_state->projects.remove(id);
     return {};
 }
@@ -250,7 +250,7 @@ Result<CreatedKey> Service::createKey(const NewKey& nk, const QString& actor)
     });
     if (!s.ok())
         return s.error();
-    std::unique_lock lock(m_stateLock);
+    StateWrite lock(*this);
     m_state->keys.insert(k.id, k);
     m_state->keysByHash.insert(k.hash, k.id);
     return CreatedKey {k, secret};
@@ -311,7 +311,7 @@ Result<ApiKey> Service::updateKey(const ApiKey& changed, const QString& actor)
     });
     if (!s.ok())
         return s.error();
-    std::unique_lock lock(m_stateLock);
+    StateWrite lock(*this);
     m_state->keys.insert(after.id, after);
     return after;
 }
@@ -342,7 +342,7 @@ Status Service::deleteKey(Id id, const QString& actor)
     });
     if (!s.ok())
         return s;
-    std::unique_lock lock(m_stateLock);
+    StateWrite lock(*this);
     m_state->keysByHash.remove(current->hash);
     m_state->keys.remove(id);
     return {};

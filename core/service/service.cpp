@@ -48,6 +48,8 @@ Result<std::unique_ptr<Service>> Service::open(const DatabaseLocation& location,
     }
     if (auto s = service->load(); !s.ok())
         return s.error();
+    if (auto s = service->ensureRollups(); !s.ok())
+        return s.error();
     return service;
 }
 
@@ -325,7 +327,7 @@ Status Service::load()
         }
     }
     {
-        std::unique_lock lock(m_stateLock);
+        StateWrite lock(*this);
         m_state = std::move(state);
     }
     qCDebug(lcService) << "loaded" << m_state->users.size() << "users in" << timer.elapsed() << "ms";
@@ -402,7 +404,7 @@ Organization Service::organization() const
 
 Result<Organization> Service::updateOrganization(const Organization& changed, const QString& actor)
 {
-    std::lock_guard writeLock(m_db->writeLock());
+    std::unique_lock writeLock(m_db->writeLock());
     const Organization before = organization();
     if (changed.updatedAt && changed.updatedAt != before.updatedAt)
         return Error::conflict(QStringLiteral("updatedAt"), tr("the organization was changed by someone else; reload"));
@@ -438,10 +440,18 @@ Result<Organization> Service::updateOrganization(const Organization& changed, co
     });
     if (!s.ok())
         return s.error();
-    std::unique_lock lock(m_stateLock);
-    if (after.timezone != before.timezone)
-        m_state->calendar = std::make_unique<Calendar>(QTimeZone(after.timezone.toUtf8()));
-    m_state->org = after;
+    {
+        StateWrite lock(*this);
+        if (after.timezone != before.timezone)
+            m_state->calendar = std::make_unique<Calendar>(QTimeZone(after.timezone.toUtf8()));
+        m_state->org = after;
+    }
+    if (after.timezone != before.timezone) {
+        writeLock.unlock();
+        // Reports bucket days in the new zone: the rollups are recomputed.
+        if (Status rebuilt = rebuildRollups(); !rebuilt.ok())
+            return rebuilt.error();
+    }
     return after;
 }
 
@@ -459,7 +469,7 @@ Status Service::clearOrganizationData(const QString& actor)
             for (const char* sql :
                  {"DELETE FROM api_key_groups", "DELETE FROM api_keys", "DELETE FROM group_members",
                   "UPDATE org_groups SET parent_id = NULL", "DELETE FROM org_groups", "DELETE FROM projects",
-                  "DELETE FROM users", "DELETE FROM customers", "DELETE FROM usage_records"}) {
+                  "DELETE FROM users", "DELETE FROM customers", "DELETE FROM usage_records", "DELETE FROM usage_daily"}) {
                 if (auto r = runSql(tx, QString::fromLatin1(sql)); !r.ok())
                     return r.error();
             }

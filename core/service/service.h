@@ -7,7 +7,9 @@
 #include "storage/database.h"
 
 #include <QHash>
+#include <QTimeZone>
 
+#include <atomic>
 #include <memory>
 #include <shared_mutex>
 
@@ -182,7 +184,12 @@ public:
     // Writes usage records in one transaction (durable when this returns).
     Status recordUsage(const QList<UsageRecord>& records);
     qint64 usageRecordCount() const;
-    // Totals or series over usage records; refuses a range with more than kMaxUsageBuckets buckets.
+    // The request log, newest first.
+    Result<QList<UsageRecord>> usageLog(const UsageLogFilter& filter) const;
+    // Recomputes the daily rollups from the usage records (done on open when they were made in another time zone).
+    Status rebuildRollups();
+    // Totals or series over usage records (over the daily rollups when the range starts and ends at local
+    // midnight); refuses a range with more than kMaxUsageBuckets buckets.
     Result<UsageReport> usageReport(const UsageQuery& query) const;
 
     // Admin keys (the admin API's credentials). Read from the database on every call, so a revocation made by
@@ -208,11 +215,17 @@ public:
     };
     QList<AuditEntry> auditLog(const AuditFilter& filter) const;
 
+    // Counted up after every change to the organisation (revision) and after usage is written (usageRevision), so a
+    // console can tell that what it shows is out of date without being called from the writer's thread.
+    quint64 revision() const { return m_revision.load(std::memory_order_acquire); }
+    quint64 usageRevision() const { return m_usageRevision.load(std::memory_order_acquire); }
+
     // Removes every organization, user, group, key and usage record (the catalog stays). For the demo reset.
     Status clearOrganizationData(const QString& actor);
 
 private:
     struct State;
+    class StateWrite;
     Service(std::unique_ptr<Database> db, const Clock& clock);
     Status load();
     Status ensureOrganization(const Options& options);
@@ -233,6 +246,8 @@ private:
     bool modelExists(const QString& id) const;
     bool wouldCycle(Id groupId, Id newParentId) const;
     QList<Id> groupTree(Id groupId) const; // the group and every group below it
+    QTimeZone rollupZone() const;
+    Status ensureRollups();
 
     std::unique_ptr<Database> m_db;
     const Clock& m_clock;
@@ -240,6 +255,8 @@ private:
     std::unique_ptr<State> m_state;
     QString m_initialAdminSecret;
     mutable std::shared_mutex m_stateLock;
+    mutable std::atomic<quint64> m_revision {0};
+    std::atomic<quint64> m_usageRevision {0};
 };
 
 } // namespace tollgate

@@ -25,6 +25,27 @@ struct Service::State
     QHash<QString, Id> customersByIdentifier;
 };
 
+// Changes the in-memory copy under the exclusive lock; the revision is counted once the change is visible.
+class Service::StateWrite final
+{
+public:
+    explicit StateWrite(const Service& service)
+        : m_lock(service.m_stateLock)
+        , m_revision(service.m_revision)
+    {
+    }
+    ~StateWrite()
+    {
+        m_lock.unlock();
+        m_revision.fetch_add(1, std::memory_order_release);
+    }
+    Q_DISABLE_COPY_MOVE(StateWrite)
+
+private:
+    std::unique_lock<std::shared_mutex> m_lock;
+    std::atomic<quint64>& m_revision;
+};
+
 inline QString emailKey(const QString& email) { return email.trimmed().toLower(); }
 
 inline QString userStatusName(UserStatus s)

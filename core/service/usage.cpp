@@ -98,7 +98,12 @@ Result<UsageReport> Service::usageReport(const UsageQuery& q) const
         }
     }
 
-    QString where = QStringLiteral("ts >= ? AND ts < ?");
+    // Ranges from local midnight to local midnight read the daily rollups (a row per day, user, key, model...);
+    // others read the records themselves.
+    const QTimeZone zone = rollupZone();
+    const auto midnight = [&](Instant t) { return Calendar::compute(WindowKind::Day, t, zone).start == t; };
+    const bool rollups = midnight(q.from) && midnight(q.to);
+    QString where = rollups ? QStringLiteral("day >= ? AND day < ?") : QStringLiteral("ts >= ? AND ts < ?");
     QVariantList filterArgs;
     const auto filter = [&](const char* column, const QVariant& value) {
         where += QStringLiteral(" AND %1 = ?").arg(QLatin1String(column));
@@ -125,10 +130,16 @@ Result<UsageReport> Service::usageReport(const UsageQuery& q) const
     }
     const QString column = columnOf(q.groupBy);
     const QString sql =
-        QStringLiteral("SELECT %1 COUNT(*), SUM(CASE WHEN status = 'denied' THEN 1 ELSE 0 END), SUM(input_tokens),"
-                       " SUM(cached_tokens), SUM(output_tokens), SUM(cost) FROM usage_records WHERE %2%3")
+        (rollups ? QStringLiteral("SELECT %1 SUM(requests), SUM(CASE WHEN status = 'denied' THEN requests ELSE 0 END),"
+                                  " SUM(input_tokens), SUM(cached_tokens), SUM(output_tokens), SUM(cost)"
+                                  " FROM usage_daily WHERE %2%3")
+                 : QStringLiteral("SELECT %1 COUNT(*), SUM(CASE WHEN status = 'denied' THEN 1 ELSE 0 END),"
+                                  " SUM(input_tokens), SUM(cached_tokens), SUM(output_tokens), SUM(cost)"
+                                  " FROM usage_records WHERE %2%3"))
             .arg(column.isEmpty() ? QString() : column + u',', where,
                  column.isEmpty() ? QString() : QStringLiteral(" GROUP BY ") + column);
+    // The rollups hold 0 where a record holds NULL (no key, no customer...).
+    const bool idColumn = column.endsWith(QLatin1String("_id"));
 
     // Group membership (for by-group reports): user -> the groups whose tree holds the user.
     QHash<Id, QList<Id>> groupsOfUser;
@@ -170,7 +181,7 @@ Result<UsageReport> Service::usageReport(const UsageQuery& q) const
                 for (Id g : groupsOfUser.value(k.toLongLong()))
                     byKey[QString::number(g)] += t;
             } else {
-                byKey[k.isNull() ? QString() : k.toString()] += t;
+                byKey[k.isNull() || (idColumn && k.toLongLong() == 0) ? QString() : k.toString()] += t;
             }
         }
         for (auto it = byKey.cbegin(); it != byKey.cend(); ++it)

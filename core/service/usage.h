@@ -55,4 +55,20 @@ struct UsageReport
     UsageTotals total; // everything the filters match in the range (with top N: beyond the rows too)
 };
 
+// The request log: usage records, newest first.
+struct UsageLogFilter
+{
+    Id id = 0; // one record
+    Instant from = 0; // [from, to); 0: open
+    Instant to = 0;
+    Id userId = 0;
+    Id keyId = 0;
+    Id projectId = 0;
+    Id customerId = 0;
+    QString model;
+    std::optional<UsageStatus> status;
+    Id beforeId = 0; // paging: records older than this one
+    int limit = 200; // at most 10,000
+};
+
 } // namespace tollgate

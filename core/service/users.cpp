@@ -178,7 +178,7 @@ Result<QList<User>> Service::createUsers(const QList<NewUser>& batch, const QStr
     });
     if (!s.ok())
         return s.error();
-    std::unique_lock lock(m_stateLock);
+    StateWrite lock(*this);
     for (const User& u : std::as_const(created)) {
         m_state->users.insert(u.id, u);
         m_state->usersByEmail.insert(emailKey(u.email), u.id);
@@ -233,7 +233,7 @@ Result<User> Service::updateUser(const User& changed, const QString& actor)
     });
     if (!s.ok())
         return s.error();
-    std::unique_lock lock(m_stateLock);
+    StateWrite lock(*this);
     m_state->usersByEmail.remove(emailKey(current->email));
     m_state->usersByEmail.insert(newKey, after.id);
     m_state->users.insert(after.id, after);
@@ -270,7 +270,7 @@ Status Service::deleteUser(Id id, const QString& actor)
     });
     if (!s.ok())
         return s;
-    std::unique_lock lock(m_stateLock);
+    StateWrite lock(*this);
     m_state->users.remove(id);
     m_state->usersByEmail.remove(emailKey(current->email));
     for (Id gid : current->groupIds)
@@ -318,7 +318,7 @@ Status Service::setUserPolicy(Id id, const std::optional<PolicySettings>& policy
     Status s = m_db->transaction([&](QSqlDatabase& tx) { return writeUserPolicy(tx, *current, policy, actor); });
     if (!s.ok())
         return s;
-    std::unique_lock lock(m_stateLock);
+    StateWrite lock(*this);
     User& u = m_state->users[id];
     u.policyOverride = policy && !policy->isEmpty() ? policy : std::nullopt;
     u.updatedAt = std::max(m_clock.now(), current->updatedAt + 1);
@@ -351,7 +351,7 @@ Status Service::setUsersMonthlyLimit(const QList<Id>& ids, const std::optional<M
     });
     if (!s.ok())
         return s;
-    std::unique_lock lock(m_stateLock);
+    StateWrite lock(*this);
     const Instant now = m_clock.now();
     for (qsizetype i = 0; i < targets.size(); ++i) {
         User& u = m_state->users[targets[i].id];
@@ -390,7 +390,7 @@ Status Service::setUsersStatus(const QList<Id>& ids, UserStatus status, const QS
     });
     if (!s.ok())
         return s;
-    std::unique_lock lock(m_stateLock);
+    StateWrite lock(*this);
     for (const User& u : std::as_const(targets)) {
         User& stored = m_state->users[u.id];
         stored.status = status;
@@ -471,7 +471,7 @@ Status Service::membershipChange(const QList<Id>& ids, Id removeFrom, Id addTo, 
     });
     if (!s.ok())
         return s;
-    std::unique_lock lock(m_stateLock);
+    StateWrite lock(*this);
     for (Id uid : std::as_const(removed)) {
         m_state->members[removeFrom].remove(uid);
         m_state->users[uid].groupIds.removeOne(removeFrom);
@@ -566,7 +566,7 @@ Result<Group> Service::createGroup(const Group& wanted, const QString& actor)
     });
     if (!s.ok())
         return s.error();
-    std::unique_lock lock(m_stateLock);
+    StateWrite lock(*this);
     m_state->groups.insert(g.id, g);
     return g;
 }
@@ -619,7 +619,7 @@ Result<Group> Service::updateGroup(const Group& changed, const QString& actor)
     });
     if (!s.ok())
         return s.error();
-    std::unique_lock lock(m_stateLock);
+    StateWrite lock(*this);
     m_state->groups.insert(after.id, after);
     return after;
 }
@@ -650,7 +650,7 @@ Status Service::deleteGroup(Id id, const QString& actor)
     });
     if (!s.ok())
         return s;
-    std::unique_lock lock(m_stateLock);
+    StateWrite lock(*this);
     for (Id c : std::as_const(children))
         m_state->groups[c].parentId = current->parentId;
     for (Id uid : m_state->members.value(id))

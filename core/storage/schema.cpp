@@ -164,6 +164,28 @@ const QList<QStringList>& migrations()
                            " last_used_at BIGINT NOT NULL)"),
             QStringLiteral("CREATE INDEX audit_actor ON audit_log(actor, ts)"),
         },
+        // 3: why a request was refused (or had its max_tokens lowered), and daily rollups for charts and reports.
+        // A rollup day starts at midnight in the time zone named in usage_rollup_zone; the service rebuilds the
+        // rollups from the records when that is not the organisation's zone.
+        {
+            QStringLiteral("ALTER TABLE usage_records ADD COLUMN detail TEXT"),
+            QStringLiteral("CREATE TABLE usage_daily ("
+                           " day BIGINT NOT NULL,"
+                           " user_id BIGINT NOT NULL,"
+                           " key_id BIGINT NOT NULL,"
+                           " project_id BIGINT NOT NULL,"
+                           " customer_id BIGINT NOT NULL,"
+                           " model TEXT NOT NULL,"
+                           " status TEXT NOT NULL,"
+                           " requests BIGINT NOT NULL,"
+                           " input_tokens BIGINT NOT NULL,"
+                           " cached_tokens BIGINT NOT NULL,"
+                           " output_tokens BIGINT NOT NULL,"
+                           " cost BIGINT NOT NULL,"
+                           " PRIMARY KEY (day, user_id, key_id, project_id, customer_id, model, status))"),
+            QStringLiteral("CREATE INDEX usage_daily_user ON usage_daily(user_id, day)"),
+            QStringLiteral("CREATE TABLE usage_rollup_zone (timezone TEXT NOT NULL)"),
+        },
     };
     return list;
 }

@@ -306,6 +306,7 @@ void Gateway::handleLlm(http::Exchange& exchange, Api api)
         m_denied.fetch_add(1, std::memory_order_relaxed);
         m_metrics.denial(code);
         rec.latencyMs = qint32(exchange.timer().elapsed());
+        rec.detail = message; // the request log says why
         http::Response r = http::Response::json(status, errorBody(api, status, message, code, param, explanation));
         for (const auto& [n, v] : headers.fields())
             r.headers.add(n, v);
@@ -492,6 +493,9 @@ void Gateway::handleLlm(http::Exchange& exchange, Api api)
         body.insert(QLatin1String(maxField), decision.grantedOutputTokens);
         bytes = QJsonDocument(body).toJson(QJsonDocument::Compact);
         headers.add("x-tollgate-max-tokens-lowered", QByteArray::number(decision.grantedOutputTokens));
+        rec.detail = tr("max_tokens lowered to %1: %2")
+                         .arg(decision.grantedOutputTokens)
+                         .arg(explanationSentence(decision, preflight));
     }
     rec.streamed = stream;
     ProxyCall::Setup setup;

@@ -334,6 +334,75 @@ private slots:
         QVERIFY(s->authenticate(k->secret).error().message.contains(QLatin1String("revoked")));
     }
 
+    // Reports over whole local days read the rollups; they must say exactly what the records say, also after
+    // the organisation moves to another time zone (the rollups are rebuilt in it).
+    void rollupsAgreeWithTheRecords()
+    {
+        auto s = open();
+        const Id ann = s->createUser({QStringLiteral("ann@x.org"), QStringLiteral("Ann")}, {})->id;
+        const Id bob = s->createUser({QStringLiteral("bob@x.org"), QStringLiteral("Bob")}, {})->id;
+        Organization org = s->organization();
+        org.timezone = QStringLiteral("Europe/Berlin");
+        QVERIFY(s->updateOrganization(org, {}).ok());
+        const QTimeZone berlin("Europe/Berlin");
+        const Instant day0 = Calendar::compute(WindowKind::Day, m_clock.now(), berlin).start;
+        QList<UsageRecord> records;
+        for (int i = 0; i < 300; ++i) {
+            UsageRecord r;
+            r.time = day0 + Instant(i) * 17 * 60'000; // ~3.5 days, across midnights in Berlin and in UTC
+            r.orgId = s->organization().id;
+            r.userId = i % 3 ? ann : bob;
+            r.keyId = i % 5 == 0 ? 0 : 7;
+            r.model = i % 2 ? QStringLiteral("mock-small") : QStringLiteral("mock-large");
+            r.status = i % 11 == 0 ? UsageStatus::Denied : UsageStatus::Ok;
+            r.inputTokens = 10 + i;
+            r.outputTokens = 3 * i;
+            r.cost = r.status == UsageStatus::Denied ? 0 : 1'000'003 * (i + 1);
+            r.detail = r.status == UsageStatus::Denied ? QStringLiteral("limit %1").arg(i) : QString();
+            records.append(r);
+        }
+        QVERIFY(s->recordUsage(records).ok());
+
+        const auto compare = [&](const QTimeZone& zone) {
+            const Instant from = Calendar::compute(WindowKind::Day, day0 - 1, zone).start;
+            const Instant to = Calendar::compute(WindowKind::Day, day0 + 5 * 86'400'000LL, zone).start;
+            for (UsageDimension d : {UsageDimension::None, UsageDimension::User, UsageDimension::Key,
+                                     UsageDimension::Model, UsageDimension::Status}) {
+                UsageQuery q {from, to, d, WindowKind::Day};
+                const UsageReport fromRollups = s->usageReport(q).value();
+                q.from = from - 1; // not at midnight: the records themselves
+                const UsageReport fromRecords = s->usageReport(q).value();
+                QCOMPARE(fromRollups.total.requests, 300);
+                QCOMPARE(fromRollups.total.cost, fromRecords.total.cost);
+                QCOMPARE(fromRollups.total.denied, fromRecords.total.denied);
+                QCOMPARE(fromRollups.total.outputTokens, fromRecords.total.outputTokens);
+                QCOMPARE(fromRollups.rows.size(), fromRecords.rows.size());
+                for (qsizetype i = 0; i < fromRollups.rows.size(); ++i) {
+                    QCOMPARE(fromRollups.rows[i].key, fromRecords.rows[i].key);
+                    QCOMPARE(fromRollups.rows[i].bucketEnd, fromRecords.rows[i].bucketEnd);
+                    QCOMPARE(fromRollups.rows[i].totals.cost, fromRecords.rows[i].totals.cost);
+                    QCOMPARE(fromRollups.rows[i].totals.requests, fromRecords.rows[i].totals.requests);
+                }
+            }
+        };
+        compare(berlin);
+        org = s->organization();
+        org.timezone = QStringLiteral("America/Los_Angeles");
+        QVERIFY(s->updateOrganization(org, {}).ok());
+        compare(QTimeZone("America/Los_Angeles"));
+
+        // The request log: newest first, filtered, with why a request was refused.
+        UsageLogFilter f;
+        f.status = UsageStatus::Denied;
+        f.userId = bob;
+        const QList<UsageRecord> denied = s->usageLog(f).value();
+        QCOMPARE(denied.size(), 10); // i % 33 == 0 for i < 300 (bob: i % 3 == 0, denied: i % 11 == 0)
+        QVERIFY(denied.first().id > denied.last().id);
+        QCOMPARE(denied.first().detail, QStringLiteral("limit 297"));
+        f.beforeId = denied[4].id;
+        QCOMPARE(s->usageLog(f).value().size(), 5);
+    }
+
     void locationsParse()
     {
         auto pg = DatabaseLocation::parse(QStringLiteral("postgresql://tg:pw@127.0.0.1:5433/tollgate"));

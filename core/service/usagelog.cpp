@@ -1,0 +1,272 @@
+// Service: the usage log. Records are written with their daily rollups in one transaction, and read back for the
+// request log.
+
+#include "service/service.h"
+#include "service/state.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QSqlError>
+
+namespace tollgate {
+
+namespace {
+
+QString tr(const char* s) { return QCoreApplication::translate("tollgate::Service", s); }
+
+// One row of usage_daily: what a day's records are summed by.
+struct RollupKey
+{
+    Instant day = 0;
+    Id user = 0;
+    Id key = 0;
+    Id project = 0;
+    Id customer = 0;
+    QString model;
+    QString status;
+    friend bool operator==(const RollupKey&, const RollupKey&) = default;
+};
+
+size_t qHash(const RollupKey& k, size_t seed = 0)
+{
+    return qHashMulti(seed, k.day, k.user, k.key, k.project, k.customer, k.model, k.status);
+}
+
+// The start of the local day holding t; consecutive records are mostly on the same day, so the last one is kept.
+class DayOf
+{
+public:
+    explicit DayOf(QTimeZone zone)
+        : m_zone(std::move(zone))
+    {
+    }
+    Instant operator()(Instant t)
+    {
+        if (!m_day.contains(t))
+            m_day = Calendar::compute(WindowKind::Day, t, m_zone);
+        return m_day.start;
+    }
+
+private:
+    QTimeZone m_zone;
+    Window m_day;
+};
+
+using Rollups = QHash<RollupKey, UsageTotals>;
+
+void addTo(Rollups& rollups, DayOf& dayOf, Instant ts, Id user, Id key, Id project, Id customer, const QString& model,
+           const QString& status, const UsageTotals& t)
+{
+    rollups[{dayOf(ts), user, key, project, customer, model, status}] += t;
+}
+
+Status upsert(QSqlDatabase& tx, const Rollups& rollups)
+{
+    Statement up(tx, QStringLiteral(
+                         "INSERT INTO usage_daily (day, user_id, key_id, project_id, customer_id, model, status, requests,"
+                         " input_tokens, cached_tokens, output_tokens, cost) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                         " ON CONFLICT (day, user_id, key_id, project_id, customer_id, model, status) DO UPDATE SET"
+                         " requests = usage_daily.requests + excluded.requests,"
+                         " input_tokens = usage_daily.input_tokens + excluded.input_tokens,"
+                         " cached_tokens = usage_daily.cached_tokens + excluded.cached_tokens,"
+                         " output_tokens = usage_daily.output_tokens + excluded.output_tokens,"
+                         " cost = usage_daily.cost + excluded.cost"));
+    for (auto it = rollups.cbegin(); it != rollups.cend(); ++it) {
+        const RollupKey& k = it.key();
+        const UsageTotals& t = it.value();
+        if (auto r = up.run({k.day, k.user, k.key, k.project, k.customer, k.model, k.status, t.requests, t.inputTokens,
+                             t.cachedTokens, t.outputTokens, t.cost});
+            !r.ok())
+            return Error::storage(tr("cannot write the usage rollups: %1").arg(r.error().message));
+    }
+    return {};
+}
+
+UsageTotals totalsOf(const UsageRecord& r)
+{
+    UsageTotals t;
+    t.requests = 1;
+    t.denied = r.status == UsageStatus::Denied ? 1 : 0;
+    t.inputTokens = r.inputTokens;
+    t.cachedTokens = r.cachedTokens;
+    t.outputTokens = r.outputTokens;
+    t.cost = r.cost;
+    return t;
+}
+
+UsageStatus usageStatusFromName(const QString& name)
+{
+    for (UsageStatus s : {UsageStatus::Ok, UsageStatus::Denied, UsageStatus::UpstreamError, UsageStatus::Cancelled})
+        if (usageStatusName(s) == name)
+            return s;
+    return UsageStatus::Ok;
+}
+
+} // namespace
+
+Status Service::recordUsage(const QList<UsageRecord>& records)
+{
+    if (records.isEmpty())
+        return {};
+    DayOf dayOf(rollupZone());
+    std::lock_guard writeLock(m_db->writeLock());
+    Status s = m_db->transaction([&](QSqlDatabase& tx) -> Status {
+        Statement insert(tx, QStringLiteral("INSERT INTO usage_records (ts, request_id, org_id, key_id, project_id,"
+                                            " user_id, customer_id, model, provider_id, input_tokens, cached_tokens,"
+                                            " output_tokens, cost, status, latency_ms, streamed, estimated, detail)"
+                                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+        Rollups rollups;
+        for (const UsageRecord& r : records) {
+            const QString status = usageStatusName(r.status);
+            const QString model = r.model.isNull() ? QStringLiteral("") : r.model;
+            if (auto q = insert.run({r.time, r.requestId.isNull() ? QStringLiteral("") : r.requestId, r.orgId,
+                                     nullableId(r.keyId), nullableId(r.projectId), nullableId(r.userId),
+                                     nullableId(r.customerId), model, nullableId(r.providerId), r.inputTokens,
+                                     r.cachedTokens, r.outputTokens, r.cost, status, r.latencyMs, r.streamed ? 1 : 0,
+                                     r.estimated ? 1 : 0, r.detail.isEmpty() ? QVariant() : QVariant(r.detail)});
+                !q.ok())
+                return Error::storage(tr("cannot write a usage record: %1").arg(q.error().message));
+            addTo(rollups, dayOf, r.time, r.userId, r.keyId, r.projectId, r.customerId, model, status, totalsOf(r));
+        }
+        return upsert(tx, rollups);
+    });
+    if (s.ok())
+        m_usageRevision.fetch_add(1, std::memory_order_release);
+    return s;
+}
+
+QTimeZone Service::rollupZone() const
+{
+    std::shared_lock lock(m_stateLock);
+    return m_state->calendar->zone();
+}
+
+Status Service::ensureRollups()
+{
+    const QString zone = organization().timezone;
+    auto r = runSql(m_db->connection(), QStringLiteral("SELECT timezone FROM usage_rollup_zone"));
+    if (!r.ok())
+        return r.error();
+    if (r->next() && r->value(0).toString() == zone)
+        return {};
+    return rebuildRollups();
+}
+
+Status Service::rebuildRollups()
+{
+    std::lock_guard writeLock(m_db->writeLock());
+    const QTimeZone zone = rollupZone();
+    DayOf dayOf(zone);
+    Status s = m_db->transaction([&](QSqlDatabase& tx) -> Status {
+        for (const char* sql : {"DELETE FROM usage_daily", "DELETE FROM usage_rollup_zone"})
+            if (auto r = runSql(tx, QString::fromLatin1(sql)); !r.ok())
+                return r.error();
+        if (auto r = runSql(tx, QStringLiteral("INSERT INTO usage_rollup_zone (timezone) VALUES (?)"),
+                            {QString::fromUtf8(zone.id())});
+            !r.ok())
+            return r.error();
+        // Day by day, so memory holds one day's rollups at a time.
+        QSqlQuery q(tx);
+        q.setForwardOnly(true);
+        if (!q.exec(QStringLiteral("SELECT ts, user_id, key_id, project_id, customer_id, model, status, input_tokens,"
+                                   " cached_tokens, output_tokens, cost FROM usage_records ORDER BY ts")))
+            return Error::storage(q.lastError().text());
+        Rollups rollups;
+        Instant day = 0;
+        while (q.next()) {
+            const Instant ts = q.value(0).toLongLong();
+            if (dayOf(ts) != day && !rollups.isEmpty()) {
+                if (Status u = upsert(tx, rollups); !u.ok())
+                    return u;
+                rollups.clear();
+            }
+            day = dayOf(ts);
+            UsageTotals t;
+            t.requests = 1;
+            const QString status = q.value(6).toString();
+            t.denied = status == usageStatusName(UsageStatus::Denied) ? 1 : 0;
+            t.inputTokens = q.value(7).toLongLong();
+            t.cachedTokens = q.value(8).toLongLong();
+            t.outputTokens = q.value(9).toLongLong();
+            t.cost = q.value(10).toLongLong();
+            addTo(rollups, dayOf, ts, q.value(1).toLongLong(), q.value(2).toLongLong(), q.value(3).toLongLong(),
+                  q.value(4).toLongLong(), q.value(5).toString(), status, t);
+        }
+        return upsert(tx, rollups);
+    });
+    if (s.ok())
+        m_usageRevision.fetch_add(1, std::memory_order_release);
+    return s;
+}
+
+qint64 Service::usageRecordCount() const
+{
+    auto r = runSql(m_db->connection(), QStringLiteral("SELECT COUNT(*) FROM usage_records"));
+    if (!r.ok() || !r->next())
+        return 0;
+    return r->value(0).toLongLong();
+}
+
+Result<QList<UsageRecord>> Service::usageLog(const UsageLogFilter& f) const
+{
+    QString sql = QStringLiteral("SELECT id, ts, request_id, org_id, key_id, project_id, user_id, customer_id, model,"
+                                 " provider_id, input_tokens, cached_tokens, output_tokens, cost, status, latency_ms,"
+                                 " streamed, estimated, detail FROM usage_records WHERE 1 = 1");
+    QVariantList args;
+    const auto where = [&](const char* condition, const QVariant& value) {
+        sql += QStringLiteral(" AND ") + QLatin1String(condition);
+        args << value;
+    };
+    if (f.id)
+        where("id = ?", f.id);
+    if (f.from)
+        where("ts >= ?", f.from);
+    if (f.to)
+        where("ts < ?", f.to);
+    if (f.userId)
+        where("user_id = ?", f.userId);
+    if (f.keyId)
+        where("key_id = ?", f.keyId);
+    if (f.projectId)
+        where("project_id = ?", f.projectId);
+    if (f.customerId)
+        where("customer_id = ?", f.customerId);
+    if (!f.model.isEmpty())
+        where("model = ?", f.model);
+    if (f.status)
+        where("status = ?", usageStatusName(*f.status));
+    if (f.beforeId)
+        where("id < ?", f.beforeId);
+    sql += QStringLiteral(" ORDER BY id DESC LIMIT ?");
+    args << std::clamp(f.limit, 1, 10'000);
+    auto q = runSql(m_db->connection(), sql, args);
+    if (!q.ok())
+        return q.error();
+    QList<UsageRecord> out;
+    while (q->next()) {
+        UsageRecord r;
+        r.id = q->value(0).toLongLong();
+        r.time = q->value(1).toLongLong();
+        r.requestId = q->value(2).toString();
+        r.orgId = q->value(3).toLongLong();
+        r.keyId = q->value(4).toLongLong();
+        r.projectId = q->value(5).toLongLong();
+        r.userId = q->value(6).toLongLong();
+        r.customerId = q->value(7).toLongLong();
+        r.model = q->value(8).toString();
+        r.providerId = q->value(9).toLongLong();
+        r.inputTokens = q->value(10).toLongLong();
+        r.cachedTokens = q->value(11).toLongLong();
+        r.outputTokens = q->value(12).toLongLong();
+        r.cost = q->value(13).toLongLong();
+        r.status = usageStatusFromName(q->value(14).toString());
+        r.latencyMs = q->value(15).toInt();
+        r.streamed = q->value(16).toInt() != 0;
+        r.estimated = q->value(17).toInt() != 0;
+        r.detail = q->value(18).toString();
+        out.append(r);
+    }
+    return out;
+}
+
+} // namespace tollgate
