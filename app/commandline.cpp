@@ -21,7 +21,8 @@ Result<CommandLine> parseCommandLine(const QStringList& arguments)
            "  serve          run the gateway without a display; SIGTERM drains requests under way and stops\n"
            "  mock-upstream  run the mock LLM provider on its own (OpenAI and Anthropic APIs), for tests\n"
            "  info           print a summary of the organisation and exit\n"
-           "  reset-demo     replace the organisation with the demo organisation and exit"));
+           "  reset-demo     replace the organisation with the demo organisation and exit\n"
+           "  screenshots DIR  render every page of the console to DIR/NN-page.png and exit"));
     const QCommandLineOption help(QStringList {QStringLiteral("h"), QStringLiteral("help")},
                                   tr("Show this help and exit."));
     const QCommandLineOption version(QStringList {QStringLiteral("v"), QStringLiteral("version")},
@@ -56,7 +57,7 @@ Result<CommandLine> parseCommandLine(const QStringList& arguments)
     parser.addOption(version);
     parser.addOption(db);
     parser.addOption(demo);
-    parser.addPositionalArgument(QStringLiteral("command"), tr("serve, mock-upstream, info or reset-demo; none opens the console."),
+    parser.addPositionalArgument(QStringLiteral("command"), tr("serve, mock-upstream, info, reset-demo or screenshots; none opens the console."),
                                  tr("[command]"));
 
     CommandLine out;
@@ -89,6 +90,14 @@ Result<CommandLine> parseCommandLine(const QStringList& arguments)
             return Error::invalid(QStringLiteral("--delay-ms"), tr("must be a whole number of milliseconds, 0 to 600000"));
     }
     const QStringList positional = parser.positionalArguments();
+    const bool screenshots = !positional.isEmpty() && positional.first() == QLatin1String("screenshots");
+    if (screenshots) {
+        if (positional.size() != 2)
+            return Error::invalid(QStringLiteral("screenshots"), tr("takes the folder to write the pictures to"));
+        out.command = CommandLine::Command::Screenshots;
+        out.screenshotDir = positional[1];
+        return out;
+    }
     if (positional.size() > 1)
         return Error::invalid(QStringLiteral("arguments"),
                               tr("takes one command at most, got: %1").arg(positional.join(u' ')));
@@ -104,7 +113,7 @@ Result<CommandLine> parseCommandLine(const QStringList& arguments)
             out.command = CommandLine::Command::ResetDemo;
         else
             return Error::invalid(QStringLiteral("command"),
-                                  tr("'%1' is not a command; use serve, mock-upstream, info or reset-demo, or none for the "
+                                  tr("'%1' is not a command; use serve, mock-upstream, info, reset-demo or screenshots, or none for the "
                                      "console")
                                       .arg(c));
     }

@@ -11,7 +11,7 @@ namespace tollgate {
 // headless commands never need a display.
 struct CommandLine
 {
-    enum class Command { Console, Serve, MockUpstream, Info, ResetDemo, Help, Version };
+    enum class Command { Console, Serve, MockUpstream, Info, ResetDemo, Screenshots, Help, Version };
     Command command = Command::Console;
     QString database; // file path or postgresql:// URL; empty: the default file in the user's data folder
     bool demo = false; // load the demo organisation into an empty database
@@ -21,6 +21,7 @@ struct CommandLine
     QString tlsCertificate;
     QString tlsKey;
     int delayMs = 0; // mock-upstream: delay before each answer
+    QString screenshotDir; // screenshots: where the pages' PNG files go
     QString helpText;
 };
 

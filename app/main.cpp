@@ -1,9 +1,12 @@
 #include "commandline.h"
+#include "console.h"
+#include "gatewaycontrol.h"
 #include "demo/demo.h"
 #include "host.h"
 #include "http/server.h"
 #include "llm/mock.h"
 #include "mainwindow.h"
+#include "screenshots.h"
 #include "service/service.h"
 #include "signals.h"
 
@@ -136,7 +139,8 @@ int main(int argc, char* argv[])
     case CommandLine::Command::Version:
         QTextStream(stdout) << QStringLiteral("tollgate %1").arg(QStringLiteral(TOLLGATE_VERSION)) << Qt::endl;
         return 0;
-    case CommandLine::Command::Console: app = std::make_unique<QApplication>(argc, argv); break;
+    case CommandLine::Command::Console:
+    case CommandLine::Command::Screenshots: app = std::make_unique<QApplication>(argc, argv); break;
     case CommandLine::Command::Serve:
     case CommandLine::Command::MockUpstream:
     case CommandLine::Command::Info:
@@ -205,14 +209,26 @@ int main(int argc, char* argv[])
     }
 
     // The console runs the same gateway in its own threads; a change made in the console applies to the next request.
-    MainWindow window(s);
-    const QString error = gateway.start(config.value());
+    GatewayControl control(gateway, config.value());
+    Console console(s, &control);
+    MainWindow window(console);
+    const QString error = control.start({});
+    if (cl->command == CommandLine::Command::Screenshots) {
+        const QString failed = renderPages(window, console, cl->screenshotDir);
+        console.waitForIdle();
+        gateway.stop(10'000);
+        if (!failed.isEmpty())
+            return fail(failed);
+        QTextStream(stdout) << tr("tollgate: wrote the pages to %1").arg(cl->screenshotDir) << Qt::endl;
+        return 0;
+    }
     window.setGatewayStatus(error.isEmpty() ? tr("Gateway listening on %1").arg(gateway.address())
                                             : tr("Gateway not running: %1").arg(error));
     window.show();
     if (!ownerKey.isEmpty())
         window.showOwnerKey(ownerKey, gateway.adminAddress());
     const int rc = app->exec();
+    console.waitForIdle();
     gateway.stop(10'000);
     return rc;
 }

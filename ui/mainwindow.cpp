@@ -1,32 +1,109 @@
 #include "mainwindow.h"
 
-#include "overview/overviewpage.h"
+#include "console.h"
+#include "page.h"
+#include "groups/groupspage.h"
+#include "users/userspage.h"
+#include "widgets/messagebanner.h"
 
 #include <QApplication>
 #include <QLabel>
-#include <QMessageBox>
+#include <QListWidget>
 #include <QMenuBar>
+#include <QMessageBox>
+#include <QHBoxLayout>
+#include <QStackedWidget>
 #include <QStatusBar>
+#include <QUndoStack>
 
 namespace tollgate {
 
-MainWindow::MainWindow(Service& service, QWidget* parent)
+MainWindow::MainWindow(Console& console, QWidget* parent)
     : QMainWindow(parent)
+    , m_console(console)
 {
     setWindowTitle(tr("Tollgate"));
-    m_overview = new OverviewPage(service, this);
-    setCentralWidget(m_overview);
+    auto* central = new QWidget(this);
+    auto* row = new QHBoxLayout(central);
+    row->setContentsMargins(0, 0, 0, 0);
+    row->setSpacing(0);
+    m_sidebar = new QListWidget(central);
+    m_sidebar->setObjectName(QStringLiteral("sidebar"));
+    m_sidebar->setFrameShape(QFrame::NoFrame);
+    m_sidebar->setSpacing(1);
+    m_sidebar->setStyleSheet(QStringLiteral("QListWidget#sidebar { background: palette(window); padding-top: 6px; }"
+                                            " QListWidget#sidebar::item { padding: 6px 10px; }"));
+    m_stack = new QStackedWidget(central);
+    row->addWidget(m_sidebar);
+    row->addWidget(m_stack, 1);
+    setCentralWidget(central);
+
+    addPage(new UsersPage(console, m_stack));
+    addPage(new GroupsPage(console, m_stack));
+
+    m_sidebar->setFixedWidth(m_sidebar->sizeHintForColumn(0) + 40);
+    connect(m_sidebar, &QListWidget::currentRowChanged, this, [this](int index) {
+        if (index < 0 || index == m_stack->currentIndex())
+            return;
+        if (!currentPage()->mayLeave()) {
+            const QSignalBlocker block(m_sidebar);
+            m_sidebar->setCurrentRow(m_stack->currentIndex());
+            return;
+        }
+        m_stack->setCurrentIndex(index);
+    });
+    m_sidebar->setCurrentRow(0);
+
     QMenu* file = menuBar()->addMenu(tr("&File"));
     QAction* refresh = file->addAction(tr("&Refresh"));
     refresh->setShortcut(QKeySequence::Refresh);
-    connect(refresh, &QAction::triggered, m_overview, &OverviewPage::refresh);
+    connect(refresh, &QAction::triggered, this, [this] { currentPage()->reload(); });
     file->addSeparator();
+    QAction* close = file->addAction(tr("&Close Window"));
+    close->setShortcut(QKeySequence::Close);
+    connect(close, &QAction::triggered, this, &QWidget::close);
     QAction* quit = file->addAction(tr("&Quit"));
     quit->setShortcut(QKeySequence::Quit);
     connect(quit, &QAction::triggered, qApp, &QApplication::quit);
+    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    QAction* undo = console.undoStack()->createUndoAction(this, tr("&Undo"));
+    undo->setShortcut(QKeySequence::Undo);
+    QAction* redo = console.undoStack()->createRedoAction(this, tr("&Redo"));
+    redo->setShortcut(QKeySequence::Redo);
+    edit->addAction(undo);
+    edit->addAction(redo);
+    QMenu* go = menuBar()->addMenu(tr("&Go"));
+    for (int i = 0; i < m_pages.size(); ++i) {
+        QAction* a = go->addAction(m_pages[i]->title());
+        if (i < 9)
+            a->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)));
+        connect(a, &QAction::triggered, this, [this, i] { setCurrentPage(i); });
+    }
+
+    connect(&console, &Console::message, this, [this](bool error, const QString& text) {
+        currentPage()->banner()->showMessage(error ? MessageBanner::Kind::Error : MessageBanner::Kind::Information,
+                                             text);
+    });
     m_gatewayStatus = new QLabel(this);
     statusBar()->addWidget(m_gatewayStatus, 1);
-    resize(640, 420);
+    resize(1100, 700);
+}
+
+void MainWindow::addPage(Page* page)
+{
+    m_pages << page;
+    m_stack->addWidget(page);
+    m_sidebar->addItem(page->title());
+}
+
+Page* MainWindow::currentPage() const
+{
+    return static_cast<Page*>(m_stack->currentWidget());
+}
+
+void MainWindow::setCurrentPage(int index)
+{
+    m_sidebar->setCurrentRow(index);
 }
 
 void MainWindow::showOwnerKey(const QString& secret, const QString& adminAddress)

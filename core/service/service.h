@@ -184,6 +184,9 @@ public:
     // Writes usage records in one transaction (durable when this returns).
     Status recordUsage(const QList<UsageRecord>& records);
     qint64 usageRecordCount() const;
+    // Spend this calendar month (organisation time zone) by user, group, key, project or customer id, from the
+    // rollups; group spend includes the group's subgroups.
+    Result<QHash<Id, Money>> monthToDateSpend(UsageDimension by) const;
     // The request log, newest first.
     Result<QList<UsageRecord>> usageLog(const UsageLogFilter& filter) const;
     // Recomputes the daily rollups from the usage records (done on open when they were made in another time zone).

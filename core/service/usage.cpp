@@ -248,4 +248,21 @@ Result<UsageReport> Service::usageReport(const UsageQuery& q) const
     return report;
 }
 
+Result<QHash<Id, Money>> Service::monthToDateSpend(UsageDimension by) const
+{
+    UsageQuery q;
+    const Window month = Calendar::compute(WindowKind::Month, m_clock.now(), rollupZone());
+    q.from = month.start;
+    q.to = month.end;
+    q.groupBy = by;
+    auto report = usageReport(q);
+    if (!report.ok())
+        return report.error();
+    QHash<Id, Money> spend;
+    for (const UsageRow& row : std::as_const(report->rows))
+        if (!row.key.isEmpty())
+            spend[row.key.toLongLong()] += row.totals.cost;
+    return spend;
+}
+
 } // namespace tollgate

@@ -139,9 +139,20 @@ Result<QSqlDatabase> Database::openConnection(const QString& name) const
     return db;
 }
 
+namespace {
+// A number of the calling thread's own: unlike a thread id, never reused after the thread ends, so a new thread
+// never finds the connection of a dead one under its name.
+quint64 threadSerial()
+{
+    static std::atomic<quint64> next {1};
+    thread_local const quint64 serial = next.fetch_add(1);
+    return serial;
+}
+} // namespace
+
 QSqlDatabase Database::connection() const
 {
-    const QString name = m_baseName + QStringLiteral("-t") + QString::number(quintptr(QThread::currentThreadId()), 16);
+    const QString name = m_baseName + QStringLiteral("-t") + QString::number(threadSerial());
     if (QSqlDatabase::contains(name))
         return QSqlDatabase::database(name, false);
     auto r = openConnection(name);
@@ -154,7 +165,7 @@ QSqlDatabase Database::connection() const
 
 void Database::closeThreadConnection() const
 {
-    const QString name = m_baseName + QStringLiteral("-t") + QString::number(quintptr(QThread::currentThreadId()), 16);
+    const QString name = m_baseName + QStringLiteral("-t") + QString::number(threadSerial());
     {
         std::lock_guard lock(m_connectionsLock);
         if (!m_connectionNames.removeOne(name))

@@ -339,8 +339,13 @@ private slots:
     void rollupsAgreeWithTheRecords()
     {
         auto s = open();
-        const Id ann = s->createUser({QStringLiteral("ann@x.org"), QStringLiteral("Ann")}, {})->id;
-        const Id bob = s->createUser({QStringLiteral("bob@x.org"), QStringLiteral("Bob")}, {})->id;
+        NewUser n;
+        n.email = QStringLiteral("ann@x.org");
+        n.name = QStringLiteral("Ann");
+        const Id ann = s->createUser(n, {})->id;
+        n.email = QStringLiteral("bob@x.org");
+        n.name = QStringLiteral("Bob");
+        const Id bob = s->createUser(n, {})->id;
         Organization org = s->organization();
         org.timezone = QStringLiteral("Europe/Berlin");
         QVERIFY(s->updateOrganization(org, {}).ok());
@@ -368,7 +373,11 @@ private slots:
             const Instant to = Calendar::compute(WindowKind::Day, day0 + 5 * 86'400'000LL, zone).start;
             for (UsageDimension d : {UsageDimension::None, UsageDimension::User, UsageDimension::Key,
                                      UsageDimension::Model, UsageDimension::Status}) {
-                UsageQuery q {from, to, d, WindowKind::Day};
+                UsageQuery q;
+                q.from = from;
+                q.to = to;
+                q.groupBy = d;
+                q.granularity = WindowKind::Day;
                 const UsageReport fromRollups = s->usageReport(q).value();
                 q.from = from - 1; // not at midnight: the records themselves
                 const UsageReport fromRecords = s->usageReport(q).value();

@@ -1,0 +1,58 @@
+#pragma once
+
+#include "domain/domain.h"
+
+#include <QUndoCommand>
+
+namespace tollgate {
+
+class Console;
+class Service;
+
+// A change of group membership that can be undone: users added to a group, removed from one, or moved between two.
+// Made from what the users are a member of now, so that undo puts back exactly what was there (users already in
+// the target group are not taken out of it on undo). The work runs off the GUI thread, in order.
+class MembershipCommand final : public QUndoCommand
+{
+public:
+    enum class Kind { Add, Remove, Move };
+    // nullptr when the change would do nothing (every user already there); `why` then says so.
+    static MembershipCommand* make(Console& console, Kind kind, const QList<Id>& users, Id fromGroup, Id toGroup,
+                                   QString* why);
+
+    void redo() override;
+    void undo() override;
+
+private:
+    struct Change
+    {
+        QList<Id> add;
+        Id addTo = 0;
+        QList<Id> remove;
+        Id removeFrom = 0;
+    };
+    MembershipCommand(Console& console, Change forward, Change backward, const QString& text);
+    void apply(const Change& change);
+
+    Console& m_console;
+    Change m_forward;
+    Change m_backward;
+};
+
+// A group moved under another (or to the top level), undoably. A cycle is refused before the command is made.
+class ReparentCommand final : public QUndoCommand
+{
+public:
+    ReparentCommand(Console& console, Id group, Id oldParent, Id newParent, const QString& text);
+    void redo() override { apply(m_newParent); }
+    void undo() override { apply(m_oldParent); }
+
+private:
+    void apply(Id parent);
+    Console& m_console;
+    Id m_group;
+    Id m_oldParent;
+    Id m_newParent;
+};
+
+} // namespace tollgate

@@ -1,0 +1,44 @@
+#include "screenshots.h"
+
+#include "console.h"
+#include "mainwindow.h"
+#include "page.h"
+
+#include <QApplication>
+#include <QDir>
+#include <QPixmap>
+
+namespace tollgate {
+
+void settle(Console& console)
+{
+    // A finished job may start another (a page that reloads after a load): a few rounds.
+    for (int i = 0; i < 6; ++i) {
+        QApplication::processEvents();
+        console.waitForIdle();
+        QApplication::sendPostedEvents();
+        QApplication::processEvents();
+    }
+}
+
+QString renderPages(MainWindow& window, Console& console, const QString& dir)
+{
+    if (!QDir().mkpath(dir))
+        return QApplication::translate("tollgate::screenshots", "cannot create the folder %1").arg(dir);
+    window.resize(1280, 800);
+    window.show();
+    const QList<Page*> pages = window.pages();
+    for (int i = 0; i < pages.size(); ++i) {
+        window.setCurrentPage(i);
+        settle(console);
+        QString name = pages[i]->title().toLower();
+        name.replace(QLatin1String(" & "), QLatin1String("-"));
+        name.replace(u' ', u'-');
+        const QString file = QDir(dir).filePath(QStringLiteral("%1-%2.png").arg(i + 1, 2, 10, QLatin1Char('0')).arg(name));
+        if (!window.grab().save(file))
+            return QApplication::translate("tollgate::screenshots", "cannot write %1").arg(file);
+    }
+    return {};
+}
+
+} // namespace tollgate
