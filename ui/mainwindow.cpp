@@ -3,6 +3,7 @@
 #include "console.h"
 #include "page.h"
 #include "groups/groupspage.h"
+#include "policies/policiespage.h"
 #include "users/userspage.h"
 #include "widgets/messagebanner.h"
 
@@ -40,6 +41,7 @@ MainWindow::MainWindow(Console& console, QWidget* parent)
 
     addPage(new UsersPage(console, m_stack));
     addPage(new GroupsPage(console, m_stack));
+    addPage(new PoliciesPage(console, m_stack));
 
     m_sidebar->setFixedWidth(m_sidebar->sizeHintForColumn(0) + 40);
     connect(m_sidebar, &QListWidget::currentRowChanged, this, [this](int index) {

@@ -33,31 +33,47 @@ constexpr DimensionCounter kPolicyCounters[] = {
 
 } // namespace
 
-EffectivePolicy Service::effectivePolicyLocked(const User& user) const
+EffectivePolicy Service::effectivePolicyLocked(const User& user, const PolicyEdit* edit) const
 {
+    using Level = PolicyEdit::Level;
     PolicyInputs in;
     in.orgId = m_state->org.id;
     in.orgName = m_state->org.name;
-    in.orgDefault = &m_state->org.defaultPolicy;
+    in.orgDefault = edit && edit->level == Level::Organization ? &edit->settings : &m_state->org.defaultPolicy;
     in.userId = user.id;
     in.userName = user.name;
-    in.userOverride = user.policyOverride ? &*user.policyOverride : nullptr;
+    in.userOverride = edit && edit->level == Level::User ? &edit->settings
+                    : user.policyOverride                ? &*user.policyOverride
+                                                         : nullptr;
     in.groupIds = std::span<const qint64>(user.groupIds.constData(), size_t(user.groupIds.size()));
     // The node lives in a small per-call cache so the pointers stay valid while the resolver walks parents.
     std::unordered_map<Id, GroupPolicyNode> nodes; // node-based: pointers stay valid
-    in.group = [this, &nodes](qint64 id) -> const GroupPolicyNode* {
+    in.group = [this, &nodes, edit](qint64 id) -> const GroupPolicyNode* {
         auto cached = nodes.find(id);
         if (cached != nodes.end())
             return &cached->second;
         auto it = m_state->groups.constFind(id);
         if (it == m_state->groups.cend())
             return nullptr;
-        return &nodes
-                    .try_emplace(id, GroupPolicyNode {it->id, it->parentId, it->name,
-                                                      it->settings ? &*it->settings : nullptr})
-                    .first->second;
+        const PolicySettings* settings = edit && edit->level == Level::Group && edit->id == id ? &edit->settings
+                                       : it->settings                                           ? &*it->settings
+                                                                                                : nullptr;
+        return &nodes.try_emplace(id, GroupPolicyNode {it->id, it->parentId, it->name, settings}).first->second;
     };
     return resolvePolicy(in);
+}
+
+EffectivePolicy Service::previewPolicy(const PolicyEdit& edit) const
+{
+    std::shared_lock lock(m_stateLock);
+    User subject;
+    if (edit.level == PolicyEdit::Level::User) {
+        subject = m_state->users.value(edit.id);
+    } else if (edit.level == PolicyEdit::Level::Group) {
+        subject.name = m_state->groups.value(edit.id).name;
+        subject.groupIds = {edit.id};
+    }
+    return effectivePolicyLocked(subject, &edit);
 }
 
 EffectivePolicy Service::effectivePolicy(Id userId) const

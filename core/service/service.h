@@ -48,6 +48,15 @@ struct CreatedKey
     QString secret; // shown once; only its hash is stored
 };
 
+// Settings typed into one level and not saved yet, for a preview of their effect.
+struct PolicyEdit
+{
+    enum class Level : quint8 { Organization, Group, User };
+    Level level = Level::Organization;
+    Id id = 0; // the group or the user
+    PolicySettings settings;
+};
+
 // Who is asking, for what: the input to admission and to the explanation of a decision.
 struct RequestScope
 {
@@ -173,6 +182,9 @@ public:
 
     // Policy and enforcement
     EffectivePolicy effectivePolicy(Id userId) const;
+    // The effective policy if `edit` were saved: for the user edited; for a member of just the group edited (no
+    // override of their own); for the organisation, a member of no group.
+    EffectivePolicy previewPolicy(const PolicyEdit& edit) const;
     // Resolves the policy and model access, and lists every limit in force for the request.
     Preflight preflight(const RequestScope& scope) const;
     // Preflight, then reserve on every counter: the gateway's admission.
@@ -239,7 +251,7 @@ private:
                  const QString& action, const QString& before, const QString& after) const;
     qint64 loadCounter(const CounterKey& key, const Window& window) const;
     QList<LimitCheck> limitsFor(const RequestScope& scope, const EffectivePolicy& policy) const;
-    EffectivePolicy effectivePolicyLocked(const User& user) const;
+    EffectivePolicy effectivePolicyLocked(const User& user, const PolicyEdit* edit = nullptr) const;
     struct UserInserts;
     Status checkNewUser(const NewUser& u, const QString& field) const;
     Result<User> insertUser(UserInserts& statements, const NewUser& u, const QString& actor, Instant now);
