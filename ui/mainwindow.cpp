@@ -2,7 +2,11 @@
 
 #include "console.h"
 #include "page.h"
+#include "access/customerspage.h"
+#include "access/projectspage.h"
+#include "catalog/catalogpage.h"
 #include "groups/groupspage.h"
+#include "keys/keyspage.h"
 #include "policies/policiespage.h"
 #include "users/userspage.h"
 #include "widgets/messagebanner.h"
@@ -42,6 +46,10 @@ MainWindow::MainWindow(Console& console, QWidget* parent)
     addPage(new UsersPage(console, m_stack));
     addPage(new GroupsPage(console, m_stack));
     addPage(new PoliciesPage(console, m_stack));
+    addPage(new KeysPage(console, m_stack));
+    addPage(new ProjectsPage(console, m_stack));
+    addPage(new CustomersPage(console, m_stack));
+    addPage(new CatalogPage(console, m_stack));
 
     m_sidebar->setFixedWidth(m_sidebar->sizeHintForColumn(0) + 40);
     connect(m_sidebar, &QListWidget::currentRowChanged, this, [this](int index) {

@@ -1,8 +1,9 @@
 #pragma once
 
+#include <QVBoxLayout>
 #include <QWidget>
 
-class QVBoxLayout;
+
 
 namespace tollgate {
 

@@ -1,0 +1,256 @@
+#include "catalog/catalogpage.h"
+
+#include "console.h"
+#include "format.h"
+#include "service/service.h"
+#include "widgets/dialogs.h"
+#include "widgets/editdialog.h"
+#include "widgets/messagebanner.h"
+#include "widgets/tables.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QSplitter>
+#include <QTableView>
+#include <QToolBar>
+
+namespace tollgate {
+
+namespace {
+
+QString kindLabel(ProviderKind k)
+{
+    switch (k) {
+    case ProviderKind::OpenAICompatible: return CatalogPage::tr("OpenAI-compatible");
+    case ProviderKind::Anthropic: return CatalogPage::tr("Anthropic");
+    case ProviderKind::Mock: return CatalogPage::tr("Built-in mock");
+    }
+    return {};
+}
+
+} // namespace
+
+CatalogPage::CatalogPage(Console& console, QWidget* parent)
+    : Page(console, tr("Models & Providers"), parent)
+{
+    const Service& s = console.service();
+    const auto right = Qt::AlignRight | Qt::AlignVCenter;
+    using M = ListModel<ModelInfo>::Column;
+    const auto price = [](Money nanos) { return QVariant(QStringLiteral("$") + money::formatPricePerMillion(nanos)); };
+    m_models = new ListModel<ModelInfo>(
+        {
+            M {tr("Model"), [](const ModelInfo& m) { return m.id; }},
+            M {tr("Provider"), [&s](const ModelInfo& m) { return s.provider(m.providerId).value_or(Provider {}).name; }},
+            M {tr("Upstream name"), [](const ModelInfo& m) { return m.upstreamName; }},
+            M {tr("Tier"), [](const ModelInfo& m) { return m.tier; }, {}, right},
+            M {tr("Input $/M"), [price](const ModelInfo& m) { return price(m.inputPrice); },
+               [](const ModelInfo& m) { return m.inputPrice; }, right},
+            M {tr("Cached $/M"), [price](const ModelInfo& m) { return price(m.cachedInputPrice); },
+               [](const ModelInfo& m) { return m.cachedInputPrice; }, right},
+            M {tr("Output $/M"), [price](const ModelInfo& m) { return price(m.outputPrice); },
+               [](const ModelInfo& m) { return m.outputPrice; }, right},
+            M {tr("Max output"), [](const ModelInfo& m) { return format::count(m.maxOutputTokens); },
+               [](const ModelInfo& m) { return m.maxOutputTokens; }, right},
+            M {tr("Approved"), [](const ModelInfo& m) { return m.approved ? tr("yes") : tr("no"); }},
+        },
+        this);
+    using P = ListModel<Provider>::Column;
+    m_providers = new ListModel<Provider>(
+        {
+            P {tr("Provider"), [](const Provider& p) { return p.name; }},
+            P {tr("Kind"), [](const Provider& p) { return kindLabel(p.kind); }},
+            P {tr("Base URL"), [](const Provider& p) { return p.baseUrl; }},
+            P {tr("Secret"), [](const Provider& p) { return p.secret.isEmpty() ? tr("not set") : tr("set (hidden)"); }},
+        },
+        this);
+
+    auto* splitter = new QSplitter(Qt::Vertical, this);
+    auto* modelsBox = new QWidget(splitter);
+    auto* modelsLayout = new QVBoxLayout(modelsBox);
+    modelsLayout->setContentsMargins(0, 0, 0, 0);
+    auto* modelBar = new QToolBar(modelsBox);
+    modelBar->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    modelBar->addWidget(new QLabel(tr("<b>Models</b>  "), modelBar));
+    connect(modelBar->addAction(tr("New model\u2026")), &QAction::triggered, this, [this] { editModel(std::nullopt); });
+    connect(modelBar->addAction(tr("Edit\u2026")), &QAction::triggered, this, [this] {
+        if (auto m = selectedModel())
+            editModel(m);
+    });
+    connect(modelBar->addAction(tr("Delete\u2026")), &QAction::triggered, this, &CatalogPage::removeModel);
+    modelsLayout->addWidget(modelBar);
+    m_modelTable = makeTable(modelsBox, m_models);
+    m_modelTable->horizontalHeader()->resizeSection(0, 200);
+    modelsLayout->addWidget(m_modelTable);
+
+    auto* providersBox = new QWidget(splitter);
+    auto* providersLayout = new QVBoxLayout(providersBox);
+    providersLayout->setContentsMargins(0, 0, 0, 0);
+    auto* providerBar = new QToolBar(providersBox);
+    providerBar->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    providerBar->addWidget(new QLabel(tr("<b>Providers</b>  "), providerBar));
+    connect(providerBar->addAction(tr("New provider\u2026")), &QAction::triggered, this,
+            [this] { editProvider(std::nullopt); });
+    connect(providerBar->addAction(tr("Edit\u2026")), &QAction::triggered, this, [this] {
+        if (auto p = selectedProvider())
+            editProvider(p);
+    });
+    connect(providerBar->addAction(tr("Delete\u2026")), &QAction::triggered, this, &CatalogPage::removeProvider);
+    providersLayout->addWidget(providerBar);
+    m_providerTable = makeTable(providersBox, m_providers);
+    m_providerTable->horizontalHeader()->resizeSection(0, 200);
+    m_providerTable->horizontalHeader()->resizeSection(2, 360);
+    providersLayout->addWidget(m_providerTable);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 1);
+    content()->addWidget(splitter, 1);
+    connect(m_modelTable, &QTableView::doubleClicked, this, [this] {
+        if (auto m = selectedModel())
+            editModel(m);
+    });
+    connect(m_providerTable, &QTableView::doubleClicked, this, [this] {
+        if (auto p = selectedProvider())
+            editProvider(p);
+    });
+}
+
+void CatalogPage::reload()
+{
+    m_models->setItems(console().service().models());
+    m_providers->setItems(console().service().providers());
+}
+
+std::optional<ModelInfo> CatalogPage::selectedModel() const
+{
+    const QList<int> rows = selectedSourceRows(m_modelTable);
+    return rows.size() == 1 ? std::optional(m_models->item(rows.first())) : std::nullopt;
+}
+
+std::optional<Provider> CatalogPage::selectedProvider() const
+{
+    const QList<int> rows = selectedSourceRows(m_providerTable);
+    return rows.size() == 1 ? std::optional(m_providers->item(rows.first())) : std::nullopt;
+}
+
+void CatalogPage::editModel(std::optional<ModelInfo> existing)
+{
+    const ModelInfo m = existing.value_or(ModelInfo {});
+    Service& s = console().service();
+    EditDialog dialog(existing ? tr("Edit model") : tr("New model"), this);
+    QLineEdit* id = dialog.addLine(QStringLiteral("id"), tr("Model id:"), m.id, tr("as clients send it"));
+    id->setEnabled(!existing);
+    QList<std::pair<QString, QVariant>> providers;
+    for (const Provider& p : s.providers())
+        providers.append({p.name, p.id});
+    QComboBox* provider = dialog.addChoice(tr("Provider:"), providers, m.providerId);
+    QLineEdit* upstream = dialog.addLine(QStringLiteral("upstreamName"), tr("Upstream name:"), m.upstreamName,
+                                         tr("empty: the same as the id"));
+    QLineEdit* tier = dialog.addLine(QStringLiteral("tier"), tr("Tier (1 = cheapest):"), QString::number(m.tier));
+    QLineEdit* input = dialog.addLine(QStringLiteral("inputPrice"), tr("Input, $ per million tokens:"),
+                                      money::formatPricePerMillion(m.inputPrice));
+    QLineEdit* cached = dialog.addLine(QStringLiteral("cachedInputPrice"), tr("Cached input, $ per million:"),
+                                       money::formatPricePerMillion(m.cachedInputPrice));
+    QLineEdit* output = dialog.addLine(QStringLiteral("outputPrice"), tr("Output, $ per million tokens:"),
+                                       money::formatPricePerMillion(m.outputPrice));
+    QLineEdit* maxOut = dialog.addLine(QStringLiteral("maxOutputTokens"), tr("Maximum output tokens:"),
+                                       QString::number(m.maxOutputTokens));
+    QLineEdit* context = dialog.addLine(QStringLiteral("contextWindow"), tr("Context window (tokens):"),
+                                        QString::number(m.contextWindow));
+    QCheckBox* approved = dialog.addCheck(tr("Approved for use"), m.approved);
+    dialog.setSave([&]() -> Status {
+        ModelInfo changed = m;
+        changed.id = id->text().trimmed();
+        changed.providerId = provider->currentData().toLongLong();
+        changed.upstreamName = upstream->text().trimmed();
+        auto t = format::optionalCount(tier->text(), QStringLiteral("tier"), 1, 10);
+        if (!t.ok() || !t.value())
+            return t.ok() ? Error::invalid(QStringLiteral("tier"), tr("must be 1 to 10")) : t.error();
+        changed.tier = int(*t.value());
+        for (auto [edit, field, target] : {std::tuple {input, "inputPrice", &changed.inputPrice},
+                                           std::tuple {cached, "cachedInputPrice", &changed.cachedInputPrice},
+                                           std::tuple {output, "outputPrice", &changed.outputPrice}}) {
+            auto p = money::parsePricePerMillion(edit->text().trimmed(), QLatin1String(field));
+            if (!p.ok())
+                return p.error();
+            *target = p.value();
+        }
+        auto mo = format::optionalCount(maxOut->text(), QStringLiteral("maxOutputTokens"), 1, 10'000'000);
+        if (!mo.ok() || !mo.value())
+            return mo.ok() ? Error::invalid(QStringLiteral("maxOutputTokens"), tr("must not be empty")) : mo.error();
+        changed.maxOutputTokens = *mo.value();
+        auto cw = format::optionalCount(context->text(), QStringLiteral("contextWindow"), 1, 100'000'000);
+        if (!cw.ok() || !cw.value())
+            return cw.ok() ? Error::invalid(QStringLiteral("contextWindow"), tr("must not be empty")) : cw.error();
+        changed.contextWindow = *cw.value();
+        changed.approved = approved->isChecked();
+        changed.priceSource = existing ? m.priceSource : tr("entered in the console");
+        auto r = s.saveModel(changed, Console::actor());
+        return r.ok() ? Status() : Status(r.error());
+    });
+    if (dialog.exec() == QDialog::Accepted) {
+        banner()->showInfo(tr("Model saved."));
+        reload();
+    }
+}
+
+void CatalogPage::editProvider(std::optional<Provider> existing)
+{
+    const Provider p = existing.value_or(Provider {});
+    Service& s = console().service();
+    EditDialog dialog(existing ? tr("Edit provider") : tr("New provider"), this);
+    QLineEdit* name = dialog.addLine(QStringLiteral("name"), tr("Name:"), p.name);
+    QComboBox* kind = dialog.addChoice(tr("Kind:"),
+                                       {{kindLabel(ProviderKind::OpenAICompatible), int(ProviderKind::OpenAICompatible)},
+                                        {kindLabel(ProviderKind::Anthropic), int(ProviderKind::Anthropic)},
+                                        {kindLabel(ProviderKind::Mock), int(ProviderKind::Mock)}},
+                                       int(p.kind));
+    QLineEdit* url = dialog.addLine(QStringLiteral("baseUrl"), tr("Base URL:"), p.baseUrl,
+                                    tr("https://api.openai.com/v1"));
+    QLineEdit* secret = dialog.addLine(QStringLiteral("secret"), tr("API key:"), QString(),
+                                       existing && !p.secret.isEmpty() ? tr("stored; type to replace it")
+                                                                        : tr("the provider's API key"));
+    secret->setEchoMode(QLineEdit::Password);
+    dialog.addNote(tr("The key is stored and sent to the provider; it is never shown again, here or in the admin API."));
+    dialog.setSave([&]() -> Status {
+        Provider changed = p;
+        changed.name = name->text().trimmed();
+        changed.kind = ProviderKind(kind->currentData().toInt());
+        changed.baseUrl = url->text().trimmed();
+        changed.secret = secret->text(); // empty on an edit: the stored secret stays
+        auto r = s.saveProvider(changed, Console::actor());
+        return r.ok() ? Status() : Status(r.error());
+    });
+    if (dialog.exec() == QDialog::Accepted) {
+        banner()->showInfo(tr("Provider saved."));
+        reload();
+    }
+}
+
+void CatalogPage::removeModel()
+{
+    const auto m = selectedModel();
+    if (!m)
+        return banner()->showError(tr("Select one model."));
+    if (dialogs::confirm(this, tr("Delete model"), tr("Delete %1? Requests for it are refused from now on.").arg(m->id))
+        != dialogs::Answer::Yes)
+        return;
+    if (Status st = console().service().deleteModel(m->id, Console::actor()); !st.ok())
+        return banner()->showError(st.error().message);
+    reload();
+}
+
+void CatalogPage::removeProvider()
+{
+    const auto p = selectedProvider();
+    if (!p)
+        return banner()->showError(tr("Select one provider."));
+    if (dialogs::confirm(this, tr("Delete provider"), tr("Delete %1?").arg(p->name)) != dialogs::Answer::Yes)
+        return;
+    if (Status st = console().service().deleteProvider(p->id, Console::actor()); !st.ok())
+        return banner()->showError(st.error().message);
+    reload();
+}
+
+} // namespace tollgate

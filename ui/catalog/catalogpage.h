@@ -1,0 +1,36 @@
+#pragma once
+
+#include "page.h"
+#include "domain/domain.h"
+#include "widgets/listmodel.h"
+
+class QTableView;
+
+namespace tollgate {
+
+// The models clients may ask for (provider, upstream name, tier, prices per million tokens, limits, approval) and
+// the providers they go to. A provider's secret is typed in and never shown back.
+class CatalogPage final : public Page
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(CatalogPage)
+
+public:
+    explicit CatalogPage(Console& console, QWidget* parent = nullptr);
+    void reload() override;
+
+private:
+    void editModel(std::optional<ModelInfo> model);
+    void editProvider(std::optional<Provider> provider);
+    void removeModel();
+    void removeProvider();
+    std::optional<ModelInfo> selectedModel() const;
+    std::optional<Provider> selectedProvider() const;
+
+    ListModel<ModelInfo>* m_models = nullptr;
+    ListModel<Provider>* m_providers = nullptr;
+    QTableView* m_modelTable = nullptr;
+    QTableView* m_providerTable = nullptr;
+};
+
+} // namespace tollgate

@@ -1,0 +1,50 @@
+#include "widgets/tables.h"
+
+#include <QHeaderView>
+#include <QLineEdit>
+#include <QSortFilterProxyModel>
+#include <QTableView>
+
+namespace tollgate {
+
+QTableView* makeTable(QWidget* parent, QAbstractItemModel* model)
+{
+    auto* proxy = new QSortFilterProxyModel(parent);
+    proxy->setSourceModel(model);
+    proxy->setSortRole(Qt::UserRole);
+    proxy->setFilterKeyColumn(-1);
+    proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    auto* table = new QTableView(parent);
+    table->setModel(proxy);
+    table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    table->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    table->setSortingEnabled(true);
+    table->setAlternatingRowColors(true);
+    table->setWordWrap(false);
+    table->verticalHeader()->hide();
+    table->verticalHeader()->setDefaultSectionSize(table->fontMetrics().height() + 10);
+    table->horizontalHeader()->setStretchLastSection(true);
+    table->sortByColumn(0, Qt::AscendingOrder);
+    return table;
+}
+
+void filterAsYouType(QTableView* table, QLineEdit* search)
+{
+    auto* proxy = qobject_cast<QSortFilterProxyModel*>(table->model());
+    QObject::connect(search, &QLineEdit::textChanged, proxy,
+                     [proxy](const QString& text) { proxy->setFilterFixedString(text.trimmed()); });
+}
+
+QList<int> selectedSourceRows(const QTableView* table)
+{
+    auto* proxy = qobject_cast<QSortFilterProxyModel*>(table->model());
+    QList<int> rows;
+    QModelIndexList selected = table->selectionModel()->selectedRows();
+    if (selected.isEmpty() && table->currentIndex().isValid())
+        selected << table->currentIndex();
+    for (const QModelIndex& i : std::as_const(selected))
+        rows << proxy->mapToSource(i).row();
+    return rows;
+}
+
+} // namespace tollgate
