@@ -5,6 +5,7 @@
 #include "access/customerspage.h"
 #include "access/projectspage.h"
 #include "catalog/catalogpage.h"
+#include "dashboard/dashboardpage.h"
 #include "groups/groupspage.h"
 #include "keys/keyspage.h"
 #include "policies/policiespage.h"
@@ -43,6 +44,7 @@ MainWindow::MainWindow(Console& console, QWidget* parent)
     row->addWidget(m_stack, 1);
     setCentralWidget(central);
 
+    addPage(new DashboardPage(console, m_stack));
     addPage(new UsersPage(console, m_stack));
     addPage(new GroupsPage(console, m_stack));
     addPage(new PoliciesPage(console, m_stack));

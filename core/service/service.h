@@ -199,6 +199,8 @@ public:
     // Spend this calendar month (organisation time zone) by user, group, key, project or customer id, from the
     // rollups; group spend includes the group's subgroups.
     Result<QHash<Id, Money>> monthToDateSpend(UsageDimension by) const;
+    // Distinct users with at least one admitted request, per local day in [from, to) (both at local midnight).
+    Result<QList<std::pair<Instant, qint64>>> dailyActiveUsers(Instant from, Instant to) const;
     // The request log, newest first.
     Result<QList<UsageRecord>> usageLog(const UsageLogFilter& filter) const;
     // Recomputes the daily rollups from the usage records (done on open when they were made in another time zone).

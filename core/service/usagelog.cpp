@@ -269,4 +269,18 @@ Result<QList<UsageRecord>> Service::usageLog(const UsageLogFilter& f) const
     return out;
 }
 
+Result<QList<std::pair<Instant, qint64>>> Service::dailyActiveUsers(Instant from, Instant to) const
+{
+    auto q = runSql(m_db->connection(),
+                    QStringLiteral("SELECT day, COUNT(DISTINCT user_id) FROM usage_daily WHERE day >= ? AND day < ?"
+                                   " AND user_id <> 0 AND status <> 'denied' GROUP BY day ORDER BY day"),
+                    {from, to});
+    if (!q.ok())
+        return q.error();
+    QList<std::pair<Instant, qint64>> out;
+    while (q->next())
+        out.append({q->value(0).toLongLong(), q->value(1).toLongLong()});
+    return out;
+}
+
 } // namespace tollgate

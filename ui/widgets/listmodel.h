@@ -54,7 +54,8 @@ public:
         case Qt::DisplayRole:
         case Qt::ToolTipRole: return c.display(item);
         case SortRole: return c.sort ? c.sort(item) : c.display(item);
-        case Qt::TextAlignmentRole: return QVariant(c.alignment);
+        case Qt::TextAlignmentRole:
+            return QVariant(c.alignment ? c.alignment : Qt::Alignment(Qt::AlignLeft | Qt::AlignVCenter));
         case Qt::ForegroundRole: return c.foreground ? c.foreground(item) : QVariant();
         default: return {};
         }

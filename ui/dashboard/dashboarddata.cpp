@@ -1,0 +1,118 @@
+#include "dashboard/dashboarddata.h"
+
+#include "service/service.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+
+namespace tollgate {
+
+Result<DashboardData> DashboardData::load(const Service& s, int dayCount, StackBy by, int series)
+{
+    QElapsedTimer timer;
+    timer.start();
+    DashboardData d;
+    const QTimeZone zone(s.organization().timezone.toUtf8());
+    const Window today = Calendar::compute(WindowKind::Day, s.clock().now(), zone);
+    Instant from = today.start;
+    for (int i = 1; i < dayCount; ++i)
+        from = Calendar::compute(WindowKind::Day, from - 1, zone).start;
+    for (Instant t = from; t < today.end;) {
+        const Window w = Calendar::compute(WindowKind::Day, t, zone);
+        d.days.append(w);
+        t = w.end;
+    }
+    const auto dayIndex = [&](Instant start) {
+        for (qsizetype i = 0; i < d.days.size(); ++i)
+            if (d.days[i].start == start)
+                return int(i);
+        return -1;
+    };
+
+    UsageQuery q;
+    q.from = from;
+    q.to = today.end;
+    q.granularity = WindowKind::Day;
+    auto totals = s.usageReport(q);
+    if (!totals.ok())
+        return totals.error();
+    d.total = totals->total;
+    QList<Money> perDayTotal(d.days.size(), 0);
+    for (const UsageRow& r : std::as_const(totals->rows))
+        if (int i = dayIndex(r.bucketStart); i >= 0)
+            perDayTotal[i] += r.totals.cost;
+
+    q.groupBy = by == StackBy::Model ? UsageDimension::Model : by == StackBy::User ? UsageDimension::User
+                                                                                     : UsageDimension::Group;
+    q.top = series;
+    auto stacked = s.usageReport(q);
+    if (!stacked.ok())
+        return stacked.error();
+    QHash<QString, int> seriesIndex;
+    QHash<QString, Money> seriesTotal;
+    for (const UsageRow& r : std::as_const(stacked->rows))
+        seriesTotal[r.key] += r.totals.cost;
+    QStringList keys = seriesTotal.keys();
+    std::sort(keys.begin(), keys.end(), [&](const QString& a, const QString& b) {
+        return seriesTotal[a] != seriesTotal[b] ? seriesTotal[a] > seriesTotal[b] : a < b;
+    });
+    for (const QString& k : std::as_const(keys)) {
+        seriesIndex.insert(k, int(d.stacked.size()));
+        d.stacked.append({k, QString(), QList<Money>(d.days.size(), 0)});
+    }
+    QList<Money> covered(d.days.size(), 0);
+    for (const UsageRow& r : std::as_const(stacked->rows)) {
+        const int i = dayIndex(r.bucketStart);
+        if (i < 0)
+            continue;
+        Series& se = d.stacked[seriesIndex.value(r.key)];
+        se.label = r.label.isEmpty() ? r.key : r.label;
+        se.perDay[i] += r.totals.cost;
+        // A user in two groups counts in both; "Other" is what no kept key covers.
+        if (by != StackBy::Group)
+            covered[i] += r.totals.cost;
+    }
+    if (by != StackBy::Group) {
+        Series other {QString(), QCoreApplication::translate("tollgate::Dashboard", "Other"),
+                      QList<Money>(d.days.size(), 0)};
+        bool any = false;
+        for (qsizetype i = 0; i < d.days.size(); ++i) {
+            other.perDay[i] = std::max<Money>(0, perDayTotal[i] - covered[i]);
+            any = any || other.perDay[i] > 0;
+        }
+        if (any)
+            d.stacked.append(other);
+    }
+
+    UsageQuery top;
+    top.from = from;
+    top.to = today.end;
+    top.groupBy = UsageDimension::User;
+    top.top = 10;
+    auto users = s.usageReport(top);
+    if (!users.ok())
+        return users.error();
+    for (const UsageRow& r : std::as_const(users->rows)) {
+        if (r.key.isEmpty())
+            continue;
+        d.topUsers.append({r.label, r.totals.cost});
+        d.topUserIds.append(r.key.toLongLong());
+    }
+
+    auto dau = s.dailyActiveUsers(from, today.end);
+    if (!dau.ok())
+        return dau.error();
+    d.activeUsers = QList<qint64>(d.days.size(), 0);
+    for (const auto& [day, n] : std::as_const(dau.value()))
+        if (int i = dayIndex(day); i >= 0)
+            d.activeUsers[i] = n;
+
+    auto limits = monthlyLimitUse(s, 0.5);
+    if (!limits.ok())
+        return limits.error();
+    d.limits = limits.value();
+    d.loadMs = timer.elapsed();
+    return d;
+}
+
+} // namespace tollgate
