@@ -5,7 +5,9 @@
 #include "host.h"
 #include "http/server.h"
 #include "llm/mock.h"
+#include "gateway/gatewaymonitor.h"
 #include "mainwindow.h"
+#include "tray/traycontroller.h"
 #include "screenshots.h"
 #include "service/service.h"
 #include "signals.h"
@@ -211,8 +213,9 @@ int main(int argc, char* argv[])
     // The console runs the same gateway in its own threads; a change made in the console applies to the next request.
     GatewayControl control(gateway, config.value());
     Console console(s, &control);
-    MainWindow window(console);
     const QString error = control.start({});
+    GatewayMonitor monitor(control);
+    MainWindow window(console, &monitor);
     if (cl->command == CommandLine::Command::Screenshots) {
         const QString failed = renderPages(window, console, cl->screenshotDir);
         console.waitForIdle();
@@ -224,6 +227,20 @@ int main(int argc, char* argv[])
     }
     window.setGatewayStatus(error.isEmpty() ? tr("Gateway listening on %1").arg(gateway.address())
                                             : tr("Gateway not running: %1").arg(error));
+    // The tray belongs to the application, not to the window: closing the window keeps the gateway running there.
+    TrayController tray(console, &monitor);
+    if (tray.isAvailable())
+        QApplication::setQuitOnLastWindowClosed(false);
+    QObject::connect(&tray, &TrayController::openConsole, &window, [&window] {
+        window.show();
+        window.raise();
+        window.activateWindow();
+    });
+    QObject::connect(&tray, &TrayController::quit, app.get(), &QCoreApplication::quit);
+    QObject::connect(&monitor, &GatewayMonitor::updated, &window, [&window, &control] {
+        window.setGatewayStatus(control.isRunning() ? tr("Gateway listening on %1").arg(control.baseUrl())
+                                                    : tr("Gateway stopped"));
+    });
     window.show();
     if (!ownerKey.isEmpty())
         window.showOwnerKey(ownerKey, gateway.adminAddress());

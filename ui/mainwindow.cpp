@@ -1,12 +1,16 @@
 #include "mainwindow.h"
 
 #include "console.h"
+#include "service/service.h"
 #include "page.h"
 #include "access/customerspage.h"
 #include "access/projectspage.h"
 #include "catalog/catalogpage.h"
 #include "dashboard/dashboardpage.h"
+#include "gateway/gatewaypage.h"
 #include "groups/groupspage.h"
+#include "requests/requestlogpage.h"
+#include "settings/settingspage.h"
 #include "keys/keyspage.h"
 #include "policies/policiespage.h"
 #include "users/userspage.h"
@@ -24,7 +28,7 @@
 
 namespace tollgate {
 
-MainWindow::MainWindow(Console& console, QWidget* parent)
+MainWindow::MainWindow(Console& console, GatewayMonitor* monitor, QWidget* parent)
     : QMainWindow(parent)
     , m_console(console)
 {
@@ -44,14 +48,30 @@ MainWindow::MainWindow(Console& console, QWidget* parent)
     row->addWidget(m_stack, 1);
     setCentralWidget(central);
 
-    addPage(new DashboardPage(console, m_stack));
+    auto* dashboard = new DashboardPage(console, m_stack);
+    auto* keys = new KeysPage(console, m_stack);
+    auto* requests = new RequestLogPage(console, m_stack);
+    addPage(dashboard);
     addPage(new UsersPage(console, m_stack));
     addPage(new GroupsPage(console, m_stack));
     addPage(new PoliciesPage(console, m_stack));
-    addPage(new KeysPage(console, m_stack));
+    addPage(keys);
     addPage(new ProjectsPage(console, m_stack));
     addPage(new CustomersPage(console, m_stack));
     addPage(new CatalogPage(console, m_stack));
+    addPage(requests);
+    addPage(new GatewayPage(console, monitor, m_stack));
+    addPage(new SettingsPage(console, m_stack));
+    connect(dashboard, &DashboardPage::drillDown, this, [this, requests](const UsageLogFilter& f, const QString& what) {
+        requests->applyFilter(f, what);
+        showPage<RequestLogPage>();
+    });
+    connect(keys, &KeysPage::showRequests, this, [this, requests](Id keyId) {
+        UsageLogFilter f;
+        f.keyId = keyId;
+        requests->applyFilter(f, tr("key %1").arg(m_console.service().key(keyId).value_or(ApiKey {}).name));
+        showPage<RequestLogPage>();
+    });
 
     m_sidebar->setFixedWidth(m_sidebar->sizeHintForColumn(0) + 40);
     connect(m_sidebar, &QListWidget::currentRowChanged, this, [this](int index) {

@@ -9,6 +9,7 @@ class QStackedWidget;
 namespace tollgate {
 
 class Console;
+class GatewayMonitor;
 class Page;
 
 // The console's window: a sidebar of pages, the undo history in the Edit menu, the gateway's state in the status
@@ -19,7 +20,8 @@ class MainWindow final : public QMainWindow
     Q_DISABLE_COPY_MOVE(MainWindow)
 
 public:
-    explicit MainWindow(Console& console, QWidget* parent = nullptr);
+    // monitor: the gateway's, or nullptr when the console runs without one.
+    MainWindow(Console& console, GatewayMonitor* monitor, QWidget* parent = nullptr);
 
     // Every page, in sidebar order.
     QList<Page*> pages() const { return m_pages; }

@@ -1,0 +1,234 @@
+#include "requests/requestlogpage.h"
+
+#include "console.h"
+#include "format.h"
+#include "service/explanation.h"
+#include "service/service.h"
+#include "widgets/messagebanner.h"
+#include "widgets/tables.h"
+
+#include <QColor>
+#include <QComboBox>
+#include <QDateTimeEdit>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTableView>
+#include <QTextBrowser>
+#include <QTimeZone>
+
+namespace tollgate {
+
+RequestLogPage::RequestLogPage(Console& console, QWidget* parent)
+    : Page(console, tr("Request Log"), parent)
+{
+    const Service& s = console.service();
+    const auto tz = [&s] { return s.organization().timezone; };
+    using C = ListModel<UsageRecord>::Column;
+    const auto right = Qt::AlignRight | Qt::AlignVCenter;
+    m_model = new ListModel<UsageRecord>(
+        {
+            C {tr("Time"), [tz](const UsageRecord& r) { return format::time(r.time, tz()); },
+               [](const UsageRecord& r) { return r.time; }},
+            C {tr("User"), [&s](const UsageRecord& r) { return r.userId ? s.user(r.userId).value_or(User {}).email : QString(); }},
+            C {tr("Key"), [&s](const UsageRecord& r) { return r.keyId ? s.key(r.keyId).value_or(ApiKey {}).name : QString(); }},
+            C {tr("Model"), [](const UsageRecord& r) { return r.model; }},
+            C {tr("Customer"),
+               [&s](const UsageRecord& r) {
+                   return r.customerId ? s.customer(r.customerId).value_or(Customer {}).identifier : QString();
+               }},
+            C {tr("Status"), [](const UsageRecord& r) { return usageStatusName(r.status); }, {}, {},
+               [](const UsageRecord& r) {
+                   return r.status == UsageStatus::Ok ? QVariant() : QVariant(QColor(0xa6, 0x1b, 0x1b));
+               }},
+            C {tr("Tokens in/out"),
+               [](const UsageRecord& r) {
+                   return QStringLiteral("%1 / %2").arg(format::count(r.inputTokens), format::count(r.outputTokens));
+               },
+               [](const UsageRecord& r) { return r.inputTokens + r.outputTokens; }, right},
+            C {tr("Cost"), [](const UsageRecord& r) { return money::formatDollars(r.cost); },
+               [](const UsageRecord& r) { return r.cost; }, right},
+            C {tr("Latency"), [](const UsageRecord& r) { return tr("%1 ms").arg(r.latencyMs); },
+               [](const UsageRecord& r) { return r.latencyMs; }, right},
+        },
+        this);
+
+    auto* filters = new QHBoxLayout;
+    m_user = new QLineEdit(this);
+    m_user->setPlaceholderText(tr("user email"));
+    m_key = new QComboBox(this);
+    m_model_ = new QComboBox(this);
+    m_customer = new QComboBox(this);
+    m_status = new QComboBox(this);
+    m_status->addItem(tr("Any status"));
+    for (UsageStatus st : {UsageStatus::Ok, UsageStatus::Denied, UsageStatus::UpstreamError, UsageStatus::Cancelled})
+        m_status->addItem(usageStatusName(st), int(st));
+    m_from = new QDateTimeEdit(this);
+    m_to = new QDateTimeEdit(this);
+    for (QDateTimeEdit* e : {m_from, m_to}) {
+        e->setDisplayFormat(QStringLiteral("yyyy-MM-dd HH:mm"));
+        e->setCalendarPopup(true);
+    }
+    m_from->setDateTime(QDateTime::currentDateTime().addDays(-30));
+    m_to->setDateTime(QDateTime::currentDateTime().addDays(1));
+    auto* apply = new QPushButton(tr("Show"), this);
+    filters->addWidget(m_user, 2);
+    filters->addWidget(m_key, 1);
+    filters->addWidget(m_model_, 1);
+    filters->addWidget(m_customer, 1);
+    filters->addWidget(m_status);
+    filters->addWidget(new QLabel(tr("from"), this));
+    filters->addWidget(m_from);
+    filters->addWidget(new QLabel(tr("to"), this));
+    filters->addWidget(m_to);
+    filters->addWidget(apply);
+    content()->addLayout(filters);
+
+    auto* splitter = new QSplitter(Qt::Vertical, this);
+    m_table = makeTable(splitter, m_model);
+    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table->sortByColumn(0, Qt::DescendingOrder);
+    m_table->horizontalHeader()->resizeSection(0, 150);
+    m_table->horizontalHeader()->resizeSection(1, 220);
+    m_table->horizontalHeader()->resizeSection(2, 150);
+    m_table->horizontalHeader()->resizeSection(3, 150);
+    m_details = new QTextBrowser(splitter);
+    m_details->setPlaceholderText(tr("Select a request to see its details and the decision explained."));
+    splitter->addWidget(m_table);
+    splitter->addWidget(m_details);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 2);
+    content()->addWidget(splitter, 1);
+
+    connect(apply, &QPushButton::clicked, this, [this] {
+        m_fixed = {};
+        m_fixedDescription.clear();
+        reload();
+    });
+    connect(m_user, &QLineEdit::returnPressed, apply, &QPushButton::click);
+    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &RequestLogPage::showDetails);
+}
+
+UsageLogFilter RequestLogPage::filterFromFields() const
+{
+    if (!m_fixedDescription.isEmpty())
+        return m_fixed;
+    const Service& s = console().service();
+    UsageLogFilter f;
+    if (!m_user->text().trimmed().isEmpty())
+    {
+        const auto u = s.userByEmail(m_user->text().trimmed());
+        f.userId = u ? u->id : -1; // nobody: nothing to show
+    }
+    f.keyId = m_key->currentData().toLongLong();
+    f.model = m_model_->currentData().toString();
+    f.customerId = m_customer->currentData().toLongLong();
+    if (m_status->currentData().isValid())
+        f.status = UsageStatus(m_status->currentData().toInt());
+    f.from = m_from->dateTime().toMSecsSinceEpoch();
+    f.to = m_to->dateTime().toMSecsSinceEpoch();
+    f.limit = 1000;
+    return f;
+}
+
+void RequestLogPage::applyFilter(const UsageLogFilter& filter, const QString& description)
+{
+    m_fixed = filter;
+    m_fixed.limit = 1000;
+    m_fixedDescription = description;
+    if (isVisible())
+        reload();
+}
+
+void RequestLogPage::reload()
+{
+    const Service& s = console().service();
+    // The pick lists, keeping what is chosen.
+    const auto refill = [](QComboBox* box, const QString& any, const QList<std::pair<QString, QVariant>>& items) {
+        const QVariant current = box->currentData();
+        const QSignalBlocker block(box);
+        box->clear();
+        box->addItem(any);
+        for (const auto& [text, value] : items)
+            box->addItem(text, value);
+        box->setCurrentIndex(std::max(0, box->findData(current)));
+    };
+    QList<std::pair<QString, QVariant>> keys, models, customers;
+    for (const ApiKey& k : s.keys())
+        keys.append({k.name, k.id});
+    for (const ModelInfo& m : s.models())
+        models.append({m.id, m.id});
+    for (const Customer& c : s.customers())
+        customers.append({c.identifier, c.id});
+    std::sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    refill(m_key, tr("Any key"), keys);
+    refill(m_model_, tr("Any model"), models);
+    refill(m_customer, tr("Any customer"), customers);
+
+    const UsageLogFilter f = filterFromFields();
+    if (f.userId < 0) {
+        m_model->setItems({});
+        banner()->showError(tr("No user has the email %1.").arg(m_user->text().trimmed()));
+        return;
+    }
+    const QString description = m_fixedDescription;
+    console().run<Result<QList<UsageRecord>>>(
+        this, [&s, f] { return s.usageLog(f); },
+        [this, description](Result<QList<UsageRecord>> records) {
+            if (!records.ok()) {
+                banner()->showError(records.error().message);
+            } else {
+                m_model->setItems(records.value());
+                if (!description.isEmpty())
+                    banner()->showMessage(MessageBanner::Kind::Information,
+                                          tr("Showing %n request(s) for %1. Press Show to use the filters above.",
+                                             nullptr, int(records->size()))
+                                              .arg(description));
+            }
+            emit loaded();
+        });
+}
+
+void RequestLogPage::showDetails()
+{
+    const QList<int> rows = selectedSourceRows(m_table);
+    if (rows.isEmpty()) {
+        m_details->clear();
+        return;
+    }
+    const UsageRecord r = m_model->item(rows.first());
+    Service& s = console().service();
+    const QString tz = s.organization().timezone;
+    QString html = tr("<h3>Request %1</h3>").arg(r.requestId.toHtmlEscaped());
+    html += tr("<p>%1 \u00b7 <b>%2</b> \u00b7 %3 \u00b7 %4 input (%5 cached) / %6 output tokens \u00b7 <b>%7</b>%8%9</p>")
+                .arg(format::time(r.time, tz), usageStatusName(r.status), r.model.toHtmlEscaped(),
+                     format::count(r.inputTokens), format::count(r.cachedTokens), format::count(r.outputTokens),
+                     money::formatDollars(r.cost), r.streamed ? tr(" \u00b7 streamed") : QString(),
+                     r.estimated ? tr(" \u00b7 charged its estimate: the provider reported no usage") : QString());
+    if (!r.detail.isEmpty())
+        html += tr("<p><b>Decision:</b> %1</p>").arg(r.detail.toHtmlEscaped());
+    else if (r.status != UsageStatus::Denied)
+        html += tr("<p><b>Decision:</b> allowed within every limit in force.</p>");
+    // What the same caller would get now.
+    if (r.userId || r.keyId) {
+        Preflight p;
+        AdmissionAmounts amounts;
+        amounts.inputTokens = r.inputTokens;
+        if (auto m = s.model(r.model)) {
+            amounts.inputCost = r.inputTokens * m->inputPrice;
+            amounts.outputPrice = m->outputPrice;
+            amounts.maxOutputTokens = r.outputTokens;
+        }
+        const Decision d = s.explain({r.keyId, r.userId, r.customerId, r.model}, amounts, &p);
+        html += tr("<p><b>The same request now:</b> %1</p>").arg(explanationSentence(d, p).toHtmlEscaped());
+        html += QStringLiteral("<pre style='font-size:small'>%1</pre>")
+                    .arg(QString::fromUtf8(QJsonDocument(explanationJson(d, p, s.clock().now())).toJson()).toHtmlEscaped());
+    }
+    m_details->setHtml(html);
+}
+
+} // namespace tollgate

@@ -1,0 +1,51 @@
+#pragma once
+
+#include "page.h"
+#include "service/usage.h"
+#include "widgets/listmodel.h"
+
+class QComboBox;
+class QDateTimeEdit;
+class QLineEdit;
+class QTableView;
+class QTextBrowser;
+
+namespace tollgate {
+
+// Every request the gateway answered, newest first, filtered by user, key, model, customer, status and time. A
+// request's details say why it was refused (or had max_tokens lowered) and explain what would be decided for the
+// same caller now.
+class RequestLogPage final : public Page
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(RequestLogPage)
+
+public:
+    explicit RequestLogPage(Console& console, QWidget* parent = nullptr);
+    void reload() override;
+    // Shows the records matching `filter` (from the dashboard or the keys page).
+    void applyFilter(const UsageLogFilter& filter, const QString& description);
+    ListModel<UsageRecord>* model() const { return m_model; }
+
+signals:
+    void loaded();
+
+private:
+    UsageLogFilter filterFromFields() const;
+    void showDetails();
+
+    ListModel<UsageRecord>* m_model = nullptr;
+    QTableView* m_table = nullptr;
+    QTextBrowser* m_details = nullptr;
+    QLineEdit* m_user = nullptr;
+    QComboBox* m_key = nullptr;
+    QComboBox* m_model_ = nullptr;
+    QComboBox* m_customer = nullptr;
+    QComboBox* m_status = nullptr;
+    QDateTimeEdit* m_from = nullptr;
+    QDateTimeEdit* m_to = nullptr;
+    UsageLogFilter m_fixed; // from a drill-down; cleared by editing the fields
+    QString m_fixedDescription;
+};
+
+} // namespace tollgate

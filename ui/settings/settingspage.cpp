@@ -1,0 +1,91 @@
+#include "settings/settingspage.h"
+
+#include "console.h"
+#include "format.h"
+#include "service/service.h"
+#include "widgets/messagebanner.h"
+
+#include <QCheckBox>
+#include <QCompleter>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QTimeZone>
+
+namespace tollgate {
+
+SettingsPage::SettingsPage(Console& console, QWidget* parent)
+    : Page(console, tr("Settings"), parent)
+{
+    auto* box = new QGroupBox(tr("Organisation"), this);
+    auto* form = new QFormLayout(box);
+    m_name = new QLineEdit(box);
+    m_timezone = new QLineEdit(box);
+    QStringList zones;
+    for (const QByteArray& z : QTimeZone::availableTimeZoneIds())
+        zones << QString::fromUtf8(z);
+    auto* completer = new QCompleter(zones, m_timezone);
+    completer->setCaseSensitivity(Qt::CaseInsensitive);
+    completer->setFilterMode(Qt::MatchContains);
+    m_timezone->setCompleter(completer);
+    m_budget = new QLineEdit(box);
+    m_budget->setPlaceholderText(tr("dollars; empty: no organisation budget"));
+    m_reduce = new QCheckBox(tr("When a request does not fit the limit left, send it with a lower max_tokens "
+                                "instead of refusing it"),
+                             box);
+    form->addRow(tr("Name:"), m_name);
+    form->addRow(tr("Time zone:"), m_timezone);
+    form->addRow(tr("Monthly budget ($):"), m_budget);
+    form->addRow(QString(), m_reduce);
+    auto* save = new QPushButton(tr("Save"), box);
+    form->addRow(QString(), save);
+    content()->addWidget(box);
+    m_database = new QLabel(this);
+    m_database->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    content()->addWidget(m_database);
+    content()->addStretch(1);
+    connect(save, &QPushButton::clicked, this, &SettingsPage::save);
+}
+
+void SettingsPage::reload()
+{
+    const Service& s = console().service();
+    const Organization o = s.organization();
+    m_name->setText(o.name);
+    m_timezone->setText(o.timezone);
+    m_budget->setText(o.monthlyBudget ? money::formatDollars(*o.monthlyBudget).mid(1) : QString());
+    m_reduce->setChecked(o.allowMaxTokensReduction);
+    for (QLineEdit* e : {m_name, m_timezone, m_budget})
+        format::markInvalid(e, {});
+    m_database->setText(tr("Database: %1 \u00b7 %2 usage records")
+                            .arg(s.database().location().displayName(), format::count(s.usageRecordCount())));
+}
+
+bool SettingsPage::save()
+{
+    Service& s = console().service();
+    Organization o = s.organization();
+    auto budget = format::optionalDollars(m_budget->text(), QStringLiteral("monthlyBudget"));
+    if (!budget.ok()) {
+        format::markInvalid(m_budget, budget.error().message);
+        banner()->showError(tr("Not saved: %1").arg(budget.error().message));
+        return false;
+    }
+    o.name = m_name->text().trimmed();
+    o.timezone = m_timezone->text().trimmed();
+    o.monthlyBudget = budget.value();
+    o.allowMaxTokensReduction = m_reduce->isChecked();
+    auto r = s.updateOrganization(o, Console::actor());
+    if (!r.ok()) {
+        QLineEdit* field = r.error().field == u"timezone" ? m_timezone : r.error().field == u"name" ? m_name : m_budget;
+        format::markInvalid(field, r.error().message);
+        banner()->showError(tr("Not saved: %1 %2").arg(r.error().field, r.error().message));
+        return false;
+    }
+    banner()->showInfo(tr("Saved."));
+    return true;
+}
+
+} // namespace tollgate
