@@ -187,10 +187,18 @@ void DashboardPage::drawStacked(const DashboardData& d)
     x->setTruncateLabels(false);
     chart->addAxis(x, Qt::AlignBottom);
     series->attachAxis(x);
+    double most = 0;
+    for (qsizetype i = 0; i < d.days.size(); ++i) {
+        double day = 0;
+        for (const DashboardData::Series& s : d.stacked)
+            day += dollars(s.perDay[i]);
+        most = std::max(most, day);
+    }
     auto* y = new QValueAxis;
     y->setLabelFormat(QStringLiteral("$%.2f"));
     chart->addAxis(y, Qt::AlignLeft);
     series->attachAxis(y);
+    y->setRange(0, most > 0 ? most : 1.0);
     y->applyNiceNumbers();
 }
 
@@ -217,6 +225,7 @@ void DashboardPage::drawTopUsers(const DashboardData& d)
     x->setLabelFormat(QStringLiteral("$%.0f"));
     chart->addAxis(x, Qt::AlignBottom);
     series->attachAxis(x);
+    x->setRange(0, d.topUsers.isEmpty() || d.topUsers.first().second <= 0 ? 1.0 : dollars(d.topUsers.first().second));
     x->applyNiceNumbers();
     connect(set, &QBarSet::clicked, this, [this, ids = d.topUserIds, names = d.topUsers, days = d.days](int index) {
         const qsizetype i = ids.size() - 1 - index;

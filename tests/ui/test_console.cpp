@@ -1,0 +1,308 @@
+// The console's pages over a real service (SQLite in a temporary folder), offscreen: what an admin does with the
+// mouse and keyboard, checked in the service the gateway admits requests through.
+
+#include "console.h"
+#include "dashboard/dashboarddata.h"
+#include "dragdrop.h"
+#include "groups/grouptreemodel.h"
+#include "keys/keydialog.h"
+#include "keys/keyspage.h"
+#include "mainwindow.h"
+#include "policies/policiespage.h"
+#include "policies/policyform.h"
+#include "screenshots.h"
+#include "service/limitwatch.h"
+#include "service/service.h"
+#include "users/usersmodel.h"
+#include "users/userspage.h"
+#include "users/userdelegates.h"
+#include "widgets/dialogs.h"
+#include "widgets/messagebanner.h"
+
+#include <QAbstractItemModelTester>
+#include <QAction>
+#include <QComboBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMimeData>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTreeView>
+#include <QUndoStack>
+
+using namespace tollgate;
+
+class TestConsole final : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    std::unique_ptr<Service> m_service;
+    std::unique_ptr<Console> m_console;
+    std::unique_ptr<MainWindow> m_window;
+    QList<Id> m_users;
+    Id m_backend = 0;
+    Id m_engineering = 0;
+
+    Id userId(int i) const { return m_users[i]; }
+    void settle() { tollgate::settle(*m_console); }
+
+private slots:
+    void initTestCase()
+    {
+        auto location = DatabaseLocation::parse(m_dir.filePath(QStringLiteral("console.db")));
+        auto s = Service::open(location.value(), SystemClock::instance());
+        QVERIFY2(s.ok(), qPrintable(s.ok() ? QString() : s.error().toString()));
+        m_service = std::move(s.value());
+        m_engineering = m_service->createGroup(QStringLiteral("Engineering"), 0, {})->id;
+        m_backend = m_service->createGroup(QStringLiteral("Backend"), m_engineering, {})->id;
+        QList<NewUser> users;
+        for (int i = 0; i < 20; ++i) {
+            NewUser n;
+            n.email = QStringLiteral("user%1@example.org").arg(i, 2, 10, QLatin1Char('0'));
+            n.name = QStringLiteral("User %1").arg(i, 2, 10, QLatin1Char('0'));
+            users << n;
+        }
+        auto created = m_service->createUsers(users, {});
+        QVERIFY2(created.ok(), qPrintable(created.ok() ? QString() : created.error().toString()));
+        for (const User& u : std::as_const(created.value()))
+            m_users << u.id;
+        m_console = std::make_unique<Console>(*m_service, nullptr);
+        m_window = std::make_unique<MainWindow>(*m_console, nullptr);
+        m_window->show();
+        settle();
+    }
+
+    void cleanupTestCase()
+    {
+        m_window.reset();
+        m_console.reset();
+    }
+
+    // Every model the console shows, under Qt's own checks.
+    void modelsPassTheModelTester()
+    {
+        UsersModel users;
+        QAbstractItemModelTester t1(&users, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        users.setRows(UsersModel::load(*m_service));
+        UsersFilter filter;
+        filter.setSourceModel(&users);
+        QAbstractItemModelTester t2(&filter, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        filter.setText(QStringLiteral("user 1")); // every word: User 01 and User 10 to User 19
+        QCOMPARE(filter.rowCount(), 11);
+        filter.setText(QStringLiteral("USER1"));
+        QCOMPARE(filter.rowCount(), 10);
+        filter.sort(UsersModel::Email, Qt::DescendingOrder);
+        QCOMPARE(filter.index(0, UsersModel::Email).data().toString(), QStringLiteral("user19@example.org"));
+        GroupTreeModel groups(*m_console);
+        QAbstractItemModelTester t3(&groups, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        groups.setTree(GroupTreeModel::load(*m_service));
+        QCOMPARE(groups.rowCount(), 1);
+        QCOMPARE(groups.rowCount(groups.index(0, 0)), 1);
+        QCOMPARE(groups.indexOf(m_backend).parent(), groups.indexOf(m_engineering));
+        auto* keys = m_window->showPage<KeysPage>();
+        settle();
+        QAbstractItemModelTester t4(keys->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        keys->reload();
+        settle();
+    }
+
+    // Three users selected in the users table and dropped on a group all join it; undo takes them out again.
+    void draggingThreeSelectedUsersOntoAGroupAddsAllThree()
+    {
+        auto* page = m_window->showPage<UsersPage>();
+        settle();
+        QCOMPARE(page->model()->rowCount(), 20);
+        QItemSelection selection;
+        for (int i : {2, 5, 7}) {
+            const QModelIndex p = page->filter()->mapFromSource(page->model()->index(page->model()->rowOf(userId(i)), 0));
+            selection.select(p, p);
+        }
+        page->view()->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        const QModelIndexList rows = page->view()->selectionModel()->selectedRows();
+        QCOMPARE(rows.size(), 3);
+        // What the view's drag carries, dropped where the groups tree beside it would drop it.
+        std::unique_ptr<QMimeData> data(page->view()->model()->mimeData(rows));
+        QVERIFY(data->hasFormat(dragdrop::kUsersMime));
+        auto* groups = qobject_cast<GroupTreeModel*>(page->groupsView()->model());
+        const QModelIndex target = groups->indexOf(m_backend);
+        QVERIFY(target.isValid());
+        QVERIFY(groups->canDropMimeData(data.get(), Qt::CopyAction, -1, -1, target));
+        groups->dropMimeData(data.get(), Qt::CopyAction, -1, -1, target);
+        settle();
+        QList<Id> members = m_service->groupMembers(m_backend);
+        std::sort(members.begin(), members.end());
+        QCOMPARE(members, (QList<Id> {userId(2), userId(5), userId(7)}));
+        QCOMPARE(m_console->undoStack()->undoText(), QStringLiteral("Add 3 user(s) to Backend"));
+        m_console->poll();
+        settle();
+        // The table shows the badges.
+        QCOMPARE(page->model()->row(page->model()->rowOf(userId(5))).groupNames, QStringList {QStringLiteral("Backend")});
+
+        m_console->undoStack()->undo();
+        settle();
+        QVERIFY(m_service->groupMembers(m_backend).isEmpty());
+        m_console->undoStack()->redo();
+        settle();
+        QCOMPARE(m_service->groupMembers(m_backend).size(), 3);
+    }
+
+    // A group dropped on its own subgroup would contain itself: refused, with a message, nothing changed.
+    void aCycleIsRefusedWithAMessage()
+    {
+        GroupTreeModel groups(*m_console);
+        groups.setTree(GroupTreeModel::load(*m_service));
+        QSignalSpy refused(&groups, &GroupTreeModel::dropRefused);
+        std::unique_ptr<QMimeData> data(dragdrop::encodeGroup(m_engineering));
+        groups.dropMimeData(data.get(), Qt::MoveAction, -1, -1, groups.indexOf(m_backend));
+        settle();
+        QCOMPARE(refused.size(), 1);
+        QVERIFY(refused.first().first().toString().contains(QLatin1String("cannot contain itself")));
+        QCOMPARE(m_service->group(m_engineering)->parentId, 0);
+    }
+
+    // A monthly limit set on a selection applies to every selected user, and to nobody else.
+    void aBulkMonthlyLimitAppliesToEverySelectedUser()
+    {
+        auto* page = m_window->showPage<UsersPage>();
+        settle();
+        page->view()->clearSelection();
+        QItemSelection selection;
+        for (int i = 10; i < 16; ++i) {
+            const QModelIndex p = page->filter()->mapFromSource(page->model()->index(page->model()->rowOf(userId(i)), 0));
+            selection.select(p, p);
+        }
+        page->view()->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        QCOMPARE(page->selectedIds().size(), 6);
+        dialogs::setNextText(QStringLiteral("25.50"));
+        page->findChild<QAction*>(QStringLiteral("setMonthlyLimit"))->trigger();
+        settle();
+        for (int i = 0; i < 20; ++i) {
+            const ResolvedLimit l = m_service->effectivePolicy(userId(i))[Dimension::MonthlyCost];
+            if (i >= 10 && i < 16) {
+                QCOMPARE(l.value, Limit::of(25'500'000'000));
+                QCOMPARE(l.source.level, PolicySource::Level::User);
+            } else {
+                QVERIFY(!l.value.isLimited());
+            }
+        }
+        QVERIFY(page->banner()->text().contains(QLatin1String("6 user")));
+        // A bad amount changes nothing and says why.
+        dialogs::setNextText(QStringLiteral("twelve"));
+        page->findChild<QAction*>(QStringLiteral("setMonthlyLimit"))->trigger();
+        settle();
+        QCOMPARE(page->banner()->kind(), MessageBanner::Kind::Error);
+        QCOMPARE(m_service->effectivePolicy(userId(10))[Dimension::MonthlyCost].value, Limit::of(25'500'000'000));
+    }
+
+    // An override saved in the policy editor is what admission enforces on the next request.
+    void savingAnOverrideChangesWhatTheGatewayEnforces()
+    {
+        auto* page = m_window->showPage<PoliciesPage>();
+        settle();
+        const Id ann = userId(3);
+        QVERIFY(page->edit(PolicyEdit::Level::User, ann));
+        PolicyForm* form = page->form();
+        form->modeBox(Dimension::RequestsPerMinute)->setCurrentIndex(1); // Limit
+        form->valueEdit(Dimension::RequestsPerMinute)->setText(QStringLiteral("abc"));
+        // Refused inline, nothing saved.
+        QVERIFY(!page->save());
+        QVERIFY(!form->valueEdit(Dimension::RequestsPerMinute)->property("invalidReason").toString().isEmpty());
+        QVERIFY(!m_service->user(ann)->policyOverride);
+        form->valueEdit(Dimension::RequestsPerMinute)->setText(QStringLiteral("1"));
+        emit form->valueEdit(Dimension::RequestsPerMinute)->textEdited(QStringLiteral("1"));
+        // The effective value is previewed before saving, with its source.
+        QVERIFY(form->effectiveLabel(Dimension::RequestsPerMinute)->text().contains(QLatin1String("1 requests")));
+        QVERIFY(form->effectiveLabel(Dimension::RequestsPerMinute)->text().contains(QLatin1String("user User 03")));
+        QVERIFY(form->isModified());
+        QVERIFY(page->save());
+        QVERIFY(!form->isModified());
+
+        const RequestScope scope {0, ann, 0, QStringLiteral("mock-small")};
+        AdmissionAmounts amounts;
+        amounts.inputTokens = 10;
+        Decision first = m_service->admit(scope, amounts);
+        QVERIFY(first.allowed);
+        m_service->ledger().release(first.reservation);
+        const Decision second = m_service->admit(scope, amounts);
+        QVERIFY(!second.allowed);
+        QCOMPARE(second.bindingCheck()->source.level, PolicySource::Level::User);
+
+        // Unsaved changes are not lost silently: leaving asks, and Cancel stays.
+        form->valueEdit(Dimension::RequestsPerMinute)->setText(QStringLiteral("5"));
+        emit form->valueEdit(Dimension::RequestsPerMinute)->textEdited(QStringLiteral("5"));
+        dialogs::setNextAnswer(dialogs::Answer::Cancel);
+        QVERIFY(!page->mayLeave());
+        dialogs::setNextAnswer(dialogs::Answer::Discard);
+        QVERIFY(page->mayLeave());
+        QCOMPARE(form->valueEdit(Dimension::RequestsPerMinute)->text(), QStringLiteral("1"));
+    }
+
+    // A new key's secret is shown once, works, and appears nowhere afterwards.
+    void creatingAKeyShowsItsSecretOnce()
+    {
+        auto* page = m_window->showPage<KeysPage>();
+        settle();
+        page->newKey();
+        auto* dialog = page->findChild<KeyDialog*>();
+        QVERIFY(dialog);
+        // Refused inline: no name.
+        dialog->accept();
+        QVERIFY(dialog->isVisible());
+        QVERIFY(m_service->keys().isEmpty());
+        dialog->findChild<QLineEdit*>(QStringLiteral("keyName"))->setText(QStringLiteral("CI runner"));
+        dialog->findChild<QLineEdit*>(QStringLiteral("keyHolder"))->setText(QStringLiteral("user04@example.org"));
+        dialog->findChild<QLineEdit*>(QStringLiteral("keyCap"))->setText(QStringLiteral("40"));
+        dialog->findChild<QPushButton*>(QStringLiteral("createKey"))->click();
+        settle();
+        const QList<SecretDialog*> shown = page->findChildren<SecretDialog*>();
+        QCOMPARE(shown.size(), 1);
+        const QString secret = shown.first()->shownSecret();
+        QVERIFY(secret.startsWith(QLatin1String("tg-")));
+        auto key = m_service->authenticate(secret);
+        QVERIFY(key.ok());
+        QCOMPARE(key->name, QStringLiteral("CI runner"));
+        QCOMPARE(key->monthlyCap, std::optional<Money>(40 * kNanosPerDollar));
+        shown.first()->accept();
+        settle();
+        QVERIFY(page->findChildren<SecretDialog*>().isEmpty());
+        // The list never holds the secret.
+        page->reload();
+        settle();
+        QCOMPARE(page->model()->rowCount(), 1);
+        for (int c = 0; c < page->model()->columnCount(); ++c)
+            QVERIFY(!page->model()->index(0, c).data().toString().contains(secret.mid(10)));
+    }
+
+    // The tray's notifications: 80 % and 100 % once each per window, however often the limits are checked.
+    void limitAlertsComeOncePerWindow()
+    {
+        LimitAlerts alerts;
+        LimitUse use {LimitUse::Kind::User, 1, QStringLiteral("ann"), 79, 100, {WindowKind::Month, 1000, 2000}};
+        QVERIFY(alerts.check({use}).isEmpty());
+        use.spend = 85;
+        QCOMPARE(alerts.check({use}).size(), 1);
+        QVERIFY(alerts.check({use}).isEmpty());
+        use.spend = 100;
+        const auto full = alerts.check({use});
+        QCOMPARE(full.size(), 1);
+        QCOMPARE(full.first().percent, 100);
+        QVERIFY(alerts.check({use}).isEmpty());
+        use.window = {WindowKind::Month, 2000, 3000}; // next month, straight to 100 %: one alert
+        QCOMPARE(alerts.check({use}).size(), 1);
+        QVERIFY(alerts.check({use}).isEmpty());
+    }
+
+    // Every page renders with data (what `tollgate screenshots` writes for the README).
+    void everyPageRenders()
+    {
+        const QString dir = m_dir.filePath(QStringLiteral("pages"));
+        QCOMPARE(renderPages(*m_window, *m_console, dir), QString());
+        QCOMPARE(QDir(dir).entryList(QDir::Files).size(), m_window->pages().size());
+    }
+};
+
+QTEST_MAIN(TestConsole)
+#include "test_console.moc"
