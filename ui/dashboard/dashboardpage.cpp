@@ -126,12 +126,12 @@ void DashboardPage::reload()
             if (!d.ok())
                 banner()->showError(tr("The dashboard could not be read: %1").arg(d.error().message));
             else
-                show(d.value());
+                draw(d.value());
             emit loaded();
         });
 }
 
-void DashboardPage::show(const DashboardData& d)
+void DashboardPage::draw(const DashboardData& d)
 {
     QElapsedTimer timer;
     timer.start();

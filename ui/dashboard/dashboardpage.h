@@ -23,7 +23,7 @@ public:
     explicit DashboardPage(Console& console, QWidget* parent = nullptr);
     void reload() override;
     // Draws loaded data (public for the benchmark).
-    void show(const DashboardData& data);
+    void draw(const DashboardData& data);
     qint64 lastDrawMs() const { return m_drawMs; }
 
 signals:

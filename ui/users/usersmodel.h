@@ -21,6 +21,8 @@ struct UserRow
     Money spend = 0; // this month
     std::optional<Money> limit; // the effective monthly cost limit
     QString haystack; // lower-cased name, email and groups: what the filter searches
+    QString nameKey; // lower-cased name and email, for sorting without case-insensitive compares
+    QString emailKey;
 };
 
 // The organisation's users with their groups and this month's spend against their limit. Loaded off the GUI
