@@ -27,6 +27,8 @@ Console::Console(Service& service, GatewayController* gateway, QObject* parent)
 
 namespace {
 
+constexpr qint64 kUsageSignalIntervalMs = 5'000;
+
 // Closes the database connection of each of the pool's threads before the service (and its database) goes: each
 // of `threads` jobs waits for the others, so each runs on a thread of its own.
 void closeConnections(QThreadPool& pool, const Database& db)
@@ -85,8 +87,10 @@ void Console::poll()
         emit organisationChanged();
     }
     const quint64 usage = m_service.usageRevision();
-    if (usage != m_usageRevision) {
+    if (usage != m_usageRevision
+        && (!m_sinceUsageSignal.isValid() || m_sinceUsageSignal.elapsed() >= kUsageSignalIntervalMs)) {
         m_usageRevision = usage;
+        m_sinceUsageSignal.start();
         emit usageChanged();
     }
 }

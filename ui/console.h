@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QElapsedTimer>
 #include <QMutex>
 #include <QObject>
 #include <QPointer>
@@ -58,6 +59,7 @@ public:
 
 signals:
     void organisationChanged();
+    // At most every few seconds, however busy the gateway: pages that follow usage reload whole reports.
     void usageChanged();
     void message(bool error, const QString& text);
 
@@ -95,6 +97,7 @@ private:
     int m_jobs = 0;
     quint64 m_revision = 0;
     quint64 m_usageRevision = 0;
+    QElapsedTimer m_sinceUsageSignal;
 };
 
 } // namespace tollgate

@@ -82,15 +82,16 @@ Status upsert(QSqlDatabase& tx, const Rollups& rollups)
     return {};
 }
 
-UsageTotals totalsOf(const UsageRecord& r)
+// One record's share of a rollup row.
+UsageTotals totalsOf(bool denied, qint64 inputTokens, qint64 cachedTokens, qint64 outputTokens, Money cost)
 {
     UsageTotals t;
     t.requests = 1;
-    t.denied = r.status == UsageStatus::Denied ? 1 : 0;
-    t.inputTokens = r.inputTokens;
-    t.cachedTokens = r.cachedTokens;
-    t.outputTokens = r.outputTokens;
-    t.cost = r.cost;
+    t.denied = denied ? 1 : 0;
+    t.inputTokens = inputTokens;
+    t.cachedTokens = cachedTokens;
+    t.outputTokens = outputTokens;
+    t.cost = cost;
     return t;
 }
 
@@ -126,7 +127,8 @@ Status Service::recordUsage(const QList<UsageRecord>& records)
                                      r.estimated ? 1 : 0, r.detail.isEmpty() ? QVariant() : QVariant(r.detail)});
                 !q.ok())
                 return Error::storage(tr("cannot write a usage record: %1").arg(q.error().message));
-            addTo(rollups, dayOf, r.time, r.userId, r.keyId, r.projectId, r.customerId, model, status, totalsOf(r));
+            addTo(rollups, dayOf, r.time, r.userId, r.keyId, r.projectId, r.customerId, model, status,
+                  totalsOf(r.status == UsageStatus::Denied, r.inputTokens, r.cachedTokens, r.outputTokens, r.cost));
         }
         return upsert(tx, rollups);
     });
@@ -181,16 +183,11 @@ Status Service::rebuildRollups()
                 rollups.clear();
             }
             day = dayOf(ts);
-            UsageTotals t;
-            t.requests = 1;
             const QString status = q.value(6).toString();
-            t.denied = status == usageStatusName(UsageStatus::Denied) ? 1 : 0;
-            t.inputTokens = q.value(7).toLongLong();
-            t.cachedTokens = q.value(8).toLongLong();
-            t.outputTokens = q.value(9).toLongLong();
-            t.cost = q.value(10).toLongLong();
             addTo(rollups, dayOf, ts, q.value(1).toLongLong(), q.value(2).toLongLong(), q.value(3).toLongLong(),
-                  q.value(4).toLongLong(), q.value(5).toString(), status, t);
+                  q.value(4).toLongLong(), q.value(5).toString(), status,
+                  totalsOf(status == usageStatusName(UsageStatus::Denied), q.value(7).toLongLong(),
+                           q.value(8).toLongLong(), q.value(9).toLongLong(), q.value(10).toLongLong()));
         }
         return upsert(tx, rollups);
     });

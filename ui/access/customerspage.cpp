@@ -90,18 +90,9 @@ CustomersPage::CustomersPage(Console& console, QWidget* parent)
             edit(c);
     });
     connect(bar->addAction(tr("Delete\u2026")), &QAction::triggered, this, &CustomersPage::remove);
-    auto* search = new QLineEdit(this);
-    search->setPlaceholderText(tr("Filter customers"));
-    search->setClearButtonEnabled(true);
-    search->setMaximumWidth(260);
-    bar->addSeparator();
-    bar->addWidget(search);
-    content()->addWidget(bar);
-    m_table = makeTable(this, m_model);
-    filterAsYouType(m_table, search);
+    m_table = addFilteredTable(this, content(), bar, m_model, tr("Filter customers"));
     m_table->horizontalHeader()->resizeSection(0, 160);
     m_table->horizontalHeader()->resizeSection(2, 200);
-    content()->addWidget(m_table, 1);
     connect(m_table, &QTableView::doubleClicked, this, [this] {
         if (auto c = selected())
             edit(c);

@@ -41,18 +41,9 @@ ProjectsPage::ProjectsPage(Console& console, QWidget* parent)
             edit(p);
     });
     connect(bar->addAction(tr("Delete\u2026")), &QAction::triggered, this, &ProjectsPage::remove);
-    auto* search = new QLineEdit(this);
-    search->setPlaceholderText(tr("Filter projects"));
-    search->setClearButtonEnabled(true);
-    search->setMaximumWidth(260);
-    bar->addSeparator();
-    bar->addWidget(search);
-    content()->addWidget(bar);
-    m_table = makeTable(this, m_model);
-    filterAsYouType(m_table, search);
+    m_table = addFilteredTable(this, content(), bar, m_model, tr("Filter projects"));
     m_table->horizontalHeader()->resizeSection(0, 240);
     m_table->horizontalHeader()->resizeSection(1, 300);
-    content()->addWidget(m_table, 1);
     connect(m_table, &QTableView::doubleClicked, this, [this] {
         if (auto p = selected())
             edit(p);

@@ -11,7 +11,6 @@
 #include <QChartView>
 #include <QComboBox>
 #include <QDateTime>
-#include <QElapsedTimer>
 #include <QGridLayout>
 #include <QHeaderView>
 #include <QHorizontalBarSeries>
@@ -133,8 +132,6 @@ void DashboardPage::reload()
 
 void DashboardPage::draw(const DashboardData& d)
 {
-    QElapsedTimer timer;
-    timer.start();
     m_summary->setText(tr("<b>%1</b> spent \u00b7 <b>%2</b> requests \u00b7 <b>%3</b> refused \u00b7 %4 tokens")
                            .arg(format::money(d.total.cost), format::count(d.total.requests),
                                 format::count(d.total.denied),
@@ -143,7 +140,6 @@ void DashboardPage::draw(const DashboardData& d)
     drawTopUsers(d);
     drawActiveUsers(d);
     fillLimits(d);
-    m_drawMs = timer.elapsed();
 }
 
 void DashboardPage::drawStacked(const DashboardData& d)

@@ -24,7 +24,6 @@ public:
     void reload() override;
     // Draws loaded data (public for the benchmark).
     void draw(const DashboardData& data);
-    qint64 lastDrawMs() const { return m_drawMs; }
 
 signals:
     void loaded();
@@ -46,7 +45,6 @@ private:
     QTableWidget* m_limits = nullptr;
     bool m_loading = false;
     bool m_again = false;
-    qint64 m_drawMs = 0;
 };
 
 } // namespace tollgate

@@ -133,15 +133,6 @@ Id GroupsPage::currentGroup() const
     return i.isValid() ? i.data(GroupTreeModel::IdRole).toLongLong() : 0;
 }
 
-void GroupsPage::selectGroup(Id id)
-{
-    const QModelIndex i = m_model->indexOf(id);
-    if (i.isValid())
-        m_tree->setCurrentIndex(i);
-    else
-        m_pendingSelection = id;
-}
-
 void GroupsPage::reload()
 {
     const Service& service = console().service();

@@ -33,7 +33,6 @@ public:
     GroupTreeModel* model() const { return m_model; }
     UsersView* members() const { return m_members; }
     Id currentGroup() const;
-    void selectGroup(Id id);
 
 signals:
     void loaded();

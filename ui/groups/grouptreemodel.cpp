@@ -110,15 +110,13 @@ QVariant GroupTreeModel::data(const QModelIndex& index, int role) const
         return r.group.id;
     if (role == Qt::TextAlignmentRole && index.column() != Name)
         return QVariant(Qt::AlignRight | Qt::AlignVCenter);
-    if (role != Qt::DisplayRole && role != SortRole)
+    if (role != Qt::DisplayRole)
         return {};
     switch (index.column()) {
     case Name: return r.group.name;
-    case Members: return role == SortRole ? QVariant(r.members) : QVariant(format::count(r.members));
-    case Spend: return role == SortRole ? QVariant(r.spend) : QVariant(format::money(r.spend));
+    case Members: return format::count(r.members);
+    case Spend: return format::money(r.spend);
     case Budget:
-        if (role == SortRole)
-            return r.group.monthlyBudget ? QVariant(*r.group.monthlyBudget) : QVariant();
         if (!r.group.monthlyBudget)
             return tr("no budget");
         return r.group.budgetAction == BudgetAction::Warn ? tr("%1 (warn)").arg(format::money(*r.group.monthlyBudget))

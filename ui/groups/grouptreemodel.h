@@ -33,7 +33,7 @@ class GroupTreeModel final : public QAbstractItemModel
 
 public:
     enum Column { Name, Members, Spend, Budget, ColumnCount };
-    enum Role { IdRole = Qt::UserRole, SortRole };
+    enum Role { IdRole = Qt::UserRole };
 
     explicit GroupTreeModel(Console& console, QObject* parent = nullptr);
 

@@ -73,19 +73,10 @@ KeysPage::KeysPage(Console& console, QWidget* parent)
         if (ids.size() == 1)
             emit showRequests(ids.first());
     });
-    m_search = new QLineEdit(this);
-    m_search->setPlaceholderText(tr("Filter keys"));
-    m_search->setClearButtonEnabled(true);
-    m_search->setMaximumWidth(260);
-    bar->addSeparator();
-    bar->addWidget(m_search);
-    content()->addWidget(bar);
-    m_table = makeTable(this, m_model);
-    filterAsYouType(m_table, m_search);
+    m_table = addFilteredTable(this, content(), bar, m_model, tr("Filter keys"));
     m_table->horizontalHeader()->resizeSection(0, 180);
     m_table->horizontalHeader()->resizeSection(1, 110);
     m_table->horizontalHeader()->resizeSection(3, 200);
-    content()->addWidget(m_table, 1);
     connect(&console, &Console::usageChanged, this, [this] {
         if (isVisible())
             reload();

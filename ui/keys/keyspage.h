@@ -4,7 +4,6 @@
 #include "domain/domain.h"
 #include "widgets/listmodel.h"
 
-class QLineEdit;
 class QTableView;
 
 namespace tollgate {
@@ -43,7 +42,6 @@ private:
 
     ListModel<KeyRow>* m_model = nullptr;
     QTableView* m_table = nullptr;
-    QLineEdit* m_search = nullptr;
 };
 
 } // namespace tollgate

@@ -34,7 +34,6 @@ public:
     UsersFilter* filter() const { return m_filter; }
     QTreeView* groupsView() const { return m_groups; }
     QList<Id> selectedIds() const;
-    bool isLoading() const { return m_loading; }
 
 signals:
     void loaded();

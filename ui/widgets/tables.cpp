@@ -4,6 +4,8 @@
 #include <QLineEdit>
 #include <QSortFilterProxyModel>
 #include <QTableView>
+#include <QToolBar>
+#include <QVBoxLayout>
 
 namespace tollgate {
 
@@ -28,11 +30,22 @@ QTableView* makeTable(QWidget* parent, QAbstractItemModel* model)
     return table;
 }
 
-void filterAsYouType(QTableView* table, QLineEdit* search)
+QTableView* addFilteredTable(QWidget* parent, QVBoxLayout* layout, QToolBar* bar, QAbstractItemModel* model,
+                             const QString& placeholder)
 {
+    auto* search = new QLineEdit(parent);
+    search->setPlaceholderText(placeholder);
+    search->setClearButtonEnabled(true);
+    search->setMaximumWidth(260);
+    bar->addSeparator();
+    bar->addWidget(search);
+    layout->addWidget(bar);
+    QTableView* table = makeTable(parent, model);
     auto* proxy = qobject_cast<QSortFilterProxyModel*>(table->model());
     QObject::connect(search, &QLineEdit::textChanged, proxy,
                      [proxy](const QString& text) { proxy->setFilterFixedString(text.trimmed()); });
+    layout->addWidget(table, 1);
+    return table;
 }
 
 QList<int> selectedSourceRows(const QTableView* table)

@@ -5,14 +5,18 @@
 class QAbstractItemModel;
 class QLineEdit;
 class QTableView;
+class QToolBar;
+class QVBoxLayout;
 class QWidget;
 
 namespace tollgate {
 
 // A sortable table over `model` (through a sort/filter proxy on its typed values), rows selected whole.
 QTableView* makeTable(QWidget* parent, QAbstractItemModel* model);
-// Filters the table as you type in `search` (any column).
-void filterAsYouType(QTableView* table, QLineEdit* search);
+// The list pages' layout: `bar` (the page's actions) with a filter box at its end, over a sortable table of `model`
+// that the box filters as you type (any column); both added to `layout`.
+QTableView* addFilteredTable(QWidget* parent, QVBoxLayout* layout, QToolBar* bar, QAbstractItemModel* model,
+                             const QString& placeholder);
 // The source rows of the selection (or of the current row when nothing is selected).
 QList<int> selectedSourceRows(const QTableView* table);
 
