@@ -469,7 +469,7 @@ Status Service::clearOrganizationData(const QString& actor)
             for (const char* sql :
                  {"DELETE FROM api_key_groups", "DELETE FROM api_keys", "DELETE FROM group_members",
                   "UPDATE org_groups SET parent_id = NULL", "DELETE FROM org_groups", "DELETE FROM projects",
-                  "DELETE FROM users", "DELETE FROM customers", "DELETE FROM usage_records", "DELETE FROM usage_daily"}) {
+                  "DELETE FROM users", "DELETE FROM customers", "DELETE FROM usage_records", "DELETE FROM usage_rollups"}) {
                 if (auto r = runSql(tx, QString::fromLatin1(sql)); !r.ok())
                     return r.error();
             }

@@ -98,48 +98,24 @@ Result<UsageReport> Service::usageReport(const UsageQuery& q) const
         }
     }
 
-    // Ranges from local midnight to local midnight read the daily rollups (a row per day, user, key, model...);
-    // others read the records themselves.
+    // Ranges from local midnight to local midnight read the rollups when the grouping and the filters are all one
+    // dimension (group filters and groupings are by user); others read the records themselves.
     const QTimeZone zone = rollupZone();
     const auto midnight = [&](Instant t) { return Calendar::compute(WindowKind::Day, t, zone).start == t; };
-    const bool rollups = midnight(q.from) && midnight(q.to);
-    QString where = rollups ? QStringLiteral("day >= ? AND day < ?") : QStringLiteral("ts >= ? AND ts < ?");
-    QVariantList filterArgs;
-    const auto filter = [&](const char* column, const QVariant& value) {
-        where += QStringLiteral(" AND %1 = ?").arg(QLatin1String(column));
-        filterArgs << value;
-    };
-    if (q.userId)
-        filter("user_id", q.userId);
+    QSet<UsageDimension> dimensions;
+    if (q.groupBy != UsageDimension::None)
+        dimensions << (q.groupBy == UsageDimension::Group ? UsageDimension::User : q.groupBy);
+    if (q.userId || q.groupId)
+        dimensions << UsageDimension::User;
     if (q.keyId)
-        filter("key_id", q.keyId);
+        dimensions << UsageDimension::Key;
     if (q.projectId)
-        filter("project_id", q.projectId);
+        dimensions << UsageDimension::Project;
     if (q.customerId)
-        filter("customer_id", q.customerId);
+        dimensions << UsageDimension::Customer;
     if (!q.model.isEmpty())
-        filter("model", q.model);
-    if (q.groupId) {
-        QStringList marks;
-        for (Id g : groupTree(q.groupId)) {
-            marks << QStringLiteral("?");
-            filterArgs << g;
-        }
-        where += QStringLiteral(" AND user_id IN (SELECT user_id FROM group_members WHERE group_id IN (%1))")
-                     .arg(marks.join(u','));
-    }
-    const QString column = columnOf(q.groupBy);
-    const QString sql =
-        (rollups ? QStringLiteral("SELECT %1 SUM(requests), SUM(CASE WHEN status = 'denied' THEN requests ELSE 0 END),"
-                                  " SUM(input_tokens), SUM(cached_tokens), SUM(output_tokens), SUM(cost)"
-                                  " FROM usage_daily WHERE %2%3")
-                 : QStringLiteral("SELECT %1 COUNT(*), SUM(CASE WHEN status = 'denied' THEN 1 ELSE 0 END),"
-                                  " SUM(input_tokens), SUM(cached_tokens), SUM(output_tokens), SUM(cost)"
-                                  " FROM usage_records WHERE %2%3"))
-            .arg(column.isEmpty() ? QString() : column + u',', where,
-                 column.isEmpty() ? QString() : QStringLiteral(" GROUP BY ") + column);
-    // The rollups hold 0 where a record holds NULL (no key, no customer...).
-    const bool idColumn = column.endsWith(QLatin1String("_id"));
+        dimensions << UsageDimension::Model;
+    const bool rollups = midnight(q.from) && midnight(q.to) && dimensions.size() <= 1;
 
     // Group membership (for by-group reports): user -> the groups whose tree holds the user.
     QHash<Id, QList<Id>> groupsOfUser;
@@ -154,39 +130,154 @@ Result<UsageReport> Service::usageReport(const UsageQuery& q) const
                     }
         }
     }
+    QStringList groupMarks;
+    QVariantList groupArgs;
+    if (q.groupId)
+        for (Id g : groupTree(q.groupId)) {
+            groupMarks << QStringLiteral("?");
+            groupArgs << g;
+        }
 
     UsageReport report;
+    QList<QHash<QString, UsageTotals>> byBucket(buckets.size());
+    // Adds what the query returned for one key (an id, model or status; NULL or 0 for none) to a bucket.
+    const auto add = [&](qsizetype bucket, const QVariant& k, bool idColumn, const UsageTotals& t) {
+        if (t.requests == 0)
+            return;
+        if (q.groupBy == UsageDimension::Group) {
+            for (Id g : groupsOfUser.value(k.toLongLong()))
+                byBucket[bucket][QString::number(g)] += t;
+        } else if (q.groupBy == UsageDimension::None) {
+            byBucket[bucket][QString()] += t;
+        } else {
+            byBucket[bucket][k.isNull() || (idColumn && k.toLongLong() == 0) ? QString() : k.toString()] += t;
+        }
+    };
+    const auto totalsAt = [](const QSqlQuery& r, int base) {
+        UsageTotals t;
+        t.requests = r.value(base).toLongLong();
+        t.denied = r.value(base + 1).toLongLong();
+        t.inputTokens = r.value(base + 2).toLongLong();
+        t.cachedTokens = r.value(base + 3).toLongLong();
+        t.outputTokens = r.value(base + 4).toLongLong();
+        t.cost = r.value(base + 5).toLongLong();
+        return t;
+    };
     QSqlDatabase db = m_db->connection();
-    for (const auto& [start, end] : std::as_const(buckets)) {
-        QVariantList args {start, end};
-        args += filterArgs;
-        auto r = runSql(db, sql, args);
+    if (rollups) {
+        const UsageDimension dimension = dimensions.isEmpty() ? UsageDimension::None : *dimensions.cbegin();
+        QString where = QStringLiteral("period = ? AND dimension = ? AND start >= ? AND start < ?");
+        QVariantList args {int(RollupPeriod::Day), int(dimension), q.from, q.to};
+        const auto filter = [&](Id id, const QString& value) {
+            if (id || !value.isEmpty()) {
+                where += QStringLiteral(" AND key = ?");
+                args << (id ? QString::number(id) : value);
+            }
+        };
+        filter(q.userId, {});
+        filter(q.keyId, {});
+        filter(q.projectId, {});
+        filter(q.customerId, {});
+        filter(0, q.model);
+        if (q.groupId) {
+            where += QStringLiteral(" AND key IN (SELECT CAST(user_id AS TEXT) FROM group_members WHERE group_id IN"
+                                    " (%1))")
+                         .arg(groupMarks.join(u','));
+            args += groupArgs;
+        }
+        // The total over everything the filters match, also beyond the top N.
+        const bool filtered = q.userId || q.groupId || q.keyId || q.projectId || q.customerId || !q.model.isEmpty();
+        QVariantList totalArgs = args;
+        if (!filtered)
+            totalArgs[1] = int(UsageDimension::None);
+        auto total = runSql(db,
+                            QStringLiteral("SELECT SUM(requests), SUM(denied), SUM(input_tokens), SUM(cached_tokens),"
+                                           " SUM(output_tokens), SUM(cost) FROM usage_rollups WHERE ")
+                                + where,
+                            totalArgs);
+        if (!total.ok())
+            return total.error();
+        if (total->next())
+            report.total = totalsAt(*total, 0);
+        // Top N by one of the rollup's own keys: found by the database, so only their rows are read.
+        if (q.top > 0 && q.groupBy != UsageDimension::Group && q.groupBy != UsageDimension::None) {
+            auto top = runSql(db,
+                              QStringLiteral("SELECT key FROM usage_rollups WHERE %1 GROUP BY key"
+                                             " ORDER BY SUM(cost) DESC, SUM(requests) DESC, key LIMIT ?")
+                                  .arg(where),
+                              args + QVariantList {q.top});
+            if (!top.ok())
+                return top.error();
+            QStringList marks;
+            while (top->next()) {
+                marks << QStringLiteral("?");
+                args << top->value(0).toString();
+            }
+            if (marks.isEmpty())
+                return report;
+            where += QStringLiteral(" AND key IN (%1)").arg(marks.join(u','));
+        }
+        auto r = runSql(db,
+                        QStringLiteral("SELECT start, key, requests, denied, input_tokens, cached_tokens, output_tokens,"
+                                       " cost FROM usage_rollups WHERE ")
+                            + where,
+                        args);
         if (!r.ok())
             return r.error();
-        QHash<QString, UsageTotals> byKey;
-        const int base = column.isEmpty() ? 0 : 1;
         while (r->next()) {
-            UsageTotals t;
-            t.requests = r->value(base).toLongLong();
-            if (t.requests == 0)
+            const Instant day = r->value(0).toLongLong();
+            const auto next = std::upper_bound(buckets.cbegin(), buckets.cend(), day,
+                                               [](Instant t, const auto& b) { return t < b.first; });
+            if (next == buckets.cbegin())
                 continue;
-            t.denied = r->value(base + 1).toLongLong();
-            t.inputTokens = r->value(base + 2).toLongLong();
-            t.cachedTokens = r->value(base + 3).toLongLong();
-            t.outputTokens = r->value(base + 4).toLongLong();
-            t.cost = r->value(base + 5).toLongLong();
-            report.total += t;
-            const QVariant k = base ? r->value(0) : QVariant();
-            if (q.groupBy == UsageDimension::Group) {
-                for (Id g : groupsOfUser.value(k.toLongLong()))
-                    byKey[QString::number(g)] += t;
-            } else {
-                byKey[k.isNull() || (idColumn && k.toLongLong() == 0) ? QString() : k.toString()] += t;
+            const QString key = r->value(1).toString();
+            add(next - buckets.cbegin() - 1, key.isEmpty() ? QVariant() : QVariant(key), false, totalsAt(*r, 2));
+        }
+    } else {
+        QString where = QStringLiteral("ts >= ? AND ts < ?");
+        QVariantList filterArgs;
+        const auto filter = [&](const char* column, const QVariant& value) {
+            where += QStringLiteral(" AND %1 = ?").arg(QLatin1String(column));
+            filterArgs << value;
+        };
+        if (q.userId)
+            filter("user_id", q.userId);
+        if (q.keyId)
+            filter("key_id", q.keyId);
+        if (q.projectId)
+            filter("project_id", q.projectId);
+        if (q.customerId)
+            filter("customer_id", q.customerId);
+        if (!q.model.isEmpty())
+            filter("model", q.model);
+        if (q.groupId) {
+            where += QStringLiteral(" AND user_id IN (SELECT user_id FROM group_members WHERE group_id IN (%1))")
+                         .arg(groupMarks.join(u','));
+            filterArgs += groupArgs;
+        }
+        const QString column = columnOf(q.groupBy);
+        const QString sql =
+            QStringLiteral("SELECT %1 COUNT(*), SUM(CASE WHEN status = 'denied' THEN 1 ELSE 0 END), SUM(input_tokens),"
+                           " SUM(cached_tokens), SUM(output_tokens), SUM(cost) FROM usage_records WHERE %2%3")
+                .arg(column.isEmpty() ? QString() : column + u',', where,
+                     column.isEmpty() ? QString() : QStringLiteral(" GROUP BY ") + column);
+        const bool idColumn = column.endsWith(QLatin1String("_id"));
+        const int base = column.isEmpty() ? 0 : 1;
+        for (qsizetype b = 0; b < buckets.size(); ++b) {
+            auto r = runSql(db, sql, QVariantList {buckets[b].first, buckets[b].second} + filterArgs);
+            if (!r.ok())
+                return r.error();
+            while (r->next()) {
+                const UsageTotals t = totalsAt(*r, base);
+                if (t.requests > 0)
+                    report.total += t;
+                add(b, base ? r->value(0) : QVariant(), idColumn, t);
             }
         }
-        for (auto it = byKey.cbegin(); it != byKey.cend(); ++it)
-            report.rows.append({start, end, it.key(), QString(), it.value()});
     }
+    for (qsizetype b = 0; b < buckets.size(); ++b)
+        for (auto it = byBucket[b].cbegin(); it != byBucket[b].cend(); ++it)
+            report.rows.append({buckets[b].first, buckets[b].second, it.key(), QString(), it.value()});
 
     if (q.top > 0 && q.groupBy != UsageDimension::None) {
         QHash<QString, Money> costOf;
@@ -250,19 +341,37 @@ Result<UsageReport> Service::usageReport(const UsageQuery& q) const
 
 Result<QHash<Id, Money>> Service::monthToDateSpend(UsageDimension by) const
 {
-    UsageQuery q;
+    if (by != UsageDimension::User && by != UsageDimension::Group && by != UsageDimension::Key
+        && by != UsageDimension::Project && by != UsageDimension::Customer)
+        return Error::invalid(QStringLiteral("by"), tr("must be user, group, key, project or customer"));
+    // The month's own rollup rows: one per id, however many days and records.
     const Window month = Calendar::compute(WindowKind::Month, m_clock.now(), rollupZone());
-    q.from = month.start;
-    q.to = month.end;
-    q.groupBy = by;
-    auto report = usageReport(q);
-    if (!report.ok())
-        return report.error();
+    auto r = runSql(m_db->connection(),
+                    QStringLiteral("SELECT key, cost FROM usage_rollups WHERE period = ? AND dimension = ?"
+                                   " AND start = ? AND key <> ''"),
+                    {int(RollupPeriod::Month),
+                     int(by == UsageDimension::Group ? UsageDimension::User : by), month.start});
+    if (!r.ok())
+        return r.error();
     QHash<Id, Money> spend;
-    for (const UsageRow& row : std::as_const(report->rows))
-        if (!row.key.isEmpty())
-            spend[row.key.toLongLong()] += row.totals.cost;
-    return spend;
+    while (r->next())
+        spend[r->value(0).toLongLong()] += r->value(1).toLongLong();
+    if (by != UsageDimension::Group)
+        return spend;
+    QHash<Id, Money> groupSpend;
+    for (const Group& g : groups()) {
+        Money sum = 0;
+        QSet<Id> seen;
+        for (Id sub : groupTree(g.id))
+            for (Id u : groupMembers(sub))
+                if (!seen.contains(u)) {
+                    seen.insert(u);
+                    sum += spend.value(u);
+                }
+        if (sum)
+            groupSpend.insert(g.id, sum);
+    }
+    return groupSpend;
 }
 
 } // namespace tollgate

@@ -28,6 +28,9 @@ struct UsageQuery
 
 inline constexpr int kMaxUsageBuckets = 1000;
 
+// The rollups keep usage per dimension and local day, and per dimension and local month (usage_rollups).
+enum class RollupPeriod : quint8 { Day, Month };
+
 struct UsageTotals
 {
     qint64 requests = 0; // every record, denials included

@@ -14,73 +14,114 @@ namespace {
 
 QString tr(const char* s) { return QCoreApplication::translate("tollgate::Service", s); }
 
-// One row of usage_daily: what a day's records are summed by.
+// One row of usage_rollups: a record counts once per period (local day, local month) in each dimension.
 struct RollupKey
 {
-    Instant day = 0;
+    RollupPeriod period = RollupPeriod::Day;
+    UsageDimension dimension = UsageDimension::None;
+    Instant start = 0;
+    QString key;
+    friend bool operator==(const RollupKey&, const RollupKey&) = default;
+};
+
+size_t qHash(const RollupKey& k, size_t seed = 0)
+{
+    return qHashMulti(seed, int(k.period), int(k.dimension), k.start, k.key);
+}
+
+// The start of the local day or month holding t; consecutive records are mostly in the same one, so the last is kept.
+class PeriodOf
+{
+public:
+    PeriodOf(QTimeZone zone, WindowKind kind)
+        : m_zone(std::move(zone))
+        , m_kind(kind)
+    {
+    }
+    Instant operator()(Instant t)
+    {
+        if (!m_window.contains(t))
+            m_window = Calendar::compute(m_kind, t, m_zone);
+        return m_window.start;
+    }
+
+private:
+    QTimeZone m_zone;
+    WindowKind m_kind;
+    Window m_window;
+};
+
+// What one usage record is rolled up by.
+struct RecordKeys
+{
+    Instant time = 0;
     Id user = 0;
     Id key = 0;
     Id project = 0;
     Id customer = 0;
     QString model;
     QString status;
-    friend bool operator==(const RollupKey&, const RollupKey&) = default;
 };
 
-size_t qHash(const RollupKey& k, size_t seed = 0)
-{
-    return qHashMulti(seed, k.day, k.user, k.key, k.project, k.customer, k.model, k.status);
-}
+QString idKey(Id id) { return id ? QString::number(id) : QStringLiteral(""); }
 
-// The start of the local day holding t; consecutive records are mostly on the same day, so the last one is kept.
-class DayOf
+class Rollups
 {
 public:
-    explicit DayOf(QTimeZone zone)
-        : m_zone(std::move(zone))
+    explicit Rollups(const QTimeZone& zone)
+        : m_day(zone, WindowKind::Day)
+        , m_month(zone, WindowKind::Month)
     {
     }
-    Instant operator()(Instant t)
+
+    void add(const RecordKeys& r, const UsageTotals& t)
     {
-        if (!m_day.contains(t))
-            m_day = Calendar::compute(WindowKind::Day, t, m_zone);
-        return m_day.start;
+        const std::array<std::pair<UsageDimension, QString>, 7> keys {{
+            {UsageDimension::None, QStringLiteral("")},
+            {UsageDimension::User, idKey(r.user)},
+            {UsageDimension::Key, idKey(r.key)},
+            {UsageDimension::Project, idKey(r.project)},
+            {UsageDimension::Customer, idKey(r.customer)},
+            {UsageDimension::Model, r.model},
+            {UsageDimension::Status, r.status},
+        }};
+        for (const auto& [period, start] :
+             {std::pair {RollupPeriod::Day, m_day(r.time)}, std::pair {RollupPeriod::Month, m_month(r.time)}})
+            for (const auto& [dimension, key] : keys)
+                m_rows[{period, dimension, start, key}] += t;
+    }
+    bool isEmpty() const { return m_rows.isEmpty(); }
+    qsizetype size() const { return m_rows.size(); }
+    void clear() { m_rows.clear(); }
+
+    Status upsert(QSqlDatabase& tx) const
+    {
+        Statement up(tx, QStringLiteral(
+                             "INSERT INTO usage_rollups (period, dimension, start, key, requests, denied, input_tokens,"
+                             " cached_tokens, output_tokens, cost) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                             " ON CONFLICT (period, dimension, start, key) DO UPDATE SET"
+                             " requests = usage_rollups.requests + excluded.requests,"
+                             " denied = usage_rollups.denied + excluded.denied,"
+                             " input_tokens = usage_rollups.input_tokens + excluded.input_tokens,"
+                             " cached_tokens = usage_rollups.cached_tokens + excluded.cached_tokens,"
+                             " output_tokens = usage_rollups.output_tokens + excluded.output_tokens,"
+                             " cost = usage_rollups.cost + excluded.cost"));
+        for (auto it = m_rows.cbegin(); it != m_rows.cend(); ++it) {
+            const RollupKey& k = it.key();
+            const UsageTotals& t = it.value();
+            if (auto r = up.run({int(k.period), int(k.dimension), k.start, k.key, t.requests, t.denied,
+                                 t.inputTokens, t.cachedTokens, t.outputTokens, t.cost});
+                !r.ok())
+                return Error::storage(tr("cannot write the usage rollups: %1").arg(r.error().message));
+        }
+        return {};
     }
 
 private:
-    QTimeZone m_zone;
-    Window m_day;
+    PeriodOf m_day;
+    PeriodOf m_month;
+    QHash<RollupKey, UsageTotals> m_rows;
 };
-
-using Rollups = QHash<RollupKey, UsageTotals>;
-
-void addTo(Rollups& rollups, DayOf& dayOf, Instant ts, Id user, Id key, Id project, Id customer, const QString& model,
-           const QString& status, const UsageTotals& t)
-{
-    rollups[{dayOf(ts), user, key, project, customer, model, status}] += t;
-}
-
-Status upsert(QSqlDatabase& tx, const Rollups& rollups)
-{
-    Statement up(tx, QStringLiteral(
-                         "INSERT INTO usage_daily (day, user_id, key_id, project_id, customer_id, model, status, requests,"
-                         " input_tokens, cached_tokens, output_tokens, cost) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                         " ON CONFLICT (day, user_id, key_id, project_id, customer_id, model, status) DO UPDATE SET"
-                         " requests = usage_daily.requests + excluded.requests,"
-                         " input_tokens = usage_daily.input_tokens + excluded.input_tokens,"
-                         " cached_tokens = usage_daily.cached_tokens + excluded.cached_tokens,"
-                         " output_tokens = usage_daily.output_tokens + excluded.output_tokens,"
-                         " cost = usage_daily.cost + excluded.cost"));
-    for (auto it = rollups.cbegin(); it != rollups.cend(); ++it) {
-        const RollupKey& k = it.key();
-        const UsageTotals& t = it.value();
-        if (auto r = up.run({k.day, k.user, k.key, k.project, k.customer, k.model, k.status, t.requests, t.inputTokens,
-                             t.cachedTokens, t.outputTokens, t.cost});
-            !r.ok())
-            return Error::storage(tr("cannot write the usage rollups: %1").arg(r.error().message));
-    }
-    return {};
-}
 
 // One record's share of a rollup row.
 UsageTotals totalsOf(bool denied, qint64 inputTokens, qint64 cachedTokens, qint64 outputTokens, Money cost)
@@ -109,14 +150,14 @@ Status Service::recordUsage(const QList<UsageRecord>& records)
 {
     if (records.isEmpty())
         return {};
-    DayOf dayOf(rollupZone());
+    Rollups rollups(rollupZone());
     std::lock_guard writeLock(m_db->writeLock());
     Status s = m_db->transaction([&](QSqlDatabase& tx) -> Status {
         Statement insert(tx, QStringLiteral("INSERT INTO usage_records (ts, request_id, org_id, key_id, project_id,"
                                             " user_id, customer_id, model, provider_id, input_tokens, cached_tokens,"
                                             " output_tokens, cost, status, latency_ms, streamed, estimated, detail)"
                                             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-        Rollups rollups;
+        rollups.clear();
         for (const UsageRecord& r : records) {
             const QString status = usageStatusName(r.status);
             const QString model = r.model.isNull() ? QStringLiteral("") : r.model;
@@ -127,10 +168,11 @@ Status Service::recordUsage(const QList<UsageRecord>& records)
                                      r.estimated ? 1 : 0, r.detail.isEmpty() ? QVariant() : QVariant(r.detail)});
                 !q.ok())
                 return Error::storage(tr("cannot write a usage record: %1").arg(q.error().message));
-            addTo(rollups, dayOf, r.time, r.userId, r.keyId, r.projectId, r.customerId, model, status,
-                  totalsOf(r.status == UsageStatus::Denied, r.inputTokens, r.cachedTokens, r.outputTokens, r.cost));
+            rollups.add({r.time, r.userId, r.keyId, r.projectId, r.customerId, model, status},
+                        totalsOf(r.status == UsageStatus::Denied, r.inputTokens, r.cachedTokens, r.outputTokens,
+                                 r.cost));
         }
-        return upsert(tx, rollups);
+        return rollups.upsert(tx);
     });
     if (s.ok())
         m_usageRevision.fetch_add(1, std::memory_order_release);
@@ -158,38 +200,35 @@ Status Service::rebuildRollups()
 {
     std::lock_guard writeLock(m_db->writeLock());
     const QTimeZone zone = rollupZone();
-    DayOf dayOf(zone);
     Status s = m_db->transaction([&](QSqlDatabase& tx) -> Status {
-        for (const char* sql : {"DELETE FROM usage_daily", "DELETE FROM usage_rollup_zone"})
+        for (const char* sql : {"DELETE FROM usage_rollups", "DELETE FROM usage_rollup_zone"})
             if (auto r = runSql(tx, QString::fromLatin1(sql)); !r.ok())
                 return r.error();
         if (auto r = runSql(tx, QStringLiteral("INSERT INTO usage_rollup_zone (timezone) VALUES (?)"),
                             {QString::fromUtf8(zone.id())});
             !r.ok())
             return r.error();
-        // Day by day, so memory holds one day's rollups at a time.
+        // In slices of records, so memory holds one slice's rollups at a time; rows the slices share are added up
+        // by the upsert.
         QSqlQuery q(tx);
         q.setForwardOnly(true);
         if (!q.exec(QStringLiteral("SELECT ts, user_id, key_id, project_id, customer_id, model, status, input_tokens,"
                                    " cached_tokens, output_tokens, cost FROM usage_records ORDER BY ts")))
             return Error::storage(q.lastError().text());
-        Rollups rollups;
-        Instant day = 0;
+        Rollups rollups(zone);
         while (q.next()) {
-            const Instant ts = q.value(0).toLongLong();
-            if (dayOf(ts) != day && !rollups.isEmpty()) {
-                if (Status u = upsert(tx, rollups); !u.ok())
+            const QString status = q.value(6).toString();
+            rollups.add({q.value(0).toLongLong(), q.value(1).toLongLong(), q.value(2).toLongLong(),
+                         q.value(3).toLongLong(), q.value(4).toLongLong(), q.value(5).toString(), status},
+                        totalsOf(status == usageStatusName(UsageStatus::Denied), q.value(7).toLongLong(),
+                                 q.value(8).toLongLong(), q.value(9).toLongLong(), q.value(10).toLongLong()));
+            if (rollups.size() >= 200'000) {
+                if (Status u = rollups.upsert(tx); !u.ok())
                     return u;
                 rollups.clear();
             }
-            day = dayOf(ts);
-            const QString status = q.value(6).toString();
-            addTo(rollups, dayOf, ts, q.value(1).toLongLong(), q.value(2).toLongLong(), q.value(3).toLongLong(),
-                  q.value(4).toLongLong(), q.value(5).toString(), status,
-                  totalsOf(status == usageStatusName(UsageStatus::Denied), q.value(7).toLongLong(),
-                           q.value(8).toLongLong(), q.value(9).toLongLong(), q.value(10).toLongLong()));
         }
-        return upsert(tx, rollups);
+        return rollups.upsert(tx);
     });
     if (s.ok())
         m_usageRevision.fetch_add(1, std::memory_order_release);
@@ -269,9 +308,10 @@ Result<QList<UsageRecord>> Service::usageLog(const UsageLogFilter& f) const
 Result<QList<std::pair<Instant, qint64>>> Service::dailyActiveUsers(Instant from, Instant to) const
 {
     auto q = runSql(m_db->connection(),
-                    QStringLiteral("SELECT day, COUNT(DISTINCT user_id) FROM usage_daily WHERE day >= ? AND day < ?"
-                                   " AND user_id <> 0 AND status <> 'denied' GROUP BY day ORDER BY day"),
-                    {from, to});
+                    QStringLiteral("SELECT start, COUNT(*) FROM usage_rollups WHERE period = ? AND dimension = ?"
+                                   " AND start >= ? AND start < ? AND key <> '' AND requests > denied"
+                                   " GROUP BY start ORDER BY start"),
+                    {int(RollupPeriod::Day), int(UsageDimension::User), from, to});
     if (!q.ok())
         return q.error();
     QList<std::pair<Instant, qint64>> out;

@@ -186,6 +186,25 @@ const QList<QStringList>& migrations()
             QStringLiteral("CREATE INDEX usage_daily_user ON usage_daily(user_id, day)"),
             QStringLiteral("CREATE TABLE usage_rollup_zone (timezone TEXT NOT NULL)"),
         },
+        // 4: narrow rollups, one dimension at a time, per local day and per local month (the wide daily table had
+        // about one row per record once there were many users). `dimension` is a UsageDimension (0: all usage);
+        // `key` is the id, model or status ('' for none). Emptying usage_rollup_zone makes the service rebuild them.
+        {
+            QStringLiteral("DROP TABLE usage_daily"),
+            QStringLiteral("CREATE TABLE usage_rollups ("
+                           " period SMALLINT NOT NULL,"
+                           " dimension SMALLINT NOT NULL,"
+                           " start BIGINT NOT NULL,"
+                           " key TEXT NOT NULL,"
+                           " requests BIGINT NOT NULL,"
+                           " denied BIGINT NOT NULL,"
+                           " input_tokens BIGINT NOT NULL,"
+                           " cached_tokens BIGINT NOT NULL,"
+                           " output_tokens BIGINT NOT NULL,"
+                           " cost BIGINT NOT NULL,"
+                           " PRIMARY KEY (period, dimension, start, key))"),
+            QStringLiteral("DELETE FROM usage_rollup_zone"),
+        },
     };
     return list;
 }

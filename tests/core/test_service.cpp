@@ -366,22 +366,44 @@ private slots:
             r.detail = r.status == UsageStatus::Denied ? QStringLiteral("limit %1").arg(i) : QString();
             records.append(r);
         }
-        QVERIFY(s->recordUsage(records).ok());
+        // Written in two batches: rows the batches share are added up.
+        QVERIFY(s->recordUsage(records.mid(0, 120)).ok());
+        QVERIFY(s->recordUsage(records.mid(120)).ok());
+        const Id team = s->createGroup(QStringLiteral("Team"), 0, {})->id;
+        QVERIFY(s->addUsersToGroup({ann}, team, {}).ok());
 
         const auto compare = [&](const QTimeZone& zone) {
             const Instant from = Calendar::compute(WindowKind::Day, day0 - 1, zone).start;
             const Instant to = Calendar::compute(WindowKind::Day, day0 + 5 * 86'400'000LL, zone).start;
-            for (UsageDimension d : {UsageDimension::None, UsageDimension::User, UsageDimension::Key,
-                                     UsageDimension::Model, UsageDimension::Status}) {
+            struct Case
+            {
+                UsageDimension by;
+                int top = 0;
+                Id user = 0;
+                Id group = 0;
+                QString model;
+                WindowKind granularity = WindowKind::Day;
+            };
+            for (const Case& c : {Case {UsageDimension::None}, Case {UsageDimension::User}, Case {UsageDimension::Key},
+                                  Case {UsageDimension::Model}, Case {UsageDimension::Status},
+                                  Case {UsageDimension::Group}, Case {UsageDimension::User, 1},
+                                  Case {UsageDimension::Model, 1, 0, 0, {}, WindowKind::Week},
+                                  Case {UsageDimension::User, 0, ann}, Case {UsageDimension::None, 0, 0, team},
+                                  Case {UsageDimension::User, 0, 0, 0, QStringLiteral("mock-small")}}) {
                 UsageQuery q;
                 q.from = from;
                 q.to = to;
-                q.groupBy = d;
-                q.granularity = WindowKind::Day;
+                q.groupBy = c.by;
+                q.top = c.top;
+                q.userId = c.user;
+                q.groupId = c.group;
+                q.model = c.model;
+                q.granularity = c.granularity;
                 const UsageReport fromRollups = s->usageReport(q).value();
                 q.from = from - 1; // not at midnight: the records themselves
                 const UsageReport fromRecords = s->usageReport(q).value();
-                QCOMPARE(fromRollups.total.requests, 300);
+                if (!c.user && !c.group && c.model.isEmpty())
+                    QCOMPARE(fromRollups.total.requests, 300);
                 QCOMPARE(fromRollups.total.cost, fromRecords.total.cost);
                 QCOMPARE(fromRollups.total.denied, fromRecords.total.denied);
                 QCOMPARE(fromRollups.total.outputTokens, fromRecords.total.outputTokens);
@@ -395,6 +417,32 @@ private slots:
             }
         };
         compare(berlin);
+
+        // Month to date from the monthly rollups, against the records; daily active users against a count here.
+        const Window month = Calendar::compute(WindowKind::Month, m_clock.now(), berlin);
+        for (UsageDimension d : {UsageDimension::User, UsageDimension::Group, UsageDimension::Key}) {
+            UsageQuery q;
+            q.from = month.start;
+            q.to = month.end - 1;
+            q.groupBy = d;
+            QHash<Id, Money> expected;
+            const auto report = s->usageReport(q);
+            QVERIFY(report.ok());
+            for (const UsageRow& row : report->rows)
+                if (!row.key.isEmpty())
+                    expected[row.key.toLongLong()] += row.totals.cost;
+            QVERIFY(!expected.isEmpty());
+            QCOMPARE(s->monthToDateSpend(d).value(), expected);
+        }
+        QMap<Instant, QSet<Id>> active;
+        for (const UsageRecord& r : std::as_const(records))
+            if (r.status != UsageStatus::Denied)
+                active[Calendar::compute(WindowKind::Day, r.time, berlin).start].insert(r.userId);
+        const auto dau = s->dailyActiveUsers(day0, day0 + 5 * 86'400'000LL).value();
+        QCOMPARE(dau.size(), active.size());
+        for (const auto& [day, count] : dau)
+            QCOMPARE(count, active.value(day).size());
+
         org = s->organization();
         org.timezone = QStringLiteral("America/Los_Angeles");
         QVERIFY(s->updateOrganization(org, {}).ok());
