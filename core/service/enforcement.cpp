@@ -85,6 +85,27 @@ EffectivePolicy Service::effectivePolicy(Id userId) const
     return effectivePolicyLocked(*it);
 }
 
+QHash<Id, qint64> Service::effectiveLimits(Dimension dimension) const
+{
+    std::shared_lock lock(m_stateLock);
+    QHash<Id, qint64> out;
+    QHash<QList<Id>, Limit> byGroups; // users without an override resolve alike when their groups are alike
+    for (const User& u : std::as_const(m_state->users)) {
+        Limit limit;
+        if (u.policyOverride) {
+            limit = effectivePolicyLocked(u)[dimension].value;
+        } else {
+            auto it = byGroups.constFind(u.groupIds);
+            if (it == byGroups.cend())
+                it = byGroups.insert(u.groupIds, effectivePolicyLocked(u)[dimension].value);
+            limit = *it;
+        }
+        if (limit.isLimited())
+            out.insert(u.id, limit.value);
+    }
+    return out;
+}
+
 QList<LimitCheck> Service::limitsFor(const RequestScope& scope, const EffectivePolicy& policy) const
 {
     const Instant now = m_clock.now();

@@ -26,10 +26,11 @@ Result<QList<LimitUse>> monthlyLimitUse(const Service& s, double atLeast)
     auto users = s.monthToDateSpend(UsageDimension::User);
     if (!users.ok())
         return users.error();
-    for (const User& u : s.users()) {
-        const ResolvedLimit l = s.effectivePolicy(u.id)[Dimension::MonthlyCost];
-        if (l.value.isLimited())
-            add(LimitUse::Kind::User, u.id, u.email, users->value(u.id), l.value.value);
+    const QHash<Id, qint64> userLimits = s.effectiveLimits(Dimension::MonthlyCost);
+    for (auto it = userLimits.cbegin(); it != userLimits.cend(); ++it) {
+        const Money spend = users->value(it.key());
+        if (LimitUse {LimitUse::Kind::User, it.key(), {}, spend, it.value(), month}.fraction() >= atLeast)
+            add(LimitUse::Kind::User, it.key(), s.user(it.key()).value_or(User {}).email, spend, it.value());
     }
     auto groups = s.monthToDateSpend(UsageDimension::Group);
     if (!groups.ok())

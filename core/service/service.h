@@ -182,6 +182,9 @@ public:
 
     // Policy and enforcement
     EffectivePolicy effectivePolicy(Id userId) const;
+    // Every user's effective limit in one dimension, for the users it limits: resolved once per set of groups for
+    // users without an override of their own, so it stays fast with many users.
+    QHash<Id, qint64> effectiveLimits(Dimension dimension) const;
     // The effective policy if `edit` were saved: for the user edited; for a member of just the group edited (no
     // override of their own); for the organisation, a member of no group.
     EffectivePolicy previewPolicy(const PolicyEdit& edit) const;

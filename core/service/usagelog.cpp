@@ -14,6 +14,9 @@ namespace {
 
 QString tr(const char* s) { return QCoreApplication::translate("tollgate::Service", s); }
 
+// Not a UsageDimension: one row per day whose `requests` is the number of users with an admitted request that day.
+constexpr int kActiveUsersDimension = 100;
+
 // One row of usage_rollups: a record counts once per period (local day, local month) in each dimension.
 struct RollupKey
 {
@@ -106,14 +109,29 @@ public:
                              " cached_tokens = usage_rollups.cached_tokens + excluded.cached_tokens,"
                              " output_tokens = usage_rollups.output_tokens + excluded.output_tokens,"
                              " cost = usage_rollups.cost + excluded.cost"));
+        // A user's day row tells whether this batch holds the user's first admitted request of the day: then the
+        // day's count of active users goes up by one.
+        Statement userDay(tx, up.sql() + QStringLiteral(" RETURNING requests - denied"));
+        QHash<Instant, qint64> newlyActive;
         for (auto it = m_rows.cbegin(); it != m_rows.cend(); ++it) {
             const RollupKey& k = it.key();
             const UsageTotals& t = it.value();
-            if (auto r = up.run({int(k.period), int(k.dimension), k.start, k.key, t.requests, t.denied,
-                                 t.inputTokens, t.cachedTokens, t.outputTokens, t.cost});
+            const qint64 admitted = t.requests - t.denied;
+            const bool counts = k.period == RollupPeriod::Day && k.dimension == UsageDimension::User
+                             && !k.key.isEmpty() && admitted > 0;
+            auto r = (counts ? userDay : up)
+                         .run({int(k.period), int(k.dimension), k.start, k.key, t.requests, t.denied, t.inputTokens,
+                               t.cachedTokens, t.outputTokens, t.cost});
+            if (!r.ok())
+                return Error::storage(tr("cannot write the usage rollups: %1").arg(r.error().message));
+            if (counts && r.value()->next() && r.value()->value(0).toLongLong() == admitted)
+                ++newlyActive[k.start];
+        }
+        for (auto it = newlyActive.cbegin(); it != newlyActive.cend(); ++it)
+            if (auto r = up.run({int(RollupPeriod::Day), kActiveUsersDimension, it.key(), QStringLiteral(""),
+                                 it.value(), 0, 0, 0, 0, 0});
                 !r.ok())
                 return Error::storage(tr("cannot write the usage rollups: %1").arg(r.error().message));
-        }
         return {};
     }
 
@@ -308,10 +326,9 @@ Result<QList<UsageRecord>> Service::usageLog(const UsageLogFilter& f) const
 Result<QList<std::pair<Instant, qint64>>> Service::dailyActiveUsers(Instant from, Instant to) const
 {
     auto q = runSql(m_db->connection(),
-                    QStringLiteral("SELECT start, COUNT(*) FROM usage_rollups WHERE period = ? AND dimension = ?"
-                                   " AND start >= ? AND start < ? AND key <> '' AND requests > denied"
-                                   " GROUP BY start ORDER BY start"),
-                    {int(RollupPeriod::Day), int(UsageDimension::User), from, to});
+                    QStringLiteral("SELECT start, requests FROM usage_rollups WHERE period = ? AND dimension = ?"
+                                   " AND start >= ? AND start < ? AND key = '' ORDER BY start"),
+                    {int(RollupPeriod::Day), kActiveUsersDimension, from, to});
     if (!q.ok())
         return q.error();
     QList<std::pair<Instant, qint64>> out;

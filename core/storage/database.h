@@ -94,6 +94,7 @@ class Statement final
 public:
     Statement(const QSqlDatabase& db, QString sql);
     Result<QSqlQuery*> run(std::initializer_list<QVariant> args);
+    const QString& sql() const { return m_sql; }
 
 private:
     QSqlQuery m_query;

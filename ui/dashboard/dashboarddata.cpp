@@ -7,11 +7,12 @@
 
 namespace tollgate {
 
-Result<DashboardData> DashboardData::load(const Service& s, int dayCount, StackBy by, int series)
+Result<DashboardData> DashboardData::load(const Service& s, int dayCount, StackBy by, int parts, int series)
 {
     QElapsedTimer timer;
     timer.start();
     DashboardData d;
+    d.parts = parts;
     const QTimeZone zone(s.organization().timezone.toUtf8());
     const Window today = Calendar::compute(WindowKind::Day, s.clock().now(), zone);
     Instant from = today.start;
@@ -22,16 +23,36 @@ Result<DashboardData> DashboardData::load(const Service& s, int dayCount, StackB
         d.days.append(w);
         t = w.end;
     }
-    const auto dayIndex = [&](Instant start) {
-        for (qsizetype i = 0; i < d.days.size(); ++i)
-            if (d.days[i].start == start)
-                return int(i);
-        return -1;
+    const auto stage = [&](const char* name) {
+        d.stageMs.append({name, timer.elapsed() - d.loadMs});
+        d.loadMs = timer.elapsed();
     };
+    if (parts & Charts) {
+        if (Status st = d.loadCharts(s, from, today.end, by, series); !st.ok())
+            return st.error();
+        stage("charts");
+    }
+    if (parts & Lists) {
+        if (Status st = d.loadLists(s, from, today.end); !st.ok())
+            return st.error();
+        stage("lists");
+    }
+    return d;
+}
 
+qsizetype DashboardData::dayIndex(Instant start) const
+{
+    const auto it = std::lower_bound(days.cbegin(), days.cend(), start,
+                                     [](const Window& w, Instant t) { return w.start < t; });
+    return it != days.cend() && it->start == start ? it - days.cbegin() : -1;
+}
+
+Status DashboardData::loadCharts(const Service& s, Instant from, Instant to, StackBy by, int series)
+{
+    DashboardData& d = *this;
     UsageQuery q;
     q.from = from;
-    q.to = today.end;
+    q.to = to;
     q.granularity = WindowKind::Day;
     auto totals = s.usageReport(q);
     if (!totals.ok())
@@ -39,7 +60,7 @@ Result<DashboardData> DashboardData::load(const Service& s, int dayCount, StackB
     d.total = totals->total;
     QList<Money> perDayTotal(d.days.size(), 0);
     for (const UsageRow& r : std::as_const(totals->rows))
-        if (int i = dayIndex(r.bucketStart); i >= 0)
+        if (const qsizetype i = dayIndex(r.bucketStart); i >= 0)
             perDayTotal[i] += r.totals.cost;
 
     q.groupBy = by == StackBy::Model ? UsageDimension::Model : by == StackBy::User ? UsageDimension::User
@@ -62,7 +83,7 @@ Result<DashboardData> DashboardData::load(const Service& s, int dayCount, StackB
     }
     QList<Money> covered(d.days.size(), 0);
     for (const UsageRow& r : std::as_const(stacked->rows)) {
-        const int i = dayIndex(r.bucketStart);
+        const qsizetype i = dayIndex(r.bucketStart);
         if (i < 0)
             continue;
         Series& se = d.stacked[seriesIndex.value(r.key)];
@@ -84,9 +105,22 @@ Result<DashboardData> DashboardData::load(const Service& s, int dayCount, StackB
             d.stacked.append(other);
     }
 
+    auto dau = s.dailyActiveUsers(from, to);
+    if (!dau.ok())
+        return dau.error();
+    d.activeUsers = QList<qint64>(d.days.size(), 0);
+    for (const auto& [day, n] : std::as_const(dau.value()))
+        if (const qsizetype i = dayIndex(day); i >= 0)
+            d.activeUsers[i] = n;
+    return {};
+}
+
+Status DashboardData::loadLists(const Service& s, Instant from, Instant to)
+{
+    DashboardData& d = *this;
     UsageQuery top;
     top.from = from;
-    top.to = today.end;
+    top.to = to;
     top.groupBy = UsageDimension::User;
     top.top = 10;
     auto users = s.usageReport(top);
@@ -98,21 +132,11 @@ Result<DashboardData> DashboardData::load(const Service& s, int dayCount, StackB
         d.topUsers.append({r.label, r.totals.cost});
         d.topUserIds.append(r.key.toLongLong());
     }
-
-    auto dau = s.dailyActiveUsers(from, today.end);
-    if (!dau.ok())
-        return dau.error();
-    d.activeUsers = QList<qint64>(d.days.size(), 0);
-    for (const auto& [day, n] : std::as_const(dau.value()))
-        if (int i = dayIndex(day); i >= 0)
-            d.activeUsers[i] = n;
-
     auto limits = monthlyLimitUse(s, 0.5);
     if (!limits.ok())
         return limits.error();
     d.limits = limits.value();
-    d.loadMs = timer.elapsed();
-    return d;
+    return {};
 }
 
 } // namespace tollgate

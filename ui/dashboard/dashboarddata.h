@@ -25,9 +25,21 @@ struct DashboardData
     QList<LimitUse> limits; // at 50 % or more of a monthly limit
     UsageTotals total;
     qint64 loadMs = 0;
+    QList<std::pair<const char*, qint64>> stageMs; // where the read went: totals, stacked, top users, active, limits
 
-    // The last `days` local days up to today, stacked by `by`, the `series` biggest keys kept apart.
-    static Result<DashboardData> load(const Service& service, int days, StackBy by, int series = 6);
+    // What to read: the charts over days (totals, stacked spend, active users), the lists (top users, limit use).
+    enum Part { Charts = 1, Lists = 2, Everything = Charts | Lists };
+    int parts = Everything;
+
+    // The last `days` local days up to today, stacked by `by`, the `series` biggest keys kept apart. The page reads
+    // the two parts side by side, so the charts show without waiting for the lists.
+    static Result<DashboardData> load(const Service& service, int days, StackBy by, int parts = Everything,
+                                      int series = 6);
+
+private:
+    Status loadCharts(const Service& service, Instant from, Instant to, StackBy by, int series);
+    Status loadLists(const Service& service, Instant from, Instant to);
+    qsizetype dayIndex(Instant dayStart) const; // into days, -1 if none starts then
 };
 
 } // namespace tollgate

@@ -61,6 +61,7 @@ DashboardPage::DashboardPage(Console& console, QWidget* parent)
     m_range->addItem(tr("Last 90 days"), 90);
     m_range->setCurrentIndex(2);
     m_stackBy = new QComboBox(this);
+    m_stackBy->setObjectName(QStringLiteral("dashboardStackBy"));
     m_stackBy->addItem(tr("Stack by model"), int(DashboardData::StackBy::Model));
     m_stackBy->addItem(tr("Stack by user"), int(DashboardData::StackBy::User));
     m_stackBy->addItem(tr("Stack by group"), int(DashboardData::StackBy::Group));
@@ -108,38 +109,47 @@ DashboardPage::DashboardPage(Console& console, QWidget* parent)
 
 void DashboardPage::reload()
 {
-    if (m_loading) {
+    if (m_pending > 0) {
         m_again = true;
         return;
     }
-    m_loading = true;
+    // The charts and the lists are read side by side; each is drawn as soon as it is there.
     const Service& s = console().service();
     const int days = m_range->currentData().toInt();
     const auto by = DashboardData::StackBy(m_stackBy->currentData().toInt());
-    console().run<Result<DashboardData>>(
-        this, [&s, days, by] { return DashboardData::load(s, days, by); },
-        [this](Result<DashboardData> d) {
-            m_loading = false;
-            if (std::exchange(m_again, false))
-                return reload();
-            if (!d.ok())
-                banner()->showError(tr("The dashboard could not be read: %1").arg(d.error().message));
-            else
-                draw(d.value());
-            emit loaded();
-        });
+    m_pending = 2;
+    for (const int part : {int(DashboardData::Charts), int(DashboardData::Lists)}) {
+        console().run<Result<DashboardData>>(
+            this, [&s, days, by, part] { return DashboardData::load(s, days, by, part); },
+            [this](Result<DashboardData> d) {
+                if (!d.ok())
+                    banner()->showError(tr("The dashboard could not be read: %1").arg(d.error().message));
+                else if (!m_again)
+                    draw(d.value());
+                if (--m_pending > 0)
+                    return;
+                if (std::exchange(m_again, false))
+                    return reload();
+                emit loaded();
+            });
+    }
 }
 
 void DashboardPage::draw(const DashboardData& d)
 {
-    m_summary->setText(tr("<b>%1</b> spent \u00b7 <b>%2</b> requests \u00b7 <b>%3</b> refused \u00b7 %4 tokens")
-                           .arg(format::money(d.total.cost), format::count(d.total.requests),
-                                format::count(d.total.denied),
-                                format::count(d.total.inputTokens + d.total.outputTokens)));
-    drawStacked(d);
-    drawTopUsers(d);
-    drawActiveUsers(d);
-    fillLimits(d);
+    if (d.parts & DashboardData::Charts) {
+        m_summary->setText(tr("<b>%1</b> spent \u00b7 <b>%2</b> requests \u00b7 <b>%3</b> refused \u00b7 %4 tokens")
+                               .arg(format::money(d.total.cost), format::count(d.total.requests),
+                                    format::count(d.total.denied),
+                                    format::count(d.total.inputTokens + d.total.outputTokens)));
+        drawStacked(d);
+        drawActiveUsers(d);
+        emit chartsDrawn();
+    }
+    if (d.parts & DashboardData::Lists) {
+        drawTopUsers(d);
+        fillLimits(d);
+    }
 }
 
 void DashboardPage::drawStacked(const DashboardData& d)

@@ -26,7 +26,8 @@ public:
     void draw(const DashboardData& data);
 
 signals:
-    void loaded();
+    void chartsDrawn();
+    void loaded(); // charts and lists
     // The request log, filtered: a day and a model or user.
     void drillDown(const UsageLogFilter& filter, const QString& description);
 
@@ -43,7 +44,7 @@ private:
     QChartView* m_topUsers = nullptr;
     QChartView* m_activeUsers = nullptr;
     QTableWidget* m_limits = nullptr;
-    bool m_loading = false;
+    int m_pending = 0; // parts being read
     bool m_again = false;
 };
 
