@@ -7,15 +7,12 @@
 
 namespace tollgate {
 
-namespace {
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::CommandLine", s); }
-} // namespace
 
 Result<CommandLine> parseCommandLine(const QStringList& arguments)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(
-        tr("Tollgate: the administration console and gateway for an organisation's LLM usage.\n\n"
+        CommandLine::tr("Tollgate: the administration console and gateway for an organisation's LLM usage.\n\n"
            "Commands:\n"
            "  (none)         open the console (it runs the gateway too)\n"
            "  serve          run the gateway without a display; SIGTERM drains requests under way and stops\n"
@@ -24,30 +21,33 @@ Result<CommandLine> parseCommandLine(const QStringList& arguments)
            "  reset-demo     replace the organisation with the demo organisation and exit\n"
            "  screenshots DIR  render every page of the console to DIR/NN-page.png and exit"));
     const QCommandLineOption help(QStringList {QStringLiteral("h"), QStringLiteral("help")},
-                                  tr("Show this help and exit."));
+                                  CommandLine::tr("Show this help and exit."));
     const QCommandLineOption version(QStringList {QStringLiteral("v"), QStringLiteral("version")},
-                                     tr("Show the version and exit."));
+                                     CommandLine::tr("Show the version and exit."));
     const QCommandLineOption db(QStringLiteral("db"),
-                                tr("The database: a SQLite file (default: %1) or a postgresql:// URL.")
+                                CommandLine::tr("The database: a SQLite file (default: %1) or a postgresql:// URL.")
                                     .arg(QDir::toNativeSeparators(defaultDatabasePath())),
-                                tr("location"));
+                                CommandLine::tr("location"));
     const QCommandLineOption demo(QStringLiteral("demo"),
-                                  tr("Start on the demo organisation (loaded into an empty database)."));
+                                  CommandLine::tr("Start on the demo organisation (loaded into an empty database)."));
     const QCommandLineOption listen(QStringLiteral("listen"),
-                                    tr("Gateway address, HOST:PORT (default 127.0.0.1:8787; mock-upstream 127.0.0.1:9100)."),
-                                    tr("address"));
+                                    CommandLine::tr("Gateway address, HOST:PORT (default 127.0.0.1:8787; mock-upstream 127.0.0.1:9100)."),
+                                    CommandLine::tr("address"));
     const QCommandLineOption adminListen(
         QStringLiteral("admin-listen"),
-        tr("Serve the admin API (/api/admin) on its own address, HOST:PORT. Without it, the admin API answers on the "
+        CommandLine::tr("Serve the admin API (/api/admin) on its own address, HOST:PORT. Without it, the admin API answers on the "
            "gateway's address to clients on this machine only."),
-        tr("address"));
-    const QCommandLineOption config(QStringLiteral("config"), tr("Gateway settings file (JSON)."), tr("file"));
-    const QCommandLineOption tlsCert(QStringLiteral("tls-cert"), tr("Serve HTTPS with this PEM certificate (chain)."),
-                                     tr("file"));
-    const QCommandLineOption tlsKey(QStringLiteral("tls-key"), tr("The PEM private key for --tls-cert."), tr("file"));
-    const QCommandLineOption delay(QStringLiteral("delay-ms"), tr("mock-upstream: wait this long before answering."),
-                                   tr("ms"));
+        CommandLine::tr("address"));
+    const QCommandLineOption config(QStringLiteral("config"), CommandLine::tr("Gateway settings file (JSON)."), CommandLine::tr("file"));
+    const QCommandLineOption tlsCert(QStringLiteral("tls-cert"), CommandLine::tr("Serve HTTPS with this PEM certificate (chain)."),
+                                     CommandLine::tr("file"));
+    const QCommandLineOption tlsKey(QStringLiteral("tls-key"), CommandLine::tr("The PEM private key for --tls-cert."), CommandLine::tr("file"));
+    const QCommandLineOption delay(QStringLiteral("delay-ms"), CommandLine::tr("mock-upstream: wait this long before answering."),
+                                   CommandLine::tr("ms"));
+    const QCommandLineOption tray(QStringLiteral("tray"),
+                                  CommandLine::tr("Console: start in the tray without showing the window (as at login)."));
     parser.addOption(listen);
+    parser.addOption(tray);
     parser.addOption(adminListen);
     parser.addOption(config);
     parser.addOption(tlsCert);
@@ -57,8 +57,8 @@ Result<CommandLine> parseCommandLine(const QStringList& arguments)
     parser.addOption(version);
     parser.addOption(db);
     parser.addOption(demo);
-    parser.addPositionalArgument(QStringLiteral("command"), tr("serve, mock-upstream, info, reset-demo or screenshots; none opens the console."),
-                                 tr("[command]"));
+    parser.addPositionalArgument(QStringLiteral("command"), CommandLine::tr("serve, mock-upstream, info, reset-demo or screenshots; none opens the console."),
+                                 CommandLine::tr("[command]"));
 
     CommandLine out;
     if (!parser.parse(arguments))
@@ -74,33 +74,34 @@ Result<CommandLine> parseCommandLine(const QStringList& arguments)
     }
     out.database = parser.value(db);
     if (parser.isSet(db) && out.database.trimmed().isEmpty())
-        return Error::invalid(QStringLiteral("--db"), tr("is empty; give a SQLite file path or a postgresql:// URL"));
+        return Error::invalid(QStringLiteral("--db"), CommandLine::tr("is empty; give a SQLite file path or a postgresql:// URL"));
     out.demo = parser.isSet(demo);
+    out.tray = parser.isSet(tray);
     out.listen = parser.value(listen);
     out.adminListen = parser.value(adminListen);
     out.configFile = parser.value(config);
     out.tlsCertificate = parser.value(tlsCert);
     out.tlsKey = parser.value(tlsKey);
     if (parser.isSet(tlsCert) != parser.isSet(tlsKey))
-        return Error::invalid(QStringLiteral("--tls-cert"), tr("and --tls-key go together"));
+        return Error::invalid(QStringLiteral("--tls-cert"), CommandLine::tr("and --tls-key go together"));
     if (parser.isSet(delay)) {
         bool ok = false;
         out.delayMs = parser.value(delay).toInt(&ok);
         if (!ok || out.delayMs < 0 || out.delayMs > 600'000)
-            return Error::invalid(QStringLiteral("--delay-ms"), tr("must be a whole number of milliseconds, 0 to 600000"));
+            return Error::invalid(QStringLiteral("--delay-ms"), CommandLine::tr("must be a whole number of milliseconds, 0 to 600000"));
     }
     const QStringList positional = parser.positionalArguments();
     const bool screenshots = !positional.isEmpty() && positional.first() == QLatin1String("screenshots");
     if (screenshots) {
         if (positional.size() != 2)
-            return Error::invalid(QStringLiteral("screenshots"), tr("takes the folder to write the pictures to"));
+            return Error::invalid(QStringLiteral("screenshots"), CommandLine::tr("takes the folder to write the pictures to"));
         out.command = CommandLine::Command::Screenshots;
         out.screenshotDir = positional[1];
         return out;
     }
     if (positional.size() > 1)
         return Error::invalid(QStringLiteral("arguments"),
-                              tr("takes one command at most, got: %1").arg(positional.join(u' ')));
+                              CommandLine::tr("takes one command at most, got: %1").arg(positional.join(u' ')));
     if (!positional.isEmpty()) {
         const QString c = positional.first();
         if (c == QLatin1String("serve"))
@@ -113,7 +114,7 @@ Result<CommandLine> parseCommandLine(const QStringList& arguments)
             out.command = CommandLine::Command::ResetDemo;
         else
             return Error::invalid(QStringLiteral("command"),
-                                  tr("'%1' is not a command; use serve, mock-upstream, info, reset-demo or screenshots, or none for the "
+                                  CommandLine::tr("'%1' is not a command; use serve, mock-upstream, info, reset-demo or screenshots, or none for the "
                                      "console")
                                       .arg(c));
     }

@@ -2,6 +2,7 @@
 
 #include "domain/result.h"
 
+#include <QCoreApplication>
 #include <QString>
 #include <QStringList>
 
@@ -11,6 +12,9 @@ namespace tollgate {
 // headless commands never need a display.
 struct CommandLine
 {
+    Q_DECLARE_TR_FUNCTIONS(tollgate::CommandLine)
+
+public:
     enum class Command { Console, Serve, MockUpstream, Info, ResetDemo, Screenshots, Help, Version };
     Command command = Command::Console;
     QString database; // file path or postgresql:// URL; empty: the default file in the user's data folder
@@ -22,6 +26,7 @@ struct CommandLine
     QString tlsKey;
     int delayMs = 0; // mock-upstream: delay before each answer
     QString screenshotDir; // screenshots: where the pages' PNG files go
+    bool tray = false; // console: start in the tray, without showing the window (start at login)
     QString helpText;
 };
 

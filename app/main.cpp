@@ -11,9 +11,12 @@
 #include "screenshots.h"
 #include "service/service.h"
 #include "signals.h"
+#include "singleinstance.h"
+#include "desktop/preferences.h"
 
 #include <QApplication>
 #include <QCoreApplication>
+#include <QFileInfo>
 #include <QLocale>
 #include <QTextStream>
 
@@ -24,7 +27,11 @@ namespace {
 
 using namespace tollgate;
 
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::main", s); }
+// The messages of main(): command-line output, and the console's gateway status.
+class Main
+{
+    Q_DECLARE_TR_FUNCTIONS(tollgate::Main)
+};
 
 int fail(const QString& message)
 {
@@ -36,20 +43,20 @@ void printSummary(Service& s)
 {
     const Organization org = s.organization();
     QTextStream out(stdout);
-    out << tr("Organization:   %1 (%2)").arg(org.name, org.timezone) << '\n'
-        << tr("Database:       %1").arg(s.database().location().displayName()) << '\n'
-        << tr("Users:          %1").arg(s.userCount()) << '\n'
-        << tr("Groups:         %1").arg(s.groups().size()) << '\n'
-        << tr("Projects:       %1").arg(s.projects().size()) << '\n'
-        << tr("API keys:       %1").arg(s.keys().size()) << '\n'
-        << tr("Customers:      %1").arg(s.customers().size()) << '\n'
-        << tr("Models:         %1").arg(s.models().size()) << '\n'
-        << tr("Usage records:  %1").arg(s.usageRecordCount()) << Qt::endl;
+    out << Main::tr("Organization:   %1 (%2)").arg(org.name, org.timezone) << '\n'
+        << Main::tr("Database:       %1").arg(s.database().location().displayName()) << '\n'
+        << Main::tr("Users:          %1").arg(s.userCount()) << '\n'
+        << Main::tr("Groups:         %1").arg(s.groups().size()) << '\n'
+        << Main::tr("Projects:       %1").arg(s.projects().size()) << '\n'
+        << Main::tr("API keys:       %1").arg(s.keys().size()) << '\n'
+        << Main::tr("Customers:      %1").arg(s.customers().size()) << '\n'
+        << Main::tr("Models:         %1").arg(s.models().size()) << '\n'
+        << Main::tr("Usage records:  %1").arg(s.usageRecordCount()) << Qt::endl;
 }
 
 void printDemo(const DemoSummary& d)
 {
-    QTextStream(stdout) << tr("Loaded the demo organisation: %1 users, %2 groups, %3 keys, %4 customers, %5 usage "
+    QTextStream(stdout) << Main::tr("Loaded the demo organisation: %1 users, %2 groups, %3 keys, %4 customers, %5 usage "
                               "records.")
                                .arg(d.users)
                                .arg(d.groups)
@@ -57,7 +64,7 @@ void printDemo(const DemoSummary& d)
                                .arg(d.customers)
                                .arg(d.usageRecords)
                         << '\n'
-                        << tr("A demo API key (shown once): %1").arg(d.sampleKeySecret) << Qt::endl;
+                        << Main::tr("A demo API key (shown once): %1").arg(d.sampleKeySecret) << Qt::endl;
 }
 
 // The gateway settings from --config, --listen and the TLS options, over the defaults.
@@ -106,7 +113,7 @@ int runMockUpstream(const CommandLine& cl)
     const QString error = server.start();
     if (!error.isEmpty())
         return fail(error);
-    QTextStream(stdout) << tr("tollgate: mock provider listening on http://%1:%2")
+    QTextStream(stdout) << Main::tr("tollgate: mock provider listening on http://%1:%2")
                                .arg(options.address.toString())
                                .arg(server.port())
                         << Qt::endl;
@@ -135,14 +142,17 @@ int main(int argc, char* argv[])
         return parseCommandLine(arguments);
     }();
     if (!cl.ok())
-        return fail(cl.error().toString() + u'\n' + tr("Try 'tollgate --help'."));
+        return fail(cl.error().toString() + u'\n' + Main::tr("Try 'tollgate --help'."));
     switch (cl->command) {
     case CommandLine::Command::Help: QTextStream(stdout) << cl->helpText; return 0;
     case CommandLine::Command::Version:
         QTextStream(stdout) << QStringLiteral("tollgate %1").arg(QStringLiteral(TOLLGATE_VERSION)) << Qt::endl;
         return 0;
     case CommandLine::Command::Console:
-    case CommandLine::Command::Screenshots: app = std::make_unique<QApplication>(argc, argv); break;
+    case CommandLine::Command::Screenshots:
+        app = std::make_unique<QApplication>(argc, argv);
+        preferences::installTranslators(*app);
+        break;
     case CommandLine::Command::Serve:
     case CommandLine::Command::MockUpstream:
     case CommandLine::Command::Info:
@@ -156,9 +166,29 @@ int main(int argc, char* argv[])
     if (!config.ok())
         return fail(config.error().toString());
 
-    auto location = DatabaseLocation::parse(cl->database.isEmpty() ? defaultDatabasePath() : cl->database);
+    // One console per user: a second launch brings the first to the front instead of starting a second gateway.
+    SingleInstance instance;
+    if (cl->command == CommandLine::Command::Console) {
+        if (instance.activateRunning()) {
+            QTextStream(stdout) << Main::tr("tollgate: the console is already running; brought it to the front")
+                                << Qt::endl;
+            return 0;
+        }
+        if (const QString error = instance.listen(); !error.isEmpty())
+            QTextStream(stderr) << Main::tr("tollgate: a second launch cannot find this console: %1").arg(error)
+                                << Qt::endl;
+    }
+
+    // The command line's database, else the one chosen in the console's settings, else the embedded default.
+    QString databaseText = cl->database;
+    if (databaseText.isEmpty() && cl->command == CommandLine::Command::Console)
+        databaseText = preferences::database();
+    if (databaseText.isEmpty())
+        databaseText = defaultDatabasePath();
+    auto location = DatabaseLocation::parse(databaseText);
     if (!location.ok())
         return fail(location.error().toString());
+    const bool firstRun = location->kind == Dialect::Kind::SQLite && !QFileInfo::exists(location->path);
     Service::Options options;
     options.initialAdminKey = qEnvironmentVariable("TOLLGATE_ADMIN_KEY");
     auto service = Service::open(location.value(), SystemClock::instance(), options);
@@ -166,13 +196,13 @@ int main(int argc, char* argv[])
         return fail(service.error().toString());
     Service& s = *service.value();
     if (!options.initialAdminKey.isEmpty() && !s.authenticateAdmin(options.initialAdminKey).ok())
-        QTextStream(stderr) << tr("tollgate: TOLLGATE_ADMIN_KEY is not used: it only becomes the owner key of a "
+        QTextStream(stderr) << Main::tr("tollgate: TOLLGATE_ADMIN_KEY is not used: it only becomes the owner key of a "
                                   "database that has no admin key yet")
                             << Qt::endl;
     // A database without admin keys got an owner key: shown this once.
     const QString ownerKey = s.takeInitialAdminSecret();
     if (!ownerKey.isEmpty())
-        QTextStream(stdout) << tr("Created the owner admin key for the admin API (shown once; keep it safe): %1")
+        QTextStream(stdout) << Main::tr("Created the owner admin key for the admin API (shown once; keep it safe): %1")
                                    .arg(ownerKey)
                             << Qt::endl;
 
@@ -200,10 +230,10 @@ int main(int argc, char* argv[])
         const QString error = gateway.start(config.value());
         if (!error.isEmpty())
             return fail(error);
-        QTextStream(stdout) << tr("tollgate: gateway listening on %1").arg(gateway.address()) << '\n'
-                            << tr("tollgate: admin API on %1").arg(gateway.adminAddress()) << Qt::endl;
+        QTextStream(stdout) << Main::tr("tollgate: gateway listening on %1").arg(gateway.address()) << '\n'
+                            << Main::tr("tollgate: admin API on %1").arg(gateway.adminAddress()) << Qt::endl;
         onTerminationSignal(app.get(), [&gateway](int) {
-            QTextStream(stdout) << tr("tollgate: stopping; finishing the requests under way") << Qt::endl;
+            QTextStream(stdout) << Main::tr("tollgate: stopping; finishing the requests under way") << Qt::endl;
             gateway.stop(30'000);
             QCoreApplication::quit();
         });
@@ -222,26 +252,33 @@ int main(int argc, char* argv[])
         gateway.stop(10'000);
         if (!failed.isEmpty())
             return fail(failed);
-        QTextStream(stdout) << tr("tollgate: wrote the pages to %1").arg(cl->screenshotDir) << Qt::endl;
+        QTextStream(stdout) << Main::tr("tollgate: wrote the pages to %1").arg(cl->screenshotDir) << Qt::endl;
         return 0;
     }
-    window.setGatewayStatus(error.isEmpty() ? tr("Gateway listening on %1").arg(gateway.address())
-                                            : tr("Gateway not running: %1").arg(error));
+    window.setGatewayStatus(error.isEmpty() ? Main::tr("Gateway listening on %1").arg(gateway.address())
+                                            : Main::tr("Gateway not running: %1").arg(error));
     // The tray belongs to the application, not to the window: closing the window keeps the gateway running there.
     TrayController tray(console, &monitor);
     if (tray.isAvailable())
         QApplication::setQuitOnLastWindowClosed(false);
-    QObject::connect(&tray, &TrayController::openConsole, &window, [&window] {
+    const auto bringToFront = [&window] {
         window.show();
+        window.setWindowState(window.windowState() & ~Qt::WindowMinimized);
         window.raise();
         window.activateWindow();
-    });
+    };
+    QObject::connect(&tray, &TrayController::openConsole, &window, bringToFront);
+    QObject::connect(&instance, &SingleInstance::activationRequested, &window, bringToFront);
     QObject::connect(&tray, &TrayController::quit, app.get(), &QCoreApplication::quit);
     QObject::connect(&monitor, &GatewayMonitor::updated, &window, [&window, &control] {
-        window.setGatewayStatus(control.isRunning() ? tr("Gateway listening on %1").arg(control.baseUrl())
-                                                    : tr("Gateway stopped"));
+        window.setGatewayStatus(control.isRunning() ? Main::tr("Gateway listening on %1").arg(control.baseUrl())
+                                                    : Main::tr("Gateway stopped"));
     });
-    window.show();
+    // Started at login: into the tray, when there is one.
+    if (!cl->tray || !tray.isAvailable())
+        window.show();
+    if (firstRun)
+        window.showFirstRun(location->displayName());
     if (!ownerKey.isEmpty())
         window.showOwnerKey(ownerKey, gateway.adminAddress());
     const int rc = app->exec();

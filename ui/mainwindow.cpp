@@ -16,6 +16,7 @@
 #include "users/userspage.h"
 #include "widgets/messagebanner.h"
 
+#include <QDir>
 #include <QApplication>
 #include <QLabel>
 #include <QListWidget>
@@ -150,6 +151,15 @@ void MainWindow::showOwnerKey(const QString& secret, const QString& adminAddress
     box->setTextInteractionFlags(Qt::TextSelectableByMouse);
     box->setAttribute(Qt::WA_DeleteOnClose);
     box->open();
+}
+
+void MainWindow::showFirstRun(const QString& database)
+{
+    currentPage()->banner()->showMessage(
+        MessageBanner::Kind::Information,
+        tr("Welcome to Tollgate. Your organisation's database was created at %1. To use another one (a file or a "
+           "PostgreSQL server), open Settings.")
+            .arg(QDir::toNativeSeparators(database)));
 }
 
 void MainWindow::setGatewayStatus(const QString& text)

@@ -43,6 +43,8 @@ public:
     void setGatewayStatus(const QString& text);
     // The owner admin key made at first start, shown this once in a dialog the admin can copy it from.
     void showOwnerKey(const QString& secret, const QString& adminAddress);
+    // The first start made the embedded database: says where it is, and where to choose another.
+    void showFirstRun(const QString& database);
 
 private:
     void addPage(Page* page);

@@ -1,11 +1,14 @@
 #include "settings/settingspage.h"
 
 #include "console.h"
+#include "desktop/preferences.h"
 #include "format.h"
 #include "service/service.h"
 #include "widgets/messagebanner.h"
 
+#include <QApplication>
 #include <QCheckBox>
+#include <QComboBox>
 #include <QCompleter>
 #include <QFormLayout>
 #include <QGroupBox>
@@ -42,11 +45,27 @@ SettingsPage::SettingsPage(Console& console, QWidget* parent)
     auto* save = new QPushButton(tr("Save"), box);
     form->addRow(QString(), save);
     content()->addWidget(box);
-    m_database = new QLabel(this);
+    auto* desktop = new QGroupBox(tr("This computer"), this);
+    auto* desktopForm = new QFormLayout(desktop);
+    m_language = new QComboBox(desktop);
+    for (const preferences::Language& l : preferences::languages())
+        m_language->addItem(l.name, l.code);
+    m_atLogin = new QCheckBox(tr("Start Tollgate at login, in the tray"), desktop);
+    m_databaseChoice = new QLineEdit(desktop);
+    m_databaseChoice->setPlaceholderText(tr("empty: the embedded database in your data folder; or a file path, or "
+                                            "postgresql://user:password@host:5432/name"));
+    m_database = new QLabel(desktop);
     m_database->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    content()->addWidget(m_database);
+    desktopForm->addRow(tr("Language:"), m_language);
+    desktopForm->addRow(QString(), m_atLogin);
+    desktopForm->addRow(tr("Database:"), m_databaseChoice);
+    desktopForm->addRow(QString(), m_database);
+    auto* saveDesktop = new QPushButton(tr("Save"), desktop);
+    desktopForm->addRow(QString(), saveDesktop);
+    content()->addWidget(desktop);
     content()->addStretch(1);
     connect(save, &QPushButton::clicked, this, &SettingsPage::save);
+    connect(saveDesktop, &QPushButton::clicked, this, &SettingsPage::saveDesktop);
 }
 
 void SettingsPage::reload()
@@ -59,8 +78,36 @@ void SettingsPage::reload()
     m_reduce->setChecked(o.allowMaxTokensReduction);
     for (QLineEdit* e : {m_name, m_timezone, m_budget})
         format::markInvalid(e, {});
-    m_database->setText(tr("Database: %1 \u00b7 %2 usage records")
+    m_database->setText(tr("In use: %1 \u00b7 %2 usage records")
                             .arg(s.database().location().displayName(), format::count(s.usageRecordCount())));
+    m_language->setCurrentIndex(std::max(0, m_language->findData(preferences::language())));
+    m_atLogin->setChecked(preferences::startsAtLogin());
+    m_databaseChoice->setText(preferences::database());
+    format::markInvalid(m_databaseChoice, {});
+}
+
+bool SettingsPage::saveDesktop()
+{
+    const QString databaseBefore = preferences::database();
+    if (const QString error = preferences::setDatabase(m_databaseChoice->text()); !error.isEmpty()) {
+        format::markInvalid(m_databaseChoice, error);
+        banner()->showError(tr("Not saved: the database: %1").arg(error));
+        return false;
+    }
+    format::markInvalid(m_databaseChoice, {});
+    if (m_atLogin->isChecked() != preferences::startsAtLogin())
+        if (const QString error = preferences::setStartsAtLogin(m_atLogin->isChecked(),
+                                                                QApplication::applicationFilePath());
+            !error.isEmpty()) {
+            banner()->showError(tr("Not saved: start at login: %1").arg(error));
+            return false;
+        }
+    const QString language = m_language->currentData().toString();
+    const bool restart = language != preferences::language() || preferences::database() != databaseBefore;
+    preferences::setLanguage(language);
+    banner()->showInfo(restart ? tr("Saved. The language and the database apply when Tollgate starts again.")
+                               : tr("Saved."));
+    return true;
 }
 
 bool SettingsPage::save()

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <QList>
+#include <QString>
+
+class QCoreApplication;
+
+namespace tollgate {
+
+// What this desktop remembers between runs (QSettings, where each system keeps them): the console's language,
+// whether Tollgate starts at login into the tray, and which database the console opens.
+namespace preferences {
+
+struct Language
+{
+    QString code; // "de", "fr"; empty: the system's language
+    QString name; // in its own language: "Deutsch"
+};
+// The languages the console ships, the system's first.
+QList<Language> languages();
+QString language();
+void setLanguage(const QString& code);
+// Installs the console's translation and Qt's own (qtbase) for the chosen language, or the system's.
+// Returns the language loaded ("en" when none was needed).
+QString installTranslators(QCoreApplication& app);
+
+// Start at login (into the tray): an XDG autostart entry on Linux, the Run key on Windows, a LaunchAgent on macOS.
+bool startsAtLogin();
+// Returns an error message, or an empty string.
+QString setStartsAtLogin(bool on, const QString& executable);
+
+// The database the console opens when none is given on the command line: a file or a PostgreSQL URL; empty: the
+// embedded default in the user's data folder.
+QString database();
+// Checks the location (a file path or a postgresql:// URL) and keeps it; returns an error message or empty.
+QString setDatabase(const QString& location);
+
+} // namespace preferences
+
+} // namespace tollgate
