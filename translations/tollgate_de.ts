@@ -5,247 +5,247 @@
     <name>tollgate::CatalogPage</name>
     <message>
         <source>OpenAI-compatible</source>
-        <translation type="unfinished"></translation>
+        <translation>OpenAI-kompatibel</translation>
     </message>
     <message>
         <source>Anthropic</source>
-        <translation type="unfinished"></translation>
+        <translation>Anthropic</translation>
     </message>
     <message>
         <source>Built-in mock</source>
-        <translation type="unfinished"></translation>
+        <translation>Eingebaute Simulation</translation>
     </message>
     <message>
         <source>Models &amp; Providers</source>
-        <translation type="unfinished"></translation>
+        <translation>Modelle &amp; Anbieter</translation>
     </message>
     <message>
         <source>Model</source>
-        <translation type="unfinished"></translation>
+        <translation>Modell</translation>
     </message>
     <message>
         <source>Provider</source>
-        <translation type="unfinished"></translation>
+        <translation>Anbieter</translation>
     </message>
     <message>
         <source>Upstream name</source>
-        <translation type="unfinished"></translation>
+        <translation>Name beim Anbieter</translation>
     </message>
     <message>
         <source>Tier</source>
-        <translation type="unfinished"></translation>
+        <translation>Stufe</translation>
     </message>
     <message>
         <source>Input $/M</source>
-        <translation type="unfinished"></translation>
+        <translation>Eingabe $/M</translation>
     </message>
     <message>
         <source>Cached $/M</source>
-        <translation type="unfinished"></translation>
+        <translation>Zwischengespeichert $/M</translation>
     </message>
     <message>
         <source>Output $/M</source>
-        <translation type="unfinished"></translation>
+        <translation>Ausgabe $/M</translation>
     </message>
     <message>
         <source>Max output</source>
-        <translation type="unfinished"></translation>
+        <translation>Max. Ausgabe</translation>
     </message>
     <message>
         <source>Approved</source>
-        <translation type="unfinished"></translation>
+        <translation>Freigegeben</translation>
     </message>
     <message>
         <source>yes</source>
-        <translation type="unfinished"></translation>
+        <translation>ja</translation>
     </message>
     <message>
         <source>no</source>
-        <translation type="unfinished"></translation>
+        <translation>nein</translation>
     </message>
     <message>
         <source>Kind</source>
-        <translation type="unfinished"></translation>
+        <translation>Art</translation>
     </message>
     <message>
         <source>Base URL</source>
-        <translation type="unfinished"></translation>
+        <translation>Basis-URL</translation>
     </message>
     <message>
         <source>Secret</source>
-        <translation type="unfinished"></translation>
+        <translation>Geheimnis</translation>
     </message>
     <message>
         <source>not set</source>
-        <translation type="unfinished"></translation>
+        <translation>nicht gesetzt</translation>
     </message>
     <message>
         <source>set (hidden)</source>
-        <translation type="unfinished"></translation>
+        <translation>gesetzt (verborgen)</translation>
     </message>
     <message>
         <source>&lt;b&gt;Models&lt;/b&gt;  </source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;b&gt;Modelle&lt;/b&gt;  </translation>
     </message>
     <message>
         <source>New model…</source>
-        <translation type="unfinished"></translation>
+        <translation>Neues Modell …</translation>
     </message>
     <message>
         <source>Edit…</source>
-        <translation type="unfinished"></translation>
+        <translation>Bearbeiten …</translation>
     </message>
     <message>
         <source>Delete…</source>
-        <translation type="unfinished"></translation>
+        <translation>Löschen …</translation>
     </message>
     <message>
         <source>&lt;b&gt;Providers&lt;/b&gt;  </source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;b&gt;Anbieter&lt;/b&gt;  </translation>
     </message>
     <message>
         <source>New provider…</source>
-        <translation type="unfinished"></translation>
+        <translation>Neuer Anbieter …</translation>
     </message>
     <message>
         <source>Edit model</source>
-        <translation type="unfinished"></translation>
+        <translation>Modell bearbeiten</translation>
     </message>
     <message>
         <source>New model</source>
-        <translation type="unfinished"></translation>
+        <translation>Neues Modell</translation>
     </message>
     <message>
         <source>Model id:</source>
-        <translation type="unfinished"></translation>
+        <translation>Modell-ID:</translation>
     </message>
     <message>
         <source>as clients send it</source>
-        <translation type="unfinished"></translation>
+        <translation>wie Clients sie senden</translation>
     </message>
     <message>
         <source>Provider:</source>
-        <translation type="unfinished"></translation>
+        <translation>Anbieter:</translation>
     </message>
     <message>
         <source>Upstream name:</source>
-        <translation type="unfinished"></translation>
+        <translation>Name beim Anbieter:</translation>
     </message>
     <message>
         <source>empty: the same as the id</source>
-        <translation type="unfinished"></translation>
+        <translation>leer: wie die ID</translation>
     </message>
     <message>
         <source>Tier (1 = cheapest):</source>
-        <translation type="unfinished"></translation>
+        <translation>Stufe (1 = am günstigsten):</translation>
     </message>
     <message>
         <source>Input, $ per million tokens:</source>
-        <translation type="unfinished"></translation>
+        <translation>Eingabe, $ pro Million Token:</translation>
     </message>
     <message>
         <source>Cached input, $ per million:</source>
-        <translation type="unfinished"></translation>
+        <translation>Zwischengespeicherte Eingabe, $ pro Million:</translation>
     </message>
     <message>
         <source>Output, $ per million tokens:</source>
-        <translation type="unfinished"></translation>
+        <translation>Ausgabe, $ pro Million Token:</translation>
     </message>
     <message>
         <source>Maximum output tokens:</source>
-        <translation type="unfinished"></translation>
+        <translation>Höchstzahl Ausgabe-Token:</translation>
     </message>
     <message>
         <source>Context window (tokens):</source>
-        <translation type="unfinished"></translation>
+        <translation>Kontextfenster (Token):</translation>
     </message>
     <message>
         <source>Approved for use</source>
-        <translation type="unfinished"></translation>
+        <translation>Zur Nutzung freigegeben</translation>
     </message>
     <message>
         <source>must be 1 to 10</source>
-        <translation type="unfinished"></translation>
+        <translation>muss 1 bis 10 sein</translation>
     </message>
     <message>
         <source>must not be empty</source>
-        <translation type="unfinished"></translation>
+        <translation>darf nicht leer sein</translation>
     </message>
     <message>
         <source>entered in the console</source>
-        <translation type="unfinished"></translation>
+        <translation>in der Konsole eingegeben</translation>
     </message>
     <message>
         <source>Model saved.</source>
-        <translation type="unfinished"></translation>
+        <translation>Modell gespeichert.</translation>
     </message>
     <message>
         <source>Edit provider</source>
-        <translation type="unfinished"></translation>
+        <translation>Anbieter bearbeiten</translation>
     </message>
     <message>
         <source>New provider</source>
-        <translation type="unfinished"></translation>
+        <translation>Neuer Anbieter</translation>
     </message>
     <message>
         <source>Name:</source>
-        <translation type="unfinished"></translation>
+        <translation>Name:</translation>
     </message>
     <message>
         <source>Kind:</source>
-        <translation type="unfinished"></translation>
+        <translation>Art:</translation>
     </message>
     <message>
         <source>Base URL:</source>
-        <translation type="unfinished"></translation>
+        <translation>Basis-URL:</translation>
     </message>
     <message>
         <source>https://api.openai.com/v1</source>
-        <translation type="unfinished"></translation>
+        <translation>https://api.openai.com/v1</translation>
     </message>
     <message>
         <source>API key:</source>
-        <translation type="unfinished"></translation>
+        <translation>API-Schlüssel:</translation>
     </message>
     <message>
         <source>stored; type to replace it</source>
-        <translation type="unfinished"></translation>
+        <translation>gespeichert; zum Ersetzen neu eingeben</translation>
     </message>
     <message>
         <source>the provider&apos;s API key</source>
-        <translation type="unfinished"></translation>
+        <translation>der API-Schlüssel des Anbieters</translation>
     </message>
     <message>
         <source>The key is stored and sent to the provider; it is never shown again, here or in the admin API.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Schlüssel wird gespeichert und an den Anbieter gesendet; er wird nie wieder angezeigt, weder hier noch in der Admin-API.</translation>
     </message>
     <message>
         <source>Provider saved.</source>
-        <translation type="unfinished"></translation>
+        <translation>Anbieter gespeichert.</translation>
     </message>
     <message>
         <source>Select one model.</source>
-        <translation type="unfinished"></translation>
+        <translation>Bitte ein Modell auswählen.</translation>
     </message>
     <message>
         <source>Delete model</source>
-        <translation type="unfinished"></translation>
+        <translation>Modell löschen</translation>
     </message>
     <message>
         <source>Delete %1? Requests for it are refused from now on.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 löschen? Anfragen dafür werden ab sofort abgelehnt.</translation>
     </message>
     <message>
         <source>Select one provider.</source>
-        <translation type="unfinished"></translation>
+        <translation>Bitte einen Anbieter auswählen.</translation>
     </message>
     <message>
         <source>Delete provider</source>
-        <translation type="unfinished"></translation>
+        <translation>Anbieter löschen</translation>
     </message>
     <message>
         <source>Delete %1?</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 löschen?</translation>
     </message>
 </context>
 <context>
@@ -260,920 +260,929 @@ Commands:
   info           print a summary of the organisation and exit
   reset-demo     replace the organisation with the demo organisation and exit
   screenshots DIR  render every page of the console to DIR/NN-page.png and exit</source>
-        <translation type="unfinished"></translation>
+        <translation>Tollgate: Verwaltungskonsole und Gateway für die LLM-Nutzung einer Organisation.
+
+Befehle:
+  (keiner)       die Konsole öffnen (sie betreibt auch das Gateway)
+  serve          das Gateway ohne Bildschirm betreiben; SIGTERM lässt laufende Anfragen zu Ende laufen und beendet
+  mock-upstream  den simulierten LLM-Anbieter allein betreiben (OpenAI- und Anthropic-API), für Tests
+  info           eine Übersicht der Organisation ausgeben und beenden
+  reset-demo     die Organisation durch die Demo-Organisation ersetzen und beenden
+  screenshots DIR  jede Seite der Konsole als DIR/NN-seite.png speichern und beenden</translation>
     </message>
     <message>
         <source>Show this help and exit.</source>
-        <translation type="unfinished"></translation>
+        <translation>Diese Hilfe zeigen und beenden.</translation>
     </message>
     <message>
         <source>Show the version and exit.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Version zeigen und beenden.</translation>
     </message>
     <message>
         <source>The database: a SQLite file (default: %1) or a postgresql:// URL.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Datenbank: eine SQLite-Datei (Standard: %1) oder eine postgresql://-URL.</translation>
     </message>
     <message>
         <source>location</source>
-        <translation type="unfinished"></translation>
+        <translation>Ort</translation>
     </message>
     <message>
         <source>Start on the demo organisation (loaded into an empty database).</source>
-        <translation type="unfinished"></translation>
+        <translation>Mit der Demo-Organisation starten (in eine leere Datenbank geladen).</translation>
     </message>
     <message>
         <source>Gateway address, HOST:PORT (default 127.0.0.1:8787; mock-upstream 127.0.0.1:9100).</source>
-        <translation type="unfinished"></translation>
+        <translation>Adresse des Gateways, HOST:PORT (Standard 127.0.0.1:8787; mock-upstream 127.0.0.1:9100).</translation>
     </message>
     <message>
         <source>address</source>
-        <translation type="unfinished"></translation>
+        <translation>Adresse</translation>
     </message>
     <message>
         <source>Serve the admin API (/api/admin) on its own address, HOST:PORT. Without it, the admin API answers on the gateway&apos;s address to clients on this machine only.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Admin-API (/api/admin) unter einer eigenen Adresse anbieten, HOST:PORT. Ohne diese Option antwortet die Admin-API unter der Adresse des Gateways, nur für Clients auf diesem Rechner.</translation>
     </message>
     <message>
         <source>Gateway settings file (JSON).</source>
-        <translation type="unfinished"></translation>
+        <translation>Einstellungsdatei des Gateways (JSON).</translation>
     </message>
     <message>
         <source>file</source>
-        <translation type="unfinished"></translation>
+        <translation>Datei</translation>
     </message>
     <message>
         <source>Serve HTTPS with this PEM certificate (chain).</source>
-        <translation type="unfinished"></translation>
+        <translation>HTTPS mit diesem PEM-Zertifikat (samt Kette) anbieten.</translation>
     </message>
     <message>
         <source>The PEM private key for --tls-cert.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der private PEM-Schlüssel zu --tls-cert.</translation>
     </message>
     <message>
         <source>mock-upstream: wait this long before answering.</source>
-        <translation type="unfinished"></translation>
+        <translation>mock-upstream: so lange vor jeder Antwort warten.</translation>
     </message>
     <message>
         <source>ms</source>
-        <translation type="unfinished"></translation>
+        <translation>ms</translation>
     </message>
     <message>
         <source>Console: start in the tray without showing the window (as at login).</source>
-        <translation type="unfinished"></translation>
+        <translation>Konsole: im Infobereich starten, ohne das Fenster zu zeigen (wie bei der Anmeldung).</translation>
     </message>
     <message>
         <source>serve, mock-upstream, info, reset-demo or screenshots; none opens the console.</source>
-        <translation type="unfinished"></translation>
+        <translation>serve, mock-upstream, info, reset-demo oder screenshots; ohne Befehl öffnet sich die Konsole.</translation>
     </message>
     <message>
         <source>[command]</source>
-        <translation type="unfinished"></translation>
+        <translation>[Befehl]</translation>
     </message>
     <message>
         <source>is empty; give a SQLite file path or a postgresql:// URL</source>
-        <translation type="unfinished"></translation>
+        <translation>ist leer; bitte einen SQLite-Dateipfad oder eine postgresql://-URL angeben</translation>
     </message>
     <message>
         <source>and --tls-key go together</source>
-        <translation type="unfinished"></translation>
+        <translation>und --tls-key gehören zusammen</translation>
     </message>
     <message>
         <source>must be a whole number of milliseconds, 0 to 600000</source>
-        <translation type="unfinished"></translation>
+        <translation>muss eine ganze Zahl von Millisekunden sein, 0 bis 600000</translation>
     </message>
     <message>
         <source>takes the folder to write the pictures to</source>
-        <translation type="unfinished"></translation>
+        <translation>braucht den Ordner, in den die Bilder geschrieben werden</translation>
     </message>
     <message>
         <source>takes one command at most, got: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>nimmt höchstens einen Befehl, erhalten: %1</translation>
     </message>
     <message>
         <source>&apos;%1&apos; is not a command; use serve, mock-upstream, info, reset-demo or screenshots, or none for the console</source>
-        <translation type="unfinished"></translation>
+        <translation>„%1“ ist kein Befehl; serve, mock-upstream, info, reset-demo oder screenshots verwenden, oder keinen für die Konsole</translation>
     </message>
 </context>
 <context>
     <name>tollgate::CustomersPage</name>
     <message>
         <source>none</source>
-        <translation type="unfinished"></translation>
+        <translation>keine</translation>
     </message>
     <message>
         <source>daily</source>
-        <translation type="unfinished"></translation>
+        <translation>täglich</translation>
     </message>
     <message>
         <source>weekly</source>
-        <translation type="unfinished"></translation>
+        <translation>wöchentlich</translation>
     </message>
     <message>
         <source>monthly</source>
-        <translation type="unfinished"></translation>
+        <translation>monatlich</translation>
     </message>
     <message>
         <source>yearly</source>
-        <translation type="unfinished"></translation>
+        <translation>jährlich</translation>
     </message>
     <message>
         <source>custom period</source>
-        <translation type="unfinished"></translation>
+        <translation>eigener Zeitraum</translation>
     </message>
     <message>
         <source>must be a date like 2026-12-31</source>
-        <translation type="unfinished"></translation>
+        <translation>muss ein Datum wie 2026-12-31 sein</translation>
     </message>
     <message>
         <source>Customers</source>
-        <translation type="unfinished"></translation>
+        <translation>Kunden</translation>
     </message>
     <message>
         <source>Identifier</source>
-        <translation type="unfinished"></translation>
+        <translation>Kennung</translation>
     </message>
     <message>
         <source>Name</source>
-        <translation type="unfinished"></translation>
+        <translation>Name</translation>
     </message>
     <message>
         <source>Email</source>
-        <translation type="unfinished"></translation>
+        <translation>E-Mail</translation>
     </message>
     <message>
         <source>This month</source>
-        <translation type="unfinished"></translation>
+        <translation>Dieser Monat</translation>
     </message>
     <message>
         <source>Requests/min</source>
-        <translation type="unfinished"></translation>
+        <translation>Anfragen/min</translation>
     </message>
     <message>
         <source>Period budget</source>
-        <translation type="unfinished"></translation>
+        <translation>Budget pro Zeitraum</translation>
     </message>
     <message>
         <source>%1 %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 %2</translation>
     </message>
     <message>
         <source>Lifetime budget</source>
-        <translation type="unfinished"></translation>
+        <translation>Gesamtbudget</translation>
     </message>
     <message>
         <source>Markup</source>
-        <translation type="unfinished"></translation>
+        <translation>Aufschlag</translation>
     </message>
     <message>
         <source>New customer…</source>
-        <translation type="unfinished"></translation>
+        <translation>Neuer Kunde …</translation>
     </message>
     <message>
         <source>Edit…</source>
-        <translation type="unfinished"></translation>
+        <translation>Bearbeiten …</translation>
     </message>
     <message>
         <source>Delete…</source>
-        <translation type="unfinished"></translation>
+        <translation>Löschen …</translation>
     </message>
     <message>
         <source>Filter customers</source>
-        <translation type="unfinished"></translation>
+        <translation>Kunden filtern</translation>
     </message>
     <message>
         <source>Edit customer</source>
-        <translation type="unfinished"></translation>
+        <translation>Kunde bearbeiten</translation>
     </message>
     <message>
         <source>New customer</source>
-        <translation type="unfinished"></translation>
+        <translation>Neuer Kunde</translation>
     </message>
     <message>
         <source>Identifier:</source>
-        <translation type="unfinished"></translation>
+        <translation>Kennung:</translation>
     </message>
     <message>
         <source>as sent in customer_params.customer_identifier</source>
-        <translation type="unfinished"></translation>
+        <translation>wie in customer_params.customer_identifier gesendet</translation>
     </message>
     <message>
         <source>Name:</source>
-        <translation type="unfinished"></translation>
+        <translation>Name:</translation>
     </message>
     <message>
         <source>Email:</source>
-        <translation type="unfinished"></translation>
+        <translation>E-Mail:</translation>
     </message>
     <message>
         <source>Requests per minute:</source>
-        <translation type="unfinished"></translation>
+        <translation>Anfragen pro Minute:</translation>
     </message>
     <message>
         <source>empty: no rate limit</source>
-        <translation type="unfinished"></translation>
+        <translation>leer: keine Ratenbegrenzung</translation>
     </message>
     <message>
         <source>Budget period:</source>
-        <translation type="unfinished"></translation>
+        <translation>Budgetzeitraum:</translation>
     </message>
     <message>
         <source>Period budget ($):</source>
-        <translation type="unfinished"></translation>
+        <translation>Budget pro Zeitraum ($):</translation>
     </message>
     <message>
         <source>empty: none</source>
-        <translation type="unfinished"></translation>
+        <translation>leer: keins</translation>
     </message>
     <message>
         <source>Custom period from:</source>
-        <translation type="unfinished"></translation>
+        <translation>Eigener Zeitraum ab:</translation>
     </message>
     <message>
         <source>2026-01-01</source>
-        <translation type="unfinished"></translation>
+        <translation>2026-01-01</translation>
     </message>
     <message>
         <source>Custom period until:</source>
-        <translation type="unfinished"></translation>
+        <translation>Eigener Zeitraum bis:</translation>
     </message>
     <message>
         <source>2026-12-31 (exclusive)</source>
-        <translation type="unfinished"></translation>
+        <translation>2026-12-31 (ausschließlich)</translation>
     </message>
     <message>
         <source>Lifetime budget ($):</source>
-        <translation type="unfinished"></translation>
+        <translation>Gesamtbudget ($):</translation>
     </message>
     <message>
         <source>Markup (%):</source>
-        <translation type="unfinished"></translation>
+        <translation>Aufschlag (%):</translation>
     </message>
     <message>
         <source>for reports; e.g. 12.5</source>
-        <translation type="unfinished"></translation>
+        <translation>für Berichte; z. B. 12.5</translation>
     </message>
     <message>
         <source>must be between 0 and 10000 percent</source>
-        <translation type="unfinished"></translation>
+        <translation>muss zwischen 0 und 10000 Prozent liegen</translation>
     </message>
     <message>
         <source>Customer saved.</source>
-        <translation type="unfinished"></translation>
+        <translation>Kunde gespeichert.</translation>
     </message>
     <message>
         <source>Select one customer.</source>
-        <translation type="unfinished"></translation>
+        <translation>Bitte einen Kunden auswählen.</translation>
     </message>
     <message>
         <source>Delete customer</source>
-        <translation type="unfinished"></translation>
+        <translation>Kunde löschen</translation>
     </message>
     <message>
         <source>Delete the customer %1? Their usage records stay.</source>
-        <translation type="unfinished"></translation>
+        <translation>Den Kunden %1 löschen? Seine Nutzungsdaten bleiben erhalten.</translation>
     </message>
     <message>
         <source>Customer %1 deleted.</source>
-        <translation type="unfinished"></translation>
+        <translation>Kunde %1 gelöscht.</translation>
     </message>
 </context>
 <context>
     <name>tollgate::Dashboard</name>
     <message>
         <source>Other</source>
-        <translation type="unfinished"></translation>
+        <translation>Sonstige</translation>
     </message>
 </context>
 <context>
     <name>tollgate::DashboardPage</name>
     <message>
         <source>Dashboard</source>
-        <translation type="unfinished"></translation>
+        <translation>Übersicht</translation>
     </message>
     <message>
         <source>Last 7 days</source>
-        <translation type="unfinished"></translation>
+        <translation>Letzte 7 Tage</translation>
     </message>
     <message>
         <source>Last 14 days</source>
-        <translation type="unfinished"></translation>
+        <translation>Letzte 14 Tage</translation>
     </message>
     <message>
         <source>Last 30 days</source>
-        <translation type="unfinished"></translation>
+        <translation>Letzte 30 Tage</translation>
     </message>
     <message>
         <source>Last 90 days</source>
-        <translation type="unfinished"></translation>
+        <translation>Letzte 90 Tage</translation>
     </message>
     <message>
         <source>Stack by model</source>
-        <translation type="unfinished"></translation>
+        <translation>Nach Modell gestapelt</translation>
     </message>
     <message>
         <source>Stack by user</source>
-        <translation type="unfinished"></translation>
+        <translation>Nach Benutzer gestapelt</translation>
     </message>
     <message>
         <source>Stack by group</source>
-        <translation type="unfinished"></translation>
+        <translation>Nach Gruppe gestapelt</translation>
     </message>
     <message>
         <source>Spend per day (click a bar for its requests)</source>
-        <translation type="unfinished"></translation>
+        <translation>Ausgaben pro Tag (Balken anklicken für die Anfragen)</translation>
     </message>
     <message>
         <source>Top users by cost</source>
-        <translation type="unfinished"></translation>
+        <translation>Benutzer mit den höchsten Kosten</translation>
     </message>
     <message>
         <source>Daily active users</source>
-        <translation type="unfinished"></translation>
+        <translation>Aktive Benutzer pro Tag</translation>
     </message>
     <message>
         <source>Monthly limit use</source>
-        <translation type="unfinished"></translation>
+        <translation>Auslastung der Monatslimits</translation>
     </message>
     <message>
         <source>Spend</source>
-        <translation type="unfinished"></translation>
+        <translation>Ausgaben</translation>
     </message>
     <message>
         <source>Limit</source>
-        <translation type="unfinished"></translation>
+        <translation>Limit</translation>
     </message>
     <message>
         <source>Used</source>
-        <translation type="unfinished"></translation>
+        <translation>Genutzt</translation>
     </message>
     <message>
         <source>The dashboard could not be read: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Übersicht konnte nicht gelesen werden: %1</translation>
     </message>
     <message>
         <source>&lt;b&gt;%1&lt;/b&gt; spent · &lt;b&gt;%2&lt;/b&gt; requests · &lt;b&gt;%3&lt;/b&gt; refused · %4 tokens</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;b&gt;%1&lt;/b&gt; ausgegeben · &lt;b&gt;%2&lt;/b&gt; Anfragen · &lt;b&gt;%3&lt;/b&gt; abgelehnt · %4 Token</translation>
     </message>
     <message>
         <source>%1 on %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 am %2</translation>
     </message>
     <message>
         <source>Cost</source>
-        <translation type="unfinished"></translation>
+        <translation>Kosten</translation>
     </message>
     <message>
         <source>%1 %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 %2</translation>
     </message>
     <message>
         <source>Nobody is above half of a monthly limit.</source>
-        <translation type="unfinished"></translation>
+        <translation>Niemand liegt über der Hälfte eines Monatslimits.</translation>
     </message>
 </context>
 <context>
     <name>tollgate::EditDialog</name>
     <message>
         <source>%1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1: %2</translation>
     </message>
 </context>
 <context>
     <name>tollgate::GatewayPage</name>
     <message>
         <source>Gateway</source>
-        <translation type="unfinished"></translation>
+        <translation>Gateway</translation>
     </message>
     <message>
         <source>Listen on:</source>
-        <translation type="unfinished"></translation>
+        <translation>Lauscht auf:</translation>
     </message>
     <message>
         <source>Since the gateway started</source>
-        <translation type="unfinished"></translation>
+        <translation>Seit dem Start des Gateways</translation>
     </message>
     <message>
         <source>Requests per second:</source>
-        <translation type="unfinished"></translation>
+        <translation>Anfragen pro Sekunde:</translation>
     </message>
     <message>
         <source>Requests:</source>
-        <translation type="unfinished"></translation>
+        <translation>Anfragen:</translation>
     </message>
     <message>
         <source>Allowed:</source>
-        <translation type="unfinished"></translation>
+        <translation>Zugelassen:</translation>
     </message>
     <message>
         <source>Refused:</source>
-        <translation type="unfinished"></translation>
+        <translation>Abgelehnt:</translation>
     </message>
     <message>
         <source>Provider errors:</source>
-        <translation type="unfinished"></translation>
+        <translation>Fehler beim Anbieter:</translation>
     </message>
     <message>
         <source>In flight:</source>
-        <translation type="unfinished"></translation>
+        <translation>In Bearbeitung:</translation>
     </message>
     <message>
         <source>Open connections:</source>
-        <translation type="unfinished"></translation>
+        <translation>Offene Verbindungen:</translation>
     </message>
     <message>
         <source>Usage records waiting to be written:</source>
-        <translation type="unfinished"></translation>
+        <translation>Nutzungsdatensätze, die auf das Schreiben warten:</translation>
     </message>
     <message>
         <source>Usage records that failed to write:</source>
-        <translation type="unfinished"></translation>
+        <translation>Nutzungsdatensätze, deren Schreiben fehlschlug:</translation>
     </message>
     <message>
         <source>Clients use the OpenAI or Anthropic SDK with the base URL below and a Tollgate key. Every change made in this console applies from the next request.</source>
-        <translation type="unfinished"></translation>
+        <translation>Clients verwenden das OpenAI- oder Anthropic-SDK mit der Basis-URL unten und einem Tollgate-Schlüssel. Jede Änderung in dieser Konsole gilt ab der nächsten Anfrage.</translation>
     </message>
     <message>
         <source>This console runs without a gateway.</source>
-        <translation type="unfinished"></translation>
+        <translation>Diese Konsole läuft ohne Gateway.</translation>
     </message>
     <message>
         <source>Gateway stopped; requests under way were finished.</source>
-        <translation type="unfinished"></translation>
+        <translation>Gateway angehalten; laufende Anfragen wurden abgeschlossen.</translation>
     </message>
     <message>
         <source>The gateway did not start: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Gateway ist nicht gestartet: %1</translation>
     </message>
     <message>
         <source>Gateway listening on %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Gateway lauscht auf %1.</translation>
     </message>
     <message>
         <source>● Running at &lt;b&gt;%1&lt;/b&gt;</source>
-        <translation type="unfinished"></translation>
+        <translation>● Läuft unter &lt;b&gt;%1&lt;/b&gt;</translation>
     </message>
     <message>
         <source>○ Stopped%1</source>
-        <translation type="unfinished"></translation>
+        <translation>○ Angehalten%1</translation>
     </message>
     <message>
         <source>: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>: %1</translation>
     </message>
     <message>
         <source>Stop</source>
-        <translation type="unfinished"></translation>
+        <translation>Anhalten</translation>
     </message>
     <message>
         <source>Start</source>
-        <translation type="unfinished"></translation>
+        <translation>Starten</translation>
     </message>
 </context>
 <context>
     <name>tollgate::GroupTreeModel</name>
     <message>
         <source>no budget</source>
-        <translation type="unfinished"></translation>
+        <translation>kein Budget</translation>
     </message>
     <message>
         <source>%1 (warn)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 (Warnung)</translation>
     </message>
     <message>
         <source>Group</source>
-        <translation type="unfinished"></translation>
+        <translation>Gruppe</translation>
     </message>
     <message>
         <source>Members</source>
-        <translation type="unfinished"></translation>
+        <translation>Mitglieder</translation>
     </message>
     <message>
         <source>This month</source>
-        <translation type="unfinished"></translation>
+        <translation>Dieser Monat</translation>
     </message>
     <message>
         <source>Monthly budget</source>
-        <translation type="unfinished"></translation>
+        <translation>Monatsbudget</translation>
     </message>
     <message>
         <source>These users no longer exist.</source>
-        <translation type="unfinished"></translation>
+        <translation>Diese Benutzer gibt es nicht mehr.</translation>
     </message>
     <message>
         <source>%1 cannot go under %2: %2 is inside %1, and a group cannot contain itself.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 kann nicht unter %2 liegen: %2 liegt in %1, und eine Gruppe kann sich nicht selbst enthalten.</translation>
     </message>
     <message>
         <source>Move group %1 under %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Gruppe %1 unter %2 verschieben</translation>
     </message>
     <message>
         <source>Make %1 a top-level group</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 zur obersten Gruppe machen</translation>
     </message>
 </context>
 <context>
     <name>tollgate::GroupsPage</name>
     <message>
         <source>Groups</source>
-        <translation type="unfinished"></translation>
+        <translation>Gruppen</translation>
     </message>
     <message>
         <source>New group…</source>
-        <translation type="unfinished"></translation>
+        <translation>Neue Gruppe …</translation>
     </message>
     <message>
         <source>New subgroup…</source>
-        <translation type="unfinished"></translation>
+        <translation>Neue Untergruppe …</translation>
     </message>
     <message>
         <source>Rename…</source>
-        <translation type="unfinished"></translation>
+        <translation>Umbenennen …</translation>
     </message>
     <message>
         <source>Delete…</source>
-        <translation type="unfinished"></translation>
+        <translation>Löschen …</translation>
     </message>
     <message>
         <source>Undo</source>
-        <translation type="unfinished"></translation>
+        <translation>Rückgängig</translation>
     </message>
     <message>
         <source>Redo</source>
-        <translation type="unfinished"></translation>
+        <translation>Wiederholen</translation>
     </message>
     <message>
         <source>Drag a group onto another to make it a subgroup, onto the empty area to make it top-level; drop users on a group to add them</source>
-        <translation type="unfinished"></translation>
+        <translation>Eine Gruppe auf eine andere ziehen, um sie zur Untergruppe zu machen, auf die freie Fläche für die oberste Ebene; Benutzer auf eine Gruppe ziehen, um sie hinzuzufügen</translation>
     </message>
     <message>
         <source>Aggregate monthly budget (all members, subgroups included)</source>
-        <translation type="unfinished"></translation>
+        <translation>Gemeinsames Monatsbudget (alle Mitglieder, Untergruppen eingeschlossen)</translation>
     </message>
     <message>
         <source>This month:</source>
-        <translation type="unfinished"></translation>
+        <translation>Dieser Monat:</translation>
     </message>
     <message>
         <source>no budget</source>
-        <translation type="unfinished"></translation>
+        <translation>kein Budget</translation>
     </message>
     <message>
         <source>Refuse requests over it</source>
-        <translation type="unfinished"></translation>
+        <translation>Anfragen darüber ablehnen</translation>
     </message>
     <message>
         <source>Only warn</source>
-        <translation type="unfinished"></translation>
+        <translation>Nur warnen</translation>
     </message>
     <message>
         <source>Save</source>
-        <translation type="unfinished"></translation>
+        <translation>Speichern</translation>
     </message>
     <message>
         <source>Budget ($):</source>
-        <translation type="unfinished"></translation>
+        <translation>Budget ($):</translation>
     </message>
     <message>
         <source>Members (drag them onto another group to move them):</source>
-        <translation type="unfinished"></translation>
+        <translation>Mitglieder (zum Verschieben auf eine andere Gruppe ziehen):</translation>
     </message>
     <message>
         <source>Remove from group</source>
-        <translation type="unfinished"></translation>
+        <translation>Aus der Gruppe entfernen</translation>
     </message>
     <message>
         <source>No group selected</source>
-        <translation type="unfinished"></translation>
+        <translation>Keine Gruppe ausgewählt</translation>
     </message>
     <message numerus="yes">
         <source>Top-level group, %n direct member(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Oberste Gruppe, %n direktes Mitglied</numerusform>
+            <numerusform>Oberste Gruppe, %n direkte Mitglieder</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>In %1, %n direct member(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>In %1, %n direktes Mitglied</numerusform>
+            <numerusform>In %1, %n direkte Mitglieder</numerusform>
         </translation>
     </message>
     <message>
         <source>%1 of %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 von %2</translation>
     </message>
     <message>
         <source>%1 (no budget)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 (kein Budget)</translation>
     </message>
     <message>
         <source>Select the group to create a subgroup in.</source>
-        <translation type="unfinished"></translation>
+        <translation>Bitte die Gruppe wählen, in der die Untergruppe entstehen soll.</translation>
     </message>
     <message>
         <source>New subgroup</source>
-        <translation type="unfinished"></translation>
+        <translation>Neue Untergruppe</translation>
     </message>
     <message>
         <source>New group</source>
-        <translation type="unfinished"></translation>
+        <translation>Neue Gruppe</translation>
     </message>
     <message>
         <source>Name:</source>
-        <translation type="unfinished"></translation>
+        <translation>Name:</translation>
     </message>
     <message>
         <source>The group was not created: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Gruppe wurde nicht angelegt: %1</translation>
     </message>
     <message>
         <source>Group %1 created.</source>
-        <translation type="unfinished"></translation>
+        <translation>Gruppe %1 angelegt.</translation>
     </message>
     <message>
         <source>Rename group</source>
-        <translation type="unfinished"></translation>
+        <translation>Gruppe umbenennen</translation>
     </message>
     <message>
         <source>The group was not renamed: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Gruppe wurde nicht umbenannt: %1</translation>
     </message>
     <message>
         <source>Delete group</source>
-        <translation type="unfinished"></translation>
+        <translation>Gruppe löschen</translation>
     </message>
     <message>
         <source>Delete %1? Its members stay in the organisation; its subgroups move up a level.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 löschen? Die Mitglieder bleiben in der Organisation; die Untergruppen rücken eine Ebene auf.</translation>
     </message>
     <message>
         <source>Group %1 deleted.</source>
-        <translation type="unfinished"></translation>
+        <translation>Gruppe %1 gelöscht.</translation>
     </message>
     <message>
         <source>budget</source>
-        <translation type="unfinished"></translation>
+        <translation>Budget</translation>
     </message>
     <message>
         <source>Not saved: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Nicht gespeichert: %1</translation>
     </message>
     <message>
         <source>Budget of %1 saved.</source>
-        <translation type="unfinished"></translation>
+        <translation>Budget von %1 gespeichert.</translation>
     </message>
     <message>
         <source>Select the members to remove.</source>
-        <translation type="unfinished"></translation>
+        <translation>Bitte die zu entfernenden Mitglieder auswählen.</translation>
     </message>
 </context>
 <context>
     <name>tollgate::KeyDialog</name>
     <message>
         <source>New API key</source>
-        <translation type="unfinished"></translation>
+        <translation>Neuer API-Schlüssel</translation>
     </message>
     <message>
         <source>Name:</source>
-        <translation type="unfinished"></translation>
+        <translation>Name:</translation>
     </message>
     <message>
         <source>The holder&apos;s private project</source>
-        <translation type="unfinished"></translation>
+        <translation>Privates Projekt des Inhabers</translation>
     </message>
     <message>
         <source>Project:</source>
-        <translation type="unfinished"></translation>
+        <translation>Projekt:</translation>
     </message>
     <message>
         <source>email of the person it belongs to; empty: a service key</source>
-        <translation type="unfinished"></translation>
+        <translation>E-Mail der Person, der er gehört; leer: ein Dienstschlüssel</translation>
     </message>
     <message>
         <source>Holder:</source>
-        <translation type="unfinished"></translation>
+        <translation>Inhaber:</translation>
     </message>
     <message>
         <source>Members of these
 groups may use it:</source>
-        <translation type="unfinished"></translation>
+        <translation>Mitglieder dieser
+Gruppen dürfen ihn nutzen:</translation>
     </message>
     <message>
         <source>Every model its user may use</source>
-        <translation type="unfinished"></translation>
+        <translation>Jedes Modell, das sein Benutzer nutzen darf</translation>
     </message>
     <message>
         <source>Only the models ticked</source>
-        <translation type="unfinished"></translation>
+        <translation>Nur die angehakten Modelle</translation>
     </message>
     <message>
         <source>Models:</source>
-        <translation type="unfinished"></translation>
+        <translation>Modelle:</translation>
     </message>
     <message>
         <source>Features:</source>
-        <translation type="unfinished"></translation>
+        <translation>Funktionen:</translation>
     </message>
     <message>
         <source>dollars; empty: no cap</source>
-        <translation type="unfinished"></translation>
+        <translation>Dollar; leer: keine Obergrenze</translation>
     </message>
     <message>
         <source>Monthly cap:</source>
-        <translation type="unfinished"></translation>
+        <translation>Monatliche Obergrenze:</translation>
     </message>
     <message>
         <source>Expires on</source>
-        <translation type="unfinished"></translation>
+        <translation>Läuft ab am</translation>
     </message>
     <message>
         <source>Expiry:</source>
-        <translation type="unfinished"></translation>
+        <translation>Ablauf:</translation>
     </message>
     <message>
         <source>Create key</source>
-        <translation type="unfinished"></translation>
+        <translation>Schlüssel erstellen</translation>
     </message>
     <message>
         <source>Give the key a name (what it is for).</source>
-        <translation type="unfinished"></translation>
+        <translation>Bitte dem Schlüssel einen Namen geben (wofür er ist).</translation>
     </message>
     <message>
         <source>No user has the email %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Kein Benutzer hat die E-Mail %1.</translation>
     </message>
     <message>
         <source>A service key (no holder) needs a shared project.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ein Dienstschlüssel (ohne Inhaber) braucht ein gemeinsames Projekt.</translation>
     </message>
     <message>
         <source>Tick at least one model, or let the key use every model its user may use.</source>
-        <translation type="unfinished"></translation>
+        <translation>Mindestens ein Modell anhaken oder den Schlüssel jedes Modell seines Benutzers nutzen lassen.</translation>
     </message>
     <message>
         <source>Tick at least one feature.</source>
-        <translation type="unfinished"></translation>
+        <translation>Mindestens eine Funktion anhaken.</translation>
     </message>
     <message>
         <source>monthly cap</source>
-        <translation type="unfinished"></translation>
+        <translation>monatliche Obergrenze</translation>
     </message>
     <message>
         <source>The expiry date has passed.</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Ablaufdatum liegt in der Vergangenheit.</translation>
     </message>
 </context>
 <context>
     <name>tollgate::KeysPage</name>
     <message>
         <source>revoked</source>
-        <translation type="unfinished"></translation>
+        <translation>widerrufen</translation>
     </message>
     <message>
         <source>expired</source>
-        <translation type="unfinished"></translation>
+        <translation>abgelaufen</translation>
     </message>
     <message>
         <source>active</source>
-        <translation type="unfinished"></translation>
+        <translation>aktiv</translation>
     </message>
     <message>
         <source>API Keys</source>
-        <translation type="unfinished"></translation>
+        <translation>API-Schlüssel</translation>
     </message>
     <message>
         <source>Name</source>
-        <translation type="unfinished"></translation>
+        <translation>Name</translation>
     </message>
     <message>
         <source>Key</source>
-        <translation type="unfinished"></translation>
+        <translation>Schlüssel</translation>
     </message>
     <message>
         <source>Project</source>
-        <translation type="unfinished"></translation>
+        <translation>Projekt</translation>
     </message>
     <message>
         <source>Holder</source>
-        <translation type="unfinished"></translation>
+        <translation>Inhaber</translation>
     </message>
     <message>
         <source>Status</source>
-        <translation type="unfinished"></translation>
+        <translation>Status</translation>
     </message>
     <message>
         <source>This month</source>
-        <translation type="unfinished"></translation>
+        <translation>Dieser Monat</translation>
     </message>
     <message>
         <source>Requests</source>
-        <translation type="unfinished"></translation>
+        <translation>Anfragen</translation>
     </message>
     <message>
         <source>Monthly cap</source>
-        <translation type="unfinished"></translation>
+        <translation>Monatliche Obergrenze</translation>
     </message>
     <message>
         <source>Expires</source>
-        <translation type="unfinished"></translation>
+        <translation>Läuft ab</translation>
     </message>
     <message>
         <source>never</source>
-        <translation type="unfinished"></translation>
+        <translation>nie</translation>
     </message>
     <message>
         <source>Last used</source>
-        <translation type="unfinished"></translation>
+        <translation>Zuletzt genutzt</translation>
     </message>
     <message>
         <source>New key…</source>
-        <translation type="unfinished"></translation>
+        <translation>Neuer Schlüssel …</translation>
     </message>
     <message>
         <source>Set monthly cap…</source>
-        <translation type="unfinished"></translation>
+        <translation>Monatliche Obergrenze setzen …</translation>
     </message>
     <message>
         <source>Revoke…</source>
-        <translation type="unfinished"></translation>
+        <translation>Widerrufen …</translation>
     </message>
     <message>
         <source>Delete…</source>
-        <translation type="unfinished"></translation>
+        <translation>Löschen …</translation>
     </message>
     <message>
         <source>Show requests</source>
-        <translation type="unfinished"></translation>
+        <translation>Anfragen zeigen</translation>
     </message>
     <message>
         <source>Filter keys</source>
-        <translation type="unfinished"></translation>
+        <translation>Schlüssel filtern</translation>
     </message>
     <message>
         <source>(service key)</source>
-        <translation type="unfinished"></translation>
+        <translation>(Dienstschlüssel)</translation>
     </message>
     <message>
         <source>Key %1 created.</source>
-        <translation type="unfinished"></translation>
+        <translation>Schlüssel %1 erstellt.</translation>
     </message>
     <message>
         <source>Select one key.</source>
-        <translation type="unfinished"></translation>
+        <translation>Bitte einen Schlüssel auswählen.</translation>
     </message>
     <message>
         <source>Monthly cap of %1, in dollars (empty: no cap):</source>
-        <translation type="unfinished"></translation>
+        <translation>Monatliche Obergrenze von %1, in Dollar (leer: keine):</translation>
     </message>
     <message>
         <source>monthly cap</source>
-        <translation type="unfinished"></translation>
+        <translation>monatliche Obergrenze</translation>
     </message>
     <message>
         <source>Nothing changed: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Nichts geändert: %1</translation>
     </message>
     <message>
         <source>Cap of %1 saved.</source>
-        <translation type="unfinished"></translation>
+        <translation>Obergrenze von %1 gespeichert.</translation>
     </message>
     <message>
         <source>Revoke keys</source>
-        <translation type="unfinished"></translation>
+        <translation>Schlüssel widerrufen</translation>
     </message>
     <message numerus="yes">
         <source>Revoke %n key(s)? Requests with them are refused from now on.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n Schlüssel widerrufen? Anfragen damit werden ab sofort abgelehnt.</numerusform>
+            <numerusform>%n Schlüssel widerrufen? Anfragen damit werden ab sofort abgelehnt.</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%n key(s) revoked.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n Schlüssel widerrufen.</numerusform>
+            <numerusform>%n Schlüssel widerrufen.</numerusform>
         </translation>
     </message>
     <message>
         <source>Delete keys</source>
-        <translation type="unfinished"></translation>
+        <translation>Schlüssel löschen</translation>
     </message>
     <message numerus="yes">
         <source>Delete %n key(s)? Their usage records stay.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n Schlüssel löschen? Die Nutzungsdaten bleiben erhalten.</numerusform>
+            <numerusform>%n Schlüssel löschen? Die Nutzungsdaten bleiben erhalten.</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%n key(s) deleted.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n Schlüssel gelöscht.</numerusform>
+            <numerusform>%n Schlüssel gelöscht.</numerusform>
         </translation>
     </message>
 </context>
@@ -1181,1151 +1190,1160 @@ groups may use it:</source>
     <name>tollgate::LimitUse</name>
     <message>
         <source>user</source>
-        <translation type="unfinished"></translation>
+        <translation>Benutzer</translation>
     </message>
     <message>
         <source>group</source>
-        <translation type="unfinished"></translation>
+        <translation>Gruppe</translation>
     </message>
     <message>
         <source>key</source>
-        <translation type="unfinished"></translation>
+        <translation>Schlüssel</translation>
     </message>
 </context>
 <context>
     <name>tollgate::Main</name>
     <message>
         <source>Organization:   %1 (%2)</source>
-        <translation type="unfinished"></translation>
+        <translation>Organisation:   %1 (%2)</translation>
     </message>
     <message>
         <source>Database:       %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Datenbank:      %1</translation>
     </message>
     <message>
         <source>Users:          %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Benutzer:       %1</translation>
     </message>
     <message>
         <source>Groups:         %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Gruppen:        %1</translation>
     </message>
     <message>
         <source>Projects:       %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Projekte:       %1</translation>
     </message>
     <message>
         <source>API keys:       %1</source>
-        <translation type="unfinished"></translation>
+        <translation>API-Schlüssel:  %1</translation>
     </message>
     <message>
         <source>Customers:      %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Kunden:         %1</translation>
     </message>
     <message>
         <source>Models:         %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Modelle:        %1</translation>
     </message>
     <message>
         <source>Usage records:  %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Nutzungsdaten:  %1</translation>
     </message>
     <message>
         <source>Loaded the demo organisation: %1 users, %2 groups, %3 keys, %4 customers, %5 usage records.</source>
-        <translation type="unfinished"></translation>
+        <translation>Demo-Organisation geladen: %1 Benutzer, %2 Gruppen, %3 Schlüssel, %4 Kunden, %5 Nutzungsdatensätze.</translation>
     </message>
     <message>
         <source>A demo API key (shown once): %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Ein Demo-API-Schlüssel (nur einmal angezeigt): %1</translation>
     </message>
     <message>
         <source>tollgate: mock provider listening on http://%1:%2</source>
-        <translation type="unfinished"></translation>
+        <translation>tollgate: simulierter Anbieter lauscht auf http://%1:%2</translation>
     </message>
     <message>
         <source>Try &apos;tollgate --help&apos;.</source>
-        <translation type="unfinished"></translation>
+        <translation>Siehe „tollgate --help“.</translation>
     </message>
     <message>
         <source>tollgate: the console is already running; brought it to the front</source>
-        <translation type="unfinished"></translation>
+        <translation>tollgate: die Konsole läuft bereits; sie wurde nach vorn geholt</translation>
     </message>
     <message>
         <source>tollgate: a second launch cannot find this console: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>tollgate: ein zweiter Start kann diese Konsole nicht finden: %1</translation>
     </message>
     <message>
         <source>tollgate: TOLLGATE_ADMIN_KEY is not used: it only becomes the owner key of a database that has no admin key yet</source>
-        <translation type="unfinished"></translation>
+        <translation>tollgate: TOLLGATE_ADMIN_KEY wird nicht verwendet: er wird nur Eigentümer-Schlüssel einer Datenbank, die noch keinen Admin-Schlüssel hat</translation>
     </message>
     <message>
         <source>Created the owner admin key for the admin API (shown once; keep it safe): %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Admin-Schlüssel des Eigentümers für die Admin-API erstellt (nur einmal angezeigt; sicher aufbewahren): %1</translation>
     </message>
     <message>
         <source>tollgate: gateway listening on %1</source>
-        <translation type="unfinished"></translation>
+        <translation>tollgate: Gateway lauscht auf %1</translation>
     </message>
     <message>
         <source>tollgate: admin API on %1</source>
-        <translation type="unfinished"></translation>
+        <translation>tollgate: Admin-API unter %1</translation>
     </message>
     <message>
         <source>tollgate: stopping; finishing the requests under way</source>
-        <translation type="unfinished"></translation>
+        <translation>tollgate: wird beendet; laufende Anfragen werden abgeschlossen</translation>
     </message>
     <message>
         <source>tollgate: wrote the pages to %1</source>
-        <translation type="unfinished"></translation>
+        <translation>tollgate: Seiten nach %1 geschrieben</translation>
     </message>
     <message>
         <source>Gateway listening on %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Gateway lauscht auf %1</translation>
     </message>
     <message>
         <source>Gateway not running: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Gateway läuft nicht: %1</translation>
     </message>
     <message>
         <source>Gateway stopped</source>
-        <translation type="unfinished"></translation>
+        <translation>Gateway angehalten</translation>
     </message>
 </context>
 <context>
     <name>tollgate::MainWindow</name>
     <message>
         <source>Tollgate</source>
-        <translation type="unfinished"></translation>
+        <translation>Tollgate</translation>
     </message>
     <message>
         <source>key %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Schlüssel %1</translation>
     </message>
     <message>
         <source>&amp;File</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Datei</translation>
     </message>
     <message>
         <source>&amp;Refresh</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Aktualisieren</translation>
     </message>
     <message>
         <source>&amp;Close Window</source>
-        <translation type="unfinished"></translation>
+        <translation>Fenster &amp;schließen</translation>
     </message>
     <message>
         <source>&amp;Quit</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Beenden</translation>
     </message>
     <message>
         <source>&amp;Edit</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Bearbeiten</translation>
     </message>
     <message>
         <source>&amp;Undo</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Rückgängig</translation>
     </message>
     <message>
         <source>&amp;Redo</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Wiederholen</translation>
     </message>
     <message>
         <source>&amp;Go</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Gehe zu</translation>
     </message>
     <message>
         <source>Owner admin key</source>
-        <translation type="unfinished"></translation>
+        <translation>Admin-Schlüssel des Eigentümers</translation>
     </message>
     <message>
         <source>&lt;p&gt;Tollgate created an owner key for its admin API. It is shown only now: copy it to a safe place.&lt;/p&gt;&lt;p&gt;&lt;code&gt;%1&lt;/code&gt;&lt;/p&gt;&lt;p&gt;Scripts send it as &lt;code&gt;Authorization: Bearer &amp;lt;key&amp;gt;&lt;/code&gt; to&lt;br&gt;&lt;code&gt;%2&lt;/code&gt;&lt;/p&gt;</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;p&gt;Tollgate hat einen Eigentümer-Schlüssel für seine Admin-API erstellt. Er wird nur jetzt angezeigt: bitte an einem sicheren Ort aufbewahren.&lt;/p&gt;&lt;p&gt;&lt;code&gt;%1&lt;/code&gt;&lt;/p&gt;&lt;p&gt;Skripte senden ihn als &lt;code&gt;Authorization: Bearer &amp;lt;Schlüssel&amp;gt;&lt;/code&gt; an&lt;br&gt;&lt;code&gt;%2&lt;/code&gt;&lt;/p&gt;</translation>
     </message>
     <message>
         <source>Welcome to Tollgate. Your organisation&apos;s database was created at %1. To use another one (a file or a PostgreSQL server), open Settings.</source>
-        <translation type="unfinished"></translation>
+        <translation>Willkommen bei Tollgate. Die Datenbank Ihrer Organisation wurde unter %1 angelegt. Um eine andere zu verwenden (eine Datei oder einen PostgreSQL-Server), öffnen Sie die Einstellungen.</translation>
     </message>
 </context>
 <context>
     <name>tollgate::MembershipCommand</name>
-    <message>
+    <message numerus="yes">
         <source>Add %n user(s) to %1</source>
-        <translation type="unfinished"></translation>
+        <translation>
+            <numerusform>%n Benutzer zu %1 hinzufügen</numerusform>
+            <numerusform>%n Benutzer zu %1 hinzufügen</numerusform>
+        </translation>
     </message>
     <message>
         <source>Already in %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Bereits in %1.</translation>
     </message>
-    <message>
+    <message numerus="yes">
         <source>Remove %n user(s) from %1</source>
-        <translation type="unfinished"></translation>
+        <translation>
+            <numerusform>%n Benutzer aus %1 entfernen</numerusform>
+            <numerusform>%n Benutzer aus %1 entfernen</numerusform>
+        </translation>
     </message>
     <message>
         <source>Not in %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Nicht in %1.</translation>
     </message>
-    <message>
+    <message numerus="yes">
         <source>Move %n user(s) from %1 to %2</source>
-        <translation type="unfinished"></translation>
+        <translation>
+            <numerusform>%n Benutzer von %1 nach %2 verschieben</numerusform>
+            <numerusform>%n Benutzer von %1 nach %2 verschieben</numerusform>
+        </translation>
     </message>
     <message>
         <source>%1 failed: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 fehlgeschlagen: %2</translation>
     </message>
 </context>
 <context>
     <name>tollgate::MessageBanner</name>
     <message>
         <source>Dismiss</source>
-        <translation type="unfinished"></translation>
+        <translation>Schließen</translation>
     </message>
 </context>
 <context>
     <name>tollgate::PoliciesPage</name>
     <message>
         <source>Policies</source>
-        <translation type="unfinished"></translation>
+        <translation>Richtlinien</translation>
     </message>
     <message>
         <source>Organisation defaults</source>
-        <translation type="unfinished"></translation>
+        <translation>Vorgaben der Organisation</translation>
     </message>
     <message>
         <source>Group settings</source>
-        <translation type="unfinished"></translation>
+        <translation>Gruppeneinstellungen</translation>
     </message>
     <message>
         <source>User override</source>
-        <translation type="unfinished"></translation>
+        <translation>Ausnahme für einen Benutzer</translation>
     </message>
     <message>
         <source>Type a user&apos;s email and press Enter</source>
-        <translation type="unfinished"></translation>
+        <translation>E-Mail eines Benutzers eingeben und Eingabe drücken</translation>
     </message>
     <message>
         <source>Remove override</source>
-        <translation type="unfinished"></translation>
+        <translation>Ausnahme entfernen</translation>
     </message>
     <message>
         <source>Revert</source>
-        <translation type="unfinished"></translation>
+        <translation>Verwerfen</translation>
     </message>
     <message>
         <source>Save</source>
-        <translation type="unfinished"></translation>
+        <translation>Speichern</translation>
     </message>
     <message>
         <source>Override removed: the user gets what their groups and the organisation set.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ausnahme entfernt: Für den Benutzer gilt, was seine Gruppen und die Organisation festlegen.</translation>
     </message>
     <message>
         <source>The policy has unsaved changes. Save them?</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Richtlinie hat ungespeicherte Änderungen. Speichern?</translation>
     </message>
     <message>
         <source>No user has the email %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Kein Benutzer hat die E-Mail %1.</translation>
     </message>
     <message>
         <source>Defaults for everyone in %1. Effective values: for a user in no group without an override of their own.</source>
-        <translation type="unfinished"></translation>
+        <translation>Vorgaben für alle in %1. Wirksame Werte: für einen Benutzer ohne Gruppe und ohne eigene Ausnahme.</translation>
     </message>
     <message>
         <source>Settings of group %1, for its members and its subgroups&apos; members. Effective values: for a member of just this group without an override.</source>
-        <translation type="unfinished"></translation>
+        <translation>Einstellungen der Gruppe %1, für ihre Mitglieder und die ihrer Untergruppen. Wirksame Werte: für ein Mitglied nur dieser Gruppe ohne Ausnahme.</translation>
     </message>
     <message>
         <source>Override for %1 &lt;%2&gt;. It wins over every group and the organisation; the effective values are what the gateway enforces for this user.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ausnahme für %1 &lt;%2&gt;. Sie geht jeder Gruppe und der Organisation vor; die wirksamen Werte setzt das Gateway für diesen Benutzer durch.</translation>
     </message>
     <message>
         <source>Choose a group.</source>
-        <translation type="unfinished"></translation>
+        <translation>Bitte eine Gruppe wählen.</translation>
     </message>
     <message>
         <source>Choose a user.</source>
-        <translation type="unfinished"></translation>
+        <translation>Bitte einen Benutzer wählen.</translation>
     </message>
     <message>
         <source>Unsaved changes; the effective values show them as if saved.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ungespeicherte Änderungen; die wirksamen Werte zeigen sie, als wären sie gespeichert.</translation>
     </message>
     <message>
         <source>Not saved: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Nicht gespeichert: %1</translation>
     </message>
     <message>
         <source>the group no longer exists</source>
-        <translation type="unfinished"></translation>
+        <translation>die Gruppe gibt es nicht mehr</translation>
     </message>
     <message>
         <source>Not saved: someone else changed this policy since it was opened. Revert to see their change, then make yours again.</source>
-        <translation type="unfinished"></translation>
+        <translation>Nicht gespeichert: Jemand anderes hat diese Richtlinie seit dem Öffnen geändert. Verwerfen, um die Änderung zu sehen, dann die eigene erneut vornehmen.</translation>
     </message>
     <message>
         <source>Saved. The gateway applies it from the next request.</source>
-        <translation type="unfinished"></translation>
+        <translation>Gespeichert. Das Gateway wendet es ab der nächsten Anfrage an.</translation>
     </message>
 </context>
 <context>
     <name>tollgate::PolicyForm</name>
     <message>
         <source>dollars, e.g. 50 or 12.50</source>
-        <translation type="unfinished"></translation>
+        <translation>Dollar, z. B. 50 oder 12.50</translation>
     </message>
     <message>
         <source>1 (cheapest) to 10</source>
-        <translation type="unfinished"></translation>
+        <translation>1 (am günstigsten) bis 10</translation>
     </message>
     <message>
         <source>a whole number</source>
-        <translation type="unfinished"></translation>
+        <translation>eine ganze Zahl</translation>
     </message>
     <message>
         <source>Limits</source>
-        <translation type="unfinished"></translation>
+        <translation>Limits</translation>
     </message>
     <message>
         <source>Set here</source>
-        <translation type="unfinished"></translation>
+        <translation>Hier festgelegt</translation>
     </message>
     <message>
         <source>Value</source>
-        <translation type="unfinished"></translation>
+        <translation>Wert</translation>
     </message>
     <message>
         <source>Effective value and where it comes from</source>
-        <translation type="unfinished"></translation>
+        <translation>Wirksamer Wert und seine Herkunft</translation>
     </message>
     <message>
         <source>Models</source>
-        <translation type="unfinished"></translation>
+        <translation>Modelle</translation>
     </message>
     <message>
         <source>Allowed models:</source>
-        <translation type="unfinished"></translation>
+        <translation>Erlaubte Modelle:</translation>
     </message>
     <message>
         <source>Blocked models:</source>
-        <translation type="unfinished"></translation>
+        <translation>Gesperrte Modelle:</translation>
     </message>
     <message>
         <source>Bypass (this user only)</source>
-        <translation type="unfinished"></translation>
+        <translation>Umgehen (nur dieser Benutzer)</translation>
     </message>
     <message>
         <source>Bypass cost and token limits</source>
-        <translation type="unfinished"></translation>
+        <translation>Kosten- und Tokenlimits umgehen</translation>
     </message>
     <message>
         <source>Bypass rate limits</source>
-        <translation type="unfinished"></translation>
+        <translation>Ratenlimits umgehen</translation>
     </message>
     <message>
         <source>Bypass model restrictions (allowed and blocked lists, maximum tier)</source>
-        <translation type="unfinished"></translation>
+        <translation>Modellbeschränkungen umgehen (erlaubte und gesperrte Listen, höchste Stufe)</translation>
     </message>
     <message>
         <source>⚠ A bypass lifts the limits of every level (the organisation&apos;s and every group&apos;s) for this user. Group and organisation budgets still count the spend.</source>
-        <translation type="unfinished"></translation>
+        <translation>⚠ Ein Umgehen hebt für diesen Benutzer die Limits jeder Ebene auf (die der Organisation und jeder Gruppe). Gruppen- und Organisationsbudgets zählen die Ausgaben trotzdem.</translation>
     </message>
     <message>
         <source>Notes</source>
-        <translation type="unfinished"></translation>
+        <translation>Notizen</translation>
     </message>
     <message>
         <source>Why these settings (shown in the audit log)</source>
-        <translation type="unfinished"></translation>
+        <translation>Warum diese Einstellungen (im Prüfprotokoll sichtbar)</translation>
     </message>
     <message>
         <source>Inherit</source>
-        <translation type="unfinished"></translation>
+        <translation>Erben</translation>
     </message>
     <message>
         <source>Limit</source>
-        <translation type="unfinished"></translation>
+        <translation>Limit</translation>
     </message>
     <message>
         <source>Unlimited</source>
-        <translation type="unfinished"></translation>
+        <translation>Unbegrenzt</translation>
     </message>
     <message>
         <source>Only the models ticked</source>
-        <translation type="unfinished"></translation>
+        <translation>Nur die angehakten Modelle</translation>
     </message>
     <message>
         <source>The models ticked</source>
-        <translation type="unfinished"></translation>
+        <translation>Die angehakten Modelle</translation>
     </message>
     <message>
         <source>Any model</source>
-        <translation type="unfinished"></translation>
+        <translation>Jedes Modell</translation>
     </message>
     <message>
         <source>%1 (tier %2)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 (Stufe %2)</translation>
     </message>
     <message>
         <source>Allowed models: tick at least one model, or choose Inherit or Any model</source>
-        <translation type="unfinished"></translation>
+        <translation>Erlaubte Modelle: mindestens ein Modell anhaken oder Erben bzw. Jedes Modell wählen</translation>
     </message>
     <message>
         <source>type a value, or choose Inherit or Unlimited</source>
-        <translation type="unfinished"></translation>
+        <translation>einen Wert eingeben oder Erben bzw. Unbegrenzt wählen</translation>
     </message>
     <message>
         <source>%1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1: %2</translation>
     </message>
     <message>
         <source>no limit</source>
-        <translation type="unfinished"></translation>
+        <translation>kein Limit</translation>
     </message>
     <message>
         <source>any model</source>
-        <translation type="unfinished"></translation>
+        <translation>jedes Modell</translation>
     </message>
     <message>
         <source>none</source>
-        <translation type="unfinished"></translation>
+        <translation>keine</translation>
     </message>
     <message>
         <source>not set at any level</source>
-        <translation type="unfinished"></translation>
+        <translation>auf keiner Ebene festgelegt</translation>
     </message>
 </context>
 <context>
     <name>tollgate::ProjectsPage</name>
     <message>
         <source>Projects</source>
-        <translation type="unfinished"></translation>
+        <translation>Projekte</translation>
     </message>
     <message>
         <source>Name</source>
-        <translation type="unfinished"></translation>
+        <translation>Name</translation>
     </message>
     <message>
         <source>Kind</source>
-        <translation type="unfinished"></translation>
+        <translation>Art</translation>
     </message>
     <message>
         <source>shared</source>
-        <translation type="unfinished"></translation>
+        <translation>gemeinsam</translation>
     </message>
     <message>
         <source>private to %1</source>
-        <translation type="unfinished"></translation>
+        <translation>privat für %1</translation>
     </message>
     <message>
         <source>This month</source>
-        <translation type="unfinished"></translation>
+        <translation>Dieser Monat</translation>
     </message>
     <message>
         <source>Monthly limit</source>
-        <translation type="unfinished"></translation>
+        <translation>Monatslimit</translation>
     </message>
     <message>
         <source>New project…</source>
-        <translation type="unfinished"></translation>
+        <translation>Neues Projekt …</translation>
     </message>
     <message>
         <source>Edit…</source>
-        <translation type="unfinished"></translation>
+        <translation>Bearbeiten …</translation>
     </message>
     <message>
         <source>Delete…</source>
-        <translation type="unfinished"></translation>
+        <translation>Löschen …</translation>
     </message>
     <message>
         <source>Filter projects</source>
-        <translation type="unfinished"></translation>
+        <translation>Projekte filtern</translation>
     </message>
     <message>
         <source>Edit project</source>
-        <translation type="unfinished"></translation>
+        <translation>Projekt bearbeiten</translation>
     </message>
     <message>
         <source>New project</source>
-        <translation type="unfinished"></translation>
+        <translation>Neues Projekt</translation>
     </message>
     <message>
         <source>Name:</source>
-        <translation type="unfinished"></translation>
+        <translation>Name:</translation>
     </message>
     <message>
         <source>Monthly limit ($):</source>
-        <translation type="unfinished"></translation>
+        <translation>Monatslimit ($):</translation>
     </message>
     <message>
         <source>empty: no limit</source>
-        <translation type="unfinished"></translation>
+        <translation>leer: kein Limit</translation>
     </message>
     <message>
         <source>Every request made with a key of the project counts against its limit.</source>
-        <translation type="unfinished"></translation>
+        <translation>Jede Anfrage mit einem Schlüssel des Projekts zählt gegen sein Limit.</translation>
     </message>
     <message>
         <source>Project saved.</source>
-        <translation type="unfinished"></translation>
+        <translation>Projekt gespeichert.</translation>
     </message>
     <message>
         <source>Select one project.</source>
-        <translation type="unfinished"></translation>
+        <translation>Bitte ein Projekt auswählen.</translation>
     </message>
     <message>
         <source>Delete project</source>
-        <translation type="unfinished"></translation>
+        <translation>Projekt löschen</translation>
     </message>
     <message>
         <source>Delete the project %1?</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Projekt %1 löschen?</translation>
     </message>
     <message>
         <source>Project %1 deleted.</source>
-        <translation type="unfinished"></translation>
+        <translation>Projekt %1 gelöscht.</translation>
     </message>
 </context>
 <context>
     <name>tollgate::ReparentCommand</name>
     <message>
         <source>the group no longer exists</source>
-        <translation type="unfinished"></translation>
+        <translation>die Gruppe gibt es nicht mehr</translation>
     </message>
     <message>
         <source>%1 failed: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 fehlgeschlagen: %2</translation>
     </message>
 </context>
 <context>
     <name>tollgate::RequestLogPage</name>
     <message>
         <source>Request Log</source>
-        <translation type="unfinished"></translation>
+        <translation>Anfrageprotokoll</translation>
     </message>
     <message>
         <source>Time</source>
-        <translation type="unfinished"></translation>
+        <translation>Zeit</translation>
     </message>
     <message>
         <source>User</source>
-        <translation type="unfinished"></translation>
+        <translation>Benutzer</translation>
     </message>
     <message>
         <source>Key</source>
-        <translation type="unfinished"></translation>
+        <translation>Schlüssel</translation>
     </message>
     <message>
         <source>Model</source>
-        <translation type="unfinished"></translation>
+        <translation>Modell</translation>
     </message>
     <message>
         <source>Customer</source>
-        <translation type="unfinished"></translation>
+        <translation>Kunde</translation>
     </message>
     <message>
         <source>Status</source>
-        <translation type="unfinished"></translation>
+        <translation>Status</translation>
     </message>
     <message>
         <source>Tokens in/out</source>
-        <translation type="unfinished"></translation>
+        <translation>Token ein/aus</translation>
     </message>
     <message>
         <source>Cost</source>
-        <translation type="unfinished"></translation>
+        <translation>Kosten</translation>
     </message>
     <message>
         <source>Latency</source>
-        <translation type="unfinished"></translation>
+        <translation>Latenz</translation>
     </message>
     <message>
         <source>%1 ms</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 ms</translation>
     </message>
     <message>
         <source>user email</source>
-        <translation type="unfinished"></translation>
+        <translation>E-Mail des Benutzers</translation>
     </message>
     <message>
         <source>Any status</source>
-        <translation type="unfinished"></translation>
+        <translation>Jeder Status</translation>
     </message>
     <message>
         <source>Show</source>
-        <translation type="unfinished"></translation>
+        <translation>Anzeigen</translation>
     </message>
     <message>
         <source>from</source>
-        <translation type="unfinished"></translation>
+        <translation>von</translation>
     </message>
     <message>
         <source>to</source>
-        <translation type="unfinished"></translation>
+        <translation>bis</translation>
     </message>
     <message>
         <source>Select a request to see its details and the decision explained.</source>
-        <translation type="unfinished"></translation>
+        <translation>Eine Anfrage auswählen, um ihre Details und die erklärte Entscheidung zu sehen.</translation>
     </message>
     <message>
         <source>Any key</source>
-        <translation type="unfinished"></translation>
+        <translation>Jeder Schlüssel</translation>
     </message>
     <message>
         <source>Any model</source>
-        <translation type="unfinished"></translation>
+        <translation>Jedes Modell</translation>
     </message>
     <message>
         <source>Any customer</source>
-        <translation type="unfinished"></translation>
+        <translation>Jeder Kunde</translation>
     </message>
     <message>
         <source>No user has the email %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Kein Benutzer hat die E-Mail %1.</translation>
     </message>
     <message numerus="yes">
         <source>Showing %n request(s) for %1. Press Show to use the filters above.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n Anfrage für %1 angezeigt. Anzeigen drücken, um die Filter oben zu verwenden.</numerusform>
+            <numerusform>%n Anfragen für %1 angezeigt. Anzeigen drücken, um die Filter oben zu verwenden.</numerusform>
         </translation>
     </message>
     <message>
         <source>&lt;h3&gt;Request %1&lt;/h3&gt;</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;h3&gt;Anfrage %1&lt;/h3&gt;</translation>
     </message>
     <message>
         <source>&lt;p&gt;%1 · &lt;b&gt;%2&lt;/b&gt; · %3 · %4 input (%5 cached) / %6 output tokens · &lt;b&gt;%7&lt;/b&gt;%8%9&lt;/p&gt;</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;p&gt;%1 · &lt;b&gt;%2&lt;/b&gt; · %3 · %4 Eingabe- (%5 zwischengespeichert) / %6 Ausgabe-Token · &lt;b&gt;%7&lt;/b&gt;%8%9&lt;/p&gt;</translation>
     </message>
     <message>
         <source> · streamed</source>
-        <translation type="unfinished"></translation>
+        <translation> · gestreamt</translation>
     </message>
     <message>
         <source> · charged its estimate: the provider reported no usage</source>
-        <translation type="unfinished"></translation>
+        <translation> · nach Schätzung berechnet: der Anbieter meldete keine Nutzung</translation>
     </message>
     <message>
         <source>&lt;p&gt;&lt;b&gt;Decision:&lt;/b&gt; %1&lt;/p&gt;</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;p&gt;&lt;b&gt;Entscheidung:&lt;/b&gt; %1&lt;/p&gt;</translation>
     </message>
     <message>
         <source>&lt;p&gt;&lt;b&gt;Decision:&lt;/b&gt; allowed within every limit in force.&lt;/p&gt;</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;p&gt;&lt;b&gt;Entscheidung:&lt;/b&gt; zugelassen, innerhalb jedes geltenden Limits.&lt;/p&gt;</translation>
     </message>
     <message>
         <source>&lt;p&gt;&lt;b&gt;The same request now:&lt;/b&gt; %1&lt;/p&gt;</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;p&gt;&lt;b&gt;Dieselbe Anfrage jetzt:&lt;/b&gt; %1&lt;/p&gt;</translation>
     </message>
 </context>
 <context>
     <name>tollgate::SecretDialog</name>
     <message>
         <source>API key created</source>
-        <translation type="unfinished"></translation>
+        <translation>API-Schlüssel erstellt</translation>
     </message>
     <message>
         <source>&lt;p&gt;The key &lt;b&gt;%1&lt;/b&gt; was created. Its secret is shown &lt;b&gt;only now&lt;/b&gt;: copy it to where it will be used. Tollgate keeps only a hash of it.&lt;/p&gt;</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;p&gt;Der Schlüssel &lt;b&gt;%1&lt;/b&gt; wurde erstellt. Sein Geheimnis wird &lt;b&gt;nur jetzt&lt;/b&gt; angezeigt: bitte dorthin kopieren, wo er verwendet wird. Tollgate speichert nur einen Hash davon.&lt;/p&gt;</translation>
     </message>
     <message>
         <source>Copy</source>
-        <translation type="unfinished"></translation>
+        <translation>Kopieren</translation>
     </message>
     <message>
         <source>Copied</source>
-        <translation type="unfinished"></translation>
+        <translation>Kopiert</translation>
     </message>
     <message>
         <source>Clients use it with the base URL &lt;code&gt;%1/v1&lt;/code&gt;.</source>
-        <translation type="unfinished"></translation>
+        <translation>Clients verwenden ihn mit der Basis-URL &lt;code&gt;%1/v1&lt;/code&gt;.</translation>
     </message>
 </context>
 <context>
     <name>tollgate::Service</name>
     <message>
         <source>must be after from</source>
-        <translation type="unfinished"></translation>
+        <translation>muss nach dem Beginn liegen</translation>
     </message>
     <message>
         <source>must not be negative</source>
-        <translation type="unfinished"></translation>
+        <translation>darf nicht negativ sein</translation>
     </message>
     <message>
         <source>group %1 does not exist</source>
-        <translation type="unfinished"></translation>
+        <translation>die Gruppe %1 gibt es nicht</translation>
     </message>
     <message>
         <source>must be day, week or month</source>
-        <translation type="unfinished"></translation>
+        <translation>muss Tag, Woche oder Monat sein</translation>
     </message>
     <message>
         <source>the range holds more than %1 buckets; choose a coarser granularity or a shorter range</source>
-        <translation type="unfinished"></translation>
+        <translation>der Zeitraum umfasst mehr als %1 Abschnitte; bitte eine gröbere Einteilung oder einen kürzeren Zeitraum wählen</translation>
     </message>
     <message>
         <source>(deleted user %1)</source>
-        <translation type="unfinished"></translation>
+        <translation>(gelöschter Benutzer %1)</translation>
     </message>
     <message>
         <source>(no user)</source>
-        <translation type="unfinished"></translation>
+        <translation>(kein Benutzer)</translation>
     </message>
     <message>
         <source>(deleted key %1)</source>
-        <translation type="unfinished"></translation>
+        <translation>(gelöschter Schlüssel %1)</translation>
     </message>
     <message>
         <source>(deleted project %1)</source>
-        <translation type="unfinished"></translation>
+        <translation>(gelöschtes Projekt %1)</translation>
     </message>
     <message>
         <source>(no customer)</source>
-        <translation type="unfinished"></translation>
+        <translation>(kein Kunde)</translation>
     </message>
     <message>
         <source>must be user, group, key, project or customer</source>
-        <translation type="unfinished"></translation>
+        <translation>muss Benutzer, Gruppe, Schlüssel, Projekt oder Kunde sein</translation>
     </message>
 </context>
 <context>
     <name>tollgate::SettingsPage</name>
     <message>
         <source>Settings</source>
-        <translation type="unfinished"></translation>
+        <translation>Einstellungen</translation>
     </message>
     <message>
         <source>Organisation</source>
-        <translation type="unfinished"></translation>
+        <translation>Organisation</translation>
     </message>
     <message>
         <source>dollars; empty: no organisation budget</source>
-        <translation type="unfinished"></translation>
+        <translation>Dollar; leer: kein Budget der Organisation</translation>
     </message>
     <message>
         <source>When a request does not fit the limit left, send it with a lower max_tokens instead of refusing it</source>
-        <translation type="unfinished"></translation>
+        <translation>Passt eine Anfrage nicht in das verbleibende Limit, sie mit niedrigerem max_tokens senden statt sie abzulehnen</translation>
     </message>
     <message>
         <source>Name:</source>
-        <translation type="unfinished"></translation>
+        <translation>Name:</translation>
     </message>
     <message>
         <source>Time zone:</source>
-        <translation type="unfinished"></translation>
+        <translation>Zeitzone:</translation>
     </message>
     <message>
         <source>Monthly budget ($):</source>
-        <translation type="unfinished"></translation>
+        <translation>Monatsbudget ($):</translation>
     </message>
     <message>
         <source>Save</source>
-        <translation type="unfinished"></translation>
+        <translation>Speichern</translation>
     </message>
     <message>
         <source>This computer</source>
-        <translation type="unfinished"></translation>
+        <translation>Dieser Computer</translation>
     </message>
     <message>
         <source>Start Tollgate at login, in the tray</source>
-        <translation type="unfinished"></translation>
+        <translation>Tollgate bei der Anmeldung im Infobereich starten</translation>
     </message>
     <message>
         <source>empty: the embedded database in your data folder; or a file path, or postgresql://user:password@host:5432/name</source>
-        <translation type="unfinished"></translation>
+        <translation>leer: die eingebaute Datenbank im Datenordner; oder ein Dateipfad, oder postgresql://benutzer:passwort@host:5432/name</translation>
     </message>
     <message>
         <source>Language:</source>
-        <translation type="unfinished"></translation>
+        <translation>Sprache:</translation>
     </message>
     <message>
         <source>Database:</source>
-        <translation type="unfinished"></translation>
+        <translation>Datenbank:</translation>
     </message>
     <message>
         <source>In use: %1 · %2 usage records</source>
-        <translation type="unfinished"></translation>
+        <translation>In Gebrauch: %1 · %2 Nutzungsdatensätze</translation>
     </message>
     <message>
         <source>Not saved: the database: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Nicht gespeichert: die Datenbank: %1</translation>
     </message>
     <message>
         <source>Not saved: start at login: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Nicht gespeichert: Start bei der Anmeldung: %1</translation>
     </message>
     <message>
         <source>Saved. The language and the database apply when Tollgate starts again.</source>
-        <translation type="unfinished"></translation>
+        <translation>Gespeichert. Sprache und Datenbank gelten beim nächsten Start von Tollgate.</translation>
     </message>
     <message>
         <source>Saved.</source>
-        <translation type="unfinished"></translation>
+        <translation>Gespeichert.</translation>
     </message>
     <message>
         <source>Not saved: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Nicht gespeichert: %1</translation>
     </message>
     <message>
         <source>Not saved: %1 %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Nicht gespeichert: %1 %2</translation>
     </message>
 </context>
 <context>
     <name>tollgate::TrayController</name>
     <message>
         <source>Gateway not started</source>
-        <translation type="unfinished"></translation>
+        <translation>Gateway nicht gestartet</translation>
     </message>
     <message>
         <source>Open console</source>
-        <translation type="unfinished"></translation>
+        <translation>Konsole öffnen</translation>
     </message>
     <message>
         <source>Quit</source>
-        <translation type="unfinished"></translation>
+        <translation>Beenden</translation>
     </message>
     <message>
         <source>No gateway</source>
-        <translation type="unfinished"></translation>
+        <translation>Kein Gateway</translation>
     </message>
     <message>
         <source>Gateway running at %1 · %2 requests/s</source>
-        <translation type="unfinished"></translation>
+        <translation>Gateway läuft unter %1 · %2 Anfragen/s</translation>
     </message>
     <message>
         <source>Gateway stopped</source>
-        <translation type="unfinished"></translation>
+        <translation>Gateway angehalten</translation>
     </message>
     <message>
         <source>Stop gateway</source>
-        <translation type="unfinished"></translation>
+        <translation>Gateway anhalten</translation>
     </message>
     <message>
         <source>Start gateway</source>
-        <translation type="unfinished"></translation>
+        <translation>Gateway starten</translation>
     </message>
     <message>
         <source>Tollgate — %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Tollgate — %1</translation>
     </message>
     <message>
         <source>%1 %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 %2</translation>
     </message>
     <message>
         <source>%1 has reached its monthly limit: %2 of %3.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 hat das Monatslimit erreicht: %2 von %3.</translation>
     </message>
     <message>
         <source>%1 has used %2 % of its monthly limit: %3 of %4.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 hat %2 % des Monatslimits genutzt: %3 von %4.</translation>
     </message>
     <message>
         <source>Limit reached</source>
-        <translation type="unfinished"></translation>
+        <translation>Limit erreicht</translation>
     </message>
     <message>
         <source>Limit nearly reached</source>
-        <translation type="unfinished"></translation>
+        <translation>Limit fast erreicht</translation>
     </message>
 </context>
 <context>
     <name>tollgate::UserDialog</name>
     <message>
         <source>Edit user</source>
-        <translation type="unfinished"></translation>
+        <translation>Benutzer bearbeiten</translation>
     </message>
     <message>
         <source>New user</source>
-        <translation type="unfinished"></translation>
+        <translation>Neuer Benutzer</translation>
     </message>
     <message>
         <source>Active</source>
-        <translation type="unfinished"></translation>
+        <translation>Aktiv</translation>
     </message>
     <message>
         <source>Inactive</source>
-        <translation type="unfinished"></translation>
+        <translation>Inaktiv</translation>
     </message>
     <message>
         <source>Name:</source>
-        <translation type="unfinished"></translation>
+        <translation>Name:</translation>
     </message>
     <message>
         <source>Email:</source>
-        <translation type="unfinished"></translation>
+        <translation>E-Mail:</translation>
     </message>
     <message>
         <source>Status:</source>
-        <translation type="unfinished"></translation>
+        <translation>Status:</translation>
     </message>
     <message>
         <source>default: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Standard: %1</translation>
     </message>
     <message>
         <source>none</source>
-        <translation type="unfinished"></translation>
+        <translation>keine</translation>
     </message>
     <message>
         <source>Monthly limit ($):</source>
-        <translation type="unfinished"></translation>
+        <translation>Monatslimit ($):</translation>
     </message>
     <message>
         <source>The name must not be empty.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Name darf nicht leer sein.</translation>
     </message>
     <message>
         <source>The email must look like name@example.org.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die E-Mail muss wie name@example.org aussehen.</translation>
     </message>
     <message>
         <source>monthly limit</source>
-        <translation type="unfinished"></translation>
+        <translation>Monatslimit</translation>
     </message>
 </context>
 <context>
     <name>tollgate::UsersModel</name>
     <message>
         <source>Active</source>
-        <translation type="unfinished"></translation>
+        <translation>Aktiv</translation>
     </message>
     <message>
         <source>Inactive</source>
-        <translation type="unfinished"></translation>
+        <translation>Inaktiv</translation>
     </message>
     <message>
         <source>%1 of %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 von %2</translation>
     </message>
     <message>
         <source>%1 (no limit)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 (kein Limit)</translation>
     </message>
     <message>
         <source>Name</source>
-        <translation type="unfinished"></translation>
+        <translation>Name</translation>
     </message>
     <message>
         <source>Email</source>
-        <translation type="unfinished"></translation>
+        <translation>E-Mail</translation>
     </message>
     <message>
         <source>Status</source>
-        <translation type="unfinished"></translation>
+        <translation>Status</translation>
     </message>
     <message>
         <source>Groups</source>
-        <translation type="unfinished"></translation>
+        <translation>Gruppen</translation>
     </message>
     <message>
         <source>Spend this month</source>
-        <translation type="unfinished"></translation>
+        <translation>Ausgaben diesen Monat</translation>
     </message>
 </context>
 <context>
     <name>tollgate::UsersPage</name>
     <message>
         <source>Users</source>
-        <translation type="unfinished"></translation>
+        <translation>Benutzer</translation>
     </message>
     <message>
         <source>Filter by name, email or group</source>
-        <translation type="unfinished"></translation>
+        <translation>Nach Name, E-Mail oder Gruppe filtern</translation>
     </message>
     <message>
         <source>All statuses</source>
-        <translation type="unfinished"></translation>
+        <translation>Alle Status</translation>
     </message>
     <message>
         <source>Active</source>
-        <translation type="unfinished"></translation>
+        <translation>Aktiv</translation>
     </message>
     <message>
         <source>Inactive</source>
-        <translation type="unfinished"></translation>
+        <translation>Inaktiv</translation>
     </message>
     <message>
         <source>New user…</source>
-        <translation type="unfinished"></translation>
+        <translation>Neuer Benutzer …</translation>
     </message>
     <message>
         <source>Add to group</source>
-        <translation type="unfinished"></translation>
+        <translation>Zu Gruppe hinzufügen</translation>
     </message>
     <message>
         <source>Remove from group</source>
-        <translation type="unfinished"></translation>
+        <translation>Aus der Gruppe entfernen</translation>
     </message>
     <message>
         <source>Set monthly limit…</source>
-        <translation type="unfinished"></translation>
+        <translation>Monatslimit setzen …</translation>
     </message>
     <message>
         <source>Activate</source>
-        <translation type="unfinished"></translation>
+        <translation>Aktivieren</translation>
     </message>
     <message>
         <source>Deactivate</source>
-        <translation type="unfinished"></translation>
+        <translation>Deaktivieren</translation>
     </message>
     <message>
         <source>Delete…</source>
-        <translation type="unfinished"></translation>
+        <translation>Löschen …</translation>
     </message>
     <message>
         <source>Default limit for new users…</source>
-        <translation type="unfinished"></translation>
+        <translation>Standardlimit für neue Benutzer …</translation>
     </message>
     <message>
         <source>Drop users on a group to add them to it</source>
-        <translation type="unfinished"></translation>
+        <translation>Benutzer auf eine Gruppe ziehen, um sie hinzuzufügen</translation>
     </message>
     <message numerus="yes">
         <source>%n user(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n Benutzer</numerusform>
+            <numerusform>%n Benutzer</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%1 of %n user(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%1 von %n Benutzer</numerusform>
+            <numerusform>%1 von %n Benutzern</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>, %n selected</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>, %n ausgewählt</numerusform>
+            <numerusform>, %n ausgewählt</numerusform>
         </translation>
     </message>
     <message>
         <source>No groups yet</source>
-        <translation type="unfinished"></translation>
+        <translation>Noch keine Gruppen</translation>
     </message>
     <message>
         <source>Monthly limit</source>
-        <translation type="unfinished"></translation>
+        <translation>Monatslimit</translation>
     </message>
     <message numerus="yes">
         <source>Monthly spending limit for %n user(s), in dollars (empty: no personal limit):</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Monatliches Ausgabenlimit für %n Benutzer, in Dollar (leer: kein persönliches Limit):</numerusform>
+            <numerusform>Monatliches Ausgabenlimit für %n Benutzer, in Dollar (leer: kein persönliches Limit):</numerusform>
         </translation>
     </message>
     <message>
         <source>monthly limit</source>
-        <translation type="unfinished"></translation>
+        <translation>Monatslimit</translation>
     </message>
     <message>
         <source>Nothing changed: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Nichts geändert: %1</translation>
     </message>
     <message numerus="yes">
         <source>Setting the monthly limit of %n user(s)…</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Monatslimit für %n Benutzer wird gesetzt …</numerusform>
+            <numerusform>Monatslimit für %n Benutzer wird gesetzt …</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>Monthly limit %1 set for %n user(s).</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Monatslimit %1 für %n Benutzer gesetzt.</numerusform>
+            <numerusform>Monatslimit %1 für %n Benutzer gesetzt.</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>Personal monthly limit removed for %n user(s).</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Persönliches Monatslimit für %n Benutzer entfernt.</numerusform>
+            <numerusform>Persönliches Monatslimit für %n Benutzer entfernt.</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>Activating %n user(s)…</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n Benutzer wird aktiviert …</numerusform>
+            <numerusform>%n Benutzer werden aktiviert …</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>Deactivating %n user(s)…</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n Benutzer wird deaktiviert …</numerusform>
+            <numerusform>%n Benutzer werden deaktiviert …</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%n user(s) activated.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n Benutzer aktiviert.</numerusform>
+            <numerusform>%n Benutzer aktiviert.</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%n user(s) deactivated.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n Benutzer deaktiviert.</numerusform>
+            <numerusform>%n Benutzer deaktiviert.</numerusform>
         </translation>
     </message>
     <message>
         <source>Default monthly limit</source>
-        <translation type="unfinished"></translation>
+        <translation>Standard-Monatslimit</translation>
     </message>
     <message>
         <source>Monthly limit given to users created from now on, in dollars (empty: none):</source>
-        <translation type="unfinished"></translation>
+        <translation>Monatslimit für ab jetzt angelegte Benutzer, in Dollar (leer: keins):</translation>
     </message>
     <message>
         <source>default monthly limit</source>
-        <translation type="unfinished"></translation>
+        <translation>Standard-Monatslimit</translation>
     </message>
     <message>
         <source>New users get a monthly limit of %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Neue Benutzer erhalten ein Monatslimit von %1.</translation>
     </message>
     <message>
         <source>New users get no personal monthly limit.</source>
-        <translation type="unfinished"></translation>
+        <translation>Neue Benutzer erhalten kein persönliches Monatslimit.</translation>
     </message>
     <message>
         <source>User created.</source>
-        <translation type="unfinished"></translation>
+        <translation>Benutzer angelegt.</translation>
     </message>
     <message>
         <source>Saved.</source>
-        <translation type="unfinished"></translation>
+        <translation>Gespeichert.</translation>
     </message>
     <message>
         <source>Delete users</source>
-        <translation type="unfinished"></translation>
+        <translation>Benutzer löschen</translation>
     </message>
     <message numerus="yes">
         <source>Delete %n user(s)? Their keys stop working; their usage records stay.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n Benutzer löschen? Die Schlüssel funktionieren dann nicht mehr; die Nutzungsdaten bleiben erhalten.</numerusform>
+            <numerusform>%n Benutzer löschen? Ihre Schlüssel funktionieren dann nicht mehr; die Nutzungsdaten bleiben erhalten.</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>Deleting %n user(s)…</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n Benutzer wird gelöscht …</numerusform>
+            <numerusform>%n Benutzer werden gelöscht …</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%n user(s) deleted.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n Benutzer gelöscht.</numerusform>
+            <numerusform>%n Benutzer gelöscht.</numerusform>
         </translation>
     </message>
 </context>
@@ -2333,9 +2351,9 @@ groups may use it:</source>
     <name>tollgate::UsersView</name>
     <message numerus="yes">
         <source>+%n users</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>+%n Benutzer</numerusform>
+            <numerusform>+%n Benutzer</numerusform>
         </translation>
     </message>
 </context>
@@ -2343,72 +2361,72 @@ groups may use it:</source>
     <name>tollgate::dialogs</name>
     <message>
         <source>Unsaved changes</source>
-        <translation type="unfinished"></translation>
+        <translation>Ungespeicherte Änderungen</translation>
     </message>
 </context>
 <context>
     <name>tollgate::format</name>
     <message>
         <source>unlimited</source>
-        <translation type="unfinished"></translation>
+        <translation>unbegrenzt</translation>
     </message>
     <message>
         <source>%1 tokens</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 Token</translation>
     </message>
     <message>
         <source>%1 requests</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 Anfragen</translation>
     </message>
     <message>
         <source>tier %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Stufe %1</translation>
     </message>
     <message>
         <source>must be a whole number</source>
-        <translation type="unfinished"></translation>
+        <translation>muss eine ganze Zahl sein</translation>
     </message>
     <message>
         <source>must be between %1 and %2</source>
-        <translation type="unfinished"></translation>
+        <translation>muss zwischen %1 und %2 liegen</translation>
     </message>
 </context>
 <context>
     <name>tollgate::preferences</name>
     <message>
         <source>System language</source>
-        <translation type="unfinished"></translation>
+        <translation>Systemsprache</translation>
     </message>
     <message>
         <source>Windows did not accept the change to the Run key.</source>
-        <translation type="unfinished"></translation>
+        <translation>Windows hat die Änderung am Run-Schlüssel nicht angenommen.</translation>
     </message>
     <message>
         <source>Cannot remove %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 kann nicht entfernt werden.</translation>
     </message>
     <message>
         <source>Cannot create the folder of %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Ordner für %1 kann nicht angelegt werden.</translation>
     </message>
     <message>
         <source>Cannot write %1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 kann nicht geschrieben werden: %2</translation>
     </message>
     <message>
         <source>LLM gateway and spending console, in the tray</source>
-        <translation type="unfinished"></translation>
+        <translation>LLM-Gateway und Ausgabenkonsole, im Infobereich</translation>
     </message>
 </context>
 <context>
     <name>tollgate::screenshots</name>
     <message>
         <source>cannot create the folder %1</source>
-        <translation type="unfinished"></translation>
+        <translation>der Ordner %1 kann nicht angelegt werden</translation>
     </message>
     <message>
         <source>cannot write %1</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 kann nicht geschrieben werden</translation>
     </message>
 </context>
 </TS>

@@ -5,247 +5,247 @@
     <name>tollgate::CatalogPage</name>
     <message>
         <source>OpenAI-compatible</source>
-        <translation type="unfinished"></translation>
+        <translation>compatible OpenAI</translation>
     </message>
     <message>
         <source>Anthropic</source>
-        <translation type="unfinished"></translation>
+        <translation>Anthropic</translation>
     </message>
     <message>
         <source>Built-in mock</source>
-        <translation type="unfinished"></translation>
+        <translation>Simulation intégrée</translation>
     </message>
     <message>
         <source>Models &amp; Providers</source>
-        <translation type="unfinished"></translation>
+        <translation>Modèles et fournisseurs</translation>
     </message>
     <message>
         <source>Model</source>
-        <translation type="unfinished"></translation>
+        <translation>Modèle</translation>
     </message>
     <message>
         <source>Provider</source>
-        <translation type="unfinished"></translation>
+        <translation>Fournisseur</translation>
     </message>
     <message>
         <source>Upstream name</source>
-        <translation type="unfinished"></translation>
+        <translation>Nom chez le fournisseur</translation>
     </message>
     <message>
         <source>Tier</source>
-        <translation type="unfinished"></translation>
+        <translation>Niveau</translation>
     </message>
     <message>
         <source>Input $/M</source>
-        <translation type="unfinished"></translation>
+        <translation>Entrée $/M</translation>
     </message>
     <message>
         <source>Cached $/M</source>
-        <translation type="unfinished"></translation>
+        <translation>En cache $/M</translation>
     </message>
     <message>
         <source>Output $/M</source>
-        <translation type="unfinished"></translation>
+        <translation>Sortie $/M</translation>
     </message>
     <message>
         <source>Max output</source>
-        <translation type="unfinished"></translation>
+        <translation>Sortie max.</translation>
     </message>
     <message>
         <source>Approved</source>
-        <translation type="unfinished"></translation>
+        <translation>Approuvé</translation>
     </message>
     <message>
         <source>yes</source>
-        <translation type="unfinished"></translation>
+        <translation>oui</translation>
     </message>
     <message>
         <source>no</source>
-        <translation type="unfinished"></translation>
+        <translation>non</translation>
     </message>
     <message>
         <source>Kind</source>
-        <translation type="unfinished"></translation>
+        <translation>Type</translation>
     </message>
     <message>
         <source>Base URL</source>
-        <translation type="unfinished"></translation>
+        <translation>URL de base</translation>
     </message>
     <message>
         <source>Secret</source>
-        <translation type="unfinished"></translation>
+        <translation>Secret</translation>
     </message>
     <message>
         <source>not set</source>
-        <translation type="unfinished"></translation>
+        <translation>non défini</translation>
     </message>
     <message>
         <source>set (hidden)</source>
-        <translation type="unfinished"></translation>
+        <translation>défini (masqué)</translation>
     </message>
     <message>
         <source>&lt;b&gt;Models&lt;/b&gt;  </source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;b&gt;Modèles&lt;/b&gt;  </translation>
     </message>
     <message>
         <source>New model…</source>
-        <translation type="unfinished"></translation>
+        <translation>Nouveau modèle…</translation>
     </message>
     <message>
         <source>Edit…</source>
-        <translation type="unfinished"></translation>
+        <translation>Modifier…</translation>
     </message>
     <message>
         <source>Delete…</source>
-        <translation type="unfinished"></translation>
+        <translation>Supprimer…</translation>
     </message>
     <message>
         <source>&lt;b&gt;Providers&lt;/b&gt;  </source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;b&gt;Fournisseurs&lt;/b&gt;  </translation>
     </message>
     <message>
         <source>New provider…</source>
-        <translation type="unfinished"></translation>
+        <translation>Nouveau fournisseur…</translation>
     </message>
     <message>
         <source>Edit model</source>
-        <translation type="unfinished"></translation>
+        <translation>Modifier le modèle</translation>
     </message>
     <message>
         <source>New model</source>
-        <translation type="unfinished"></translation>
+        <translation>Nouveau modèle</translation>
     </message>
     <message>
         <source>Model id:</source>
-        <translation type="unfinished"></translation>
+        <translation>Identifiant du modèle :</translation>
     </message>
     <message>
         <source>as clients send it</source>
-        <translation type="unfinished"></translation>
+        <translation>tel que les clients l&apos;envoient</translation>
     </message>
     <message>
         <source>Provider:</source>
-        <translation type="unfinished"></translation>
+        <translation>Fournisseur :</translation>
     </message>
     <message>
         <source>Upstream name:</source>
-        <translation type="unfinished"></translation>
+        <translation>Nom chez le fournisseur :</translation>
     </message>
     <message>
         <source>empty: the same as the id</source>
-        <translation type="unfinished"></translation>
+        <translation>vide : identique à l&apos;identifiant</translation>
     </message>
     <message>
         <source>Tier (1 = cheapest):</source>
-        <translation type="unfinished"></translation>
+        <translation>Niveau (1 = le moins cher) :</translation>
     </message>
     <message>
         <source>Input, $ per million tokens:</source>
-        <translation type="unfinished"></translation>
+        <translation>Entrée, $ par million de jetons :</translation>
     </message>
     <message>
         <source>Cached input, $ per million:</source>
-        <translation type="unfinished"></translation>
+        <translation>Entrée en cache, $ par million :</translation>
     </message>
     <message>
         <source>Output, $ per million tokens:</source>
-        <translation type="unfinished"></translation>
+        <translation>Sortie, $ par million de jetons :</translation>
     </message>
     <message>
         <source>Maximum output tokens:</source>
-        <translation type="unfinished"></translation>
+        <translation>Jetons de sortie maximum :</translation>
     </message>
     <message>
         <source>Context window (tokens):</source>
-        <translation type="unfinished"></translation>
+        <translation>Fenêtre de contexte (jetons) :</translation>
     </message>
     <message>
         <source>Approved for use</source>
-        <translation type="unfinished"></translation>
+        <translation>Approuvé pour l&apos;usage</translation>
     </message>
     <message>
         <source>must be 1 to 10</source>
-        <translation type="unfinished"></translation>
+        <translation>doit être entre 1 et 10</translation>
     </message>
     <message>
         <source>must not be empty</source>
-        <translation type="unfinished"></translation>
+        <translation>ne doit pas être vide</translation>
     </message>
     <message>
         <source>entered in the console</source>
-        <translation type="unfinished"></translation>
+        <translation>saisi dans la console</translation>
     </message>
     <message>
         <source>Model saved.</source>
-        <translation type="unfinished"></translation>
+        <translation>Modèle enregistré.</translation>
     </message>
     <message>
         <source>Edit provider</source>
-        <translation type="unfinished"></translation>
+        <translation>Modifier le fournisseur</translation>
     </message>
     <message>
         <source>New provider</source>
-        <translation type="unfinished"></translation>
+        <translation>Nouveau fournisseur</translation>
     </message>
     <message>
         <source>Name:</source>
-        <translation type="unfinished"></translation>
+        <translation>Nom :</translation>
     </message>
     <message>
         <source>Kind:</source>
-        <translation type="unfinished"></translation>
+        <translation>Type :</translation>
     </message>
     <message>
         <source>Base URL:</source>
-        <translation type="unfinished"></translation>
+        <translation>URL de base :</translation>
     </message>
     <message>
         <source>https://api.openai.com/v1</source>
-        <translation type="unfinished"></translation>
+        <translation>https://api.openai.com/v1</translation>
     </message>
     <message>
         <source>API key:</source>
-        <translation type="unfinished"></translation>
+        <translation>Clé d&apos;API :</translation>
     </message>
     <message>
         <source>stored; type to replace it</source>
-        <translation type="unfinished"></translation>
+        <translation>enregistrée ; saisissez-en une autre pour la remplacer</translation>
     </message>
     <message>
         <source>the provider&apos;s API key</source>
-        <translation type="unfinished"></translation>
+        <translation>la clé d&apos;API du fournisseur</translation>
     </message>
     <message>
         <source>The key is stored and sent to the provider; it is never shown again, here or in the admin API.</source>
-        <translation type="unfinished"></translation>
+        <translation>La clé est enregistrée et envoyée au fournisseur ; elle n&apos;est plus jamais affichée, ni ici ni dans l&apos;API d&apos;administration.</translation>
     </message>
     <message>
         <source>Provider saved.</source>
-        <translation type="unfinished"></translation>
+        <translation>Fournisseur enregistré.</translation>
     </message>
     <message>
         <source>Select one model.</source>
-        <translation type="unfinished"></translation>
+        <translation>Sélectionnez un modèle.</translation>
     </message>
     <message>
         <source>Delete model</source>
-        <translation type="unfinished"></translation>
+        <translation>Supprimer le modèle</translation>
     </message>
     <message>
         <source>Delete %1? Requests for it are refused from now on.</source>
-        <translation type="unfinished"></translation>
+        <translation>Supprimer %1 ? Les requêtes qui le demandent seront désormais refusées.</translation>
     </message>
     <message>
         <source>Select one provider.</source>
-        <translation type="unfinished"></translation>
+        <translation>Sélectionnez un fournisseur.</translation>
     </message>
     <message>
         <source>Delete provider</source>
-        <translation type="unfinished"></translation>
+        <translation>Supprimer le fournisseur</translation>
     </message>
     <message>
         <source>Delete %1?</source>
-        <translation type="unfinished"></translation>
+        <translation>Supprimer %1 ?</translation>
     </message>
 </context>
 <context>
@@ -260,920 +260,929 @@ Commands:
   info           print a summary of the organisation and exit
   reset-demo     replace the organisation with the demo organisation and exit
   screenshots DIR  render every page of the console to DIR/NN-page.png and exit</source>
-        <translation type="unfinished"></translation>
+        <translation>Tollgate : console d&apos;administration et passerelle pour l&apos;usage des LLM d&apos;une organisation.
+
+Commandes :
+  (aucune)       ouvrir la console (elle fait aussi tourner la passerelle)
+  serve          faire tourner la passerelle sans affichage ; SIGTERM termine les requêtes en cours puis arrête
+  mock-upstream  faire tourner seul le fournisseur LLM simulé (API OpenAI et Anthropic), pour les tests
+  info           afficher un résumé de l&apos;organisation et quitter
+  reset-demo     remplacer l&apos;organisation par l&apos;organisation de démonstration et quitter
+  screenshots DIR  enregistrer chaque page de la console dans DIR/NN-page.png et quitter</translation>
     </message>
     <message>
         <source>Show this help and exit.</source>
-        <translation type="unfinished"></translation>
+        <translation>Afficher cette aide et quitter.</translation>
     </message>
     <message>
         <source>Show the version and exit.</source>
-        <translation type="unfinished"></translation>
+        <translation>Afficher la version et quitter.</translation>
     </message>
     <message>
         <source>The database: a SQLite file (default: %1) or a postgresql:// URL.</source>
-        <translation type="unfinished"></translation>
+        <translation>La base de données : un fichier SQLite (par défaut : %1) ou une URL postgresql://.</translation>
     </message>
     <message>
         <source>location</source>
-        <translation type="unfinished"></translation>
+        <translation>emplacement</translation>
     </message>
     <message>
         <source>Start on the demo organisation (loaded into an empty database).</source>
-        <translation type="unfinished"></translation>
+        <translation>Démarrer avec l&apos;organisation de démonstration (chargée dans une base vide).</translation>
     </message>
     <message>
         <source>Gateway address, HOST:PORT (default 127.0.0.1:8787; mock-upstream 127.0.0.1:9100).</source>
-        <translation type="unfinished"></translation>
+        <translation>Adresse de la passerelle, HÔTE:PORT (par défaut 127.0.0.1:8787 ; mock-upstream 127.0.0.1:9100).</translation>
     </message>
     <message>
         <source>address</source>
-        <translation type="unfinished"></translation>
+        <translation>adresse</translation>
     </message>
     <message>
         <source>Serve the admin API (/api/admin) on its own address, HOST:PORT. Without it, the admin API answers on the gateway&apos;s address to clients on this machine only.</source>
-        <translation type="unfinished"></translation>
+        <translation>Servir l&apos;API d&apos;administration (/api/admin) sur sa propre adresse, HÔTE:PORT. Sans cette option, l&apos;API d&apos;administration répond sur l&apos;adresse de la passerelle, aux seuls clients de cette machine.</translation>
     </message>
     <message>
         <source>Gateway settings file (JSON).</source>
-        <translation type="unfinished"></translation>
+        <translation>Fichier de réglages de la passerelle (JSON).</translation>
     </message>
     <message>
         <source>file</source>
-        <translation type="unfinished"></translation>
+        <translation>fichier</translation>
     </message>
     <message>
         <source>Serve HTTPS with this PEM certificate (chain).</source>
-        <translation type="unfinished"></translation>
+        <translation>Servir en HTTPS avec ce certificat PEM (chaîne).</translation>
     </message>
     <message>
         <source>The PEM private key for --tls-cert.</source>
-        <translation type="unfinished"></translation>
+        <translation>La clé privée PEM de --tls-cert.</translation>
     </message>
     <message>
         <source>mock-upstream: wait this long before answering.</source>
-        <translation type="unfinished"></translation>
+        <translation>mock-upstream : attendre ce délai avant de répondre.</translation>
     </message>
     <message>
         <source>ms</source>
-        <translation type="unfinished"></translation>
+        <translation>ms</translation>
     </message>
     <message>
         <source>Console: start in the tray without showing the window (as at login).</source>
-        <translation type="unfinished"></translation>
+        <translation>Console : démarrer dans la zone de notification sans afficher la fenêtre (comme à l&apos;ouverture de session).</translation>
     </message>
     <message>
         <source>serve, mock-upstream, info, reset-demo or screenshots; none opens the console.</source>
-        <translation type="unfinished"></translation>
+        <translation>serve, mock-upstream, info, reset-demo ou screenshots ; sans commande, la console s&apos;ouvre.</translation>
     </message>
     <message>
         <source>[command]</source>
-        <translation type="unfinished"></translation>
+        <translation>[commande]</translation>
     </message>
     <message>
         <source>is empty; give a SQLite file path or a postgresql:// URL</source>
-        <translation type="unfinished"></translation>
+        <translation>est vide ; indiquez un chemin de fichier SQLite ou une URL postgresql://</translation>
     </message>
     <message>
         <source>and --tls-key go together</source>
-        <translation type="unfinished"></translation>
+        <translation>et --tls-key vont ensemble</translation>
     </message>
     <message>
         <source>must be a whole number of milliseconds, 0 to 600000</source>
-        <translation type="unfinished"></translation>
+        <translation>doit être un nombre entier de millisecondes, de 0 à 600000</translation>
     </message>
     <message>
         <source>takes the folder to write the pictures to</source>
-        <translation type="unfinished"></translation>
+        <translation>attend le dossier où écrire les images</translation>
     </message>
     <message>
         <source>takes one command at most, got: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>accepte une commande au plus, reçu : %1</translation>
     </message>
     <message>
         <source>&apos;%1&apos; is not a command; use serve, mock-upstream, info, reset-demo or screenshots, or none for the console</source>
-        <translation type="unfinished"></translation>
+        <translation>« %1 » n&apos;est pas une commande ; utilisez serve, mock-upstream, info, reset-demo ou screenshots, ou aucune pour la console</translation>
     </message>
 </context>
 <context>
     <name>tollgate::CustomersPage</name>
     <message>
         <source>none</source>
-        <translation type="unfinished"></translation>
+        <translation>aucune</translation>
     </message>
     <message>
         <source>daily</source>
-        <translation type="unfinished"></translation>
+        <translation>quotidien</translation>
     </message>
     <message>
         <source>weekly</source>
-        <translation type="unfinished"></translation>
+        <translation>hebdomadaire</translation>
     </message>
     <message>
         <source>monthly</source>
-        <translation type="unfinished"></translation>
+        <translation>mensuel</translation>
     </message>
     <message>
         <source>yearly</source>
-        <translation type="unfinished"></translation>
+        <translation>annuel</translation>
     </message>
     <message>
         <source>custom period</source>
-        <translation type="unfinished"></translation>
+        <translation>période personnalisée</translation>
     </message>
     <message>
         <source>must be a date like 2026-12-31</source>
-        <translation type="unfinished"></translation>
+        <translation>doit être une date comme 2026-12-31</translation>
     </message>
     <message>
         <source>Customers</source>
-        <translation type="unfinished"></translation>
+        <translation>Clients</translation>
     </message>
     <message>
         <source>Identifier</source>
-        <translation type="unfinished"></translation>
+        <translation>Identifiant</translation>
     </message>
     <message>
         <source>Name</source>
-        <translation type="unfinished"></translation>
+        <translation>Nom</translation>
     </message>
     <message>
         <source>Email</source>
-        <translation type="unfinished"></translation>
+        <translation>E-mail</translation>
     </message>
     <message>
         <source>This month</source>
-        <translation type="unfinished"></translation>
+        <translation>Ce mois-ci</translation>
     </message>
     <message>
         <source>Requests/min</source>
-        <translation type="unfinished"></translation>
+        <translation>Requêtes/min</translation>
     </message>
     <message>
         <source>Period budget</source>
-        <translation type="unfinished"></translation>
+        <translation>Budget de la période</translation>
     </message>
     <message>
         <source>%1 %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 %2</translation>
     </message>
     <message>
         <source>Lifetime budget</source>
-        <translation type="unfinished"></translation>
+        <translation>Budget total</translation>
     </message>
     <message>
         <source>Markup</source>
-        <translation type="unfinished"></translation>
+        <translation>Majoration</translation>
     </message>
     <message>
         <source>New customer…</source>
-        <translation type="unfinished"></translation>
+        <translation>Nouveau client…</translation>
     </message>
     <message>
         <source>Edit…</source>
-        <translation type="unfinished"></translation>
+        <translation>Modifier…</translation>
     </message>
     <message>
         <source>Delete…</source>
-        <translation type="unfinished"></translation>
+        <translation>Supprimer…</translation>
     </message>
     <message>
         <source>Filter customers</source>
-        <translation type="unfinished"></translation>
+        <translation>Filtrer les clients</translation>
     </message>
     <message>
         <source>Edit customer</source>
-        <translation type="unfinished"></translation>
+        <translation>Modifier le client</translation>
     </message>
     <message>
         <source>New customer</source>
-        <translation type="unfinished"></translation>
+        <translation>Nouveau client</translation>
     </message>
     <message>
         <source>Identifier:</source>
-        <translation type="unfinished"></translation>
+        <translation>Identifiant :</translation>
     </message>
     <message>
         <source>as sent in customer_params.customer_identifier</source>
-        <translation type="unfinished"></translation>
+        <translation>tel qu&apos;envoyé dans customer_params.customer_identifier</translation>
     </message>
     <message>
         <source>Name:</source>
-        <translation type="unfinished"></translation>
+        <translation>Nom :</translation>
     </message>
     <message>
         <source>Email:</source>
-        <translation type="unfinished"></translation>
+        <translation>E-mail :</translation>
     </message>
     <message>
         <source>Requests per minute:</source>
-        <translation type="unfinished"></translation>
+        <translation>Requêtes par minute :</translation>
     </message>
     <message>
         <source>empty: no rate limit</source>
-        <translation type="unfinished"></translation>
+        <translation>vide : pas de limite de débit</translation>
     </message>
     <message>
         <source>Budget period:</source>
-        <translation type="unfinished"></translation>
+        <translation>Période du budget :</translation>
     </message>
     <message>
         <source>Period budget ($):</source>
-        <translation type="unfinished"></translation>
+        <translation>Budget de la période ($) :</translation>
     </message>
     <message>
         <source>empty: none</source>
-        <translation type="unfinished"></translation>
+        <translation>vide : aucun</translation>
     </message>
     <message>
         <source>Custom period from:</source>
-        <translation type="unfinished"></translation>
+        <translation>Période personnalisée à partir du :</translation>
     </message>
     <message>
         <source>2026-01-01</source>
-        <translation type="unfinished"></translation>
+        <translation>2026-01-01</translation>
     </message>
     <message>
         <source>Custom period until:</source>
-        <translation type="unfinished"></translation>
+        <translation>Période personnalisée jusqu&apos;au :</translation>
     </message>
     <message>
         <source>2026-12-31 (exclusive)</source>
-        <translation type="unfinished"></translation>
+        <translation>2026-12-31 (exclu)</translation>
     </message>
     <message>
         <source>Lifetime budget ($):</source>
-        <translation type="unfinished"></translation>
+        <translation>Budget total ($) :</translation>
     </message>
     <message>
         <source>Markup (%):</source>
-        <translation type="unfinished"></translation>
+        <translation>Majoration (%) :</translation>
     </message>
     <message>
         <source>for reports; e.g. 12.5</source>
-        <translation type="unfinished"></translation>
+        <translation>pour les rapports ; p. ex. 12.5</translation>
     </message>
     <message>
         <source>must be between 0 and 10000 percent</source>
-        <translation type="unfinished"></translation>
+        <translation>doit être entre 0 et 10000 pour cent</translation>
     </message>
     <message>
         <source>Customer saved.</source>
-        <translation type="unfinished"></translation>
+        <translation>Client enregistré.</translation>
     </message>
     <message>
         <source>Select one customer.</source>
-        <translation type="unfinished"></translation>
+        <translation>Sélectionnez un client.</translation>
     </message>
     <message>
         <source>Delete customer</source>
-        <translation type="unfinished"></translation>
+        <translation>Supprimer le client</translation>
     </message>
     <message>
         <source>Delete the customer %1? Their usage records stay.</source>
-        <translation type="unfinished"></translation>
+        <translation>Supprimer le client %1 ? Ses enregistrements d&apos;usage sont conservés.</translation>
     </message>
     <message>
         <source>Customer %1 deleted.</source>
-        <translation type="unfinished"></translation>
+        <translation>Client %1 supprimé.</translation>
     </message>
 </context>
 <context>
     <name>tollgate::Dashboard</name>
     <message>
         <source>Other</source>
-        <translation type="unfinished"></translation>
+        <translation>Autres</translation>
     </message>
 </context>
 <context>
     <name>tollgate::DashboardPage</name>
     <message>
         <source>Dashboard</source>
-        <translation type="unfinished"></translation>
+        <translation>Tableau de bord</translation>
     </message>
     <message>
         <source>Last 7 days</source>
-        <translation type="unfinished"></translation>
+        <translation>7 derniers jours</translation>
     </message>
     <message>
         <source>Last 14 days</source>
-        <translation type="unfinished"></translation>
+        <translation>14 derniers jours</translation>
     </message>
     <message>
         <source>Last 30 days</source>
-        <translation type="unfinished"></translation>
+        <translation>30 derniers jours</translation>
     </message>
     <message>
         <source>Last 90 days</source>
-        <translation type="unfinished"></translation>
+        <translation>90 derniers jours</translation>
     </message>
     <message>
         <source>Stack by model</source>
-        <translation type="unfinished"></translation>
+        <translation>Empiler par modèle</translation>
     </message>
     <message>
         <source>Stack by user</source>
-        <translation type="unfinished"></translation>
+        <translation>Empiler par utilisateur</translation>
     </message>
     <message>
         <source>Stack by group</source>
-        <translation type="unfinished"></translation>
+        <translation>Empiler par groupe</translation>
     </message>
     <message>
         <source>Spend per day (click a bar for its requests)</source>
-        <translation type="unfinished"></translation>
+        <translation>Dépenses par jour (cliquez sur une barre pour ses requêtes)</translation>
     </message>
     <message>
         <source>Top users by cost</source>
-        <translation type="unfinished"></translation>
+        <translation>Utilisateurs les plus coûteux</translation>
     </message>
     <message>
         <source>Daily active users</source>
-        <translation type="unfinished"></translation>
+        <translation>Utilisateurs actifs par jour</translation>
     </message>
     <message>
         <source>Monthly limit use</source>
-        <translation type="unfinished"></translation>
+        <translation>Utilisation des limites mensuelles</translation>
     </message>
     <message>
         <source>Spend</source>
-        <translation type="unfinished"></translation>
+        <translation>Dépenses</translation>
     </message>
     <message>
         <source>Limit</source>
-        <translation type="unfinished"></translation>
+        <translation>Limite</translation>
     </message>
     <message>
         <source>Used</source>
-        <translation type="unfinished"></translation>
+        <translation>Utilisé</translation>
     </message>
     <message>
         <source>The dashboard could not be read: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Le tableau de bord n&apos;a pas pu être lu : %1</translation>
     </message>
     <message>
         <source>&lt;b&gt;%1&lt;/b&gt; spent · &lt;b&gt;%2&lt;/b&gt; requests · &lt;b&gt;%3&lt;/b&gt; refused · %4 tokens</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;b&gt;%1&lt;/b&gt; dépensés · &lt;b&gt;%2&lt;/b&gt; requêtes · &lt;b&gt;%3&lt;/b&gt; refusées · %4 jetons</translation>
     </message>
     <message>
         <source>%1 on %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 le %2</translation>
     </message>
     <message>
         <source>Cost</source>
-        <translation type="unfinished"></translation>
+        <translation>Coût</translation>
     </message>
     <message>
         <source>%1 %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 %2</translation>
     </message>
     <message>
         <source>Nobody is above half of a monthly limit.</source>
-        <translation type="unfinished"></translation>
+        <translation>Personne n&apos;a dépassé la moitié d&apos;une limite mensuelle.</translation>
     </message>
 </context>
 <context>
     <name>tollgate::EditDialog</name>
     <message>
         <source>%1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 : %2</translation>
     </message>
 </context>
 <context>
     <name>tollgate::GatewayPage</name>
     <message>
         <source>Gateway</source>
-        <translation type="unfinished"></translation>
+        <translation>Passerelle</translation>
     </message>
     <message>
         <source>Listen on:</source>
-        <translation type="unfinished"></translation>
+        <translation>Écoute sur :</translation>
     </message>
     <message>
         <source>Since the gateway started</source>
-        <translation type="unfinished"></translation>
+        <translation>Depuis le démarrage de la passerelle</translation>
     </message>
     <message>
         <source>Requests per second:</source>
-        <translation type="unfinished"></translation>
+        <translation>Requêtes par seconde :</translation>
     </message>
     <message>
         <source>Requests:</source>
-        <translation type="unfinished"></translation>
+        <translation>Requêtes :</translation>
     </message>
     <message>
         <source>Allowed:</source>
-        <translation type="unfinished"></translation>
+        <translation>Autorisées :</translation>
     </message>
     <message>
         <source>Refused:</source>
-        <translation type="unfinished"></translation>
+        <translation>Refusées :</translation>
     </message>
     <message>
         <source>Provider errors:</source>
-        <translation type="unfinished"></translation>
+        <translation>Erreurs du fournisseur :</translation>
     </message>
     <message>
         <source>In flight:</source>
-        <translation type="unfinished"></translation>
+        <translation>En cours :</translation>
     </message>
     <message>
         <source>Open connections:</source>
-        <translation type="unfinished"></translation>
+        <translation>Connexions ouvertes :</translation>
     </message>
     <message>
         <source>Usage records waiting to be written:</source>
-        <translation type="unfinished"></translation>
+        <translation>Enregistrements d&apos;usage en attente d&apos;écriture :</translation>
     </message>
     <message>
         <source>Usage records that failed to write:</source>
-        <translation type="unfinished"></translation>
+        <translation>Enregistrements d&apos;usage non écrits (échec) :</translation>
     </message>
     <message>
         <source>Clients use the OpenAI or Anthropic SDK with the base URL below and a Tollgate key. Every change made in this console applies from the next request.</source>
-        <translation type="unfinished"></translation>
+        <translation>Les clients utilisent le SDK OpenAI ou Anthropic avec l&apos;URL de base ci-dessous et une clé Tollgate. Chaque changement fait dans cette console s&apos;applique dès la requête suivante.</translation>
     </message>
     <message>
         <source>This console runs without a gateway.</source>
-        <translation type="unfinished"></translation>
+        <translation>Cette console fonctionne sans passerelle.</translation>
     </message>
     <message>
         <source>Gateway stopped; requests under way were finished.</source>
-        <translation type="unfinished"></translation>
+        <translation>Passerelle arrêtée ; les requêtes en cours ont été terminées.</translation>
     </message>
     <message>
         <source>The gateway did not start: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>La passerelle n&apos;a pas démarré : %1</translation>
     </message>
     <message>
         <source>Gateway listening on %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Passerelle à l&apos;écoute sur %1.</translation>
     </message>
     <message>
         <source>● Running at &lt;b&gt;%1&lt;/b&gt;</source>
-        <translation type="unfinished"></translation>
+        <translation>● En marche sur &lt;b&gt;%1&lt;/b&gt;</translation>
     </message>
     <message>
         <source>○ Stopped%1</source>
-        <translation type="unfinished"></translation>
+        <translation>○ Arrêtée%1</translation>
     </message>
     <message>
         <source>: %1</source>
-        <translation type="unfinished"></translation>
+        <translation> : %1</translation>
     </message>
     <message>
         <source>Stop</source>
-        <translation type="unfinished"></translation>
+        <translation>Arrêter</translation>
     </message>
     <message>
         <source>Start</source>
-        <translation type="unfinished"></translation>
+        <translation>Démarrer</translation>
     </message>
 </context>
 <context>
     <name>tollgate::GroupTreeModel</name>
     <message>
         <source>no budget</source>
-        <translation type="unfinished"></translation>
+        <translation>pas de budget</translation>
     </message>
     <message>
         <source>%1 (warn)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 (avertir)</translation>
     </message>
     <message>
         <source>Group</source>
-        <translation type="unfinished"></translation>
+        <translation>Groupe</translation>
     </message>
     <message>
         <source>Members</source>
-        <translation type="unfinished"></translation>
+        <translation>Membres</translation>
     </message>
     <message>
         <source>This month</source>
-        <translation type="unfinished"></translation>
+        <translation>Ce mois-ci</translation>
     </message>
     <message>
         <source>Monthly budget</source>
-        <translation type="unfinished"></translation>
+        <translation>Budget mensuel</translation>
     </message>
     <message>
         <source>These users no longer exist.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ces utilisateurs n&apos;existent plus.</translation>
     </message>
     <message>
         <source>%1 cannot go under %2: %2 is inside %1, and a group cannot contain itself.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 ne peut pas aller sous %2 : %2 est dans %1, et un groupe ne peut pas se contenir lui-même.</translation>
     </message>
     <message>
         <source>Move group %1 under %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Déplacer le groupe %1 sous %2</translation>
     </message>
     <message>
         <source>Make %1 a top-level group</source>
-        <translation type="unfinished"></translation>
+        <translation>Faire de %1 un groupe de premier niveau</translation>
     </message>
 </context>
 <context>
     <name>tollgate::GroupsPage</name>
     <message>
         <source>Groups</source>
-        <translation type="unfinished"></translation>
+        <translation>Groupes</translation>
     </message>
     <message>
         <source>New group…</source>
-        <translation type="unfinished"></translation>
+        <translation>Nouveau groupe…</translation>
     </message>
     <message>
         <source>New subgroup…</source>
-        <translation type="unfinished"></translation>
+        <translation>Nouveau sous-groupe…</translation>
     </message>
     <message>
         <source>Rename…</source>
-        <translation type="unfinished"></translation>
+        <translation>Renommer…</translation>
     </message>
     <message>
         <source>Delete…</source>
-        <translation type="unfinished"></translation>
+        <translation>Supprimer…</translation>
     </message>
     <message>
         <source>Undo</source>
-        <translation type="unfinished"></translation>
+        <translation>Annuler</translation>
     </message>
     <message>
         <source>Redo</source>
-        <translation type="unfinished"></translation>
+        <translation>Rétablir</translation>
     </message>
     <message>
         <source>Drag a group onto another to make it a subgroup, onto the empty area to make it top-level; drop users on a group to add them</source>
-        <translation type="unfinished"></translation>
+        <translation>Glissez un groupe sur un autre pour en faire un sous-groupe, sur la zone vide pour le mettre au premier niveau ; déposez des utilisateurs sur un groupe pour les y ajouter</translation>
     </message>
     <message>
         <source>Aggregate monthly budget (all members, subgroups included)</source>
-        <translation type="unfinished"></translation>
+        <translation>Budget mensuel commun (tous les membres, sous-groupes compris)</translation>
     </message>
     <message>
         <source>This month:</source>
-        <translation type="unfinished"></translation>
+        <translation>Ce mois-ci :</translation>
     </message>
     <message>
         <source>no budget</source>
-        <translation type="unfinished"></translation>
+        <translation>pas de budget</translation>
     </message>
     <message>
         <source>Refuse requests over it</source>
-        <translation type="unfinished"></translation>
+        <translation>Refuser les requêtes au-delà</translation>
     </message>
     <message>
         <source>Only warn</source>
-        <translation type="unfinished"></translation>
+        <translation>Seulement avertir</translation>
     </message>
     <message>
         <source>Save</source>
-        <translation type="unfinished"></translation>
+        <translation>Enregistrer</translation>
     </message>
     <message>
         <source>Budget ($):</source>
-        <translation type="unfinished"></translation>
+        <translation>Budget ($) :</translation>
     </message>
     <message>
         <source>Members (drag them onto another group to move them):</source>
-        <translation type="unfinished"></translation>
+        <translation>Membres (glissez-les sur un autre groupe pour les déplacer) :</translation>
     </message>
     <message>
         <source>Remove from group</source>
-        <translation type="unfinished"></translation>
+        <translation>Retirer du groupe</translation>
     </message>
     <message>
         <source>No group selected</source>
-        <translation type="unfinished"></translation>
+        <translation>Aucun groupe sélectionné</translation>
     </message>
     <message numerus="yes">
         <source>Top-level group, %n direct member(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Groupe de premier niveau, %n membre direct</numerusform>
+            <numerusform>Groupe de premier niveau, %n membres directs</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>In %1, %n direct member(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Dans %1, %n membre direct</numerusform>
+            <numerusform>Dans %1, %n membres directs</numerusform>
         </translation>
     </message>
     <message>
         <source>%1 of %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 sur %2</translation>
     </message>
     <message>
         <source>%1 (no budget)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 (pas de budget)</translation>
     </message>
     <message>
         <source>Select the group to create a subgroup in.</source>
-        <translation type="unfinished"></translation>
+        <translation>Sélectionnez le groupe où créer le sous-groupe.</translation>
     </message>
     <message>
         <source>New subgroup</source>
-        <translation type="unfinished"></translation>
+        <translation>Nouveau sous-groupe</translation>
     </message>
     <message>
         <source>New group</source>
-        <translation type="unfinished"></translation>
+        <translation>Nouveau groupe</translation>
     </message>
     <message>
         <source>Name:</source>
-        <translation type="unfinished"></translation>
+        <translation>Nom :</translation>
     </message>
     <message>
         <source>The group was not created: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Le groupe n&apos;a pas été créé : %1</translation>
     </message>
     <message>
         <source>Group %1 created.</source>
-        <translation type="unfinished"></translation>
+        <translation>Groupe %1 créé.</translation>
     </message>
     <message>
         <source>Rename group</source>
-        <translation type="unfinished"></translation>
+        <translation>Renommer le groupe</translation>
     </message>
     <message>
         <source>The group was not renamed: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Le groupe n&apos;a pas été renommé : %1</translation>
     </message>
     <message>
         <source>Delete group</source>
-        <translation type="unfinished"></translation>
+        <translation>Supprimer le groupe</translation>
     </message>
     <message>
         <source>Delete %1? Its members stay in the organisation; its subgroups move up a level.</source>
-        <translation type="unfinished"></translation>
+        <translation>Supprimer %1 ? Ses membres restent dans l&apos;organisation ; ses sous-groupes remontent d&apos;un niveau.</translation>
     </message>
     <message>
         <source>Group %1 deleted.</source>
-        <translation type="unfinished"></translation>
+        <translation>Groupe %1 supprimé.</translation>
     </message>
     <message>
         <source>budget</source>
-        <translation type="unfinished"></translation>
+        <translation>budget</translation>
     </message>
     <message>
         <source>Not saved: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Non enregistré : %1</translation>
     </message>
     <message>
         <source>Budget of %1 saved.</source>
-        <translation type="unfinished"></translation>
+        <translation>Budget de %1 enregistré.</translation>
     </message>
     <message>
         <source>Select the members to remove.</source>
-        <translation type="unfinished"></translation>
+        <translation>Sélectionnez les membres à retirer.</translation>
     </message>
 </context>
 <context>
     <name>tollgate::KeyDialog</name>
     <message>
         <source>New API key</source>
-        <translation type="unfinished"></translation>
+        <translation>Nouvelle clé d&apos;API</translation>
     </message>
     <message>
         <source>Name:</source>
-        <translation type="unfinished"></translation>
+        <translation>Nom :</translation>
     </message>
     <message>
         <source>The holder&apos;s private project</source>
-        <translation type="unfinished"></translation>
+        <translation>Projet privé du titulaire</translation>
     </message>
     <message>
         <source>Project:</source>
-        <translation type="unfinished"></translation>
+        <translation>Projet :</translation>
     </message>
     <message>
         <source>email of the person it belongs to; empty: a service key</source>
-        <translation type="unfinished"></translation>
+        <translation>e-mail de la personne à qui elle appartient ; vide : une clé de service</translation>
     </message>
     <message>
         <source>Holder:</source>
-        <translation type="unfinished"></translation>
+        <translation>Titulaire :</translation>
     </message>
     <message>
         <source>Members of these
 groups may use it:</source>
-        <translation type="unfinished"></translation>
+        <translation>Les membres de ces
+groupes peuvent l&apos;utiliser :</translation>
     </message>
     <message>
         <source>Every model its user may use</source>
-        <translation type="unfinished"></translation>
+        <translation>Tout modèle que son utilisateur peut utiliser</translation>
     </message>
     <message>
         <source>Only the models ticked</source>
-        <translation type="unfinished"></translation>
+        <translation>Seulement les modèles cochés</translation>
     </message>
     <message>
         <source>Models:</source>
-        <translation type="unfinished"></translation>
+        <translation>Modèles :</translation>
     </message>
     <message>
         <source>Features:</source>
-        <translation type="unfinished"></translation>
+        <translation>Fonctions :</translation>
     </message>
     <message>
         <source>dollars; empty: no cap</source>
-        <translation type="unfinished"></translation>
+        <translation>dollars ; vide : pas de plafond</translation>
     </message>
     <message>
         <source>Monthly cap:</source>
-        <translation type="unfinished"></translation>
+        <translation>Plafond mensuel :</translation>
     </message>
     <message>
         <source>Expires on</source>
-        <translation type="unfinished"></translation>
+        <translation>Expire le</translation>
     </message>
     <message>
         <source>Expiry:</source>
-        <translation type="unfinished"></translation>
+        <translation>Expiration :</translation>
     </message>
     <message>
         <source>Create key</source>
-        <translation type="unfinished"></translation>
+        <translation>Créer la clé</translation>
     </message>
     <message>
         <source>Give the key a name (what it is for).</source>
-        <translation type="unfinished"></translation>
+        <translation>Donnez un nom à la clé (ce à quoi elle sert).</translation>
     </message>
     <message>
         <source>No user has the email %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Aucun utilisateur n&apos;a l&apos;e-mail %1.</translation>
     </message>
     <message>
         <source>A service key (no holder) needs a shared project.</source>
-        <translation type="unfinished"></translation>
+        <translation>Une clé de service (sans titulaire) demande un projet partagé.</translation>
     </message>
     <message>
         <source>Tick at least one model, or let the key use every model its user may use.</source>
-        <translation type="unfinished"></translation>
+        <translation>Cochez au moins un modèle, ou laissez la clé utiliser tout modèle permis à son utilisateur.</translation>
     </message>
     <message>
         <source>Tick at least one feature.</source>
-        <translation type="unfinished"></translation>
+        <translation>Cochez au moins une fonction.</translation>
     </message>
     <message>
         <source>monthly cap</source>
-        <translation type="unfinished"></translation>
+        <translation>plafond mensuel</translation>
     </message>
     <message>
         <source>The expiry date has passed.</source>
-        <translation type="unfinished"></translation>
+        <translation>La date d&apos;expiration est passée.</translation>
     </message>
 </context>
 <context>
     <name>tollgate::KeysPage</name>
     <message>
         <source>revoked</source>
-        <translation type="unfinished"></translation>
+        <translation>révoquée</translation>
     </message>
     <message>
         <source>expired</source>
-        <translation type="unfinished"></translation>
+        <translation>expirée</translation>
     </message>
     <message>
         <source>active</source>
-        <translation type="unfinished"></translation>
+        <translation>active</translation>
     </message>
     <message>
         <source>API Keys</source>
-        <translation type="unfinished"></translation>
+        <translation>Clés d&apos;API</translation>
     </message>
     <message>
         <source>Name</source>
-        <translation type="unfinished"></translation>
+        <translation>Nom</translation>
     </message>
     <message>
         <source>Key</source>
-        <translation type="unfinished"></translation>
+        <translation>Clé</translation>
     </message>
     <message>
         <source>Project</source>
-        <translation type="unfinished"></translation>
+        <translation>Projet</translation>
     </message>
     <message>
         <source>Holder</source>
-        <translation type="unfinished"></translation>
+        <translation>Titulaire</translation>
     </message>
     <message>
         <source>Status</source>
-        <translation type="unfinished"></translation>
+        <translation>État</translation>
     </message>
     <message>
         <source>This month</source>
-        <translation type="unfinished"></translation>
+        <translation>Ce mois-ci</translation>
     </message>
     <message>
         <source>Requests</source>
-        <translation type="unfinished"></translation>
+        <translation>Requêtes</translation>
     </message>
     <message>
         <source>Monthly cap</source>
-        <translation type="unfinished"></translation>
+        <translation>Plafond mensuel</translation>
     </message>
     <message>
         <source>Expires</source>
-        <translation type="unfinished"></translation>
+        <translation>Expire</translation>
     </message>
     <message>
         <source>never</source>
-        <translation type="unfinished"></translation>
+        <translation>jamais</translation>
     </message>
     <message>
         <source>Last used</source>
-        <translation type="unfinished"></translation>
+        <translation>Dernière utilisation</translation>
     </message>
     <message>
         <source>New key…</source>
-        <translation type="unfinished"></translation>
+        <translation>Nouvelle clé…</translation>
     </message>
     <message>
         <source>Set monthly cap…</source>
-        <translation type="unfinished"></translation>
+        <translation>Définir le plafond mensuel…</translation>
     </message>
     <message>
         <source>Revoke…</source>
-        <translation type="unfinished"></translation>
+        <translation>Révoquer…</translation>
     </message>
     <message>
         <source>Delete…</source>
-        <translation type="unfinished"></translation>
+        <translation>Supprimer…</translation>
     </message>
     <message>
         <source>Show requests</source>
-        <translation type="unfinished"></translation>
+        <translation>Voir les requêtes</translation>
     </message>
     <message>
         <source>Filter keys</source>
-        <translation type="unfinished"></translation>
+        <translation>Filtrer les clés</translation>
     </message>
     <message>
         <source>(service key)</source>
-        <translation type="unfinished"></translation>
+        <translation>(clé de service)</translation>
     </message>
     <message>
         <source>Key %1 created.</source>
-        <translation type="unfinished"></translation>
+        <translation>Clé %1 créée.</translation>
     </message>
     <message>
         <source>Select one key.</source>
-        <translation type="unfinished"></translation>
+        <translation>Sélectionnez une clé.</translation>
     </message>
     <message>
         <source>Monthly cap of %1, in dollars (empty: no cap):</source>
-        <translation type="unfinished"></translation>
+        <translation>Plafond mensuel de %1, en dollars (vide : aucun) :</translation>
     </message>
     <message>
         <source>monthly cap</source>
-        <translation type="unfinished"></translation>
+        <translation>plafond mensuel</translation>
     </message>
     <message>
         <source>Nothing changed: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Rien n&apos;a changé : %1</translation>
     </message>
     <message>
         <source>Cap of %1 saved.</source>
-        <translation type="unfinished"></translation>
+        <translation>Plafond de %1 enregistré.</translation>
     </message>
     <message>
         <source>Revoke keys</source>
-        <translation type="unfinished"></translation>
+        <translation>Révoquer les clés</translation>
     </message>
     <message numerus="yes">
         <source>Revoke %n key(s)? Requests with them are refused from now on.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Révoquer %n clé ? Les requêtes qui l&apos;utilisent seront désormais refusées.</numerusform>
+            <numerusform>Révoquer %n clés ? Les requêtes qui les utilisent seront désormais refusées.</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%n key(s) revoked.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n clé révoquée.</numerusform>
+            <numerusform>%n clés révoquées.</numerusform>
         </translation>
     </message>
     <message>
         <source>Delete keys</source>
-        <translation type="unfinished"></translation>
+        <translation>Supprimer les clés</translation>
     </message>
     <message numerus="yes">
         <source>Delete %n key(s)? Their usage records stay.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Supprimer %n clé ? Ses enregistrements d&apos;usage sont conservés.</numerusform>
+            <numerusform>Supprimer %n clés ? Leurs enregistrements d&apos;usage sont conservés.</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%n key(s) deleted.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n clé supprimée.</numerusform>
+            <numerusform>%n clés supprimées.</numerusform>
         </translation>
     </message>
 </context>
@@ -1181,1151 +1190,1160 @@ groups may use it:</source>
     <name>tollgate::LimitUse</name>
     <message>
         <source>user</source>
-        <translation type="unfinished"></translation>
+        <translation>utilisateur</translation>
     </message>
     <message>
         <source>group</source>
-        <translation type="unfinished"></translation>
+        <translation>groupe</translation>
     </message>
     <message>
         <source>key</source>
-        <translation type="unfinished"></translation>
+        <translation>clé</translation>
     </message>
 </context>
 <context>
     <name>tollgate::Main</name>
     <message>
         <source>Organization:   %1 (%2)</source>
-        <translation type="unfinished"></translation>
+        <translation>Organisation :  %1 (%2)</translation>
     </message>
     <message>
         <source>Database:       %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Base :          %1</translation>
     </message>
     <message>
         <source>Users:          %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Utilisateurs :  %1</translation>
     </message>
     <message>
         <source>Groups:         %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Groupes :       %1</translation>
     </message>
     <message>
         <source>Projects:       %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Projets :       %1</translation>
     </message>
     <message>
         <source>API keys:       %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Clés d&apos;API :    %1</translation>
     </message>
     <message>
         <source>Customers:      %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Clients :       %1</translation>
     </message>
     <message>
         <source>Models:         %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Modèles :       %1</translation>
     </message>
     <message>
         <source>Usage records:  %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Usage :         %1</translation>
     </message>
     <message>
         <source>Loaded the demo organisation: %1 users, %2 groups, %3 keys, %4 customers, %5 usage records.</source>
-        <translation type="unfinished"></translation>
+        <translation>Organisation de démonstration chargée : %1 utilisateurs, %2 groupes, %3 clés, %4 clients, %5 enregistrements d&apos;usage.</translation>
     </message>
     <message>
         <source>A demo API key (shown once): %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Une clé d&apos;API de démonstration (affichée une seule fois) : %1</translation>
     </message>
     <message>
         <source>tollgate: mock provider listening on http://%1:%2</source>
-        <translation type="unfinished"></translation>
+        <translation>tollgate : fournisseur simulé à l&apos;écoute sur http://%1:%2</translation>
     </message>
     <message>
         <source>Try &apos;tollgate --help&apos;.</source>
-        <translation type="unfinished"></translation>
+        <translation>Essayez « tollgate --help ».</translation>
     </message>
     <message>
         <source>tollgate: the console is already running; brought it to the front</source>
-        <translation type="unfinished"></translation>
+        <translation>tollgate : la console tourne déjà ; elle a été mise au premier plan</translation>
     </message>
     <message>
         <source>tollgate: a second launch cannot find this console: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>tollgate : un second lancement ne pourra pas trouver cette console : %1</translation>
     </message>
     <message>
         <source>tollgate: TOLLGATE_ADMIN_KEY is not used: it only becomes the owner key of a database that has no admin key yet</source>
-        <translation type="unfinished"></translation>
+        <translation>tollgate : TOLLGATE_ADMIN_KEY n&apos;est pas utilisée : elle ne devient la clé du propriétaire que d&apos;une base sans clé d&apos;administration</translation>
     </message>
     <message>
         <source>Created the owner admin key for the admin API (shown once; keep it safe): %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Clé d&apos;administration du propriétaire créée pour l&apos;API d&apos;administration (affichée une seule fois ; gardez-la en lieu sûr) : %1</translation>
     </message>
     <message>
         <source>tollgate: gateway listening on %1</source>
-        <translation type="unfinished"></translation>
+        <translation>tollgate : passerelle à l&apos;écoute sur %1</translation>
     </message>
     <message>
         <source>tollgate: admin API on %1</source>
-        <translation type="unfinished"></translation>
+        <translation>tollgate : API d&apos;administration sur %1</translation>
     </message>
     <message>
         <source>tollgate: stopping; finishing the requests under way</source>
-        <translation type="unfinished"></translation>
+        <translation>tollgate : arrêt ; les requêtes en cours se terminent</translation>
     </message>
     <message>
         <source>tollgate: wrote the pages to %1</source>
-        <translation type="unfinished"></translation>
+        <translation>tollgate : pages écrites dans %1</translation>
     </message>
     <message>
         <source>Gateway listening on %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Passerelle à l&apos;écoute sur %1</translation>
     </message>
     <message>
         <source>Gateway not running: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Passerelle arrêtée : %1</translation>
     </message>
     <message>
         <source>Gateway stopped</source>
-        <translation type="unfinished"></translation>
+        <translation>Passerelle arrêtée</translation>
     </message>
 </context>
 <context>
     <name>tollgate::MainWindow</name>
     <message>
         <source>Tollgate</source>
-        <translation type="unfinished"></translation>
+        <translation>Tollgate</translation>
     </message>
     <message>
         <source>key %1</source>
-        <translation type="unfinished"></translation>
+        <translation>clé %1</translation>
     </message>
     <message>
         <source>&amp;File</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Fichier</translation>
     </message>
     <message>
         <source>&amp;Refresh</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Actualiser</translation>
     </message>
     <message>
         <source>&amp;Close Window</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Fermer la fenêtre</translation>
     </message>
     <message>
         <source>&amp;Quit</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Quitter</translation>
     </message>
     <message>
         <source>&amp;Edit</source>
-        <translation type="unfinished"></translation>
+        <translation>É&amp;dition</translation>
     </message>
     <message>
         <source>&amp;Undo</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Annuler</translation>
     </message>
     <message>
         <source>&amp;Redo</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Rétablir</translation>
     </message>
     <message>
         <source>&amp;Go</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Aller à</translation>
     </message>
     <message>
         <source>Owner admin key</source>
-        <translation type="unfinished"></translation>
+        <translation>Clé d&apos;administration du propriétaire</translation>
     </message>
     <message>
         <source>&lt;p&gt;Tollgate created an owner key for its admin API. It is shown only now: copy it to a safe place.&lt;/p&gt;&lt;p&gt;&lt;code&gt;%1&lt;/code&gt;&lt;/p&gt;&lt;p&gt;Scripts send it as &lt;code&gt;Authorization: Bearer &amp;lt;key&amp;gt;&lt;/code&gt; to&lt;br&gt;&lt;code&gt;%2&lt;/code&gt;&lt;/p&gt;</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;p&gt;Tollgate a créé une clé de propriétaire pour son API d&apos;administration. Elle n&apos;est affichée que maintenant : copiez-la en lieu sûr.&lt;/p&gt;&lt;p&gt;&lt;code&gt;%1&lt;/code&gt;&lt;/p&gt;&lt;p&gt;Les scripts l&apos;envoient comme &lt;code&gt;Authorization: Bearer &amp;lt;clé&amp;gt;&lt;/code&gt; à&lt;br&gt;&lt;code&gt;%2&lt;/code&gt;&lt;/p&gt;</translation>
     </message>
     <message>
         <source>Welcome to Tollgate. Your organisation&apos;s database was created at %1. To use another one (a file or a PostgreSQL server), open Settings.</source>
-        <translation type="unfinished"></translation>
+        <translation>Bienvenue dans Tollgate. La base de données de votre organisation a été créée dans %1. Pour en utiliser une autre (un fichier ou un serveur PostgreSQL), ouvrez les Réglages.</translation>
     </message>
 </context>
 <context>
     <name>tollgate::MembershipCommand</name>
-    <message>
+    <message numerus="yes">
         <source>Add %n user(s) to %1</source>
-        <translation type="unfinished"></translation>
+        <translation>
+            <numerusform>Ajouter %n utilisateur à %1</numerusform>
+            <numerusform>Ajouter %n utilisateurs à %1</numerusform>
+        </translation>
     </message>
     <message>
         <source>Already in %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Déjà dans %1.</translation>
     </message>
-    <message>
+    <message numerus="yes">
         <source>Remove %n user(s) from %1</source>
-        <translation type="unfinished"></translation>
+        <translation>
+            <numerusform>Retirer %n utilisateur de %1</numerusform>
+            <numerusform>Retirer %n utilisateurs de %1</numerusform>
+        </translation>
     </message>
     <message>
         <source>Not in %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Pas dans %1.</translation>
     </message>
-    <message>
+    <message numerus="yes">
         <source>Move %n user(s) from %1 to %2</source>
-        <translation type="unfinished"></translation>
+        <translation>
+            <numerusform>Déplacer %n utilisateur de %1 vers %2</numerusform>
+            <numerusform>Déplacer %n utilisateurs de %1 vers %2</numerusform>
+        </translation>
     </message>
     <message>
         <source>%1 failed: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 a échoué : %2</translation>
     </message>
 </context>
 <context>
     <name>tollgate::MessageBanner</name>
     <message>
         <source>Dismiss</source>
-        <translation type="unfinished"></translation>
+        <translation>Fermer</translation>
     </message>
 </context>
 <context>
     <name>tollgate::PoliciesPage</name>
     <message>
         <source>Policies</source>
-        <translation type="unfinished"></translation>
+        <translation>Règles</translation>
     </message>
     <message>
         <source>Organisation defaults</source>
-        <translation type="unfinished"></translation>
+        <translation>Valeurs par défaut de l&apos;organisation</translation>
     </message>
     <message>
         <source>Group settings</source>
-        <translation type="unfinished"></translation>
+        <translation>Réglages du groupe</translation>
     </message>
     <message>
         <source>User override</source>
-        <translation type="unfinished"></translation>
+        <translation>Dérogation d&apos;un utilisateur</translation>
     </message>
     <message>
         <source>Type a user&apos;s email and press Enter</source>
-        <translation type="unfinished"></translation>
+        <translation>Saisissez l&apos;e-mail d&apos;un utilisateur et appuyez sur Entrée</translation>
     </message>
     <message>
         <source>Remove override</source>
-        <translation type="unfinished"></translation>
+        <translation>Supprimer la dérogation</translation>
     </message>
     <message>
         <source>Revert</source>
-        <translation type="unfinished"></translation>
+        <translation>Rétablir</translation>
     </message>
     <message>
         <source>Save</source>
-        <translation type="unfinished"></translation>
+        <translation>Enregistrer</translation>
     </message>
     <message>
         <source>Override removed: the user gets what their groups and the organisation set.</source>
-        <translation type="unfinished"></translation>
+        <translation>Dérogation supprimée : l&apos;utilisateur reçoit ce que fixent ses groupes et l&apos;organisation.</translation>
     </message>
     <message>
         <source>The policy has unsaved changes. Save them?</source>
-        <translation type="unfinished"></translation>
+        <translation>La règle a des changements non enregistrés. Les enregistrer ?</translation>
     </message>
     <message>
         <source>No user has the email %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Aucun utilisateur n&apos;a l&apos;e-mail %1.</translation>
     </message>
     <message>
         <source>Defaults for everyone in %1. Effective values: for a user in no group without an override of their own.</source>
-        <translation type="unfinished"></translation>
+        <translation>Valeurs par défaut pour tous dans %1. Valeurs effectives : pour un utilisateur sans groupe ni dérogation propre.</translation>
     </message>
     <message>
         <source>Settings of group %1, for its members and its subgroups&apos; members. Effective values: for a member of just this group without an override.</source>
-        <translation type="unfinished"></translation>
+        <translation>Réglages du groupe %1, pour ses membres et ceux de ses sous-groupes. Valeurs effectives : pour un membre de ce seul groupe, sans dérogation.</translation>
     </message>
     <message>
         <source>Override for %1 &lt;%2&gt;. It wins over every group and the organisation; the effective values are what the gateway enforces for this user.</source>
-        <translation type="unfinished"></translation>
+        <translation>Dérogation pour %1 &lt;%2&gt;. Elle l&apos;emporte sur chaque groupe et sur l&apos;organisation ; les valeurs effectives sont celles que la passerelle applique à cet utilisateur.</translation>
     </message>
     <message>
         <source>Choose a group.</source>
-        <translation type="unfinished"></translation>
+        <translation>Choisissez un groupe.</translation>
     </message>
     <message>
         <source>Choose a user.</source>
-        <translation type="unfinished"></translation>
+        <translation>Choisissez un utilisateur.</translation>
     </message>
     <message>
         <source>Unsaved changes; the effective values show them as if saved.</source>
-        <translation type="unfinished"></translation>
+        <translation>Changements non enregistrés ; les valeurs effectives les montrent comme s&apos;ils l&apos;étaient.</translation>
     </message>
     <message>
         <source>Not saved: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Non enregistré : %1</translation>
     </message>
     <message>
         <source>the group no longer exists</source>
-        <translation type="unfinished"></translation>
+        <translation>le groupe n&apos;existe plus</translation>
     </message>
     <message>
         <source>Not saved: someone else changed this policy since it was opened. Revert to see their change, then make yours again.</source>
-        <translation type="unfinished"></translation>
+        <translation>Non enregistré : quelqu&apos;un d&apos;autre a modifié cette règle depuis son ouverture. Rétablissez pour voir sa modification, puis refaites la vôtre.</translation>
     </message>
     <message>
         <source>Saved. The gateway applies it from the next request.</source>
-        <translation type="unfinished"></translation>
+        <translation>Enregistré. La passerelle l&apos;applique dès la requête suivante.</translation>
     </message>
 </context>
 <context>
     <name>tollgate::PolicyForm</name>
     <message>
         <source>dollars, e.g. 50 or 12.50</source>
-        <translation type="unfinished"></translation>
+        <translation>dollars, p. ex. 50 ou 12.50</translation>
     </message>
     <message>
         <source>1 (cheapest) to 10</source>
-        <translation type="unfinished"></translation>
+        <translation>1 (le moins cher) à 10</translation>
     </message>
     <message>
         <source>a whole number</source>
-        <translation type="unfinished"></translation>
+        <translation>un nombre entier</translation>
     </message>
     <message>
         <source>Limits</source>
-        <translation type="unfinished"></translation>
+        <translation>Limites</translation>
     </message>
     <message>
         <source>Set here</source>
-        <translation type="unfinished"></translation>
+        <translation>Défini ici</translation>
     </message>
     <message>
         <source>Value</source>
-        <translation type="unfinished"></translation>
+        <translation>Valeur</translation>
     </message>
     <message>
         <source>Effective value and where it comes from</source>
-        <translation type="unfinished"></translation>
+        <translation>Valeur effective et sa provenance</translation>
     </message>
     <message>
         <source>Models</source>
-        <translation type="unfinished"></translation>
+        <translation>Modèles</translation>
     </message>
     <message>
         <source>Allowed models:</source>
-        <translation type="unfinished"></translation>
+        <translation>Modèles autorisés :</translation>
     </message>
     <message>
         <source>Blocked models:</source>
-        <translation type="unfinished"></translation>
+        <translation>Modèles bloqués :</translation>
     </message>
     <message>
         <source>Bypass (this user only)</source>
-        <translation type="unfinished"></translation>
+        <translation>Contourner (cet utilisateur seulement)</translation>
     </message>
     <message>
         <source>Bypass cost and token limits</source>
-        <translation type="unfinished"></translation>
+        <translation>Contourner les limites de coût et de jetons</translation>
     </message>
     <message>
         <source>Bypass rate limits</source>
-        <translation type="unfinished"></translation>
+        <translation>Contourner les limites de débit</translation>
     </message>
     <message>
         <source>Bypass model restrictions (allowed and blocked lists, maximum tier)</source>
-        <translation type="unfinished"></translation>
+        <translation>Contourner les restrictions de modèles (listes autorisées et bloquées, niveau maximum)</translation>
     </message>
     <message>
         <source>⚠ A bypass lifts the limits of every level (the organisation&apos;s and every group&apos;s) for this user. Group and organisation budgets still count the spend.</source>
-        <translation type="unfinished"></translation>
+        <translation>⚠ Un contournement lève pour cet utilisateur les limites de tous les niveaux (celles de l&apos;organisation et de chaque groupe). Les budgets des groupes et de l&apos;organisation comptent quand même les dépenses.</translation>
     </message>
     <message>
         <source>Notes</source>
-        <translation type="unfinished"></translation>
+        <translation>Notes</translation>
     </message>
     <message>
         <source>Why these settings (shown in the audit log)</source>
-        <translation type="unfinished"></translation>
+        <translation>Pourquoi ces réglages (visible dans le journal d&apos;audit)</translation>
     </message>
     <message>
         <source>Inherit</source>
-        <translation type="unfinished"></translation>
+        <translation>Hériter</translation>
     </message>
     <message>
         <source>Limit</source>
-        <translation type="unfinished"></translation>
+        <translation>Limite</translation>
     </message>
     <message>
         <source>Unlimited</source>
-        <translation type="unfinished"></translation>
+        <translation>Illimité</translation>
     </message>
     <message>
         <source>Only the models ticked</source>
-        <translation type="unfinished"></translation>
+        <translation>Seulement les modèles cochés</translation>
     </message>
     <message>
         <source>The models ticked</source>
-        <translation type="unfinished"></translation>
+        <translation>Les modèles cochés</translation>
     </message>
     <message>
         <source>Any model</source>
-        <translation type="unfinished"></translation>
+        <translation>Tout modèle</translation>
     </message>
     <message>
         <source>%1 (tier %2)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 (niveau %2)</translation>
     </message>
     <message>
         <source>Allowed models: tick at least one model, or choose Inherit or Any model</source>
-        <translation type="unfinished"></translation>
+        <translation>Modèles autorisés : cochez au moins un modèle, ou choisissez Hériter ou Tout modèle</translation>
     </message>
     <message>
         <source>type a value, or choose Inherit or Unlimited</source>
-        <translation type="unfinished"></translation>
+        <translation>saisissez une valeur, ou choisissez Hériter ou Illimité</translation>
     </message>
     <message>
         <source>%1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 : %2</translation>
     </message>
     <message>
         <source>no limit</source>
-        <translation type="unfinished"></translation>
+        <translation>aucune limite</translation>
     </message>
     <message>
         <source>any model</source>
-        <translation type="unfinished"></translation>
+        <translation>tout modèle</translation>
     </message>
     <message>
         <source>none</source>
-        <translation type="unfinished"></translation>
+        <translation>aucune</translation>
     </message>
     <message>
         <source>not set at any level</source>
-        <translation type="unfinished"></translation>
+        <translation>défini à aucun niveau</translation>
     </message>
 </context>
 <context>
     <name>tollgate::ProjectsPage</name>
     <message>
         <source>Projects</source>
-        <translation type="unfinished"></translation>
+        <translation>Projets</translation>
     </message>
     <message>
         <source>Name</source>
-        <translation type="unfinished"></translation>
+        <translation>Nom</translation>
     </message>
     <message>
         <source>Kind</source>
-        <translation type="unfinished"></translation>
+        <translation>Type</translation>
     </message>
     <message>
         <source>shared</source>
-        <translation type="unfinished"></translation>
+        <translation>partagé</translation>
     </message>
     <message>
         <source>private to %1</source>
-        <translation type="unfinished"></translation>
+        <translation>privé pour %1</translation>
     </message>
     <message>
         <source>This month</source>
-        <translation type="unfinished"></translation>
+        <translation>Ce mois-ci</translation>
     </message>
     <message>
         <source>Monthly limit</source>
-        <translation type="unfinished"></translation>
+        <translation>Limite mensuelle</translation>
     </message>
     <message>
         <source>New project…</source>
-        <translation type="unfinished"></translation>
+        <translation>Nouveau projet…</translation>
     </message>
     <message>
         <source>Edit…</source>
-        <translation type="unfinished"></translation>
+        <translation>Modifier…</translation>
     </message>
     <message>
         <source>Delete…</source>
-        <translation type="unfinished"></translation>
+        <translation>Supprimer…</translation>
     </message>
     <message>
         <source>Filter projects</source>
-        <translation type="unfinished"></translation>
+        <translation>Filtrer les projets</translation>
     </message>
     <message>
         <source>Edit project</source>
-        <translation type="unfinished"></translation>
+        <translation>Modifier le projet</translation>
     </message>
     <message>
         <source>New project</source>
-        <translation type="unfinished"></translation>
+        <translation>Nouveau projet</translation>
     </message>
     <message>
         <source>Name:</source>
-        <translation type="unfinished"></translation>
+        <translation>Nom :</translation>
     </message>
     <message>
         <source>Monthly limit ($):</source>
-        <translation type="unfinished"></translation>
+        <translation>Limite mensuelle ($) :</translation>
     </message>
     <message>
         <source>empty: no limit</source>
-        <translation type="unfinished"></translation>
+        <translation>vide : aucune limite</translation>
     </message>
     <message>
         <source>Every request made with a key of the project counts against its limit.</source>
-        <translation type="unfinished"></translation>
+        <translation>Chaque requête faite avec une clé du projet compte dans sa limite.</translation>
     </message>
     <message>
         <source>Project saved.</source>
-        <translation type="unfinished"></translation>
+        <translation>Projet enregistré.</translation>
     </message>
     <message>
         <source>Select one project.</source>
-        <translation type="unfinished"></translation>
+        <translation>Sélectionnez un projet.</translation>
     </message>
     <message>
         <source>Delete project</source>
-        <translation type="unfinished"></translation>
+        <translation>Supprimer le projet</translation>
     </message>
     <message>
         <source>Delete the project %1?</source>
-        <translation type="unfinished"></translation>
+        <translation>Supprimer le projet %1 ?</translation>
     </message>
     <message>
         <source>Project %1 deleted.</source>
-        <translation type="unfinished"></translation>
+        <translation>Projet %1 supprimé.</translation>
     </message>
 </context>
 <context>
     <name>tollgate::ReparentCommand</name>
     <message>
         <source>the group no longer exists</source>
-        <translation type="unfinished"></translation>
+        <translation>le groupe n&apos;existe plus</translation>
     </message>
     <message>
         <source>%1 failed: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 a échoué : %2</translation>
     </message>
 </context>
 <context>
     <name>tollgate::RequestLogPage</name>
     <message>
         <source>Request Log</source>
-        <translation type="unfinished"></translation>
+        <translation>Journal des requêtes</translation>
     </message>
     <message>
         <source>Time</source>
-        <translation type="unfinished"></translation>
+        <translation>Heure</translation>
     </message>
     <message>
         <source>User</source>
-        <translation type="unfinished"></translation>
+        <translation>Utilisateur</translation>
     </message>
     <message>
         <source>Key</source>
-        <translation type="unfinished"></translation>
+        <translation>Clé</translation>
     </message>
     <message>
         <source>Model</source>
-        <translation type="unfinished"></translation>
+        <translation>Modèle</translation>
     </message>
     <message>
         <source>Customer</source>
-        <translation type="unfinished"></translation>
+        <translation>Client</translation>
     </message>
     <message>
         <source>Status</source>
-        <translation type="unfinished"></translation>
+        <translation>État</translation>
     </message>
     <message>
         <source>Tokens in/out</source>
-        <translation type="unfinished"></translation>
+        <translation>Jetons entrée/sortie</translation>
     </message>
     <message>
         <source>Cost</source>
-        <translation type="unfinished"></translation>
+        <translation>Coût</translation>
     </message>
     <message>
         <source>Latency</source>
-        <translation type="unfinished"></translation>
+        <translation>Latence</translation>
     </message>
     <message>
         <source>%1 ms</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 ms</translation>
     </message>
     <message>
         <source>user email</source>
-        <translation type="unfinished"></translation>
+        <translation>e-mail de l&apos;utilisateur</translation>
     </message>
     <message>
         <source>Any status</source>
-        <translation type="unfinished"></translation>
+        <translation>Tout état</translation>
     </message>
     <message>
         <source>Show</source>
-        <translation type="unfinished"></translation>
+        <translation>Afficher</translation>
     </message>
     <message>
         <source>from</source>
-        <translation type="unfinished"></translation>
+        <translation>du</translation>
     </message>
     <message>
         <source>to</source>
-        <translation type="unfinished"></translation>
+        <translation>au</translation>
     </message>
     <message>
         <source>Select a request to see its details and the decision explained.</source>
-        <translation type="unfinished"></translation>
+        <translation>Sélectionnez une requête pour voir ses détails et l&apos;explication de la décision.</translation>
     </message>
     <message>
         <source>Any key</source>
-        <translation type="unfinished"></translation>
+        <translation>Toute clé</translation>
     </message>
     <message>
         <source>Any model</source>
-        <translation type="unfinished"></translation>
+        <translation>Tout modèle</translation>
     </message>
     <message>
         <source>Any customer</source>
-        <translation type="unfinished"></translation>
+        <translation>Tout client</translation>
     </message>
     <message>
         <source>No user has the email %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Aucun utilisateur n&apos;a l&apos;e-mail %1.</translation>
     </message>
     <message numerus="yes">
         <source>Showing %n request(s) for %1. Press Show to use the filters above.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n requête affichée pour %1. Appuyez sur Afficher pour utiliser les filtres ci-dessus.</numerusform>
+            <numerusform>%n requêtes affichées pour %1. Appuyez sur Afficher pour utiliser les filtres ci-dessus.</numerusform>
         </translation>
     </message>
     <message>
         <source>&lt;h3&gt;Request %1&lt;/h3&gt;</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;h3&gt;Requête %1&lt;/h3&gt;</translation>
     </message>
     <message>
         <source>&lt;p&gt;%1 · &lt;b&gt;%2&lt;/b&gt; · %3 · %4 input (%5 cached) / %6 output tokens · &lt;b&gt;%7&lt;/b&gt;%8%9&lt;/p&gt;</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;p&gt;%1 · &lt;b&gt;%2&lt;/b&gt; · %3 · %4 jetons d&apos;entrée (%5 en cache) / %6 de sortie · &lt;b&gt;%7&lt;/b&gt;%8%9&lt;/p&gt;</translation>
     </message>
     <message>
         <source> · streamed</source>
-        <translation type="unfinished"></translation>
+        <translation> · en flux</translation>
     </message>
     <message>
         <source> · charged its estimate: the provider reported no usage</source>
-        <translation type="unfinished"></translation>
+        <translation> · facturée à son estimation : le fournisseur n&apos;a pas indiqué d&apos;usage</translation>
     </message>
     <message>
         <source>&lt;p&gt;&lt;b&gt;Decision:&lt;/b&gt; %1&lt;/p&gt;</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;p&gt;&lt;b&gt;Décision :&lt;/b&gt; %1&lt;/p&gt;</translation>
     </message>
     <message>
         <source>&lt;p&gt;&lt;b&gt;Decision:&lt;/b&gt; allowed within every limit in force.&lt;/p&gt;</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;p&gt;&lt;b&gt;Décision :&lt;/b&gt; autorisée, dans toutes les limites en vigueur.&lt;/p&gt;</translation>
     </message>
     <message>
         <source>&lt;p&gt;&lt;b&gt;The same request now:&lt;/b&gt; %1&lt;/p&gt;</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;p&gt;&lt;b&gt;La même requête maintenant :&lt;/b&gt; %1&lt;/p&gt;</translation>
     </message>
 </context>
 <context>
     <name>tollgate::SecretDialog</name>
     <message>
         <source>API key created</source>
-        <translation type="unfinished"></translation>
+        <translation>Clé d&apos;API créée</translation>
     </message>
     <message>
         <source>&lt;p&gt;The key &lt;b&gt;%1&lt;/b&gt; was created. Its secret is shown &lt;b&gt;only now&lt;/b&gt;: copy it to where it will be used. Tollgate keeps only a hash of it.&lt;/p&gt;</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;p&gt;La clé &lt;b&gt;%1&lt;/b&gt; a été créée. Son secret n&apos;est affiché &lt;b&gt;que maintenant&lt;/b&gt; : copiez-le là où il servira. Tollgate n&apos;en garde qu&apos;une empreinte.&lt;/p&gt;</translation>
     </message>
     <message>
         <source>Copy</source>
-        <translation type="unfinished"></translation>
+        <translation>Copier</translation>
     </message>
     <message>
         <source>Copied</source>
-        <translation type="unfinished"></translation>
+        <translation>Copié</translation>
     </message>
     <message>
         <source>Clients use it with the base URL &lt;code&gt;%1/v1&lt;/code&gt;.</source>
-        <translation type="unfinished"></translation>
+        <translation>Les clients l&apos;utilisent avec l&apos;URL de base &lt;code&gt;%1/v1&lt;/code&gt;.</translation>
     </message>
 </context>
 <context>
     <name>tollgate::Service</name>
     <message>
         <source>must be after from</source>
-        <translation type="unfinished"></translation>
+        <translation>doit être après le début</translation>
     </message>
     <message>
         <source>must not be negative</source>
-        <translation type="unfinished"></translation>
+        <translation>ne doit pas être négatif</translation>
     </message>
     <message>
         <source>group %1 does not exist</source>
-        <translation type="unfinished"></translation>
+        <translation>le groupe %1 n&apos;existe pas</translation>
     </message>
     <message>
         <source>must be day, week or month</source>
-        <translation type="unfinished"></translation>
+        <translation>doit être jour, semaine ou mois</translation>
     </message>
     <message>
         <source>the range holds more than %1 buckets; choose a coarser granularity or a shorter range</source>
-        <translation type="unfinished"></translation>
+        <translation>la plage compte plus de %1 intervalles ; choisissez une granularité plus grossière ou une plage plus courte</translation>
     </message>
     <message>
         <source>(deleted user %1)</source>
-        <translation type="unfinished"></translation>
+        <translation>(utilisateur supprimé %1)</translation>
     </message>
     <message>
         <source>(no user)</source>
-        <translation type="unfinished"></translation>
+        <translation>(aucun utilisateur)</translation>
     </message>
     <message>
         <source>(deleted key %1)</source>
-        <translation type="unfinished"></translation>
+        <translation>(clé supprimée %1)</translation>
     </message>
     <message>
         <source>(deleted project %1)</source>
-        <translation type="unfinished"></translation>
+        <translation>(projet supprimé %1)</translation>
     </message>
     <message>
         <source>(no customer)</source>
-        <translation type="unfinished"></translation>
+        <translation>(aucun client)</translation>
     </message>
     <message>
         <source>must be user, group, key, project or customer</source>
-        <translation type="unfinished"></translation>
+        <translation>doit être utilisateur, groupe, clé, projet ou client</translation>
     </message>
 </context>
 <context>
     <name>tollgate::SettingsPage</name>
     <message>
         <source>Settings</source>
-        <translation type="unfinished"></translation>
+        <translation>Réglages</translation>
     </message>
     <message>
         <source>Organisation</source>
-        <translation type="unfinished"></translation>
+        <translation>Organisation</translation>
     </message>
     <message>
         <source>dollars; empty: no organisation budget</source>
-        <translation type="unfinished"></translation>
+        <translation>dollars ; vide : pas de budget d&apos;organisation</translation>
     </message>
     <message>
         <source>When a request does not fit the limit left, send it with a lower max_tokens instead of refusing it</source>
-        <translation type="unfinished"></translation>
+        <translation>Quand une requête dépasse la limite restante, l&apos;envoyer avec un max_tokens plus bas au lieu de la refuser</translation>
     </message>
     <message>
         <source>Name:</source>
-        <translation type="unfinished"></translation>
+        <translation>Nom :</translation>
     </message>
     <message>
         <source>Time zone:</source>
-        <translation type="unfinished"></translation>
+        <translation>Fuseau horaire :</translation>
     </message>
     <message>
         <source>Monthly budget ($):</source>
-        <translation type="unfinished"></translation>
+        <translation>Budget mensuel ($) :</translation>
     </message>
     <message>
         <source>Save</source>
-        <translation type="unfinished"></translation>
+        <translation>Enregistrer</translation>
     </message>
     <message>
         <source>This computer</source>
-        <translation type="unfinished"></translation>
+        <translation>Cet ordinateur</translation>
     </message>
     <message>
         <source>Start Tollgate at login, in the tray</source>
-        <translation type="unfinished"></translation>
+        <translation>Démarrer Tollgate à l&apos;ouverture de session, dans la zone de notification</translation>
     </message>
     <message>
         <source>empty: the embedded database in your data folder; or a file path, or postgresql://user:password@host:5432/name</source>
-        <translation type="unfinished"></translation>
+        <translation>vide : la base intégrée dans votre dossier de données ; ou un chemin de fichier, ou postgresql://utilisateur:motdepasse@hôte:5432/nom</translation>
     </message>
     <message>
         <source>Language:</source>
-        <translation type="unfinished"></translation>
+        <translation>Langue :</translation>
     </message>
     <message>
         <source>Database:</source>
-        <translation type="unfinished"></translation>
+        <translation>Base de données :</translation>
     </message>
     <message>
         <source>In use: %1 · %2 usage records</source>
-        <translation type="unfinished"></translation>
+        <translation>En service : %1 · %2 enregistrements d&apos;usage</translation>
     </message>
     <message>
         <source>Not saved: the database: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Non enregistré : la base de données : %1</translation>
     </message>
     <message>
         <source>Not saved: start at login: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Non enregistré : démarrage à l&apos;ouverture de session : %1</translation>
     </message>
     <message>
         <source>Saved. The language and the database apply when Tollgate starts again.</source>
-        <translation type="unfinished"></translation>
+        <translation>Enregistré. La langue et la base de données s&apos;appliquent au prochain démarrage de Tollgate.</translation>
     </message>
     <message>
         <source>Saved.</source>
-        <translation type="unfinished"></translation>
+        <translation>Enregistré.</translation>
     </message>
     <message>
         <source>Not saved: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Non enregistré : %1</translation>
     </message>
     <message>
         <source>Not saved: %1 %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Non enregistré : %1 %2</translation>
     </message>
 </context>
 <context>
     <name>tollgate::TrayController</name>
     <message>
         <source>Gateway not started</source>
-        <translation type="unfinished"></translation>
+        <translation>Passerelle non démarrée</translation>
     </message>
     <message>
         <source>Open console</source>
-        <translation type="unfinished"></translation>
+        <translation>Ouvrir la console</translation>
     </message>
     <message>
         <source>Quit</source>
-        <translation type="unfinished"></translation>
+        <translation>Quitter</translation>
     </message>
     <message>
         <source>No gateway</source>
-        <translation type="unfinished"></translation>
+        <translation>Pas de passerelle</translation>
     </message>
     <message>
         <source>Gateway running at %1 · %2 requests/s</source>
-        <translation type="unfinished"></translation>
+        <translation>Passerelle en marche sur %1 · %2 requêtes/s</translation>
     </message>
     <message>
         <source>Gateway stopped</source>
-        <translation type="unfinished"></translation>
+        <translation>Passerelle arrêtée</translation>
     </message>
     <message>
         <source>Stop gateway</source>
-        <translation type="unfinished"></translation>
+        <translation>Arrêter la passerelle</translation>
     </message>
     <message>
         <source>Start gateway</source>
-        <translation type="unfinished"></translation>
+        <translation>Démarrer la passerelle</translation>
     </message>
     <message>
         <source>Tollgate — %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Tollgate — %1</translation>
     </message>
     <message>
         <source>%1 %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 %2</translation>
     </message>
     <message>
         <source>%1 has reached its monthly limit: %2 of %3.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 a atteint sa limite mensuelle : %2 sur %3.</translation>
     </message>
     <message>
         <source>%1 has used %2 % of its monthly limit: %3 of %4.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 a utilisé %2 % de sa limite mensuelle : %3 sur %4.</translation>
     </message>
     <message>
         <source>Limit reached</source>
-        <translation type="unfinished"></translation>
+        <translation>Limite atteinte</translation>
     </message>
     <message>
         <source>Limit nearly reached</source>
-        <translation type="unfinished"></translation>
+        <translation>Limite presque atteinte</translation>
     </message>
 </context>
 <context>
     <name>tollgate::UserDialog</name>
     <message>
         <source>Edit user</source>
-        <translation type="unfinished"></translation>
+        <translation>Modifier l&apos;utilisateur</translation>
     </message>
     <message>
         <source>New user</source>
-        <translation type="unfinished"></translation>
+        <translation>Nouvel utilisateur</translation>
     </message>
     <message>
         <source>Active</source>
-        <translation type="unfinished"></translation>
+        <translation>Actif</translation>
     </message>
     <message>
         <source>Inactive</source>
-        <translation type="unfinished"></translation>
+        <translation>Inactif</translation>
     </message>
     <message>
         <source>Name:</source>
-        <translation type="unfinished"></translation>
+        <translation>Nom :</translation>
     </message>
     <message>
         <source>Email:</source>
-        <translation type="unfinished"></translation>
+        <translation>E-mail :</translation>
     </message>
     <message>
         <source>Status:</source>
-        <translation type="unfinished"></translation>
+        <translation>État :</translation>
     </message>
     <message>
         <source>default: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>par défaut : %1</translation>
     </message>
     <message>
         <source>none</source>
-        <translation type="unfinished"></translation>
+        <translation>aucune</translation>
     </message>
     <message>
         <source>Monthly limit ($):</source>
-        <translation type="unfinished"></translation>
+        <translation>Limite mensuelle ($) :</translation>
     </message>
     <message>
         <source>The name must not be empty.</source>
-        <translation type="unfinished"></translation>
+        <translation>Le nom ne doit pas être vide.</translation>
     </message>
     <message>
         <source>The email must look like name@example.org.</source>
-        <translation type="unfinished"></translation>
+        <translation>L&apos;e-mail doit ressembler à nom@example.org.</translation>
     </message>
     <message>
         <source>monthly limit</source>
-        <translation type="unfinished"></translation>
+        <translation>limite mensuelle</translation>
     </message>
 </context>
 <context>
     <name>tollgate::UsersModel</name>
     <message>
         <source>Active</source>
-        <translation type="unfinished"></translation>
+        <translation>Actif</translation>
     </message>
     <message>
         <source>Inactive</source>
-        <translation type="unfinished"></translation>
+        <translation>Inactif</translation>
     </message>
     <message>
         <source>%1 of %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 sur %2</translation>
     </message>
     <message>
         <source>%1 (no limit)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 (aucune limite)</translation>
     </message>
     <message>
         <source>Name</source>
-        <translation type="unfinished"></translation>
+        <translation>Nom</translation>
     </message>
     <message>
         <source>Email</source>
-        <translation type="unfinished"></translation>
+        <translation>E-mail</translation>
     </message>
     <message>
         <source>Status</source>
-        <translation type="unfinished"></translation>
+        <translation>État</translation>
     </message>
     <message>
         <source>Groups</source>
-        <translation type="unfinished"></translation>
+        <translation>Groupes</translation>
     </message>
     <message>
         <source>Spend this month</source>
-        <translation type="unfinished"></translation>
+        <translation>Dépenses ce mois-ci</translation>
     </message>
 </context>
 <context>
     <name>tollgate::UsersPage</name>
     <message>
         <source>Users</source>
-        <translation type="unfinished"></translation>
+        <translation>Utilisateurs</translation>
     </message>
     <message>
         <source>Filter by name, email or group</source>
-        <translation type="unfinished"></translation>
+        <translation>Filtrer par nom, e-mail ou groupe</translation>
     </message>
     <message>
         <source>All statuses</source>
-        <translation type="unfinished"></translation>
+        <translation>Tous les états</translation>
     </message>
     <message>
         <source>Active</source>
-        <translation type="unfinished"></translation>
+        <translation>Actif</translation>
     </message>
     <message>
         <source>Inactive</source>
-        <translation type="unfinished"></translation>
+        <translation>Inactif</translation>
     </message>
     <message>
         <source>New user…</source>
-        <translation type="unfinished"></translation>
+        <translation>Nouvel utilisateur…</translation>
     </message>
     <message>
         <source>Add to group</source>
-        <translation type="unfinished"></translation>
+        <translation>Ajouter au groupe</translation>
     </message>
     <message>
         <source>Remove from group</source>
-        <translation type="unfinished"></translation>
+        <translation>Retirer du groupe</translation>
     </message>
     <message>
         <source>Set monthly limit…</source>
-        <translation type="unfinished"></translation>
+        <translation>Définir la limite mensuelle…</translation>
     </message>
     <message>
         <source>Activate</source>
-        <translation type="unfinished"></translation>
+        <translation>Activer</translation>
     </message>
     <message>
         <source>Deactivate</source>
-        <translation type="unfinished"></translation>
+        <translation>Désactiver</translation>
     </message>
     <message>
         <source>Delete…</source>
-        <translation type="unfinished"></translation>
+        <translation>Supprimer…</translation>
     </message>
     <message>
         <source>Default limit for new users…</source>
-        <translation type="unfinished"></translation>
+        <translation>Limite par défaut des nouveaux utilisateurs…</translation>
     </message>
     <message>
         <source>Drop users on a group to add them to it</source>
-        <translation type="unfinished"></translation>
+        <translation>Déposez des utilisateurs sur un groupe pour les y ajouter</translation>
     </message>
     <message numerus="yes">
         <source>%n user(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n utilisateur</numerusform>
+            <numerusform>%n utilisateurs</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%1 of %n user(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%1 sur %n utilisateur</numerusform>
+            <numerusform>%1 sur %n utilisateurs</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>, %n selected</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>, %n sélectionné</numerusform>
+            <numerusform>, %n sélectionnés</numerusform>
         </translation>
     </message>
     <message>
         <source>No groups yet</source>
-        <translation type="unfinished"></translation>
+        <translation>Pas encore de groupes</translation>
     </message>
     <message>
         <source>Monthly limit</source>
-        <translation type="unfinished"></translation>
+        <translation>Limite mensuelle</translation>
     </message>
     <message numerus="yes">
         <source>Monthly spending limit for %n user(s), in dollars (empty: no personal limit):</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Limite de dépenses mensuelle pour %n utilisateur, en dollars (vide : pas de limite personnelle) :</numerusform>
+            <numerusform>Limite de dépenses mensuelle pour %n utilisateurs, en dollars (vide : pas de limite personnelle) :</numerusform>
         </translation>
     </message>
     <message>
         <source>monthly limit</source>
-        <translation type="unfinished"></translation>
+        <translation>limite mensuelle</translation>
     </message>
     <message>
         <source>Nothing changed: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Rien n&apos;a changé : %1</translation>
     </message>
     <message numerus="yes">
         <source>Setting the monthly limit of %n user(s)…</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Définition de la limite mensuelle de %n utilisateur…</numerusform>
+            <numerusform>Définition de la limite mensuelle de %n utilisateurs…</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>Monthly limit %1 set for %n user(s).</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Limite mensuelle %1 définie pour %n utilisateur.</numerusform>
+            <numerusform>Limite mensuelle %1 définie pour %n utilisateurs.</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>Personal monthly limit removed for %n user(s).</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Limite mensuelle personnelle retirée pour %n utilisateur.</numerusform>
+            <numerusform>Limite mensuelle personnelle retirée pour %n utilisateurs.</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>Activating %n user(s)…</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Activation de %n utilisateur…</numerusform>
+            <numerusform>Activation de %n utilisateurs…</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>Deactivating %n user(s)…</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Désactivation de %n utilisateur…</numerusform>
+            <numerusform>Désactivation de %n utilisateurs…</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%n user(s) activated.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n utilisateur activé.</numerusform>
+            <numerusform>%n utilisateurs activés.</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%n user(s) deactivated.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n utilisateur désactivé.</numerusform>
+            <numerusform>%n utilisateurs désactivés.</numerusform>
         </translation>
     </message>
     <message>
         <source>Default monthly limit</source>
-        <translation type="unfinished"></translation>
+        <translation>Limite mensuelle par défaut</translation>
     </message>
     <message>
         <source>Monthly limit given to users created from now on, in dollars (empty: none):</source>
-        <translation type="unfinished"></translation>
+        <translation>Limite mensuelle donnée aux utilisateurs créés désormais, en dollars (vide : aucune) :</translation>
     </message>
     <message>
         <source>default monthly limit</source>
-        <translation type="unfinished"></translation>
+        <translation>limite mensuelle par défaut</translation>
     </message>
     <message>
         <source>New users get a monthly limit of %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Les nouveaux utilisateurs reçoivent une limite mensuelle de %1.</translation>
     </message>
     <message>
         <source>New users get no personal monthly limit.</source>
-        <translation type="unfinished"></translation>
+        <translation>Les nouveaux utilisateurs ne reçoivent pas de limite mensuelle personnelle.</translation>
     </message>
     <message>
         <source>User created.</source>
-        <translation type="unfinished"></translation>
+        <translation>Utilisateur créé.</translation>
     </message>
     <message>
         <source>Saved.</source>
-        <translation type="unfinished"></translation>
+        <translation>Enregistré.</translation>
     </message>
     <message>
         <source>Delete users</source>
-        <translation type="unfinished"></translation>
+        <translation>Supprimer les utilisateurs</translation>
     </message>
     <message numerus="yes">
         <source>Delete %n user(s)? Their keys stop working; their usage records stay.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Supprimer %n utilisateur ? Ses clés cessent de fonctionner ; ses enregistrements d&apos;usage sont conservés.</numerusform>
+            <numerusform>Supprimer %n utilisateurs ? Leurs clés cessent de fonctionner ; leurs enregistrements d&apos;usage sont conservés.</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>Deleting %n user(s)…</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Suppression de %n utilisateur…</numerusform>
+            <numerusform>Suppression de %n utilisateurs…</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%n user(s) deleted.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n utilisateur supprimé.</numerusform>
+            <numerusform>%n utilisateurs supprimés.</numerusform>
         </translation>
     </message>
 </context>
@@ -2333,9 +2351,9 @@ groups may use it:</source>
     <name>tollgate::UsersView</name>
     <message numerus="yes">
         <source>+%n users</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>+%n utilisateur</numerusform>
+            <numerusform>+%n utilisateurs</numerusform>
         </translation>
     </message>
 </context>
@@ -2343,72 +2361,72 @@ groups may use it:</source>
     <name>tollgate::dialogs</name>
     <message>
         <source>Unsaved changes</source>
-        <translation type="unfinished"></translation>
+        <translation>Changements non enregistrés</translation>
     </message>
 </context>
 <context>
     <name>tollgate::format</name>
     <message>
         <source>unlimited</source>
-        <translation type="unfinished"></translation>
+        <translation>illimité</translation>
     </message>
     <message>
         <source>%1 tokens</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 jetons</translation>
     </message>
     <message>
         <source>%1 requests</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 requêtes</translation>
     </message>
     <message>
         <source>tier %1</source>
-        <translation type="unfinished"></translation>
+        <translation>niveau %1</translation>
     </message>
     <message>
         <source>must be a whole number</source>
-        <translation type="unfinished"></translation>
+        <translation>doit être un nombre entier</translation>
     </message>
     <message>
         <source>must be between %1 and %2</source>
-        <translation type="unfinished"></translation>
+        <translation>doit être entre %1 et %2</translation>
     </message>
 </context>
 <context>
     <name>tollgate::preferences</name>
     <message>
         <source>System language</source>
-        <translation type="unfinished"></translation>
+        <translation>Langue du système</translation>
     </message>
     <message>
         <source>Windows did not accept the change to the Run key.</source>
-        <translation type="unfinished"></translation>
+        <translation>Windows n&apos;a pas accepté la modification de la clé Run.</translation>
     </message>
     <message>
         <source>Cannot remove %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Impossible de supprimer %1.</translation>
     </message>
     <message>
         <source>Cannot create the folder of %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Impossible de créer le dossier de %1.</translation>
     </message>
     <message>
         <source>Cannot write %1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Impossible d&apos;écrire %1 : %2</translation>
     </message>
     <message>
         <source>LLM gateway and spending console, in the tray</source>
-        <translation type="unfinished"></translation>
+        <translation>Passerelle LLM et console des dépenses, dans la zone de notification</translation>
     </message>
 </context>
 <context>
     <name>tollgate::screenshots</name>
     <message>
         <source>cannot create the folder %1</source>
-        <translation type="unfinished"></translation>
+        <translation>impossible de créer le dossier %1</translation>
     </message>
     <message>
         <source>cannot write %1</source>
-        <translation type="unfinished"></translation>
+        <translation>impossible d&apos;écrire %1</translation>
     </message>
 </context>
 </TS>

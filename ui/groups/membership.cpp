@@ -9,7 +9,7 @@
 namespace tollgate {
 
 namespace {
-QString tr(const char* s, int n = -1) { return QCoreApplication::translate("tollgate::MembershipCommand", s, nullptr, n); }
+QString tr(const char* s) { return QCoreApplication::translate("tollgate::MembershipCommand", s); }
 } // namespace
 
 MembershipCommand* MembershipCommand::make(Console& console, Kind kind, const QList<Id>& users, Id fromGroup,
@@ -32,7 +32,7 @@ MembershipCommand* MembershipCommand::make(Console& console, Kind kind, const QL
                 forward.add << u;
         forward.addTo = backward.removeFrom = toGroup;
         backward.remove = forward.add;
-        text = tr("Add %n user(s) to %1", int(forward.add.size())).arg(toName);
+        text = QCoreApplication::translate("tollgate::MembershipCommand", "Add %n user(s) to %1", nullptr, int(forward.add.size())).arg(toName);
         if (forward.add.isEmpty() && why)
             *why = tr("Already in %1.").arg(toName);
         break;
@@ -42,7 +42,7 @@ MembershipCommand* MembershipCommand::make(Console& console, Kind kind, const QL
                 forward.remove << u;
         forward.removeFrom = backward.addTo = fromGroup;
         backward.add = forward.remove;
-        text = tr("Remove %n user(s) from %1", int(forward.remove.size())).arg(fromName);
+        text = QCoreApplication::translate("tollgate::MembershipCommand", "Remove %n user(s) from %1", nullptr, int(forward.remove.size())).arg(fromName);
         if (forward.remove.isEmpty() && why)
             *why = tr("Not in %1.").arg(fromName);
         break;
@@ -63,7 +63,7 @@ MembershipCommand* MembershipCommand::make(Console& console, Kind kind, const QL
         forward.addTo = backward.removeFrom = toGroup;
         backward.add = forward.remove;
         backward.remove = forward.add;
-        text = tr("Move %n user(s) from %1 to %2", int(forward.remove.size())).arg(fromName, toName);
+        text = QCoreApplication::translate("tollgate::MembershipCommand", "Move %n user(s) from %1 to %2", nullptr, int(forward.remove.size())).arg(fromName, toName);
         if (forward.remove.isEmpty() && why)
             *why = tr("Not in %1.").arg(fromName);
         break;
