@@ -1486,6 +1486,77 @@ Gruppen dürfen ihn nutzen:</translation>
     </message>
 </context>
 <context>
+    <name>tollgate::Policy</name>
+    <message>
+        <source>Daily cost limit</source>
+        <translation>Tägliches Kostenlimit</translation>
+    </message>
+    <message>
+        <source>Monthly cost limit</source>
+        <translation>Monatliches Kostenlimit</translation>
+    </message>
+    <message>
+        <source>Daily token limit</source>
+        <translation>Tägliches Tokenlimit</translation>
+    </message>
+    <message>
+        <source>Monthly token limit</source>
+        <translation>Monatliches Tokenlimit</translation>
+    </message>
+    <message>
+        <source>Requests per minute</source>
+        <translation>Anfragen pro Minute</translation>
+    </message>
+    <message>
+        <source>Requests per hour</source>
+        <translation>Anfragen pro Stunde</translation>
+    </message>
+    <message>
+        <source>Requests per day</source>
+        <translation>Anfragen pro Tag</translation>
+    </message>
+    <message>
+        <source>Maximum model tier</source>
+        <translation>Höchste Modellstufe</translation>
+    </message>
+    <message>
+        <source>not limited at any level</source>
+        <translation>auf keiner Ebene begrenzt</translation>
+    </message>
+    <message>
+        <source>bypassed for user %1</source>
+        <translation>umgangen für Benutzer %1</translation>
+    </message>
+    <message>
+        <source>user %1</source>
+        <translation>Benutzer %1</translation>
+    </message>
+    <message>
+        <source>group %1 (inherited from %2)</source>
+        <translation>Gruppe %1 (geerbt von %2)</translation>
+    </message>
+    <message>
+        <source>group %1</source>
+        <translation>Gruppe %1</translation>
+    </message>
+    <message>
+        <source>organization %1</source>
+        <translation>Organisation %1</translation>
+    </message>
+    <message>
+        <source>model %1 is blocked by %2</source>
+        <translation>Modell %1 ist gesperrt durch %2</translation>
+    </message>
+    <message>
+        <source>model %1 is not in the models allowed by %2</source>
+        <translation>Modell %1 gehört nicht zu den Modellen, die %2 erlaubt</translation>
+    </message>
+    <message>
+        <source>model %1 is tier %2, above the maximum tier %3 set by %4</source>
+        <translation>Modell %1 hat Stufe %2, über der höchsten Stufe %3, festgelegt von %4</translation>
+    </message>
+</context>
+<context>
     <name>tollgate::PolicyForm</name>
     <message>
         <source>dollars, e.g. 50 or 12.50</source>

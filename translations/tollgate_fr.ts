@@ -1486,6 +1486,77 @@ groupes peuvent l&apos;utiliser :</translation>
     </message>
 </context>
 <context>
+    <name>tollgate::Policy</name>
+    <message>
+        <source>Daily cost limit</source>
+        <translation>Limite de coût quotidienne</translation>
+    </message>
+    <message>
+        <source>Monthly cost limit</source>
+        <translation>Limite de coût mensuelle</translation>
+    </message>
+    <message>
+        <source>Daily token limit</source>
+        <translation>Limite de jetons quotidienne</translation>
+    </message>
+    <message>
+        <source>Monthly token limit</source>
+        <translation>Limite de jetons mensuelle</translation>
+    </message>
+    <message>
+        <source>Requests per minute</source>
+        <translation>Requêtes par minute</translation>
+    </message>
+    <message>
+        <source>Requests per hour</source>
+        <translation>Requêtes par heure</translation>
+    </message>
+    <message>
+        <source>Requests per day</source>
+        <translation>Requêtes par jour</translation>
+    </message>
+    <message>
+        <source>Maximum model tier</source>
+        <translation>Niveau de modèle maximum</translation>
+    </message>
+    <message>
+        <source>not limited at any level</source>
+        <translation>limité à aucun niveau</translation>
+    </message>
+    <message>
+        <source>bypassed for user %1</source>
+        <translation>contourné pour l&apos;utilisateur %1</translation>
+    </message>
+    <message>
+        <source>user %1</source>
+        <translation>utilisateur %1</translation>
+    </message>
+    <message>
+        <source>group %1 (inherited from %2)</source>
+        <translation>groupe %1 (hérité de %2)</translation>
+    </message>
+    <message>
+        <source>group %1</source>
+        <translation>groupe %1</translation>
+    </message>
+    <message>
+        <source>organization %1</source>
+        <translation>organisation %1</translation>
+    </message>
+    <message>
+        <source>model %1 is blocked by %2</source>
+        <translation>le modèle %1 est bloqué par %2</translation>
+    </message>
+    <message>
+        <source>model %1 is not in the models allowed by %2</source>
+        <translation>le modèle %1 ne fait pas partie des modèles autorisés par %2</translation>
+    </message>
+    <message>
+        <source>model %1 is tier %2, above the maximum tier %3 set by %4</source>
+        <translation>le modèle %1 est de niveau %2, au-dessus du niveau maximum %3 fixé par %4</translation>
+    </message>
+</context>
+<context>
     <name>tollgate::PolicyForm</name>
     <message>
         <source>dollars, e.g. 50 or 12.50</source>

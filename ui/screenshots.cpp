@@ -6,6 +6,7 @@
 
 #include <QApplication>
 #include <QDir>
+#include <QRegularExpression>
 #include <QPixmap>
 
 namespace tollgate {
@@ -31,9 +32,11 @@ QString renderPages(MainWindow& window, Console& console, const QString& dir)
     for (int i = 0; i < pages.size(); ++i) {
         window.setCurrentPage(i);
         settle(console);
-        QString name = pages[i]->title().toLower();
-        name.replace(QLatin1String(" & "), QLatin1String("-"));
-        name.replace(u' ', u'-');
+        // Named after the page's class, so the names stay the same in every language: RequestLogPage -> request-log.
+        QString name = QString::fromLatin1(pages[i]->metaObject()->className()).section(u':', -1);
+        name.chop(4);
+        name.replace(QRegularExpression(QStringLiteral("(?<=[a-z])(?=[A-Z])")), QStringLiteral("-"));
+        name = name.toLower();
         const QString file = QDir(dir).filePath(QStringLiteral("%1-%2.png").arg(i + 1, 2, 10, QLatin1Char('0')).arg(name));
         if (!window.grab().save(file))
             return QApplication::translate("tollgate::screenshots", "cannot write %1").arg(file);

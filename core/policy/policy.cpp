@@ -6,7 +6,11 @@ namespace tollgate {
 
 namespace {
 
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::Policy", s); }
+// Labels and sources as the console shows them (translated there; `tollgate serve` speaks English).
+class Policy
+{
+    Q_DECLARE_TR_FUNCTIONS(tollgate::Policy)
+};
 
 constexpr int kMaxGroupDepth = 64; // guards against a cycle that slipped past validation
 
@@ -155,14 +159,14 @@ QString dimensionName(Dimension d)
 QString dimensionLabel(Dimension d)
 {
     switch (d) {
-    case Dimension::DailyCost: return tr("Daily cost limit");
-    case Dimension::MonthlyCost: return tr("Monthly cost limit");
-    case Dimension::DailyTokens: return tr("Daily token limit");
-    case Dimension::MonthlyTokens: return tr("Monthly token limit");
-    case Dimension::RequestsPerMinute: return tr("Requests per minute");
-    case Dimension::RequestsPerHour: return tr("Requests per hour");
-    case Dimension::RequestsPerDay: return tr("Requests per day");
-    case Dimension::MaxTier: return tr("Maximum model tier");
+    case Dimension::DailyCost: return Policy::tr("Daily cost limit");
+    case Dimension::MonthlyCost: return Policy::tr("Monthly cost limit");
+    case Dimension::DailyTokens: return Policy::tr("Daily token limit");
+    case Dimension::MonthlyTokens: return Policy::tr("Monthly token limit");
+    case Dimension::RequestsPerMinute: return Policy::tr("Requests per minute");
+    case Dimension::RequestsPerHour: return Policy::tr("Requests per hour");
+    case Dimension::RequestsPerDay: return Policy::tr("Requests per day");
+    case Dimension::MaxTier: return Policy::tr("Maximum model tier");
     }
     return {};
 }
@@ -202,14 +206,14 @@ QString policyLevelName(PolicySource::Level level)
 QString PolicySource::describe() const
 {
     switch (level) {
-    case Level::None: return tr("not limited at any level");
-    case Level::Bypass: return tr("bypassed for user %1").arg(entityName);
-    case Level::User: return tr("user %1").arg(entityName);
+    case Level::None: return Policy::tr("not limited at any level");
+    case Level::Bypass: return Policy::tr("bypassed for user %1").arg(entityName);
+    case Level::User: return Policy::tr("user %1").arg(entityName);
     case Level::Group:
         if (viaGroupId)
-            return tr("group %1 (inherited from %2)").arg(viaGroupName, entityName);
-        return tr("group %1").arg(entityName);
-    case Level::Organization: return tr("organization %1").arg(entityName);
+            return Policy::tr("group %1 (inherited from %2)").arg(viaGroupName, entityName);
+        return Policy::tr("group %1").arg(entityName);
+    case Level::Organization: return Policy::tr("organization %1").arg(entityName);
     }
     return {};
 }
@@ -235,17 +239,17 @@ ModelVerdict checkModel(const EffectivePolicy& policy, const QString& modelId, i
 {
     if (policy.blockedModels.rule.models.contains(modelId)) {
         PolicySource src = policy.blockedModels.sources.value(0);
-        return {false, tr("model %1 is blocked by %2").arg(modelId, src.describe()), src};
+        return {false, Policy::tr("model %1 is blocked by %2").arg(modelId, src.describe()), src};
     }
     if (policy.allowedModels.rule.state == ModelRule::State::List
         && !policy.allowedModels.rule.models.contains(modelId)) {
         PolicySource src = policy.allowedModels.sources.value(0);
-        return {false, tr("model %1 is not in the models allowed by %2").arg(modelId, src.describe()), src};
+        return {false, Policy::tr("model %1 is not in the models allowed by %2").arg(modelId, src.describe()), src};
     }
     const ResolvedLimit& maxTier = policy[Dimension::MaxTier];
     if (maxTier.value.isLimited() && tier > maxTier.value.value) {
         return {false,
-                tr("model %1 is tier %2, above the maximum tier %3 set by %4")
+                Policy::tr("model %1 is tier %2, above the maximum tier %3 set by %4")
                     .arg(modelId)
                     .arg(tier)
                     .arg(maxTier.value.value)

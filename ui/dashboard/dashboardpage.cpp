@@ -15,6 +15,7 @@
 #include <QHeaderView>
 #include <QHorizontalBarSeries>
 #include <QLabel>
+#include <QLocale>
 #include <QLineSeries>
 #include <QStackedBarSeries>
 #include <QTableWidget>
@@ -160,7 +161,8 @@ void DashboardPage::drawStacked(const DashboardData& d)
     const QString zone = console().service().organization().timezone;
     QStringList categories;
     for (const Window& w : d.days)
-        categories << QDateTime::fromMSecsSinceEpoch(w.start, QTimeZone(zone.toUtf8())).toString(QStringLiteral("d MMM"));
+        categories << QLocale().toString(QDateTime::fromMSecsSinceEpoch(w.start, QTimeZone(zone.toUtf8())),
+                                         QStringLiteral("d MMM"));
     const auto by = DashboardData::StackBy(m_stackBy->currentData().toInt());
     for (const DashboardData::Series& s : d.stacked) {
         auto* set = new QBarSet(s.label);
