@@ -17,6 +17,7 @@
 #include <QApplication>
 #include <QCoreApplication>
 #include <QFileInfo>
+#include <QIcon>
 #include <QLocale>
 #include <QTextStream>
 
@@ -151,6 +152,8 @@ int main(int argc, char* argv[])
     case CommandLine::Command::Console:
     case CommandLine::Command::Screenshots:
         app = std::make_unique<QApplication>(argc, argv);
+        QGuiApplication::setDesktopFileName(QStringLiteral("io.tollgate.Tollgate"));
+        QApplication::setWindowIcon(QIcon::fromTheme(QStringLiteral("io.tollgate.Tollgate")));
         preferences::installTranslators(*app);
         break;
     case CommandLine::Command::Serve:
