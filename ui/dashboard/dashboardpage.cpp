@@ -110,28 +110,25 @@ DashboardPage::DashboardPage(Console& console, QWidget* parent)
 
 void DashboardPage::reload()
 {
-    if (m_pending > 0) {
-        m_again = true;
-        return;
-    }
-    // The charts and the lists are read side by side; each is drawn as soon as it is there.
+    // The charts and the lists are read side by side; each is drawn as soon as it is there. A newer reload (another
+    // range, say) does not wait for an older one: what the older one reads is dropped.
     const Service& s = console().service();
     const int days = m_range->currentData().toInt();
     const auto by = DashboardData::StackBy(m_stackBy->currentData().toInt());
+    const quint64 generation = ++m_generation;
     m_pending = 2;
     for (const int part : {int(DashboardData::Charts), int(DashboardData::Lists)}) {
         console().run<Result<DashboardData>>(
             this, [&s, days, by, part] { return DashboardData::load(s, days, by, part); },
-            [this](Result<DashboardData> d) {
+            [this, generation](Result<DashboardData> d) {
+                if (generation != m_generation)
+                    return;
                 if (!d.ok())
                     banner()->showError(tr("The dashboard could not be read: %1").arg(d.error().message));
-                else if (!m_again)
+                else
                     draw(d.value());
-                if (--m_pending > 0)
-                    return;
-                if (std::exchange(m_again, false))
-                    return reload();
-                emit loaded();
+                if (--m_pending == 0)
+                    emit loaded();
             });
     }
 }

@@ -44,8 +44,8 @@ private:
     QChartView* m_topUsers = nullptr;
     QChartView* m_activeUsers = nullptr;
     QTableWidget* m_limits = nullptr;
-    int m_pending = 0; // parts being read
-    bool m_again = false;
+    quint64 m_generation = 0; // of the latest reload; older results are dropped
+    int m_pending = 0; // parts of the latest reload still being read
 };
 
 } // namespace tollgate
