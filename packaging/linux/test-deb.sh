@@ -11,7 +11,8 @@ command -v debootstrap >/dev/null || { echo "test-deb: needs debootstrap"; exit 
 mirror="$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1)"
 mirror="${mirror:-http://deb.debian.org/debian}"
 
-# The root is kept between runs of the same day (debootstrap is the slow part); the package is installed afresh.
+# The debootstrapped root is kept between runs (debootstrap is the slow part; CI starts without it); each run
+# installs the package into a fresh copy of it.
 base="${TOLLGATE_DEB_TEST_ROOT:-/var/tmp/tollgate-debian12-root}"
 if [ ! -x "$base/usr/bin/apt-get" ]; then
     rm -rf "$base.new"

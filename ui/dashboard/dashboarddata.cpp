@@ -49,7 +49,6 @@ qsizetype DashboardData::dayIndex(Instant start) const
 
 Status DashboardData::loadCharts(const Service& s, Instant from, Instant to, StackBy by, int series)
 {
-    DashboardData& d = *this;
     UsageQuery q;
     q.from = from;
     q.to = to;
@@ -57,8 +56,8 @@ Status DashboardData::loadCharts(const Service& s, Instant from, Instant to, Sta
     auto totals = s.usageReport(q);
     if (!totals.ok())
         return totals.error();
-    d.total = totals->total;
-    QList<Money> perDayTotal(d.days.size(), 0);
+    total = totals->total;
+    QList<Money> perDayTotal(days.size(), 0);
     for (const UsageRow& r : std::as_const(totals->rows))
         if (const qsizetype i = dayIndex(r.bucketStart); i >= 0)
             perDayTotal[i] += r.totals.cost;
@@ -66,27 +65,27 @@ Status DashboardData::loadCharts(const Service& s, Instant from, Instant to, Sta
     q.groupBy = by == StackBy::Model ? UsageDimension::Model : by == StackBy::User ? UsageDimension::User
                                                                                      : UsageDimension::Group;
     q.top = series;
-    auto stacked = s.usageReport(q);
-    if (!stacked.ok())
-        return stacked.error();
+    auto report = s.usageReport(q);
+    if (!report.ok())
+        return report.error();
     QHash<QString, int> seriesIndex;
     QHash<QString, Money> seriesTotal;
-    for (const UsageRow& r : std::as_const(stacked->rows))
+    for (const UsageRow& r : std::as_const(report->rows))
         seriesTotal[r.key] += r.totals.cost;
     QStringList keys = seriesTotal.keys();
     std::sort(keys.begin(), keys.end(), [&](const QString& a, const QString& b) {
         return seriesTotal[a] != seriesTotal[b] ? seriesTotal[a] > seriesTotal[b] : a < b;
     });
     for (const QString& k : std::as_const(keys)) {
-        seriesIndex.insert(k, int(d.stacked.size()));
-        d.stacked.append({k, QString(), QList<Money>(d.days.size(), 0)});
+        seriesIndex.insert(k, int(stacked.size()));
+        stacked.append({k, QString(), QList<Money>(days.size(), 0)});
     }
-    QList<Money> covered(d.days.size(), 0);
-    for (const UsageRow& r : std::as_const(stacked->rows)) {
+    QList<Money> covered(days.size(), 0);
+    for (const UsageRow& r : std::as_const(report->rows)) {
         const qsizetype i = dayIndex(r.bucketStart);
         if (i < 0)
             continue;
-        Series& se = d.stacked[seriesIndex.value(r.key)];
+        Series& se = stacked[seriesIndex.value(r.key)];
         se.label = r.label.isEmpty() ? r.key : r.label;
         se.perDay[i] += r.totals.cost;
         // A user in two groups counts in both; "Other" is what no kept key covers.
@@ -95,29 +94,28 @@ Status DashboardData::loadCharts(const Service& s, Instant from, Instant to, Sta
     }
     if (by != StackBy::Group) {
         Series other {QString(), QCoreApplication::translate("tollgate::Dashboard", "Other"),
-                      QList<Money>(d.days.size(), 0)};
+                      QList<Money>(days.size(), 0)};
         bool any = false;
-        for (qsizetype i = 0; i < d.days.size(); ++i) {
+        for (qsizetype i = 0; i < days.size(); ++i) {
             other.perDay[i] = std::max<Money>(0, perDayTotal[i] - covered[i]);
             any = any || other.perDay[i] > 0;
         }
         if (any)
-            d.stacked.append(other);
+            stacked.append(other);
     }
 
     auto dau = s.dailyActiveUsers(from, to);
     if (!dau.ok())
         return dau.error();
-    d.activeUsers = QList<qint64>(d.days.size(), 0);
+    activeUsers = QList<qint64>(days.size(), 0);
     for (const auto& [day, n] : std::as_const(dau.value()))
         if (const qsizetype i = dayIndex(day); i >= 0)
-            d.activeUsers[i] = n;
+            activeUsers[i] = n;
     return {};
 }
 
 Status DashboardData::loadLists(const Service& s, Instant from, Instant to)
 {
-    DashboardData& d = *this;
     UsageQuery top;
     top.from = from;
     top.to = to;
@@ -129,13 +127,13 @@ Status DashboardData::loadLists(const Service& s, Instant from, Instant to)
     for (const UsageRow& r : std::as_const(users->rows)) {
         if (r.key.isEmpty())
             continue;
-        d.topUsers.append({r.label, r.totals.cost});
-        d.topUserIds.append(r.key.toLongLong());
+        topUsers.append({r.label, r.totals.cost});
+        topUserIds.append(r.key.toLongLong());
     }
     auto limits = monthlyLimitUse(s, 0.5);
     if (!limits.ok())
         return limits.error();
-    d.limits = limits.value();
+    limits = limits.value();
     return {};
 }
 

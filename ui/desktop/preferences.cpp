@@ -149,14 +149,20 @@ QString setStartsAtLogin(bool on, const QString& executable)
 
 QString database() { return store().value(kDatabaseKey).toString(); }
 
+QString checkDatabase(const QString& location)
+{
+    const QString text = location.trimmed();
+    if (text.isEmpty())
+        return {};
+    auto parsed = DatabaseLocation::parse(text);
+    return parsed.ok() ? QString() : parsed.error().message;
+}
+
 QString setDatabase(const QString& location)
 {
     const QString text = location.trimmed();
-    if (!text.isEmpty()) {
-        auto parsed = DatabaseLocation::parse(text);
-        if (!parsed.ok())
-            return parsed.error().message;
-    }
+    if (const QString error = checkDatabase(text); !error.isEmpty())
+        return error;
     QSettings settings = store();
     if (text.isEmpty())
         settings.remove(kDatabaseKey);

@@ -32,7 +32,9 @@ QString setStartsAtLogin(bool on, const QString& executable);
 // The database the console opens when none is given on the command line: a file or a PostgreSQL URL; empty: the
 // embedded default in the user's data folder.
 QString database();
-// Checks the location (a file path or a postgresql:// URL) and keeps it; returns an error message or empty.
+// Why a location (a file path or a postgresql:// URL; empty: the default) cannot be used, or empty.
+QString checkDatabase(const QString& location);
+// Checks the location and keeps it; returns an error message (and keeps nothing), or empty.
 QString setDatabase(const QString& location);
 
 } // namespace preferences

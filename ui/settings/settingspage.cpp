@@ -88,8 +88,8 @@ void SettingsPage::reload()
 
 bool SettingsPage::saveDesktop()
 {
-    const QString databaseBefore = preferences::database();
-    if (const QString error = preferences::setDatabase(m_databaseChoice->text()); !error.isEmpty()) {
+    // Everything that can fail is checked or done before anything is kept, so a refusal changes nothing.
+    if (const QString error = preferences::checkDatabase(m_databaseChoice->text()); !error.isEmpty()) {
         format::markInvalid(m_databaseChoice, error);
         banner()->showError(tr("Not saved: the database: %1").arg(error));
         return false;
@@ -103,6 +103,8 @@ bool SettingsPage::saveDesktop()
             return false;
         }
     const QString language = m_language->currentData().toString();
+    const QString databaseBefore = preferences::database();
+    preferences::setDatabase(m_databaseChoice->text());
     const bool restart = language != preferences::language() || preferences::database() != databaseBefore;
     preferences::setLanguage(language);
     banner()->showInfo(restart ? tr("Saved. The language and the database apply when Tollgate starts again.")
