@@ -9,6 +9,7 @@
 #include "mainwindow.h"
 #include "tray/traycontroller.h"
 #include "screenshots.h"
+#include "metering/journal.h"
 #include "service/service.h"
 #include "signals.h"
 #include "singleinstance.h"
@@ -198,6 +199,10 @@ int main(int argc, char* argv[])
     if (!service.ok())
         return fail(service.error().toString());
     Service& s = *service.value();
+    // Usage a Tollgate answered but had not yet written to the database when it stopped (a crash, a database that
+    // was down): in the database before anything reads or admits.
+    if (auto replayed = UsageJournal::recover(s, UsageJournal::basePath(s.database().location())); !replayed.ok())
+        return fail(Main::tr("cannot replay the usage journal: %1").arg(replayed.error().toString()));
     if (!options.initialAdminKey.isEmpty() && !s.authenticateAdmin(options.initialAdminKey).ok())
         QTextStream(stderr) << Main::tr("tollgate: TOLLGATE_ADMIN_KEY is not used: it only becomes the owner key of a "
                                   "database that has no admin key yet")

@@ -186,7 +186,15 @@ QString GatewayHost::start(const GatewayConfig& config)
 {
     if (isRunning())
         return {};
-    m_writer = std::make_unique<UsageWriter>(m_service);
+    // Usage is durable once journalled; the database catches up in batches (core/metering/journal.h).
+    std::unique_ptr<UsageJournal> journal;
+    if (const QString base = UsageJournal::basePath(m_service.database().location()); !base.isEmpty()) {
+        auto opened = UsageJournal::open(m_service, base);
+        if (!opened.ok())
+            return tr("usage journal: %1").arg(opened.error().message);
+        journal = std::move(*opened);
+    }
+    m_writer = std::make_unique<UsageWriter>(m_service, std::move(journal));
     m_gateway = std::make_unique<llm::Gateway>(m_service, *m_writer, config.gateway);
     m_admin = std::make_unique<admin::AdminApi>(m_service, admin::AdminApiOptions {!config.adminListen});
     const bool ownAdminListener = config.adminListen.has_value();
@@ -247,6 +255,12 @@ llm::GatewayStats GatewayHost::stats() const
 http::ServerStats GatewayHost::serverStats() const
 {
     return m_server ? m_server->stats() : http::ServerStats {};
+}
+
+void GatewayHost::flushUsage()
+{
+    if (m_writer)
+        m_writer->flush();
 }
 
 qint64 GatewayHost::meteringQueueDepth() const

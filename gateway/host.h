@@ -51,6 +51,8 @@ public:
     llm::GatewayStats stats() const;
     http::ServerStats serverStats() const;
     qint64 meteringQueueDepth() const;
+    // Waits until the database has the usage of every request answered so far.
+    void flushUsage();
 
 private:
     class Routing;

@@ -1299,6 +1299,10 @@ Gruppen dürfen ihn nutzen:</translation>
         <source>Gateway stopped</source>
         <translation>Gateway angehalten</translation>
     </message>
+    <message>
+        <source>cannot replay the usage journal: %1</source>
+        <translation>Das Nutzungsjournal kann nicht wieder eingespielt werden: %1</translation>
+    </message>
 </context>
 <context>
     <name>tollgate::MainWindow</name>

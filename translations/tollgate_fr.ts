@@ -1299,6 +1299,10 @@ groupes peuvent l&apos;utiliser :</translation>
         <source>Gateway stopped</source>
         <translation>Passerelle arrêtée</translation>
     </message>
+    <message>
+        <source>cannot replay the usage journal: %1</source>
+        <translation>impossible de rejouer le journal d’utilisation : %1</translation>
+    </message>
 </context>
 <context>
     <name>tollgate::MainWindow</name>

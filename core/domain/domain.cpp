@@ -53,6 +53,14 @@ QString usageStatusName(UsageStatus s)
     return {};
 }
 
+std::optional<UsageStatus> usageStatusFromName(QStringView name)
+{
+    for (UsageStatus s : {UsageStatus::Ok, UsageStatus::Denied, UsageStatus::UpstreamError, UsageStatus::Cancelled})
+        if (usageStatusName(s) == name)
+            return s;
+    return std::nullopt;
+}
+
 QString adminRoleName(AdminRole role)
 {
     switch (role) {

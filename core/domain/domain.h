@@ -145,6 +145,7 @@ struct Customer
 
 enum class UsageStatus : quint8 { Ok, Denied, UpstreamError, Cancelled };
 QString usageStatusName(UsageStatus s);
+std::optional<UsageStatus> usageStatusFromName(QStringView name);
 
 struct UsageRecord
 {

@@ -58,6 +58,13 @@ struct PolicyEdit
 };
 
 // Who is asking, for what: the input to admission and to the explanation of a decision.
+// A usage journal's name and a byte offset in it.
+struct JournalMark
+{
+    QString name;
+    qint64 offset = 0;
+};
+
 struct RequestScope
 {
     Id keyId = 0;
@@ -197,7 +204,13 @@ public:
     // Settles a reservation with the real usage and writes the usage record durably before returning.
     Status settle(Decision& decision, UsageRecord record);
     // Writes usage records in one transaction (durable when this returns).
-    Status recordUsage(const QList<UsageRecord>& records);
+    // With a mark, also records in the same transaction that the journal `mark.name` is applied up to
+    // `mark.offset` (core/metering/journal.h).
+    Status recordUsage(const QList<UsageRecord>& records, const JournalMark* mark = nullptr);
+    // How far a usage journal is applied; nothing when the database has never seen it.
+    Result<std::optional<qint64>> journalApplied(const QString& name) const;
+    Status setJournalApplied(const JournalMark& mark);
+    Status forgetJournal(const QString& name);
     qint64 usageRecordCount() const;
     // Spend this calendar month (organisation time zone) by user, group, key, project or customer id, from the
     // rollups; group spend includes the group's subgroups.
@@ -239,6 +252,9 @@ public:
     // console can tell that what it shows is out of date without being called from the writer's thread.
     quint64 revision() const { return m_revision.load(std::memory_order_acquire); }
     quint64 usageRevision() const { return m_usageRevision.load(std::memory_order_acquire); }
+    // Reads of recorded usage (reports, the log, month-to-date spend) first wait for this, so they include every
+    // request answered before they were asked for: the usage writer registers its flush() while it runs.
+    void setUsageBarrier(std::function<void()> barrier);
 
     // Removes every organization, user, group, key and usage record (the catalog stays). For the demo reset.
     Status clearOrganizationData(const QString& actor);
@@ -274,7 +290,11 @@ private:
     std::unique_ptr<Ledger> m_ledger;
     std::unique_ptr<State> m_state;
     QString m_initialAdminSecret;
+    void awaitRecordedUsage() const;
+
     mutable std::shared_mutex m_stateLock;
+    mutable std::shared_mutex m_barrierLock;
+    std::function<void()> m_usageBarrier;
     mutable std::atomic<quint64> m_revision {0};
     std::atomic<quint64> m_usageRevision {0};
 };

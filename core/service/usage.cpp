@@ -71,6 +71,7 @@ UsageTotals& UsageTotals::operator+=(const UsageTotals& o)
 
 Result<UsageReport> Service::usageReport(const UsageQuery& q) const
 {
+    awaitRecordedUsage();
     if (q.to <= q.from)
         return Error::invalid(QStringLiteral("to"), tr("must be after from"));
     if (q.top < 0)
@@ -341,6 +342,7 @@ Result<UsageReport> Service::usageReport(const UsageQuery& q) const
 
 Result<QHash<Id, Money>> Service::monthToDateSpend(UsageDimension by) const
 {
+    awaitRecordedUsage();
     if (by != UsageDimension::User && by != UsageDimension::Group && by != UsageDimension::Key
         && by != UsageDimension::Project && by != UsageDimension::Customer)
         return Error::invalid(QStringLiteral("by"), tr("must be user, group, key, project or customer"));

@@ -154,19 +154,21 @@ UsageTotals totalsOf(bool denied, qint64 inputTokens, qint64 cachedTokens, qint6
     return t;
 }
 
-UsageStatus usageStatusFromName(const QString& name)
+Status writeJournalMark(QSqlDatabase& tx, const JournalMark& mark)
 {
-    for (UsageStatus s : {UsageStatus::Ok, UsageStatus::Denied, UsageStatus::UpstreamError, UsageStatus::Cancelled})
-        if (usageStatusName(s) == name)
-            return s;
-    return UsageStatus::Ok;
+    auto r = runSql(tx, QStringLiteral("INSERT INTO usage_journal (name, applied) VALUES (?, ?)"
+                                       " ON CONFLICT (name) DO UPDATE SET applied = excluded.applied"),
+                    {mark.name, mark.offset});
+    if (!r.ok())
+        return Error::storage(tr("cannot note how far the usage journal is applied: %1").arg(r.error().message));
+    return {};
 }
 
 } // namespace
 
-Status Service::recordUsage(const QList<UsageRecord>& records)
+Status Service::recordUsage(const QList<UsageRecord>& records, const JournalMark* mark)
 {
-    if (records.isEmpty())
+    if (records.isEmpty() && !mark)
         return {};
     Rollups rollups(rollupZone());
     std::lock_guard writeLock(m_db->writeLock());
@@ -190,11 +192,38 @@ Status Service::recordUsage(const QList<UsageRecord>& records)
                         totalsOf(r.status == UsageStatus::Denied, r.inputTokens, r.cachedTokens, r.outputTokens,
                                  r.cost));
         }
-        return rollups.upsert(tx);
+        if (Status u = rollups.upsert(tx); !u.ok())
+            return u;
+        return mark ? writeJournalMark(tx, *mark) : Status {};
     });
     if (s.ok())
         m_usageRevision.fetch_add(1, std::memory_order_release);
     return s;
+}
+
+Result<std::optional<qint64>> Service::journalApplied(const QString& name) const
+{
+    auto q = runSql(m_db->connection(), QStringLiteral("SELECT applied FROM usage_journal WHERE name = ?"), {name});
+    if (!q.ok())
+        return q.error();
+    if (!q->next())
+        return std::optional<qint64>();
+    return std::optional<qint64>(q->value(0).toLongLong());
+}
+
+Status Service::setJournalApplied(const JournalMark& mark)
+{
+    std::lock_guard writeLock(m_db->writeLock());
+    return m_db->transaction([&](QSqlDatabase& tx) { return writeJournalMark(tx, mark); });
+}
+
+Status Service::forgetJournal(const QString& name)
+{
+    std::lock_guard writeLock(m_db->writeLock());
+    auto r = runSql(m_db->connection(), QStringLiteral("DELETE FROM usage_journal WHERE name = ?"), {name});
+    if (!r.ok())
+        return r.error();
+    return {};
 }
 
 QTimeZone Service::rollupZone() const
@@ -253,8 +282,22 @@ Status Service::rebuildRollups()
     return s;
 }
 
+void Service::setUsageBarrier(std::function<void()> barrier)
+{
+    std::unique_lock lock(m_barrierLock);
+    m_usageBarrier = std::move(barrier);
+}
+
+void Service::awaitRecordedUsage() const
+{
+    std::shared_lock lock(m_barrierLock);
+    if (m_usageBarrier)
+        m_usageBarrier();
+}
+
 qint64 Service::usageRecordCount() const
 {
+    awaitRecordedUsage();
     auto r = runSql(m_db->connection(), QStringLiteral("SELECT COUNT(*) FROM usage_records"));
     if (!r.ok() || !r->next())
         return 0;
@@ -263,6 +306,7 @@ qint64 Service::usageRecordCount() const
 
 Result<QList<UsageRecord>> Service::usageLog(const UsageLogFilter& f) const
 {
+    awaitRecordedUsage();
     QString sql = QStringLiteral("SELECT id, ts, request_id, org_id, key_id, project_id, user_id, customer_id, model,"
                                  " provider_id, input_tokens, cached_tokens, output_tokens, cost, status, latency_ms,"
                                  " streamed, estimated, detail FROM usage_records WHERE 1 = 1");
@@ -313,7 +357,7 @@ Result<QList<UsageRecord>> Service::usageLog(const UsageLogFilter& f) const
         r.cachedTokens = q->value(11).toLongLong();
         r.outputTokens = q->value(12).toLongLong();
         r.cost = q->value(13).toLongLong();
-        r.status = usageStatusFromName(q->value(14).toString());
+        r.status = usageStatusFromName(q->value(14).toString()).value_or(UsageStatus::Ok);
         r.latencyMs = q->value(15).toInt();
         r.streamed = q->value(16).toInt() != 0;
         r.estimated = q->value(17).toInt() != 0;
@@ -325,6 +369,7 @@ Result<QList<UsageRecord>> Service::usageLog(const UsageLogFilter& f) const
 
 Result<QList<std::pair<Instant, qint64>>> Service::dailyActiveUsers(Instant from, Instant to) const
 {
+    awaitRecordedUsage();
     auto q = runSql(m_db->connection(),
                     QStringLiteral("SELECT start, requests FROM usage_rollups WHERE period = ? AND dimension = ?"
                                    " AND start >= ? AND start < ? AND key = '' ORDER BY start"),

@@ -206,6 +206,11 @@ const QList<QStringList>& migrations()
                            " PRIMARY KEY (period, dimension, start, key))%CLUSTERED"),
             QStringLiteral("DELETE FROM usage_rollup_zone"),
         },
+        // 5: how far each usage journal (core/metering/journal.h) has been applied, written in the same transaction
+        // as the records, so a restart replays exactly the records the database lacks.
+        {
+            QStringLiteral("CREATE TABLE usage_journal (name TEXT PRIMARY KEY, applied BIGINT NOT NULL)"),
+        },
     };
     return list;
 }

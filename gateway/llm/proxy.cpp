@@ -304,6 +304,15 @@ WorkerState::~WorkerState()
 
 void recordThen(Gateway& gateway, UsageRecord record, std::function<void(bool durable)> then)
 {
+    if (gateway.m_writer.journalled()) {
+        // Durable once journalled, which submit() does before it returns: answer now, on this thread.
+        bool durable = false;
+        gateway.m_writer.submit(std::move(record), [&durable](const Status& s) { durable = s.ok(); });
+        if (!durable)
+            gateway.m_meteringFailures.fetch_add(1, std::memory_order_relaxed);
+        then(durable);
+        return;
+    }
     std::shared_ptr<http::ThreadAnchor> anchor = gateway.threadState().anchored.anchor();
     gateway.m_writer.submit(std::move(record), [&gateway, anchor, then = std::move(then)](const Status& s) {
         if (!s.ok())
