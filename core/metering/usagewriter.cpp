@@ -10,6 +10,8 @@ Q_LOGGING_CATEGORY(lcMetering, "tollgate.metering")
 
 namespace {
 constexpr qint64 kJournalResetBytes = 16 * 1024 * 1024;
+constexpr auto kGatherTime = std::chrono::milliseconds(10);
+constexpr qsizetype kGatherRecords = 2'000;
 }
 
 UsageWriter::UsageWriter(Service& service, std::unique_ptr<UsageJournal> journal)
@@ -35,6 +37,7 @@ UsageWriter::~UsageWriter()
 void UsageWriter::submit(UsageRecord record, Done done)
 {
     Status journalled;
+    bool wake = false;
     {
         std::lock_guard lock(m_mutex);
         if (m_journal) {
@@ -47,8 +50,12 @@ void UsageWriter::submit(UsageRecord record, Done done)
         }
         m_queue.push_back({std::move(record), m_journal ? Done {} : std::move(done), m_journalEnd});
         ++m_submitted;
+        // The writer waits for a first record, then for a batch to gather: a wake-up for every record would cost
+        // more than the record.
+        wake = m_queue.size() == 1 || qsizetype(m_queue.size()) == kGatherRecords;
     }
-    m_wake.notify_one();
+    if (wake)
+        m_wake.notify_one();
     if (m_journal && done)
         done(journalled);
 }
@@ -57,7 +64,10 @@ void UsageWriter::flush()
 {
     std::unique_lock lock(m_mutex);
     const qint64 target = m_submitted;
+    ++m_flushing;
+    m_wake.notify_all();
     m_progress.wait(lock, [&] { return m_finished >= target || m_stalled; });
+    --m_flushing;
 }
 
 qint64 UsageWriter::queueDepth() const
@@ -85,6 +95,12 @@ void UsageWriter::run()
         {
             std::unique_lock lock(m_mutex);
             m_wake.wait(lock, [this] { return m_stop || !m_queue.empty(); });
+            if (m_journal)
+                // Nobody waits for the database (the records are durable already): let a batch gather, so one
+                // transaction carries many records (a commit costs about as much as a hundred inserts).
+                m_wake.wait_for(lock, kGatherTime, [this] {
+                    return m_stop || m_flushing > 0 || qsizetype(m_queue.size()) >= kGatherRecords;
+                });
             if (m_queue.empty())
                 break; // stopping, and everything is written
             batch.swap(m_queue);

@@ -62,6 +62,7 @@ private:
     qint64 m_submitted = 0;
     qint64 m_finished = 0; // written or given up on
     bool m_stop = false;
+    int m_flushing = 0; // threads in flush(): the writer does not wait for a batch to gather
     bool m_stalled = false; // the database refuses the records (they stay journalled), or the writer has stopped
     qint64 m_written = 0;
     qint64 m_failures = 0;

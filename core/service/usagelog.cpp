@@ -3,6 +3,7 @@
 
 #include "service/service.h"
 #include "service/state.h"
+#include "storage/sqlitedirect.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -16,6 +17,22 @@ QString tr(const char* s) { return QCoreApplication::translate("tollgate::Servic
 
 // Not a UsageDimension: one row per day whose `requests` is the number of users with an admitted request that day.
 constexpr int kActiveUsersDimension = 100;
+
+const QString kInsertRecord = QStringLiteral(
+    "INSERT INTO usage_records (ts, request_id, org_id, key_id, project_id, user_id, customer_id, model, provider_id,"
+    " input_tokens, cached_tokens, output_tokens, cost, status, latency_ms, streamed, estimated, detail)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+const QString kUpsertRollup = QStringLiteral(
+    "INSERT INTO usage_rollups (period, dimension, start, key, requests, denied, input_tokens, cached_tokens,"
+    " output_tokens, cost) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (period, dimension, start, key) DO UPDATE SET"
+    " requests = usage_rollups.requests + excluded.requests,"
+    " denied = usage_rollups.denied + excluded.denied,"
+    " input_tokens = usage_rollups.input_tokens + excluded.input_tokens,"
+    " cached_tokens = usage_rollups.cached_tokens + excluded.cached_tokens,"
+    " output_tokens = usage_rollups.output_tokens + excluded.output_tokens,"
+    " cost = usage_rollups.cost + excluded.cost");
+const QString kReturningAdmitted = QStringLiteral(" RETURNING requests - denied");
 
 // One row of usage_rollups: a record counts once per period (local day, local month) in each dimension.
 struct RollupKey
@@ -97,21 +114,12 @@ public:
     qsizetype size() const { return m_rows.size(); }
     void clear() { m_rows.clear(); }
 
-    Status upsert(QSqlDatabase& tx) const
+    // Adds the rows to the database through `write`, which runs the upsert for one row and, when asked, returns the
+    // row's admitted requests after it (RETURNING): a user's day row tells whether this batch holds the user's first
+    // admitted request of the day, and then the day's count of active users goes up by one.
+    using WriteRow = std::function<Result<qint64>(const RollupKey&, const UsageTotals&, bool returning)>;
+    Status upsert(const WriteRow& write) const
     {
-        Statement up(tx, QStringLiteral(
-                             "INSERT INTO usage_rollups (period, dimension, start, key, requests, denied, input_tokens,"
-                             " cached_tokens, output_tokens, cost) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                             " ON CONFLICT (period, dimension, start, key) DO UPDATE SET"
-                             " requests = usage_rollups.requests + excluded.requests,"
-                             " denied = usage_rollups.denied + excluded.denied,"
-                             " input_tokens = usage_rollups.input_tokens + excluded.input_tokens,"
-                             " cached_tokens = usage_rollups.cached_tokens + excluded.cached_tokens,"
-                             " output_tokens = usage_rollups.output_tokens + excluded.output_tokens,"
-                             " cost = usage_rollups.cost + excluded.cost"));
-        // A user's day row tells whether this batch holds the user's first admitted request of the day: then the
-        // day's count of active users goes up by one.
-        Statement userDay(tx, up.sql() + QStringLiteral(" RETURNING requests - denied"));
         QHash<Instant, qint64> newlyActive;
         for (auto it = m_rows.cbegin(); it != m_rows.cend(); ++it) {
             const RollupKey& k = it.key();
@@ -119,20 +127,64 @@ public:
             const qint64 admitted = t.requests - t.denied;
             const bool counts = k.period == RollupPeriod::Day && k.dimension == UsageDimension::User
                              && !k.key.isEmpty() && admitted > 0;
-            auto r = (counts ? userDay : up)
+            auto r = write(k, t, counts);
+            if (!r.ok())
+                return Error::storage(tr("cannot write the usage rollups: %1").arg(r.error().message));
+            if (counts && *r == admitted)
+                ++newlyActive[k.start];
+        }
+        for (auto it = newlyActive.cbegin(); it != newlyActive.cend(); ++it) {
+            UsageTotals active;
+            active.requests = it.value();
+            const RollupKey k {RollupPeriod::Day, UsageDimension(kActiveUsersDimension), it.key(), QStringLiteral("")};
+            if (auto r = write(k, active, false); !r.ok())
+                return Error::storage(tr("cannot write the usage rollups: %1").arg(r.error().message));
+        }
+        return {};
+    }
+
+    // Through SQLite's C API when it is there (storage/sqlitedirect.h), else Qt Sql.
+    Status upsert(QSqlDatabase& tx) const
+    {
+        if (sqlite3* direct = DirectStatement::handle(tx))
+            return upsert(direct);
+        Statement up(tx, kUpsertRollup);
+        Statement returning(tx, kUpsertRollup + kReturningAdmitted);
+        return upsert([&](const RollupKey& k, const UsageTotals& t, bool wantAdmitted) -> Result<qint64> {
+            auto r = (wantAdmitted ? returning : up)
                          .run({int(k.period), int(k.dimension), k.start, k.key, t.requests, t.denied, t.inputTokens,
                                t.cachedTokens, t.outputTokens, t.cost});
             if (!r.ok())
-                return Error::storage(tr("cannot write the usage rollups: %1").arg(r.error().message));
-            if (counts && r.value()->next() && r.value()->value(0).toLongLong() == admitted)
-                ++newlyActive[k.start];
-        }
-        for (auto it = newlyActive.cbegin(); it != newlyActive.cend(); ++it)
-            if (auto r = up.run({int(RollupPeriod::Day), kActiveUsersDimension, it.key(), QStringLiteral(""),
-                                 it.value(), 0, 0, 0, 0, 0});
-                !r.ok())
-                return Error::storage(tr("cannot write the usage rollups: %1").arg(r.error().message));
-        return {};
+                return r.error();
+            return wantAdmitted && r.value()->next() ? r.value()->value(0).toLongLong() : qint64(-1);
+        });
+    }
+
+    Status upsert(sqlite3* db) const
+    {
+        DirectStatement up(db, kUpsertRollup);
+        DirectStatement returning(db, kUpsertRollup + kReturningAdmitted);
+        if (!up.prepared() || !returning.prepared())
+            return Error::storage(up.error());
+        return upsert([&](const RollupKey& k, const UsageTotals& t, bool wantAdmitted) -> Result<qint64> {
+            DirectStatement& st = wantAdmitted ? returning : up;
+            const qint64 values[] = {int(k.period), int(k.dimension), k.start};
+            for (int i = 0; i < 3; ++i)
+                st.bind(i, values[i]);
+            st.bind(3, k.key);
+            const qint64 sums[] = {t.requests, t.denied, t.inputTokens, t.cachedTokens, t.outputTokens, t.cost};
+            for (int i = 0; i < 6; ++i)
+                st.bind(4 + i, sums[i]);
+            if (!wantAdmitted) {
+                if (!st.run())
+                    return Error::storage(st.error());
+                return qint64(-1);
+            }
+            const qint64 admitted = st.next() ? st.column(0) : -1;
+            if (!st.run()) // the rest of the statement (no more rows), then reset
+                return Error::storage(st.error());
+            return admitted;
+        });
     }
 
 private:
@@ -140,6 +192,59 @@ private:
     PeriodOf m_month;
     QHash<RollupKey, UsageTotals> m_rows;
 };
+
+Status insertRecords(sqlite3* db, const QList<UsageRecord>& records);
+
+// Through SQLite's C API when it is there (storage/sqlitedirect.h), else Qt Sql.
+Status insertRecords(QSqlDatabase& tx, const QList<UsageRecord>& records)
+{
+    if (sqlite3* direct = DirectStatement::handle(tx))
+        return insertRecords(direct, records);
+    Statement insert(tx, kInsertRecord);
+    for (const UsageRecord& r : records)
+        if (auto q = insert.run({r.time, r.requestId.isNull() ? QStringLiteral("") : r.requestId, r.orgId,
+                                 nullableId(r.keyId), nullableId(r.projectId), nullableId(r.userId),
+                                 nullableId(r.customerId), r.model.isNull() ? QStringLiteral("") : r.model,
+                                 nullableId(r.providerId), r.inputTokens, r.cachedTokens, r.outputTokens, r.cost,
+                                 usageStatusName(r.status), r.latencyMs, r.streamed ? 1 : 0, r.estimated ? 1 : 0,
+                                 r.detail.isEmpty() ? QVariant() : QVariant(r.detail)});
+            !q.ok())
+            return Error::storage(tr("cannot write a usage record: %1").arg(q.error().message));
+    return {};
+}
+
+Status insertRecords(sqlite3* db, const QList<UsageRecord>& records)
+{
+    DirectStatement insert(db, kInsertRecord);
+    if (!insert.prepared())
+        return Error::storage(tr("cannot write a usage record: %1").arg(insert.error()));
+    for (const UsageRecord& r : records) {
+        insert.bind(0, r.time);
+        insert.bind(1, r.requestId.isNull() ? QStringLiteral("") : r.requestId);
+        insert.bind(2, r.orgId);
+        insert.bindId(3, r.keyId);
+        insert.bindId(4, r.projectId);
+        insert.bindId(5, r.userId);
+        insert.bindId(6, r.customerId);
+        insert.bind(7, r.model.isNull() ? QStringLiteral("") : r.model);
+        insert.bindId(8, r.providerId);
+        insert.bind(9, r.inputTokens);
+        insert.bind(10, r.cachedTokens);
+        insert.bind(11, r.outputTokens);
+        insert.bind(12, r.cost);
+        insert.bind(13, usageStatusName(r.status));
+        insert.bind(14, qint64(r.latencyMs));
+        insert.bind(15, qint64(r.streamed ? 1 : 0));
+        insert.bind(16, qint64(r.estimated ? 1 : 0));
+        if (r.detail.isEmpty())
+            insert.bindNull(17);
+        else
+            insert.bind(17, r.detail);
+        if (!insert.run())
+            return Error::storage(tr("cannot write a usage record: %1").arg(insert.error()));
+    }
+    return {};
+}
 
 // One record's share of a rollup row.
 UsageTotals totalsOf(bool denied, qint64 inputTokens, qint64 cachedTokens, qint64 outputTokens, Money cost)
@@ -171,29 +276,16 @@ Status Service::recordUsage(const QList<UsageRecord>& records, const JournalMark
     if (records.isEmpty() && !mark)
         return {};
     Rollups rollups(rollupZone());
+    for (const UsageRecord& r : records)
+        rollups.add({r.time, r.userId, r.keyId, r.projectId, r.customerId, r.model.isNull() ? QStringLiteral("") : r.model,
+                     usageStatusName(r.status)},
+                    totalsOf(r.status == UsageStatus::Denied, r.inputTokens, r.cachedTokens, r.outputTokens, r.cost));
     std::lock_guard writeLock(m_db->writeLock());
     Status s = m_db->transaction([&](QSqlDatabase& tx) -> Status {
-        Statement insert(tx, QStringLiteral("INSERT INTO usage_records (ts, request_id, org_id, key_id, project_id,"
-                                            " user_id, customer_id, model, provider_id, input_tokens, cached_tokens,"
-                                            " output_tokens, cost, status, latency_ms, streamed, estimated, detail)"
-                                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-        rollups.clear();
-        for (const UsageRecord& r : records) {
-            const QString status = usageStatusName(r.status);
-            const QString model = r.model.isNull() ? QStringLiteral("") : r.model;
-            if (auto q = insert.run({r.time, r.requestId.isNull() ? QStringLiteral("") : r.requestId, r.orgId,
-                                     nullableId(r.keyId), nullableId(r.projectId), nullableId(r.userId),
-                                     nullableId(r.customerId), model, nullableId(r.providerId), r.inputTokens,
-                                     r.cachedTokens, r.outputTokens, r.cost, status, r.latencyMs, r.streamed ? 1 : 0,
-                                     r.estimated ? 1 : 0, r.detail.isEmpty() ? QVariant() : QVariant(r.detail)});
-                !q.ok())
-                return Error::storage(tr("cannot write a usage record: %1").arg(q.error().message));
-            rollups.add({r.time, r.userId, r.keyId, r.projectId, r.customerId, model, status},
-                        totalsOf(r.status == UsageStatus::Denied, r.inputTokens, r.cachedTokens, r.outputTokens,
-                                 r.cost));
-        }
-        if (Status u = rollups.upsert(tx); !u.ok())
-            return u;
+        if (Status w = insertRecords(tx, records); !w.ok())
+            return w;
+        if (Status w = rollups.upsert(tx); !w.ok())
+            return w;
         return mark ? writeJournalMark(tx, *mark) : Status {};
     });
     if (s.ok())
