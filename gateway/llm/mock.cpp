@@ -42,6 +42,7 @@ struct Directives
     int status = 200;
     bool noUsage = false;
     int dropAfter = -1;
+    int stallMs = 0;
     qint64 tokens = -1;
     qint64 cached = 0;
 };
@@ -62,6 +63,8 @@ Directives directivesIn(const QString& text)
             d.noUsage = true;
         else if (name == u"drop-after")
             d.dropAfter = int(value);
+        else if (name == u"stall")
+            d.stallMs = int(std::min<qint64>(value, 600'000));
         else if (name == u"tokens")
             d.tokens = value;
         else if (name == u"cached")
@@ -202,6 +205,7 @@ MockScript mockAnswer(Api api, const QJsonObject& body, int defaultDelayMs)
     MockScript s;
     s.delayMs = d.delayMs >= 0 ? d.delayMs : defaultDelayMs;
     s.dropAfter = d.dropAfter;
+    s.stallMs = d.stallMs;
     s.inputTokens = inputTokens;
     s.outputTokens = outputTokens;
 
@@ -343,7 +347,26 @@ void MockHandler::handle(http::Exchange& exchange)
     }
     auto script = std::make_shared<MockScript>(mockAnswer(*api, doc.object(), m_delayMs));
     QPointer<http::Exchange> ex(&exchange);
-    auto play = [ex, script] {
+    // Pieces from `from` on; a stall after the first one continues on a timer.
+    const auto piecesFrom = std::make_shared<std::function<void(qsizetype)>>();
+    *piecesFrom = [ex, script, weak = std::weak_ptr(piecesFrom)](qsizetype from) {
+        if (!ex)
+            return;
+        for (qsizetype i = from; i < script->pieces.size(); ++i) {
+            if (i == script->dropAfter) {
+                ex->abort();
+                return;
+            }
+            if (i == 1 && from == 0 && script->stallMs > 0) {
+                if (auto next = weak.lock())
+                    QTimer::singleShot(script->stallMs, ex.data(), [next] { (*next)(1); });
+                return;
+            }
+            ex->write(script->pieces[i]);
+        }
+        ex->endStream();
+    };
+    auto play = [ex, script, piecesFrom] {
         if (!ex)
             return;
         http::Headers h;
@@ -357,14 +380,7 @@ void MockHandler::handle(http::Exchange& exchange)
             return;
         }
         ex->beginStream(script->status, h);
-        for (qsizetype i = 0; i < script->pieces.size(); ++i) {
-            if (i == script->dropAfter) {
-                ex->abort();
-                return;
-            }
-            ex->write(script->pieces[i]);
-        }
-        ex->endStream();
+        (*piecesFrom)(0);
     };
     if (script->delayMs > 0)
         QTimer::singleShot(script->delayMs, &exchange, play);

@@ -19,6 +19,7 @@ struct MockScript
     QList<QByteArray> pieces; // the body: one piece, or one per SSE event
     int delayMs = 0; // before the first byte
     int dropAfter = -1; // pieces sent before the connection drops; -1: never
+    int stallMs = 0; // streams: the pause after the first piece (a long generation, or a slow provider)
     qint64 inputTokens = 0;
     qint64 outputTokens = 0;
 };

@@ -36,9 +36,17 @@ private:
         http::Headers h;
         h.add("Content-Type", m_script.contentType);
         m_events.head(m_script.status, h);
-        for (qsizetype i = 0; i < m_script.pieces.size(); ++i) {
+        piecesFrom(0);
+    }
+    void piecesFrom(qsizetype from)
+    {
+        for (qsizetype i = from; i < m_script.pieces.size(); ++i) {
             if (i == m_script.dropAfter) {
                 m_events.error(http::CallError::Closed, QStringLiteral("the mock provider dropped the connection as asked"));
+                return;
+            }
+            if (i == 1 && from == 0 && m_script.stallMs > 0) {
+                QTimer::singleShot(m_script.stallMs, this, [this] { piecesFrom(1); });
                 return;
             }
             m_events.data(m_script.pieces[i]);

@@ -522,6 +522,20 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(m_host->stats().inFlight, qint64(0), 5'000);
     }
 
+    void aStalledStreamIsForwardedAsItComes()
+    {
+        // The mock's stall holds the rest of a stream back after its first event (the benchmark's streams in flight).
+        QTcpSocket s;
+        s.connectToHost(QStringLiteral("127.0.0.1"), m_port);
+        QVERIFY(s.waitForConnected(5'000));
+        s.write(postRequest("/v1/chat/completions", R"({"model":"mock-http","stream":true,"messages":[{"role":"user","content":"[mock:stall=700] x"}]})", {auth(m_annKey)}));
+        QByteArray got;
+        QTRY_VERIFY_WITH_TIMEOUT((got += s.readAll()).contains("\"role\""), 5'000); // the first event
+        QVERIFY(!got.contains("[DONE]"));
+        QCOMPARE(m_host->stats().inFlight, qint64(1));
+        QTRY_VERIFY_WITH_TIMEOUT((got += s.readAll()).contains("data: [DONE]"), 5'000);
+    }
+
     void manyCallsInFlightToOneUpstreamHost()
     {
         // Far beyond QNetworkAccessManager's six connections per host: every call reaches the provider at once.
