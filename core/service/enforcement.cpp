@@ -215,6 +215,30 @@ QList<LimitCheck> Service::limitsFor(const RequestScope& scope, const EffectiveP
 
 Preflight Service::preflight(const RequestScope& scope) const
 {
+    // The same principal, key, customer and model resolve the same way until the organisation changes (revision) or
+    // the first of their limit windows ends: the gateway resolves each combination once, not per request.
+    const PreflightKey key {scope.keyId, scope.userId, scope.customerId, scope.model};
+    const quint64 revision = m_revision.load(std::memory_order_acquire); // before the state it describes is read
+    const Instant now = m_clock.now();
+    {
+        std::shared_lock lock(m_preflightLock);
+        auto it = m_preflights.constFind(key);
+        if (it != m_preflights.cend() && it->revision == revision && now < it->validUntil && now >= it->validFrom)
+            return it->preflight;
+    }
+    Preflight p = resolvePreflight(scope);
+    Instant validUntil = kEndOfTime;
+    for (const LimitCheck& c : std::as_const(p.checks))
+        validUntil = std::min(validUntil, c.window.end);
+    std::unique_lock lock(m_preflightLock);
+    if (m_preflights.size() >= 50'000)
+        m_preflights.clear(); // many principals: start over rather than grow without bound
+    m_preflights.insert(key, {revision, now, validUntil, p});
+    return p;
+}
+
+Preflight Service::resolvePreflight(const RequestScope& scope) const
+{
     Preflight p;
     std::shared_lock lock(m_stateLock);
     auto deny = [&p](QString code, QString reason, PolicySource source = {}) {

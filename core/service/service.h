@@ -291,6 +291,29 @@ private:
     std::unique_ptr<State> m_state;
     QString m_initialAdminSecret;
     void awaitRecordedUsage() const;
+    Preflight resolvePreflight(const RequestScope& scope) const;
+
+    struct PreflightKey
+    {
+        Id keyId = 0;
+        Id userId = 0;
+        Id customerId = 0;
+        QString model;
+        friend bool operator==(const PreflightKey&, const PreflightKey&) = default;
+        friend size_t qHash(const PreflightKey& k, size_t seed = 0)
+        {
+            return qHashMulti(seed, k.keyId, k.userId, k.customerId, k.model);
+        }
+    };
+    struct CachedPreflight
+    {
+        quint64 revision = 0;
+        Instant validFrom = 0;
+        Instant validUntil = 0;
+        Preflight preflight;
+    };
+    mutable std::shared_mutex m_preflightLock;
+    mutable QHash<PreflightKey, CachedPreflight> m_preflights;
 
     mutable std::shared_mutex m_stateLock;
     mutable std::shared_mutex m_barrierLock;
