@@ -11,6 +11,8 @@
 #include <QStandardPaths>
 #include <QUuid>
 
+#include <charconv>
+
 namespace tollgate {
 
 Q_LOGGING_CATEGORY(lcJournal, "tollgate.metering.journal")
@@ -232,8 +234,9 @@ QByteArray UsageJournal::encode(const UsageRecord& r)
     QByteArray out;
     out.reserve(160 + r.detail.size() * 2);
     const auto number = [&out](qint64 n) {
-        out += '\t';
-        out += QByteArray::number(n);
+        char digits[24] = {'\t'};
+        const auto end = std::to_chars(digits + 1, digits + sizeof digits, n).ptr;
+        out.append(digits, end - digits);
     };
     const auto text = [&out](const QString& s) {
         out += '\t';

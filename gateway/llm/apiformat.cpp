@@ -73,12 +73,99 @@ TokenUsage anthropicUsage(const QJsonObject& u)
     return t;
 }
 
-std::optional<TokenUsage> usageOfResponse(Api api, const QJsonObject& response)
+namespace {
+
+// The raw value of a member of the top-level object, found by scanning rather than parsing the whole response (a
+// completion's text can be long; its usage is a few numbers). Absent when the object has no such member; Unsure when
+// the text is not plain enough to tell (malformed, or an escape in a key), and the caller parses it whole.
+enum class Scan { Found, Absent, Unsure };
+Scan topLevelMember(QByteArrayView json, QByteArrayView name, QByteArrayView* value)
 {
-    const QJsonValue u = response.value(QLatin1String("usage"));
+    int depth = 0;
+    bool expectKey = false; // at depth 1, the next string is a key
+    qsizetype valueStart = -1;
+    for (qsizetype i = 0; i < json.size(); ++i) {
+        const char c = json[i];
+        if (c == '"') {
+            const qsizetype start = i + 1;
+            bool escaped = false;
+            for (++i; i < json.size() && json[i] != '"'; ++i) {
+                if (json[i] == '\\') {
+                    escaped = true;
+                    ++i;
+                }
+            }
+            if (i >= json.size())
+                return Scan::Unsure;
+            if (depth == 1 && expectKey) {
+                if (escaped)
+                    return Scan::Unsure;
+                expectKey = false;
+                if (json.sliced(start, i - start) == name) {
+                    qsizetype j = i + 1;
+                    while (j < json.size() && (json[j] == ' ' || json[j] == '\t' || json[j] == '\n' || json[j] == '\r'))
+                        ++j;
+                    if (j >= json.size() || json[j] != ':')
+                        return Scan::Unsure;
+                    valueStart = j + 1;
+                    i = j;
+                }
+            }
+            continue;
+        }
+        if (c == '{' || c == '[') {
+            ++depth;
+            if (depth == 1)
+                expectKey = c == '{';
+        } else if (c == '}' || c == ']') {
+            if (depth == 2 && valueStart >= 0) {
+                *value = json.sliced(valueStart, i + 1 - valueStart).trimmed();
+                return Scan::Found;
+            }
+            if (--depth < 0)
+                return Scan::Unsure;
+            if (depth == 0)
+                return valueStart >= 0 ? Scan::Unsure : Scan::Absent;
+        } else if (c == ',' && depth == 1) {
+            if (valueStart >= 0) { // a scalar value
+                *value = json.sliced(valueStart, i - valueStart).trimmed();
+                return Scan::Found;
+            }
+            expectKey = true;
+        }
+    }
+    return Scan::Unsure;
+}
+
+std::optional<TokenUsage> usageOf(Api api, const QJsonValue& u)
+{
     if (!u.isObject())
         return std::nullopt;
     return api == Api::AnthropicMessages ? anthropicUsage(u.toObject()) : openAIUsage(u.toObject());
+}
+
+} // namespace
+
+std::optional<TokenUsage> usageOfResponse(Api api, const QJsonObject& response)
+{
+    return usageOf(api, response.value(QLatin1String("usage")));
+}
+
+std::optional<TokenUsage> usageOfResponseBody(Api api, const QByteArray& body)
+{
+    QByteArrayView usage;
+    switch (topLevelMember(body, "usage", &usage)) {
+    case Scan::Absent: return std::nullopt;
+    case Scan::Found: {
+        const QJsonDocument doc = QJsonDocument::fromJson(usage.toByteArray());
+        if (doc.isObject())
+            return usageOf(api, doc.object());
+        break; // not an object: let the whole parse decide
+    }
+    case Scan::Unsure: break;
+    }
+    const QJsonDocument doc = QJsonDocument::fromJson(body);
+    return doc.isObject() ? usageOfResponse(api, doc.object()) : std::nullopt;
 }
 
 QString providerMessage(const QByteArray& body)

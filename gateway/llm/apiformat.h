@@ -14,6 +14,8 @@ QByteArray errorBody(Api api, int status, const QString& message, const QString&
 
 // The usage a complete (non-streamed) response reports, if any.
 std::optional<TokenUsage> usageOfResponse(Api api, const QJsonObject& response);
+// The same from the response's bytes: the usage member is found without parsing the rest (the completion).
+std::optional<TokenUsage> usageOfResponseBody(Api api, const QByteArray& body);
 // OpenAI usage object / Anthropic usage object to our counts.
 TokenUsage openAIUsage(const QJsonObject& usage);
 TokenUsage anthropicUsage(const QJsonObject& usage);

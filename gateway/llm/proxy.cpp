@@ -158,10 +158,7 @@ void ProxyCall::onEnd()
         failBeforeHead(m_status == 429 ? 429 : status, message);
         return;
     }
-    QJsonParseError error;
-    const QJsonDocument doc = QJsonDocument::fromJson(m_body, &error);
-    if (doc.isObject())
-        m_usage = usageOfResponse(m_setup.api, doc.object());
+    m_usage = usageOfResponseBody(m_setup.api, m_body);
     finish(UsageStatus::Ok, [this](http::Exchange& ex) {
         http::Response r;
         r.status = 200;

@@ -167,7 +167,7 @@ void RecordUsage(benchmark::State& state)
             state.SkipWithError("write failed");
     state.SetItemsProcessed(state.iterations() * batch);
 }
-BENCHMARK(RecordUsage)->Arg(1)->Arg(64)->UseRealTime();
+BENCHMARK(RecordUsage)->Arg(1)->Arg(64)->Arg(512)->UseRealTime();
 
 } // namespace
 

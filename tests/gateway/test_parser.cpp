@@ -1,4 +1,7 @@
 #include "http/parser.h"
+#include "llm/apiformat.h"
+
+#include <QJsonDocument>
 
 #include <QTest>
 
@@ -223,6 +226,44 @@ private Q_SLOTS:
             const QByteArray input = round % 3 ? QByteArray("POST / HTTP/1.1\r\nHost: a\r\n" + junk) : junk;
             const auto s = p.feed(input);
             QVERIFY(s != MessageParser::State::Complete || p.headersDone());
+        }
+    }
+
+    // The usage of a whole response is read without parsing the completion; it must agree with a full parse.
+    void usageIsFoundWithoutParsingTheCompletion_data()
+    {
+        QTest::addColumn<QByteArray>("body");
+        QTest::addColumn<qint64>("input"); // -1: no usage
+        QTest::addColumn<qint64>("output");
+        const QByteArray usage = "\"usage\":{\"prompt_tokens\":11,\"completion_tokens\":7,\"total_tokens\":18}";
+        QTest::addRow("plain") << QByteArray("{\"id\":\"a\",\"choices\":[{\"message\":{\"content\":\"hi\"}}]," + usage + "}") << 11ll << 7ll;
+        QTest::addRow("first") << QByteArray("{" + usage + ",\"id\":\"a\"}") << 11ll << 7ll;
+        QTest::addRow("spaces") << QByteArray("{ \"id\" : \"a\" , \"usage\" : { \"prompt_tokens\" : 2 , \"completion_tokens\" : 3 } }") << 2ll << 3ll;
+        QTest::addRow("braces and quotes in the text")
+            << QByteArray("{\"choices\":[{\"message\":{\"content\":\"} ] { \\\"usage\\\":{\\\"prompt_tokens\\\":99} \\\\\"}}]," + usage + "}") << 11ll << 7ll;
+        QTest::addRow("a nested usage is not the response's")
+            << QByteArray("{\"choices\":[{\"usage\":{\"prompt_tokens\":99,\"completion_tokens\":99}}]," + usage + "}") << 11ll << 7ll;
+        QTest::addRow("none") << QByteArray("{\"id\":\"a\",\"choices\":[]}") << -1ll << 0ll;
+        QTest::addRow("null") << QByteArray("{\"id\":\"a\",\"usage\":null}") << -1ll << 0ll;
+        QTest::addRow("escaped key") << QByteArray("{\"us\\u0061ge\":{\"prompt_tokens\":4,\"completion_tokens\":5}}") << 4ll << 5ll;
+        QTest::addRow("malformed") << QByteArray("{\"usage\":{\"prompt_tokens\":4") << -1ll << 0ll;
+        QTest::addRow("not an object") << QByteArray("[1,2]") << -1ll << 0ll;
+    }
+    void usageIsFoundWithoutParsingTheCompletion()
+    {
+        QFETCH(QByteArray, body);
+        QFETCH(qint64, input);
+        QFETCH(qint64, output);
+        const auto fast = tollgate::llm::usageOfResponseBody(tollgate::llm::Api::OpenAIChat, body);
+        const QJsonDocument doc = QJsonDocument::fromJson(body);
+        const auto full = doc.isObject() ? tollgate::llm::usageOfResponse(tollgate::llm::Api::OpenAIChat, doc.object())
+                                         : std::nullopt;
+        QCOMPARE(fast.has_value(), input >= 0);
+        QCOMPARE(full.has_value(), fast.has_value());
+        if (fast) {
+            QCOMPARE(fast->inputTokens, input);
+            QCOMPARE(fast->outputTokens, output);
+            QCOMPARE(full->inputTokens, input);
         }
     }
 };
