@@ -200,6 +200,11 @@ Result<QSqlQuery> runSql(const QSqlDatabase& db, const QString& sql, const QVari
 {
     QSqlQuery q(db);
     q.setForwardOnly(true);
+    if (args.isEmpty()) { // nothing to bind: run as is (PostgreSQL cannot prepare DDL)
+        if (!q.exec(sql))
+            return Error::storage(tr("SQL failed (%1): %2").arg(sql.left(80), q.lastError().text()));
+        return q;
+    }
     if (!q.prepare(sql))
         return Error::storage(tr("cannot prepare SQL (%1): %2").arg(sql.left(80), q.lastError().text()));
     for (const QVariant& a : args)
