@@ -25,6 +25,13 @@ constexpr QByteArrayView kHeaderPrefix = "tollgate usage journal 1 ";
 constexpr int kMaxJournals = 16; // instances of Tollgate on one database, on one machine
 constexpr int kReplayBatch = 5'000;
 
+QByteArray newHeader()
+{
+    return kHeaderPrefix.toByteArray() + QUuid::createUuid().toByteArray(QUuid::WithoutBraces) + '\n';
+}
+
+QString nameIn(const QByteArray& header) { return QString::fromLatin1(header.mid(kHeaderPrefix.size()).trimmed()); }
+
 QString candidate(const QString& base, int i) { return i == 1 ? base : base + u'.' + QString::number(i); }
 
 std::unique_ptr<QLockFile> tryLock(const QString& path)
@@ -70,10 +77,9 @@ QString UsageJournal::basePath(const DatabaseLocation& location)
          + safe.left(80) + u'-' + QString::fromLatin1(hash);
 }
 
-UsageJournal::UsageJournal(std::unique_ptr<QLockFile> lock, QString name, qint64 headerSize)
+UsageJournal::UsageJournal(std::unique_ptr<QLockFile> lock, QString name)
     : m_lock(std::move(lock))
     , m_name(std::move(name))
-    , m_headerSize(headerSize)
 {
 }
 
@@ -134,22 +140,22 @@ Result<qint64> UsageJournal::replay(Service& service, const QString& path, After
     if (!file.open(QIODevice::ReadWrite))
         return Error::storage(tr("cannot open the usage journal %1: %2").arg(path, file.errorString()));
     QByteArray header = file.readLine(256);
-    if (header.isEmpty()) { // new (or created and never written): give it a name
-        header = kHeaderPrefix.toByteArray() + QUuid::createUuid().toByteArray(QUuid::WithoutBraces) + '\n';
+    if (header.isEmpty()) { // new (or emptied and never written since): give it a name
+        header = newHeader();
         if (!file.resize(0) || file.write(header) != header.size() || !file.flush())
             return Error::storage(tr("cannot write the usage journal %1: %2").arg(path, file.errorString()));
     }
     if (!header.startsWith(kHeaderPrefix) || !header.endsWith('\n'))
         return Error::storage(tr("%1 is not a usage journal of this Tollgate (it begins with \"%2\"); move it away")
                                   .arg(path, QString::fromUtf8(header.left(40).trimmed())));
-    const QString name = QString::fromLatin1(header.mid(kHeaderPrefix.size()).trimmed());
+    const QString name = nameIn(header);
     const qint64 headerSize = header.size();
     const qint64 size = file.size();
 
     auto applied = service.journalApplied(name);
     if (!applied.ok())
         return applied.error();
-    // Past the end: the file was emptied after everything was applied, and the note of it did not follow.
+    // A mark past the end cannot belong to this content (an emptied journal gets a new name): nothing to replay.
     qint64 offset = std::clamp(applied->value_or(headerSize), headerSize, size);
     qint64 replayed = 0;
     if (offset < size) {
@@ -195,7 +201,7 @@ Result<qint64> UsageJournal::replay(Service& service, const QString& path, After
             return s.error();
         return replayed;
     }
-    std::unique_ptr<UsageJournal> journal(new UsageJournal(nullptr, name, headerSize));
+    std::unique_ptr<UsageJournal> journal(new UsageJournal(nullptr, name));
     journal->m_file.setFileName(path);
     if (!journal->m_file.open(QIODevice::WriteOnly | QIODevice::Append | QIODevice::Unbuffered))
         return Error::storage(tr("cannot open the usage journal %1: %2").arg(path, journal->m_file.errorString()));
@@ -210,6 +216,9 @@ Result<qint64> UsageJournal::replay(Service& service, const QString& path, After
 
 Result<qint64> UsageJournal::append(const UsageRecord& record)
 {
+    if (m_size == 0) // emptied, and its new header could not be written then
+        if (Status s = startFile(); !s.ok())
+            return s.error();
     const QByteArray line = encode(record);
     const qint64 written = m_file.write(line);
     if (written != line.size()) {
@@ -223,10 +232,29 @@ Result<qint64> UsageJournal::append(const UsageRecord& record)
 
 Status UsageJournal::reset(Service& service)
 {
-    if (!m_file.resize(m_headerSize))
+    // The emptied file gets a new name instead of a new mark in the database: whatever a crash or a refusing database
+    // interrupts, the old name's mark can never point into the new content.
+    if (!m_file.resize(0))
         return Error::storage(tr("cannot empty the usage journal %1: %2").arg(m_file.fileName(), m_file.errorString()));
-    m_size = m_headerSize;
-    return service.setJournalApplied({m_name, m_headerSize});
+    m_size = 0;
+    const QString old = m_name;
+    if (Status s = startFile(); !s.ok())
+        return s;
+    if (Status s = service.forgetJournal(old); !s.ok()) // only tidiness: no file carries that name any more
+        qCWarning(lcJournal) << "the mark of an emptied usage journal stays in the database:" << s.error().toString();
+    return {};
+}
+
+Status UsageJournal::startFile()
+{
+    const QByteArray header = newHeader();
+    if (m_file.write(header) != header.size()) {
+        m_file.resize(0);
+        return Error::storage(tr("cannot write the usage journal %1: %2").arg(m_file.fileName(), m_file.errorString()));
+    }
+    m_name = nameIn(header);
+    m_size = header.size();
+    return {};
 }
 
 QByteArray UsageJournal::encode(const UsageRecord& r)

@@ -43,15 +43,15 @@ public:
     const QString& name() const { return m_name; }
     QString path() const { return m_file.fileName(); }
     qint64 size() const { return m_size; }
-    // Once the database holds every record: empties the file and notes it in the database (in that order, so a crash
-    // in between finds the database ahead of the file, which means "nothing to replay").
+    // Once the database holds every record: empties the file and starts it over under a new name.
     Status reset(Service& service);
 
     static QByteArray encode(const UsageRecord& record);
     static std::optional<UsageRecord> decode(QByteArrayView line);
 
 private:
-    UsageJournal(std::unique_ptr<QLockFile> lock, QString name, qint64 headerSize);
+    UsageJournal(std::unique_ptr<QLockFile> lock, QString name);
+    Status startFile(); // writes a new header: a new name
     enum class AfterReplay { Keep, Empty, Remove };
     static Result<qint64> replay(Service& service, const QString& path, AfterReplay after,
                                  std::unique_ptr<UsageJournal>* kept = nullptr);
@@ -59,7 +59,6 @@ private:
     std::unique_ptr<QLockFile> m_lock;
     QFile m_file;
     QString m_name;
-    qint64 m_headerSize = 0;
     qint64 m_size = 0;
 };
 

@@ -20,12 +20,12 @@ UsageWriter::UsageWriter(Service& service, std::unique_ptr<UsageJournal> journal
     , m_journalEnd(m_journal ? m_journal->size() : 0)
     , m_thread([this] { run(); })
 {
-    m_service.setUsageBarrier([this] { flush(); });
+    m_service.addUsageBarrier(this, [this] { flush(); });
 }
 
 UsageWriter::~UsageWriter()
 {
-    m_service.setUsageBarrier({});
+    m_service.removeUsageBarrier(this);
     {
         std::lock_guard lock(m_mutex);
         m_stop = true;

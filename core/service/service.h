@@ -12,6 +12,7 @@
 #include <atomic>
 #include <memory>
 #include <shared_mutex>
+#include <vector>
 
 namespace tollgate {
 
@@ -252,9 +253,10 @@ public:
     // console can tell that what it shows is out of date without being called from the writer's thread.
     quint64 revision() const { return m_revision.load(std::memory_order_acquire); }
     quint64 usageRevision() const { return m_usageRevision.load(std::memory_order_acquire); }
-    // Reads of recorded usage (reports, the log, month-to-date spend) first wait for this, so they include every
-    // request answered before they were asked for: the usage writer registers its flush() while it runs.
-    void setUsageBarrier(std::function<void()> barrier);
+    // Reads of recorded usage (reports, the log, month-to-date spend) first wait for these, so they include every
+    // request answered before they were asked for: each running usage writer registers its flush().
+    void addUsageBarrier(const void* owner, std::function<void()> barrier);
+    void removeUsageBarrier(const void* owner);
 
     // Removes every organization, user, group, key and usage record (the catalog stays). For the demo reset.
     Status clearOrganizationData(const QString& actor);
@@ -317,7 +319,7 @@ private:
 
     mutable std::shared_mutex m_stateLock;
     mutable std::shared_mutex m_barrierLock;
-    std::function<void()> m_usageBarrier;
+    std::vector<std::pair<const void*, std::function<void()>>> m_usageBarriers;
     mutable std::atomic<quint64> m_revision {0};
     std::atomic<quint64> m_usageRevision {0};
 };

@@ -391,17 +391,23 @@ Status Service::rebuildRollups()
     return s;
 }
 
-void Service::setUsageBarrier(std::function<void()> barrier)
+void Service::addUsageBarrier(const void* owner, std::function<void()> barrier)
 {
     std::unique_lock lock(m_barrierLock);
-    m_usageBarrier = std::move(barrier);
+    m_usageBarriers.emplace_back(owner, std::move(barrier));
+}
+
+void Service::removeUsageBarrier(const void* owner)
+{
+    std::unique_lock lock(m_barrierLock);
+    std::erase_if(m_usageBarriers, [owner](const auto& b) { return b.first == owner; });
 }
 
 void Service::awaitRecordedUsage() const
 {
     std::shared_lock lock(m_barrierLock);
-    if (m_usageBarrier)
-        m_usageBarrier();
+    for (const auto& [owner, barrier] : m_usageBarriers)
+        barrier();
 }
 
 qint64 Service::usageRecordCount() const

@@ -140,6 +140,40 @@ private slots:
         QCOMPARE(report->total.requests, 6);
     }
 
+    void anEmptiedJournalStartsOverUnderANewName()
+    {
+        // Emptying must not depend on the database: were the old name's mark kept (a database refusing the note),
+        // records appended after it must still be replayed, none skipped.
+        const QString file = newFile();
+        const QString base = UsageJournal::basePath(*DatabaseLocation::parse(file));
+        auto s = open(file);
+        QString firstName;
+        {
+            auto journal = UsageJournal::open(*s, base);
+            QVERIFY(journal.ok());
+            UsageJournal& j = **journal;
+            firstName = j.name();
+            QList<UsageRecord> applied;
+            qint64 end = 0;
+            for (int n = 1; n <= 3; ++n) {
+                applied << record(n);
+                end = *j.append(record(n));
+            }
+            const JournalMark mark {j.name(), end};
+            QVERIFY(s->recordUsage(applied, &mark).ok());
+            QSqlQuery q(s->database().connection());
+            QVERIFY(q.exec(QStringLiteral("ALTER TABLE usage_journal RENAME TO usage_journal_away")));
+            QVERIFY(j.reset(*s).ok()); // the database refuses to forget the old mark: no matter
+            QVERIFY(q.exec(QStringLiteral("ALTER TABLE usage_journal_away RENAME TO usage_journal")));
+            QVERIFY(j.name() != firstName);
+            for (int n = 4; n <= 12; ++n) // past the old mark's offset
+                QVERIFY(j.append(record(n)).ok());
+            QVERIFY(j.size() > end);
+        }
+        QCOMPARE(*UsageJournal::recover(*s, base), 9);
+        QCOMPARE(requestIds(*s), ids(1, 12));
+    }
+
     void aSecondInstanceTakesItsOwnJournal()
     {
         const QString file = newFile();
