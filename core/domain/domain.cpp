@@ -61,6 +61,25 @@ std::optional<UsageStatus> usageStatusFromName(QStringView name)
     return std::nullopt;
 }
 
+QString groupIdsText(const QList<Id>& ids)
+{
+    if (ids.isEmpty())
+        return QStringLiteral("");
+    QString out(1, u',');
+    for (Id id : ids)
+        out += QString::number(id) + u',';
+    return out;
+}
+
+QList<Id> groupIdsFromText(QStringView text)
+{
+    QList<Id> ids;
+    for (QStringView part : text.split(u',', Qt::SkipEmptyParts))
+        if (const Id id = part.toLongLong(); id > 0)
+            ids.append(id);
+    return ids;
+}
+
 QString adminRoleName(AdminRole role)
 {
     switch (role) {

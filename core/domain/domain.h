@@ -168,7 +168,15 @@ struct UsageRecord
     bool streamed = false;
     bool estimated = false; // charged its reservation because the provider reported no usage
     QString detail; // the decision explained, for refusals and lowered max_tokens; empty otherwise
+    // The groups the user was in when the request was made, directly or through a subgroup, ascending: usage counts
+    // for those groups for good, whatever membership changes later. Unset: the service fills in the user's groups
+    // as they are when the record is written.
+    std::optional<QList<Id>> groupIds;
 };
+
+// A record's groups as stored: ",3,7," (so that `LIKE '%,7,%'` finds a group), "" for none.
+QString groupIdsText(const QList<Id>& ids);
+QList<Id> groupIdsFromText(QStringView text);
 
 // Keys for the admin API, separate from gateway keys. A viewer reads; an admin also changes the organisation; an
 // owner also manages admin keys.

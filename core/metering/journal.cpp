@@ -289,6 +289,7 @@ QByteArray UsageJournal::encode(const UsageRecord& r)
     number(r.streamed ? 1 : 0);
     number(r.estimated ? 1 : 0);
     text(r.detail);
+    text(r.groupIds ? groupIdsText(*r.groupIds) : QStringLiteral("?"));
     out += '\n';
     return out;
 }
@@ -305,7 +306,8 @@ std::optional<UsageRecord> UsageJournal::decode(QByteArrayView line)
             }
         return parts;
     }();
-    if (f.size() != 19 || f[0] != "u")
+    // 20 fields; 19 in journals written before records carried their groups.
+    if ((f.size() != 19 && f.size() != 20) || f[0] != "u")
         return std::nullopt;
     bool ok = true;
     const auto number = [&](int i) {
@@ -334,6 +336,8 @@ std::optional<UsageRecord> UsageJournal::decode(QByteArrayView line)
     r.streamed = number(16) != 0;
     r.estimated = number(17) != 0;
     r.detail = text(18);
+    if (f.size() > 19 && f[19] != "?")
+        r.groupIds = groupIdsFromText(text(19));
     if (!ok || !status)
         return std::nullopt;
     r.status = *status;

@@ -159,18 +159,14 @@ QList<LimitCheck> Service::limitsFor(const RequestScope& scope, const EffectiveP
                 QStringLiteral("projectMonthlyLimit"), entity(PolicySource::Level::None, p->id, p->name));
     }
     if (user) {
-        // A group's aggregate budget covers its subgroups' members too: check each group and its ancestors once.
-        QList<Id> seen;
-        for (Id gid : user->groupIds) {
-            for (Id g = gid; g && !seen.contains(g); g = m_state->groups.value(g).parentId) {
-                seen.append(g);
-                const Group& group = m_state->groups[g];
-                if (group.monthlyBudget)
-                    add(ScopeKind::Group, group.id, group.name, Metric::Cost, cal.window(WindowKind::Month, now),
-                        *group.monthlyBudget, QStringLiteral("groupMonthlyBudget"),
-                        entity(PolicySource::Level::Group, group.id, group.name),
-                        group.budgetAction == BudgetAction::Block);
-            }
+        // A group's aggregate budget covers its subgroups' members too: each group the request counts for.
+        for (Id g : groupsOfUserLocked(*user)) {
+            const Group& group = m_state->groups[g];
+            if (group.monthlyBudget)
+                add(ScopeKind::Group, group.id, group.name, Metric::Cost, cal.window(WindowKind::Month, now),
+                    *group.monthlyBudget, QStringLiteral("groupMonthlyBudget"),
+                    entity(PolicySource::Level::Group, group.id, group.name),
+                    group.budgetAction == BudgetAction::Block);
         }
     }
     const Organization& org = m_state->org;
@@ -324,6 +320,23 @@ Status Service::settle(Decision& decision, UsageRecord record)
     return s;
 }
 
+QList<Id> Service::groupsOfUser(Id userId) const
+{
+    std::shared_lock lock(m_stateLock);
+    auto it = m_state->users.constFind(userId);
+    return it == m_state->users.cend() ? QList<Id>() : groupsOfUserLocked(*it);
+}
+
+QList<Id> Service::groupsOfUserLocked(const User& user) const
+{
+    QList<Id> out;
+    for (Id gid : user.groupIds)
+        for (Id g = gid; g && !out.contains(g); g = m_state->groups.value(g).parentId)
+            out.append(g);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
 QList<Id> Service::groupTree(Id groupId) const
 {
     std::shared_lock lock(m_stateLock);
@@ -349,18 +362,11 @@ qint64 Service::loadCounter(const CounterKey& key, const Window& window) const
     case ScopeKind::Project: column = QStringLiteral("project_id = ?"); args << key.scopeId; break;
     case ScopeKind::Customer: column = QStringLiteral("customer_id = ?"); args << key.scopeId; break;
     case ScopeKind::Organization: column = QStringLiteral("org_id = ?"); args << key.scopeId; break;
-    case ScopeKind::Group: {
-        // The group and every subgroup below it.
-        const QList<Id> tree = groupTree(key.scopeId);
-        QStringList marks;
-        for (Id g : std::as_const(tree)) {
-            marks << QStringLiteral("?");
-            args << g;
-        }
-        column = QStringLiteral("user_id IN (SELECT user_id FROM group_members WHERE group_id IN (%1))")
-                     .arg(marks.join(u','));
+    case ScopeKind::Group:
+        // What counted for the group when it was made (its subgroups' members included), as the ledger counts it.
+        column = QStringLiteral("group_ids LIKE ?");
+        args << QStringLiteral("%,%1,%").arg(key.scopeId);
         break;
-    }
     }
     const QString measure = key.metric == Metric::Cost     ? QStringLiteral("COALESCE(SUM(cost), 0)")
                           : key.metric == Metric::Tokens ? QStringLiteral("COALESCE(SUM(input_tokens + output_tokens), 0)")

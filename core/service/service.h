@@ -145,6 +145,8 @@ public:
     QList<Group> groups() const;
     std::optional<Group> group(Id id) const;
     QList<Id> groupMembers(Id groupId) const;
+    // The groups a user is in, directly or through a subgroup, ascending: what a request of the user counts for.
+    QList<Id> groupsOfUser(Id userId) const;
     Result<Group> createGroup(const QString& name, Id parentId, const QString& actor);
     // With its settings and budget, in one transaction (id and updatedAt are assigned).
     Result<Group> createGroup(const Group& group, const QString& actor);
@@ -284,8 +286,10 @@ private:
     bool modelExists(const QString& id) const;
     bool wouldCycle(Id groupId, Id newParentId) const;
     QList<Id> groupTree(Id groupId) const; // the group and every group below it
+    QList<Id> groupsOfUserLocked(const User& user) const; // m_stateLock held
     QTimeZone rollupZone() const;
     Status ensureRollups();
+    Status fillRecordGroups(QSqlDatabase& tx); // records written before their groups were recorded
 
     std::unique_ptr<Database> m_db;
     const Clock& m_clock;

@@ -21,8 +21,8 @@ constexpr std::array kDimensions {UsageDimension::None,    UsageDimension::User,
 QString columnOf(UsageDimension d)
 {
     switch (d) {
-    case UsageDimension::User:
-    case UsageDimension::Group: return QStringLiteral("user_id");
+    case UsageDimension::User: return QStringLiteral("user_id");
+    case UsageDimension::Group: return QStringLiteral("group_ids");
     case UsageDimension::Key: return QStringLiteral("key_id");
     case UsageDimension::Project: return QStringLiteral("project_id");
     case UsageDimension::Model: return QStringLiteral("model");
@@ -100,14 +100,17 @@ Result<UsageReport> Service::usageReport(const UsageQuery& q) const
     }
 
     // Ranges from local midnight to local midnight read the rollups when the grouping and the filters are all one
-    // dimension (group filters and groupings are by user); others read the records themselves.
+    // dimension; others read the records themselves. A group's usage is what counted for it when it was made
+    // (UsageRecord::groupIds), so both read the groups recorded then, not today's members.
     const QTimeZone zone = rollupZone();
     const auto midnight = [&](Instant t) { return Calendar::compute(WindowKind::Day, t, zone).start == t; };
     QSet<UsageDimension> dimensions;
     if (q.groupBy != UsageDimension::None)
-        dimensions << (q.groupBy == UsageDimension::Group ? UsageDimension::User : q.groupBy);
-    if (q.userId || q.groupId)
+        dimensions << q.groupBy;
+    if (q.userId)
         dimensions << UsageDimension::User;
+    if (q.groupId)
+        dimensions << UsageDimension::Group;
     if (q.keyId)
         dimensions << UsageDimension::Key;
     if (q.projectId)
@@ -118,35 +121,14 @@ Result<UsageReport> Service::usageReport(const UsageQuery& q) const
         dimensions << UsageDimension::Model;
     const bool rollups = midnight(q.from) && midnight(q.to) && dimensions.size() <= 1;
 
-    // Group membership (for by-group reports): user -> the groups whose tree holds the user.
-    QHash<Id, QList<Id>> groupsOfUser;
-    if (q.groupBy == UsageDimension::Group) {
-        for (const Group& g : groups()) {
-            QSet<Id> seen;
-            for (Id sub : groupTree(g.id))
-                for (Id u : groupMembers(sub))
-                    if (!seen.contains(u)) {
-                        seen.insert(u);
-                        groupsOfUser[u].append(g.id);
-                    }
-        }
-    }
-    QStringList groupMarks;
-    QVariantList groupArgs;
-    if (q.groupId)
-        for (Id g : groupTree(q.groupId)) {
-            groupMarks << QStringLiteral("?");
-            groupArgs << g;
-        }
-
     UsageReport report;
     QList<QHash<QString, UsageTotals>> byBucket(buckets.size());
     // Adds what the query returned for one key (an id, model or status; NULL or 0 for none) to a bucket.
     const auto add = [&](qsizetype bucket, const QVariant& k, bool idColumn, const UsageTotals& t) {
         if (t.requests == 0)
             return;
-        if (q.groupBy == UsageDimension::Group) {
-            for (Id g : groupsOfUser.value(k.toLongLong()))
+        if (q.groupBy == UsageDimension::Group && idColumn) { // the records' group_ids: ",3,7,"
+            for (Id g : groupIdsFromText(k.toString()))
                 byBucket[bucket][QString::number(g)] += t;
         } else if (q.groupBy == UsageDimension::None) {
             byBucket[bucket][QString()] += t;
@@ -176,16 +158,11 @@ Result<UsageReport> Service::usageReport(const UsageQuery& q) const
             }
         };
         filter(q.userId, {});
+        filter(q.groupId, {});
         filter(q.keyId, {});
         filter(q.projectId, {});
         filter(q.customerId, {});
         filter(0, q.model);
-        if (q.groupId) {
-            where += QStringLiteral(" AND key IN (SELECT CAST(user_id AS TEXT) FROM group_members WHERE group_id IN"
-                                    " (%1))")
-                         .arg(groupMarks.join(u','));
-            args += groupArgs;
-        }
         // The total over everything the filters match, also beyond the top N.
         const bool filtered = q.userId || q.groupId || q.keyId || q.projectId || q.customerId || !q.model.isEmpty();
         QVariantList totalArgs = args;
@@ -201,7 +178,7 @@ Result<UsageReport> Service::usageReport(const UsageQuery& q) const
         if (total->next())
             report.total = totalsAt(*total, 0);
         // Top N by one of the rollup's own keys: found by the database, so only their rows are read.
-        if (q.top > 0 && q.groupBy != UsageDimension::Group && q.groupBy != UsageDimension::None) {
+        if (q.top > 0 && q.groupBy != UsageDimension::None) {
             auto top = runSql(db,
                               QStringLiteral("SELECT key FROM usage_rollups WHERE %1 GROUP BY key"
                                              " ORDER BY SUM(cost) DESC, SUM(requests) DESC, key LIMIT ?")
@@ -237,32 +214,29 @@ Result<UsageReport> Service::usageReport(const UsageQuery& q) const
     } else {
         QString where = QStringLiteral("ts >= ? AND ts < ?");
         QVariantList filterArgs;
-        const auto filter = [&](const char* column, const QVariant& value) {
-            where += QStringLiteral(" AND %1 = ?").arg(QLatin1String(column));
+        const auto filter = [&](const char* condition, const QVariant& value) {
+            where += QStringLiteral(" AND ") + QLatin1String(condition);
             filterArgs << value;
         };
         if (q.userId)
-            filter("user_id", q.userId);
+            filter("user_id = ?", q.userId);
         if (q.keyId)
-            filter("key_id", q.keyId);
+            filter("key_id = ?", q.keyId);
         if (q.projectId)
-            filter("project_id", q.projectId);
+            filter("project_id = ?", q.projectId);
         if (q.customerId)
-            filter("customer_id", q.customerId);
+            filter("customer_id = ?", q.customerId);
         if (!q.model.isEmpty())
-            filter("model", q.model);
-        if (q.groupId) {
-            where += QStringLiteral(" AND user_id IN (SELECT user_id FROM group_members WHERE group_id IN (%1))")
-                         .arg(groupMarks.join(u','));
-            filterArgs += groupArgs;
-        }
+            filter("model = ?", q.model);
+        if (q.groupId)
+            filter("group_ids LIKE ?", QStringLiteral("%,%1,%").arg(q.groupId));
         const QString column = columnOf(q.groupBy);
         const QString sql =
             QStringLiteral("SELECT %1 COUNT(*), SUM(CASE WHEN status = 'denied' THEN 1 ELSE 0 END), SUM(input_tokens),"
                            " SUM(cached_tokens), SUM(output_tokens), SUM(cost) FROM usage_records WHERE %2%3")
                 .arg(column.isEmpty() ? QString() : column + u',', where,
                      column.isEmpty() ? QString() : QStringLiteral(" GROUP BY ") + column);
-        const bool idColumn = column.endsWith(QLatin1String("_id"));
+        const bool idColumn = column.endsWith(QLatin1String("_id")) || column == QLatin1String("group_ids");
         const int base = column.isEmpty() ? 0 : 1;
         for (qsizetype b = 0; b < buckets.size(); ++b) {
             auto r = runSql(db, sql, QVariantList {buckets[b].first, buckets[b].second} + filterArgs);
@@ -351,29 +325,13 @@ Result<QHash<Id, Money>> Service::monthToDateSpend(UsageDimension by) const
     auto r = runSql(m_db->connection(),
                     QStringLiteral("SELECT key, cost FROM usage_rollups WHERE period = ? AND dimension = ?"
                                    " AND start = ? AND key <> ''"),
-                    {int(RollupPeriod::Month),
-                     int(by == UsageDimension::Group ? UsageDimension::User : by), month.start});
+                    {int(RollupPeriod::Month), int(by), month.start});
     if (!r.ok())
         return r.error();
     QHash<Id, Money> spend;
     while (r->next())
         spend[r->value(0).toLongLong()] += r->value(1).toLongLong();
-    if (by != UsageDimension::Group)
-        return spend;
-    QHash<Id, Money> groupSpend;
-    for (const Group& g : groups()) {
-        Money sum = 0;
-        QSet<Id> seen;
-        for (Id sub : groupTree(g.id))
-            for (Id u : groupMembers(sub))
-                if (!seen.contains(u)) {
-                    seen.insert(u);
-                    sum += spend.value(u);
-                }
-        if (sum)
-            groupSpend.insert(g.id, sum);
-    }
-    return groupSpend;
+    return spend;
 }
 
 } // namespace tollgate

@@ -20,8 +20,8 @@ constexpr int kActiveUsersDimension = 100;
 
 const QString kInsertRecord = QStringLiteral(
     "INSERT INTO usage_records (ts, request_id, org_id, key_id, project_id, user_id, customer_id, model, provider_id,"
-    " input_tokens, cached_tokens, output_tokens, cost, status, latency_ms, streamed, estimated, detail)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    " input_tokens, cached_tokens, output_tokens, cost, status, latency_ms, streamed, estimated, detail,"
+    " group_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 const QString kUpsertRollup = QStringLiteral(
     "INSERT INTO usage_rollups (period, dimension, start, key, requests, denied, input_tokens, cached_tokens,"
     " output_tokens, cost) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -81,6 +81,7 @@ struct RecordKeys
     Id customer = 0;
     QString model;
     QString status;
+    QList<Id> groups;
 };
 
 QString idKey(Id id) { return id ? QString::number(id) : QStringLiteral(""); }
@@ -106,9 +107,12 @@ public:
             {UsageDimension::Status, r.status},
         }};
         for (const auto& [period, start] :
-             {std::pair {RollupPeriod::Day, m_day(r.time)}, std::pair {RollupPeriod::Month, m_month(r.time)}})
+             {std::pair {RollupPeriod::Day, m_day(r.time)}, std::pair {RollupPeriod::Month, m_month(r.time)}}) {
             for (const auto& [dimension, key] : keys)
                 m_rows[{period, dimension, start, key}] += t;
+            for (Id g : r.groups)
+                m_rows[{period, UsageDimension::Group, start, QString::number(g)}] += t;
+        }
     }
     bool isEmpty() const { return m_rows.isEmpty(); }
     qsizetype size() const { return m_rows.size(); }
@@ -207,7 +211,8 @@ Status insertRecords(QSqlDatabase& tx, const QList<UsageRecord>& records)
                                  nullableId(r.customerId), r.model.isNull() ? QStringLiteral("") : r.model,
                                  nullableId(r.providerId), r.inputTokens, r.cachedTokens, r.outputTokens, r.cost,
                                  usageStatusName(r.status), r.latencyMs, r.streamed ? 1 : 0, r.estimated ? 1 : 0,
-                                 r.detail.isEmpty() ? QVariant() : QVariant(r.detail)});
+                                 r.detail.isEmpty() ? QVariant() : QVariant(r.detail),
+                                 groupIdsText(r.groupIds.value_or(QList<Id>()))});
             !q.ok())
             return Error::storage(tr("cannot write a usage record: %1").arg(q.error().message));
     return {};
@@ -216,9 +221,9 @@ Status insertRecords(QSqlDatabase& tx, const QList<UsageRecord>& records)
 Status insertRecords(sqlite3* db, const QList<UsageRecord>& records)
 {
     // Rows go in 32 to a statement: a statement's run costs about as much as the B-tree work of a row.
-    constexpr int kColumns = 18;
+    constexpr int kColumns = 19;
     constexpr qsizetype kRowsPerStatement = 32;
-    const QString row = QStringLiteral(", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    const QString row = QStringLiteral(", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     DirectStatement one(db, kInsertRecord);
     std::optional<DirectStatement> many; // prepared only for a batch that fills it
     if (records.size() >= kRowsPerStatement)
@@ -247,6 +252,7 @@ Status insertRecords(sqlite3* db, const QList<UsageRecord>& records)
             st.bindNull(at + 17);
         else
             st.bind(at + 17, r.detail);
+        st.bind(at + 18, groupIdsText(r.groupIds.value_or(QList<Id>())));
     };
     qsizetype i = 0;
     for (; i + kRowsPerStatement <= records.size(); i += kRowsPerStatement) {
@@ -292,14 +298,23 @@ Status Service::recordUsage(const QList<UsageRecord>& records, const JournalMark
 {
     if (records.isEmpty() && !mark)
         return {};
+    // Records made without their groups (the demo, imports) count for the user's groups as they are now.
+    QList<UsageRecord> completed;
+    if (std::any_of(records.cbegin(), records.cend(), [](const UsageRecord& r) { return !r.groupIds; })) {
+        completed = records;
+        for (UsageRecord& r : completed)
+            if (!r.groupIds)
+                r.groupIds = groupsOfUser(r.userId);
+    }
+    const QList<UsageRecord>& all = completed.isEmpty() ? records : completed;
     Rollups rollups(rollupZone());
-    for (const UsageRecord& r : records)
+    for (const UsageRecord& r : all)
         rollups.add({r.time, r.userId, r.keyId, r.projectId, r.customerId, r.model.isNull() ? QStringLiteral("") : r.model,
-                     usageStatusName(r.status)},
+                     usageStatusName(r.status), *r.groupIds},
                     totalsOf(r.status == UsageStatus::Denied, r.inputTokens, r.cachedTokens, r.outputTokens, r.cost));
     std::lock_guard writeLock(m_db->writeLock());
     Status s = m_db->transaction([&](QSqlDatabase& tx) -> Status {
-        if (Status w = insertRecords(tx, records); !w.ok())
+        if (Status w = insertRecords(tx, all); !w.ok())
             return w;
         if (Status w = rollups.upsert(tx); !w.ok())
             return w;
@@ -364,18 +379,22 @@ Status Service::rebuildRollups()
                             {QString::fromUtf8(zone.id())});
             !r.ok())
             return r.error();
+        // Records from before groups were recorded count for their users' groups as they are now.
+        if (Status filled = fillRecordGroups(tx); !filled.ok())
+            return filled;
         // In slices of records, so memory holds one slice's rollups at a time; rows the slices share are added up
         // by the upsert.
         QSqlQuery q(tx);
         q.setForwardOnly(true);
         if (!q.exec(QStringLiteral("SELECT ts, user_id, key_id, project_id, customer_id, model, status, input_tokens,"
-                                   " cached_tokens, output_tokens, cost FROM usage_records ORDER BY ts")))
+                                   " cached_tokens, output_tokens, cost, group_ids FROM usage_records ORDER BY ts")))
             return Error::storage(q.lastError().text());
         Rollups rollups(zone);
         while (q.next()) {
             const QString status = q.value(6).toString();
             rollups.add({q.value(0).toLongLong(), q.value(1).toLongLong(), q.value(2).toLongLong(),
-                         q.value(3).toLongLong(), q.value(4).toLongLong(), q.value(5).toString(), status},
+                         q.value(3).toLongLong(), q.value(4).toLongLong(), q.value(5).toString(), status,
+                         groupIdsFromText(q.value(11).toString())},
                         totalsOf(status == usageStatusName(UsageStatus::Denied), q.value(7).toLongLong(),
                                  q.value(8).toLongLong(), q.value(9).toLongLong(), q.value(10).toLongLong()));
             if (rollups.size() >= 200'000) {
@@ -389,6 +408,25 @@ Status Service::rebuildRollups()
     if (s.ok())
         m_usageRevision.fetch_add(1, std::memory_order_release);
     return s;
+}
+
+Status Service::fillRecordGroups(QSqlDatabase& tx)
+{
+    auto missing = runSql(tx, QStringLiteral("SELECT DISTINCT user_id FROM usage_records WHERE group_ids IS NULL"
+                                             " AND user_id IS NOT NULL"));
+    if (!missing.ok())
+        return missing.error();
+    QList<Id> users;
+    while (missing->next())
+        users.append(missing->value(0).toLongLong());
+    Statement fill(tx, QStringLiteral("UPDATE usage_records SET group_ids = ? WHERE user_id = ? AND group_ids IS NULL"));
+    for (Id u : std::as_const(users))
+        if (const QList<Id> groups = groupsOfUser(u); !groups.isEmpty())
+            if (auto r = fill.run({groupIdsText(groups), u}); !r.ok())
+                return r.error();
+    if (auto r = runSql(tx, QStringLiteral("UPDATE usage_records SET group_ids = '' WHERE group_ids IS NULL")); !r.ok())
+        return r.error();
+    return {};
 }
 
 void Service::addUsageBarrier(const void* owner, std::function<void()> barrier)
@@ -424,7 +462,7 @@ Result<QList<UsageRecord>> Service::usageLog(const UsageLogFilter& f) const
     awaitRecordedUsage();
     QString sql = QStringLiteral("SELECT id, ts, request_id, org_id, key_id, project_id, user_id, customer_id, model,"
                                  " provider_id, input_tokens, cached_tokens, output_tokens, cost, status, latency_ms,"
-                                 " streamed, estimated, detail FROM usage_records WHERE 1 = 1");
+                                 " streamed, estimated, detail, group_ids FROM usage_records WHERE 1 = 1");
     QVariantList args;
     const auto where = [&](const char* condition, const QVariant& value) {
         sql += QStringLiteral(" AND ") + QLatin1String(condition);
@@ -477,6 +515,8 @@ Result<QList<UsageRecord>> Service::usageLog(const UsageLogFilter& f) const
         r.streamed = q->value(16).toInt() != 0;
         r.estimated = q->value(17).toInt() != 0;
         r.detail = q->value(18).toString();
+        if (!q->value(19).isNull())
+            r.groupIds = groupIdsFromText(q->value(19).toString());
         out.append(r);
     }
     return out;

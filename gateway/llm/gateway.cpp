@@ -390,6 +390,7 @@ void Gateway::handleLlm(http::Exchange& exchange, Api api)
         userId = user->id;
     }
     rec.userId = userId;
+    rec.groupIds = userId ? m_service.groupsOfUser(userId) : QList<Id>(); // what the request counts for, for good
 
     // 4. The customer (customer_params creates or updates it)
     Id customerId = 0;

@@ -145,6 +145,57 @@ private slots:
         QCOMPARE(lifetime.retryAfterSeconds, qint64(1)); // never resets: no meaningful wait
     }
 
+    // A group's budget counts what its members spent while they were in it: moving a user out does not take back
+    // what they spent, moving them in does not bring it along, and a restart counts exactly as the ledger did.
+    void groupSpendStaysWithTheGroupItWasSpentIn()
+    {
+        const QString file = QStringLiteral("moves.sqlite");
+        const QString t = QStringLiteral("t");
+        Id userId = 0;
+        Id keyId = 0;
+        Id marketing = 0;
+        Id sales = 0;
+        const auto checkOf = [](const Decision& d, Id groupId) -> const LimitCheck* {
+            for (const LimitCheck& c : d.checks)
+                if (c.scope == ScopeKind::Group && c.scopeId == groupId)
+                    return &c;
+            return nullptr;
+        };
+        {
+            auto s = open(file);
+            for (Id* id : {&marketing, &sales}) {
+                Group g;
+                g.name = id == &marketing ? QStringLiteral("Marketing") : QStringLiteral("Sales");
+                g.monthlyBudget = 10 * kNanosPerDollar;
+                *id = s->createGroup(g, t)->id;
+            }
+            NewUser nu {QStringLiteral("m@example.com"), QStringLiteral("M"), UserStatus::Active, {marketing}, {}};
+            userId = s->createUser(nu, t)->id;
+            NewKey nk;
+            nk.name = QStringLiteral("k");
+            nk.holderUserId = userId;
+            keyId = s->createKey(nk, t)->key.id;
+            Decision d = s->admit({keyId, userId, 0, QStringLiteral("mock-small")}, dollars(6));
+            QVERIFY(d.allowed);
+            QVERIFY(s->settle(d, record(*s, userId, keyId, 6 * kNanosPerDollar)).ok());
+            QVERIFY(s->moveUsers({userId}, marketing, sales, t).ok());
+            d = s->explain({keyId, userId, 0, QStringLiteral("mock-small")}, dollars(1));
+            QVERIFY(checkOf(d, sales) && !checkOf(d, marketing));
+            QCOMPARE(checkOf(d, sales)->used, 0);
+        }
+        auto s = open(file);
+        // Marketing's budget still holds the 6 dollars (a new member sees them used); Sales has none of them.
+        NewUser other {QStringLiteral("o@example.com"), QStringLiteral("O"), UserStatus::Active, {marketing}, {}};
+        const Id otherId = s->createUser(other, t)->id;
+        Decision d = s->explain({keyId, otherId, 0, QStringLiteral("mock-small")}, dollars(5));
+        QVERIFY(checkOf(d, marketing));
+        QCOMPARE(checkOf(d, marketing)->used, 6 * kNanosPerDollar);
+        QVERIFY(!d.allowed);
+        d = s->explain({keyId, userId, 0, QStringLiteral("mock-small")}, dollars(1));
+        QCOMPARE(checkOf(d, sales)->used, 0);
+        QCOMPARE(s->monthToDateSpend(UsageDimension::Group).value(), (QHash<Id, Money> {{marketing, 6 * kNanosPerDollar}}));
+    }
+
     void settledUsageIsCountedAgainAfterARestart()
     {
         const QString file = QStringLiteral("restart.sqlite");

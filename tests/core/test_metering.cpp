@@ -92,6 +92,14 @@ private slots:
         QCOMPARE(back->latencyMs, 1234);
         QVERIFY(back->streamed && back->estimated);
         QCOMPARE(back->cachedTokens, 9);
+        QVERIFY(!back->groupIds); // unknown: filled in when written
+        r.groupIds = QList<Id> {3, 12};
+        QCOMPARE(UsageJournal::decode(QByteArrayView(UsageJournal::encode(r)).chopped(1))->groupIds, r.groupIds);
+        r.groupIds = QList<Id>();
+        QCOMPARE(UsageJournal::decode(QByteArrayView(UsageJournal::encode(r)).chopped(1))->groupIds, r.groupIds);
+        // A line from before records carried their groups (19 fields) still reads.
+        const QByteArray old = line.left(line.lastIndexOf('\t'));
+        QVERIFY(UsageJournal::decode(old) && !UsageJournal::decode(old)->groupIds);
         QVERIFY(!UsageJournal::decode("u\t1\tx"));                                   // too few fields
         QVERIFY(!UsageJournal::decode(QByteArray(line).replace("cancelled", "nope").chopped(1))); // unknown status
     }

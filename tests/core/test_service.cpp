@@ -366,11 +366,25 @@ private slots:
             r.detail = r.status == UsageStatus::Denied ? QStringLiteral("limit %1").arg(i) : QString();
             records.append(r);
         }
-        // Written in two batches: rows the batches share are added up.
-        QVERIFY(s->recordUsage(records.mid(0, 120)).ok());
-        QVERIFY(s->recordUsage(records.mid(120)).ok());
+        // Written in two batches: rows the batches share are added up. Between them Ann leaves Team and Bob joins
+        // its subgroup: usage counts for the groups its user was in when it was made, for good.
         const Id team = s->createGroup(QStringLiteral("Team"), 0, {})->id;
+        const Id backend = s->createGroup(QStringLiteral("Backend"), team, {})->id;
         QVERIFY(s->addUsersToGroup({ann}, team, {}).ok());
+        QVERIFY(s->recordUsage(records.mid(0, 120)).ok());
+        QVERIFY(s->removeUsersFromGroup({ann}, team, {}).ok());
+        QVERIFY(s->addUsersToGroup({bob}, backend, {}).ok());
+        QVERIFY(s->recordUsage(records.mid(120)).ok());
+        const auto spentBy = [&](const QList<UsageRecord>& list, const std::function<bool(const UsageRecord&)>& pick) {
+            Money sum = 0;
+            for (const UsageRecord& r : list)
+                sum += pick(r) ? r.cost : 0;
+            return sum;
+        };
+        const Money teamSpend = spentBy(records.mid(0, 120), [&](const UsageRecord& r) { return r.userId == ann; })
+                              + spentBy(records.mid(120), [&](const UsageRecord& r) { return r.userId == bob; });
+        const Money backendSpend = spentBy(records.mid(120), [&](const UsageRecord& r) { return r.userId == bob; });
+        QVERIFY(teamSpend > backendSpend && backendSpend > 0);
 
         const auto compare = [&](const QTimeZone& zone) {
             const Instant from = Calendar::compute(WindowKind::Day, day0 - 1, zone).start;
@@ -417,6 +431,26 @@ private slots:
             }
         };
         compare(berlin);
+        const auto checkGroups = [&](const QTimeZone& zone) {
+            UsageQuery q;
+            q.from = Calendar::compute(WindowKind::Day, day0 - 1, zone).start;
+            q.to = Calendar::compute(WindowKind::Day, day0 + 5 * 86'400'000LL, zone).start;
+            q.groupBy = UsageDimension::Group;
+            for (Instant shift : {0, 1}) { // the rollups, then the records
+                q.from -= shift;
+                QHash<QString, Money> byGroup;
+                const UsageReport report = s->usageReport(q).value();
+                for (const UsageRow& row : report.rows)
+                    byGroup[row.key] += row.totals.cost;
+                QCOMPARE(byGroup.value(QString::number(team)), teamSpend);
+                QCOMPARE(byGroup.value(QString::number(backend)), backendSpend);
+                UsageQuery one = q;
+                one.groupBy = UsageDimension::None;
+                one.groupId = backend;
+                QCOMPARE(s->usageReport(one).value().total.cost, backendSpend);
+            }
+        };
+        checkGroups(berlin);
 
         // Month to date from the monthly rollups, against the records; daily active users against a count here.
         const Window month = Calendar::compute(WindowKind::Month, m_clock.now(), berlin);
@@ -447,6 +481,7 @@ private slots:
         org.timezone = QStringLiteral("America/Los_Angeles");
         QVERIFY(s->updateOrganization(org, {}).ok());
         compare(QTimeZone("America/Los_Angeles"));
+        checkGroups(QTimeZone("America/Los_Angeles")); // rebuilt from the groups the records carry
 
         // The request log: newest first, filtered, with why a request was refused.
         UsageLogFilter f;

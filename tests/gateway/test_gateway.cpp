@@ -45,18 +45,20 @@ class TestGateway : public QObject
         qint64 input = -1, output = -1, cost = -1;
         bool estimated = false, streamed = false;
         Id user = 0, customer = 0;
+        QString groups; // as stored: ",3,7,"
     };
     Row record(const QByteArray& requestId)
     {
         m_host->flushUsage(); // answered once journalled: the database may be a batch behind
         QSqlQuery q(m_service->database().connection());
-        q.prepare(QStringLiteral("SELECT status, input_tokens, output_tokens, cost, estimated, streamed, user_id, customer_id"
-                                 " FROM usage_records WHERE request_id = ?"));
+        q.prepare(QStringLiteral("SELECT status, input_tokens, output_tokens, cost, estimated, streamed, user_id, customer_id,"
+                                 " group_ids FROM usage_records WHERE request_id = ?"));
         q.addBindValue(QString::fromLatin1(requestId));
         Row r;
         if (q.exec() && q.next())
             r = {q.value(0).toString(), q.value(1).toLongLong(), q.value(2).toLongLong(), q.value(3).toLongLong(),
-                 q.value(4).toBool(), q.value(5).toBool(), q.value(6).toLongLong(), q.value(7).toLongLong()};
+                 q.value(4).toBool(), q.value(5).toBool(), q.value(6).toLongLong(), q.value(7).toLongLong(),
+                 q.value(8).toString()};
         return r;
     }
 
@@ -296,6 +298,8 @@ private Q_SLOTS:
         TestResponse r = chat(m_groupKey, body, {"X-Tollgate-User: bob@example.org"});
         QCOMPARE(r.status, 200);
         QCOMPARE(record(r.headers.value("x-request-id")).user, m_bob.id);
+        // The request counts for the groups Bob is in when it is made (with their ancestors), for good.
+        QCOMPARE(record(r.headers.value("x-request-id")).groups, QStringLiteral(",%1,").arg(m_team.id));
         r = chat(m_groupKey, R"({"model":"mock-small","user":"bob@example.org","messages":[{"role":"user","content":"x"}]})");
         QCOMPARE(r.status, 200);
     }
