@@ -1,5 +1,6 @@
 // Service: usage reports.
 
+#include "service/rollupread.h"
 #include "service/service.h"
 #include "service/state.h"
 
@@ -149,68 +150,60 @@ Result<UsageReport> Service::usageReport(const UsageQuery& q) const
     QSqlDatabase db = m_db->connection();
     if (rollups) {
         const UsageDimension dimension = dimensions.isEmpty() ? UsageDimension::None : *dimensions.cbegin();
-        QString where = QStringLiteral("period = ? AND dimension = ? AND start >= ? AND start < ?");
-        QVariantList args {int(RollupPeriod::Day), int(dimension), q.from, q.to};
-        const auto filter = [&](Id id, const QString& value) {
-            if (id || !value.isEmpty()) {
-                where += QStringLiteral(" AND key = ?");
-                args << (id ? QString::number(id) : value);
-            }
-        };
-        filter(q.userId, {});
-        filter(q.groupId, {});
-        filter(q.keyId, {});
-        filter(q.projectId, {});
-        filter(q.customerId, {});
-        filter(0, q.model);
-        // The total over everything the filters match, also beyond the top N.
-        const bool filtered = q.userId || q.groupId || q.keyId || q.projectId || q.customerId || !q.model.isEmpty();
-        QVariantList totalArgs = args;
-        if (!filtered)
-            totalArgs[1] = int(UsageDimension::None);
-        auto total = runSql(db,
-                            QStringLiteral("SELECT SUM(requests), SUM(denied), SUM(input_tokens), SUM(cached_tokens),"
-                                           " SUM(output_tokens), SUM(cost) FROM usage_rollups WHERE ")
-                                + where,
-                            totalArgs);
-        if (!total.ok())
-            return total.error();
-        if (total->next())
-            report.total = totalsAt(*total, 0);
-        // Top N by one of the rollup's own keys: found by the database, so only their rows are read.
+        QStringList keys; // the one the filters name, or the top N
+        for (Id id : {q.userId, q.groupId, q.keyId, q.projectId, q.customerId})
+            if (id)
+                keys << QString::number(id);
+        if (!q.model.isEmpty())
+            keys << q.model;
+        const RollupReader reader(db, zone);
+        const QList<std::pair<Instant, Instant>> whole {{q.from, q.to}};
+        // The total over everything the filters match, also beyond the top N: the few rows of all usage when
+        // nothing is filtered.
+        auto overRange = reader.sums(keys.isEmpty() ? UsageDimension::None : dimension, whole, keys);
+        if (!overRange.ok())
+            return overRange.error();
+        for (const auto& [key, t] : overRange->first())
+            report.total += t;
+        RollupSums top;
         if (q.top > 0 && q.groupBy != UsageDimension::None) {
-            auto top = runSql(db,
-                              QStringLiteral("SELECT key FROM usage_rollups WHERE %1 GROUP BY key"
-                                             " ORDER BY SUM(cost) DESC, SUM(requests) DESC, key LIMIT ?")
-                                  .arg(where),
-                              args + QVariantList {q.top});
-            if (!top.ok())
-                return top.error();
-            QStringList marks;
-            while (top->next()) {
-                marks << QStringLiteral("?");
-                args << top->value(0).toString();
+            if (keys.isEmpty()) {
+                overRange = reader.sums(dimension, whole);
+                if (!overRange.ok())
+                    return overRange.error();
             }
-            if (marks.isEmpty())
+            std::vector<RollupSums::const_iterator> ranked;
+            for (auto it = overRange->first().cbegin(); it != overRange->first().cend(); ++it)
+                ranked.push_back(it);
+            const auto kept = ranked.begin() + std::min<qsizetype>(q.top, qsizetype(ranked.size()));
+            std::partial_sort(ranked.begin(), kept, ranked.end(), [](const auto& a, const auto& b) {
+                if (a->second.cost != b->second.cost)
+                    return a->second.cost > b->second.cost;
+                if (a->second.requests != b->second.requests)
+                    return a->second.requests > b->second.requests;
+                return a->first < b->first;
+            });
+            keys.clear();
+            for (auto it = ranked.begin(); it != kept; ++it) {
+                keys << QString::fromStdString((*it)->first);
+                top.insert(**it);
+            }
+            if (keys.isEmpty())
                 return report;
-            where += QStringLiteral(" AND key IN (%1)").arg(marks.join(u','));
         }
-        auto r = runSql(db,
-                        QStringLiteral("SELECT start, key, requests, denied, input_tokens, cached_tokens, output_tokens,"
-                                       " cost FROM usage_rollups WHERE ")
-                            + where,
-                        args);
-        if (!r.ok())
-            return r.error();
-        while (r->next()) {
-            const Instant day = r->value(0).toLongLong();
-            const auto next = std::upper_bound(buckets.cbegin(), buckets.cend(), day,
-                                               [](Instant t, const auto& b) { return t < b.first; });
-            if (next == buckets.cbegin())
-                continue;
-            const QString key = r->value(1).toString();
-            add(next - buckets.cbegin() - 1, key.isEmpty() ? QVariant() : QVariant(key), false, totalsAt(*r, 2));
+        // Over the whole range the top N are already summed; buckets read their own rows, for those keys only.
+        QList<RollupSums> perBucket;
+        if (!top.empty() && buckets.size() == 1 && buckets.first() == whole.first()) {
+            perBucket = {top};
+        } else {
+            auto r = reader.sums(dimension, buckets, keys);
+            if (!r.ok())
+                return r.error();
+            perBucket = std::move(r.value());
         }
+        for (qsizetype b = 0; b < perBucket.size(); ++b)
+            for (const auto& [key, t] : std::as_const(perBucket[b]))
+                add(b, key.empty() ? QVariant() : QVariant(QString::fromStdString(key)), false, t);
     } else {
         QString where = QStringLiteral("ts >= ? AND ts < ?");
         QVariantList filterArgs;

@@ -28,8 +28,8 @@ struct UsageQuery
 
 inline constexpr int kMaxUsageBuckets = 1000;
 
-// The rollups keep usage per dimension and local day, and per dimension and local month (usage_rollups).
-enum class RollupPeriod : quint8 { Day, Month };
+// The rollups keep usage per dimension and local day, ISO week and month (usage_rollups).
+enum class RollupPeriod : quint8 { Day, Month, Week };
 
 struct UsageTotals
 {

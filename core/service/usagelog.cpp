@@ -34,7 +34,7 @@ const QString kUpsertRollup = QStringLiteral(
     " cost = usage_rollups.cost + excluded.cost");
 const QString kReturningAdmitted = QStringLiteral(" RETURNING requests - denied");
 
-// One row of usage_rollups: a record counts once per period (local day, local month) in each dimension.
+// One row of usage_rollups: a record counts once per period (local day, week, month) in each dimension.
 struct RollupKey
 {
     RollupPeriod period = RollupPeriod::Day;
@@ -91,6 +91,7 @@ class Rollups
 public:
     explicit Rollups(const QTimeZone& zone)
         : m_day(zone, WindowKind::Day)
+        , m_week(zone, WindowKind::Week)
         , m_month(zone, WindowKind::Month)
     {
     }
@@ -106,8 +107,9 @@ public:
             {UsageDimension::Model, r.model},
             {UsageDimension::Status, r.status},
         }};
-        for (const auto& [period, start] :
-             {std::pair {RollupPeriod::Day, m_day(r.time)}, std::pair {RollupPeriod::Month, m_month(r.time)}}) {
+        for (const auto& [period, start] : {std::pair {RollupPeriod::Day, m_day(r.time)},
+                                            std::pair {RollupPeriod::Week, m_week(r.time)},
+                                            std::pair {RollupPeriod::Month, m_month(r.time)}}) {
             for (const auto& [dimension, key] : keys)
                 m_rows[{period, dimension, start, key}] += t;
             for (Id g : r.groups)
@@ -193,6 +195,7 @@ public:
 
 private:
     PeriodOf m_day;
+    PeriodOf m_week;
     PeriodOf m_month;
     QHash<RollupKey, UsageTotals> m_rows;
 };

@@ -211,9 +211,9 @@ const QList<QStringList>& migrations()
         {
             QStringLiteral("CREATE TABLE usage_journal (name TEXT PRIMARY KEY, applied BIGINT NOT NULL)"),
         },
-        // 6: the groups each request counted for (",3,7,", see UsageRecord::groupIds), and a group dimension in the
-        // rollups. Emptying usage_rollup_zone makes the service rebuild the rollups; older records (NULL) get their
-        // users' groups as they are then.
+        // 6: the groups each request counted for (",3,7,", see UsageRecord::groupIds); the rollups get a group
+        // dimension and ISO weeks (period 2). Emptying usage_rollup_zone makes the service rebuild the rollups; older
+        // records (NULL) get their users' groups as they are then.
         {
             QStringLiteral("ALTER TABLE usage_records ADD COLUMN group_ids TEXT"),
             QStringLiteral("DELETE FROM usage_rollup_zone"),

@@ -55,6 +55,14 @@ bool DirectStatement::next()
 
 qint64 DirectStatement::column(int i) const { return sqlite3_column_int64(m_stmt, i); }
 
+std::string_view DirectStatement::text(int i) const
+{
+    const auto* data = reinterpret_cast<const char*>(sqlite3_column_text(m_stmt, i));
+    return data ? std::string_view(data, size_t(sqlite3_column_bytes(m_stmt, i))) : std::string_view();
+}
+
+bool DirectStatement::finished() const { return m_rc == SQLITE_DONE; }
+
 bool DirectStatement::run()
 {
     while (next()) {
@@ -83,7 +91,9 @@ void DirectStatement::bindId(int, Id) { }
 void DirectStatement::bindNull(int) { }
 bool DirectStatement::next() { return false; }
 qint64 DirectStatement::column(int) const { return 0; }
+std::string_view DirectStatement::text(int) const { return {}; }
 bool DirectStatement::run() { return false; }
+bool DirectStatement::finished() const { return false; }
 void DirectStatement::reset() { }
 QString DirectStatement::error() const { return {}; }
 

@@ -1,0 +1,167 @@
+// Reading the rollups as whole months and weeks minus days (core/service/rollupread.h): the plan covers exactly the
+// range, and reports read that way agree with the records themselves.
+
+#include "domain/clock.h"
+#include "service/rollupread.h"
+#include "service/service.h"
+
+#include <QRandomGenerator>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace tollgate;
+
+class TestRollups : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+
+    static QList<Instant> daysBetween(Instant from, Instant to, const QTimeZone& zone)
+    {
+        QList<Instant> days;
+        for (Instant t = from; t < to; t = Calendar::compute(WindowKind::Day, t, zone).end)
+            days.append(t);
+        return days;
+    }
+    static Instant dayStart(const QDate& date, const QTimeZone& zone)
+    {
+        return QDateTime(date, QTime(0, 0), zone).toMSecsSinceEpoch();
+    }
+
+private slots:
+    // Every used day is counted once when it is in the range and not at all when it is not, whatever mix of months,
+    // weeks and days the plan chose; across the daylight-saving changes of Berlin.
+    void aPlanCoversExactlyTheRange()
+    {
+        const QTimeZone zone("Europe/Berlin");
+        const QList<Instant> all = daysBetween(dayStart(QDate(2026, 1, 1), zone), dayStart(QDate(2027, 3, 1), zone), zone);
+        QRandomGenerator rng(7);
+        int monthsUsed = 0, weeksUsed = 0, weeksTakenAway = 0;
+        for (int round = 0; round < 400; ++round) {
+            // Usage on most days, or on few.
+            const int density = round % 3 == 0 ? 20 : 90;
+            QList<Instant> used;
+            for (Instant d : all)
+                if (int(rng.bounded(100)) < density)
+                    used.append(d);
+            const int a = 31 + int(rng.bounded(int(all.size()) - 62));
+            const int b = std::min<int>(int(all.size()) - 31, a + 1 + int(rng.bounded(120)));
+            const Instant from = all[a];
+            const Instant to = all[b];
+            const QList<RollupSegment> plan = planRollups(from, to, zone, used);
+            QMap<Instant, int> counted;
+            for (const RollupSegment& s : plan) {
+                const WindowKind kind = s.period == RollupPeriod::Day    ? WindowKind::Day
+                                      : s.period == RollupPeriod::Week ? WindowKind::Week
+                                                                       : WindowKind::Month;
+                const Window w = Calendar::compute(kind, s.start, zone);
+                QCOMPARE(w.start, s.start); // rows start where their period does
+                for (Instant d : used)
+                    if (w.contains(d))
+                        counted[d] += s.coefficient;
+                monthsUsed += s.period == RollupPeriod::Month;
+                weeksUsed += s.period == RollupPeriod::Week;
+                weeksTakenAway += s.period == RollupPeriod::Week && s.coefficient < 0;
+            }
+            for (Instant d : used)
+                QCOMPARE(counted.value(d), d >= from && d < to ? 1 : 0);
+            // Never more rows than the days themselves.
+            qsizetype inRange = 0;
+            for (Instant d : used)
+                inRange += d >= from && d < to;
+            QVERIFY(plan.size() <= inRange);
+        }
+        // The cases above did exercise months, weeks and weeks given back.
+        QVERIFY(monthsUsed > 50);
+        QVERIFY(weeksUsed > 50);
+        QVERIFY(weeksTakenAway > 0);
+    }
+
+    void aFullMonthIsOneRow()
+    {
+        const QTimeZone zone("America/Los_Angeles");
+        const Instant from = dayStart(QDate(2026, 11, 1), zone);
+        const Instant to = dayStart(QDate(2026, 12, 1), zone);
+        const QList<Instant> used = daysBetween(dayStart(QDate(2026, 10, 20), zone), dayStart(QDate(2026, 12, 10), zone),
+                                                zone);
+        const QList<RollupSegment> plan = planRollups(from, to, zone, used);
+        QCOMPARE(plan, (QList<RollupSegment> {{RollupPeriod::Month, from, 1}}));
+        // Thirty days from the 3rd: the month, less two days.
+        const Instant third = dayStart(QDate(2026, 11, 3), zone);
+        const QList<RollupSegment> shifted = planRollups(third, dayStart(QDate(2026, 12, 3), zone), zone, used);
+        QCOMPARE(shifted.size(), 5);
+        QCOMPARE(shifted.first(), (RollupSegment {RollupPeriod::Month, from, 1}));
+        // Only days with usage matter: a month whose other days are empty is read whole.
+        const QList<Instant> lateOnly = daysBetween(third, to, zone);
+        QCOMPARE(planRollups(third, to, zone, lateOnly), (QList<RollupSegment> {{RollupPeriod::Month, from, 1}}));
+    }
+
+    // Reports over random ranges and buckets read from the rollups equal the same reports over the records.
+    void reportsAgreeWithTheRecords()
+    {
+        ManualClock clock(dayStart(QDate(2026, 11, 22), QTimeZone("Europe/Berlin")) + 15 * 3'600'000LL);
+        auto opened = Service::open(DatabaseLocation::parse(m_dir.filePath(QStringLiteral("r.db"))).value(), clock);
+        QVERIFY(opened.ok());
+        Service& s = *opened.value();
+        Organization org = s.organization();
+        org.timezone = QStringLiteral("Europe/Berlin");
+        QVERIFY(s.updateOrganization(org, {}).ok());
+        const QTimeZone zone("Europe/Berlin");
+        const Id team = s.createGroup(QStringLiteral("Team"), 0, {})->id;
+        QList<Id> users;
+        for (int i = 0; i < 30; ++i) {
+            NewUser n {QStringLiteral("u%1@x.org").arg(i), QStringLiteral("U%1").arg(i), UserStatus::Active,
+                       i % 3 ? QList<Id> {} : QList<Id> {team}, {}};
+            users << s.createUser(n, {})->id;
+        }
+        QRandomGenerator rng(11);
+        QList<UsageRecord> records;
+        const Instant now = clock.now();
+        for (int i = 0; i < 6000; ++i) {
+            UsageRecord r;
+            r.time = now - qint64(rng.bounded(150 * 86'400)) * 1000; // five months, across the October DST change
+            r.orgId = org.id;
+            r.userId = users[int(rng.bounded(int(users.size())))];
+            r.model = i % 4 ? QStringLiteral("mock-small") : QStringLiteral("mock-large");
+            r.status = i % 13 ? UsageStatus::Ok : UsageStatus::Denied;
+            r.inputTokens = rng.bounded(500);
+            r.outputTokens = rng.bounded(200);
+            r.cost = r.status == UsageStatus::Denied ? 0 : 1000 + rng.bounded(100'000);
+            records << r;
+        }
+        QVERIFY(s.recordUsage(records).ok());
+        const QList<Instant> days = daysBetween(now - 160 * 86'400'000LL, now + 2 * 86'400'000LL, zone);
+        for (int round = 0; round < 60; ++round) {
+            const int a = int(rng.bounded(int(days.size()) - 2));
+            const int b = std::min<int>(int(days.size()) - 1, a + 1 + int(rng.bounded(100)));
+            UsageQuery q;
+            q.from = Calendar::compute(WindowKind::Day, days[a], zone).start;
+            q.to = Calendar::compute(WindowKind::Day, days[b], zone).start;
+            const std::array granularities {WindowKind::Lifetime, WindowKind::Day, WindowKind::Week, WindowKind::Month};
+            q.granularity = granularities[round % 4];
+            const std::array by {UsageDimension::User, UsageDimension::Model, UsageDimension::None, UsageDimension::Group};
+            q.groupBy = by[(round / 4) % 4];
+            q.top = round % 3 == 0 ? 5 : 0;
+            if (round % 7 == 0)
+                q.userId = users[round % users.size()];
+            const UsageReport fromRollups = s.usageReport(q).value();
+            q.from -= 1; // not at midnight: the records themselves
+            const UsageReport fromRecords = s.usageReport(q).value();
+            QCOMPARE(fromRollups.total.cost, fromRecords.total.cost);
+            QCOMPARE(fromRollups.total.requests, fromRecords.total.requests);
+            QCOMPARE(fromRollups.total.inputTokens, fromRecords.total.inputTokens);
+            QCOMPARE(fromRollups.rows.size(), fromRecords.rows.size());
+            for (qsizetype i = 0; i < fromRollups.rows.size(); ++i) {
+                QCOMPARE(fromRollups.rows[i].key, fromRecords.rows[i].key);
+                QCOMPARE(fromRollups.rows[i].bucketEnd, fromRecords.rows[i].bucketEnd);
+                QCOMPARE(fromRollups.rows[i].totals.cost, fromRecords.rows[i].totals.cost);
+                QCOMPARE(fromRollups.rows[i].totals.denied, fromRecords.rows[i].totals.denied);
+                QCOMPARE(fromRollups.rows[i].totals.outputTokens, fromRecords.rows[i].totals.outputTokens);
+            }
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRollups)
+#include "test_rollups.moc"
