@@ -7,6 +7,7 @@
 #include <QCoreApplication>
 
 #include <algorithm>
+#include <charconv>
 
 namespace tollgate {
 
@@ -314,16 +315,19 @@ Result<QHash<Id, Money>> Service::monthToDateSpend(UsageDimension by) const
         && by != UsageDimension::Project && by != UsageDimension::Customer)
         return Error::invalid(QStringLiteral("by"), tr("must be user, group, key, project or customer"));
     // The month's own rollup rows: one per id, however many days and records.
-    const Window month = Calendar::compute(WindowKind::Month, m_clock.now(), rollupZone());
-    auto r = runSql(m_db->connection(),
-                    QStringLiteral("SELECT key, cost FROM usage_rollups WHERE period = ? AND dimension = ?"
-                                   " AND start = ? AND key <> ''"),
-                    {int(RollupPeriod::Month), int(by), month.start});
-    if (!r.ok())
-        return r.error();
+    const QTimeZone zone = rollupZone();
+    const Window month = Calendar::compute(WindowKind::Month, m_clock.now(), zone);
+    auto sums = RollupReader(m_db->connection(), zone).sums(by, {{month.start, month.end}});
+    if (!sums.ok())
+        return sums.error();
     QHash<Id, Money> spend;
-    while (r->next())
-        spend[r->value(0).toLongLong()] += r->value(1).toLongLong();
+    spend.reserve(qsizetype(sums->first().size()));
+    for (const auto& [key, t] : sums->first()) {
+        Id id = 0;
+        std::from_chars(key.data(), key.data() + key.size(), id);
+        if (id)
+            spend[id] += t.cost;
+    }
     return spend;
 }
 

@@ -126,8 +126,18 @@ public:
     using WriteRow = std::function<Result<qint64>(const RollupKey&, const UsageTotals&, bool returning)>;
     Status upsert(const WriteRow& write) const
     {
+        // In the table's own order: a batch's rows then touch each page of the table once, not once per row.
+        std::vector<QHash<RollupKey, UsageTotals>::const_iterator> ordered;
+        ordered.reserve(size_t(m_rows.size()));
+        for (auto it = m_rows.cbegin(); it != m_rows.cend(); ++it)
+            ordered.push_back(it);
+        std::sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) {
+            const RollupKey& x = a.key();
+            const RollupKey& y = b.key();
+            return std::tie(x.period, x.dimension, x.start, x.key) < std::tie(y.period, y.dimension, y.start, y.key);
+        });
         QHash<Instant, qint64> newlyActive;
-        for (auto it = m_rows.cbegin(); it != m_rows.cend(); ++it) {
+        for (const auto& it : ordered) {
             const RollupKey& k = it.key();
             const UsageTotals& t = it.value();
             const qint64 admitted = t.requests - t.denied;

@@ -128,9 +128,12 @@ Result<QSqlDatabase> Database::openConnection(const QString& name) const
         return Error::storage(tr("cannot open %1: %2").arg(m_location.displayName(), db.lastError().text()));
     if (m_location.kind == Dialect::Kind::SQLite) {
         // WAL: readers never block the writer. synchronous=NORMAL in WAL mode keeps every committed transaction
-        // across a killed process (only an OS crash or power loss can lose the last commits).
+        // across a killed process (only an OS crash or power loss can lose the last commits). Reads of large
+        // tables go through a memory map (shared with every connection through the page cache); a connection keeps
+        // up to 32 MiB of pages, so a batch of usage rows spread over a large rollup table does not reread them.
         for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON",
-                                   "PRAGMA temp_store=MEMORY"}) {
+                                   "PRAGMA temp_store=MEMORY", "PRAGMA mmap_size=1073741824",
+                                   "PRAGMA cache_size=-32768"}) {
             auto r = runSql(db, QString::fromLatin1(pragma));
             if (!r.ok())
                 return r.error();
