@@ -11,6 +11,7 @@
 #include "dashboard/dashboarddata.h"
 #include "dashboard/dashboardpage.h"
 #include "screenshots.h"
+#include "service/rollupread.h"
 #include "service/service.h"
 #include "users/usersmodel.h"
 #include "users/userspage.h"
@@ -22,6 +23,7 @@
 #include <QRandomGenerator>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTextStream>
 
@@ -246,6 +248,63 @@ int main(int argc, char* argv[])
                    .arg(raw->total.requests);
     }
     out.flush();
+
+    // 4. Top users over a rolling range, for every end day of the last 30 (the plan of months, weeks and days depends
+    // on where the range falls in the calendar), against the same top N grouped from day rows alone.
+    {
+        const QTimeZone zone(s.organization().timezone.toUtf8());
+        const RollupReader reader(s.database().connection(), zone);
+        for (const int length : {7, 30, 90}) {
+            QList<double> times, plain;
+            QList<qint64> rows;
+            Instant end = Calendar::compute(WindowKind::Day, now, zone).end;
+            for (int i = 0; i < 30; ++i) {
+                Instant from = end;
+                for (int d = 0; d < length; ++d)
+                    from = Calendar::compute(WindowKind::Day, from - 1, zone).start;
+                UsageQuery q;
+                q.from = from;
+                q.to = end;
+                q.groupBy = UsageDimension::User;
+                q.top = 10;
+                t.restart();
+                auto top = s.usageReport(q);
+                times << ms(t);
+                if (!top.ok())
+                    qFatal("%s", qPrintable(top.error().toString()));
+                (void)reader.sums(UsageDimension::User, {{from, end}});
+                rows << reader.rowsRead();
+                if (i % 10 == 0) { // the way before: every day row of the range, grouped by SQLite
+                    t.restart();
+                    QSqlQuery g(s.database().connection());
+                    g.prepare(QStringLiteral("SELECT key FROM usage_rollups WHERE period = 0 AND dimension = ?"
+                                             " AND start >= ? AND start < ? GROUP BY key ORDER BY SUM(cost) DESC"
+                                             " LIMIT 10"));
+                    g.addBindValue(int(UsageDimension::User));
+                    g.addBindValue(from);
+                    g.addBindValue(end);
+                    g.exec();
+                    while (g.next()) {
+                    }
+                    plain << ms(t);
+                }
+                end = Calendar::compute(WindowKind::Day, end - 1, zone).start;
+            }
+            std::sort(times.begin(), times.end());
+            std::sort(rows.begin(), rows.end());
+            std::sort(plain.begin(), plain.end());
+            out << QStringLiteral("top 10 users over %1 days, ending on each of the last 30 days: median %2 ms, "
+                                  "slowest %3 ms, rows read %4-%5; grouping the day rows: median %6 ms (%7x)\n")
+                       .arg(length)
+                       .arg(times[times.size() / 2], 0, 'f', 1)
+                       .arg(times.last(), 0, 'f', 1)
+                       .arg(rows.first())
+                       .arg(rows.last())
+                       .arg(plain[plain.size() / 2], 0, 'f', 1)
+                       .arg(plain[plain.size() / 2] / std::max(0.001, times[times.size() / 2]), 0, 'f', 1);
+            out.flush();
+        }
+    }
     console.waitForIdle();
     return 0;
 }

@@ -97,11 +97,17 @@ private slots:
         QCOMPARE(planRollups(third, to, zone, lateOnly), (QList<RollupSegment> {{RollupPeriod::Month, from, 1}}));
     }
 
-    // Reports over random ranges and buckets read from the rollups equal the same reports over the records.
+    // Reports over random ranges and buckets read from the rollups equal the same reports over the records. On
+    // SQLite; on an empty PostgreSQL database when TOLLGATE_TEST_POSTGRES names one (tests/postgres/shared.py).
     void reportsAgreeWithTheRecords()
     {
         ManualClock clock(dayStart(QDate(2026, 11, 22), QTimeZone("Europe/Berlin")) + 15 * 3'600'000LL);
-        auto opened = Service::open(DatabaseLocation::parse(m_dir.filePath(QStringLiteral("r.db"))).value(), clock);
+        const QString postgres = qEnvironmentVariable("TOLLGATE_TEST_POSTGRES");
+        const auto location = DatabaseLocation::parse(postgres.isEmpty() ? m_dir.filePath(QStringLiteral("r.db"))
+                                                                         : postgres);
+        QVERIFY(location.ok());
+        qInfo("on %s", location->kind == Dialect::Kind::PostgreSQL ? "PostgreSQL" : "SQLite");
+        auto opened = Service::open(location.value(), clock);
         QVERIFY(opened.ok());
         Service& s = *opened.value();
         Organization org = s.organization();

@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""PostgreSQL as the shared store: starts a throwaway PostgreSQL server (initdb/pg_ctl on a private port and socket
+directory), runs the rollup tests against it (Qt Sql's path, not SQLite's C API), then two `tollgate serve` instances
+on one database: requests through both are metered into it, both report all of them, and a restart replays nothing
+twice. Usage: shared.py path/to/tollgate path/to/test_rollups"""
+import glob, http.client, json, os, shutil, socket, subprocess, sys, tempfile, time
+
+tollgate, test_rollups = sys.argv[1], sys.argv[2]
+
+bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+assert bins, "PostgreSQL is not installed (apt-get install postgresql; .ci/setup does)"
+pg = os.path.dirname(bins[-1])
+work = tempfile.mkdtemp(prefix="tollgate-pg-")
+os.chmod(work, 0o755)
+data, sockets = os.path.join(work, "data"), os.path.join(work, "sock")
+os.mkdir(sockets)
+
+
+def as_owner(args):
+    """PostgreSQL refuses to run as root: as root, the server runs as the postgres user."""
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--"] + args
+    return args
+
+
+if os.geteuid() == 0:
+    shutil.chown(sockets, "postgres")
+    os.mkdir(data)
+    shutil.chown(data, "postgres")
+with socket.socket() as s:
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+subprocess.run(as_owner([f"{pg}/initdb", "-D", data, "-A", "trust", "-U", "postgres", "--no-sync"]),
+               check=True, stdout=subprocess.DEVNULL)
+subprocess.run(as_owner([f"{pg}/pg_ctl", "-D", data, "-l", os.path.join(data, "log"), "-w", "-o",
+                         f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off", "start"]),
+               check=True, stdout=subprocess.DEVNULL)
+servers = []
+try:
+    for name in ("rollups", "shared"):
+        subprocess.run([f"{pg}/psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-q", "-c",
+                        f"CREATE DATABASE {name}"], check=True)
+    url = f"postgresql://postgres@127.0.0.1:{port}"
+
+    # 1. Reports read from the rollups agree with the records, on PostgreSQL.
+    env = dict(os.environ, TOLLGATE_TEST_POSTGRES=f"{url}/rollups", HOME=work)
+    r = subprocess.run([test_rollups, "reportsAgreeWithTheRecords"], env=env, capture_output=True, text=True)
+    print(r.stdout[-2000:], r.stderr[-2000:])
+    assert r.returncode == 0, "test_rollups failed on PostgreSQL"
+    assert "PostgreSQL" in r.stdout, "test_rollups did not use PostgreSQL"
+
+    # 2. Two instances on one database.
+    admin = "pg-shared-admin-key-" + "x" * 24
+    env = dict(os.environ, TOLLGATE_ADMIN_KEY=admin, HOME=work, XDG_DATA_HOME=os.path.join(work, "share"))
+
+    def serve(*extra):
+        p = subprocess.Popen([tollgate, "serve", "--db", f"{url}/shared", "--listen", "127.0.0.1:0", *extra],
+                             stdout=subprocess.PIPE, text=True, env=env)
+        servers.append(p)
+        key = None
+        for line in p.stdout:
+            if "demo API key" in line:
+                key = line.split()[-1]
+            if "listening on" in line:
+                return p, int(line.rsplit(":", 1)[1]), key
+        raise AssertionError("serve did not start")
+
+    a, port_a, key = serve("--demo")
+    b, port_b, _ = serve()
+    assert key, "no demo key"
+
+    def call(port, method, path, body=None, auth=key):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request(method, path, json.dumps(body) if body is not None else None,
+                     {"Authorization": f"Bearer {auth}", "Content-Type": "application/json"})
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+
+    def requests_recorded(port):
+        status, body = call(port, "GET", "/api/admin/usage?from=2000-01-01&to=2100-01-01", auth=admin)
+        assert status == 200, body
+        return json.loads(body)["total"]["requests"]
+
+    before = requests_recorded(port_a)  # the demo's own history
+    sent = 0
+    for i in range(40):
+        port = port_a if i % 2 else port_b
+        status, body = call(port, "POST", "/v1/chat/completions",
+                            {"model": "mock-small", "messages": [{"role": "user", "content": f"hello {i}"}]})
+        assert status == 200, body
+        sent += 1
+    # Each instance applies its own journal in batches of a few milliseconds; the other's arrive shortly after.
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        seen = (requests_recorded(port_a) - before, requests_recorded(port_b) - before)
+        if seen == (sent, sent):
+            break
+        time.sleep(0.05)
+    print(f"two instances on one PostgreSQL database: {sent} requests sent through both, each reports {seen}")
+    assert seen == (sent, sent)
+
+    # 3. Stopped and started again: every journal is applied once, nothing twice.
+    for p in (a, b):
+        p.terminate()
+        assert p.wait(30) == 0
+    a, port_a, _ = serve()
+    after = requests_recorded(port_a) - before
+    print(f"after a restart: {after} requests recorded")
+    assert after == sent
+finally:
+    for p in servers:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    subprocess.run(as_owner([f"{pg}/pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"]),
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    shutil.rmtree(work, ignore_errors=True)
