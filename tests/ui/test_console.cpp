@@ -96,6 +96,17 @@ private slots:
         QCOMPARE(filter.rowCount(), 10);
         filter.sort(UsersModel::Email, Qt::DescendingOrder);
         QCOMPARE(filter.index(0, UsersModel::Email).data().toString(), QStringLiteral("user19@example.org"));
+        filter.setText({});
+        for (const int column : {int(UsersModel::Name), int(UsersModel::Email), int(UsersModel::Groups)}) {
+            filter.sort(column, Qt::AscendingOrder); // by the texts' places, ignoring case
+            const auto text = [&](int row) {
+                const QModelIndex i = filter.index(row, column);
+                return column == UsersModel::Groups ? i.data(UsersModel::BadgesRole).toStringList().join(u',')
+                                                    : i.data().toString();
+            };
+            for (int r = 1; r < filter.rowCount(); ++r)
+                QVERIFY2(text(r - 1).compare(text(r), Qt::CaseInsensitive) <= 0, qPrintable(text(r)));
+        }
         GroupTreeModel groups(*m_console);
         QAbstractItemModelTester t3(&groups, QAbstractItemModelTester::FailureReportingMode::QtTest);
         groups.setTree(GroupTreeModel::load(*m_service));

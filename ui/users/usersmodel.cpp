@@ -44,11 +44,25 @@ QList<UserRow> UsersModel::load(const Service& service, Id membersOf)
         if (monthly.value.isLimited())
             r.limit = monthly.value.value;
         r.haystack = (u.name + u'\n' + u.email + u'\n' + r.groupNames.join(u'\n')).toLower();
-        r.nameKey = u.name.toLower();
-        r.emailKey = u.email.toLower();
         rows.append(std::move(r));
     }
     std::sort(rows.begin(), rows.end(), [](const UserRow& a, const UserRow& b) { return a.id < b.id; });
+    const auto rank = [&rows](int UserRow::*place, const auto& textOf) {
+        QList<std::pair<QString, qsizetype>> order;
+        order.reserve(rows.size());
+        for (qsizetype i = 0; i < rows.size(); ++i)
+            order.append({textOf(rows[i]).toLower(), i});
+        std::sort(order.begin(), order.end());
+        int n = 0;
+        for (qsizetype i = 0; i < order.size(); ++i) {
+            if (i > 0 && order[i].first != order[i - 1].first)
+                ++n;
+            rows[order[i].second].*place = n;
+        }
+    };
+    rank(&UserRow::nameRank, [](const UserRow& r) { return r.name; });
+    rank(&UserRow::emailRank, [](const UserRow& r) { return r.email; });
+    rank(&UserRow::groupsRank, [](const UserRow& r) { return r.groupNames.join(u','); });
     return rows;
 }
 
@@ -202,10 +216,10 @@ bool UsersFilter::lessThan(const QModelIndex& left, const QModelIndex& right) co
     const UserRow& a = m_users->row(left.row());
     const UserRow& b = m_users->row(right.row());
     switch (left.column()) {
-    case UsersModel::Name: return a.nameKey < b.nameKey;
-    case UsersModel::Email: return a.emailKey < b.emailKey;
+    case UsersModel::Name: return a.nameRank < b.nameRank;
+    case UsersModel::Email: return a.emailRank < b.emailRank;
     case UsersModel::Status: return a.status < b.status;
-    case UsersModel::Groups: return a.groupNames.join(u',').compare(b.groupNames.join(u','), Qt::CaseInsensitive) < 0;
+    case UsersModel::Groups: return a.groupsRank < b.groupsRank;
     case UsersModel::Spend: return a.spend < b.spend;
     }
     return a.id < b.id;

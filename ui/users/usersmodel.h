@@ -21,8 +21,11 @@ struct UserRow
     Money spend = 0; // this month
     std::optional<Money> limit; // the effective monthly cost limit
     QString haystack; // lower-cased name, email and groups: what the filter searches
-    QString nameKey; // lower-cased name and email, for sorting without case-insensitive compares
-    QString emailKey;
+    // Places in the order of the name, email and groups columns (case-insensitive; equal texts share one), so that
+    // sorting after each keystroke compares numbers, not texts.
+    int nameRank = 0;
+    int emailRank = 0;
+    int groupsRank = 0;
 };
 
 // The organisation's users with their groups and this month's spend against their limit. Loaded off the GUI
