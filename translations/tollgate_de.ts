@@ -816,8 +816,8 @@ Befehle:
         <translation>Eine Gruppe auf eine andere ziehen, um sie zur Untergruppe zu machen, auf die freie Fläche für die oberste Ebene; Benutzer auf eine Gruppe ziehen, um sie hinzuzufügen</translation>
     </message>
     <message>
-        <source>Aggregate monthly budget (all members, subgroups included)</source>
-        <translation>Gemeinsames Monatsbudget (alle Mitglieder, Untergruppen eingeschlossen)</translation>
+        <source>Aggregate monthly budget: what members spend while in the group, subgroups included</source>
+        <translation>Gemeinsames Monatsbudget: was Mitglieder ausgeben, solange sie in der Gruppe sind, Untergruppen eingeschlossen</translation>
     </message>
     <message>
         <source>This month:</source>

@@ -816,8 +816,8 @@ Commandes :
         <translation>Glissez un groupe sur un autre pour en faire un sous-groupe, sur la zone vide pour le mettre au premier niveau ; déposez des utilisateurs sur un groupe pour les y ajouter</translation>
     </message>
     <message>
-        <source>Aggregate monthly budget (all members, subgroups included)</source>
-        <translation>Budget mensuel commun (tous les membres, sous-groupes compris)</translation>
+        <source>Aggregate monthly budget: what members spend while in the group, subgroups included</source>
+        <translation>Budget mensuel commun : ce que les membres dépensent tant qu’ils sont dans le groupe, sous-groupes compris</translation>
     </message>
     <message>
         <source>This month:</source>

@@ -72,7 +72,7 @@ GroupsPage::GroupsPage(Console& console, QWidget* parent)
     m_path->setStyleSheet(QStringLiteral("color: palette(mid)"));
     detailLayout->addWidget(m_name);
     detailLayout->addWidget(m_path);
-    auto* budgetBox = new QGroupBox(tr("Aggregate monthly budget (all members, subgroups included)"), detail);
+    auto* budgetBox = new QGroupBox(tr("Aggregate monthly budget: what members spend while in the group, subgroups included"), detail);
     auto* budgetForm = new QFormLayout(budgetBox);
     m_spend = new QLabel(budgetBox);
     m_budgetBar = new QProgressBar(budgetBox);
