@@ -8,6 +8,7 @@
 #include <QSqlQuery>
 
 #include <algorithm>
+#include <unordered_map>
 
 namespace tollgate {
 
@@ -30,6 +31,93 @@ void addScaled(UsageTotals& to, const UsageTotals& t, int k)
     to.outputTokens += k * t.outputTokens;
     to.cost += k * t.cost;
 }
+
+// Totals per key, found by the key's text. Ids (most keys: up to hundreds of thousands of users) live in an
+// open-addressing table by their number, so adding a row costs a multiplication and a probe, not a string hash, a
+// node allocation and the cache misses of a node-based map; other keys (models, statuses: a few) in a hash map.
+class KeyTotals
+{
+public:
+    UsageTotals& at(std::string_view key)
+    {
+        qint64 id = 0;
+        if (isId(key, id))
+            return m_totals[entryOf(id)];
+        auto it = m_texts.find(std::string(key));
+        if (it == m_texts.end()) {
+            it = m_texts.emplace(std::string(key), m_totals.size()).first;
+            m_totals.emplace_back();
+            m_ids.push_back(0);
+        }
+        return m_totals[it->second];
+    }
+
+    // The keys with requests in the range (months and weeks less days bring in keys that add up to nothing).
+    RollupSums take() const
+    {
+        RollupSums out;
+        out.reserve(m_totals.size());
+        for (size_t i = 0; i < m_totals.size(); ++i)
+            if (m_totals[i].requests != 0 && m_ids[i])
+                out.emplace_back(std::to_string(m_ids[i]), m_totals[i]);
+        for (const auto& [key, i] : m_texts)
+            if (m_totals[i].requests != 0)
+                out.emplace_back(key, m_totals[i]);
+        return out;
+    }
+
+private:
+    // The text QString::number() writes for a positive id: digits without a leading zero.
+    static bool isId(std::string_view key, qint64& id)
+    {
+        if (key.empty() || key.size() > 18 || key[0] == '0')
+            return false;
+        id = 0;
+        for (char c : key) {
+            if (c < '0' || c > '9')
+                return false;
+            id = id * 10 + (c - '0');
+        }
+        return true;
+    }
+    size_t entryOf(qint64 id)
+    {
+        if ((m_used + 1) * 2 > m_slots.size())
+            grow();
+        const size_t mask = m_slots.size() - 1;
+        for (size_t i = slotOf(id, mask);; i = (i + 1) & mask) {
+            if (m_slots[i] == 0) {
+                m_slots[i] = qint32(m_totals.size() + 1);
+                ++m_used;
+                m_totals.emplace_back();
+                m_ids.push_back(id);
+                return m_totals.size() - 1;
+            }
+            if (m_ids[size_t(m_slots[i] - 1)] == id)
+                return size_t(m_slots[i] - 1);
+        }
+    }
+    static size_t slotOf(qint64 id, size_t mask) { return size_t((quint64(id) * 0x9E3779B97F4A7C15ULL) >> 20) & mask; }
+    void grow()
+    {
+        std::vector<qint32> table(std::max<size_t>(1024, m_slots.size() * 2), 0);
+        const size_t mask = table.size() - 1;
+        for (qint32 e : m_slots)
+            if (e) {
+                size_t i = slotOf(m_ids[size_t(e - 1)], mask);
+                while (table[i])
+                    i = (i + 1) & mask;
+                table[i] = e;
+            }
+        m_slots = std::move(table);
+    }
+
+    std::vector<qint32> m_slots; // entry + 1; 0: empty
+    size_t m_used = 0;
+    std::vector<UsageTotals> m_totals; // per entry
+    std::vector<qint64> m_ids; // per entry; 0 for a text key
+    std::unordered_map<std::string, size_t> m_texts;
+};
 
 QString marks(qsizetype n)
 {
@@ -124,9 +212,8 @@ Result<QList<RollupSums>> RollupReader::sums(UsageDimension dimension,
                                              const QStringList& keys) const
 {
     m_rowsRead = 0;
-    QList<RollupSums> out(buckets.size());
     if (buckets.isEmpty())
-        return out;
+        return QList<RollupSums>();
 
     // The used days over every week and month a plan may read.
     Instant spanFrom = buckets.first().first;
@@ -157,15 +244,11 @@ Result<QList<RollupSums>> RollupReader::sums(UsageDimension dimension,
     QByteArrayList keyBytes;
     for (const QString& k : keys)
         keyBytes.append(k.toUtf8());
+    std::vector<KeyTotals> totals(size_t(buckets.size()));
     const auto addRow = [&](const QList<Use>& to, std::string_view key, const UsageTotals& t) {
         ++m_rowsRead;
-        for (const Use& u : to) {
-            RollupSums& sums = out[u.bucket];
-            auto it = sums.find(key);
-            if (it == sums.end())
-                it = sums.emplace(std::string(key), UsageTotals {}).first;
-            addScaled(it->second, t, u.coefficient);
-        }
+        for (const Use& u : to)
+            addScaled(totals[size_t(u.bucket)].at(key), t, u.coefficient);
     };
 
     sqlite3* direct = DirectStatement::handle(m_db);
@@ -240,9 +323,10 @@ Result<QList<RollupSums>> RollupReader::sums(UsageDimension dimension,
             }
         }
     }
-    // A key the months and weeks brought in that has no usage in the bucket itself adds up to nothing.
-    for (RollupSums& sums : out)
-        std::erase_if(sums, [](const auto& e) { return e.second.requests == 0; });
+    QList<RollupSums> out;
+    out.reserve(buckets.size());
+    for (const KeyTotals& t : totals)
+        out.append(t.take());
     return out;
 }
 

@@ -7,7 +7,7 @@
 
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <vector>
 
 namespace tollgate {
 
@@ -28,13 +28,8 @@ struct RollupSegment
 // at least over the weeks and months around the range.
 QList<RollupSegment> planRollups(Instant from, Instant to, const QTimeZone& zone, const QList<Instant>& usedDays);
 
-struct RollupKeyHash
-{
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view> {}(s); }
-};
-// Totals per key (UTF-8: an id, a model or a status; empty for none).
-using RollupSums = std::unordered_map<std::string, UsageTotals, RollupKeyHash, std::equal_to<>>;
+// Totals per key (UTF-8: an id, a model or a status; empty for none), in no particular order.
+using RollupSums = std::vector<std::pair<std::string, UsageTotals>>;
 
 class RollupReader final
 {

@@ -173,22 +173,19 @@ Result<UsageReport> Service::usageReport(const UsageQuery& q) const
                 if (!overRange.ok())
                     return overRange.error();
             }
-            std::vector<RollupSums::const_iterator> ranked;
-            for (auto it = overRange->first().cbegin(); it != overRange->first().cend(); ++it)
-                ranked.push_back(it);
-            const auto kept = ranked.begin() + std::min<qsizetype>(q.top, qsizetype(ranked.size()));
-            std::partial_sort(ranked.begin(), kept, ranked.end(), [](const auto& a, const auto& b) {
-                if (a->second.cost != b->second.cost)
-                    return a->second.cost > b->second.cost;
-                if (a->second.requests != b->second.requests)
-                    return a->second.requests > b->second.requests;
-                return a->first < b->first;
+            top = std::move(overRange->first());
+            const auto kept = top.begin() + std::min<qsizetype>(q.top, qsizetype(top.size()));
+            std::partial_sort(top.begin(), kept, top.end(), [](const auto& a, const auto& b) {
+                if (a.second.cost != b.second.cost)
+                    return a.second.cost > b.second.cost;
+                if (a.second.requests != b.second.requests)
+                    return a.second.requests > b.second.requests;
+                return a.first < b.first;
             });
+            top.erase(kept, top.end());
             keys.clear();
-            for (auto it = ranked.begin(); it != kept; ++it) {
-                keys << QString::fromStdString((*it)->first);
-                top.insert(**it);
-            }
+            for (const auto& [key, t] : top)
+                keys << QString::fromStdString(key);
             if (keys.isEmpty())
                 return report;
         }

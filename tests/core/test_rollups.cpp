@@ -97,6 +97,55 @@ private slots:
         QCOMPARE(planRollups(third, to, zone, lateOnly), (QList<RollupSegment> {{RollupPeriod::Month, from, 1}}));
     }
 
+    // Thousands of keys (the sums' table grows several times): every user's month to date is their own.
+    void manyKeysAddUp()
+    {
+        ManualClock clock(dayStart(QDate(2026, 11, 22), QTimeZone("UTC")) + 15 * 3'600'000LL);
+        auto opened = Service::open(DatabaseLocation::parse(m_dir.filePath(QStringLiteral("many.db"))).value(), clock);
+        QVERIFY(opened.ok());
+        Service& s = *opened.value();
+        QList<NewUser> batch;
+        for (int i = 0; i < 3000; ++i)
+            batch.append({QStringLiteral("m%1@x.org").arg(i), QStringLiteral("M%1").arg(i), UserStatus::Active, {}, {}});
+        const QList<User> users = s.createUsers(batch, {}).value();
+        QList<UsageRecord> records;
+        QHash<Id, Money> expected;
+        QHash<Id, Money> earlier; // the 20th and 21st: two day rows per user
+        const Instant twentieth = dayStart(QDate(2026, 11, 20), QTimeZone("UTC"));
+        const Instant today = dayStart(QDate(2026, 11, 22), QTimeZone("UTC"));
+        for (int i = 0; i < 9000; ++i) {
+            UsageRecord r;
+            r.time = clock.now() - ((i / 3000) * 24 + i % 3) * 3'600'000LL; // today, yesterday, the day before
+            r.orgId = s.organization().id;
+            r.userId = users[(i * 7) % users.size()].id; // three records each
+            r.model = QStringLiteral("mock-small");
+            r.cost = 1 + i;
+            if (r.time >= dayStart(QDate(2026, 11, 1), QTimeZone("UTC")))
+                expected[r.userId] += r.cost;
+            if (r.time >= twentieth && r.time < today)
+                earlier[r.userId] += r.cost;
+            records.append(r);
+        }
+        QVERIFY(s.recordUsage(records).ok());
+        QCOMPARE(s.monthToDateSpend(UsageDimension::User).value(), expected);
+        // The top ten of two days, each with its whole total.
+        QList<std::pair<Money, Id>> ranked;
+        for (auto it = earlier.cbegin(); it != earlier.cend(); ++it)
+            ranked.append({it.value(), it.key()});
+        std::sort(ranked.begin(), ranked.end(), std::greater<>());
+        UsageQuery q;
+        q.from = twentieth;
+        q.to = today;
+        q.groupBy = UsageDimension::User;
+        q.top = 10;
+        const UsageReport top = s.usageReport(q).value();
+        QCOMPARE(top.rows.size(), 10);
+        for (int i = 0; i < 10; ++i) {
+            QCOMPARE(top.rows[i].key, QString::number(ranked[i].second));
+            QCOMPARE(top.rows[i].totals.cost, ranked[i].first);
+        }
+    }
+
     // Reports over random ranges and buckets read from the rollups equal the same reports over the records. On
     // SQLite; on an empty PostgreSQL database when TOLLGATE_TEST_POSTGRES names one (tests/postgres/shared.py).
     void reportsAgreeWithTheRecords()
