@@ -209,7 +209,7 @@ Result<QList<Instant>> RollupReader::usedDays(Instant from, Instant to) const
 
 Result<QList<RollupSums>> RollupReader::sums(UsageDimension dimension,
                                              const QList<std::pair<Instant, Instant>>& buckets,
-                                             const QStringList& keys) const
+                                             const QStringList& keys, Measures measures) const
 {
     m_rowsRead = 0;
     if (buckets.isEmpty())
@@ -251,6 +251,7 @@ Result<QList<RollupSums>> RollupReader::sums(UsageDimension dimension,
             addScaled(totals[size_t(u.bucket)].at(key), t, u.coefficient);
     };
 
+    const bool all = measures == Measures::All;
     sqlite3* direct = DirectStatement::handle(m_db);
     for (int period : {int(RollupPeriod::Day), int(RollupPeriod::Week), int(RollupPeriod::Month)}) {
         QList<Instant> starts;
@@ -260,10 +261,11 @@ Result<QList<RollupSums>> RollupReader::sums(UsageDimension dimension,
             const QList<Instant> someStarts = starts.mid(s, kChunk);
             for (qsizetype k = 0; k < std::max<qsizetype>(keys.size(), 1); k += kChunk) {
                 const QStringList someKeys = keys.mid(k, kChunk);
-                QString sql = QStringLiteral("SELECT start, key, requests, denied, input_tokens, cached_tokens,"
-                                             " output_tokens, cost FROM usage_rollups WHERE period = ?"
-                                             " AND dimension = ? AND start IN (%1)")
-                                  .arg(marks(someStarts.size()));
+                QString sql = QStringLiteral("SELECT start, key, requests, cost%1 FROM usage_rollups WHERE period = ?"
+                                             " AND dimension = ? AND start IN (%2)")
+                                  .arg(all ? QStringLiteral(", denied, input_tokens, cached_tokens, output_tokens")
+                                           : QString(),
+                                       marks(someStarts.size()));
                 if (!someKeys.isEmpty())
                     sql += QStringLiteral(" AND key IN (%1)").arg(marks(someKeys.size()));
                 QVariantList args {period, int(dimension)};
@@ -291,11 +293,13 @@ Result<QList<RollupSums>> RollupReader::sums(UsageDimension dimension,
                         }
                         UsageTotals t;
                         t.requests = st.column(2);
-                        t.denied = st.column(3);
-                        t.inputTokens = st.column(4);
-                        t.cachedTokens = st.column(5);
-                        t.outputTokens = st.column(6);
-                        t.cost = st.column(7);
+                        t.cost = st.column(3);
+                        if (all) {
+                            t.denied = st.column(4);
+                            t.inputTokens = st.column(5);
+                            t.cachedTokens = st.column(6);
+                            t.outputTokens = st.column(7);
+                        }
                         addRow(*to, st.text(1), t);
                     }
                     if (!st.finished())
@@ -312,11 +316,13 @@ Result<QList<RollupSums>> RollupReader::sums(UsageDimension dimension,
                     while (q.next()) {
                         UsageTotals t;
                         t.requests = q.value(2).toLongLong();
-                        t.denied = q.value(3).toLongLong();
-                        t.inputTokens = q.value(4).toLongLong();
-                        t.cachedTokens = q.value(5).toLongLong();
-                        t.outputTokens = q.value(6).toLongLong();
-                        t.cost = q.value(7).toLongLong();
+                        t.cost = q.value(3).toLongLong();
+                        if (all) {
+                            t.denied = q.value(4).toLongLong();
+                            t.inputTokens = q.value(5).toLongLong();
+                            t.cachedTokens = q.value(6).toLongLong();
+                            t.outputTokens = q.value(7).toLongLong();
+                        }
                         addRow(uses.value({period, q.value(0).toLongLong()}), q.value(1).toString().toStdString(), t);
                     }
                 }

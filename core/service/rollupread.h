@@ -38,8 +38,9 @@ public:
 
     // For each bucket [first, second) (local midnights), the totals per key of `dimension`; only `keys` when there
     // are any. Keys without requests in a bucket are left out.
+    enum class Measures { All, RequestsAndCost }; // RequestsAndCost: only those two are summed (fewer columns read)
     Result<QList<RollupSums>> sums(UsageDimension dimension, const QList<std::pair<Instant, Instant>>& buckets,
-                                   const QStringList& keys = {}) const;
+                                   const QStringList& keys = {}, Measures measures = Measures::All) const;
 
     qint64 rowsRead() const { return m_rowsRead; } // by the last sums(), for benchmarks
 

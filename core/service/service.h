@@ -3,6 +3,7 @@
 #include "catalog/pricing.h"
 #include "domain/domain.h"
 #include "ledger/ledger.h"
+#include "service/rollupread.h"
 #include "service/usage.h"
 #include "storage/database.h"
 
@@ -10,7 +11,9 @@
 #include <QTimeZone>
 
 #include <atomic>
+#include <future>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <vector>
 
@@ -290,6 +293,23 @@ private:
     QTimeZone rollupZone() const;
     Status ensureRollups();
     Status fillRecordGroups(QSqlDatabase& tx); // records written before their groups were recorded
+    // The sums a top N is chosen from (requests and cost per key over [from, to)), read once for every caller that
+    // asks while it is being read: the dashboard's charts and lists rank users over the same range side by side.
+    using SharedSums = Result<std::shared_ptr<const RollupSums>>;
+    SharedSums rankingSums(UsageDimension dimension, Instant from, Instant to) const;
+    struct RankingKey
+    {
+        UsageDimension dimension;
+        Instant from;
+        Instant to;
+        friend bool operator==(const RankingKey&, const RankingKey&) = default;
+        friend size_t qHash(const RankingKey& k, size_t seed = 0)
+        {
+            return qHashMulti(seed, int(k.dimension), k.from, k.to);
+        }
+    };
+    mutable std::mutex m_rankingLock;
+    mutable QHash<RankingKey, std::shared_future<SharedSums>> m_rankings; // being read
 
     std::unique_ptr<Database> m_db;
     const Clock& m_clock;

@@ -166,41 +166,35 @@ Result<UsageReport> Service::usageReport(const UsageQuery& q) const
             return overRange.error();
         for (const auto& [key, t] : overRange->first())
             report.total += t;
-        RollupSums top;
         if (q.top > 0 && q.groupBy != UsageDimension::None) {
-            if (keys.isEmpty()) {
-                overRange = reader.sums(dimension, whole);
-                if (!overRange.ok())
-                    return overRange.error();
-            }
-            top = std::move(overRange->first());
+            auto ranked = keys.isEmpty() ? rankingSums(dimension, q.from, q.to)
+                                         : SharedSums(std::make_shared<const RollupSums>(overRange->first()));
+            if (!ranked.ok())
+                return ranked.error();
+            std::vector<const RollupSums::value_type*> top;
+            top.reserve(ranked.value()->size());
+            for (const auto& e : *ranked.value())
+                top.push_back(&e);
             const auto kept = top.begin() + std::min<qsizetype>(q.top, qsizetype(top.size()));
-            std::partial_sort(top.begin(), kept, top.end(), [](const auto& a, const auto& b) {
-                if (a.second.cost != b.second.cost)
-                    return a.second.cost > b.second.cost;
-                if (a.second.requests != b.second.requests)
-                    return a.second.requests > b.second.requests;
-                return a.first < b.first;
+            std::partial_sort(top.begin(), kept, top.end(), [](const auto* a, const auto* b) {
+                if (a->second.cost != b->second.cost)
+                    return a->second.cost > b->second.cost;
+                if (a->second.requests != b->second.requests)
+                    return a->second.requests > b->second.requests;
+                return a->first < b->first;
             });
-            top.erase(kept, top.end());
             keys.clear();
-            for (const auto& [key, t] : top)
-                keys << QString::fromStdString(key);
+            for (auto it = top.begin(); it != kept; ++it)
+                keys << QString::fromStdString((*it)->first);
             if (keys.isEmpty())
                 return report;
         }
-        // Over the whole range the top N are already summed; buckets read their own rows, for those keys only.
-        QList<RollupSums> perBucket;
-        if (!top.empty() && buckets.size() == 1 && buckets.first() == whole.first()) {
-            perBucket = {top};
-        } else {
-            auto r = reader.sums(dimension, buckets, keys);
-            if (!r.ok())
-                return r.error();
-            perBucket = std::move(r.value());
-        }
-        for (qsizetype b = 0; b < perBucket.size(); ++b)
-            for (const auto& [key, t] : std::as_const(perBucket[b]))
+        // Each bucket reads its own rows, for the top N or the filtered key only when there are.
+        auto perBucket = reader.sums(dimension, buckets, keys);
+        if (!perBucket.ok())
+            return perBucket.error();
+        for (qsizetype b = 0; b < perBucket->size(); ++b)
+            for (const auto& [key, t] : std::as_const(perBucket->at(b)))
                 add(b, key.empty() ? QVariant() : QVariant(QString::fromStdString(key)), false, t);
     } else {
         QString where = QStringLiteral("ts >= ? AND ts < ?");
@@ -305,6 +299,29 @@ Result<UsageReport> Service::usageReport(const UsageQuery& q) const
     return report;
 }
 
+Service::SharedSums Service::rankingSums(UsageDimension dimension, Instant from, Instant to) const
+{
+    const RankingKey key {dimension, from, to};
+    std::unique_lock lock(m_rankingLock);
+    if (auto it = m_rankings.constFind(key); it != m_rankings.cend()) {
+        const std::shared_future<SharedSums> underWay = *it;
+        lock.unlock();
+        return underWay.get();
+    }
+    std::promise<SharedSums> promise;
+    m_rankings.insert(key, promise.get_future().share());
+    lock.unlock();
+    auto sums = RollupReader(m_db->connection(), rollupZone())
+                    .sums(dimension, {{from, to}}, {}, RollupReader::Measures::RequestsAndCost);
+    const SharedSums result = sums.ok() ? SharedSums(std::make_shared<const RollupSums>(std::move(sums->first())))
+                                        : SharedSums(sums.error());
+    lock.lock();
+    m_rankings.remove(key); // only shared while it is being read: the next caller reads what is there then
+    lock.unlock();
+    promise.set_value(result);
+    return result;
+}
+
 Result<QHash<Id, Money>> Service::monthToDateSpend(UsageDimension by) const
 {
     awaitRecordedUsage();
@@ -314,7 +331,8 @@ Result<QHash<Id, Money>> Service::monthToDateSpend(UsageDimension by) const
     // The month's own rollup rows: one per id, however many days and records.
     const QTimeZone zone = rollupZone();
     const Window month = Calendar::compute(WindowKind::Month, m_clock.now(), zone);
-    auto sums = RollupReader(m_db->connection(), zone).sums(by, {{month.start, month.end}});
+    auto sums = RollupReader(m_db->connection(), zone)
+                    .sums(by, {{month.start, month.end}}, {}, RollupReader::Measures::RequestsAndCost);
     if (!sums.ok())
         return sums.error();
     QHash<Id, Money> spend;

@@ -9,6 +9,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <future>
+
 using namespace tollgate;
 
 class TestRollups : public QObject
@@ -143,6 +145,22 @@ private slots:
         for (int i = 0; i < 10; ++i) {
             QCOMPARE(top.rows[i].key, QString::number(ranked[i].second));
             QCOMPARE(top.rows[i].totals.cost, ranked[i].first);
+        }
+        // Callers ranking the same range at the same time share one read and each get the whole answer.
+        std::vector<std::future<UsageReport>> side;
+        for (int i = 0; i < 8; ++i)
+            side.push_back(std::async(std::launch::async, [&s, q, i] {
+                UsageQuery mine = q;
+                mine.top = 3 + i;
+                return s.usageReport(mine).value();
+            }));
+        for (int i = 0; i < 8; ++i) {
+            const UsageReport r = side[size_t(i)].get();
+            QCOMPARE(r.rows.size(), 3 + i);
+            for (int j = 0; j < r.rows.size(); ++j) {
+                QCOMPARE(r.rows[j].key, top.rows[j].key);
+                QCOMPARE(r.rows[j].totals.cost, top.rows[j].totals.cost);
+            }
         }
     }
 
