@@ -32,10 +32,15 @@ Result<DashboardData> DashboardData::load(const Service& s, int dayCount, StackB
             return st.error();
         stage("charts");
     }
-    if (parts & Lists) {
-        if (Status st = d.loadLists(s, from, today.end); !st.ok())
+    if (parts & TopUsers) {
+        if (Status st = d.loadTopUsers(s, from, today.end); !st.ok())
             return st.error();
-        stage("lists");
+        stage("top users");
+    }
+    if (parts & Limits) {
+        if (Status st = d.loadLimits(s); !st.ok())
+            return st.error();
+        stage("limits");
     }
     return d;
 }
@@ -114,7 +119,7 @@ Status DashboardData::loadCharts(const Service& s, Instant from, Instant to, Sta
     return {};
 }
 
-Status DashboardData::loadLists(const Service& s, Instant from, Instant to)
+Status DashboardData::loadTopUsers(const Service& s, Instant from, Instant to)
 {
     UsageQuery top;
     top.from = from;
@@ -130,6 +135,11 @@ Status DashboardData::loadLists(const Service& s, Instant from, Instant to)
         topUsers.append({r.label, r.totals.cost});
         topUserIds.append(r.key.toLongLong());
     }
+    return {};
+}
+
+Status DashboardData::loadLimits(const Service& s)
+{
     auto limits = monthlyLimitUse(s, 0.5);
     if (!limits.ok())
         return limits.error();

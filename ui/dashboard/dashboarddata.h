@@ -27,18 +27,19 @@ struct DashboardData
     qint64 loadMs = 0;
     QList<std::pair<const char*, qint64>> stageMs; // where the read went: totals, stacked, top users, active, limits
 
-    // What to read: the charts over days (totals, stacked spend, active users), the lists (top users, limit use).
-    enum Part { Charts = 1, Lists = 2, Everything = Charts | Lists };
+    // What to read: the charts over days (totals, stacked spend, active users), top users, limit use.
+    enum Part { Charts = 1, TopUsers = 2, Limits = 4, Everything = Charts | TopUsers | Limits };
     int parts = Everything;
 
     // The last `days` local days up to today, stacked by `by`, the `series` biggest keys kept apart. The page reads
-    // the two parts side by side, so the charts show without waiting for the lists.
+    // the parts side by side, so each shows without waiting for the others.
     static Result<DashboardData> load(const Service& service, int days, StackBy by, int parts = Everything,
                                       int series = 6);
 
 private:
     Status loadCharts(const Service& service, Instant from, Instant to, StackBy by, int series);
-    Status loadLists(const Service& service, Instant from, Instant to);
+    Status loadTopUsers(const Service& service, Instant from, Instant to);
+    Status loadLimits(const Service& service);
     qsizetype dayIndex(Instant dayStart) const; // into days, -1 if none starts then
 };
 

@@ -110,14 +110,14 @@ DashboardPage::DashboardPage(Console& console, QWidget* parent)
 
 void DashboardPage::reload()
 {
-    // The charts and the lists are read side by side; each is drawn as soon as it is there. A newer reload (another
-    // range, say) does not wait for an older one: what the older one reads is dropped.
+    // The charts, the top users and the limit use are read side by side; each is drawn as soon as it is there. A
+    // newer reload (another range, say) does not wait for an older one: what the older one reads is dropped.
     const Service& s = console().service();
     const int days = m_range->currentData().toInt();
     const auto by = DashboardData::StackBy(m_stackBy->currentData().toInt());
     const quint64 generation = ++m_generation;
-    m_pending = 2;
-    for (const int part : {int(DashboardData::Charts), int(DashboardData::Lists)}) {
+    m_pending = 3;
+    for (const int part : {int(DashboardData::Charts), int(DashboardData::TopUsers), int(DashboardData::Limits)}) {
         console().run<Result<DashboardData>>(
             this, [&s, days, by, part] { return DashboardData::load(s, days, by, part); },
             [this, generation](Result<DashboardData> d) {
@@ -144,10 +144,10 @@ void DashboardPage::draw(const DashboardData& d)
         drawActiveUsers(d);
         emit chartsDrawn();
     }
-    if (d.parts & DashboardData::Lists) {
+    if (d.parts & DashboardData::TopUsers)
         drawTopUsers(d);
+    if (d.parts & DashboardData::Limits)
         fillLimits(d);
-    }
 }
 
 void DashboardPage::drawStacked(const DashboardData& d)

@@ -27,7 +27,7 @@ public:
 
 signals:
     void chartsDrawn();
-    void loaded(); // charts and lists
+    void loaded(); // charts, top users and limit use
     // The request log, filtered: a day and a model or user.
     void drillDown(const UsageLogFilter& filter, const QString& description);
 
