@@ -4,6 +4,7 @@
 #include "domain/clock.h"
 #include "service/rollupread.h"
 #include "service/service.h"
+#include "storage/database.h"
 
 #include <QRandomGenerator>
 #include <QTemporaryDir>
@@ -162,6 +163,46 @@ private slots:
                 QCOMPARE(r.rows[j].totals.cost, top.rows[j].totals.cost);
             }
         }
+    }
+
+    // A database from before records carried their groups: its records count for their users' groups as they are
+    // at the upgrade, and the rollups are rebuilt with weeks and groups.
+    void olderRecordsGetTheirUsersGroups()
+    {
+        const QString file = m_dir.filePath(QStringLiteral("old.db"));
+        ManualClock clock(dayStart(QDate(2026, 11, 18), QTimeZone("UTC")) + 3'600'000LL);
+        Id team = 0;
+        Id ann = 0;
+        {
+            auto s = Service::open(DatabaseLocation::parse(file).value(), clock).value();
+            team = s->createGroup(QStringLiteral("Team"), 0, {})->id;
+            ann = s->createUser({QStringLiteral("ann@x.org"), QStringLiteral("Ann"), UserStatus::Active, {team}, {}},
+                                {})->id;
+            UsageRecord r;
+            r.time = clock.now();
+            r.orgId = s->organization().id;
+            r.userId = ann;
+            r.model = QStringLiteral("mock-small");
+            r.cost = 5000;
+            QVERIFY(s->recordUsage({r, r}).ok());
+            // As version 5 left it: no groups on the records, no group or week rows, and the rollups to be rebuilt.
+            QSqlDatabase db = s->database().connection();
+            for (const char* sql : {"UPDATE usage_records SET group_ids = NULL",
+                                    "DELETE FROM usage_rollups WHERE dimension = 2 OR period = 2",
+                                    "DELETE FROM usage_rollup_zone"})
+                QVERIFY(runSql(db, QString::fromLatin1(sql)).ok());
+        }
+        auto s = Service::open(DatabaseLocation::parse(file).value(), clock).value();
+        QCOMPARE(s->usageLog({}).value().first().groupIds, (std::optional<QList<Id>>(QList<Id> {team})));
+        QCOMPARE(s->monthToDateSpend(UsageDimension::Group).value(), (QHash<Id, Money> {{team, 10000}}));
+        UsageQuery week; // the group dimension, rebuilt
+        week.from = dayStart(QDate(2026, 11, 16), QTimeZone("UTC"));
+        week.to = dayStart(QDate(2026, 11, 23), QTimeZone("UTC"));
+        week.groupBy = UsageDimension::Group;
+        const UsageReport r = s->usageReport(week).value();
+        QCOMPARE(r.rows.size(), 1);
+        QCOMPARE(r.rows.first().key, QString::number(team));
+        QCOMPARE(r.rows.first().totals.requests, 2);
     }
 
     // Reports over random ranges and buckets read from the rollups equal the same reports over the records. On
