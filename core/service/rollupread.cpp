@@ -222,10 +222,14 @@ Result<QList<RollupSums>> RollupReader::sums(UsageDimension dimension,
         spanFrom = std::min(spanFrom, from);
         spanTo = std::max(spanTo, to);
     }
-    const Window firstMonth = Calendar::compute(WindowKind::Month, spanFrom, m_zone);
-    const Window lastMonth = Calendar::compute(WindowKind::Month, spanTo - 1, m_zone);
-    const Instant daysFrom = Calendar::compute(WindowKind::Week, firstMonth.start, m_zone).start;
-    const Instant daysTo = Calendar::compute(WindowKind::Week, lastMonth.end - 1, m_zone).end;
+    // A plan looks at the days of the months around its range and of the weeks around those.
+    const auto around = [this](Instant from, Instant to) {
+        const Window firstMonth = Calendar::compute(WindowKind::Month, from, m_zone);
+        const Window lastMonth = Calendar::compute(WindowKind::Month, to - 1, m_zone);
+        return std::pair {Calendar::compute(WindowKind::Week, firstMonth.start, m_zone).start,
+                          Calendar::compute(WindowKind::Week, lastMonth.end - 1, m_zone).end};
+    };
+    const auto [daysFrom, daysTo] = around(spanFrom, spanTo);
     auto used = usedDays(daysFrom, daysTo);
     if (!used.ok())
         return used.error();
@@ -237,9 +241,13 @@ Result<QList<RollupSums>> RollupReader::sums(UsageDimension dimension,
         int coefficient;
     };
     QMap<std::pair<int, Instant>, QList<Use>> uses; // (period, start)
-    for (qsizetype b = 0; b < buckets.size(); ++b)
-        for (const RollupSegment& s : planRollups(buckets[b].first, buckets[b].second, m_zone, *used))
+    for (qsizetype b = 0; b < buckets.size(); ++b) {
+        const auto [from, to] = around(buckets[b].first, buckets[b].second);
+        const auto first = std::lower_bound(used->cbegin(), used->cend(), from);
+        const QList<Instant> near(first, std::lower_bound(first, used->cend(), to));
+        for (const RollupSegment& s : planRollups(buckets[b].first, buckets[b].second, m_zone, near))
             uses[{int(s.period), s.start}].append({b, s.coefficient});
+    }
 
     QByteArrayList keyBytes;
     for (const QString& k : keys)
