@@ -106,7 +106,8 @@ QHash<Id, qint64> Service::effectiveLimits(Dimension dimension) const
     return out;
 }
 
-QList<LimitCheck> Service::limitsFor(const RequestScope& scope, const EffectivePolicy& policy) const
+QList<LimitCheck> Service::limitsFor(const RequestScope& scope, const EffectivePolicy& policy,
+                                     const QList<Id>& groups) const
 {
     const Instant now = m_clock.now();
     const Calendar& cal = *m_state->calendar;
@@ -160,7 +161,7 @@ QList<LimitCheck> Service::limitsFor(const RequestScope& scope, const EffectiveP
     }
     if (user) {
         // A group's aggregate budget covers its subgroups' members too: each group the request counts for.
-        for (Id g : groupsOfUserLocked(*user)) {
+        for (Id g : groups) {
             const Group& group = m_state->groups[g];
             if (group.monthlyBudget)
                 add(ScopeKind::Group, group.id, group.name, Metric::Cost, cal.window(WindowKind::Month, now),
@@ -237,6 +238,9 @@ Preflight Service::resolvePreflight(const RequestScope& scope) const
 {
     Preflight p;
     std::shared_lock lock(m_stateLock);
+    // What the request counts for, whatever is decided below (a refusal is recorded too).
+    if (auto it = m_state->users.constFind(scope.userId); scope.userId && it != m_state->users.cend())
+        p.groups = groupsOfUserLocked(*it);
     auto deny = [&p](QString code, QString reason, PolicySource source = {}) {
         p.allowed = false;
         p.code = std::move(code);
@@ -284,7 +288,7 @@ Preflight Service::resolvePreflight(const RequestScope& scope) const
             return p;
         }
     }
-    p.checks = limitsFor(scope, p.policy);
+    p.checks = limitsFor(scope, p.policy, p.groups);
     return p;
 }
 

@@ -87,6 +87,7 @@ struct Preflight
     EffectivePolicy policy;
     ModelInfo model;
     QList<LimitCheck> checks; // every limit in force
+    QList<Id> groups; // what the request counts for (UsageRecord::groupIds), whether allowed or not
 };
 
 // The one service API over the organisation that the console, the admin API and the gateway all use. Reads come
@@ -278,7 +279,7 @@ private:
     Status audit(QSqlDatabase& tx, const QString& actor, const QString& entity, const QString& entityId,
                  const QString& action, const QString& before, const QString& after) const;
     qint64 loadCounter(const CounterKey& key, const Window& window) const;
-    QList<LimitCheck> limitsFor(const RequestScope& scope, const EffectivePolicy& policy) const;
+    QList<LimitCheck> limitsFor(const RequestScope& scope, const EffectivePolicy& policy, const QList<Id>& groups) const;
     EffectivePolicy effectivePolicyLocked(const User& user, const PolicyEdit* edit = nullptr) const;
     struct UserInserts;
     Status checkNewUser(const NewUser& u, const QString& field) const;

@@ -390,7 +390,6 @@ void Gateway::handleLlm(http::Exchange& exchange, Api api)
         userId = user->id;
     }
     rec.userId = userId;
-    rec.groupIds = userId ? m_service.groupsOfUser(userId) : QList<Id>(); // what the request counts for, for good
 
     // 4. The customer (customer_params creates or updates it)
     Id customerId = 0;
@@ -474,6 +473,7 @@ void Gateway::handleLlm(http::Exchange& exchange, Api api)
 
     Preflight preflight;
     Decision decision = m_service.admit({key->id, userId, customerId, modelId}, amounts, &preflight);
+    rec.groupIds = preflight.groups; // what the request counts for, for good (resolved once with its limits)
     http::Headers rateHeaders;
     addRateHeaders(rateHeaders, decision, now);
     if (!preflight.allowed) {
