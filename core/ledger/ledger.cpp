@@ -37,7 +37,7 @@ Ledger::Ledger(const Clock& clock, Loader loader)
 {
 }
 
-void Ledger::ensureCounters(const QList<LimitCheck>& checks)
+bool Ledger::ensureCounters(const QList<LimitCheck>& checks)
 {
     // Find the missing counters under the lock, load them without it (the loader may query the database), then
     // insert them unless another thread won the race.
@@ -51,21 +51,35 @@ void Ledger::ensureCounters(const QList<LimitCheck>& checks)
         }
     }
     if (missing.empty())
-        return;
-    std::vector<Counter> loaded(missing.size());
+        return true;
+    std::vector<std::optional<Counter>> loaded(missing.size());
+    bool complete = true;
     for (size_t i = 0; i < missing.size(); ++i) {
         for (const LimitCheck& c : checks) {
             if (c.key() == missing[i]) {
-                loaded[i].windowEnd = c.window.end;
-                if (m_loader)
-                    loaded[i].used = m_loader(missing[i], c.window);
+                Counter counter;
+                counter.windowEnd = c.window.end;
+                if (m_loader) {
+                    const std::optional<qint64> used = m_loader(missing[i], c.window);
+                    if (!used) {
+                        qCWarning(lcLedger).noquote()
+                            << "refusing admission: the" << metricName(c.metric) << "recorded for"
+                            << scopeKindName(c.scope) << c.scopeId << "could not be read";
+                        complete = false;
+                        break;
+                    }
+                    counter.used = *used;
+                }
+                loaded[i] = counter;
                 break;
             }
         }
     }
     std::lock_guard lock(m_mutex);
     for (size_t i = 0; i < missing.size(); ++i)
-        m_counters.try_emplace(missing[i], loaded[i]);
+        if (loaded[i])
+            m_counters.try_emplace(missing[i], *loaded[i]);
+    return complete;
 }
 
 Decision Ledger::admit(QList<LimitCheck> checks, const AdmissionAmounts& amounts)
@@ -80,10 +94,14 @@ Decision Ledger::explain(QList<LimitCheck> checks, const AdmissionAmounts& amoun
 
 Decision Ledger::evaluate(QList<LimitCheck> checks, const AdmissionAmounts& amounts, bool reserve)
 {
-    ensureCounters(checks);
     const Instant now = m_clock.now();
-
     Decision d;
+    if (!ensureCounters(checks)) {
+        d.unavailable = true;
+        d.checks = std::move(checks);
+        d.retryAfterSeconds = 1;
+        return d;
+    }
     d.grantedOutputTokens = amounts.maxOutputTokens;
     std::vector<Counter*> counters(size_t(checks.size()), nullptr);
 

@@ -124,6 +124,9 @@ struct Decision
     qint64 grantedOutputTokens = 0; // max_tokens to forward (lower than asked when reduced)
     bool reduced = false;
     qint64 retryAfterSeconds = 0; // when refused: until the binding window resets
+    // Refused because the usage already recorded for a limit could not be read (a storage error): admission fails
+    // closed, since starting that counter at zero could let the limit be overspent.
+    bool unavailable = false;
     Reservation reservation;
 
     const LimitCheck* bindingCheck() const { return binding >= 0 ? &checks[binding] : nullptr; }
@@ -137,8 +140,9 @@ class Ledger final
 {
 public:
     // Returns the settled usage already recorded for a counter's window (sum of cost or tokens, or count of
-    // admitted requests).
-    using Loader = std::function<qint64(const CounterKey&, const Window&)>;
+    // admitted requests), or nothing when it cannot be read; the counter is then not created, and a request that
+    // needs it is refused (Decision::unavailable) until a later load succeeds.
+    using Loader = std::function<std::optional<qint64>(const CounterKey&, const Window&)>;
 
     explicit Ledger(const Clock& clock, Loader loader = {});
     Q_DISABLE_COPY_MOVE(Ledger)
@@ -164,7 +168,8 @@ public:
 
 private:
     Decision evaluate(QList<LimitCheck> checks, const AdmissionAmounts& amounts, bool reserve);
-    void ensureCounters(const QList<LimitCheck>& checks);
+    // False when a counter could not be loaded.
+    bool ensureCounters(const QList<LimitCheck>& checks);
 
     const Clock& m_clock;
     Loader m_loader;

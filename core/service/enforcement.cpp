@@ -4,9 +4,12 @@
 #include "service/state.h"
 
 #include <QCoreApplication>
+#include <QLoggingCategory>
 #include <QSqlError>
 
 #include <unordered_map>
+
+Q_LOGGING_CATEGORY(lcEnforcement, "tollgate.core.enforcement", QtInfoMsg)
 
 namespace tollgate {
 
@@ -356,7 +359,7 @@ QList<Id> Service::groupTree(Id groupId) const
     return tree;
 }
 
-qint64 Service::loadCounter(const CounterKey& key, const Window& window) const
+std::optional<qint64> Service::loadCounter(const CounterKey& key, const Window& window) const
 {
     QString column;
     QVariantList args;
@@ -380,8 +383,17 @@ qint64 Service::loadCounter(const CounterKey& key, const Window& window) const
                     QStringLiteral("SELECT %1 FROM usage_records WHERE %2 AND ts >= ? AND ts < ? AND status <> 'denied'")
                         .arg(measure, column),
                     args);
-    if (!r.ok() || !r->next())
-        return 0;
+    if (!r.ok()) {
+        // Admission fails closed on this (Ledger::Loader): the limit is not checked against a counter of zero.
+        qCWarning(lcEnforcement).noquote() << "cannot read the usage recorded for" << scopeKindName(key.scope)
+                                           << key.scopeId << "in its window:" << r.error().message;
+        return std::nullopt;
+    }
+    if (!r->next()) {
+        qCWarning(lcEnforcement).noquote() << "cannot read the usage recorded for" << scopeKindName(key.scope)
+                                           << key.scopeId << "in its window: no row";
+        return std::nullopt;
+    }
     return r->value(0).toLongLong();
 }
 

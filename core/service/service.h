@@ -278,7 +278,7 @@ private:
     Status seedCatalog();
     Status audit(QSqlDatabase& tx, const QString& actor, const QString& entity, const QString& entityId,
                  const QString& action, const QString& before, const QString& after) const;
-    qint64 loadCounter(const CounterKey& key, const Window& window) const;
+    std::optional<qint64> loadCounter(const CounterKey& key, const Window& window) const;
     QList<LimitCheck> limitsFor(const RequestScope& scope, const EffectivePolicy& policy, const QList<Id>& groups) const;
     EffectivePolicy effectivePolicyLocked(const User& user, const PolicyEdit* edit = nullptr) const;
     struct UserInserts;

@@ -37,9 +37,8 @@ QList<QByteArray> splitPath(const QByteArray& path)
 
 QByteArray secretOf(const http::Headers& h)
 {
-    const QByteArray authorization = h.value("Authorization");
-    if (authorization.startsWith("Bearer "))
-        return authorization.mid(7).trimmed();
+    if (QByteArray bearer = http::bearerToken(h); !bearer.isEmpty())
+        return bearer;
     return h.value("x-api-key").trimmed();
 }
 

@@ -31,6 +31,9 @@ public:
         const bool tls = url.scheme() == u"https";
         m_socket = tls ? new QSslSocket(this) : new QTcpSocket(this);
         m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+        // At most this much is read ahead of what the caller took: a paused call pushes back on the provider, and
+        // a fast provider's stream is handled a slice per turn of the event loop, beside every other connection.
+        m_socket->setReadBufferSize(64 * 1024);
         m_timer.setSingleShot(true);
         connect(&m_timer, &QTimer::timeout, this, &ClientConnection::onTimeout);
         connect(m_socket, &QTcpSocket::readyRead, this, &ClientConnection::onReadyRead);
@@ -66,6 +69,8 @@ public:
         m_call = m_pending.call;
         m_call->m_connection = this;
         m_reused = reused;
+        m_paused = m_call->m_paused;
+        m_lostWhilePaused = false;
         m_received = false;
         m_headDelivered = false;
         m_parser.reset();
@@ -113,9 +118,31 @@ public:
 
     void idleExpired() { drop(); }
 
+    void setPaused(bool paused)
+    {
+        if (paused == m_paused || !m_call)
+            return;
+        m_paused = paused;
+        if (paused) {
+            m_timer.stop(); // the wait is ours, not the provider's
+            return;
+        }
+        m_timer.start(m_pending.request.timeoutMs);
+        QMetaObject::invokeMethod(this, [this] {
+            if (m_paused || !m_call)
+                return;
+            if (m_socket->bytesAvailable() > 0)
+                onReadyRead();
+            if (m_call && !m_paused && m_lostWhilePaused)
+                lost(m_lostWhy);
+        }, Qt::QueuedConnection);
+    }
+
 private:
     void onReadyRead()
     {
+        if (m_paused && m_call)
+            return; // stays in the socket's buffer until resumed
         const QByteArray data = m_socket->readAll();
         if (!m_call) {
             if (!m_pending.call) // bytes on an idle connection: the server broke the protocol; don't reuse
@@ -174,6 +201,17 @@ private:
         if (!m_call) {
             drop();
             return;
+        }
+        if (m_paused) { // what is still buffered is delivered first, once resumed
+            m_lostWhilePaused = true;
+            m_lostWhy = why;
+            return;
+        }
+        if (m_socket->bytesAvailable() > 0) {
+            QPointer<ClientConnection> self(this);
+            onReadyRead();
+            if (!self || !m_call)
+                return;
         }
         if (!m_received && m_reused) {
             // The server closed a kept-alive connection as we sent on it: nothing was processed, try a new one.
@@ -235,10 +273,20 @@ private:
     Client::Pending m_pending;
     Call* m_call = nullptr;
     bool m_reused = false;
+    bool m_paused = false;
+    bool m_lostWhilePaused = false;
+    QString m_lostWhy;
     bool m_received = false;
     bool m_headDelivered = false;
     bool m_dropped = false;
 };
+
+void Call::setPaused(bool paused)
+{
+    m_paused = paused;
+    if (m_connection)
+        m_connection->setPaused(paused);
+}
 
 void Call::cancel()
 {

@@ -41,6 +41,9 @@ public:
     ~Call() { cancel(); }
     Q_DISABLE_COPY_MOVE(Call)
     void cancel();
+    // A paused call reads nothing more from the provider (its socket's buffer fills and TCP pushes back) and its
+    // deadline waits; data() resumes after setPaused(false), from the event loop.
+    void setPaused(bool paused);
 
 private:
     friend class Client;
@@ -48,6 +51,7 @@ private:
     Call() = default;
     ClientConnection* m_connection = nullptr;
     Client* m_waitingIn = nullptr; // queued behind the per-origin connection cap
+    bool m_paused = false;
 };
 
 // An HTTP/1.1 client for one thread, with keep-alive connection pools per origin and no small cap on connections

@@ -53,6 +53,16 @@ bool headerListContains(QByteArrayView value, QByteArrayView token)
     return false;
 }
 
+QByteArray bearerToken(const Headers& headers)
+{
+    // RFC 9110 §11.1: the scheme is case-insensitive ("bearer", "BEARER"); spaces and tabs follow it.
+    const QByteArray authorization = headers.value("Authorization");
+    if (authorization.size() <= 7 || !equalsIgnoreCase(QByteArrayView(authorization).first(6), "Bearer")
+        || (authorization[6] != ' ' && authorization[6] != '\t'))
+        return {};
+    return authorization.mid(7).trimmed();
+}
+
 Response Response::json(int status, QByteArray body)
 {
     Response r;

@@ -32,6 +32,9 @@ private:
 // Whether a comma-separated header value lists a token (case-insensitive): "keep-alive, Upgrade" has "upgrade".
 bool headerListContains(QByteArrayView value, QByteArrayView token);
 
+// The credentials of "Authorization: Bearer <token>" (the scheme in any case), or a null array.
+QByteArray bearerToken(const Headers& headers);
+
 struct Request
 {
     QByteArray method;

@@ -95,8 +95,10 @@ MessageParser::State MessageParser::feed(QByteArrayView data)
 
 bool MessageParser::readLine(QByteArrayView* line, int cap, int capStatus, const char* what)
 {
-    const qsizetype nl = m_buffer.indexOf('\n', m_pos);
+    // From where the last search stopped: a line arriving a byte at a time is searched once, not once per byte.
+    const qsizetype nl = m_buffer.indexOf('\n', std::max(m_pos, m_lineScan));
     if (nl < 0) {
+        m_lineScan = m_buffer.size();
         if (m_buffer.size() - m_pos > cap)
             fail(capStatus, tr("the %1 is longer than %2 bytes").arg(QString::fromLatin1(what)).arg(cap));
         return false;
@@ -335,6 +337,10 @@ bool MessageParser::beginBody()
             return false;
         }
         m_phase = Phase::ChunkSize;
+        // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 message means its framing cannot be trusted; answer it,
+        // then close the connection.
+        if (request && m_request.versionMinor == 0)
+            m_request.keepAlive = false;
     } else if (clCount) {
         const QByteArray cl = h.value("Content-Length");
         bool digits = !cl.isEmpty() && cl.size() <= 18;
@@ -379,8 +385,10 @@ void MessageParser::compact()
     if (m_pos == m_buffer.size()) {
         m_buffer.clear();
         m_pos = 0;
+        m_lineScan = 0;
     } else if (m_pos > 4096 && m_pos > m_buffer.size() / 2) {
         m_buffer.remove(0, m_pos);
+        m_lineScan = std::max<qsizetype>(0, m_lineScan - m_pos);
         m_pos = 0;
     }
 }

@@ -68,6 +68,7 @@ private:
     ParserLimits m_limits;
     QByteArray m_buffer;
     qsizetype m_pos = 0;
+    qsizetype m_lineScan = 0; // no line end in m_buffer before this
     Phase m_phase = Phase::StartLine;
     State m_state = State::NeedMore;
     int m_errorStatus = 0;

@@ -1,5 +1,7 @@
 #include "http/server.h"
 
+#include "http/transport.h"
+
 #include <QCoreApplication>
 #include <QFile>
 #include <QJsonDocument>
@@ -26,28 +28,30 @@ QByteArray errorBody(const QString& message)
 
 } // namespace
 
-// Owns one socket: reads and parses requests, hands each to the handler, writes its response, enforces the
-// deadlines. Lives in its worker's thread.
+// Owns one transport: reads and parses requests, hands each to the handler, writes its response, enforces the
+// deadlines. Lives in its worker's thread. Pipelined requests are answered in order by a loop, never from inside the
+// previous response (a handler that answers at once would otherwise recurse once per request); the loop yields to
+// the event loop after a batch, and waits while the client has not taken what was written.
 class Connection final : public QObject
 {
     Q_OBJECT
 public:
-    Connection(Server& server, QTcpSocket* socket)
+    // Requests answered in one turn of the event loop before other connections get theirs.
+    static constexpr int kBatch = 32;
+
+    Connection(Server& server, Transport* transport)
         : m_server(server)
-        , m_socket(socket)
+        , m_transport(transport)
         , m_parser(MessageParser::Mode::Request, server.m_options.limits)
     {
-        socket->setParent(this);
-        socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-        m_peer = socket->peerAddress();
+        transport->setParent(this);
         m_timer.setSingleShot(true);
+        m_sendTimer.setSingleShot(true);
         connect(&m_timer, &QTimer::timeout, this, &Connection::onTimeout);
-        connect(socket, &QTcpSocket::readyRead, this, &Connection::onReadyRead);
-        connect(socket, &QTcpSocket::disconnected, this, &Connection::onDisconnected);
-        connect(socket, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError e) {
-            if (e != QAbstractSocket::RemoteHostClosedError)
-                onDisconnected();
-        });
+        connect(&m_sendTimer, &QTimer::timeout, this, &Connection::onSendTimeout);
+        connect(transport, &Transport::readyRead, this, &Connection::onReadyRead);
+        connect(transport, &Transport::bytesWritten, this, &Connection::onBytesWritten);
+        connect(transport, &Transport::closed, this, &Connection::onClosed);
         armIdle();
     }
 
@@ -57,15 +61,21 @@ public:
     void drain()
     {
         m_draining = true;
-        if (!m_exchange && m_parser.idle() && m_socket->bytesAvailable() == 0)
+        if (!m_exchange && m_parser.idle() && m_transport->bytesAvailable() == 0)
             close();
     }
 
     void writeRaw(QByteArrayView data)
     {
-        if (m_socket->state() == QAbstractSocket::ConnectedState)
-            m_socket->write(data.constData(), data.size());
+        if (m_closing || m_transport->isClosed())
+            return;
+        m_transport->write(data);
+        if (m_transport->bytesToWrite() > 0 && !m_sendTimer.isActive())
+            m_sendTimer.start(m_server.m_options.sendTimeoutMs);
     }
+
+    qint64 bytesQueued() const { return m_transport->bytesToWrite(); }
+    qint64 streamBufferBytes() const { return m_server.m_options.streamBufferBytes; }
 
     // The exchange wrote its last byte.
     void finished(bool keepAlive)
@@ -80,7 +90,7 @@ public:
             return;
         }
         armIdle();
-        processBuffered();
+        pump(); // a no-op when the answer came from inside pump(): its loop goes on
     }
 
     // Ends the connection without ending the response: what was written is still sent, then the connection
@@ -98,39 +108,81 @@ public:
 private:
     void onReadyRead()
     {
-        const QByteArray data = m_socket->readAll();
         if (m_closing)
             return;
-        if (m_exchange) {
-            // Pipelined bytes wait in the parser until this response is written.
-            m_pending.append(data);
-            if (m_pending.size() > m_server.m_options.limits.maxBodyBytes)
-                m_socket->abort();
+        if (m_exchange) { // bytes wait in the transport (bounded) until this response is written
+            if (m_transport->peerFinished() && !m_finishedSignalled) {
+                m_finishedSignalled = true;
+                Q_EMIT m_exchange->clientFinished();
+            }
             return;
         }
-        m_parser.feed(data);
-        progress();
+        pump();
     }
 
-    void processBuffered()
+    void onBytesWritten()
     {
-        if (!m_pending.isEmpty())
-            m_parser.feed(std::exchange(m_pending, {}));
+        const qint64 queued = m_transport->bytesToWrite();
+        if (queued == 0)
+            m_sendTimer.stop();
         else
-            m_parser.advance();
-        progress();
+            m_sendTimer.start(m_server.m_options.sendTimeoutMs); // progress: the deadline starts over
+        if (m_exchange && queued <= m_server.m_options.streamBufferBytes / 2)
+            Q_EMIT m_exchange->drained();
+        if (m_waitingForDrain && queued <= m_server.m_options.streamBufferBytes / 2) {
+            m_waitingForDrain = false;
+            pump();
+        }
     }
 
-    void progress()
+    // Parses and answers what has arrived, in order, until a response is under way, the client must first take
+    // what was written, or a batch is done.
+    void pump()
     {
-        switch (m_parser.state()) {
-        case MessageParser::State::Error:
-            m_server.m_protocolErrors.fetch_add(1, std::memory_order_relaxed);
-            refuse(m_parser.errorStatus(), m_parser.errorMessage());
+        if (m_pumping || m_closing)
             return;
-        case MessageParser::State::Complete: dispatch(); return;
-        case MessageParser::State::NeedMore: break;
+        m_pumping = true;
+        int answered = 0;
+        while (!m_closing && !m_exchange) {
+            const MessageParser::State state = m_parser.state();
+            if (state == MessageParser::State::Error) {
+                m_server.m_protocolErrors.fetch_add(1, std::memory_order_relaxed);
+                refuse(m_parser.errorStatus(), m_parser.errorMessage());
+                break;
+            }
+            if (state == MessageParser::State::Complete) {
+                if (m_transport->bytesToWrite() > m_server.m_options.streamBufferBytes) {
+                    m_waitingForDrain = true; // a client that pipelines but does not read waits for itself
+                    break;
+                }
+                if (answered == kBatch) {
+                    QMetaObject::invokeMethod(this, &Connection::pump, Qt::QueuedConnection);
+                    break;
+                }
+                ++answered;
+                dispatch();
+                m_parser.advance(); // the next pipelined request, if its bytes are here
+                continue;
+            }
+            const QByteArray data = m_transport->read(64 * 1024);
+            if (data.isEmpty()) {
+                if (m_transport->peerFinished()) {
+                    // Nothing more will come: answer what was complete (above), then close.
+                    if (!m_parser.idle() && m_parser.finish() == MessageParser::State::Error)
+                        continue; // a request cut short: refused above, on the next turn of this loop
+                    close();
+                    break;
+                }
+                watchDeadlines();
+                break;
+            }
+            m_parser.feed(data);
         }
+        m_pumping = false;
+    }
+
+    void watchDeadlines()
+    {
         if (m_parser.idle())
             return;
         if (!m_receiving) {
@@ -152,7 +204,7 @@ private:
         m_receiving = false;
         m_headersSeen = false;
         m_server.m_requests.fetch_add(1, std::memory_order_relaxed);
-        auto* ex = new Exchange(this, m_parser.takeRequest(), m_peer);
+        auto* ex = new Exchange(this, m_parser.takeRequest(), m_transport->peerAddress());
         ex->setParent(this);
         m_exchange = ex;
         m_server.m_handler.handle(*ex);
@@ -175,23 +227,25 @@ private:
             return;
         m_closing = true;
         m_timer.stop();
-        if (m_socket->state() == QAbstractSocket::UnconnectedState) {
+        m_sendTimer.stop();
+        if (m_transport->isClosed()) {
             deleteLater();
             return;
         }
-        m_socket->disconnectFromHost(); // after the bytes are written; disconnected() deletes us
+        m_transport->closeAfterWrite(); // after the bytes are written; closed() deletes us
         // A peer that never reads must not hold the connection: give the goodbye a bounded time.
         m_timer.disconnect();
-        connect(&m_timer, &QTimer::timeout, this, [this] { m_socket->abort(); });
+        connect(&m_timer, &QTimer::timeout, this, [this] { m_transport->abort(); });
         m_timer.start(5'000);
     }
 
-    void onDisconnected()
+    void onClosed()
     {
         if (m_gone)
             return;
         m_gone = true;
         m_timer.stop();
+        m_sendTimer.stop();
         if (m_exchange && !m_exchange->isFinished())
             Q_EMIT m_exchange->clientGone();
         deleteLater();
@@ -210,21 +264,30 @@ private:
                                            : tr("the request headers did not arrive in time"));
     }
 
+    // The client took nothing of what was written for sendTimeoutMs: it is gone for all purposes.
+    void onSendTimeout()
+    {
+        if (m_transport->bytesToWrite() > 0)
+            m_transport->abort();
+    }
+
     void armIdle() { m_timer.start(m_server.m_options.idleTimeoutMs); }
 
     Server& m_server;
-    QTcpSocket* m_socket;
+    Transport* m_transport;
     MessageParser m_parser;
-    QHostAddress m_peer;
     QTimer m_timer;
+    QTimer m_sendTimer;
     QElapsedTimer m_since;
     QPointer<Exchange> m_exchange;
-    QByteArray m_pending;
     bool m_receiving = false;
     bool m_headersSeen = false;
     bool m_draining = false;
     bool m_closing = false;
     bool m_gone = false;
+    bool m_pumping = false;
+    bool m_waitingForDrain = false;
+    bool m_finishedSignalled = false;
 };
 
 Exchange::Exchange(Connection* connection, Request request, QHostAddress peer)
@@ -233,6 +296,16 @@ Exchange::Exchange(Connection* connection, Request request, QHostAddress peer)
     , m_peer(std::move(peer))
 {
     m_timer.start();
+}
+
+qint64 Exchange::bytesQueued() const
+{
+    return m_connection->bytesQueued();
+}
+
+bool Exchange::isBackedUp() const
+{
+    return m_connection->bytesQueued() > m_connection->streamBufferBytes();
 }
 
 void Exchange::respond(Response response)
@@ -314,23 +387,14 @@ public:
 
     void adopt(qintptr descriptor)
     {
-        QTcpSocket* socket = nullptr;
-        if (m_server.isTls()) {
-            auto* ssl = new QSslSocket;
-            ssl->setSslConfiguration(m_server.m_tls);
-            socket = ssl;
-        } else {
-            socket = new QTcpSocket;
-        }
-        if (!socket->setSocketDescriptor(descriptor)) {
-            delete socket;
+        Transport* transport = m_server.isTls() ? Transport::tls(descriptor, m_server.m_tls, nullptr)
+                                                : Transport::plain(descriptor, nullptr);
+        if (!transport) {
             m_server.connectionClosed();
             return;
         }
-        auto* c = new Connection(m_server, socket);
+        auto* c = new Connection(m_server, transport);
         c->setParent(this);
-        if (auto* ssl = qobject_cast<QSslSocket*>(socket))
-            ssl->startServerEncryption();
     }
 
     void drain()

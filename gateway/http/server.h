@@ -32,6 +32,10 @@ struct ServerOptions
     int headerTimeoutMs = 10'000; // from the first byte of a request to the end of its headers
     int requestTimeoutMs = 60'000; // from the first byte to the end of the body
     int idleTimeoutMs = 75'000; // a kept-alive connection with no request under way
+    // Written toward a client and not yet taken: above this a stream stops reading its provider (and pipelined
+    // requests wait) until the client has taken half of it.
+    qint64 streamBufferBytes = 256 * 1024;
+    int sendTimeoutMs = 60'000; // a client that takes no byte of its response for this long is dropped
     QString tlsCertificateFile; // PEM; with tlsKeyFile: serve HTTPS
     QString tlsKeyFile;
 };
@@ -59,10 +63,19 @@ public:
 
     bool isFinished() const { return m_finished; }
     bool isStreaming() const { return m_streaming; }
+    // Written and not yet taken by the client; isBackedUp() when that passes the server's streamBufferBytes (stop
+    // producing until drained()).
+    qint64 bytesQueued() const;
+    bool isBackedUp() const;
 
 Q_SIGNALS:
     // The client went away before the response ended.
     void clientGone();
+    // The client sent its end of stream while the response is under way: a half-close (it may still read the
+    // answer) or a close (it will not); TCP cannot tell them apart until a write fails.
+    void clientFinished();
+    // The client took what was queued down to half the stream buffer.
+    void drained();
 
 private:
     friend class Connection;

@@ -2,6 +2,8 @@
 
 #include <QJsonDocument>
 
+#include <cstring>
+
 namespace tollgate::llm {
 
 namespace {
@@ -181,20 +183,57 @@ QString providerMessage(const QByteArray& body)
     return QString::fromUtf8(body.left(500)).trimmed();
 }
 
+void SseSplitter::feed(QByteArrayView bytes)
+{
+    if (m_start == m_buffer.size()) {
+        m_buffer.clear();
+        m_start = m_scan = 0;
+    } else if (m_start > 64 * 1024 && m_start > m_buffer.size() / 2) {
+        m_buffer.remove(0, m_start);
+        m_scan -= m_start;
+        m_start = 0;
+    }
+    m_buffer.append(bytes);
+}
+
 QByteArray SseSplitter::next()
 {
-    const qsizetype lf = m_buffer.indexOf("\n\n");
-    const qsizetype crlf = m_buffer.indexOf("\r\n\r\n");
-    qsizetype end = -1;
-    if (lf >= 0 && (crlf < 0 || lf < crlf))
-        end = lf + 2;
-    else if (crlf >= 0)
-        end = crlf + 4;
-    if (end < 0)
-        return {};
-    QByteArray event = m_buffer.left(end);
-    m_buffer.remove(0, end);
-    return event;
+    const qsizetype size = m_buffer.size();
+    const char* data = m_buffer.constData();
+    qsizetype from = std::max(m_scan, m_start);
+    while (from < size) {
+        const void* hit = std::memchr(data + from, '\n', size_t(size - from));
+        if (!hit)
+            break;
+        const qsizetype lf = static_cast<const char*>(hit) - data;
+        // An empty line follows: LF, or CR LF.
+        if (lf + 1 >= size || (data[lf + 1] == '\r' && lf + 2 >= size)) {
+            m_scan = lf; // decided when the next bytes arrive
+            return {};
+        }
+        qsizetype end = -1;
+        if (data[lf + 1] == '\n')
+            end = lf + 2;
+        else if (data[lf + 1] == '\r' && data[lf + 2] == '\n')
+            end = lf + 3;
+        if (end < 0) {
+            from = lf + 1;
+            continue;
+        }
+        QByteArray event(data + m_start, end - m_start);
+        m_start = m_scan = end;
+        return event;
+    }
+    m_scan = size;
+    return {};
+}
+
+QByteArray SseSplitter::rest()
+{
+    QByteArray out = m_buffer.mid(m_start);
+    m_buffer.clear();
+    m_start = m_scan = 0;
+    return out;
 }
 
 QJsonObject sseData(QByteArrayView event)

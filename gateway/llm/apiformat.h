@@ -23,18 +23,24 @@ TokenUsage anthropicUsage(const QJsonObject& usage);
 // The error message inside a provider's error body, or the body itself (shortened) when it is not JSON.
 QString providerMessage(const QByteArray& body);
 
-// Splits a server-sent-event stream into whole events (each with its blank-line terminator).
+// Splits a server-sent-event stream into whole events (each with its blank-line terminator: LF LF, CRLF CRLF or
+// LF CRLF). Linear in the stream's length: each byte is searched once, events are taken by offset, and the buffer
+// is compacted only when most of it has been taken.
 class SseSplitter final
 {
 public:
-    void feed(QByteArrayView bytes) { m_buffer.append(bytes); }
+    void feed(QByteArrayView bytes);
     // The next whole event, or a null array when none is complete yet.
     QByteArray next();
     // What is left after the stream ended (an unterminated last event).
-    QByteArray rest() { return std::exchange(m_buffer, {}); }
+    QByteArray rest();
+    // Bytes held: the start of an event that has not ended yet.
+    qsizetype buffered() const { return m_buffer.size() - m_start; }
 
 private:
     QByteArray m_buffer;
+    qsizetype m_start = 0; // where the next event begins
+    qsizetype m_scan = 0; // no event ends before this
 };
 
 // The JSON of an event's data line(s); a null object for "[DONE]" or no data.

@@ -79,12 +79,8 @@ void addRateHeaders(http::Headers& h, const Decision& d, Instant now)
 // The key a request carries: Authorization: Bearer <key>, or Anthropic's x-api-key.
 QByteArray secretOf(const http::Headers& h)
 {
-    const QByteArray authorization = h.value("Authorization");
-    if (authorization.startsWith("Bearer ")) {
-        const QByteArray bearer = authorization.mid(7).trimmed();
-        if (!bearer.isEmpty())
-            return bearer;
-    }
+    if (QByteArray bearer = http::bearerToken(h); !bearer.isEmpty())
+        return bearer;
     return h.value("x-api-key").trimmed();
 }
 
@@ -480,6 +476,17 @@ void Gateway::handleLlm(http::Exchange& exchange, Api api)
         const int status = preflight.code == u"model_not_found" ? 404 : 403;
         return deny(status, preflight.reason, preflight.code, QStringLiteral("model"),
                     explanationJson(decision, preflight, now));
+    }
+    if (decision.unavailable) {
+        // Fail closed: a limit whose recorded usage cannot be read is not checked against zero. The log
+        // (tollgate.core.enforcement) has the storage error; the client gets the request id to quote.
+        http::Headers retry;
+        retry.add("Retry-After", "1");
+        return deny(503,
+                    tr("the limits of this request cannot be checked right now, so it was not forwarded; try again "
+                       "(request %1)")
+                        .arg(QString::fromLatin1(requestId)),
+                    QStringLiteral("limits_unavailable"), {}, {}, retry);
     }
     if (!decision.allowed) {
         rateHeaders.add("Retry-After", QByteArray::number(decision.retryAfterSeconds));

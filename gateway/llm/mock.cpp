@@ -88,15 +88,29 @@ QByteArray anthropicEvent(const char* type, const QJsonObject& o)
     return QByteArray("event: ") + type + "\ndata: " + json(o) + "\n\n";
 }
 
-QStringList replyWords(const QString& model, const QString& prompt, qint64 count)
+// The reply's words, the prompt's words over and over: word i on demand.
+struct ReplyWords
+{
+    QStringList source;
+    qint64 count = 0;
+    QString at(qint64 i) const { return source[i % source.size()]; }
+    QString joined() const
+    {
+        QString out;
+        for (qint64 i = 0; i < count; ++i) {
+            if (i)
+                out += u' ';
+            out += at(i);
+        }
+        return out;
+    }
+};
+
+ReplyWords replyWords(const QString& model, const QString& prompt, qint64 count)
 {
     const QString text = QStringLiteral("Hello from the Tollgate mock provider (%1). You said: ").arg(model)
         + prompt.simplified();
-    const QStringList source = text.split(u' ', Qt::SkipEmptyParts);
-    QStringList words;
-    for (qint64 i = 0; i < count; ++i)
-        words << source[i % source.size()];
-    return words;
+    return {text.split(u' ', Qt::SkipEmptyParts), count};
 }
 
 QJsonArray embeddingOf(const QString& text)
@@ -199,7 +213,7 @@ MockScript mockAnswer(Api api, const QJsonObject& body, int defaultDelayMs)
     const qint64 wanted = d.tokens >= 0 ? d.tokens : 8 + qint64(lastUser.size() % 17);
     const qint64 outputTokens = std::max<qint64>(1, std::min(wanted, maxTokens));
     const bool truncated = wanted > maxTokens;
-    const QStringList words = replyWords(model, lastUser, outputTokens);
+    const ReplyWords words = replyWords(model, lastUser, outputTokens);
     const qint64 cached = std::min(d.cached, inputTokens);
 
     MockScript s;
@@ -225,7 +239,7 @@ MockScript mockAnswer(Api api, const QJsonObject& body, int defaultDelayMs)
                               QJsonArray {QJsonObject {
                                   {QStringLiteral("index"), 0},
                                   {QStringLiteral("message"), QJsonObject {{QStringLiteral("role"), QStringLiteral("assistant")},
-                                                                           {QStringLiteral("content"), words.join(u' ')}}},
+                                                                           {QStringLiteral("content"), words.joined()}}},
                                   {QStringLiteral("finish_reason"), finish}}}}};
             if (!d.noUsage)
                 out.insert(QStringLiteral("usage"), usage);
@@ -233,7 +247,7 @@ MockScript mockAnswer(Api api, const QJsonObject& body, int defaultDelayMs)
             return s;
         }
         s.contentType = "text/event-stream";
-        auto chunk = [&](const QJsonObject& delta, const QJsonValue& finishReason) {
+        auto chunk = [id, created, model](const QJsonObject& delta, const QJsonValue& finishReason) {
             return sse({{QStringLiteral("id"), id},
                         {QStringLiteral("object"), QStringLiteral("chat.completion.chunk")},
                         {QStringLiteral("created"), created},
@@ -245,19 +259,21 @@ MockScript mockAnswer(Api api, const QJsonObject& body, int defaultDelayMs)
         };
         s.pieces << chunk({{QStringLiteral("role"), QStringLiteral("assistant")}, {QStringLiteral("content"), QString()}},
                           QJsonValue::Null);
-        for (qsizetype i = 0; i < words.size(); ++i)
-            s.pieces << chunk({{QStringLiteral("content"), i ? u' ' + words[i] : words[i]}}, QJsonValue::Null);
-        s.pieces << chunk({}, finish);
+        s.generated = words.count;
+        s.generate = [chunk, words](qsizetype i) {
+            return chunk({{QStringLiteral("content"), i ? u' ' + words.at(i) : words.at(i)}}, QJsonValue::Null);
+        };
+        s.tail << chunk({}, finish);
         const bool includeUsage =
             body.value(QLatin1String("stream_options")).toObject().value(QLatin1String("include_usage")).toBool();
         if (includeUsage && !d.noUsage)
-            s.pieces << sse({{QStringLiteral("id"), id},
+            s.tail << sse({{QStringLiteral("id"), id},
                              {QStringLiteral("object"), QStringLiteral("chat.completion.chunk")},
                              {QStringLiteral("created"), created},
                              {QStringLiteral("model"), model},
                              {QStringLiteral("choices"), QJsonArray {}},
                              {QStringLiteral("usage"), usage}});
-        s.pieces << "data: [DONE]\n\n";
+        s.tail << "data: [DONE]\n\n";
         return s;
     }
 
@@ -271,7 +287,7 @@ MockScript mockAnswer(Api api, const QJsonObject& body, int defaultDelayMs)
                          {QStringLiteral("role"), QStringLiteral("assistant")},
                          {QStringLiteral("model"), model},
                          {QStringLiteral("content"), QJsonArray {QJsonObject {{QStringLiteral("type"), QStringLiteral("text")},
-                                                                               {QStringLiteral("text"), words.join(u' ')}}}},
+                                                                               {QStringLiteral("text"), words.joined()}}}},
                          {QStringLiteral("stop_reason"), stop},
                          {QStringLiteral("stop_sequence"), QJsonValue::Null}};
         if (!d.noUsage)
@@ -303,21 +319,23 @@ MockScript mockAnswer(Api api, const QJsonObject& body, int defaultDelayMs)
                                 {QStringLiteral("index"), 0},
                                 {QStringLiteral("content_block"), QJsonObject {{QStringLiteral("type"), QStringLiteral("text")},
                                                                                {QStringLiteral("text"), QString()}}}});
-    for (qsizetype i = 0; i < words.size(); ++i)
-        s.pieces << anthropicEvent("content_block_delta",
-                                   {{QStringLiteral("type"), QStringLiteral("content_block_delta")},
-                                    {QStringLiteral("index"), 0},
-                                    {QStringLiteral("delta"), QJsonObject {{QStringLiteral("type"), QStringLiteral("text_delta")},
-                                                                           {QStringLiteral("text"), i ? u' ' + words[i] : words[i]}}}});
-    s.pieces << anthropicEvent("content_block_stop",
+    s.generated = words.count;
+    s.generate = [words](qsizetype i) {
+        return anthropicEvent("content_block_delta",
+                              {{QStringLiteral("type"), QStringLiteral("content_block_delta")},
+                               {QStringLiteral("index"), 0},
+                               {QStringLiteral("delta"), QJsonObject {{QStringLiteral("type"), QStringLiteral("text_delta")},
+                                                                      {QStringLiteral("text"), i ? u' ' + words.at(i) : words.at(i)}}}});
+    };
+    s.tail << anthropicEvent("content_block_stop",
                                {{QStringLiteral("type"), QStringLiteral("content_block_stop")}, {QStringLiteral("index"), 0}});
     QJsonObject delta {{QStringLiteral("type"), QStringLiteral("message_delta")},
                        {QStringLiteral("delta"), QJsonObject {{QStringLiteral("stop_reason"), stop},
                                                               {QStringLiteral("stop_sequence"), QJsonValue::Null}}}};
     if (!d.noUsage)
         delta.insert(QStringLiteral("usage"), QJsonObject {{QStringLiteral("output_tokens"), outputTokens}});
-    s.pieces << anthropicEvent("message_delta", delta);
-    s.pieces << anthropicEvent("message_stop", {{QStringLiteral("type"), QStringLiteral("message_stop")}});
+    s.tail << anthropicEvent("message_delta", delta);
+    s.tail << anthropicEvent("message_stop", {{QStringLiteral("type"), QStringLiteral("message_stop")}});
     return s;
 }
 
@@ -352,7 +370,7 @@ void MockHandler::handle(http::Exchange& exchange)
     *piecesFrom = [ex, script, weak = std::weak_ptr(piecesFrom)](qsizetype from) {
         if (!ex)
             return;
-        for (qsizetype i = from; i < script->pieces.size(); ++i) {
+        for (qsizetype i = from; i < script->count(); ++i) {
             if (i == script->dropAfter) {
                 ex->abort();
                 return;
@@ -362,7 +380,19 @@ void MockHandler::handle(http::Exchange& exchange)
                     QTimer::singleShot(script->stallMs, ex.data(), [next] { (*next)(1); });
                 return;
             }
-            ex->write(script->pieces[i]);
+            // A batch per turn of the event loop, and nothing more while the client has not taken what was sent.
+            if (i > from && (ex->isBackedUp() || (i - from) % 64 == 0)) {
+                auto next = weak.lock();
+                if (!next)
+                    return;
+                if (ex->isBackedUp())
+                    QObject::connect(ex.data(), &http::Exchange::drained, ex.data(), [next, i] { (*next)(i); },
+                                     Qt::SingleShotConnection);
+                else
+                    QTimer::singleShot(0, ex.data(), [next, i] { (*next)(i); });
+                return;
+            }
+            ex->write(script->piece(i));
         }
         ex->endStream();
     };

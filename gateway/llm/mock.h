@@ -4,6 +4,8 @@
 
 #include <QJsonObject>
 
+#include <functional>
+
 namespace tollgate::llm {
 
 enum class Api { OpenAIChat, OpenAIEmbeddings, AnthropicMessages };
@@ -16,12 +18,26 @@ struct MockScript
 {
     int status = 200;
     QByteArray contentType = "application/json";
-    QList<QByteArray> pieces; // the body: one piece, or one per SSE event
+    QList<QByteArray> pieces; // the body: one piece, or one per SSE event (those before the generated ones)
+    // Streams: one event per output token, made when it is sent (a long stream holds no list of its events), then
+    // the closing events.
+    qsizetype generated = 0;
+    std::function<QByteArray(qsizetype)> generate;
+    QList<QByteArray> tail;
     int delayMs = 0; // before the first byte
     int dropAfter = -1; // pieces sent before the connection drops; -1: never
     int stallMs = 0; // streams: the pause after the first piece (a long generation, or a slow provider)
     qint64 inputTokens = 0;
     qint64 outputTokens = 0;
+
+    qsizetype count() const { return pieces.size() + generated + tail.size(); }
+    QByteArray piece(qsizetype i) const
+    {
+        if (i < pieces.size())
+            return pieces[i];
+        i -= pieces.size();
+        return i < generated ? generate(i) : tail.value(i - generated);
+    }
 };
 
 // The answer the mock gives to a request body (already parsed) on one of the APIs. defaultDelayMs is the

@@ -26,6 +26,23 @@ ProxyCall::ProxyCall(Gateway& gateway, http::Exchange& exchange, Setup setup)
 {
     m_gateway.m_inFlight.fetch_add(1, std::memory_order_relaxed);
     connect(&exchange, &http::Exchange::clientGone, this, &ProxyCall::onClientGone);
+    // A client that ends its side during a stream has left (SSE clients stop a stream by closing): the provider
+    // call is cancelled and what was streamed is charged. A non-streamed request is still answered, since a client
+    // may half-close after its request and wait for the response (RFC 9112 §9.6).
+    connect(&exchange, &http::Exchange::clientFinished, this, [this] {
+        if (!m_setup.stream || !m_exchange)
+            return;
+        const QPointer<http::Exchange> exchange = m_exchange;
+        onClientGone();
+        if (exchange)
+            exchange->abort(); // and the connection closes
+    });
+    connect(&exchange, &http::Exchange::drained, this, [this] {
+        if (m_paused && m_upstream) {
+            m_paused = false;
+            m_upstream->setPaused(false);
+        }
+    });
 }
 
 ProxyCall::~ProxyCall()
@@ -74,6 +91,11 @@ void ProxyCall::onData(QByteArray data)
     m_sse.feed(data);
     for (QByteArray event = m_sse.next(); !event.isNull(); event = m_sse.next())
         processEvent(std::move(event));
+    // A client slower than its provider: stop reading the provider until the client has taken what is queued.
+    if (m_exchange && m_upstream && !m_paused && m_exchange->isBackedUp()) {
+        m_paused = true;
+        m_upstream->setPaused(true);
+    }
 }
 
 void ProxyCall::processEvent(QByteArray event)

@@ -82,6 +82,7 @@ private:
     qint64 m_inputSeen = -1; // Anthropic message_start
     qint64 m_deltas = 0; // content pieces streamed: the output estimate if the stream breaks
     bool m_streaming = false;
+    bool m_paused = false; // the client is behind: the provider is not read
     bool m_finished = false;
     // For the overhead figure: the request's clock, when the provider call started and how long it took.
     QElapsedTimer m_timer;

@@ -14,20 +14,31 @@ public:
         : m_call(std::move(call))
     {
     }
+    void setPaused(bool paused) override { m_call->setPaused(paused); }
 
 private:
     std::unique_ptr<http::Call> m_call;
 };
 
-// Plays a mock script as if it came over the network: head, pieces, end (or a dropped connection).
+// Plays a mock script as if it came over the network: head, pieces, end (or a dropped connection). Pieces go out a
+// batch per turn of the event loop, and not while the caller has paused the call, as a socket would deliver them.
 class MockCall final : public QObject, public UpstreamCall
 {
 public:
+    static constexpr qsizetype kBatch = 64;
+
     MockCall(MockScript script, http::CallEvents events)
         : m_script(std::move(script))
         , m_events(std::move(events))
     {
         QTimer::singleShot(std::max(0, m_script.delayMs), this, [this] { play(); });
+    }
+
+    void setPaused(bool paused) override
+    {
+        m_paused = paused;
+        if (!paused && m_next >= 0)
+            schedule();
     }
 
 private:
@@ -40,22 +51,45 @@ private:
     }
     void piecesFrom(qsizetype from)
     {
-        for (qsizetype i = from; i < m_script.pieces.size(); ++i) {
+        for (qsizetype i = from; i < m_script.count(); ++i) {
             if (i == m_script.dropAfter) {
                 m_events.error(http::CallError::Closed, QStringLiteral("the mock provider dropped the connection as asked"));
                 return;
             }
-            if (i == 1 && from == 0 && m_script.stallMs > 0) {
+            if (i == 1 && !m_stalled && m_script.stallMs > 0) {
+                m_stalled = true;
                 QTimer::singleShot(m_script.stallMs, this, [this] { piecesFrom(1); });
                 return;
             }
-            m_events.data(m_script.pieces[i]);
+            if (m_paused || i - from == kBatch) {
+                m_next = i;
+                if (!m_paused)
+                    schedule();
+                return;
+            }
+            m_events.data(m_script.piece(i));
         }
         m_events.end();
+    }
+    void schedule()
+    {
+        if (m_scheduled)
+            return;
+        m_scheduled = true;
+        QTimer::singleShot(0, this, [this] {
+            m_scheduled = false;
+            if (m_paused || m_next < 0)
+                return;
+            piecesFrom(std::exchange(m_next, -1));
+        });
     }
 
     MockScript m_script;
     http::CallEvents m_events;
+    qsizetype m_next = -1; // where a paused or yielded play goes on
+    bool m_paused = false;
+    bool m_scheduled = false;
+    bool m_stalled = false;
 };
 
 } // namespace

@@ -13,6 +13,8 @@ class UpstreamCall
 {
 public:
     virtual ~UpstreamCall() = default;
+    // While paused, nothing more is taken from the provider (its data waits, and TCP pushes back on it).
+    virtual void setPaused(bool paused) = 0;
 };
 
 struct UpstreamRequest

@@ -104,6 +104,35 @@ private slots:
         QCOMPARE(ok.bindingCheck()->window.kind, WindowKind::Month);
     }
 
+    void aCounterThatCannotBeLoadedRefusesAdmission()
+    {
+        // A storage error while reading a window's recorded usage must not start the counter at zero (which would
+        // let the limit be overspent): the request is refused as unavailable, nothing is reserved, and the next
+        // admission loads the counter again.
+        ManualClock clock(1'700'000'000'000);
+        Calendar cal(QTimeZone::utc());
+        bool broken = true;
+        Ledger ledger(clock, [&broken](const CounterKey& key, const Window&) -> std::optional<qint64> {
+            if (broken && key.metric == Metric::Cost)
+                return std::nullopt;
+            return qint64(key.metric == Metric::Cost ? 900 : 0);
+        });
+        const LimitCheck monthly = check(ScopeKind::User, 1, Metric::Cost, WindowKind::Month, 1000, cal, clock.now());
+        const LimitCheck rate = check(ScopeKind::Key, 2, Metric::Requests, WindowKind::Minute, 10, cal, clock.now());
+        Decision d = ledger.admit({rate, monthly}, fixedCost(200));
+        QVERIFY(!d.allowed);
+        QVERIFY(d.unavailable);
+        QVERIFY(!d.reservation.isActive());
+        QVERIFY(!ledger.peek(monthly.key()));
+        broken = false;
+        d = ledger.admit({rate, monthly}, fixedCost(200));
+        QVERIFY(!d.unavailable);
+        QVERIFY(!d.allowed); // 900 already spent: 200 more does not fit
+        QCOMPARE(ledger.peek(monthly.key())->used, qint64(900));
+        d = ledger.admit({rate, monthly}, fixedCost(100));
+        QVERIFY(d.allowed);
+    }
+
     void lowersMaxTokensToFit()
     {
         ManualClock clock(1'700'000'000'000);

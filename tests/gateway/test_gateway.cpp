@@ -8,6 +8,7 @@
 #include <QJsonDocument>
 #include <QProcess>
 #include <QSslSocket>
+#include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QTcpSocket>
 #include <QTemporaryDir>
@@ -511,6 +512,43 @@ private Q_SLOTS:
         QCOMPARE(row.status, QStringLiteral("upstream_error"));
         QVERIFY(row.estimated);
         QCOMPARE(row.output, 4); // the role chunk and four content pieces reached the client
+    }
+
+    void aLimitWhoseUsageCannotBeReadFailsClosed()
+    {
+        // The usage recorded in a limit's window cannot be read (here: its table is gone for a moment): the request
+        // is refused with 503 in the API's error format and its request id, never admitted against a counter of zero,
+        // and no SQL reaches the client. Once the database answers again, the same request goes through.
+        User dan = *m_service->createUser({QStringLiteral("dan@example.org"), QStringLiteral("Dan"), UserStatus::Active, {},
+                                           std::nullopt},
+                                          QStringLiteral("t"));
+        PolicySettings p;
+        p[Dimension::MonthlyCost] = Limit::of(5 * kNanosPerDollar);
+        QVERIFY(m_service->setUserPolicy(dan.id, p, QStringLiteral("t")).ok());
+        NewKey k;
+        k.name = QStringLiteral("dan's key");
+        k.holderUserId = dan.id;
+        const QString danKey = m_service->createKey(k, QStringLiteral("t"))->secret;
+        m_host->flushUsage();
+        {
+            QSqlDatabase side = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("side"));
+            side.setDatabaseName(m_dir.filePath(QStringLiteral("g.db")));
+            QVERIFY(side.open());
+            QVERIFY(QSqlQuery(side).exec(QStringLiteral("ALTER TABLE usage_records RENAME TO usage_records_away")));
+            const TestResponse r = chat(danKey, R"({"model":"mock-small","messages":[{"role":"user","content":"hi"}]})");
+            QCOMPARE(r.status, 503);
+            QCOMPARE(r.json().value(QLatin1String("error")).toObject().value(QLatin1String("code")).toString(),
+                     QStringLiteral("limits_unavailable"));
+            QVERIFY(!r.headers.value("x-request-id").isEmpty());
+            QVERIFY(r.body.contains(r.headers.value("x-request-id")));
+            QVERIFY2(!r.body.contains("usage_records") && !r.body.contains("SQL") && !r.body.contains("no such"),
+                     r.body.constData());
+            QVERIFY(QSqlQuery(side).exec(QStringLiteral("ALTER TABLE usage_records_away RENAME TO usage_records")));
+            side.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("side"));
+        const TestResponse ok = chat(danKey, R"({"model":"mock-small","messages":[{"role":"user","content":"hi"}]})");
+        QCOMPARE(ok.status, 200);
     }
 
     void clientThatLeavesCancelsTheUpstreamCall()

@@ -2,6 +2,7 @@
 #include "llm/apiformat.h"
 
 #include <QJsonDocument>
+#include <QRandomGenerator>
 
 #include <QTest>
 
@@ -74,6 +75,58 @@ private Q_SLOTS:
         QVERIFY(p.takeRequest().keepAlive);
         p.feed("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
         QVERIFY(!p.takeRequest().keepAlive);
+        // RFC 9112 §6.1: an HTTP/1.0 message with Transfer-Encoding is answered, then the connection closes.
+        QCOMPARE(p.feed("POST / HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        "2\r\nok\r\n0\r\n\r\n"),
+                 MessageParser::State::Complete);
+        const Request chunked = p.takeRequest();
+        QCOMPARE(chunked.body, QByteArray("ok"));
+        QVERIFY(!chunked.keepAlive);
+    }
+
+    void aLineArrivingByteByByteIsSearchedOnce()
+    {
+        // The same request a byte at a time and at once; the line search resumes where it stopped (a 30 KiB header
+        // fed a byte at a time searched ~450 million bytes before).
+        const QByteArray request = "GET /x HTTP/1.1\r\nHost: a\r\nX-Long: " + QByteArray(30'000, 'v') + "\r\n\r\n";
+        MessageParser p(MessageParser::Mode::Request);
+        QCOMPARE(feedAll(p, request, 1), MessageParser::State::Complete);
+        QCOMPARE(p.takeRequest().headers.value("X-Long").size(), 30'000);
+    }
+
+    void sseEventsInAnySplit()
+    {
+        // Events end at LF LF, CRLF CRLF or LF CRLF; fed in random pieces, the splitter yields exactly the events.
+        QList<QByteArray> events;
+        for (int i = 0; i < 2'000; ++i) {
+            const QByteArray data = "data: {\"n\":" + QByteArray::number(i) + "}";
+            switch (i % 3) {
+            case 0: events << data + "\n\n"; break;
+            case 1: events << "event: delta\r\n" + data + "\r\n\r\n"; break;
+            default: events << data + "\n\r\n"; break;
+            }
+        }
+        const QByteArray stream = events.join();
+        for (int seed = 1; seed <= 20; ++seed) {
+            QRandomGenerator rng(seed);
+            tollgate::llm::SseSplitter splitter;
+            QList<QByteArray> out;
+            for (qsizetype pos = 0; pos < stream.size();) {
+                const qsizetype n = std::min<qsizetype>(stream.size() - pos, 1 + rng.bounded(seed * 40));
+                splitter.feed(QByteArrayView(stream).sliced(pos, n));
+                pos += n;
+                for (QByteArray e = splitter.next(); !e.isNull(); e = splitter.next())
+                    out << e;
+            }
+            QCOMPARE(out.size(), events.size());
+            QCOMPARE(out, events);
+            QVERIFY(splitter.rest().isEmpty());
+        }
+        tollgate::llm::SseSplitter tail;
+        tail.feed("data: a\n\ndata: unterminated");
+        QCOMPARE(tail.next(), QByteArray("data: a\n\n"));
+        QVERIFY(tail.next().isNull());
+        QCOMPARE(tail.rest(), QByteArray("data: unterminated"));
     }
 
     void expectContinue()
