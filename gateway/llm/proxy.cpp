@@ -91,6 +91,10 @@ void ProxyCall::onData(QByteArray data)
     m_sse.feed(data);
     for (QByteArray event = m_sse.next(); !event.isNull(); event = m_sse.next())
         processEvent(std::move(event));
+    // What one read of the provider brought goes out as one write (one chunk, one system call), not one per event.
+    if (m_exchange && !m_out.isEmpty())
+        m_exchange->write(m_out);
+    m_out.resize(0);
     // A client slower than its provider: stop reading the provider until the client has taken what is queued.
     if (m_exchange && m_upstream && !m_paused && m_exchange->isBackedUp()) {
         m_paused = true;
@@ -130,8 +134,7 @@ void ProxyCall::processEvent(QByteArray event)
             m_heldBack += event; // the end of the message waits for the usage record
             return;
         }
-        if (m_exchange)
-            m_exchange->write(event);
+        m_out += event;
         return;
     }
     // OpenAI-compatible chunks
@@ -154,8 +157,7 @@ void ProxyCall::processEvent(QByteArray event)
             }
         }
     }
-    if (m_exchange)
-        m_exchange->write(event);
+    m_out += event;
 }
 
 void ProxyCall::onEnd()
@@ -168,6 +170,9 @@ void ProxyCall::onEnd()
         QByteArray rest = m_sse.rest();
         if (!rest.trimmed().isEmpty())
             processEvent(rest + "\n\n");
+        if (m_exchange && !m_out.isEmpty())
+            m_exchange->write(m_out);
+        m_out.resize(0);
         finish(UsageStatus::Ok, [this](http::Exchange& ex) {
             ex.write(m_heldBack);
             ex.endStream();

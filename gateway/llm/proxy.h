@@ -78,6 +78,7 @@ private:
     QByteArray m_body; // a whole response, or an error body
     SseSplitter m_sse;
     QByteArray m_heldBack; // the stream's last event, sent once the record is durable
+    QByteArray m_out; // the events of one read of the provider, written together
     std::optional<TokenUsage> m_usage;
     qint64 m_inputSeen = -1; // Anthropic message_start
     qint64 m_deltas = 0; // content pieces streamed: the output estimate if the stream breaks

@@ -3,12 +3,14 @@
 chunked bodies, half-closed connections, a lower-case Bearer scheme. The gateway must answer every well-formed
 request in order, never crash, keep its memory bounded and keep serving everyone else, and lose no usage record.
 Usage: hostile.py path/to/tollgate"""
-import json, socket, sqlite3, sys, threading, time, urllib.request
+import json, os, socket, sqlite3, sys, threading, time, urllib.request
 
 from serveprocess import start_serve
 
 serve, db, key, port, owner = start_serve(sys.argv[1], admin=True)
 failures = []
+# Under AddressSanitizer freed memory is held in quarantine, so RSS says nothing about what the gateway keeps.
+MEASURE_MEMORY = not os.environ.get("TOLLGATE_SANITIZED")
 
 
 def check(condition, message):
@@ -117,7 +119,7 @@ while time.monotonic() < stop:
 grew = rss_kib() - before
 r = urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10)
 check(r.status == 200, "another client is served while one floods without reading")
-check(grew < 16 * 1024, f"a flooding client that never reads grew the gateway by {grew} KiB (sent {sent} bytes)")
+check(grew < 16 * 1024 or not MEASURE_MEMORY, f"a flooding client that never reads grew the gateway by {grew} KiB (sent {sent} bytes)")
 flood.close()
 
 # 3. Framing. HTTP/1.0 with Transfer-Encoding: its framing cannot be trusted (RFC 9112 §6.1): answer, then close,
@@ -190,7 +192,7 @@ for i in range(40):
     latencies.append(time.monotonic() - t)
     peak = max(peak, rss_kib() - before)
     time.sleep(0.05)
-check(peak < 16 * 1024, f"a client not reading a {TOKENS}-token stream grew the gateway by {peak} KiB")
+check(peak < 16 * 1024 or not MEASURE_MEMORY, f"a client not reading a {TOKENS}-token stream grew the gateway by {peak} KiB")
 check(max(latencies) < 1.0, f"other clients waited up to {max(latencies) * 1000:.0f} ms meanwhile")
 slow.settimeout(60)
 rest = read_until_closed(slow, limit=1 << 30)
