@@ -96,6 +96,10 @@ Result<GatewayConfig> loadGatewayConfig(const QString& path, GatewayConfig c)
             s = integer(key, 100, 3'600'000, c.server.requestTimeoutMs);
         } else if (key == u"idleTimeoutMs") {
             s = integer(key, 100, 3'600'000, c.server.idleTimeoutMs);
+        } else if (key == u"streamBufferBytes") {
+            s = integer(key, 16 * 1024, 64 * 1024 * 1024, c.server.streamBufferBytes);
+        } else if (key == u"sendTimeoutMs") {
+            s = integer(key, 100, 3'600'000, c.server.sendTimeoutMs);
         } else if (key == u"upstreamTimeoutMs") {
             s = integer(key, 100, 3'600'000, c.gateway.upstreamTimeoutMs);
         } else if (key == u"adminListen") {
@@ -112,7 +116,8 @@ Result<GatewayConfig> loadGatewayConfig(const QString& path, GatewayConfig c)
         } else {
             return Error::invalid(key, tr("is not a setting (known: listen, threads, maxConnections, maxRequestBodyBytes, "
                                           "maxHeaderBytes, maxHeaderCount, headerTimeoutMs, requestTimeoutMs, "
-                                          "idleTimeoutMs, upstreamTimeoutMs, tlsCertificate, tlsKey, adminListen)"));
+                                          "idleTimeoutMs, streamBufferBytes, sendTimeoutMs, upstreamTimeoutMs, tlsCertificate, "
+                                          "tlsKey, adminListen)"));
         }
         if (!s.ok())
             return s.error();

@@ -1,6 +1,7 @@
 #include "admin/api.h"
 
 #include "admin/fields.h"
+#include "domain/tsan.h"
 #include "service/service.h"
 
 #include <QCoreApplication>
@@ -216,7 +217,8 @@ void AdminApi::handle(http::Exchange& exchange)
     // wait for a write); the reply is sent back on it.
     std::shared_ptr<http::ThreadAnchor> anchor = anchored().anchor();
     QPointer<http::Exchange> target(&exchange);
-    m_pool.start([this, anchor, target, request = exchange.request()] {
+    // The task is made before the release and the pool only carries its address (domain/tsan.h).
+    auto* task = new std::function<void()>([this, anchor, target, request = exchange.request()] {
         if (!m_poolConnections.hasLocalData())
             m_poolConnections.setLocalData(new ConnectionCloser {m_service});
         Reply reply;
@@ -230,6 +232,12 @@ void AdminApi::handle(http::Exchange& exchange)
             if (target)
                 target->respond(std::move(reply));
         });
+    });
+    tsan::released();
+    m_pool.start([task] {
+        tsan::acquired();
+        const std::unique_ptr<std::function<void()>> owned(task);
+        (*owned)();
     });
 }
 

@@ -1,11 +1,33 @@
 #pragma once
 
+#include "domain/tsan.h"
+
 #include <QObject>
 
 #include <memory>
 #include <mutex>
 
 namespace tollgate::http {
+
+// Runs f in target's thread, later (queued) or while the caller waits (blocking). The one way work crosses threads
+// through Qt's event queue here, so that ThreadSanitizer sees the hand-over (domain/tsan.h).
+template<typename F> void runIn(QObject* target, F&& f, Qt::ConnectionType type = Qt::QueuedConnection)
+{
+    // The closure is made before the release, so that all it holds is covered; Qt then only carries its address.
+    auto* work = new std::decay_t<F>(std::forward<F>(f));
+    tsan::released();
+    QMetaObject::invokeMethod(
+        target,
+        [work] {
+            tsan::acquired();
+            const std::unique_ptr<std::decay_t<F>> owned(work);
+            (*owned)();
+            tsan::released(); // what it wrote, for a caller that waited
+        },
+        type);
+    if (type == Qt::BlockingQueuedConnection)
+        tsan::acquired();
+}
 
 // What work finished on another thread (the usage writer, an admin task) posts its continuation to: a guarded
 // pointer to an object of the thread that started the work, so a post that arrives after that thread ended does
@@ -19,7 +41,7 @@ struct ThreadAnchor
     {
         std::lock_guard lock(mutex);
         if (object)
-            QMetaObject::invokeMethod(object, std::forward<F>(f), Qt::QueuedConnection);
+            runIn(object, std::forward<F>(f));
     }
 };
 

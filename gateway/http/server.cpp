@@ -1,5 +1,6 @@
 #include "http/server.h"
 
+#include "http/anchor.h"
 #include "http/transport.h"
 
 #include <QCoreApplication>
@@ -473,7 +474,7 @@ QString Server::start()
         m_workers.push_back(worker);
     }
     QString error;
-    QMetaObject::invokeMethod(
+    runIn(
         m_workers.front(),
         [this, &error] {
             auto* listener = new Listener(*this);
@@ -505,10 +506,10 @@ void Server::stop(int drainMs)
     if (m_workers.empty())
         return;
     if (m_listener) {
-        QMetaObject::invokeMethod(m_listener, [this] { m_listener->close(); }, Qt::BlockingQueuedConnection);
+        runIn(m_listener, [this] { m_listener->close(); }, Qt::BlockingQueuedConnection);
     }
     for (Worker* w : m_workers)
-        QMetaObject::invokeMethod(w, [w] { w->drain(); }, Qt::QueuedConnection);
+        runIn(w, [w] { w->drain(); });
     {
         std::unique_lock lock(m_drainMutex);
         m_drained.wait_for(lock, std::chrono::milliseconds(drainMs), [this] { return m_open.load() == 0; });
@@ -516,6 +517,7 @@ void Server::stop(int drainMs)
     for (QThread* t : m_threads) {
         t->quit(); // the worker and its connections are deleted in the thread (finished -> deleteLater)
         t->wait();
+        tsan::acquired(); // what the thread did last (deleting its connections) is before this
         delete t;
     }
     m_threads.clear();
@@ -544,7 +546,7 @@ void Server::dispatch(qintptr descriptor)
     }
     m_open.fetch_add(1, std::memory_order_relaxed);
     Worker* w = m_workers[size_t(m_next.fetch_add(1, std::memory_order_relaxed)) % m_workers.size()];
-    QMetaObject::invokeMethod(w, [w, descriptor] { w->adopt(descriptor); }, Qt::QueuedConnection);
+    runIn(w, [w, descriptor] { w->adopt(descriptor); });
 }
 
 void Server::connectionClosed()
@@ -553,6 +555,7 @@ void Server::connectionClosed()
         std::lock_guard lock(m_drainMutex);
         m_drained.notify_all();
     }
+    tsan::released(); // QThread::wait() synchronises over futexes TSan does not see: stop() acquires after it
 }
 
 } // namespace tollgate::http

@@ -458,6 +458,9 @@ private Q_SLOTS:
 
     void tlsServesAndRefusesToStartMisconfigured()
     {
+        if (qEnvironmentVariable("TOLLGATE_SANITIZED") == u"thread")
+            QSKIP("ThreadSanitizer (clang 14) aborts in the child of fork() in a threaded process (QProcess runs openssl "
+                  "here); the default and AddressSanitizer trees run this test");
         const QString cert = m_dir.filePath(QStringLiteral("c.pem")), key = m_dir.filePath(QStringLiteral("k.pem"));
         QProcess openssl;
         openssl.start(QStringLiteral("openssl"), {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
