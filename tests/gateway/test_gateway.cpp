@@ -556,11 +556,14 @@ private Q_SLOTS:
 
     void clientThatLeavesCancelsTheUpstreamCall()
     {
+        // The previous test's call may still be on its way out: in flight must mean this one.
+        QTRY_COMPARE_WITH_TIMEOUT(m_host->stats().inFlight, qint64(0), 5'000);
         const qint64 cancelledBefore = m_host->stats().cancelled;
         QTcpSocket s;
         s.connectToHost(QStringLiteral("127.0.0.1"), m_port);
         QVERIFY(s.waitForConnected(5'000));
         s.write(postRequest("/v1/chat/completions", R"({"model":"mock-http","stream":true,"messages":[{"role":"user","content":"[mock:delay=1000] x"}]})", {auth(m_annKey)}));
+        QVERIFY(s.waitForBytesWritten(5'000));
         QTRY_COMPARE_WITH_TIMEOUT(m_host->stats().inFlight, qint64(1), 5'000);
         s.abort();
         QTRY_COMPARE_WITH_TIMEOUT(m_host->stats().cancelled, cancelledBefore + 1, 5'000);
@@ -583,11 +586,12 @@ private Q_SLOTS:
 
     void manyCallsInFlightToOneUpstreamHost()
     {
-        // Far beyond QNetworkAccessManager's six connections per host: every call reaches the provider at once.
+        // Far beyond QNetworkAccessManager's six connections per host: every call reaches the provider at once. The
+        // provider's 800 ms leave the upstream timeout (1.5 s) room for a slow machine (sanitizers, parallel tests).
         const int n = 300;
         QList<QByteArray> raws;
         for (int i = 0; i < n; ++i)
-            raws << postRequest("/v1/chat/completions", R"({"model":"mock-http","messages":[{"role":"user","content":"[mock:delay=1200] x"}]})", {auth(m_annKey)});
+            raws << postRequest("/v1/chat/completions", R"({"model":"mock-http","messages":[{"role":"user","content":"[mock:delay=800] x"}]})", {auth(m_annKey)});
         qint64 peak = 0;
         QTimer watch;
         connect(&watch, &QTimer::timeout, this, [&] { peak = std::max(peak, m_mock->stats().openConnections); });
