@@ -130,7 +130,7 @@ private:
             m_sendTimer.start(m_server.m_options.sendTimeoutMs); // progress: the deadline starts over
         if (m_exchange && queued <= m_server.m_options.streamBufferBytes / 2)
             Q_EMIT m_exchange->drained();
-        if (m_waitingForDrain && queued <= m_server.m_options.streamBufferBytes / 2) {
+        if (m_waitingForDrain && queued <= pipelineBufferBytes() / 2) {
             m_waitingForDrain = false;
             pump();
         }
@@ -152,7 +152,7 @@ private:
                 break;
             }
             if (state == MessageParser::State::Complete) {
-                if (m_transport->bytesToWrite() > m_server.m_options.streamBufferBytes) {
+                if (m_transport->bytesToWrite() > pipelineBufferBytes()) {
                     m_waitingForDrain = true; // a client that pipelines but does not read waits for itself
                     break;
                 }
@@ -181,6 +181,10 @@ private:
         }
         m_pumping = false;
     }
+
+    // Answers to pipelined requests waiting for the client: less than a stream may hold, since every connection of a
+    // client that pipelines without reading can hold this much.
+    qint64 pipelineBufferBytes() const { return std::min<qint64>(64 * 1024, m_server.m_options.streamBufferBytes); }
 
     void watchDeadlines()
     {

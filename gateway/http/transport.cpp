@@ -141,7 +141,7 @@ private:
             m_readNotifier.setEnabled(false); // read() enables it again
             return;
         }
-        // Through a scratch buffer: sizing m_in for the largest read would allocate 256 KiB per small request.
+        // Through a scratch buffer: sizing m_in for the largest read would allocate 64 KiB per small request.
         static thread_local char scratch[64 * 1024];
         qint64 n;
         do {

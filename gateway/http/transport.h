@@ -12,13 +12,14 @@ namespace tollgate::http {
 // The byte stream under one server connection. Plain TCP is driven by socket notifiers on the descriptor itself:
 // Qt's QTcpSocket closes the whole socket when the peer half-closes (a read of 0 bytes), dropping the answer to a
 // request sent just before shutdown(SHUT_WR). TLS goes through QSslSocket. Reads are bounded: the transport takes
-// at most readBufferBytes from the kernel until the owner reads them, so a connection whose requests wait (a
+// at most kReadBufferBytes from the kernel until the owner reads them, so a connection whose requests wait (a
 // pipelining client, a response under way) pushes back on its peer instead of growing memory.
 class Transport : public QObject
 {
     Q_OBJECT
 public:
-    static constexpr qint64 kReadBufferBytes = 256 * 1024;
+    // Read ahead of the owner at most: with every connection full, maxConnections x this.
+    static constexpr qint64 kReadBufferBytes = 64 * 1024;
 
     // Takes over a connected descriptor; nullptr when it cannot (the descriptor is closed then).
     static Transport* plain(qintptr descriptor, QObject* parent);
