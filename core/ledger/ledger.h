@@ -12,7 +12,8 @@
 
 namespace tollgate {
 
-// The scopes a request is counted in. DESIGN.md "Policy semantics": every scope that applies is checked on its own.
+// The scopes a request is counted in. docs/design.md "Policy semantics": every scope that applies is checked on its
+// own.
 enum class ScopeKind : quint8 { User, Key, Project, Group, Organization, Customer };
 QString scopeKindName(ScopeKind s); // "user", "key", ...
 

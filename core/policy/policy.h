@@ -147,7 +147,7 @@ struct PolicyInputs
     std::function<const GroupPolicyNode*(qint64)> group; // lookup by id, null when unknown
 };
 
-// DESIGN.md "Policy semantics", the five steps, for each dimension:
+// docs/design.md "Policy semantics", the five steps, for each dimension:
 //  1. a bypass flag covering the dimension: not subject to it at any level;
 //  2. else the user's override, if set;
 //  3. else, in groups: each group's own value, else its nearest ancestor's, else the organization default;

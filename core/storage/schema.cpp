@@ -14,7 +14,7 @@ QString tr(const char* s) { return QCoreApplication::translate("tollgate::Databa
 const QList<QStringList>& migrations()
 {
     static const QList<QStringList> list {
-        // 1: the domain of DESIGN.md
+        // 1: the domain of docs/design.md
         {
             QStringLiteral("CREATE TABLE organizations ("
                            " id %ID,"

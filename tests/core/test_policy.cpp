@@ -1,4 +1,4 @@
-// Policy resolution, DESIGN.md "Policy semantics": every rule, table-driven.
+// Policy resolution, docs/design.md "Policy semantics": every rule, table-driven.
 
 #include "policy/policy.h"
 
