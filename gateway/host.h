@@ -26,7 +26,8 @@ Result<std::pair<QHostAddress, quint16>> parseListenAddress(const QString& text)
 
 // Reads a gateway configuration file (JSON) over the defaults. Unknown keys and wrong types are refused, naming
 // the key: listen, threads, maxConnections, maxRequestBodyBytes, maxHeaderBytes, maxHeaderCount,
-// headerTimeoutMs, requestTimeoutMs, idleTimeoutMs, upstreamTimeoutMs, tlsCertificate, tlsKey, adminListen.
+// headerTimeoutMs, requestTimeoutMs, idleTimeoutMs, streamBufferBytes, sendTimeoutMs, upstreamTimeoutMs,
+// tlsCertificate, tlsKey, adminListen.
 Result<GatewayConfig> loadGatewayConfig(const QString& path, GatewayConfig base = {});
 
 // Runs the gateway for a service: its usage writer, the LLM routes and the HTTP server's threads. What the console

@@ -4,6 +4,7 @@
 #include "service/service.h"
 
 #include <QElapsedTimer>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QProcess>
@@ -515,6 +516,33 @@ private Q_SLOTS:
         QCOMPARE(row.status, QStringLiteral("upstream_error"));
         QVERIFY(row.estimated);
         QCOMPARE(row.output, 4); // the role chunk and four content pieces reached the client
+    }
+
+    void configFileSetsTheBuffersAndRefusesBadValues()
+    {
+        const QString path = m_dir.filePath(QStringLiteral("gateway.json"));
+        auto write = [&](const QByteArray& text) {
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            f.write(text);
+        };
+        write(R"({"streamBufferBytes": 65536, "sendTimeoutMs": 5000, "idleTimeoutMs": 1000})");
+        auto c = loadGatewayConfig(path);
+        QVERIFY(c.ok());
+        QCOMPARE(c->server.streamBufferBytes, qint64(65536));
+        QCOMPARE(c->server.sendTimeoutMs, 5000);
+        write(R"({"streamBufferBytes": 100})"); // below 16 KiB
+        c = loadGatewayConfig(path);
+        QVERIFY(!c.ok());
+        QCOMPARE(c.error().field, QStringLiteral("streamBufferBytes"));
+        write(R"({"sendTimeoutMs": "soon"})");
+        c = loadGatewayConfig(path);
+        QVERIFY(!c.ok());
+        QCOMPARE(c.error().field, QStringLiteral("sendTimeoutMs"));
+        write(R"({"sendTimeout": 5})");
+        c = loadGatewayConfig(path);
+        QVERIFY(!c.ok());
+        QVERIFY2(c.error().message.contains(QLatin1String("sendTimeoutMs")), qPrintable(c.error().message));
     }
 
     void aLimitWhoseUsageCannotBeReadFailsClosed()
