@@ -43,17 +43,17 @@ int fail(const QString& message)
 
 void printSummary(Service& s)
 {
-    const Organization org = s.organization();
+    const Organization org = s.directory().organization();
     QTextStream out(stdout);
     out << Main::tr("Organization:   %1 (%2)").arg(org.name, org.timezone) << '\n'
         << Main::tr("Database:       %1").arg(s.database().location().displayName()) << '\n'
-        << Main::tr("Users:          %1").arg(s.userCount()) << '\n'
-        << Main::tr("Groups:         %1").arg(s.groups().size()) << '\n'
-        << Main::tr("Projects:       %1").arg(s.projects().size()) << '\n'
-        << Main::tr("API keys:       %1").arg(s.keys().size()) << '\n'
-        << Main::tr("Customers:      %1").arg(s.customers().size()) << '\n'
-        << Main::tr("Models:         %1").arg(s.models().size()) << '\n'
-        << Main::tr("Usage records:  %1").arg(s.usageRecordCount()) << Qt::endl;
+        << Main::tr("Users:          %1").arg(s.directory().userCount()) << '\n'
+        << Main::tr("Groups:         %1").arg(s.directory().groups().size()) << '\n'
+        << Main::tr("Projects:       %1").arg(s.access().projects().size()) << '\n'
+        << Main::tr("API keys:       %1").arg(s.access().keys().size()) << '\n'
+        << Main::tr("Customers:      %1").arg(s.customers().all().size()) << '\n'
+        << Main::tr("Models:         %1").arg(s.catalog().models().size()) << '\n'
+        << Main::tr("Usage records:  %1").arg(s.usage().usageRecordCount()) << Qt::endl;
 }
 
 void printDemo(const DemoSummary& d)
@@ -203,12 +203,12 @@ int main(int argc, char* argv[])
     // was down): in the database before anything reads or admits.
     if (auto replayed = UsageJournal::recover(s, UsageJournal::basePath(s.database().location())); !replayed.ok())
         return fail(Main::tr("cannot replay the usage journal: %1").arg(replayed.error().toString()));
-    if (!options.initialAdminKey.isEmpty() && !s.authenticateAdmin(options.initialAdminKey).ok())
+    if (!options.initialAdminKey.isEmpty() && !s.access().authenticateAdmin(options.initialAdminKey).ok())
         QTextStream(stderr) << Main::tr("tollgate: TOLLGATE_ADMIN_KEY is not used: it only becomes the owner key of a "
                                   "database that has no admin key yet")
                             << Qt::endl;
     // A database without admin keys got an owner key: shown this once.
-    const QString ownerKey = s.takeInitialAdminSecret();
+    const QString ownerKey = s.access().takeInitialAdminSecret();
     if (!ownerKey.isEmpty())
         QTextStream(stdout) << Main::tr("Created the owner admin key for the admin API (shown once; keep it safe): %1")
                                    .arg(ownerKey)
@@ -221,7 +221,7 @@ int main(int argc, char* argv[])
         printDemo(demo.value());
         return 0;
     }
-    if (cl->demo && s.userCount() == 0) {
+    if (cl->demo && s.directory().userCount() == 0) {
         auto demo = loadDemo(s);
         if (!demo.ok())
             return fail(demo.error().toString());

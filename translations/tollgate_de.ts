@@ -1935,53 +1935,6 @@ Gruppen dürfen ihn nutzen:</translation>
     </message>
 </context>
 <context>
-    <name>tollgate::Service</name>
-    <message>
-        <source>must be after from</source>
-        <translation>muss nach dem Beginn liegen</translation>
-    </message>
-    <message>
-        <source>must not be negative</source>
-        <translation>darf nicht negativ sein</translation>
-    </message>
-    <message>
-        <source>group %1 does not exist</source>
-        <translation>die Gruppe %1 gibt es nicht</translation>
-    </message>
-    <message>
-        <source>must be day, week or month</source>
-        <translation>muss Tag, Woche oder Monat sein</translation>
-    </message>
-    <message>
-        <source>the range holds more than %1 buckets; choose a coarser granularity or a shorter range</source>
-        <translation>der Zeitraum umfasst mehr als %1 Abschnitte; bitte eine gröbere Einteilung oder einen kürzeren Zeitraum wählen</translation>
-    </message>
-    <message>
-        <source>(deleted user %1)</source>
-        <translation>(gelöschter Benutzer %1)</translation>
-    </message>
-    <message>
-        <source>(no user)</source>
-        <translation>(kein Benutzer)</translation>
-    </message>
-    <message>
-        <source>(deleted key %1)</source>
-        <translation>(gelöschter Schlüssel %1)</translation>
-    </message>
-    <message>
-        <source>(deleted project %1)</source>
-        <translation>(gelöschtes Projekt %1)</translation>
-    </message>
-    <message>
-        <source>(no customer)</source>
-        <translation>(kein Kunde)</translation>
-    </message>
-    <message>
-        <source>must be user, group, key, project or customer</source>
-        <translation>muss Benutzer, Gruppe, Schlüssel, Projekt oder Kunde sein</translation>
-    </message>
-</context>
-<context>
     <name>tollgate::SettingsPage</name>
     <message>
         <source>Settings</source>
@@ -2121,6 +2074,53 @@ Gruppen dürfen ihn nutzen:</translation>
     <message>
         <source>Limit nearly reached</source>
         <translation>Limit fast erreicht</translation>
+    </message>
+</context>
+<context>
+    <name>tollgate::Usage</name>
+    <message>
+        <source>must be after from</source>
+        <translation>muss nach dem Beginn liegen</translation>
+    </message>
+    <message>
+        <source>must not be negative</source>
+        <translation>darf nicht negativ sein</translation>
+    </message>
+    <message>
+        <source>group %1 does not exist</source>
+        <translation>die Gruppe %1 gibt es nicht</translation>
+    </message>
+    <message>
+        <source>must be day, week or month</source>
+        <translation>muss Tag, Woche oder Monat sein</translation>
+    </message>
+    <message>
+        <source>the range holds more than %1 buckets; choose a coarser granularity or a shorter range</source>
+        <translation>der Zeitraum umfasst mehr als %1 Abschnitte; bitte eine gröbere Einteilung oder einen kürzeren Zeitraum wählen</translation>
+    </message>
+    <message>
+        <source>(deleted user %1)</source>
+        <translation>(gelöschter Benutzer %1)</translation>
+    </message>
+    <message>
+        <source>(no user)</source>
+        <translation>(kein Benutzer)</translation>
+    </message>
+    <message>
+        <source>(deleted key %1)</source>
+        <translation>(gelöschter Schlüssel %1)</translation>
+    </message>
+    <message>
+        <source>(deleted project %1)</source>
+        <translation>(gelöschtes Projekt %1)</translation>
+    </message>
+    <message>
+        <source>(no customer)</source>
+        <translation>(kein Kunde)</translation>
+    </message>
+    <message>
+        <source>must be user, group, key, project or customer</source>
+        <translation>muss Benutzer, Gruppe, Schlüssel, Projekt oder Kunde sein</translation>
     </message>
 </context>
 <context>

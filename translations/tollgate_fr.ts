@@ -1935,53 +1935,6 @@ groupes peuvent l&apos;utiliser :</translation>
     </message>
 </context>
 <context>
-    <name>tollgate::Service</name>
-    <message>
-        <source>must be after from</source>
-        <translation>doit être après le début</translation>
-    </message>
-    <message>
-        <source>must not be negative</source>
-        <translation>ne doit pas être négatif</translation>
-    </message>
-    <message>
-        <source>group %1 does not exist</source>
-        <translation>le groupe %1 n&apos;existe pas</translation>
-    </message>
-    <message>
-        <source>must be day, week or month</source>
-        <translation>doit être jour, semaine ou mois</translation>
-    </message>
-    <message>
-        <source>the range holds more than %1 buckets; choose a coarser granularity or a shorter range</source>
-        <translation>la plage compte plus de %1 intervalles ; choisissez une granularité plus grossière ou une plage plus courte</translation>
-    </message>
-    <message>
-        <source>(deleted user %1)</source>
-        <translation>(utilisateur supprimé %1)</translation>
-    </message>
-    <message>
-        <source>(no user)</source>
-        <translation>(aucun utilisateur)</translation>
-    </message>
-    <message>
-        <source>(deleted key %1)</source>
-        <translation>(clé supprimée %1)</translation>
-    </message>
-    <message>
-        <source>(deleted project %1)</source>
-        <translation>(projet supprimé %1)</translation>
-    </message>
-    <message>
-        <source>(no customer)</source>
-        <translation>(aucun client)</translation>
-    </message>
-    <message>
-        <source>must be user, group, key, project or customer</source>
-        <translation>doit être utilisateur, groupe, clé, projet ou client</translation>
-    </message>
-</context>
-<context>
     <name>tollgate::SettingsPage</name>
     <message>
         <source>Settings</source>
@@ -2121,6 +2074,53 @@ groupes peuvent l&apos;utiliser :</translation>
     <message>
         <source>Limit nearly reached</source>
         <translation>Limite presque atteinte</translation>
+    </message>
+</context>
+<context>
+    <name>tollgate::Usage</name>
+    <message>
+        <source>must be after from</source>
+        <translation>doit être après le début</translation>
+    </message>
+    <message>
+        <source>must not be negative</source>
+        <translation>ne doit pas être négatif</translation>
+    </message>
+    <message>
+        <source>group %1 does not exist</source>
+        <translation>le groupe %1 n&apos;existe pas</translation>
+    </message>
+    <message>
+        <source>must be day, week or month</source>
+        <translation>doit être jour, semaine ou mois</translation>
+    </message>
+    <message>
+        <source>the range holds more than %1 buckets; choose a coarser granularity or a shorter range</source>
+        <translation>la plage compte plus de %1 intervalles ; choisissez une granularité plus grossière ou une plage plus courte</translation>
+    </message>
+    <message>
+        <source>(deleted user %1)</source>
+        <translation>(utilisateur supprimé %1)</translation>
+    </message>
+    <message>
+        <source>(no user)</source>
+        <translation>(aucun utilisateur)</translation>
+    </message>
+    <message>
+        <source>(deleted key %1)</source>
+        <translation>(clé supprimée %1)</translation>
+    </message>
+    <message>
+        <source>(deleted project %1)</source>
+        <translation>(projet supprimé %1)</translation>
+    </message>
+    <message>
+        <source>(no customer)</source>
+        <translation>(aucun client)</translation>
+    </message>
+    <message>
+        <source>must be user, group, key, project or customer</source>
+        <translation>doit être utilisateur, groupe, clé, projet ou client</translation>
     </message>
 </context>
 <context>

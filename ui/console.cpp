@@ -12,8 +12,8 @@ Console::Console(Service& service, GatewayController* gateway, QObject* parent)
     , m_service(service)
     , m_gateway(gateway)
     , m_undo(new QUndoStack(this))
-    , m_revision(service.revision())
-    , m_usageRevision(service.usageRevision())
+    , m_revision(service.snapshot()->version)
+    , m_usageRevision(service.usage().usageRevision())
 {
     m_pool.setMaxThreadCount(2);
     // Threads keep their database connections; they live as long as the console.
@@ -81,12 +81,12 @@ QString Console::actor()
 
 void Console::poll()
 {
-    const quint64 revision = m_service.revision();
+    const quint64 revision = m_service.snapshot()->version;
     if (revision != m_revision) {
         m_revision = revision;
         emit organisationChanged();
     }
-    const quint64 usage = m_service.usageRevision();
+    const quint64 usage = m_service.usage().usageRevision();
     if (usage != m_usageRevision
         && (!m_sinceUsageSignal.isValid() || m_sinceUsageSignal.elapsed() >= kUsageSignalIntervalMs)) {
         m_usageRevision = usage;

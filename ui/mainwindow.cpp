@@ -70,7 +70,7 @@ MainWindow::MainWindow(Console& console, GatewayMonitor* monitor, QWidget* paren
     connect(keys, &KeysPage::showRequests, this, [this, requests](Id keyId) {
         UsageLogFilter f;
         f.keyId = keyId;
-        requests->applyFilter(f, tr("key %1").arg(m_console.service().key(keyId).value_or(ApiKey {}).name));
+        requests->applyFilter(f, tr("key %1").arg(m_console.service().access().key(keyId).value_or(ApiKey {}).name));
         showPage<RequestLogPage>();
     });
 

@@ -40,7 +40,7 @@ Money withMarkup(Money cost, qint32 markupBasisPoints)
     return Money((scaled + 5'000) / 10'000);
 }
 
-Result<Catalog> parseCatalog(const QByteArray& json)
+Result<CatalogFile> parseCatalog(const QByteArray& json)
 {
     QJsonParseError err;
     const QJsonDocument doc = QJsonDocument::fromJson(json, &err);
@@ -52,7 +52,7 @@ Result<Catalog> parseCatalog(const QByteArray& json)
             && it.key() != QLatin1String("comment"))
             return Error::invalid(it.key(), tr("is not a known catalog field"));
 
-    Catalog cat;
+    CatalogFile cat;
     QHash<QString, int> providerIndex;
     const QJsonArray providers = root.value(QLatin1String("providers")).toArray();
     for (qsizetype i = 0; i < providers.size(); ++i) {
@@ -120,9 +120,9 @@ Result<Catalog> parseCatalog(const QByteArray& json)
     return cat;
 }
 
-const Catalog& builtInCatalog()
+const CatalogFile& builtInCatalog()
 {
-    static const Catalog catalog = [] {
+    static const CatalogFile catalog = [] {
         QFile f(QStringLiteral(":/tollgate/catalog/models.json"));
         if (!f.open(QIODevice::ReadOnly))
             qFatal("the built-in model catalog is missing from the binary");

@@ -21,7 +21,7 @@ Money costOf(const ModelInfo& model, const TokenUsage& usage);
 Money withMarkup(Money cost, qint32 markupBasisPoints);
 
 // The catalog shipped with Tollgate: providers and models with their list prices and where each came from.
-struct Catalog
+struct CatalogFile
 {
     QList<Provider> providers;
     QList<ModelInfo> models; // providerId is the index+1 of the provider in `providers` until stored
@@ -29,8 +29,8 @@ struct Catalog
 
 // Parses a catalog document (the format of resources/catalog/models.json). Refuses unknown fields, prices that are
 // not exact, duplicate ids and models whose provider is not listed.
-Result<Catalog> parseCatalog(const QByteArray& json);
+Result<CatalogFile> parseCatalog(const QByteArray& json);
 // The catalog compiled into the binary.
-const Catalog& builtInCatalog();
+const CatalogFile& builtInCatalog();
 
 } // namespace tollgate

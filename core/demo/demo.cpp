@@ -27,13 +27,13 @@ struct Team
 
 Result<DemoSummary> loadDemo(Service& s, quint32 seed)
 {
-    if (s.userCount() > 0)
+    if (s.directory().userCount() > 0)
         return Error::conflict(QStringLiteral("demo"), tr("the organisation already has users; reset it instead"));
     QRandomGenerator rng(seed);
     DemoSummary sum;
 
     // The organisation: Berlin time, a company budget, sensible defaults for everyone.
-    Organization org = s.organization();
+    Organization org = s.directory().organization();
     org.name = QStringLiteral("Northwind Labs");
     org.timezone = QStringLiteral("Europe/Berlin");
     org.monthlyBudget = dollars(6000);
@@ -44,7 +44,7 @@ Result<DemoSummary> loadDemo(Service& s, quint32 seed)
     org.defaultPolicy[Dimension::MaxTier] = Limit::of(4);
     org.defaultPolicy.blockedModels = ModelRule::list({QStringLiteral("claude-opus-4-1")});
     org.updatedAt = 0;
-    if (auto r = s.updateOrganization(org, kActor); !r.ok())
+    if (auto r = s.directory().updateOrganization(org, kActor); !r.ok())
         return r.error();
 
     const QList<Team> teams {
@@ -60,7 +60,7 @@ Result<DemoSummary> loadDemo(Service& s, quint32 seed)
     QHash<QString, Id> groupIds;
     for (const Team& t : teams) {
         const Id parent = t.parent ? groupIds.value(QString::fromLatin1(t.parent)) : 0;
-        auto g = s.createGroup(QString::fromLatin1(t.name), parent, kActor);
+        auto g = s.directory().createGroup(QString::fromLatin1(t.name), parent, kActor);
         if (!g.ok())
             return g.error();
         groupIds.insert(g->name, g->id);
@@ -68,10 +68,10 @@ Result<DemoSummary> loadDemo(Service& s, quint32 seed)
     }
     // Team settings and budgets.
     auto configure = [&](const char* name, auto edit) -> Status {
-        auto g = s.group(groupIds.value(QString::fromLatin1(name)));
+        auto g = s.directory().group(groupIds.value(QString::fromLatin1(name)));
         edit(*g);
         g->updatedAt = 0;
-        auto r = s.updateGroup(*g, kActor);
+        auto r = s.directory().updateGroup(*g, kActor);
         return r.ok() ? Status() : Status(r.error());
     };
     const Status configured[] = {
@@ -149,7 +149,7 @@ Result<DemoSummary> loadDemo(Service& s, quint32 seed)
     people[40].groupIds.append(groupIds.value(QStringLiteral("Support")));
     people[17].status = UserStatus::Inactive;
     people[33].status = UserStatus::Inactive;
-    auto created = s.createUsers(people, kActor);
+    auto created = s.directory().createUsers(people, kActor);
     if (!created.ok())
         return created.error();
     const QList<User> users = created.value();
@@ -167,7 +167,7 @@ Result<DemoSummary> loadDemo(Service& s, quint32 seed)
         bypass.bypassRateLimits = true;
         bypass.notes = tr("Load-tests the support bot");
         for (auto [who, p] : {std::pair {1, loosen}, std::pair {30, tighten}, std::pair {43, bypass}})
-            if (auto st = s.setUserPolicy(users[who].id, p, kActor); !st.ok())
+            if (auto st = s.directory().setUserPolicy(users[who].id, p, kActor); !st.ok())
                 return st.error();
     }
 
@@ -180,19 +180,19 @@ Result<DemoSummary> loadDemo(Service& s, quint32 seed)
     QList<Project> projects;
     for (auto spec : {ProjectSpec {"Customer chatbot", 1500}, ProjectSpec {"Internal tools", 500},
                       ProjectSpec {"Support assistant", 600}}) {
-        auto p = s.createProject(QString::fromLatin1(spec.name), dollars(spec.limitDollars), kActor);
+        auto p = s.access().createProject(QString::fromLatin1(spec.name), dollars(spec.limitDollars), kActor);
         if (!p.ok())
             return p.error();
         projects.append(p.value());
     }
-    sum.projects = int(s.projects().size());
+    sum.projects = int(s.access().projects().size());
     QList<ApiKey> serviceKeys;
     for (const Project& p : std::as_const(projects)) {
         NewKey nk;
         nk.name = p.name + tr(" service");
         nk.projectId = p.id;
         nk.monthlyCap = *p.monthlyLimit / 2;
-        auto k = s.createKey(nk, kActor);
+        auto k = s.access().createKey(nk, kActor);
         if (!k.ok())
             return k.error();
         serviceKeys.append(k->key);
@@ -204,7 +204,7 @@ Result<DemoSummary> loadDemo(Service& s, quint32 seed)
         nk.holderUserId = users[i].id;
         if (i % 2 == 0)
             nk.monthlyCap = dollars(100);
-        auto k = s.createKey(nk, kActor);
+        auto k = s.access().createKey(nk, kActor);
         if (!k.ok())
             return k.error();
         personalKey.insert(users[i].id, k->key.id);
@@ -217,11 +217,11 @@ Result<DemoSummary> loadDemo(Service& s, quint32 seed)
         nk.projectId = projects[1].id;
         nk.groupIds = {groupIds.value(QStringLiteral("Marketing"))};
         nk.allowedModels = ModelRule::list({QStringLiteral("gpt-4o-mini"), QStringLiteral("gpt-4.1-mini")});
-        auto k = s.createKey(nk, kActor);
+        auto k = s.access().createKey(nk, kActor);
         if (!k.ok())
             return k.error();
     }
-    sum.keys = int(s.keys().size());
+    sum.keys = int(s.access().keys().size());
 
     // End customers of the chatbot.
     struct CustomerSpec
@@ -258,7 +258,7 @@ Result<DemoSummary> loadDemo(Service& s, quint32 seed)
             c.periodStart = now - 30LL * 86'400'000;
             c.periodEnd = now + 60LL * 86'400'000;
         }
-        auto saved = s.saveCustomer(c, kActor);
+        auto saved = s.customers().saveCustomer(c, kActor);
         if (!saved.ok())
             return saved.error();
         customers.append(saved.value());
@@ -270,7 +270,7 @@ Result<DemoSummary> loadDemo(Service& s, quint32 seed)
     const QTimeZone zone(org.timezone.toUtf8());
     const QDate today = QDateTime::fromMSecsSinceEpoch(now, zone).date();
     QHash<QString, ModelInfo> models;
-    for (const ModelInfo& m : s.models())
+    for (const ModelInfo& m : s.catalog().models())
         models.insert(m.id, m);
     QHash<QString, const Team*> teamByName;
     for (const Team& t : teams)
@@ -319,7 +319,7 @@ Result<DemoSummary> loadDemo(Service& s, quint32 seed)
             const double mean = t->intensity * growth * (weekend ? 0.12 : 1.0) * (0.5 + double(i % 5) / 4.0);
             const int n = int(rng.bounded(int(mean * 2) + 1));
             const Id keyId = personalKey.value(u.id);
-            const Id projectId = keyId ? s.key(keyId)->projectId : u.privateProjectId;
+            const Id projectId = keyId ? s.access().key(keyId)->projectId : u.privateProjectId;
             for (int k = 0; k < n; ++k)
                 addRecord(u, t->models[rng.bounded(int(t->models.size()))], keyId, projectId, 0);
         }
@@ -331,10 +331,10 @@ Result<DemoSummary> loadDemo(Service& s, quint32 seed)
                  serviceKeys[0].id, projects[0].id, c.id);
         }
     }
-    const Id orgId = s.organization().id;
+    const Id orgId = s.directory().organization().id;
     for (UsageRecord& r : records)
         r.orgId = orgId;
-    if (auto st = s.recordUsage(records); !st.ok())
+    if (auto st = s.usage().recordUsage(records); !st.ok())
         return st.error();
     sum.usageRecords = records.size();
     return sum;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "catalog/pricing.h"
 #include "service/service.h"
 
 namespace tollgate {

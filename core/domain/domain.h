@@ -30,6 +30,14 @@ struct Organization
 
 enum class UserStatus : quint8 { Active, Inactive };
 
+inline QString userStatusName(UserStatus s)
+{
+    return s == UserStatus::Active ? QStringLiteral("active") : QStringLiteral("inactive");
+}
+
+// An id as the text the audit log and the API use.
+inline QString idText(Id id) { return QString::number(id); }
+
 struct User
 {
     Id id = 0;

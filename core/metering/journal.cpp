@@ -152,7 +152,7 @@ Result<qint64> UsageJournal::replay(Service& service, const QString& path, After
     const qint64 headerSize = header.size();
     const qint64 size = file.size();
 
-    auto applied = service.journalApplied(name);
+    auto applied = service.usage().journalApplied(name);
     if (!applied.ok())
         return applied.error();
     // A mark past the end cannot belong to this content (an emptied journal gets a new name): nothing to replay.
@@ -163,13 +163,13 @@ Result<qint64> UsageJournal::replay(Service& service, const QString& path, After
         QList<UsageRecord> batch;
         const auto write = [&]() -> Status {
             const JournalMark mark {name, offset};
-            Status s = service.recordUsage(batch, &mark);
+            Status s = service.usage().recordUsage(batch, &mark);
             if (!s.ok()) // one bad record must not hold back the others
                 for (const UsageRecord& r : std::as_const(batch))
-                    if (Status one = service.recordUsage({r}); !one.ok())
+                    if (Status one = service.usage().recordUsage({r}); !one.ok())
                         qCCritical(lcJournal) << "a journalled usage record could not be written:"
                                               << one.error().toString();
-            if (!s.ok() && !(s = service.setJournalApplied(mark)).ok())
+            if (!s.ok() && !(s = service.usage().setJournalApplied(mark)).ok())
                 return s;
             replayed += batch.size();
             batch.clear();
@@ -197,7 +197,7 @@ Result<qint64> UsageJournal::replay(Service& service, const QString& path, After
         // File first: a crash in between leaves a note of a journal that is gone, never records to replay twice.
         if (!QFile::remove(path))
             return Error::storage(tr("cannot remove the usage journal %1").arg(path));
-        if (Status s = service.forgetJournal(name); !s.ok())
+        if (Status s = service.usage().forgetJournal(name); !s.ok())
             return s.error();
         return replayed;
     }
@@ -240,7 +240,7 @@ Status UsageJournal::reset(Service& service)
     const QString old = m_name;
     if (Status s = startFile(); !s.ok())
         return s;
-    if (Status s = service.forgetJournal(old); !s.ok()) // only tidiness: no file carries that name any more
+    if (Status s = service.usage().forgetJournal(old); !s.ok()) // only tidiness: no file carries that name any more
         qCWarning(lcJournal) << "the mark of an emptied usage journal stays in the database:" << s.error().toString();
     return {};
 }

@@ -20,12 +20,12 @@ UsageWriter::UsageWriter(Service& service, std::unique_ptr<UsageJournal> journal
     , m_journalEnd(m_journal ? m_journal->size() : 0)
     , m_thread([this] { run(); })
 {
-    m_service.addUsageBarrier(this, [this] { flush(); });
+    m_service.usage().addUsageBarrier(this, [this] { flush(); });
 }
 
 UsageWriter::~UsageWriter()
 {
-    m_service.removeUsageBarrier(this);
+    m_service.usage().removeUsageBarrier(this);
     {
         std::lock_guard lock(m_mutex);
         m_stop = true;
@@ -132,7 +132,7 @@ void UsageWriter::run()
 
 bool UsageWriter::write(std::deque<Item>& batch)
 {
-    const Id orgId = m_service.organization().id;
+    const Id orgId = m_service.directory().organization().id;
     QList<UsageRecord> records;
     records.reserve(qsizetype(batch.size()));
     for (Item& item : batch) {
@@ -144,11 +144,11 @@ bool UsageWriter::write(std::deque<Item>& batch)
         return m_journal ? std::optional<JournalMark>({m_journal->name(), end}) : std::nullopt;
     };
     const std::optional<JournalMark> mark = markAt(batch.back().journalEnd);
-    Status s = m_service.recordUsage(records, mark ? &*mark : nullptr);
+    Status s = m_service.usage().recordUsage(records, mark ? &*mark : nullptr);
     for (int attempt = 1; !s.ok() && attempt < 3; ++attempt) { // a busy or briefly unreachable database
         qCWarning(lcMetering) << "usage write failed, retrying:" << s.error().toString();
         std::this_thread::sleep_for(std::chrono::milliseconds(20 * attempt));
-        s = m_service.recordUsage(records, mark ? &*mark : nullptr);
+        s = m_service.usage().recordUsage(records, mark ? &*mark : nullptr);
     }
     qint64 written = 0;
     if (s.ok()) {
@@ -160,7 +160,7 @@ bool UsageWriter::write(std::deque<Item>& batch)
         // One bad record must not take the others down with it: write them one by one.
         for (size_t i = 0; i < batch.size(); ++i) {
             const std::optional<JournalMark> own = markAt(batch[i].journalEnd);
-            const Status one = m_service.recordUsage({records[qsizetype(i)]}, own ? &*own : nullptr);
+            const Status one = m_service.usage().recordUsage({records[qsizetype(i)]}, own ? &*own : nullptr);
             if (one.ok())
                 ++written;
             else

@@ -16,32 +16,32 @@ QString limitKindLabel(LimitUse::Kind kind)
 
 Result<QList<LimitUse>> monthlyLimitUse(const Service& s, double atLeast)
 {
-    const Window month = Calendar::compute(WindowKind::Month, s.clock().now(), QTimeZone(s.organization().timezone.toUtf8()));
+    const Window month = Calendar::compute(WindowKind::Month, s.clock().now(), QTimeZone(s.directory().organization().timezone.toUtf8()));
     QList<LimitUse> out;
     const auto add = [&](LimitUse::Kind kind, Id id, const QString& name, Money spend, Money limit) {
         LimitUse u {kind, id, name, spend, limit, month};
         if (u.fraction() >= atLeast)
             out.append(u);
     };
-    auto users = s.monthToDateSpend(UsageDimension::User);
+    auto users = s.usage().monthToDateSpend(UsageDimension::User);
     if (!users.ok())
         return users.error();
-    const QHash<Id, qint64> userLimits = s.effectiveLimits(Dimension::MonthlyCost);
+    const QHash<Id, qint64> userLimits = s.directory().effectiveLimits(Dimension::MonthlyCost);
     for (auto it = userLimits.cbegin(); it != userLimits.cend(); ++it) {
         const Money spend = users->value(it.key());
         if (LimitUse {LimitUse::Kind::User, it.key(), {}, spend, it.value(), month}.fraction() >= atLeast)
-            add(LimitUse::Kind::User, it.key(), s.user(it.key()).value_or(User {}).email, spend, it.value());
+            add(LimitUse::Kind::User, it.key(), s.directory().user(it.key()).value_or(User {}).email, spend, it.value());
     }
-    auto groups = s.monthToDateSpend(UsageDimension::Group);
+    auto groups = s.usage().monthToDateSpend(UsageDimension::Group);
     if (!groups.ok())
         return groups.error();
-    for (const Group& g : s.groups())
+    for (const Group& g : s.directory().groups())
         if (g.monthlyBudget)
             add(LimitUse::Kind::Group, g.id, g.name, groups->value(g.id), *g.monthlyBudget);
-    auto keys = s.monthToDateSpend(UsageDimension::Key);
+    auto keys = s.usage().monthToDateSpend(UsageDimension::Key);
     if (!keys.ok())
         return keys.error();
-    for (const ApiKey& k : s.keys())
+    for (const ApiKey& k : s.access().keys())
         if (k.monthlyCap && k.status == KeyStatus::Active)
             add(LimitUse::Kind::Key, k.id, k.name, keys->value(k.id), *k.monthlyCap);
     std::sort(out.begin(), out.end(), [](const LimitUse& a, const LimitUse& b) { return a.fraction() > b.fraction(); });

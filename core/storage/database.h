@@ -110,4 +110,12 @@ QVariant nullable(const std::optional<T>& v)
 }
 inline QVariant nullableId(qint64 id) { return id ? QVariant(id) : QVariant(); }
 
+// Reads a nullable BIGINT column.
+inline std::optional<qint64> optionalInt(const QVariant& v)
+{
+    if (v.isNull())
+        return std::nullopt;
+    return v.toLongLong();
+}
+
 } // namespace tollgate

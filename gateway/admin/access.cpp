@@ -34,7 +34,7 @@ QHash<Id, Money> monthSpendByKey(const Service& s, Id onlyKey = 0)
     q.groupBy = UsageDimension::Key;
     q.keyId = onlyKey;
     QHash<Id, Money> out;
-    if (auto r = s.usageReport(q); r.ok())
+    if (auto r = s.usage().usageReport(q); r.ok())
         for (const UsageRow& row : std::as_const(r->rows))
             out[row.key.toLongLong()] += row.totals.cost;
     return out;
@@ -100,7 +100,7 @@ Reply listKeys(Call& c)
         return errorReply(Error::invalid(QStringLiteral("status"), tr("must be active or revoked")));
     const QHash<Id, Money> spend = monthSpendByKey(c.service);
     QJsonArray data;
-    for (const ApiKey& k : c.service.keys()) {
+    for (const ApiKey& k : c.service.access().keys()) {
         if ((*projectId && k.projectId != *projectId) || (*holder && k.holderUserId != *holder))
             continue;
         if (!status.isEmpty() && (k.status == KeyStatus::Active) != (status == u"active"))
@@ -112,7 +112,7 @@ Reply listKeys(Call& c)
 
 Reply getKey(Call& c)
 {
-    auto k = find(c, tr("API key"), [&c](Id id) { return c.service.key(id); });
+    auto k = find(c, tr("API key"), [&c](Id id) { return c.service.access().key(id); });
     if (!k.ok())
         return errorReply(k.error());
     return withVersion(json(200, keyWithUsage(*k, monthSpendByKey(c.service, k->id).value(k->id))), k->updatedAt);
@@ -130,7 +130,7 @@ Reply createKey(Call& c)
                           nk.expiresAt, true);
         }))
         return *r;
-    auto created = c.service.createKey(nk, c.actor);
+    auto created = c.service.access().createKey(nk, c.actor);
     if (!created.ok())
         return errorReply(keyError(created.error()));
     return withVersion(json(201, {{QStringLiteral("data"), keyWithUsage(created->key, 0)},
@@ -140,7 +140,7 @@ Reply createKey(Call& c)
 
 Reply patchKey(Call& c)
 {
-    auto k = find(c, tr("API key"), [&c](Id id) { return c.service.key(id); });
+    auto k = find(c, tr("API key"), [&c](Id id) { return c.service.access().key(id); });
     if (!k.ok())
         return errorReply(k.error());
     if (auto r = readBody(c, [&](Fields& f) {
@@ -151,7 +151,7 @@ Reply patchKey(Call& c)
             k->updatedAt = expectedVersion(f, c.ifMatch());
         }))
         return *r;
-    auto saved = c.service.updateKey(*k, c.actor);
+    auto saved = c.service.access().updateKey(*k, c.actor);
     if (!saved.ok())
         return errorReply(keyError(saved.error()));
     return withVersion(json(200, keyWithUsage(*saved, monthSpendByKey(c.service, saved->id).value(saved->id))),
@@ -160,14 +160,14 @@ Reply patchKey(Call& c)
 
 Reply deleteKey(Call& c)
 {
-    return deleteById(c, tr("API key"), [&c](Id id) { return c.service.deleteKey(id, c.actor); });
+    return deleteById(c, tr("API key"), [&c](Id id) { return c.service.access().deleteKey(id, c.actor); });
 }
 
 // --- admin keys (owner only) ---------------------------------------------------------------------------------
 
 Reply listAdminKeys(Call& c)
 {
-    auto keys = c.service.adminKeys();
+    auto keys = c.service.access().adminKeys();
     if (!keys.ok())
         return errorReply(keys.error());
     QJsonArray data;
@@ -191,7 +191,7 @@ Reply createAdminKey(Call& c)
                 f.fail(QLatin1StringView("role"), tr("must be owner, admin or viewer"));
         }))
         return *r;
-    auto created = c.service.createAdminKey(name, role, c.actor);
+    auto created = c.service.access().createAdminKey(name, role, c.actor);
     if (!created.ok())
         return errorReply(atApiPath(created.error()));
     return json(201, {{QStringLiteral("data"), adminKeyJson(created->key)}, {QStringLiteral("key"), created->secret}});
@@ -199,7 +199,7 @@ Reply createAdminKey(Call& c)
 
 Reply revokeAdminKey(Call& c)
 {
-    return deleteById(c, tr("admin key"), [&c](Id id) { return c.service.revokeAdminKey(id, c.actor); });
+    return deleteById(c, tr("admin key"), [&c](Id id) { return c.service.access().revokeAdminKey(id, c.actor); });
 }
 
 // --- projects ------------------------------------------------------------------------------------------------
@@ -210,7 +210,7 @@ Reply listProjects(Call& c)
     if (!kind.isEmpty() && kind != u"shared" && kind != u"private")
         return errorReply(Error::invalid(QStringLiteral("kind"), tr("must be shared or private")));
     QJsonArray data;
-    for (const Project& p : c.service.projects())
+    for (const Project& p : c.service.access().projects())
         if (kind.isEmpty() || (p.kind == ProjectKind::Shared) == (kind == u"shared"))
             data.append(projectJson(p));
     return json(200, {{QStringLiteral("data"), data}, {QStringLiteral("total"), data.size()}});
@@ -218,7 +218,7 @@ Reply listProjects(Call& c)
 
 Reply getProject(Call& c)
 {
-    auto p = find(c, tr("project"), [&c](Id id) { return c.service.project(id); });
+    auto p = find(c, tr("project"), [&c](Id id) { return c.service.access().project(id); });
     if (!p.ok())
         return errorReply(p.error());
     return withVersion(json(200, projectJson(*p)), p->updatedAt);
@@ -233,7 +233,7 @@ Reply createProject(Call& c)
             limit = f.money(QLatin1StringView("monthly_limit"));
         }))
         return *r;
-    auto created = c.service.createProject(name, limit, c.actor);
+    auto created = c.service.access().createProject(name, limit, c.actor);
     if (!created.ok())
         return errorReply(atApiPath(created.error()));
     return withVersion(json(201, projectJson(*created)), created->updatedAt);
@@ -241,7 +241,7 @@ Reply createProject(Call& c)
 
 Reply patchProject(Call& c)
 {
-    auto p = find(c, tr("project"), [&c](Id id) { return c.service.project(id); });
+    auto p = find(c, tr("project"), [&c](Id id) { return c.service.access().project(id); });
     if (!p.ok())
         return errorReply(p.error());
     if (auto r = readBody(c, [&](Fields& f) {
@@ -252,7 +252,7 @@ Reply patchProject(Call& c)
             p->updatedAt = expectedVersion(f, c.ifMatch());
         }))
         return *r;
-    auto saved = c.service.updateProject(*p, c.actor);
+    auto saved = c.service.access().updateProject(*p, c.actor);
     if (!saved.ok())
         return errorReply(atApiPath(saved.error()));
     return withVersion(json(200, projectJson(*saved)), saved->updatedAt);
@@ -260,7 +260,7 @@ Reply patchProject(Call& c)
 
 Reply deleteProject(Call& c)
 {
-    return deleteById(c, tr("project"), [&c](Id id) { return c.service.deleteProject(id, c.actor); });
+    return deleteById(c, tr("project"), [&c](Id id) { return c.service.access().deleteProject(id, c.actor); });
 }
 
 // --- customers -----------------------------------------------------------------------------------------------
@@ -271,7 +271,7 @@ Reply listCustomers(Call& c)
     if (!page.ok())
         return errorReply(page.error());
     const QString q = c.queryValue("q");
-    QList<Customer> all = c.service.customers();
+    QList<Customer> all = c.service.customers().all();
     if (!q.isEmpty())
         all.removeIf([&](const Customer& x) {
             return !x.identifier.contains(q, Qt::CaseInsensitive) && !x.name.contains(q, Qt::CaseInsensitive)
@@ -282,7 +282,7 @@ Reply listCustomers(Call& c)
 
 Reply getCustomer(Call& c)
 {
-    auto x = find(c, tr("customer"), [&c](Id id) { return c.service.customer(id); });
+    auto x = find(c, tr("customer"), [&c](Id id) { return c.service.customers().customer(id); });
     if (!x.ok())
         return errorReply(x.error());
     return withVersion(json(200, customerJson(*x)), x->updatedAt);
@@ -298,7 +298,7 @@ Reply upsertCustomer(Call& c)
         return errorReply(b.error());
     if (!body.value(QLatin1String("customer_identifier")).isString())
         return errorReply(Error::invalid(QStringLiteral("$.customer_identifier"), tr("is required (a string)")));
-    Customer x = c.service.customerByIdentifier(body.value(QLatin1String("customer_identifier")).toString())
+    Customer x = c.service.customers().customerByIdentifier(body.value(QLatin1String("customer_identifier")).toString())
                      .value_or(Customer {});
     const bool existed = x.id != 0;
     Fields f(body);
@@ -306,7 +306,7 @@ Reply upsertCustomer(Call& c)
     x.updatedAt = expectedVersion(f, c.ifMatch());
     if (auto s = f.finish(); !s.ok())
         return errorReply(s.error());
-    auto saved = c.service.saveCustomer(x, c.actor);
+    auto saved = c.service.customers().saveCustomer(x, c.actor);
     if (!saved.ok())
         return errorReply(atApiPath(saved.error()));
     return withVersion(json(existed ? 200 : 201, customerJson(*saved)), saved->updatedAt);
@@ -314,7 +314,7 @@ Reply upsertCustomer(Call& c)
 
 Reply patchCustomer(Call& c)
 {
-    auto x = find(c, tr("customer"), [&c](Id id) { return c.service.customer(id); });
+    auto x = find(c, tr("customer"), [&c](Id id) { return c.service.customers().customer(id); });
     if (!x.ok())
         return errorReply(x.error());
     if (auto r = readBody(c, [&](Fields& f) {
@@ -322,7 +322,7 @@ Reply patchCustomer(Call& c)
             x->updatedAt = expectedVersion(f, c.ifMatch());
         }))
         return *r;
-    auto saved = c.service.saveCustomer(*x, c.actor);
+    auto saved = c.service.customers().saveCustomer(*x, c.actor);
     if (!saved.ok())
         return errorReply(atApiPath(saved.error()));
     return withVersion(json(200, customerJson(*saved)), saved->updatedAt);
@@ -330,7 +330,7 @@ Reply patchCustomer(Call& c)
 
 Reply deleteCustomer(Call& c)
 {
-    return deleteById(c, tr("customer"), [&c](Id id) { return c.service.deleteCustomer(id, c.actor); });
+    return deleteById(c, tr("customer"), [&c](Id id) { return c.service.customers().deleteCustomer(id, c.actor); });
 }
 
 } // namespace

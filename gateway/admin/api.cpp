@@ -156,7 +156,7 @@ Reply noContent()
 
 QTimeZone organizationZone(const Service& s)
 {
-    return QTimeZone(s.organization().timezone.toUtf8());
+    return QTimeZone(s.directory().organization().timezone.toUtf8());
 }
 
 Reply deleteById(Call& c, const QString& what, const std::function<Status(Id)>& remove)
@@ -251,11 +251,11 @@ Reply AdminApi::process(const http::Request& req)
         r.headers.add("WWW-Authenticate", "Bearer realm=\"tollgate-admin\"");
         return r;
     }
-    auto caller = m_service.authenticateAdmin(QString::fromLatin1(secret));
+    auto caller = m_service.access().authenticateAdmin(QString::fromLatin1(secret));
     if (!caller.ok()) {
         if (caller.error().code == Error::Code::Storage)
             return errorReply(caller.error());
-        const auto gatewayKey = m_service.authenticate(QString::fromLatin1(secret));
+        const auto gatewayKey = m_service.access().authenticate(QString::fromLatin1(secret));
         if (gatewayKey.ok() || gatewayKey.error().code == Error::Code::Invalid) {
             return problem(403, "permission_error", QStringLiteral("gateway_key"),
                            tr("this is a gateway key; the admin API takes admin keys only"));

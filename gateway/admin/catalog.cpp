@@ -71,14 +71,14 @@ void readModel(Fields& f, ModelInfo& m, bool create)
 Reply listModels(Call& c)
 {
     QJsonArray data;
-    for (const ModelInfo& m : c.service.models())
+    for (const ModelInfo& m : c.service.catalog().models())
         data.append(modelJson(m, c.service));
     return json(200, {{QStringLiteral("data"), data}, {QStringLiteral("total"), data.size()}});
 }
 
 Reply getModel(Call& c)
 {
-    const auto m = c.service.model(c.params.value(0));
+    const auto m = c.service.catalog().model(c.params.value(0));
     if (!m)
         return errorReply(Error::notFound(QString(), tr("there is no model '%1' in the catalog").arg(c.params.value(0))));
     return json(200, modelJson(*m, c.service));
@@ -89,10 +89,10 @@ Reply createModel(Call& c)
     ModelInfo m;
     if (auto r = readBody(c, [&](Fields& f) { readModel(f, m, true); }))
         return *r;
-    if (c.service.model(m.id))
+    if (c.service.catalog().model(m.id))
         return errorReply(Error::conflict(QStringLiteral("$.id"),
                                           tr("the model %1 is in the catalog already; PATCH it to change it").arg(m.id)));
-    auto saved = c.service.saveModel(m, c.actor);
+    auto saved = c.service.catalog().saveModel(m, c.actor);
     if (!saved.ok())
         return errorReply(modelError(saved.error()));
     return json(201, modelJson(*saved, c.service));
@@ -100,12 +100,12 @@ Reply createModel(Call& c)
 
 Reply patchModel(Call& c)
 {
-    auto m = c.service.model(c.params.value(0));
+    auto m = c.service.catalog().model(c.params.value(0));
     if (!m)
         return errorReply(Error::notFound(QString(), tr("there is no model '%1' in the catalog").arg(c.params.value(0))));
     if (auto r = readBody(c, [&](Fields& f) { readModel(f, *m, false); }))
         return *r;
-    auto saved = c.service.saveModel(*m, c.actor);
+    auto saved = c.service.catalog().saveModel(*m, c.actor);
     if (!saved.ok())
         return errorReply(modelError(saved.error()));
     return json(200, modelJson(*saved, c.service));
@@ -113,7 +113,7 @@ Reply patchModel(Call& c)
 
 Reply deleteModel(Call& c)
 {
-    if (auto s = c.service.deleteModel(c.params.value(0), c.actor); !s.ok())
+    if (auto s = c.service.catalog().deleteModel(c.params.value(0), c.actor); !s.ok())
         return errorReply(s.error().code == Error::Code::NotFound
                               ? Error::notFound(QString(), tr("there is no model '%1' in the catalog")
                                                                .arg(c.params.value(0)))
@@ -143,14 +143,14 @@ void readProvider(Fields& f, Provider& p, bool create)
 Reply listProviders(Call& c)
 {
     QJsonArray data;
-    for (const Provider& p : c.service.providers())
+    for (const Provider& p : c.service.catalog().providers())
         data.append(providerJson(p));
     return json(200, {{QStringLiteral("data"), data}, {QStringLiteral("total"), data.size()}});
 }
 
 Reply getProvider(Call& c)
 {
-    auto p = find(c, tr("provider"), [&c](Id id) { return c.service.provider(id); });
+    auto p = find(c, tr("provider"), [&c](Id id) { return c.service.catalog().provider(id); });
     if (!p.ok())
         return errorReply(p.error());
     return json(200, providerJson(*p));
@@ -161,7 +161,7 @@ Reply createProvider(Call& c)
     Provider p;
     if (auto r = readBody(c, [&](Fields& f) { readProvider(f, p, true); }))
         return *r;
-    auto saved = c.service.saveProvider(p, c.actor);
+    auto saved = c.service.catalog().saveProvider(p, c.actor);
     if (!saved.ok())
         return errorReply(atApiPath(saved.error()));
     return json(201, providerJson(*saved));
@@ -169,13 +169,13 @@ Reply createProvider(Call& c)
 
 Reply patchProvider(Call& c)
 {
-    auto p = find(c, tr("provider"), [&c](Id id) { return c.service.provider(id); });
+    auto p = find(c, tr("provider"), [&c](Id id) { return c.service.catalog().provider(id); });
     if (!p.ok())
         return errorReply(p.error());
     p->secret.clear(); // kept by the service unless a new one is given
     if (auto r = readBody(c, [&](Fields& f) { readProvider(f, *p, false); }))
         return *r;
-    auto saved = c.service.saveProvider(*p, c.actor);
+    auto saved = c.service.catalog().saveProvider(*p, c.actor);
     if (!saved.ok())
         return errorReply(atApiPath(saved.error()));
     return json(200, providerJson(*saved));
@@ -183,7 +183,7 @@ Reply patchProvider(Call& c)
 
 Reply deleteProvider(Call& c)
 {
-    return deleteById(c, tr("provider"), [&c](Id id) { return c.service.deleteProvider(id, c.actor); });
+    return deleteById(c, tr("provider"), [&c](Id id) { return c.service.catalog().deleteProvider(id, c.actor); });
 }
 
 } // namespace

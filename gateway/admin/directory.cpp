@@ -35,10 +35,10 @@ std::optional<Reply> checkOrganization(const Call& c)
 {
     bool ok = false;
     const Id id = c.params.value(0).toLongLong(&ok);
-    if (!ok || id != c.service.organization().id)
+    if (!ok || id != c.service.directory().organization().id)
         return errorReply(Error::notFound(QString(), tr("there is no organization '%1' here (this one is %2)")
                                                          .arg(c.params.value(0))
-                                                         .arg(c.service.organization().id)));
+                                                         .arg(c.service.directory().organization().id)));
     return std::nullopt;
 }
 
@@ -48,10 +48,10 @@ Reply getOrganization(Call& c)
 {
     if (auto r = checkOrganization(c))
         return *r;
-    const Organization o = c.service.organization();
+    const Organization o = c.service.directory().organization();
     QJsonObject body = organizationJson(o);
-    body.insert(QStringLiteral("user_count"), c.service.userCount());
-    body.insert(QStringLiteral("group_count"), c.service.groups().size());
+    body.insert(QStringLiteral("user_count"), c.service.directory().userCount());
+    body.insert(QStringLiteral("group_count"), c.service.directory().groups().size());
     return withVersion(json(200, body), o.updatedAt);
 }
 
@@ -59,7 +59,7 @@ Reply patchOrganization(Call& c)
 {
     if (auto r = checkOrganization(c))
         return *r;
-    Organization o = c.service.organization();
+    Organization o = c.service.directory().organization();
     o.updatedAt = 0;
     if (auto r = readBody(c, [&](Fields& f) {
             if (auto v = f.string(QLatin1StringView("name"), false, 200))
@@ -76,7 +76,7 @@ Reply patchOrganization(Call& c)
             o.updatedAt = expectedVersion(f, c.ifMatch());
         }))
         return *r;
-    auto saved = c.service.updateOrganization(o, c.actor);
+    auto saved = c.service.directory().updateOrganization(o, c.actor);
     if (!saved.ok())
         return errorReply(atApiPath(saved.error()));
     return withVersion(json(200, organizationJson(*saved)), saved->updatedAt);
@@ -86,7 +86,7 @@ Reply getOrganizationPolicy(Call& c)
 {
     if (auto r = checkOrganization(c))
         return *r;
-    const Organization o = c.service.organization();
+    const Organization o = c.service.directory().organization();
     return withVersion(json(200, policyJson(o.defaultPolicy)), o.updatedAt);
 }
 
@@ -94,13 +94,13 @@ Reply patchOrganizationPolicy(Call& c)
 {
     if (auto r = checkOrganization(c))
         return *r;
-    Organization o = c.service.organization();
+    Organization o = c.service.directory().organization();
     if (auto r = readBody(c, [&](Fields& f) {
             readPolicy(f, o.defaultPolicy, false);
             o.updatedAt = expectedVersion(f, c.ifMatch());
         }))
         return *r;
-    auto saved = c.service.updateOrganization(o, c.actor);
+    auto saved = c.service.directory().updateOrganization(o, c.actor);
     if (!saved.ok())
         return errorReply(policyError(saved.error(), QStringLiteral("$")));
     return withVersion(json(200, policyJson(saved->defaultPolicy)), saved->updatedAt);
@@ -118,7 +118,7 @@ QJsonObject userPolicyJson(const User& u, const Service& s, bool effective)
                    {QStringLiteral("updated_at"), timeJson(u.updatedAt)},
                    {QStringLiteral("version"), u.updatedAt}};
     if (effective)
-        o.insert(QStringLiteral("effective"), effectivePolicyJson(s.effectivePolicy(u.id)));
+        o.insert(QStringLiteral("effective"), effectivePolicyJson(s.directory().effectivePolicy(u.id)));
     return o;
 }
 
@@ -136,7 +136,7 @@ Reply listUserPolicies(Call& c)
                           : !overridesOnly.ok() ? overridesOnly.error()
                                                 : effective.error());
     const QString email = c.queryValue("email");
-    QList<User> users = c.service.users();
+    QList<User> users = c.service.directory().users();
     users.removeIf([&](const User& u) {
         return (*overridesOnly && !u.policyOverride) || (*userId && u.id != *userId)
             || (!email.isEmpty() && !u.email.contains(email, Qt::CaseInsensitive));
@@ -159,9 +159,9 @@ Reply postUserPolicy(Call& c)
             if (!f.ok())
                 return;
             if (id)
-                user = c.service.user(*id);
+                user = c.service.directory().user(*id);
             else if (email)
-                user = c.service.userByEmail(*email);
+                user = c.service.directory().userByEmail(*email);
             else
                 return f.fail(QLatin1StringView("user_id"), tr("is required (or give the user's email)"));
             if (!user)
@@ -174,9 +174,9 @@ Reply postUserPolicy(Call& c)
         }))
         return *r;
     const bool existed = user->policyOverride.has_value();
-    if (auto s = c.service.setUserPolicy(user->id, policy, c.actor, version); !s.ok())
+    if (auto s = c.service.directory().setUserPolicy(user->id, policy, c.actor, version); !s.ok())
         return errorReply(policyError(s.error(), QStringLiteral("$")));
-    const auto after = c.service.user(user->id);
+    const auto after = c.service.directory().user(user->id);
     return withVersion(json(existed ? 200 : 201, userPolicyJson(*after, c.service, true)), after->updatedAt);
 }
 
@@ -184,11 +184,11 @@ Reply deleteUserPolicy(Call& c)
 {
     if (auto r = checkOrganization(c))
         return *r;
-    const auto found = find(c, tr("user"), [&c](Id id) { return c.service.user(id); }, 1);
+    const auto found = find(c, tr("user"), [&c](Id id) { return c.service.directory().user(id); }, 1);
     if (!found.ok())
         return errorReply(found.error());
     const Id id = found->id;
-    if (auto s = c.service.setUserPolicy(id, std::nullopt, c.actor, c.ifMatch()); !s.ok())
+    if (auto s = c.service.directory().setUserPolicy(id, std::nullopt, c.actor, c.ifMatch()); !s.ok())
         return errorReply(atApiPath(s.error()));
     return noContent();
 }
@@ -215,13 +215,13 @@ Reply listUsers(Call& c)
     const QString status = c.queryValue("status");
     if (!status.isEmpty() && status != u"active" && status != u"inactive")
         return errorReply(Error::invalid(QStringLiteral("status"), tr("must be active or inactive")));
-    if (*groupId && !c.service.group(*groupId))
+    if (*groupId && !c.service.directory().group(*groupId))
         return errorReply(Error::notFound(QStringLiteral("group_id"), tr("there is no group %1").arg(*groupId)));
     const QString q = c.queryValue("q");
     const QString name = c.queryValue("name");
     const QString email = c.queryValue("email");
 
-    QList<User> users = c.service.users();
+    QList<User> users = c.service.directory().users();
     users.removeIf([&](const User& u) {
         if (!q.isEmpty() && !u.name.contains(q, Qt::CaseInsensitive) && !u.email.contains(q, Qt::CaseInsensitive))
             return true;
@@ -279,7 +279,7 @@ void readNewUser(Fields& f, NewUser& u)
 
 Reply getUser(Call& c)
 {
-    auto u = find(c, tr("user"), [&c](Id id) { return c.service.user(id); });
+    auto u = find(c, tr("user"), [&c](Id id) { return c.service.directory().user(id); });
     if (!u.ok())
         return errorReply(u.error());
     QJsonObject body = userJson(*u, c.service);
@@ -290,7 +290,7 @@ Reply getUser(Call& c)
     q.from = month.start;
     q.to = month.end;
     q.userId = u->id;
-    if (auto report = c.service.usageReport(q); report.ok())
+    if (auto report = c.service.usage().usageReport(q); report.ok())
         body.insert(QStringLiteral("month_to_date"), usageTotalsJson(report->total));
     return withVersion(json(200, body), u->updatedAt);
 }
@@ -300,7 +300,7 @@ Reply createUser(Call& c)
     NewUser nu;
     if (auto r = readBody(c, [&](Fields& f) { readNewUser(f, nu); }))
         return *r;
-    auto created = c.service.createUser(nu, c.actor);
+    auto created = c.service.directory().createUser(nu, c.actor);
     if (!created.ok())
         return errorReply(atApiPath(created.error()));
     return withVersion(json(201, userJson(*created, c.service)), created->updatedAt);
@@ -308,7 +308,7 @@ Reply createUser(Call& c)
 
 Reply patchUser(Call& c)
 {
-    auto u = find(c, tr("user"), [&c](Id id) { return c.service.user(id); });
+    auto u = find(c, tr("user"), [&c](Id id) { return c.service.directory().user(id); });
     if (!u.ok())
         return errorReply(u.error());
     if (auto r = readBody(c, [&](Fields& f) {
@@ -325,7 +325,7 @@ Reply patchUser(Call& c)
             u->updatedAt = expectedVersion(f, c.ifMatch());
         }))
         return *r;
-    auto saved = c.service.updateUser(*u, c.actor);
+    auto saved = c.service.directory().updateUser(*u, c.actor);
     if (!saved.ok())
         return errorReply(atApiPath(saved.error()));
     return withVersion(json(200, userJson(*saved, c.service)), saved->updatedAt);
@@ -333,19 +333,19 @@ Reply patchUser(Call& c)
 
 Reply setStatus(Call& c, UserStatus status)
 {
-    const auto found = find(c, tr("user"), [&c](Id id) { return c.service.user(id); });
+    const auto found = find(c, tr("user"), [&c](Id id) { return c.service.directory().user(id); });
     if (!found.ok())
         return errorReply(found.error());
     const Id id = found->id;
-    if (auto s = c.service.setUsersStatus({id}, status, c.actor); !s.ok())
+    if (auto s = c.service.directory().setUsersStatus({id}, status, c.actor); !s.ok())
         return errorReply(atApiPath(s.error()));
-    const auto u = c.service.user(id);
+    const auto u = c.service.directory().user(id);
     return withVersion(json(200, userJson(*u, c.service)), u->updatedAt);
 }
 
 Reply deleteUser(Call& c)
 {
-    return deleteById(c, tr("user"), [&c](Id id) { return c.service.deleteUser(id, c.actor); });
+    return deleteById(c, tr("user"), [&c](Id id) { return c.service.directory().deleteUser(id, c.actor); });
 }
 
 Reply bulkCreateUsers(Call& c)
@@ -369,7 +369,7 @@ Reply bulkCreateUsers(Call& c)
             }
         }))
         return *r;
-    auto created = c.service.createUsers(batch, c.actor);
+    auto created = c.service.directory().createUsers(batch, c.actor);
     if (!created.ok())
         return errorReply(atApiPath(created.error(), QStringLiteral("$.users")));
     QJsonArray data;
@@ -390,7 +390,7 @@ Reply bulkMonthlyLimit(Call& c)
                 limit = *m;
         }))
         return *r;
-    if (auto s = c.service.setUsersMonthlyLimit(ids, limit, c.actor); !s.ok())
+    if (auto s = c.service.directory().setUsersMonthlyLimit(ids, limit, c.actor); !s.ok())
         return errorReply(atApiPath(s.error()));
     return json(200, {{QStringLiteral("updated"), ids.size()}, {QStringLiteral("monthly_limit"), moneyJson(limit)}});
 }
@@ -407,7 +407,7 @@ Reply bulkStatus(Call& c)
             status = s == u"inactive" ? UserStatus::Inactive : UserStatus::Active;
         }))
         return *r;
-    if (auto s = c.service.setUsersStatus(ids, status, c.actor); !s.ok())
+    if (auto s = c.service.directory().setUsersStatus(ids, status, c.actor); !s.ok())
         return errorReply(atApiPath(s.error()));
     return json(200, {{QStringLiteral("updated"), ids.size()}});
 }
@@ -445,14 +445,14 @@ void readGroup(Fields& f, Group& g, bool create)
 Reply listGroups(Call& c)
 {
     QJsonArray data;
-    for (const Group& g : c.service.groups())
+    for (const Group& g : c.service.directory().groups())
         data.append(groupJson(g, c.service));
     return json(200, {{QStringLiteral("data"), data}, {QStringLiteral("total"), data.size()}});
 }
 
 Reply getGroup(Call& c)
 {
-    auto g = find(c, tr("group"), [&c](Id id) { return c.service.group(id); });
+    auto g = find(c, tr("group"), [&c](Id id) { return c.service.directory().group(id); });
     if (!g.ok())
         return errorReply(g.error());
     return withVersion(json(200, groupJson(*g, c.service)), g->updatedAt);
@@ -463,7 +463,7 @@ Reply createGroup(Call& c)
     Group g;
     if (auto r = readBody(c, [&](Fields& f) { readGroup(f, g, true); }))
         return *r;
-    auto created = c.service.createGroup(g, c.actor);
+    auto created = c.service.directory().createGroup(g, c.actor);
     if (!created.ok())
         return errorReply(groupError(created.error()));
     return withVersion(json(201, groupJson(*created, c.service)), created->updatedAt);
@@ -471,7 +471,7 @@ Reply createGroup(Call& c)
 
 Reply patchGroup(Call& c)
 {
-    auto g = find(c, tr("group"), [&c](Id id) { return c.service.group(id); });
+    auto g = find(c, tr("group"), [&c](Id id) { return c.service.directory().group(id); });
     if (!g.ok())
         return errorReply(g.error());
     if (auto r = readBody(c, [&](Fields& f) {
@@ -479,7 +479,7 @@ Reply patchGroup(Call& c)
             g->updatedAt = expectedVersion(f, c.ifMatch());
         }))
         return *r;
-    auto saved = c.service.updateGroup(*g, c.actor);
+    auto saved = c.service.directory().updateGroup(*g, c.actor);
     if (!saved.ok())
         return errorReply(groupError(saved.error()));
     return withVersion(json(200, groupJson(*saved, c.service)), saved->updatedAt);
@@ -487,21 +487,21 @@ Reply patchGroup(Call& c)
 
 Reply deleteGroup(Call& c)
 {
-    return deleteById(c, tr("group"), [&c](Id id) { return c.service.deleteGroup(id, c.actor); });
+    return deleteById(c, tr("group"), [&c](Id id) { return c.service.directory().deleteGroup(id, c.actor); });
 }
 
 Reply listMembers(Call& c)
 {
-    const auto found = find(c, tr("group"), [&c](Id id) { return c.service.group(id); });
+    const auto found = find(c, tr("group"), [&c](Id id) { return c.service.directory().group(id); });
     if (!found.ok())
         return errorReply(found.error());
     const Id id = found->id;
     const auto page = c.page();
     if (!page.ok())
         return errorReply(page.error());
-    const QList<Id> members = c.service.groupMembers(id);
+    const QList<Id> members = c.service.directory().groupMembers(id);
     return pageReply(*page, members.size(), [&](qsizetype i) {
-        const auto u = c.service.user(members[i]);
+        const auto u = c.service.directory().user(members[i]);
         return u ? userJson(*u, c.service) : QJsonObject {{QStringLiteral("id"), members[i]}};
     });
 }
@@ -510,7 +510,7 @@ enum class MemberChange { Add, Remove, Move };
 
 Reply changeMembers(Call& c, MemberChange change)
 {
-    const auto found = find(c, tr("group"), [&c](Id id) { return c.service.group(id); });
+    const auto found = find(c, tr("group"), [&c](Id id) { return c.service.directory().group(id); });
     if (!found.ok())
         return errorReply(found.error());
     const Id id = found->id;
@@ -523,14 +523,14 @@ Reply changeMembers(Call& c, MemberChange change)
                              .value_or(0);
         }))
         return *r;
-    if (change == MemberChange::Move && !c.service.group(target))
+    if (change == MemberChange::Move && !c.service.directory().group(target))
         return errorReply(Error::notFound(QStringLiteral("$.to_group_id"), tr("there is no group %1").arg(target)));
-    Status s = change == MemberChange::Add      ? c.service.addUsersToGroup(ids, id, c.actor)
-             : change == MemberChange::Remove ? c.service.removeUsersFromGroup(ids, id, c.actor)
-                                              : c.service.moveUsers(ids, id, target, c.actor);
+    Status s = change == MemberChange::Add      ? c.service.directory().addUsersToGroup(ids, id, c.actor)
+             : change == MemberChange::Remove ? c.service.directory().removeUsersFromGroup(ids, id, c.actor)
+                                              : c.service.directory().moveUsers(ids, id, target, c.actor);
     if (!s.ok())
         return errorReply(atApiPath(s.error()));
-    const auto g = c.service.group(change == MemberChange::Move ? target : id);
+    const auto g = c.service.directory().group(change == MemberChange::Move ? target : id);
     return json(200, groupJson(*g, c.service));
 }
 

@@ -64,7 +64,7 @@ QJsonObject userJson(const User& u, const Service& s)
 {
     QJsonArray groups;
     for (Id gid : u.groupIds)
-        if (auto g = s.group(gid))
+        if (auto g = s.directory().group(gid))
             groups.append(QJsonObject {{QStringLiteral("id"), gid}, {QStringLiteral("name"), g->name}});
     QJsonValue monthly = QJsonValue::Null;
     if (u.policyOverride && (*u.policyOverride)[Dimension::MonthlyCost].isLimited())
@@ -89,7 +89,7 @@ QJsonObject groupJson(const Group& g, const Service& s)
     return {{QStringLiteral("id"), g.id},
             {QStringLiteral("name"), g.name},
             {QStringLiteral("parent_id"), idOrNull(g.parentId)},
-            {QStringLiteral("member_count"), s.groupMembers(g.id).size()},
+            {QStringLiteral("member_count"), s.directory().groupMembers(g.id).size()},
             {QStringLiteral("settings"), g.settings ? QJsonValue(policyJson(*g.settings)) : QJsonValue(QJsonValue::Null)},
             {QStringLiteral("monthly_budget"), moneyJson(g.monthlyBudget)},
             {QStringLiteral("budget_action"), g.budgetAction == BudgetAction::Warn ? QStringLiteral("warn")
@@ -163,7 +163,7 @@ QJsonObject customerJson(const Customer& c)
 
 QJsonObject modelJson(const ModelInfo& m, const Service& s)
 {
-    const auto p = s.provider(m.providerId);
+    const auto p = s.catalog().provider(m.providerId);
     return {{QStringLiteral("id"), m.id},
             {QStringLiteral("provider_id"), m.providerId},
             {QStringLiteral("provider"), p ? p->name : QString()},

@@ -2,7 +2,7 @@
 
 #include "admin/api.h"
 #include "admin/entities.h"
-#include "service/explanation.h"
+#include "enforcement/explanation.h"
 
 #include <QCoreApplication>
 
@@ -105,7 +105,7 @@ Reply usageReply(Call& c, Id keyId)
     auto q = usageQuery(c, keyId);
     if (!q.ok())
         return errorReply(q.error());
-    auto report = c.service.usageReport(*q);
+    auto report = c.service.usage().usageReport(*q);
     if (!report.ok())
         return errorReply(atApiPath(report.error(), QStringLiteral("query")));
     const QString dimension = usageDimensionName(q->groupBy);
@@ -153,14 +153,14 @@ Reply usageReply(Call& c, Id keyId)
                       {QStringLiteral("group_by"), dimension},
                       {QStringLiteral("granularity"), c.hasQuery("granularity") ? c.queryValue("granularity")
                                                                                 : QStringLiteral("total")},
-                      {QStringLiteral("timezone"), c.service.organization().timezone},
+                      {QStringLiteral("timezone"), c.service.directory().organization().timezone},
                       {QStringLiteral("total"), usageTotalsJson(report->total)},
                       {QStringLiteral("data"), data}});
 }
 
 Reply keyUsage(Call& c)
 {
-    const auto found = find(c, tr("API key"), [&c](Id id) { return c.service.key(id); });
+    const auto found = find(c, tr("API key"), [&c](Id id) { return c.service.access().key(id); });
     if (!found.ok())
         return errorReply(found.error());
     const Id id = found->id;
@@ -181,7 +181,7 @@ Reply explain(Call& c)
     scope.model = c.queryValue("model");
     if (scope.model.isEmpty())
         return errorReply(Error::invalid(QStringLiteral("model"), tr("is required")));
-    const auto model = c.service.model(scope.model);
+    const auto model = c.service.catalog().model(scope.model);
     if (!model)
         return errorReply(Error::notFound(QStringLiteral("model"), tr("there is no model '%1' in the catalog").arg(scope.model)));
     auto maxTokens = c.intQuery("max_tokens", 1, 10'000'000, model->maxOutputTokens);
@@ -190,19 +190,19 @@ Reply explain(Call& c)
     if (!*userId && !*keyId)
         return errorReply(Error::invalid(QStringLiteral("user_id"), tr("give a user_id, a key_id, or both")));
     if (*keyId) {
-        const auto key = c.service.key(*keyId);
+        const auto key = c.service.access().key(*keyId);
         if (!key)
             return errorReply(Error::notFound(QStringLiteral("key_id"), tr("there is no API key %1").arg(*keyId)));
         scope.keyId = key->id;
         scope.userId = key->holderUserId;
     }
     if (*userId) {
-        if (!c.service.user(*userId))
+        if (!c.service.directory().user(*userId))
             return errorReply(Error::notFound(QStringLiteral("user_id"), tr("there is no user %1").arg(*userId)));
         scope.userId = *userId;
     }
     if (c.hasQuery("customer")) {
-        const auto customer = c.service.customerByIdentifier(c.queryValue("customer"));
+        const auto customer = c.service.customers().customerByIdentifier(c.queryValue("customer"));
         if (!customer)
             return errorReply(Error::notFound(QStringLiteral("customer"),
                                               tr("there is no customer '%1'").arg(c.queryValue("customer"))));
@@ -213,10 +213,10 @@ Reply explain(Call& c)
     amounts.inputCost = *input * model->inputPrice;
     amounts.outputPrice = model->outputPrice;
     amounts.maxOutputTokens = std::min<qint64>(*maxTokens, model->maxOutputTokens);
-    if (c.service.organization().allowMaxTokensReduction)
+    if (c.service.directory().organization().allowMaxTokensReduction)
         amounts.minOutputTokens = std::min<qint64>(16, amounts.maxOutputTokens);
     Preflight preflight;
-    const Decision d = c.service.explain(scope, amounts, &preflight);
+    const Decision d = c.service.enforcement().explain(scope, amounts, &preflight);
     QJsonObject o = explanationJson(d, preflight, c.service.clock().now());
     o.insert(QStringLiteral("sentence"), explanationSentence(d, preflight));
     o.insert(QStringLiteral("request"),
@@ -228,13 +228,13 @@ Reply explain(Call& c)
                           {QStringLiteral("max_tokens"), amounts.maxOutputTokens},
                           {QStringLiteral("estimated_cost"), moneyJson(amounts.estimatedCost())}});
     if (scope.userId)
-        o.insert(QStringLiteral("policy"), effectivePolicyJson(c.service.effectivePolicy(scope.userId)));
+        o.insert(QStringLiteral("policy"), effectivePolicyJson(c.service.directory().effectivePolicy(scope.userId)));
     return json(200, o);
 }
 
 Reply audit(Call& c)
 {
-    Service::AuditFilter filter;
+    AuditFilter filter;
     filter.actor = c.queryValue("actor");
     filter.entity = c.queryValue("entity");
     filter.entityId = c.queryValue("entity_id");
@@ -252,7 +252,7 @@ Reply audit(Call& c)
     filter.to = *to;
     filter.beforeId = *before;
     filter.limit = int(*limit);
-    const QList<AuditEntry> entries = c.service.auditLog(filter);
+    const QList<AuditEntry> entries = c.service.audit().entries(filter);
     QJsonArray data;
     for (const AuditEntry& e : entries)
         data.append(auditJson(e));

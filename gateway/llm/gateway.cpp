@@ -4,7 +4,7 @@
 
 #include "llm/proxy.h"
 #include "metering/usagewriter.h"
-#include "service/explanation.h"
+#include "enforcement/explanation.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -240,7 +240,7 @@ void Gateway::handleModels(http::Exchange& exchange)
                                                              QStringLiteral("missing_api_key"))));
         return;
     }
-    auto key = m_service.authenticate(QString::fromUtf8(secret));
+    auto key = m_service.access().authenticate(QString::fromUtf8(secret));
     if (!key.ok()) {
         exchange.respond(http::Response::json(401, errorBody(api, 401, key.error().message, QStringLiteral("invalid_api_key"))));
         return;
@@ -248,13 +248,13 @@ void Gateway::handleModels(http::Exchange& exchange)
     Id userId = key->holderUserId;
     const QByteArray named = h.value("X-Tollgate-User");
     if (!userId && !named.isEmpty()) {
-        if (auto u = m_service.userByEmail(QString::fromUtf8(named)))
+        if (auto u = m_service.directory().userByEmail(QString::fromUtf8(named)))
             userId = u->id;
     }
     QJsonArray data;
     QString first, last;
-    for (const ModelInfo& m : m_service.models()) {
-        if (!m_service.preflight({key->id, userId, 0, m.id}).allowed)
+    for (const ModelInfo& m : m_service.catalog().models()) {
+        if (!m_service.enforcement().preflight({key->id, userId, 0, m.id}).allowed)
             continue;
         if (anthropic) {
             data.append(QJsonObject {{QStringLiteral("type"), QStringLiteral("model")},
@@ -262,7 +262,7 @@ void Gateway::handleModels(http::Exchange& exchange)
                                      {QStringLiteral("display_name"), m.id},
                                      {QStringLiteral("created_at"), QStringLiteral("2024-01-01T00:00:00Z")}});
         } else {
-            const auto provider = m_service.provider(m.providerId);
+            const auto provider = m_service.catalog().provider(m.providerId);
             data.append(QJsonObject {{QStringLiteral("id"), m.id},
                                      {QStringLiteral("object"), QStringLiteral("model")},
                                      {QStringLiteral("created"), 1'704'067'200},
@@ -310,7 +310,7 @@ void Gateway::handleLlm(http::Exchange& exchange, Api api)
             r.headers.add(n, v);
         const QElapsedTimer timer = exchange.timer();
         // Only catalog models become label values: a client cannot grow the metrics with made-up names.
-        const QString model = rec.model.isEmpty() || m_service.model(rec.model) ? rec.model : QStringLiteral("(unknown)");
+        const QString model = rec.model.isEmpty() || m_service.catalog().model(rec.model) ? rec.model : QStringLiteral("(unknown)");
         recordThen(*this, rec, [this, ex, api, timer, model, r = std::move(r)](bool durable) mutable {
             if (!durable) // as for answered requests: no answer without its usage record
                 r = http::Response::json(503, errorBody(api, 503, tr("the usage of this request could not be "
@@ -331,7 +331,7 @@ void Gateway::handleLlm(http::Exchange& exchange, Api api)
     if (secret.isEmpty())
         return deny(401, tr("missing API key: send Authorization: Bearer <key> (or x-api-key)"),
                     QStringLiteral("missing_api_key"));
-    auto key = m_service.authenticate(QString::fromUtf8(secret));
+    auto key = m_service.access().authenticate(QString::fromUtf8(secret));
     if (!key.ok())
         return deny(401, key.error().message, QStringLiteral("invalid_api_key"));
     rec.keyId = key->id;
@@ -367,17 +367,17 @@ void Gateway::handleLlm(http::Exchange& exchange, Api api)
             return deny(400, tr("this key is shared by groups: name the member in the \"user\" field or the "
                                 "X-Tollgate-User header"),
                         QStringLiteral("user_required"), QStringLiteral("user"));
-        auto user = m_service.userByEmail(named);
+        auto user = m_service.directory().userByEmail(named);
         bool numeric = false;
         const Id asId = named.toLongLong(&numeric);
         if (!user && numeric)
-            user = m_service.user(asId);
+            user = m_service.directory().user(asId);
         if (!user)
             return deny(403, tr("user %1 is not known to this organisation").arg(named), QStringLiteral("unknown_user"),
                         QStringLiteral("user"));
         bool member = false;
         for (Id g : user->groupIds) {
-            for (Id cur = g; cur && !member; cur = m_service.group(cur).value_or(Group {}).parentId)
+            for (Id cur = g; cur && !member; cur = m_service.directory().group(cur).value_or(Group {}).parentId)
                 member = key->groupIds.contains(cur);
         }
         if (!member)
@@ -395,10 +395,10 @@ void Gateway::handleLlm(http::Exchange& exchange, Api api)
         if (identifier.isEmpty())
             return deny(400, tr("customer_params.customer_identifier is required"), QStringLiteral("invalid_request"),
                         QStringLiteral("customer_params.customer_identifier"));
-        Customer c = m_service.customerByIdentifier(identifier).value_or(Customer {});
+        Customer c = m_service.customers().customerByIdentifier(identifier).value_or(Customer {});
         const Customer before = c;
         admin::Fields fields(cp, QStringLiteral("customer_params"));
-        admin::readCustomer(fields, c, QTimeZone(m_service.organization().timezone.toUtf8()));
+        admin::readCustomer(fields, c, QTimeZone(m_service.directory().organization().timezone.toUtf8()));
         if (auto s = fields.finish(); !s.ok())
             return deny(400, s.error().toString(), QStringLiteral("invalid_request"), s.error().field);
         const bool changed = !c.id || c.name != before.name || c.email != before.email
@@ -407,7 +407,7 @@ void Gateway::handleLlm(http::Exchange& exchange, Api api)
             || c.markupBasisPoints != before.markupBasisPoints || c.periodStart != before.periodStart
             || c.periodEnd != before.periodEnd;
         if (changed) {
-            auto saved = m_service.saveCustomer(c, QStringLiteral("gateway:%1").arg(key->prefix));
+            auto saved = m_service.customers().saveCustomer(c, QStringLiteral("gateway:%1").arg(key->prefix));
             if (!saved.ok())
                 return deny(400, saved.error().toString(), QStringLiteral("invalid_request"),
                             QStringLiteral("customer_params.") + saved.error().field);
@@ -420,11 +420,11 @@ void Gateway::handleLlm(http::Exchange& exchange, Api api)
 
     // 5. The model and its provider
     const QString modelId = body.value(QLatin1String("model")).toString();
-    const std::optional<ModelInfo> model = m_service.model(modelId);
+    const std::optional<ModelInfo> model = m_service.catalog().model(modelId);
     if (!model)
         return deny(404, tr("the model %1 does not exist or is not in the catalog").arg(modelId),
                     QStringLiteral("model_not_found"), QStringLiteral("model"));
-    const std::optional<Provider> provider = m_service.provider(model->providerId);
+    const std::optional<Provider> provider = m_service.catalog().provider(model->providerId);
     if (!provider)
         return deny(500, tr("the model %1 has no provider").arg(modelId), QStringLiteral("no_provider"));
     if (api == Api::AnthropicMessages && provider->kind == ProviderKind::OpenAICompatible)
@@ -464,11 +464,11 @@ void Gateway::handleLlm(http::Exchange& exchange, Api api)
     amounts.inputCost = amounts.inputTokens * model->inputPrice;
     amounts.outputPrice = model->outputPrice;
     amounts.maxOutputTokens = maxOutput;
-    if (maxOutput > 0 && m_service.organization().allowMaxTokensReduction)
+    if (maxOutput > 0 && m_service.directory().organization().allowMaxTokensReduction)
         amounts.minOutputTokens = std::min(m_options.minimumLoweredMaxTokens, maxOutput);
 
     Preflight preflight;
-    Decision decision = m_service.admit({key->id, userId, customerId, modelId}, amounts, &preflight);
+    Decision decision = m_service.enforcement().admit({key->id, userId, customerId, modelId}, amounts, &preflight);
     rec.groupIds = preflight.groups; // what the request counts for, for good (resolved once with its limits)
     http::Headers rateHeaders;
     addRateHeaders(rateHeaders, decision, now);

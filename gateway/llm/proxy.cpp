@@ -285,7 +285,7 @@ void ProxyCall::finish(UsageStatus status, std::function<void(http::Exchange&)> 
     rec.outputTokens = usage.outputTokens;
     rec.cost = cost;
     rec.estimated = estimated;
-    m_gateway.m_service.ledger().settle(m_setup.decision.reservation, cost, usage.total());
+    m_gateway.m_service.enforcement().settle(m_setup.decision, rec);
     switch (status) {
     case UsageStatus::Ok: m_gateway.m_allowed.fetch_add(1, std::memory_order_relaxed); break;
     case UsageStatus::UpstreamError: m_gateway.m_upstreamErrors.fetch_add(1, std::memory_order_relaxed); break;

@@ -11,7 +11,7 @@
 #include "dashboard/dashboarddata.h"
 #include "dashboard/dashboardpage.h"
 #include "screenshots.h"
-#include "service/rollupread.h"
+#include "usage/rollupread.h"
 #include "service/service.h"
 #include "users/usersmodel.h"
 #include "users/userspage.h"
@@ -50,7 +50,7 @@ void setUp(Service& s, qint64 userCount, qint64 recordCount)
     t.start();
     QList<Id> groups;
     for (int g = 0; g < 20; ++g)
-        groups << s.createGroup(QStringLiteral("Team %1").arg(g), g >= 10 ? groups[g - 10] : 0, {})->id;
+        groups << s.directory().createGroup(QStringLiteral("Team %1").arg(g), g >= 10 ? groups[g - 10] : 0, {})->id;
     QList<Id> users;
     for (qint64 done = 0; done < userCount;) {
         QList<NewUser> batch;
@@ -61,7 +61,7 @@ void setUp(Service& s, qint64 userCount, qint64 recordCount)
             n.groupIds = {groups[done % groups.size()]};
             batch << n;
         }
-        auto created = s.createUsers(batch, {});
+        auto created = s.directory().createUsers(batch, {});
         if (!created.ok())
             qFatal("%s", qPrintable(created.error().toString()));
         for (const User& u : std::as_const(created.value()))
@@ -81,7 +81,7 @@ void setUp(Service& s, qint64 userCount, qint64 recordCount)
         for (int i = 0; i < 100'000 && done < recordCount; ++i, ++done) {
             UsageRecord r;
             r.time = now - qint64(rng.bounded(90 * 86'400)) * 1000;
-            r.orgId = s.organization().id;
+            r.orgId = s.directory().organization().id;
             r.userId = users[rng.bounded(int(users.size()))];
             r.model = models[rng.bounded(int(models.size()))];
             r.inputTokens = rng.bounded(4000);
@@ -89,7 +89,7 @@ void setUp(Service& s, qint64 userCount, qint64 recordCount)
             r.cost = r.inputTokens * 2'500 + r.outputTokens * 10'000;
             batch << r;
         }
-        if (Status st = s.recordUsage(batch); !st.ok())
+        if (Status st = s.usage().recordUsage(batch); !st.ok())
             qFatal("%s", qPrintable(st.error().toString()));
     }
     const double writeMs = ms(t);
@@ -119,13 +119,13 @@ int main(int argc, char* argv[])
     if (!service.ok())
         qFatal("%s", qPrintable(service.error().toString()));
     Service& s = *service.value();
-    if (s.usageRecordCount() == 0)
+    if (s.usage().usageRecordCount() == 0)
         setUp(s, userCount, recordCount);
     else
         out << QStringLiteral("setup: kept from %1: %2 users, %3 usage records\n")
                    .arg(dbFile)
-                   .arg(s.users().size())
-                   .arg(s.usageRecordCount());
+                   .arg(s.directory().users().size())
+                   .arg(s.usage().usageRecordCount());
 
     QElapsedTimer t;
     const Instant now = s.clock().now();
@@ -219,25 +219,25 @@ int main(int argc, char* argv[])
         out << QStringLiteral("dashboard, 30 days by %1 over %2 records: charts drawn in %3 ms, everything (top users, "
                               "limit use) in %4 ms (target <= 300); each alone: %5\n")
                    .arg(QLatin1String(byName))
-                   .arg(s.usageRecordCount())
+                   .arg(s.usage().usageRecordCount())
                    .arg(chartsMs, 0, 'f', 1)
                    .arg(allMs, 0, 'f', 1)
                    .arg(stages.join(QStringLiteral(", ")));
         out.flush();
     }
     {
-        const Window today = Calendar::compute(WindowKind::Day, now, QTimeZone(s.organization().timezone.toUtf8()));
+        const Window today = Calendar::compute(WindowKind::Day, now, QTimeZone(s.directory().organization().timezone.toUtf8()));
         UsageQuery q;
         q.to = today.end;
         q.from = today.end - 30LL * 86'400'000;
         q.groupBy = UsageDimension::Model;
         q.granularity = WindowKind::Day;
         t.restart();
-        auto rolled = s.usageReport(q);
+        auto rolled = s.usage().usageReport(q);
         const double rollupMs = ms(t);
         q.from += 1; // not at midnight: the raw records
         t.restart();
-        auto raw = s.usageReport(q);
+        auto raw = s.usage().usageReport(q);
         const double rawMs = ms(t);
         out << QStringLiteral("spend per day by model, 30 days: rollups %1 ms, raw records %2 ms (%3x faster); "
                               "totals %4 / %5 requests\n")
@@ -252,7 +252,7 @@ int main(int argc, char* argv[])
     // 4. Top users over a rolling range, for every end day of the last 30 (the plan of months, weeks and days depends
     // on where the range falls in the calendar), against the same top N grouped from day rows alone.
     {
-        const QTimeZone zone(s.organization().timezone.toUtf8());
+        const QTimeZone zone(s.directory().organization().timezone.toUtf8());
         const RollupReader reader(s.database().connection(), zone);
         for (const int length : {7, 30, 90}) {
             QList<double> times, plain;
@@ -268,7 +268,7 @@ int main(int argc, char* argv[])
                 q.groupBy = UsageDimension::User;
                 q.top = 10;
                 t.restart();
-                auto top = s.usageReport(q);
+                auto top = s.usage().usageReport(q);
                 times << ms(t);
                 if (!top.ok())
                     qFatal("%s", qPrintable(top.error().toString()));

@@ -47,7 +47,7 @@ void addUsers(Service& s, int count, const QList<Id>& groups)
                 nu.monthlyLimit = (200'000 + i % 50) * kNanosPerDollar;
             batch.append(nu);
         }
-        if (auto r = s.createUsers(batch, QStringLiteral("bench")); !r.ok())
+        if (auto r = s.directory().createUsers(batch, QStringLiteral("bench")); !r.ok())
             qFatal("%s", qPrintable(r.error().toString()));
     }
 }
@@ -64,41 +64,41 @@ Org& org()
         Org out;
         out.service = openAt(QStringLiteral("org.db"));
         Service& s = *out.service;
-        Organization org = s.organization();
+        Organization org = s.directory().organization();
         org.monthlyBudget = 1'000'000 * kNanosPerDollar;
         org.defaultPolicy[Dimension::MonthlyCost] = Limit::of(150'000 * kNanosPerDollar); // in force, never reached
         org.defaultPolicy[Dimension::RequestsPerMinute] = Limit::of(1'000'000'000);
         org.defaultPolicy[Dimension::MaxTier] = Limit::of(4);
         org.defaultPolicy.blockedModels = ModelRule::list({QStringLiteral("claude-opus-4-1")});
-        (void)s.updateOrganization(org, QStringLiteral("bench"));
+        (void)s.directory().updateOrganization(org, QStringLiteral("bench"));
         QList<Id> groups;
         for (int top = 0; top < 100; ++top) {
-            auto t = s.createGroup(QStringLiteral("Team %1").arg(top), 0, QStringLiteral("bench"));
+            auto t = s.directory().createGroup(QStringLiteral("Team %1").arg(top), 0, QStringLiteral("bench"));
             Group g = *t;
             g.monthlyBudget = 100'000 * kNanosPerDollar;
             g.settings = PolicySettings {};
             (*g.settings)[Dimension::DailyCost] = Limit::of((20'000 + top) * kNanosPerDollar);
-            (void)s.updateGroup(g, QStringLiteral("bench"));
+            (void)s.directory().updateGroup(g, QStringLiteral("bench"));
             groups << t->id;
             for (int sub = 0; sub < 9; ++sub) {
-                auto c = s.createGroup(QStringLiteral("Team %1.%2").arg(top).arg(sub), t->id, QStringLiteral("bench"));
+                auto c = s.directory().createGroup(QStringLiteral("Team %1.%2").arg(top).arg(sub), t->id, QStringLiteral("bench"));
                 if (sub % 3 == 0) {
                     Group cg = *c;
                     cg.settings = PolicySettings {};
                     (*cg.settings)[Dimension::RequestsPerHour] = Limit::of(100'000'000 + sub);
-                    (void)s.updateGroup(cg, QStringLiteral("bench"));
+                    (void)s.directory().updateGroup(cg, QStringLiteral("bench"));
                 }
                 groups << c->id;
             }
         }
         addUsers(s, 10'000, groups);
-        const QList<User> users = s.users();
+        const QList<User> users = s.directory().users();
         for (int i = 0; i < 64; ++i) {
             NewKey nk;
             nk.name = QStringLiteral("key %1").arg(i);
             nk.holderUserId = users[i * 100].id;
             nk.monthlyCap = 10'000 * kNanosPerDollar;
-            auto k = s.createKey(nk, QStringLiteral("bench"));
+            auto k = s.access().createKey(nk, QStringLiteral("bench"));
             out.scopes.append({k->key.id, users[i * 100].id, 0, QStringLiteral("mock-small")});
         }
         return out;
@@ -118,11 +118,11 @@ void AdmitSettle(benchmark::State& state)
     amounts.maxOutputTokens = 256;
     qint64 checks = 0;
     for (auto _ : state) {
-        Decision d = s.admit(scope, amounts);
+        Decision d = s.enforcement().admit(scope, amounts);
         if (!d.allowed)
             state.SkipWithError("refused");
         checks = d.checks.size();
-        s.ledger().settle(d.reservation, 100 * 100 + 50 * 400, 150);
+        s.enforcement().ledger().settle(d.reservation, 100 * 100 + 50 * 400, 150);
     }
     state.counters["limits_checked"] = double(checks);
 }
@@ -139,7 +139,7 @@ void LoadUsers(benchmark::State& state)
     qint64 users = 0;
     for (auto _ : state) {
         auto s = openAt(QStringLiteral("users100k.db"));
-        users = s->userCount();
+        users = s->directory().userCount();
     }
     state.counters["users"] = double(users);
 }
@@ -154,7 +154,7 @@ void RecordUsage(benchmark::State& state)
         UsageRecord r;
         r.time = clock().now();
         r.requestId = QStringLiteral("bench-%1").arg(i);
-        r.orgId = s.organization().id;
+        r.orgId = s.directory().organization().id;
         r.userId = 1;
         r.model = QStringLiteral("mock-small");
         r.inputTokens = 100;
@@ -163,7 +163,7 @@ void RecordUsage(benchmark::State& state)
         records.append(r);
     }
     for (auto _ : state)
-        if (!s.recordUsage(records).ok())
+        if (!s.usage().recordUsage(records).ok())
             state.SkipWithError("write failed");
     state.SetItemsProcessed(state.iterations() * batch);
 }

@@ -25,23 +25,23 @@ private slots:
         QVERIFY(demo->keys >= 10);
         QVERIFY(demo->customers >= 5);
         QVERIFY(demo->usageRecords > 10'000);
-        QCOMPARE(s->usageRecordCount(), demo->usageRecords);
+        QCOMPARE(s->usage().usageRecordCount(), demo->usageRecords);
         // Nested groups, and someone in two groups.
         bool nested = false;
-        for (const Group& g : s->groups())
+        for (const Group& g : s->directory().groups())
             nested |= g.parentId != 0;
         QVERIFY(nested);
         bool inTwo = false;
-        for (const User& u : s->users())
+        for (const User& u : s->directory().users())
             inTwo |= u.groupIds.size() > 1;
         QVERIFY(inTwo);
         // The sample key works and its holder can use a mock model now.
-        auto key = s->authenticate(demo->sampleKeySecret);
+        auto key = s->access().authenticate(demo->sampleKeySecret);
         QVERIFY(key.ok());
         Preflight p;
         AdmissionAmounts a;
         a.inputCost = 1000;
-        s->explain({key->id, key->holderUserId, 0, QStringLiteral("mock-small")}, a, &p);
+        s->enforcement().explain({key->id, key->holderUserId, 0, QStringLiteral("mock-small")}, a, &p);
         QVERIFY2(p.allowed, qPrintable(p.reason));
         // 90 days of usage, none in the future.
         QSqlQuery q(s->database().connection());
@@ -55,7 +55,7 @@ private slots:
         auto again = resetDemo(*s);
         QVERIFY(again.ok());
         QCOMPARE(again->usageRecords, demo->usageRecords);
-        QCOMPARE(s->userCount(), qint64(50));
+        QCOMPARE(s->directory().userCount(), qint64(50));
     }
 };
 

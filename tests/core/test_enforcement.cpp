@@ -30,15 +30,25 @@ class TestEnforcement final : public QObject
         return a;
     }
 
+    // What the gateway does once a request is answered: settle its reservation (Enforcement::settle, as ProxyCall
+    // does), then write its record (Usage::recordUsage, as the UsageWriter does).
+    static Status settle(Service& s, Decision& d, UsageRecord r)
+    {
+        if (!r.orgId)
+            r.orgId = s.directory().organization().id;
+        s.enforcement().settle(d, r);
+        return s.usage().recordUsage({r});
+    }
+
     UsageRecord record(const Service& s, Id user, Id key, Money cost)
     {
         UsageRecord r;
         r.time = m_clock.now();
         r.requestId = QStringLiteral("r");
-        r.orgId = s.organization().id;
+        r.orgId = s.directory().organization().id;
         r.userId = user;
         r.keyId = key;
-        r.projectId = s.key(key)->projectId;
+        r.projectId = s.access().key(key)->projectId;
         r.model = QStringLiteral("mock-small");
         r.cost = cost;
         return r;
@@ -49,24 +59,24 @@ private slots:
     {
         auto s = open(QStringLiteral("groups.sqlite"));
         const QString t = QStringLiteral("t");
-        auto eng = s->createGroup(QStringLiteral("Engineering"), 0, t);
-        auto backend = s->createGroup(QStringLiteral("Backend"), eng->id, t);
+        auto eng = s->directory().createGroup(QStringLiteral("Engineering"), 0, t);
+        auto backend = s->directory().createGroup(QStringLiteral("Backend"), eng->id, t);
         Group g = *eng;
         g.monthlyBudget = 10 * kNanosPerDollar;
-        QVERIFY(s->updateGroup(g, t).ok());
+        QVERIFY(s->directory().updateGroup(g, t).ok());
         NewUser nu {QStringLiteral("a@example.com"), QStringLiteral("A"), UserStatus::Active, {backend->id}, {}};
         nu.monthlyLimit = 100 * kNanosPerDollar;
-        auto a = s->createUser(nu, t);
+        auto a = s->directory().createUser(nu, t);
         NewKey nk;
         nk.name = QStringLiteral("k");
         nk.holderUserId = a->id;
-        auto key = s->createKey(nk, t);
+        auto key = s->access().createKey(nk, t);
         const RequestScope scope {key->key.id, a->id, 0, QStringLiteral("mock-small")};
 
-        Decision d = s->admit(scope, dollars(6));
+        Decision d = s->enforcement().admit(scope, dollars(6));
         QVERIFY(d.allowed);
-        QVERIFY(s->settle(d, record(*s, a->id, key->key.id, 6 * kNanosPerDollar)).ok());
-        Decision refused = s->admit(scope, dollars(6));
+        QVERIFY(settle(*s, d, record(*s, a->id, key->key.id, 6 * kNanosPerDollar)).ok());
+        Decision refused = s->enforcement().admit(scope, dollars(6));
         QVERIFY(!refused.allowed);
         const LimitCheck* b = refused.bindingCheck();
         QCOMPARE(b->scope, ScopeKind::Group);
@@ -75,33 +85,33 @@ private slots:
         QCOMPARE(b->setting, QStringLiteral("groupMonthlyBudget"));
 
         // In warn mode the same budget is reported but never refuses.
-        g = *s->group(eng->id);
+        g = *s->directory().group(eng->id);
         g.budgetAction = BudgetAction::Warn;
         g.updatedAt = 0;
-        QVERIFY(s->updateGroup(g, t).ok());
-        QVERIFY(s->explain(scope, dollars(6)).allowed);
+        QVERIFY(s->directory().updateGroup(g, t).ok());
+        QVERIFY(s->enforcement().explain(scope, dollars(6)).allowed);
     }
 
     void modelAccessIsCheckedBeforeAnyCounter()
     {
         auto s = open(QStringLiteral("models.sqlite"));
         const QString t = QStringLiteral("t");
-        auto mk = s->createGroup(QStringLiteral("Marketing"), 0, t);
+        auto mk = s->directory().createGroup(QStringLiteral("Marketing"), 0, t);
         Group g = *mk;
         g.settings = PolicySettings {};
         g.settings->allowedModels = ModelRule::list({QStringLiteral("mock-small")});
-        QVERIFY(s->updateGroup(g, t).ok());
-        auto u = s->createUser({QStringLiteral("m@example.com"), QStringLiteral("M"), UserStatus::Active, {mk->id}, {}}, t);
+        QVERIFY(s->directory().updateGroup(g, t).ok());
+        auto u = s->directory().createUser({QStringLiteral("m@example.com"), QStringLiteral("M"), UserStatus::Active, {mk->id}, {}}, t);
         Preflight p;
-        Decision d = s->admit({0, u->id, 0, QStringLiteral("mock-large")}, dollars(1), &p);
+        Decision d = s->enforcement().admit({0, u->id, 0, QStringLiteral("mock-large")}, dollars(1), &p);
         QVERIFY(!d.allowed);
         QCOMPARE(p.code, QStringLiteral("model_not_allowed"));
         QCOMPARE(p.source.entityId, mk->id);
-        s->admit({0, u->id, 0, QStringLiteral("no-such-model")}, dollars(1), &p);
+        s->enforcement().admit({0, u->id, 0, QStringLiteral("no-such-model")}, dollars(1), &p);
         QCOMPARE(p.code, QStringLiteral("model_not_found"));
-        QVERIFY(s->admit({0, u->id, 0, QStringLiteral("mock-small")}, dollars(1), &p).allowed);
-        QVERIFY(s->setUsersStatus({u->id}, UserStatus::Inactive, t).ok());
-        s->admit({0, u->id, 0, QStringLiteral("mock-small")}, dollars(1), &p);
+        QVERIFY(s->enforcement().admit({0, u->id, 0, QStringLiteral("mock-small")}, dollars(1), &p).allowed);
+        QVERIFY(s->directory().setUsersStatus({u->id}, UserStatus::Inactive, t).ok());
+        s->enforcement().admit({0, u->id, 0, QStringLiteral("mock-small")}, dollars(1), &p);
         QCOMPARE(p.code, QStringLiteral("user_inactive"));
     }
 
@@ -114,18 +124,18 @@ private slots:
         c.budgetDuration = BudgetDuration::Daily;
         c.periodBudget = 5 * kNanosPerDollar;
         c.totalBudget = 7 * kNanosPerDollar;
-        auto saved = s->saveCustomer(c, QStringLiteral("t"));
+        auto saved = s->customers().saveCustomer(c, QStringLiteral("t"));
         QVERIFY(saved.ok());
         const RequestScope scope {0, 0, saved->id, QStringLiteral("mock-small")};
         auto spend = [&](qint64 d) {
-            Decision dec = s->admit(scope, dollars(d));
+            Decision dec = s->enforcement().admit(scope, dollars(d));
             if (dec.allowed) {
                 UsageRecord r;
                 r.time = m_clock.now();
                 r.customerId = saved->id;
                 r.model = QStringLiteral("mock-small");
                 r.cost = d * kNanosPerDollar;
-                (void)s->settle(dec, r);
+                (void)settle(*s, dec, r);
             }
             return dec;
         };
@@ -167,33 +177,33 @@ private slots:
                 Group g;
                 g.name = id == &marketing ? QStringLiteral("Marketing") : QStringLiteral("Sales");
                 g.monthlyBudget = 10 * kNanosPerDollar;
-                *id = s->createGroup(g, t)->id;
+                *id = s->directory().createGroup(g, t)->id;
             }
             NewUser nu {QStringLiteral("m@example.com"), QStringLiteral("M"), UserStatus::Active, {marketing}, {}};
-            userId = s->createUser(nu, t)->id;
+            userId = s->directory().createUser(nu, t)->id;
             NewKey nk;
             nk.name = QStringLiteral("k");
             nk.holderUserId = userId;
-            keyId = s->createKey(nk, t)->key.id;
-            Decision d = s->admit({keyId, userId, 0, QStringLiteral("mock-small")}, dollars(6));
+            keyId = s->access().createKey(nk, t)->key.id;
+            Decision d = s->enforcement().admit({keyId, userId, 0, QStringLiteral("mock-small")}, dollars(6));
             QVERIFY(d.allowed);
-            QVERIFY(s->settle(d, record(*s, userId, keyId, 6 * kNanosPerDollar)).ok());
-            QVERIFY(s->moveUsers({userId}, marketing, sales, t).ok());
-            d = s->explain({keyId, userId, 0, QStringLiteral("mock-small")}, dollars(1));
+            QVERIFY(settle(*s, d, record(*s, userId, keyId, 6 * kNanosPerDollar)).ok());
+            QVERIFY(s->directory().moveUsers({userId}, marketing, sales, t).ok());
+            d = s->enforcement().explain({keyId, userId, 0, QStringLiteral("mock-small")}, dollars(1));
             QVERIFY(checkOf(d, sales) && !checkOf(d, marketing));
             QCOMPARE(checkOf(d, sales)->used, 0);
         }
         auto s = open(file);
         // Marketing's budget still holds the 6 dollars (a new member sees them used); Sales has none of them.
         NewUser other {QStringLiteral("o@example.com"), QStringLiteral("O"), UserStatus::Active, {marketing}, {}};
-        const Id otherId = s->createUser(other, t)->id;
-        Decision d = s->explain({keyId, otherId, 0, QStringLiteral("mock-small")}, dollars(5));
+        const Id otherId = s->directory().createUser(other, t)->id;
+        Decision d = s->enforcement().explain({keyId, otherId, 0, QStringLiteral("mock-small")}, dollars(5));
         QVERIFY(checkOf(d, marketing));
         QCOMPARE(checkOf(d, marketing)->used, 6 * kNanosPerDollar);
         QVERIFY(!d.allowed);
-        d = s->explain({keyId, userId, 0, QStringLiteral("mock-small")}, dollars(1));
+        d = s->enforcement().explain({keyId, userId, 0, QStringLiteral("mock-small")}, dollars(1));
         QCOMPARE(checkOf(d, sales)->used, 0);
-        QCOMPARE(s->monthToDateSpend(UsageDimension::Group).value(), (QHash<Id, Money> {{marketing, 6 * kNanosPerDollar}}));
+        QCOMPARE(s->usage().monthToDateSpend(UsageDimension::Group).value(), (QHash<Id, Money> {{marketing, 6 * kNanosPerDollar}}));
     }
 
     void settledUsageIsCountedAgainAfterARestart()
@@ -205,25 +215,25 @@ private slots:
             auto s = open(file);
             NewUser nu {QStringLiteral("r@example.com"), QStringLiteral("R"), UserStatus::Active, {}, {}};
             nu.monthlyLimit = 10 * kNanosPerDollar;
-            auto u = s->createUser(nu, QStringLiteral("t"));
+            auto u = s->directory().createUser(nu, QStringLiteral("t"));
             userId = u->id;
             NewKey nk;
             nk.name = QStringLiteral("k");
             nk.holderUserId = userId;
             nk.monthlyCap = 8 * kNanosPerDollar;
-            keyId = s->createKey(nk, QStringLiteral("t"))->key.id;
-            Decision d = s->admit({keyId, userId, 0, QStringLiteral("mock-small")}, dollars(9));
+            keyId = s->access().createKey(nk, QStringLiteral("t"))->key.id;
+            Decision d = s->enforcement().admit({keyId, userId, 0, QStringLiteral("mock-small")}, dollars(9));
             QVERIFY(!d.allowed); // the key's cap binds first
             QCOMPARE(d.bindingCheck()->setting, QStringLiteral("keyMonthlyCap"));
-            d = s->admit({keyId, userId, 0, QStringLiteral("mock-small")}, dollars(7));
+            d = s->enforcement().admit({keyId, userId, 0, QStringLiteral("mock-small")}, dollars(7));
             QVERIFY(d.allowed);
-            QVERIFY(s->settle(d, record(*s, userId, keyId, 7 * kNanosPerDollar)).ok());
+            QVERIFY(settle(*s, d, record(*s, userId, keyId, 7 * kNanosPerDollar)).ok());
         }
         auto s = open(file);
-        Decision d = s->explain({keyId, userId, 0, QStringLiteral("mock-small")}, dollars(2));
+        Decision d = s->enforcement().explain({keyId, userId, 0, QStringLiteral("mock-small")}, dollars(2));
         QVERIFY(!d.allowed);
         QCOMPARE(d.bindingCheck()->used, 7 * kNanosPerDollar);
-        QCOMPARE(s->usageRecordCount(), qint64(1));
+        QCOMPARE(s->usage().usageRecordCount(), qint64(1));
     }
 };
 

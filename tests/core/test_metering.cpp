@@ -125,7 +125,7 @@ private slots:
                 }
             }
             const JournalMark mark {(*journal)->name(), end};
-            QVERIFY(s->recordUsage(applied, &mark).ok());
+            QVERIFY(s->usage().recordUsage(applied, &mark).ok());
             // A crash mid-write leaves half a line: its response never completed, so it is not charged.
             QFile f((*journal)->path());
             QVERIFY(f.open(QIODevice::Append));
@@ -143,7 +143,7 @@ private slots:
         UsageQuery q;
         q.from = 1'789'900'000'000;
         q.to = 1'790'100'000'000;
-        auto report = s->usageReport(q);
+        auto report = s->usage().usageReport(q);
         QVERIFY(report.ok());
         QCOMPARE(report->total.requests, 6);
     }
@@ -168,7 +168,7 @@ private slots:
                 end = *j.append(record(n));
             }
             const JournalMark mark {j.name(), end};
-            QVERIFY(s->recordUsage(applied, &mark).ok());
+            QVERIFY(s->usage().recordUsage(applied, &mark).ok());
             QSqlQuery q(s->database().connection());
             QVERIFY(q.exec(QStringLiteral("ALTER TABLE usage_journal RENAME TO usage_journal_away")));
             QVERIFY(j.reset(*s).ok()); // the database refuses to forget the old mark: no matter
@@ -237,7 +237,7 @@ private slots:
         UsageQuery q;
         q.from = 1'789'900'000'000;
         q.to = 1'790'100'000'000;
-        QCOMPARE(s->usageReport(q)->total.requests, 200);
+        QCOMPARE(s->usage().usageReport(q)->total.requests, 200);
         QCOMPARE(writer.written(), 200);
         QCOMPARE(writer.queueDepth(), 0);
     }

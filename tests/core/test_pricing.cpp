@@ -13,7 +13,7 @@ class TestPricing final : public QObject
 private slots:
     void builtInCatalogHasCitedPrices()
     {
-        const Catalog& c = builtInCatalog();
+        const CatalogFile& c = builtInCatalog();
         QVERIFY(c.models.size() >= 15);
         QStringList ids;
         for (const ModelInfo& m : c.models) {
@@ -28,7 +28,7 @@ private slots:
 
     void costIsExact()
     {
-        const Catalog& c = builtInCatalog();
+        const CatalogFile& c = builtInCatalog();
         const auto find = [&](const char* id) {
             for (const ModelInfo& m : c.models)
                 if (m.id == QLatin1String(id))

@@ -3,7 +3,7 @@
 
 #include "domain/clock.h"
 #include "reportcheck.h"
-#include "service/rollupread.h"
+#include "usage/rollupread.h"
 #include "service/service.h"
 #include "storage/database.h"
 
@@ -111,7 +111,7 @@ private slots:
         QList<NewUser> batch;
         for (int i = 0; i < 3000; ++i)
             batch.append({QStringLiteral("m%1@x.org").arg(i), QStringLiteral("M%1").arg(i), UserStatus::Active, {}, {}});
-        const QList<User> users = s.createUsers(batch, {}).value();
+        const QList<User> users = s.directory().createUsers(batch, {}).value();
         QList<UsageRecord> records;
         QHash<Id, Money> expected;
         QHash<Id, Money> earlier; // the 20th and 21st: two day rows per user
@@ -120,7 +120,7 @@ private slots:
         for (int i = 0; i < 9000; ++i) {
             UsageRecord r;
             r.time = clock.now() - ((i / 3000) * 24 + i % 3) * 3'600'000LL; // today, yesterday, the day before
-            r.orgId = s.organization().id;
+            r.orgId = s.directory().organization().id;
             r.userId = users[(i * 7) % users.size()].id; // three records each
             r.model = QStringLiteral("mock-small");
             r.cost = 1 + i;
@@ -130,8 +130,8 @@ private slots:
                 earlier[r.userId] += r.cost;
             records.append(r);
         }
-        QVERIFY(s.recordUsage(records).ok());
-        QCOMPARE(s.monthToDateSpend(UsageDimension::User).value(), expected);
+        QVERIFY(s.usage().recordUsage(records).ok());
+        QCOMPARE(s.usage().monthToDateSpend(UsageDimension::User).value(), expected);
         // The top ten of two days, each with its whole total.
         QList<std::pair<Money, Id>> ranked;
         for (auto it = earlier.cbegin(); it != earlier.cend(); ++it)
@@ -142,7 +142,7 @@ private slots:
         q.to = today;
         q.groupBy = UsageDimension::User;
         q.top = 10;
-        const UsageReport top = s.usageReport(q).value();
+        const UsageReport top = s.usage().usageReport(q).value();
         QCOMPARE(top.rows.size(), 10);
         for (int i = 0; i < 10; ++i) {
             QCOMPARE(top.rows[i].key, QString::number(ranked[i].second));
@@ -154,7 +154,7 @@ private slots:
             side.push_back(std::async(std::launch::async, [&s, q, i] {
                 UsageQuery mine = q;
                 mine.top = 3 + i;
-                return s.usageReport(mine).value();
+                return s.usage().usageReport(mine).value();
             }));
         for (int i = 0; i < 8; ++i) {
             const UsageReport r = side[size_t(i)].get();
@@ -176,16 +176,16 @@ private slots:
         Id ann = 0;
         {
             auto s = Service::open(DatabaseLocation::parse(file).value(), clock).value();
-            team = s->createGroup(QStringLiteral("Team"), 0, {})->id;
-            ann = s->createUser({QStringLiteral("ann@x.org"), QStringLiteral("Ann"), UserStatus::Active, {team}, {}},
+            team = s->directory().createGroup(QStringLiteral("Team"), 0, {})->id;
+            ann = s->directory().createUser({QStringLiteral("ann@x.org"), QStringLiteral("Ann"), UserStatus::Active, {team}, {}},
                                 {})->id;
             UsageRecord r;
             r.time = clock.now();
-            r.orgId = s->organization().id;
+            r.orgId = s->directory().organization().id;
             r.userId = ann;
             r.model = QStringLiteral("mock-small");
             r.cost = 5000;
-            QVERIFY(s->recordUsage({r, r}).ok());
+            QVERIFY(s->usage().recordUsage({r, r}).ok());
             // As version 5 left it: no groups on the records, no group or week rows, and the rollups to be rebuilt.
             QSqlDatabase db = s->database().connection();
             for (const char* sql : {"UPDATE usage_records SET group_ids = NULL",
@@ -194,13 +194,13 @@ private slots:
                 QVERIFY(runSql(db, QString::fromLatin1(sql)).ok());
         }
         auto s = Service::open(DatabaseLocation::parse(file).value(), clock).value();
-        QCOMPARE(s->usageLog({}).value().first().groupIds, (std::optional<QList<Id>>(QList<Id> {team})));
-        QCOMPARE(s->monthToDateSpend(UsageDimension::Group).value(), (QHash<Id, Money> {{team, 10000}}));
+        QCOMPARE(s->usage().usageLog({}).value().first().groupIds, (std::optional<QList<Id>>(QList<Id> {team})));
+        QCOMPARE(s->usage().monthToDateSpend(UsageDimension::Group).value(), (QHash<Id, Money> {{team, 10000}}));
         UsageQuery week; // the group dimension, rebuilt
         week.from = dayStart(QDate(2026, 11, 16), QTimeZone("UTC"));
         week.to = dayStart(QDate(2026, 11, 23), QTimeZone("UTC"));
         week.groupBy = UsageDimension::Group;
-        const UsageReport r = s->usageReport(week).value();
+        const UsageReport r = s->usage().usageReport(week).value();
         QCOMPARE(r.rows.size(), 1);
         QCOMPARE(r.rows.first().key, QString::number(team));
         QCOMPARE(r.rows.first().totals.requests, 2);
@@ -219,16 +219,16 @@ private slots:
         auto opened = Service::open(location.value(), clock);
         QVERIFY(opened.ok());
         Service& s = *opened.value();
-        Organization org = s.organization();
+        Organization org = s.directory().organization();
         org.timezone = QStringLiteral("Europe/Berlin");
-        QVERIFY(s.updateOrganization(org, {}).ok());
+        QVERIFY(s.directory().updateOrganization(org, {}).ok());
         const QTimeZone zone("Europe/Berlin");
-        const Id team = s.createGroup(QStringLiteral("Team"), 0, {})->id;
+        const Id team = s.directory().createGroup(QStringLiteral("Team"), 0, {})->id;
         QList<Id> users;
         for (int i = 0; i < 30; ++i) {
             NewUser n {QStringLiteral("u%1@x.org").arg(i), QStringLiteral("U%1").arg(i), UserStatus::Active,
                        i % 3 ? QList<Id> {} : QList<Id> {team}, {}};
-            users << s.createUser(n, {})->id;
+            users << s.directory().createUser(n, {})->id;
         }
         QRandomGenerator rng(11);
         QList<UsageRecord> records;
@@ -245,7 +245,7 @@ private slots:
             r.cost = r.status == UsageStatus::Denied ? 0 : 1000 + rng.bounded(100'000);
             records << r;
         }
-        QVERIFY(s.recordUsage(records).ok());
+        QVERIFY(s.usage().recordUsage(records).ok());
         const QList<Instant> days = daysBetween(now - 160 * 86'400'000LL, now + 2 * 86'400'000LL, zone);
         for (int round = 0; round < 60; ++round) {
             const int a = int(rng.bounded(int(days.size()) - 2));
@@ -260,9 +260,9 @@ private slots:
             q.top = round % 3 == 0 ? 5 : 0;
             if (round % 7 == 0)
                 q.userId = users[round % users.size()];
-            const UsageReport fromRollups = s.usageReport(q).value();
+            const UsageReport fromRollups = s.usage().usageReport(q).value();
             q.from -= 1; // not at midnight: the records themselves
-            const UsageReport fromRecords = s.usageReport(q).value();
+            const UsageReport fromRecords = s.usage().usageReport(q).value();
             compareReports(fromRollups, fromRecords);
             if (QTest::currentTestFailed())
                 return;

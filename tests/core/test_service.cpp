@@ -49,8 +49,8 @@ private slots:
         QVERIFY(q.exec(QStringLiteral("PRAGMA journal_mode")));
         q.next();
         QCOMPARE(q.value(0).toString(), QStringLiteral("wal"));
-        QVERIFY(s->models().size() >= 15); // catalog seeded
-        QVERIFY(s->model(QStringLiteral("mock-small")));
+        QVERIFY(s->catalog().models().size() >= 15); // catalog seeded
+        QVERIFY(s->catalog().model(QStringLiteral("mock-small")));
     }
 
     void everythingSurvivesAReopen()
@@ -61,25 +61,25 @@ private slots:
         QString secret;
         {
             auto s = open(file);
-            auto parent = s->createGroup(QStringLiteral("Engineering"), 0, QStringLiteral("t"));
-            auto g = s->createGroup(QStringLiteral("Backend"), parent->id, QStringLiteral("t"));
+            auto parent = s->directory().createGroup(QStringLiteral("Engineering"), 0, QStringLiteral("t"));
+            auto g = s->directory().createGroup(QStringLiteral("Backend"), parent->id, QStringLiteral("t"));
             groupId = g->id;
             Group changed = *g;
             changed.settings = PolicySettings {};
             (*changed.settings)[Dimension::RequestsPerMinute] = Limit::of(120);
             changed.settings->allowedModels = ModelRule::list({QStringLiteral("mock-small")});
             changed.monthlyBudget = 5 * kNanosPerDollar;
-            QVERIFY(s->updateGroup(changed, QStringLiteral("t")).ok());
+            QVERIFY(s->directory().updateGroup(changed, QStringLiteral("t")).ok());
             NewUser nu {QStringLiteral("ada@example.com"), QStringLiteral("Ada"), UserStatus::Active, {g->id}, {}};
             nu.monthlyLimit = 42 * kNanosPerDollar;
-            auto u = s->createUser(nu, QStringLiteral("t"));
+            auto u = s->directory().createUser(nu, QStringLiteral("t"));
             QVERIFY(u.ok());
             userId = u->id;
             NewKey nk;
             nk.name = QStringLiteral("laptop");
             nk.holderUserId = userId;
             nk.monthlyCap = kNanosPerDollar;
-            auto k = s->createKey(nk, QStringLiteral("t"));
+            auto k = s->access().createKey(nk, QStringLiteral("t"));
             QVERIFY(k.ok());
             secret = k->secret;
             Customer c;
@@ -87,25 +87,25 @@ private slots:
             c.budgetDuration = BudgetDuration::Weekly;
             c.periodBudget = 3 * kNanosPerDollar;
             c.markupBasisPoints = 1250;
-            QVERIFY(s->saveCustomer(c, QStringLiteral("t")).ok());
+            QVERIFY(s->customers().saveCustomer(c, QStringLiteral("t")).ok());
         }
         auto s = open(file);
-        const User u = *s->user(userId);
+        const User u = *s->directory().user(userId);
         QCOMPARE(u.email, QStringLiteral("ada@example.com"));
         QCOMPARE(u.groupIds, QList<Id>({groupId}));
         QCOMPARE((*u.policyOverride)[Dimension::MonthlyCost], Limit::of(42 * kNanosPerDollar));
-        QVERIFY(s->project(u.privateProjectId));
-        const Group g = *s->group(groupId);
+        QVERIFY(s->access().project(u.privateProjectId));
+        const Group g = *s->directory().group(groupId);
         QVERIFY(g.parentId != 0);
         QCOMPARE((*g.settings)[Dimension::RequestsPerMinute], Limit::of(120));
         QCOMPARE(g.settings->allowedModels.models, QSet<QString>({QStringLiteral("mock-small")}));
         QCOMPARE(*g.monthlyBudget, 5 * kNanosPerDollar);
-        auto key = s->authenticate(secret);
+        auto key = s->access().authenticate(secret);
         QVERIFY(key.ok());
         QCOMPARE(key->holderUserId, userId);
         QCOMPARE(key->projectId, u.privateProjectId);
-        QCOMPARE(s->customerByIdentifier(QStringLiteral("acme"))->markupBasisPoints, 1250);
-        QCOMPARE(s->effectivePolicy(userId)[Dimension::RequestsPerMinute].source.entityId, groupId);
+        QCOMPARE(s->customers().customerByIdentifier(QStringLiteral("acme"))->markupBasisPoints, 1250);
+        QCOMPARE(s->directory().effectivePolicy(userId)[Dimension::RequestsPerMinute].source.entityId, groupId);
     }
 
     void namesAreStoredUnchanged()
@@ -114,16 +114,16 @@ private slots:
         const QStringList names {QStringLiteral("O'Brien \"Bob\"; DROP TABLE users; --"), QStringLiteral("Zoë Ümlaut"),
                                  QStringLiteral("山田 太郎"), QStringLiteral("محمد"), QStringLiteral("SELECT * FROM x")};
         for (int i = 0; i < names.size(); ++i) {
-            auto u = s->createUser({QStringLiteral("u%1@example.com").arg(i), names[i], UserStatus::Active, {}, {}},
+            auto u = s->directory().createUser({QStringLiteral("u%1@example.com").arg(i), names[i], UserStatus::Active, {}, {}},
                                    QStringLiteral("t"));
             QVERIFY(u.ok());
             QCOMPARE(u->name, names[i]);
-            auto g = s->createGroup(names[i], 0, QStringLiteral("t"));
+            auto g = s->directory().createGroup(names[i], 0, QStringLiteral("t"));
             QVERIFY(g.ok());
         }
         auto again = open(s->database().location().path);
         QStringList stored;
-        for (const User& u : again->users())
+        for (const User& u : again->directory().users())
             stored << u.name;
         QCOMPARE(stored, names);
         QCOMPARE(count(*again, "users"), qint64(names.size()));
@@ -157,9 +157,9 @@ private slots:
         QFETCH(int, code);
         auto s = open();
         const QString t = QStringLiteral("t");
-        auto ada = s->createUser({QStringLiteral("ada@example.com"), QStringLiteral("Ada"), UserStatus::Active, {}, {}}, t);
-        auto eng = s->createGroup(QStringLiteral("Engineering"), 0, t);
-        auto backend = s->createGroup(QStringLiteral("Backend"), eng->id, t);
+        auto ada = s->directory().createUser({QStringLiteral("ada@example.com"), QStringLiteral("Ada"), UserStatus::Active, {}, {}}, t);
+        auto eng = s->directory().createGroup(QStringLiteral("Engineering"), 0, t);
+        auto backend = s->directory().createGroup(QStringLiteral("Backend"), eng->id, t);
         const qint64 auditBefore = count(*s, "audit_log");
         const qint64 usersBefore = count(*s, "users");
         Error e;
@@ -168,54 +168,54 @@ private slots:
             e = r.error();
         };
         switch (which) {
-        case 0: capture(s->setUsersMonthlyLimit({ada->id}, -1, t)); break;
+        case 0: capture(s->directory().setUsersMonthlyLimit({ada->id}, -1, t)); break;
         case 1: {
             PolicySettings p;
             p[Dimension::MonthlyCost] = Limit::of(2'000'000'000LL * kNanosPerDollar);
-            capture(s->setUserPolicy(ada->id, p, t));
+            capture(s->directory().setUserPolicy(ada->id, p, t));
             break;
         }
         case 2: {
             PolicySettings p;
             p.allowedModels = ModelRule::list({QStringLiteral("gpt-99")});
-            capture(s->setUserPolicy(ada->id, p, t));
+            capture(s->directory().setUserPolicy(ada->id, p, t));
             break;
         }
         case 3: {
             Group g = *eng;
             g.parentId = backend->id;
-            capture(s->updateGroup(g, t));
+            capture(s->directory().updateGroup(g, t));
             break;
         }
         case 4: {
-            Organization o = s->organization();
+            Organization o = s->directory().organization();
             o.timezone = QStringLiteral("Mars/Olympus_Mons");
-            capture(s->updateOrganization(o, t));
+            capture(s->directory().updateOrganization(o, t));
             break;
         }
         case 5:
-            capture(s->createUser({QStringLiteral("ADA@example.com"), QStringLiteral("Other"), UserStatus::Active, {}, {}},
+            capture(s->directory().createUser({QStringLiteral("ADA@example.com"), QStringLiteral("Other"), UserStatus::Active, {}, {}},
                                   t));
             break;
         case 6:
-            capture(s->createUser({QStringLiteral("not an email"), QStringLiteral("X"), UserStatus::Active, {}, {}}, t));
+            capture(s->directory().createUser({QStringLiteral("not an email"), QStringLiteral("X"), UserStatus::Active, {}, {}}, t));
             break;
         case 7: {
             Group g = *eng;
             g.settings = PolicySettings {};
             (*g.settings)[Dimension::MaxTier] = Limit::of(11);
-            capture(s->updateGroup(g, t));
+            capture(s->directory().updateGroup(g, t));
             break;
         }
         case 8: {
             Group g = *eng;
             g.settings = PolicySettings {};
             g.settings->bypassCostLimits = true;
-            capture(s->updateGroup(g, t));
+            capture(s->directory().updateGroup(g, t));
             break;
         }
         case 9:
-            capture(s->createUser({QStringLiteral("b@example.com"), QStringLiteral("B"), UserStatus::Active, {999}, {}},
+            capture(s->directory().createUser({QStringLiteral("b@example.com"), QStringLiteral("B"), UserStatus::Active, {999}, {}},
                                   t));
             break;
         case 10: {
@@ -224,7 +224,7 @@ private slots:
             c.budgetDuration = BudgetDuration::Custom;
             c.periodStart = 2000;
             c.periodEnd = 1000;
-            capture(s->saveCustomer(c, t));
+            capture(s->customers().saveCustomer(c, t));
             break;
         }
         case 11: {
@@ -232,18 +232,18 @@ private slots:
             k.name = QStringLiteral("k");
             k.holderUserId = ada->id;
             k.expiresAt = m_clock.now() - 1;
-            capture(s->createKey(k, t));
+            capture(s->access().createKey(k, t));
             break;
         }
         case 12: {
-            User first = *s->user(ada->id);
+            User first = *s->directory().user(ada->id);
             User second = first;
             first.name = QStringLiteral("Ada L.");
             m_clock.advance(5);
-            QVERIFY(s->updateUser(first, t).ok());
+            QVERIFY(s->directory().updateUser(first, t).ok());
             second.name = QStringLiteral("Ada K."); // based on the old version
-            capture(s->updateUser(second, t));
-            QCOMPARE(s->user(ada->id)->name, QStringLiteral("Ada L."));
+            capture(s->directory().updateUser(second, t));
+            QCOMPARE(s->directory().user(ada->id)->name, QStringLiteral("Ada L."));
             return;
         }
         }
@@ -262,10 +262,10 @@ private slots:
         for (int i = 0; i < 100; ++i)
             batch.append({QStringLiteral("u%1@example.com").arg(i), QStringLiteral("U%1").arg(i), UserStatus::Active, {}, {}});
         batch[57].email = QStringLiteral("broken");
-        auto r = s->createUsers(batch, QStringLiteral("t"));
+        auto r = s->directory().createUsers(batch, QStringLiteral("t"));
         QVERIFY(!r.ok());
         QCOMPARE(r.error().field, QStringLiteral("[57].email"));
-        QCOMPARE(s->userCount(), qint64(0));
+        QCOMPARE(s->directory().userCount(), qint64(0));
         QCOMPARE(count(*s, "users"), qint64(0));
         QCOMPARE(count(*s, "projects"), qint64(0));
     }
@@ -274,17 +274,17 @@ private slots:
     {
         auto s = open();
         const QString actor = QStringLiteral("admin:alice");
-        auto u = s->createUser({QStringLiteral("ada@example.com"), QStringLiteral("Ada"), UserStatus::Active, {}, {}}, actor);
-        auto g = s->createGroup(QStringLiteral("Team"), 0, actor);
-        QVERIFY(s->addUsersToGroup({u->id}, g->id, actor).ok());
-        QVERIFY(s->setUsersMonthlyLimit({u->id}, 10 * kNanosPerDollar, actor).ok());
-        const auto log = s->auditLog({actor, QStringLiteral("user_policy"), {}, 0, 0, 10});
+        auto u = s->directory().createUser({QStringLiteral("ada@example.com"), QStringLiteral("Ada"), UserStatus::Active, {}, {}}, actor);
+        auto g = s->directory().createGroup(QStringLiteral("Team"), 0, actor);
+        QVERIFY(s->directory().addUsersToGroup({u->id}, g->id, actor).ok());
+        QVERIFY(s->directory().setUsersMonthlyLimit({u->id}, 10 * kNanosPerDollar, actor).ok());
+        const auto log = s->audit().entries({actor, QStringLiteral("user_policy"), {}, 0, 0, 10});
         QCOMPARE(log.size(), 1);
         QVERIFY(log[0].before.isEmpty());
         QVERIFY2(log[0].after.contains(QLatin1String("\"monthlyCostLimit\":10000000000")), qPrintable(log[0].after));
-        QCOMPARE(s->auditLog({actor, QStringLiteral("group_members"), {}, 0, 0, 10}).size(), 1);
-        QVERIFY(s->deleteUser(u->id, actor).ok());
-        const auto deleted = s->auditLog({actor, QStringLiteral("user"), QString::number(u->id), 0, 0, 10});
+        QCOMPARE(s->audit().entries({actor, QStringLiteral("group_members"), {}, 0, 0, 10}).size(), 1);
+        QVERIFY(s->directory().deleteUser(u->id, actor).ok());
+        const auto deleted = s->audit().entries({actor, QStringLiteral("user"), QString::number(u->id), 0, 0, 10});
         QCOMPARE(deleted.first().action, QStringLiteral("delete"));
         QVERIFY(deleted.first().before.contains(QLatin1String("ada@example.com")));
     }
@@ -293,31 +293,31 @@ private slots:
     {
         auto s = open();
         const QString t = QStringLiteral("t");
-        auto eng = s->createGroup(QStringLiteral("Engineering"), 0, t);
-        auto backend = s->createGroup(QStringLiteral("Backend"), eng->id, t);
-        auto a = s->createUser({QStringLiteral("a@example.com"), QStringLiteral("A"), UserStatus::Active, {}, {}}, t);
-        auto b = s->createUser({QStringLiteral("b@example.com"), QStringLiteral("B"), UserStatus::Active, {}, {}}, t);
-        QVERIFY(s->addUsersToGroup({a->id, b->id, a->id}, backend->id, t).ok());
-        QCOMPARE(s->groupMembers(backend->id), QList<Id>({a->id, b->id}));
-        QVERIFY(s->removeUsersFromGroup({b->id}, backend->id, t).ok());
-        QCOMPARE(s->user(b->id)->groupIds, QList<Id>());
-        QVERIFY(s->deleteGroup(eng->id, t).ok());
-        QCOMPARE(s->group(backend->id)->parentId, Id(0)); // moved up, not deleted
+        auto eng = s->directory().createGroup(QStringLiteral("Engineering"), 0, t);
+        auto backend = s->directory().createGroup(QStringLiteral("Backend"), eng->id, t);
+        auto a = s->directory().createUser({QStringLiteral("a@example.com"), QStringLiteral("A"), UserStatus::Active, {}, {}}, t);
+        auto b = s->directory().createUser({QStringLiteral("b@example.com"), QStringLiteral("B"), UserStatus::Active, {}, {}}, t);
+        QVERIFY(s->directory().addUsersToGroup({a->id, b->id, a->id}, backend->id, t).ok());
+        QCOMPARE(s->directory().groupMembers(backend->id), QList<Id>({a->id, b->id}));
+        QVERIFY(s->directory().removeUsersFromGroup({b->id}, backend->id, t).ok());
+        QCOMPARE(s->directory().user(b->id)->groupIds, QList<Id>());
+        QVERIFY(s->directory().deleteGroup(eng->id, t).ok());
+        QCOMPARE(s->directory().group(backend->id)->parentId, Id(0)); // moved up, not deleted
         auto reopened = open(s->database().location().path);
-        QCOMPARE(reopened->group(backend->id)->parentId, Id(0));
-        QCOMPARE(reopened->user(a->id)->groupIds, QList<Id>({backend->id}));
+        QCOMPARE(reopened->directory().group(backend->id)->parentId, Id(0));
+        QCOMPARE(reopened->directory().user(a->id)->groupIds, QList<Id>({backend->id}));
     }
 
     void keysAreHashedRevocableAndExpire()
     {
         auto s = open();
         const QString t = QStringLiteral("t");
-        auto u = s->createUser({QStringLiteral("a@example.com"), QStringLiteral("A"), UserStatus::Active, {}, {}}, t);
+        auto u = s->directory().createUser({QStringLiteral("a@example.com"), QStringLiteral("A"), UserStatus::Active, {}, {}}, t);
         NewKey nk;
         nk.name = QStringLiteral("k");
         nk.holderUserId = u->id;
         nk.expiresAt = m_clock.now() + 60'000;
-        auto k = s->createKey(nk, t);
+        auto k = s->access().createKey(nk, t);
         QVERIFY(k.ok());
         QVERIFY(k->secret.startsWith(QLatin1String("tg-")));
         QVERIFY(k->secret.startsWith(k->key.prefix));
@@ -326,13 +326,13 @@ private slots:
         QVERIFY(q.exec(QStringLiteral("SELECT COUNT(*) FROM api_keys WHERE CAST(secret_hash AS TEXT) LIKE '%tg-%'")));
         q.next();
         QCOMPARE(q.value(0).toInt(), 0);
-        QVERIFY(s->authenticate(k->secret).ok());
-        QVERIFY(!s->authenticate(k->secret + u'x').ok());
+        QVERIFY(s->access().authenticate(k->secret).ok());
+        QVERIFY(!s->access().authenticate(k->secret + u'x').ok());
         m_clock.advance(60'000);
-        QVERIFY(s->authenticate(k->secret).error().message.contains(QLatin1String("expired")));
+        QVERIFY(s->access().authenticate(k->secret).error().message.contains(QLatin1String("expired")));
         m_clock.advance(-60'000);
-        QVERIFY(s->revokeKey(k->key.id, t).ok());
-        QVERIFY(s->authenticate(k->secret).error().message.contains(QLatin1String("revoked")));
+        QVERIFY(s->access().revokeKey(k->key.id, t).ok());
+        QVERIFY(s->access().authenticate(k->secret).error().message.contains(QLatin1String("revoked")));
     }
 
     // Reports over whole local days read the rollups; they must say exactly what the records say, also after
@@ -343,20 +343,20 @@ private slots:
         NewUser n;
         n.email = QStringLiteral("ann@x.org");
         n.name = QStringLiteral("Ann");
-        const Id ann = s->createUser(n, {})->id;
+        const Id ann = s->directory().createUser(n, {})->id;
         n.email = QStringLiteral("bob@x.org");
         n.name = QStringLiteral("Bob");
-        const Id bob = s->createUser(n, {})->id;
-        Organization org = s->organization();
+        const Id bob = s->directory().createUser(n, {})->id;
+        Organization org = s->directory().organization();
         org.timezone = QStringLiteral("Europe/Berlin");
-        QVERIFY(s->updateOrganization(org, {}).ok());
+        QVERIFY(s->directory().updateOrganization(org, {}).ok());
         const QTimeZone berlin("Europe/Berlin");
         const Instant day0 = Calendar::compute(WindowKind::Day, m_clock.now(), berlin).start;
         QList<UsageRecord> records;
         for (int i = 0; i < 300; ++i) {
             UsageRecord r;
             r.time = day0 + Instant(i) * 17 * 60'000; // ~3.5 days, across midnights in Berlin and in UTC
-            r.orgId = s->organization().id;
+            r.orgId = s->directory().organization().id;
             r.userId = i % 3 ? ann : bob;
             r.keyId = i % 5 == 0 ? 0 : 7;
             r.model = i % 2 ? QStringLiteral("mock-small") : QStringLiteral("mock-large");
@@ -369,13 +369,13 @@ private slots:
         }
         // Written in two batches: rows the batches share are added up. Between them Ann leaves Team and Bob joins
         // its subgroup: usage counts for the groups its user was in when it was made, for good.
-        const Id team = s->createGroup(QStringLiteral("Team"), 0, {})->id;
-        const Id backend = s->createGroup(QStringLiteral("Backend"), team, {})->id;
-        QVERIFY(s->addUsersToGroup({ann}, team, {}).ok());
-        QVERIFY(s->recordUsage(records.mid(0, 120)).ok());
-        QVERIFY(s->removeUsersFromGroup({ann}, team, {}).ok());
-        QVERIFY(s->addUsersToGroup({bob}, backend, {}).ok());
-        QVERIFY(s->recordUsage(records.mid(120)).ok());
+        const Id team = s->directory().createGroup(QStringLiteral("Team"), 0, {})->id;
+        const Id backend = s->directory().createGroup(QStringLiteral("Backend"), team, {})->id;
+        QVERIFY(s->directory().addUsersToGroup({ann}, team, {}).ok());
+        QVERIFY(s->usage().recordUsage(records.mid(0, 120)).ok());
+        QVERIFY(s->directory().removeUsersFromGroup({ann}, team, {}).ok());
+        QVERIFY(s->directory().addUsersToGroup({bob}, backend, {}).ok());
+        QVERIFY(s->usage().recordUsage(records.mid(120)).ok());
         const auto spentBy = [&](const QList<UsageRecord>& list, const std::function<bool(const UsageRecord&)>& pick) {
             Money sum = 0;
             for (const UsageRecord& r : list)
@@ -414,9 +414,9 @@ private slots:
                 q.groupId = c.group;
                 q.model = c.model;
                 q.granularity = c.granularity;
-                const UsageReport fromRollups = s->usageReport(q).value();
+                const UsageReport fromRollups = s->usage().usageReport(q).value();
                 q.from = from - 1; // not at midnight: the records themselves
-                const UsageReport fromRecords = s->usageReport(q).value();
+                const UsageReport fromRecords = s->usage().usageReport(q).value();
                 if (!c.user && !c.group && c.model.isEmpty())
                     QCOMPARE(fromRollups.total.requests, 300);
                 compareReports(fromRollups, fromRecords);
@@ -435,7 +435,7 @@ private slots:
             for (Instant shift : {0, 1}) { // the rollups, then the records
                 q.from -= shift;
                 QHash<QString, Money> byGroup;
-                const UsageReport report = s->usageReport(q).value();
+                const UsageReport report = s->usage().usageReport(q).value();
                 for (const UsageRow& row : report.rows)
                     byGroup[row.key] += row.totals.cost;
                 QCOMPARE(byGroup.value(QString::number(team)), teamSpend);
@@ -443,7 +443,7 @@ private slots:
                 UsageQuery one = q;
                 one.groupBy = UsageDimension::None;
                 one.groupId = backend;
-                QCOMPARE(s->usageReport(one).value().total.cost, backendSpend);
+                QCOMPARE(s->usage().usageReport(one).value().total.cost, backendSpend);
             }
         };
         checkGroups(berlin);
@@ -456,26 +456,26 @@ private slots:
             q.to = month.end - 1;
             q.groupBy = d;
             QHash<Id, Money> expected;
-            const auto report = s->usageReport(q);
+            const auto report = s->usage().usageReport(q);
             QVERIFY(report.ok());
             for (const UsageRow& row : report->rows)
                 if (!row.key.isEmpty())
                     expected[row.key.toLongLong()] += row.totals.cost;
             QVERIFY(!expected.isEmpty());
-            QCOMPARE(s->monthToDateSpend(d).value(), expected);
+            QCOMPARE(s->usage().monthToDateSpend(d).value(), expected);
         }
         QMap<Instant, QSet<Id>> active;
         for (const UsageRecord& r : std::as_const(records))
             if (r.status != UsageStatus::Denied)
                 active[Calendar::compute(WindowKind::Day, r.time, berlin).start].insert(r.userId);
-        const auto dau = s->dailyActiveUsers(day0, day0 + 5 * 86'400'000LL).value();
+        const auto dau = s->usage().dailyActiveUsers(day0, day0 + 5 * 86'400'000LL).value();
         QCOMPARE(dau.size(), active.size());
         for (const auto& [day, count] : dau)
             QCOMPARE(count, active.value(day).size());
 
-        org = s->organization();
+        org = s->directory().organization();
         org.timezone = QStringLiteral("America/Los_Angeles");
-        QVERIFY(s->updateOrganization(org, {}).ok());
+        QVERIFY(s->directory().updateOrganization(org, {}).ok());
         compare(QTimeZone("America/Los_Angeles"));
         if (QTest::currentTestFailed())
             return;
@@ -485,12 +485,12 @@ private slots:
         UsageLogFilter f;
         f.status = UsageStatus::Denied;
         f.userId = bob;
-        const QList<UsageRecord> denied = s->usageLog(f).value();
+        const QList<UsageRecord> denied = s->usage().usageLog(f).value();
         QCOMPARE(denied.size(), 10); // i % 33 == 0 for i < 300 (bob: i % 3 == 0, denied: i % 11 == 0)
         QVERIFY(denied.first().id > denied.last().id);
         QCOMPARE(denied.first().detail, QStringLiteral("limit 297"));
         f.beforeId = denied[4].id;
-        QCOMPARE(s->usageLog(f).value().size(), 5);
+        QCOMPARE(s->usage().usageLog(f).value().size(), 5);
     }
 
     void locationsParse()

@@ -44,7 +44,7 @@ class TestAdmin : public QObject
         q.next();
         return q.value(0).toLongLong();
     }
-    qint64 userCount() { return m_service->userCount(); }
+    qint64 userCount() { return m_service->directory().userCount(); }
 
 private Q_SLOTS:
     void initTestCase()
@@ -56,8 +56,8 @@ private Q_SLOTS:
                                SystemClock::instance(), options);
         QVERIFY2(s.ok(), qPrintable(s.ok() ? QString() : s.error().toString()));
         m_service = std::move(s.value());
-        QVERIFY(m_service->takeInitialAdminSecret().isEmpty()); // given, not made up: nothing to show
-        m_orgId = m_service->organization().id;
+        QVERIFY(m_service->access().takeInitialAdminSecret().isEmpty()); // given, not made up: nothing to show
+        m_orgId = m_service->directory().organization().id;
         GatewayConfig config;
         config.server.port = 0;
         config.server.threads = 2;
@@ -83,10 +83,10 @@ private Q_SLOTS:
     {
         auto s = Service::open(*DatabaseLocation::parse(QStringLiteral(":memory:")), SystemClock::instance());
         QVERIFY(s.ok());
-        const QString secret = s.value()->takeInitialAdminSecret();
+        const QString secret = s.value()->access().takeInitialAdminSecret();
         QVERIFY(secret.startsWith(QLatin1String("tga-")));
-        QVERIFY(s.value()->takeInitialAdminSecret().isEmpty());
-        QCOMPARE(s.value()->authenticateAdmin(secret)->role, AdminRole::Owner);
+        QVERIFY(s.value()->access().takeInitialAdminSecret().isEmpty());
+        QCOMPARE(s.value()->access().authenticateAdmin(secret)->role, AdminRole::Owner);
         Service::Options weak;
         weak.initialAdminKey = QStringLiteral("short");
         auto refused = Service::open(*DatabaseLocation::parse(QStringLiteral(":memory:")), SystemClock::instance(), weak);
@@ -104,8 +104,8 @@ private Q_SLOTS:
         // A gateway key is refused, and told why.
         NewKey k;
         k.name = QStringLiteral("service");
-        k.projectId = m_service->createProject(QStringLiteral("Gate"), std::nullopt, QStringLiteral("t"))->id;
-        const QString gatewayKey = m_service->createKey(k, QStringLiteral("t"))->secret;
+        k.projectId = m_service->access().createProject(QStringLiteral("Gate"), std::nullopt, QStringLiteral("t"))->id;
+        const QString gatewayKey = m_service->access().createKey(k, QStringLiteral("t"))->secret;
         const TestResponse g = get("/users", gatewayKey);
         QCOMPARE(g.status, 403);
         QCOMPARE(g.json()[QLatin1String("error")][QLatin1String("code")].toString(), QStringLiteral("gateway_key"));
@@ -121,7 +121,7 @@ private Q_SLOTS:
         const TestResponse w = call("POST", "/users", j("{'email':'v@example.org','name':'V'}"), m_viewer);
         QCOMPARE(w.status, 403);
         QCOMPARE(w.json()[QLatin1String("error")][QLatin1String("code")].toString(), QStringLiteral("role_too_low"));
-        QCOMPARE(m_service->userByEmail(QStringLiteral("v@example.org")).has_value(), false);
+        QCOMPARE(m_service->directory().userByEmail(QStringLiteral("v@example.org")).has_value(), false);
         QCOMPARE(call("PATCH", org(), j("{'name':'Hacked'}"), m_viewer).status, 403);
         QCOMPARE(get("/admin-keys").status, 403); // admin keys are the owner's
         QCOMPARE(call("POST", "/admin-keys", j("{'name':'x','role':'owner'}")).status, 403);
@@ -148,7 +148,7 @@ private Q_SLOTS:
         const TestResponse p = call("PATCH", org(), j("{'timezone':'Europe/Berlin','default_policy':{'daily_cost_limit':20,'requests_per_minute':100}}"));
         QCOMPARE(p.status, 200);
         QCOMPARE(p.json()[QLatin1String("default_policy")][QLatin1String("daily_cost_limit")].toDouble(), 20.0);
-        QCOMPARE(m_service->organization().defaultPolicy[Dimension::DailyCost].value, 20 * kNanosPerDollar);
+        QCOMPARE(m_service->directory().organization().defaultPolicy[Dimension::DailyCost].value, 20 * kNanosPerDollar);
         const TestResponse bad = call("PATCH", org(), j("{'timezone':'Mars/Olympus'}"));
         QCOMPARE(bad.status, 400);
         QCOMPARE(bad.json()[QLatin1String("error")][QLatin1String("param")].toString(), QStringLiteral("$.timezone"));
@@ -187,7 +187,7 @@ private Q_SLOTS:
         QCOMPARE(call("PATCH", path, j("{'name':'Lost too'}"), {}, {"If-Match: \"" + QByteArray::number(version) + '"'})
                      .status,
                  409);
-        QCOMPARE(m_service->user(u.value(QLatin1String("id")).toInteger())->name, QStringLiteral("Grace B. Hopper"));
+        QCOMPARE(m_service->directory().user(u.value(QLatin1String("id")).toInteger())->name, QStringLiteral("Grace B. Hopper"));
 
         QCOMPARE(call("POST", path + "/deactivate").json().value(QLatin1String("status")).toString(), QStringLiteral("inactive"));
         QCOMPARE(call("POST", path + "/activate").json().value(QLatin1String("status")).toString(), QStringLiteral("active"));
@@ -284,12 +284,12 @@ private Q_SLOTS:
                                                                {QStringLiteral("monthly_limit"), 5}}))
                      .status,
                  404);
-        QVERIFY(!m_service->user(ids[0].toInteger())->policyOverride);
+        QVERIFY(!m_service->directory().user(ids[0].toInteger())->policyOverride);
         const TestResponse limited = call("POST", "/users/bulk/monthly-limit",
                                           js({{QStringLiteral("user_ids"), ids}, {QStringLiteral("monthly_limit"), 5}}));
         QCOMPARE(limited.status, 200);
         for (qsizetype i : {qsizetype(0), qsizetype(5'000), qsizetype(9'999)})
-            QCOMPARE((*m_service->user(ids[i].toInteger())->policyOverride)[Dimension::MonthlyCost].value,
+            QCOMPARE((*m_service->directory().user(ids[i].toInteger())->policyOverride)[Dimension::MonthlyCost].value,
                      5 * kNanosPerDollar);
         // A group gains all 10,000 at once.
         const Id group = call("POST", "/groups", j("{'name':'Everyone bulk'}")).json().value(QLatin1String("id")).toInteger();
@@ -305,7 +305,7 @@ private Q_SLOTS:
                                                                             {QStringLiteral("status"), QStringLiteral("inactive")}}));
         QCOMPARE(tooMany.status, 400);
         QCOMPARE(tooMany.json()[QLatin1String("error")][QLatin1String("param")].toString(), QStringLiteral("$.user_ids"));
-        QCOMPARE(m_service->user(ids[0].toInteger())->status, UserStatus::Active);
+        QCOMPARE(m_service->directory().user(ids[0].toInteger())->status, UserStatus::Active);
     }
 
     void groupsAndMembers()
@@ -322,35 +322,35 @@ private Q_SLOTS:
         QCOMPARE(cycle.status, 409);
         QCOMPARE(cycle.json()[QLatin1String("error")][QLatin1String("param")].toString(), QStringLiteral("$.parent_id"));
         QCOMPARE(call("PATCH", "/groups/" + backend, j("{'name':'Backend Platform','parent_id':null}")).status, 200);
-        QCOMPARE(m_service->group(backend.toLongLong())->parentId, 0);
+        QCOMPARE(m_service->directory().group(backend.toLongLong())->parentId, 0);
         // A bad setting inside settings is named by its path.
         const TestResponse bad = call("PATCH", "/groups/" + eng, j("{'settings':{'max_tier':99}}"));
         QCOMPARE(bad.status, 400);
         QCOMPARE(bad.json()[QLatin1String("error")][QLatin1String("param")].toString(), QStringLiteral("$.settings.max_tier"));
 
-        const Id a = m_service->createUser({QStringLiteral("m1@example.org"), QStringLiteral("M1"), UserStatus::Active, {}, std::nullopt}, QStringLiteral("t"))->id;
-        const Id b = m_service->createUser({QStringLiteral("m2@example.org"), QStringLiteral("M2"), UserStatus::Active, {}, std::nullopt}, QStringLiteral("t"))->id;
+        const Id a = m_service->directory().createUser({QStringLiteral("m1@example.org"), QStringLiteral("M1"), UserStatus::Active, {}, std::nullopt}, QStringLiteral("t"))->id;
+        const Id b = m_service->directory().createUser({QStringLiteral("m2@example.org"), QStringLiteral("M2"), UserStatus::Active, {}, std::nullopt}, QStringLiteral("t"))->id;
         const QByteArray both = js({{QStringLiteral("user_ids"), QJsonArray {a, b}}});
         QCOMPARE(call("POST", "/groups/" + eng + "/members", both).json().value(QLatin1String("member_count")).toInt(), 2);
         QCOMPARE(get("/groups/" + eng + "/members").json().value(QLatin1String("total")).toInt(), 2);
         const TestResponse moved = call("POST", "/groups/" + eng + "/members/move",
                                         js({{QStringLiteral("user_ids"), QJsonArray {a}}, {QStringLiteral("to_group_id"), ops.toLongLong()}}));
         QCOMPARE(moved.status, 200);
-        QCOMPARE(m_service->user(a)->groupIds, QList<Id> {ops.toLongLong()});
-        QCOMPARE(m_service->groupMembers(eng.toLongLong()), QList<Id> {b});
+        QCOMPARE(m_service->directory().user(a)->groupIds, QList<Id> {ops.toLongLong()});
+        QCOMPARE(m_service->directory().groupMembers(eng.toLongLong()), QList<Id> {b});
         QCOMPARE(call("POST", "/groups/" + eng + "/members/remove", both).status, 200);
-        QVERIFY(m_service->groupMembers(eng.toLongLong()).isEmpty());
+        QVERIFY(m_service->directory().groupMembers(eng.toLongLong()).isEmpty());
         QCOMPARE(call("POST", "/groups/" + eng + "/members/move", js({{QStringLiteral("user_ids"), QJsonArray {a}},
                                                                        {QStringLiteral("to_group_id"), 424242}}))
                      .status,
                  404);
         QCOMPARE(call("DELETE", "/groups/" + ops).status, 204);
-        QVERIFY(m_service->user(a)->groupIds.isEmpty());
+        QVERIFY(m_service->directory().user(a)->groupIds.isEmpty());
     }
 
     void userPoliciesFixedPaths()
     {
-        const Id uid = m_service->createUser({QStringLiteral("pol@example.org"), QStringLiteral("Pol"), UserStatus::Active, {}, std::nullopt}, QStringLiteral("t"))->id;
+        const Id uid = m_service->directory().createUser({QStringLiteral("pol@example.org"), QStringLiteral("Pol"), UserStatus::Active, {}, std::nullopt}, QStringLiteral("t"))->id;
         const QByteArray path = org() + "/user-policies";
         const TestResponse created = call("POST", path, js({{QStringLiteral("user_id"), uid},
                                                             {QStringLiteral("monthly_cost_limit"), 12.5},
@@ -369,7 +369,7 @@ private Q_SLOTS:
         QCOMPARE(o[QLatin1String("daily_token_limit")].toInteger(), 50000);
         QCOMPARE(o[QLatin1String("notes")].toString(), QStringLiteral("on call"));
         // The gateway enforces what was saved: the explanation shows the user's limit as the source.
-        const PolicySettings stored = *m_service->user(uid)->policyOverride;
+        const PolicySettings stored = *m_service->directory().user(uid)->policyOverride;
         QCOMPARE(stored[Dimension::MonthlyCost].value, 12'500'000'000LL);
         QVERIFY(stored.bypassRateLimits);
         const QJsonObject explained = get("/explain?user_id=" + QByteArray::number(uid) + "&model=mock-small").json();
@@ -385,7 +385,7 @@ private Q_SLOTS:
                                          {QStringLiteral("requests_per_day"), 10}}))
                      .status,
                  200);
-        QCOMPARE(m_service->user(uid)->policyOverride->bypassRateLimits, false);
+        QCOMPARE(m_service->directory().user(uid)->policyOverride->bypassRateLimits, false);
         const QJsonObject list = get(path + "?overrides_only=true&effective=true&user_id=" + QByteArray::number(uid)).json();
         bool listed = false;
         for (const QJsonValue& v : list[QLatin1String("data")].toArray())
@@ -393,14 +393,14 @@ private Q_SLOTS:
                 && v[QLatin1String("override")][QLatin1String("requests_per_day")].toInteger() == 10;
         QVERIFY(listed);
         QCOMPARE(call("DELETE", path + "/" + QByteArray::number(uid)).status, 204);
-        QVERIFY(!m_service->user(uid)->policyOverride);
+        QVERIFY(!m_service->directory().user(uid)->policyOverride);
         // Bad input names the field; nothing is half-applied.
         const TestResponse bad = call("POST", path, js({{QStringLiteral("user_id"), uid},
                                                         {QStringLiteral("monthly_cost_limit"), 10},
                                                         {QStringLiteral("blocked_models"), QJsonArray {QStringLiteral("no-such-model")}}}));
         QCOMPARE(bad.status, 400);
         QCOMPARE(bad.json()[QLatin1String("error")][QLatin1String("param")].toString(), QStringLiteral("$.blocked_models"));
-        QVERIFY(!m_service->user(uid)->policyOverride);
+        QVERIFY(!m_service->directory().user(uid)->policyOverride);
         QCOMPARE(call("POST", path, j("{'user_id':99999999,'max_tier':2}")).status, 404);
         QCOMPARE(call("POST", "/organizations/77/user-policies", j("{'user_id':1}")).status, 404);
     }
@@ -445,8 +445,8 @@ private Q_SLOTS:
         QCOMPARE(c1.json().value(QLatin1String("total_budget")).toDouble(), 1000.5);
         QCOMPARE(c1.json().value(QLatin1String("markup_percentage")).toDouble(), 12.5);
         QCOMPARE(call("POST", "/customers", j("{'customer_identifier':'acme','period_budget':150}")).status, 200);
-        QCOMPARE(*m_service->customerByIdentifier(QStringLiteral("acme"))->periodBudget, 150 * kNanosPerDollar);
-        QCOMPARE(m_service->customerByIdentifier(QStringLiteral("acme"))->rateLimitPerMinute, 30);
+        QCOMPARE(*m_service->customers().customerByIdentifier(QStringLiteral("acme"))->periodBudget, 150 * kNanosPerDollar);
+        QCOMPARE(m_service->customers().customerByIdentifier(QStringLiteral("acme"))->rateLimitPerMinute, 30);
         const TestResponse custom = call("POST", "/customers", j("{'customer_identifier':'trial','period_start':'2026-01-01','period_end':'2025-01-01'}"));
         QCOMPARE(custom.status, 400);
         QCOMPARE(custom.json()[QLatin1String("error")][QLatin1String("param")].toString(), QStringLiteral("$.period_end"));
@@ -466,7 +466,7 @@ private Q_SLOTS:
         QVERIFY(!get("/providers").body.contains("sk-super-secret-value"));
         QVERIFY(!get("/audit?entity=provider").body.contains("sk-super-secret-value"));
         QCOMPARE(call("PATCH", "/providers/" + QByteArray::number(provider), j("{'base_url':'ftp://nope'}")).status, 400);
-        QCOMPARE(m_service->provider(provider)->secret, QStringLiteral("sk-super-secret-value"));
+        QCOMPARE(m_service->catalog().provider(provider)->secret, QStringLiteral("sk-super-secret-value"));
 
         const TestResponse m = call("POST", "/models", js({{QStringLiteral("id"), QStringLiteral("org/llama-4-70b")},
                                                            {QStringLiteral("provider_id"), provider},
@@ -474,7 +474,7 @@ private Q_SLOTS:
                                                            {QStringLiteral("input_price_per_million"), 0.6},
                                                            {QStringLiteral("output_price_per_million"), QStringLiteral("2.40")}}));
         QVERIFY2(m.status == 201, m.body.constData());
-        QCOMPARE(m_service->model(QStringLiteral("org/llama-4-70b"))->outputPrice, 2'400);
+        QCOMPARE(m_service->catalog().model(QStringLiteral("org/llama-4-70b"))->outputPrice, 2'400);
         QCOMPARE(call("POST", "/models", js({{QStringLiteral("id"), QStringLiteral("org/llama-4-70b")},
                                              {QStringLiteral("provider_id"), provider}}))
                      .status,
@@ -490,8 +490,8 @@ private Q_SLOTS:
     void usageReports()
     {
         // Known records in January 2025 (UTC days; the org's zone was set to Europe/Berlin above: days start at 23:00 UTC).
-        const Id u1 = m_service->createUser({QStringLiteral("use1@example.org"), QStringLiteral("Use One"), UserStatus::Active, {}, std::nullopt}, QStringLiteral("t"))->id;
-        const Id u2 = m_service->createUser({QStringLiteral("use2@example.org"), QStringLiteral("Use Two"), UserStatus::Active, {}, std::nullopt}, QStringLiteral("t"))->id;
+        const Id u1 = m_service->directory().createUser({QStringLiteral("use1@example.org"), QStringLiteral("Use One"), UserStatus::Active, {}, std::nullopt}, QStringLiteral("t"))->id;
+        const Id u2 = m_service->directory().createUser({QStringLiteral("use2@example.org"), QStringLiteral("Use Two"), UserStatus::Active, {}, std::nullopt}, QStringLiteral("t"))->id;
         const Instant day1 = QDateTime(QDate(2025, 1, 10), QTime(12, 0), QTimeZone("Europe/Berlin")).toMSecsSinceEpoch();
         const Instant day2 = day1 + 24 * 3600 * 1000;
         QList<UsageRecord> records;
@@ -512,7 +512,7 @@ private Q_SLOTS:
         add(day1, u2, QStringLiteral("mock-small"), 250'000'000);
         add(day2, u1, QStringLiteral("mock-large"), 3'000'000'001);
         add(day2, u2, QStringLiteral("mock-small"), 0, UsageStatus::Denied);
-        QVERIFY(m_service->recordUsage(records).ok());
+        QVERIFY(m_service->usage().recordUsage(records).ok());
 
         const QByteArray range = "from=2025-01-01&to=2025-02-01";
         const QJsonObject total = get("/usage?" + range).json();

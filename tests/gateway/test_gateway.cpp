@@ -68,7 +68,7 @@ class TestGateway : public QObject
     {
         PolicySettings p;
         f(p);
-        QVERIFY(m_service->setUserPolicy(m_ann.id, p, QStringLiteral("test")).ok());
+        QVERIFY(m_service->directory().setUserPolicy(m_ann.id, p, QStringLiteral("test")).ok());
     }
 
 private Q_SLOTS:
@@ -78,20 +78,20 @@ private Q_SLOTS:
         auto s = Service::open(*DatabaseLocation::parse(m_dir.filePath(QStringLiteral("g.db"))), SystemClock::instance());
         QVERIFY(s.ok());
         m_service = std::move(s.value());
-        m_ann = *m_service->createUser({QStringLiteral("ann@example.org"), QStringLiteral("Ann"), UserStatus::Active, {}, std::nullopt}, QStringLiteral("t"));
-        m_bob = *m_service->createUser({QStringLiteral("bob@example.org"), QStringLiteral("Bob"), UserStatus::Active, {}, std::nullopt}, QStringLiteral("t"));
-        m_cid = *m_service->createUser({QStringLiteral("cid@example.org"), QStringLiteral("Cid"), UserStatus::Active, {}, std::nullopt}, QStringLiteral("t"));
-        m_team = *m_service->createGroup(QStringLiteral("Team"), 0, QStringLiteral("t"));
-        QVERIFY(m_service->addUsersToGroup({m_bob.id}, m_team.id, QStringLiteral("t")).ok());
+        m_ann = *m_service->directory().createUser({QStringLiteral("ann@example.org"), QStringLiteral("Ann"), UserStatus::Active, {}, std::nullopt}, QStringLiteral("t"));
+        m_bob = *m_service->directory().createUser({QStringLiteral("bob@example.org"), QStringLiteral("Bob"), UserStatus::Active, {}, std::nullopt}, QStringLiteral("t"));
+        m_cid = *m_service->directory().createUser({QStringLiteral("cid@example.org"), QStringLiteral("Cid"), UserStatus::Active, {}, std::nullopt}, QStringLiteral("t"));
+        m_team = *m_service->directory().createGroup(QStringLiteral("Team"), 0, QStringLiteral("t"));
+        QVERIFY(m_service->directory().addUsersToGroup({m_bob.id}, m_team.id, QStringLiteral("t")).ok());
         NewKey k;
         k.name = QStringLiteral("ann's key");
         k.holderUserId = m_ann.id;
-        m_annKey = m_service->createKey(k, QStringLiteral("t"))->secret;
+        m_annKey = m_service->access().createKey(k, QStringLiteral("t"))->secret;
         NewKey g;
         g.name = QStringLiteral("team key");
         g.groupIds = {m_team.id};
-        g.projectId = m_service->createProject(QStringLiteral("Shared"), std::nullopt, QStringLiteral("t"))->id;
-        m_groupKey = m_service->createKey(g, QStringLiteral("t"))->secret;
+        g.projectId = m_service->access().createProject(QStringLiteral("Shared"), std::nullopt, QStringLiteral("t"))->id;
+        m_groupKey = m_service->access().createKey(g, QStringLiteral("t"))->secret;
 
         http::ServerOptions mockOptions;
         mockOptions.port = 0;
@@ -102,12 +102,12 @@ private Q_SLOTS:
         p.name = QStringLiteral("mock over http");
         p.kind = ProviderKind::Mock;
         p.baseUrl = QStringLiteral("http://127.0.0.1:%1/v1").arg(m_mock->port());
-        const Provider saved = *m_service->saveProvider(p, QStringLiteral("t"));
-        ModelInfo m = *m_service->model(QStringLiteral("mock-small"));
+        const Provider saved = *m_service->catalog().saveProvider(p, QStringLiteral("t"));
+        ModelInfo m = *m_service->catalog().model(QStringLiteral("mock-small"));
         m.id = QStringLiteral("mock-http");
         m.upstreamName = QStringLiteral("mock-small");
         m.providerId = saved.id;
-        QVERIFY(m_service->saveModel(m, QStringLiteral("t")).ok());
+        QVERIFY(m_service->catalog().saveModel(m, QStringLiteral("t")).ok());
 
         GatewayConfig config;
         config.server.port = 0;
@@ -127,7 +127,7 @@ private Q_SLOTS:
         m_mock->stop(0);
     }
 
-    void init() { QVERIFY(m_service->setUserPolicy(m_ann.id, std::nullopt, QStringLiteral("t")).ok()); }
+    void init() { QVERIFY(m_service->directory().setUserPolicy(m_ann.id, std::nullopt, QStringLiteral("t")).ok()); }
 
     void healthz()
     {
@@ -147,7 +147,7 @@ private Q_SLOTS:
         QCOMPARE(row.status, QStringLiteral("ok"));
         QCOMPARE(row.input, usage.value(QLatin1String("prompt_tokens")).toInteger());
         QCOMPARE(row.output, usage.value(QLatin1String("completion_tokens")).toInteger());
-        const ModelInfo m = *m_service->model(QStringLiteral("mock-small"));
+        const ModelInfo m = *m_service->catalog().model(QStringLiteral("mock-small"));
         QCOMPARE(row.cost, row.input * m.inputPrice + row.output * m.outputPrice);
         QCOMPARE(row.user, m_ann.id);
         QVERIFY(!row.estimated);
@@ -192,7 +192,7 @@ private Q_SLOTS:
         const Row row = record(r.headers.value("x-request-id"));
         QVERIFY(row.estimated);
         QCOMPARE(row.output, 100);
-        QVERIFY(row.cost > 100 * m_service->model(QStringLiteral("mock-small"))->outputPrice);
+        QVERIFY(row.cost > 100 * m_service->catalog().model(QStringLiteral("mock-small"))->outputPrice);
     }
 
     void keysAreChecked()
@@ -216,7 +216,7 @@ private Q_SLOTS:
         QCOMPARE(e.value(QLatin1String("tollgate")).toObject().value(QLatin1String("decision")).toString(), QStringLiteral("denied"));
         QCOMPARE(record(r.headers.value("x-request-id")).status, QStringLiteral("denied"));
         // A policy change applies to the very next request.
-        QVERIFY(m_service->setUserPolicy(m_ann.id, std::nullopt, QStringLiteral("t")).ok());
+        QVERIFY(m_service->directory().setUserPolicy(m_ann.id, std::nullopt, QStringLiteral("t")).ok());
         QCOMPARE(chat(m_annKey, R"({"model":"mock-small","messages":[{"role":"user","content":"x"}]})").status, 200);
     }
 
@@ -248,7 +248,7 @@ private Q_SLOTS:
     void maxTokensLoweredToFit()
     {
         // Room for the input and about 100 output tokens of mock-large ($15/M output), not for 4,000.
-        const ModelInfo m = *m_service->model(QStringLiteral("mock-large"));
+        const ModelInfo m = *m_service->catalog().model(QStringLiteral("mock-large"));
         const QByteArray body = R"({"model":"mock-large","max_tokens":4000,"messages":[{"role":"user","content":"x"}]})";
         setAnnPolicy([&](PolicySettings& p) { p[Dimension::MonthlyCost] = Limit::of(200 * m.inputPrice + 100 * m.outputPrice); });
         const TestResponse r = chat(m_annKey, body);
@@ -259,17 +259,17 @@ private Q_SLOTS:
 
     void concurrentRequestsNeverOvershoot()
     {
-        const ModelInfo m = *m_service->model(QStringLiteral("mock-large"));
+        const ModelInfo m = *m_service->catalog().model(QStringLiteral("mock-large"));
         const Money limit = 5 * (300 * m.inputPrice + 60 * m.outputPrice);
         // A fresh user, so that nothing spent earlier counts.
-        const User u = *m_service->createUser({QStringLiteral("dana@example.org"), QStringLiteral("Dana"), UserStatus::Active, {}, std::nullopt}, QStringLiteral("t"));
+        const User u = *m_service->directory().createUser({QStringLiteral("dana@example.org"), QStringLiteral("Dana"), UserStatus::Active, {}, std::nullopt}, QStringLiteral("t"));
         PolicySettings p;
         p[Dimension::MonthlyCost] = Limit::of(limit);
-        QVERIFY(m_service->setUserPolicy(u.id, p, QStringLiteral("t")).ok());
+        QVERIFY(m_service->directory().setUserPolicy(u.id, p, QStringLiteral("t")).ok());
         NewKey k;
         k.holderUserId = u.id;
         k.name = QStringLiteral("dana");
-        const QString key = m_service->createKey(k, QStringLiteral("t"))->secret;
+        const QString key = m_service->access().createKey(k, QStringLiteral("t"))->secret;
         QList<QByteArray> raws;
         for (int i = 0; i < 60; ++i)
             raws << postRequest("/v1/chat/completions",
@@ -312,7 +312,7 @@ private Q_SLOTS:
             "customer_params":{"customer_identifier":"acme-42","name":"Acme","period_budget":0.000000001,"budget_duration":"monthly"}})");
         // The budget is one nano-dollar: this first request already does not fit.
         QCOMPARE(r.status, 429);
-        const auto c = m_service->customerByIdentifier(QStringLiteral("acme-42"));
+        const auto c = m_service->customers().customerByIdentifier(QStringLiteral("acme-42"));
         QVERIFY(c.has_value());
         QCOMPARE(c->name, QStringLiteral("Acme"));
         QCOMPARE(c->budgetDuration, BudgetDuration::Monthly);
@@ -550,16 +550,16 @@ private Q_SLOTS:
         // The usage recorded in a limit's window cannot be read (here: its table is gone for a moment): the request
         // is refused with 503 in the API's error format and its request id, never admitted against a counter of zero,
         // and no SQL reaches the client. Once the database answers again, the same request goes through.
-        User dan = *m_service->createUser({QStringLiteral("dan@example.org"), QStringLiteral("Dan"), UserStatus::Active, {},
+        User dan = *m_service->directory().createUser({QStringLiteral("dan@example.org"), QStringLiteral("Dan"), UserStatus::Active, {},
                                            std::nullopt},
                                           QStringLiteral("t"));
         PolicySettings p;
         p[Dimension::MonthlyCost] = Limit::of(5 * kNanosPerDollar);
-        QVERIFY(m_service->setUserPolicy(dan.id, p, QStringLiteral("t")).ok());
+        QVERIFY(m_service->directory().setUserPolicy(dan.id, p, QStringLiteral("t")).ok());
         NewKey k;
         k.name = QStringLiteral("dan's key");
         k.holderUserId = dan.id;
-        const QString danKey = m_service->createKey(k, QStringLiteral("t"))->secret;
+        const QString danKey = m_service->access().createKey(k, QStringLiteral("t"))->secret;
         m_host->flushUsage();
         {
             QSqlDatabase side = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("side"));

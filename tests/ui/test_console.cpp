@@ -56,8 +56,8 @@ private slots:
         auto s = Service::open(location.value(), SystemClock::instance());
         QVERIFY2(s.ok(), qPrintable(s.ok() ? QString() : s.error().toString()));
         m_service = std::move(s.value());
-        m_engineering = m_service->createGroup(QStringLiteral("Engineering"), 0, {})->id;
-        m_backend = m_service->createGroup(QStringLiteral("Backend"), m_engineering, {})->id;
+        m_engineering = m_service->directory().createGroup(QStringLiteral("Engineering"), 0, {})->id;
+        m_backend = m_service->directory().createGroup(QStringLiteral("Backend"), m_engineering, {})->id;
         QList<NewUser> users;
         for (int i = 0; i < 20; ++i) {
             NewUser n;
@@ -65,7 +65,7 @@ private slots:
             n.name = QStringLiteral("User %1").arg(i, 2, 10, QLatin1Char('0'));
             users << n;
         }
-        auto created = m_service->createUsers(users, {});
+        auto created = m_service->directory().createUsers(users, {});
         QVERIFY2(created.ok(), qPrintable(created.ok() ? QString() : created.error().toString()));
         for (const User& u : std::as_const(created.value()))
             m_users << u.id;
@@ -143,7 +143,7 @@ private slots:
         QVERIFY(groups->canDropMimeData(data.get(), Qt::CopyAction, -1, -1, target));
         groups->dropMimeData(data.get(), Qt::CopyAction, -1, -1, target);
         settle();
-        QList<Id> members = m_service->groupMembers(m_backend);
+        QList<Id> members = m_service->directory().groupMembers(m_backend);
         std::sort(members.begin(), members.end());
         QCOMPARE(members, (QList<Id> {userId(2), userId(5), userId(7)}));
         QCOMPARE(m_console->undoStack()->undoText(), QStringLiteral("Add 3 user(s) to Backend"));
@@ -154,10 +154,10 @@ private slots:
 
         m_console->undoStack()->undo();
         settle();
-        QVERIFY(m_service->groupMembers(m_backend).isEmpty());
+        QVERIFY(m_service->directory().groupMembers(m_backend).isEmpty());
         m_console->undoStack()->redo();
         settle();
-        QCOMPARE(m_service->groupMembers(m_backend).size(), 3);
+        QCOMPARE(m_service->directory().groupMembers(m_backend).size(), 3);
     }
 
     // A group dropped on its own subgroup would contain itself: refused, with a message, nothing changed.
@@ -171,7 +171,7 @@ private slots:
         settle();
         QCOMPARE(refused.size(), 1);
         QVERIFY(refused.first().first().toString().contains(QLatin1String("cannot contain itself")));
-        QCOMPARE(m_service->group(m_engineering)->parentId, 0);
+        QCOMPARE(m_service->directory().group(m_engineering)->parentId, 0);
     }
 
     // A monthly limit set on a selection applies to every selected user, and to nobody else.
@@ -191,7 +191,7 @@ private slots:
         page->findChild<QAction*>(QStringLiteral("setMonthlyLimit"))->trigger();
         settle();
         for (int i = 0; i < 20; ++i) {
-            const ResolvedLimit l = m_service->effectivePolicy(userId(i))[Dimension::MonthlyCost];
+            const ResolvedLimit l = m_service->directory().effectivePolicy(userId(i))[Dimension::MonthlyCost];
             if (i >= 10 && i < 16) {
                 QCOMPARE(l.value, Limit::of(25'500'000'000));
                 QCOMPARE(l.source.level, PolicySource::Level::User);
@@ -205,7 +205,7 @@ private slots:
         page->findChild<QAction*>(QStringLiteral("setMonthlyLimit"))->trigger();
         settle();
         QCOMPARE(page->banner()->kind(), MessageBanner::Kind::Error);
-        QCOMPARE(m_service->effectivePolicy(userId(10))[Dimension::MonthlyCost].value, Limit::of(25'500'000'000));
+        QCOMPARE(m_service->directory().effectivePolicy(userId(10))[Dimension::MonthlyCost].value, Limit::of(25'500'000'000));
     }
 
     // An override saved in the policy editor is what admission enforces on the next request.
@@ -221,7 +221,7 @@ private slots:
         // Refused inline, nothing saved.
         QVERIFY(!page->save());
         QVERIFY(!form->valueEdit(Dimension::RequestsPerMinute)->property("invalidReason").toString().isEmpty());
-        QVERIFY(!m_service->user(ann)->policyOverride);
+        QVERIFY(!m_service->directory().user(ann)->policyOverride);
         form->valueEdit(Dimension::RequestsPerMinute)->setText(QStringLiteral("1"));
         emit form->valueEdit(Dimension::RequestsPerMinute)->textEdited(QStringLiteral("1"));
         // The effective value is previewed before saving, with its source.
@@ -234,10 +234,10 @@ private slots:
         const RequestScope scope {0, ann, 0, QStringLiteral("mock-small")};
         AdmissionAmounts amounts;
         amounts.inputTokens = 10;
-        Decision first = m_service->admit(scope, amounts);
+        Decision first = m_service->enforcement().admit(scope, amounts);
         QVERIFY(first.allowed);
-        m_service->ledger().release(first.reservation);
-        const Decision second = m_service->admit(scope, amounts);
+        m_service->enforcement().ledger().release(first.reservation);
+        const Decision second = m_service->enforcement().admit(scope, amounts);
         QVERIFY(!second.allowed);
         QCOMPARE(second.bindingCheck()->source.level, PolicySource::Level::User);
 
@@ -262,7 +262,7 @@ private slots:
         // Refused inline: no name.
         dialog->accept();
         QVERIFY(dialog->isVisible());
-        QVERIFY(m_service->keys().isEmpty());
+        QVERIFY(m_service->access().keys().isEmpty());
         dialog->findChild<QLineEdit*>(QStringLiteral("keyName"))->setText(QStringLiteral("CI runner"));
         dialog->findChild<QLineEdit*>(QStringLiteral("keyHolder"))->setText(QStringLiteral("user04@example.org"));
         dialog->findChild<QLineEdit*>(QStringLiteral("keyCap"))->setText(QStringLiteral("40"));
@@ -272,7 +272,7 @@ private slots:
         QCOMPARE(shown.size(), 1);
         const QString secret = shown.first()->shownSecret();
         QVERIFY(secret.startsWith(QLatin1String("tg-")));
-        auto key = m_service->authenticate(secret);
+        auto key = m_service->access().authenticate(secret);
         QVERIFY(key.ok());
         QCOMPARE(key->name, QStringLiteral("CI runner"));
         QCOMPARE(key->monthlyCap, std::optional<Money>(40 * kNanosPerDollar));

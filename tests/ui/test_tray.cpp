@@ -33,8 +33,8 @@ private slots:
         NewUser n;
         n.email = QStringLiteral("ann@example.org");
         n.name = QStringLiteral("Ann");
-        const Id ann = service.createUser(n, {})->id;
-        QVERIFY(service.setUsersMonthlyLimit({ann}, Money(10'000'000'000), {}).ok()); // $10
+        const Id ann = service.directory().createUser(n, {})->id;
+        QVERIFY(service.directory().setUsersMonthlyLimit({ann}, Money(10'000'000'000), {}).ok()); // $10
 
         GatewayHost host(service);
         GatewayConfig config;
@@ -82,11 +82,11 @@ private slots:
         // Ann passes 80 % of her $10: one notification, not one per check.
         UsageRecord r;
         r.time = service.clock().now();
-        r.orgId = service.organization().id;
+        r.orgId = service.directory().organization().id;
         r.userId = ann;
         r.model = QStringLiteral("mock-small");
         r.cost = Money(8'500'000'000);
-        QVERIFY(service.recordUsage({r}).ok());
+        QVERIFY(service.usage().recordUsage({r}).ok());
         QSignalSpy crossed(&tray, &TrayController::limitCrossed);
         tray.checkLimits();
         QTRY_COMPARE(crossed.size(), 1);

@@ -105,9 +105,9 @@ void CustomersPage::reload()
     console().run<QList<CustomerRow>>(
         this,
         [&s] {
-            const QHash<Id, Money> spend = s.monthToDateSpend(UsageDimension::Customer).valueOr({});
+            const QHash<Id, Money> spend = s.usage().monthToDateSpend(UsageDimension::Customer).valueOr({});
             QList<CustomerRow> rows;
-            for (const Customer& c : s.customers())
+            for (const Customer& c : s.customers().all())
                 rows << CustomerRow {c, spend.value(c.id)};
             return rows;
         },
@@ -125,7 +125,7 @@ std::optional<Customer> CustomersPage::selected() const
 void CustomersPage::edit(std::optional<Customer> existing)
 {
     const Customer c = existing.value_or(Customer {});
-    const QTimeZone zone(console().service().organization().timezone.toUtf8());
+    const QTimeZone zone(console().service().directory().organization().timezone.toUtf8());
     const auto dollars = [](const std::optional<Money>& m) { return m ? money::formatDollars(*m).mid(1) : QString(); };
     EditDialog dialog(existing ? tr("Edit customer") : tr("New customer"), this);
     QLineEdit* identifier = dialog.addLine(QStringLiteral("customer_identifier"), tr("Identifier:"), c.identifier,
@@ -184,7 +184,7 @@ void CustomersPage::edit(std::optional<Customer> existing)
         if (!ok || percent < 0 || percent > 10'000)
             return Error::invalid(QStringLiteral("markup_percentage"), tr("must be between 0 and 10000 percent"));
         changed.markupBasisPoints = qint32(std::llround(percent * 100));
-        auto saved = s.saveCustomer(changed, Console::actor());
+        auto saved = s.customers().saveCustomer(changed, Console::actor());
         return saved.ok() ? Status() : Status(saved.error());
     });
     if (dialog.exec() == QDialog::Accepted)
@@ -199,7 +199,7 @@ void CustomersPage::remove()
     if (dialogs::confirm(this, tr("Delete customer"), tr("Delete the customer %1? Their usage records stay.").arg(c->identifier))
         != dialogs::Answer::Yes)
         return;
-    if (Status st = console().service().deleteCustomer(c->id, Console::actor()); !st.ok())
+    if (Status st = console().service().customers().deleteCustomer(c->id, Console::actor()); !st.ok())
         return banner()->showError(st.error().message);
     banner()->showInfo(tr("Customer %1 deleted.").arg(c->identifier));
 }

@@ -56,10 +56,10 @@ void ProjectsPage::reload()
     console().run<QList<ProjectRow>>(
         this,
         [&s] {
-            const QHash<Id, Money> spend = s.monthToDateSpend(UsageDimension::Project).valueOr({});
+            const QHash<Id, Money> spend = s.usage().monthToDateSpend(UsageDimension::Project).valueOr({});
             QList<ProjectRow> rows;
-            for (const Project& p : s.projects())
-                rows << ProjectRow {p, p.ownerUserId ? s.user(p.ownerUserId).value_or(User {}).email : QString(),
+            for (const Project& p : s.access().projects())
+                rows << ProjectRow {p, p.ownerUserId ? s.directory().user(p.ownerUserId).value_or(User {}).email : QString(),
                                     spend.value(p.id)};
             return rows;
         },
@@ -90,13 +90,13 @@ void ProjectsPage::edit(std::optional<Project> project)
         if (!l.ok())
             return l.error();
         if (!project) {
-            auto r = s.createProject(name->text().trimmed(), l.value(), Console::actor());
+            auto r = s.access().createProject(name->text().trimmed(), l.value(), Console::actor());
             return r.ok() ? Status() : Status(r.error());
         }
         Project p = *project;
         p.name = name->text().trimmed();
         p.monthlyLimit = l.value();
-        auto r = s.updateProject(p, Console::actor());
+        auto r = s.access().updateProject(p, Console::actor());
         return r.ok() ? Status() : Status(r.error());
     });
     if (dialog.exec() == QDialog::Accepted)
@@ -110,7 +110,7 @@ void ProjectsPage::remove()
         return banner()->showError(tr("Select one project."));
     if (dialogs::confirm(this, tr("Delete project"), tr("Delete the project %1?").arg(p->name)) != dialogs::Answer::Yes)
         return;
-    if (Status st = console().service().deleteProject(p->id, Console::actor()); !st.ok())
+    if (Status st = console().service().access().deleteProject(p->id, Console::actor()); !st.ok())
         return banner()->showError(st.error().message);
     banner()->showInfo(tr("Project %1 deleted.").arg(p->name));
 }

@@ -43,7 +43,7 @@ CatalogPage::CatalogPage(Console& console, QWidget* parent)
     m_models = new ListModel<ModelInfo>(
         {
             M {tr("Model"), [](const ModelInfo& m) { return m.id; }},
-            M {tr("Provider"), [&s](const ModelInfo& m) { return s.provider(m.providerId).value_or(Provider {}).name; }},
+            M {tr("Provider"), [&s](const ModelInfo& m) { return s.catalog().provider(m.providerId).value_or(Provider {}).name; }},
             M {tr("Upstream name"), [](const ModelInfo& m) { return m.upstreamName; }},
             M {tr("Tier"), [](const ModelInfo& m) { return m.tier; }, {}, right},
             M {tr("Input $/M"), [price](const ModelInfo& m) { return price(m.inputPrice); },
@@ -118,8 +118,8 @@ CatalogPage::CatalogPage(Console& console, QWidget* parent)
 
 void CatalogPage::reload()
 {
-    m_models->setItems(console().service().models());
-    m_providers->setItems(console().service().providers());
+    m_models->setItems(console().service().catalog().models());
+    m_providers->setItems(console().service().catalog().providers());
 }
 
 std::optional<ModelInfo> CatalogPage::selectedModel() const
@@ -142,7 +142,7 @@ void CatalogPage::editModel(std::optional<ModelInfo> existing)
     QLineEdit* id = dialog.addLine(QStringLiteral("id"), tr("Model id:"), m.id, tr("as clients send it"));
     id->setEnabled(!existing);
     QList<std::pair<QString, QVariant>> providers;
-    for (const Provider& p : s.providers())
+    for (const Provider& p : s.catalog().providers())
         providers.append({p.name, p.id});
     QComboBox* provider = dialog.addChoice(tr("Provider:"), providers, m.providerId);
     QLineEdit* upstream = dialog.addLine(QStringLiteral("upstreamName"), tr("Upstream name:"), m.upstreamName,
@@ -186,7 +186,7 @@ void CatalogPage::editModel(std::optional<ModelInfo> existing)
         changed.contextWindow = *cw.value();
         changed.approved = approved->isChecked();
         changed.priceSource = existing ? m.priceSource : tr("entered in the console");
-        auto r = s.saveModel(changed, Console::actor());
+        auto r = s.catalog().saveModel(changed, Console::actor());
         return r.ok() ? Status() : Status(r.error());
     });
     if (dialog.exec() == QDialog::Accepted) {
@@ -219,7 +219,7 @@ void CatalogPage::editProvider(std::optional<Provider> existing)
         changed.kind = ProviderKind(kind->currentData().toInt());
         changed.baseUrl = url->text().trimmed();
         changed.secret = secret->text(); // empty on an edit: the stored secret stays
-        auto r = s.saveProvider(changed, Console::actor());
+        auto r = s.catalog().saveProvider(changed, Console::actor());
         return r.ok() ? Status() : Status(r.error());
     });
     if (dialog.exec() == QDialog::Accepted) {
@@ -236,7 +236,7 @@ void CatalogPage::removeModel()
     if (dialogs::confirm(this, tr("Delete model"), tr("Delete %1? Requests for it are refused from now on.").arg(m->id))
         != dialogs::Answer::Yes)
         return;
-    if (Status st = console().service().deleteModel(m->id, Console::actor()); !st.ok())
+    if (Status st = console().service().catalog().deleteModel(m->id, Console::actor()); !st.ok())
         return banner()->showError(st.error().message);
     reload();
 }
@@ -248,7 +248,7 @@ void CatalogPage::removeProvider()
         return banner()->showError(tr("Select one provider."));
     if (dialogs::confirm(this, tr("Delete provider"), tr("Delete %1?").arg(p->name)) != dialogs::Answer::Yes)
         return;
-    if (Status st = console().service().deleteProvider(p->id, Console::actor()); !st.ok())
+    if (Status st = console().service().catalog().deleteProvider(p->id, Console::actor()); !st.ok())
         return banner()->showError(st.error().message);
     reload();
 }

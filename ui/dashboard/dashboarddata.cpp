@@ -13,7 +13,7 @@ Result<DashboardData> DashboardData::load(const Service& s, int dayCount, StackB
     timer.start();
     DashboardData d;
     d.parts = parts;
-    const QTimeZone zone(s.organization().timezone.toUtf8());
+    const QTimeZone zone(s.directory().organization().timezone.toUtf8());
     const Window today = Calendar::compute(WindowKind::Day, s.clock().now(), zone);
     Instant from = today.start;
     for (int i = 1; i < dayCount; ++i)
@@ -58,7 +58,7 @@ Status DashboardData::loadCharts(const Service& s, Instant from, Instant to, Sta
     q.from = from;
     q.to = to;
     q.granularity = WindowKind::Day;
-    auto totals = s.usageReport(q);
+    auto totals = s.usage().usageReport(q);
     if (!totals.ok())
         return totals.error();
     total = totals->total;
@@ -70,7 +70,7 @@ Status DashboardData::loadCharts(const Service& s, Instant from, Instant to, Sta
     q.groupBy = by == StackBy::Model ? UsageDimension::Model : by == StackBy::User ? UsageDimension::User
                                                                                      : UsageDimension::Group;
     q.top = series;
-    auto report = s.usageReport(q);
+    auto report = s.usage().usageReport(q);
     if (!report.ok())
         return report.error();
     QHash<QString, int> seriesIndex;
@@ -109,7 +109,7 @@ Status DashboardData::loadCharts(const Service& s, Instant from, Instant to, Sta
             stacked.append(other);
     }
 
-    auto dau = s.dailyActiveUsers(from, to);
+    auto dau = s.usage().dailyActiveUsers(from, to);
     if (!dau.ok())
         return dau.error();
     activeUsers = QList<qint64>(days.size(), 0);
@@ -126,7 +126,7 @@ Status DashboardData::loadTopUsers(const Service& s, Instant from, Instant to)
     top.to = to;
     top.groupBy = UsageDimension::User;
     top.top = 10;
-    auto users = s.usageReport(top);
+    auto users = s.usage().usageReport(top);
     if (!users.ok())
         return users.error();
     for (const UsageRow& r : std::as_const(users->rows)) {

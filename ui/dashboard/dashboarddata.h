@@ -1,7 +1,7 @@
 #pragma once
 
 #include "service/limitwatch.h"
-#include "service/usage.h"
+#include "usage/usagetypes.h"
 
 namespace tollgate {
 

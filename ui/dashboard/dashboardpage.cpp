@@ -155,7 +155,7 @@ void DashboardPage::drawStacked(const DashboardData& d)
     QChart* chart = m_stacked->chart();
     clear(chart);
     auto* series = new QStackedBarSeries;
-    const QString zone = console().service().organization().timezone;
+    const QString zone = console().service().directory().organization().timezone;
     QStringList categories;
     for (const Window& w : d.days)
         categories << QLocale().toString(QDateTime::fromMSecsSinceEpoch(w.start, QTimeZone(zone.toUtf8())),
@@ -178,7 +178,7 @@ void DashboardPage::drawStacked(const DashboardData& d)
                 f.model = key;
             else if (by == DashboardData::StackBy::User)
                 f.userId = key.toLongLong();
-            emit drillDown(f, tr("%1 on %2").arg(label, format::time(f.from, console().service().organization().timezone).left(10)));
+            emit drillDown(f, tr("%1 on %2").arg(label, format::time(f.from, console().service().directory().organization().timezone).left(10)));
         });
     }
     chart->addSeries(series);

@@ -214,7 +214,7 @@ void GroupsPage::newGroup(bool subgroup)
     const auto name = dialogs::askText(this, subgroup ? tr("New subgroup") : tr("New group"), tr("Name:"));
     if (!name)
         return;
-    auto r = console().service().createGroup(name->trimmed(), parent, Console::actor());
+    auto r = console().service().directory().createGroup(name->trimmed(), parent, Console::actor());
     if (!r.ok())
         return banner()->showError(tr("The group was not created: %1").arg(r.error().message));
     m_pendingSelection = r->id;
@@ -223,21 +223,21 @@ void GroupsPage::newGroup(bool subgroup)
 
 void GroupsPage::renameGroup()
 {
-    auto g = console().service().group(currentGroup());
+    auto g = console().service().directory().group(currentGroup());
     if (!g)
         return;
     const auto name = dialogs::askText(this, tr("Rename group"), tr("Name:"), g->name);
     if (!name || *name == g->name)
         return;
     g->name = name->trimmed();
-    auto r = console().service().updateGroup(*g, Console::actor());
+    auto r = console().service().directory().updateGroup(*g, Console::actor());
     if (!r.ok())
         return banner()->showError(tr("The group was not renamed: %1").arg(r.error().message));
 }
 
 void GroupsPage::deleteGroup()
 {
-    const auto g = console().service().group(currentGroup());
+    const auto g = console().service().directory().group(currentGroup());
     if (!g)
         return;
     if (dialogs::confirm(this, tr("Delete group"),
@@ -245,7 +245,7 @@ void GroupsPage::deleteGroup()
                              .arg(g->name))
         != dialogs::Answer::Yes)
         return;
-    if (Status s = console().service().deleteGroup(g->id, Console::actor()); !s.ok())
+    if (Status s = console().service().directory().deleteGroup(g->id, Console::actor()); !s.ok())
         return banner()->showError(s.error().message);
     // Commands in the history may name the group that is gone.
     console().undoStack()->clear();
@@ -254,7 +254,7 @@ void GroupsPage::deleteGroup()
 
 void GroupsPage::saveBudget()
 {
-    auto g = console().service().group(currentGroup());
+    auto g = console().service().directory().group(currentGroup());
     if (!g)
         return;
     auto budget = format::optionalDollars(m_budget->text(), tr("budget"));
@@ -264,7 +264,7 @@ void GroupsPage::saveBudget()
     }
     g->monthlyBudget = budget.value();
     g->budgetAction = BudgetAction(m_budgetAction->currentData().toInt());
-    auto r = console().service().updateGroup(*g, Console::actor());
+    auto r = console().service().directory().updateGroup(*g, Console::actor());
     if (!r.ok())
         return banner()->showError(tr("Not saved: %1").arg(r.error().message));
     format::markInvalid(m_budget, {});

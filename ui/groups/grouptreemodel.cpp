@@ -21,11 +21,11 @@ GroupTreeModel::GroupTreeModel(Console& console, QObject* parent)
 GroupTree GroupTreeModel::load(const Service& service)
 {
     GroupTree t;
-    const QHash<Id, Money> spend = service.monthToDateSpend(UsageDimension::Group).valueOr({});
-    for (const Group& g : service.groups()) {
+    const QHash<Id, Money> spend = service.usage().monthToDateSpend(UsageDimension::Group).valueOr({});
+    for (const Group& g : service.directory().groups()) {
         GroupRow r;
         r.group = g;
-        r.members = service.groupMembers(g.id).size();
+        r.members = service.directory().groupMembers(g.id).size();
         r.spend = spend.value(g.id);
         t.rows.insert(g.id, r);
     }
@@ -185,7 +185,7 @@ bool GroupTreeModel::dropMimeData(const QMimeData* data, Qt::DropAction action, 
             return false;
         QList<Id> ids;
         for (Id u : std::as_const(users->ids))
-            if (service.user(u))
+            if (service.directory().user(u))
                 ids << u;
         if (ids.isEmpty()) {
             emit dropRefused(tr("These users no longer exist."));
@@ -204,7 +204,7 @@ bool GroupTreeModel::dropMimeData(const QMimeData* data, Qt::DropAction action, 
         return false; // the command did the work: the views must not remove anything themselves
     }
     if (auto group = dragdrop::decodeGroup(data)) {
-        const auto g = service.group(*group);
+        const auto g = service.directory().group(*group);
         if (!g)
             return false;
         if (g->parentId == target)

@@ -16,12 +16,12 @@ MembershipCommand* MembershipCommand::make(Console& console, Kind kind, const QL
                                            Id toGroup, QString* why)
 {
     const Service& s = console.service();
-    const QList<Id> fromMembers = fromGroup ? s.groupMembers(fromGroup) : QList<Id>();
-    const QList<Id> toMembers = toGroup ? s.groupMembers(toGroup) : QList<Id>();
+    const QList<Id> fromMembers = fromGroup ? s.directory().groupMembers(fromGroup) : QList<Id>();
+    const QList<Id> toMembers = toGroup ? s.directory().groupMembers(toGroup) : QList<Id>();
     const QSet<Id> inFrom(fromMembers.cbegin(), fromMembers.cend());
     const QSet<Id> inTo(toMembers.cbegin(), toMembers.cend());
-    const QString fromName = fromGroup ? s.group(fromGroup).value_or(Group {}).name : QString();
-    const QString toName = toGroup ? s.group(toGroup).value_or(Group {}).name : QString();
+    const QString fromName = fromGroup ? s.directory().group(fromGroup).value_or(Group {}).name : QString();
+    const QString toName = toGroup ? s.directory().group(toGroup).value_or(Group {}).name : QString();
     Change forward;
     Change backward;
     QString text;
@@ -94,12 +94,12 @@ void MembershipCommand::apply(const Change& change)
             const QString actor = Console::actor();
             // The same users out of one group and into another: one transaction.
             if (change.add == change.remove && change.addTo && change.removeFrom)
-                return service.moveUsers(change.add, change.removeFrom, change.addTo, actor);
+                return service.directory().moveUsers(change.add, change.removeFrom, change.addTo, actor);
             if (!change.add.isEmpty())
-                if (Status s = service.addUsersToGroup(change.add, change.addTo, actor); !s.ok())
+                if (Status s = service.directory().addUsersToGroup(change.add, change.addTo, actor); !s.ok())
                     return s;
             if (!change.remove.isEmpty())
-                return service.removeUsersFromGroup(change.remove, change.removeFrom, actor);
+                return service.directory().removeUsersFromGroup(change.remove, change.removeFrom, actor);
             return Status();
         },
         [this, what](Status s) {
@@ -125,12 +125,12 @@ void ReparentCommand::apply(Id parent)
     m_console.write<Status>(
         &m_console,
         [&service, id, parent]() -> Status {
-            auto g = service.group(id);
+            auto g = service.directory().group(id);
             if (!g)
                 return Error::notFound(QStringLiteral("group"), tr("the group no longer exists"));
             g->parentId = parent;
             g->updatedAt = 0;
-            auto r = service.updateGroup(*g, Console::actor());
+            auto r = service.directory().updateGroup(*g, Console::actor());
             return r.ok() ? Status() : Status(r.error());
         },
         [this, what](Status s) {

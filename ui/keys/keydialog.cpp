@@ -31,7 +31,7 @@ KeyDialog::KeyDialog(Service& service, QWidget* parent)
     form->addRow(tr("Name:"), m_name);
     m_project = new QComboBox(this);
     m_project->addItem(tr("The holder's private project"), 0);
-    for (const Project& p : service.projects())
+    for (const Project& p : service.access().projects())
         if (p.kind == ProjectKind::Shared)
             m_project->addItem(p.name, p.id);
     form->addRow(tr("Project:"), m_project);
@@ -39,7 +39,7 @@ KeyDialog::KeyDialog(Service& service, QWidget* parent)
     m_holder->setObjectName(QStringLiteral("keyHolder"));
     m_holder->setPlaceholderText(tr("email of the person it belongs to; empty: a service key"));
     QStringList emails;
-    for (const User& u : service.users())
+    for (const User& u : service.directory().users())
         emails << u.email;
     auto* completer = new QCompleter(emails, this);
     completer->setCaseSensitivity(Qt::CaseInsensitive);
@@ -48,7 +48,7 @@ KeyDialog::KeyDialog(Service& service, QWidget* parent)
     form->addRow(tr("Holder:"), m_holder);
     m_groups = new QListWidget(this);
     m_groups->setMaximumHeight(90);
-    for (const Group& g : service.groups()) {
+    for (const Group& g : service.directory().groups()) {
         auto* item = new QListWidgetItem(g.name, m_groups);
         item->setData(Qt::UserRole, g.id);
         item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsUserCheckable);
@@ -61,7 +61,7 @@ KeyDialog::KeyDialog(Service& service, QWidget* parent)
     m_modelsMode->addItem(tr("Only the models ticked"));
     m_models = new QListWidget(this);
     m_models->setMaximumHeight(90);
-    for (const ModelInfo& m : service.models()) {
+    for (const ModelInfo& m : service.catalog().models()) {
         auto* item = new QListWidgetItem(m.id, m_models);
         item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsUserCheckable);
         item->setCheckState(Qt::Unchecked);
@@ -121,7 +121,7 @@ void KeyDialog::accept()
     k.projectId = m_project->currentData().toLongLong();
     const QString holder = m_holder->text().trimmed();
     if (!holder.isEmpty()) {
-        const auto u = m_service.userByEmail(holder);
+        const auto u = m_service.directory().userByEmail(holder);
         if (!u)
             return refuse(m_holder, tr("No user has the email %1.").arg(holder));
         k.holderUserId = u->id;
@@ -151,12 +151,12 @@ void KeyDialog::accept()
         return refuse(m_cap, cap.error().message);
     k.monthlyCap = cap.value();
     if (m_expires->isChecked()) {
-        const QTimeZone zone(m_service.organization().timezone.toUtf8());
+        const QTimeZone zone(m_service.directory().organization().timezone.toUtf8());
         k.expiresAt = QDateTime(m_expiry->date().addDays(1), QTime(0, 0), zone).toMSecsSinceEpoch();
         if (k.expiresAt <= m_service.clock().now())
             return refuse(nullptr, tr("The expiry date has passed."));
     }
-    auto r = m_service.createKey(k, Console::actor());
+    auto r = m_service.access().createKey(k, Console::actor());
     if (!r.ok())
         return refuse(nullptr, r.error().message);
     m_created = r.value();

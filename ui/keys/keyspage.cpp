@@ -34,7 +34,7 @@ KeysPage::KeysPage(Console& console, QWidget* parent)
     : Page(console, tr("API Keys"), parent)
 {
     const Service& s = console.service();
-    const auto tz = [&s] { return s.organization().timezone; };
+    const auto tz = [&s] { return s.directory().organization().timezone; };
     using C = ListModel<KeyRow>::Column;
     const auto right = Qt::AlignRight | Qt::AlignVCenter;
     m_model = new ListModel<KeyRow>(
@@ -93,21 +93,21 @@ void KeysPage::reload()
             QHash<Id, qint64> requests;
             UsageQuery q;
             const Window month = Calendar::compute(WindowKind::Month, s.clock().now(),
-                                                   QTimeZone(s.organization().timezone.toUtf8()));
+                                                   QTimeZone(s.directory().organization().timezone.toUtf8()));
             q.from = month.start;
             q.to = month.end;
             q.groupBy = UsageDimension::Key;
-            if (auto r = s.usageReport(q); r.ok())
+            if (auto r = s.usage().usageReport(q); r.ok())
                 for (const UsageRow& row : std::as_const(r->rows)) {
                     spend[row.key.toLongLong()] += row.totals.cost;
                     requests[row.key.toLongLong()] += row.totals.requests;
                 }
             QList<KeyRow> rows;
-            for (const ApiKey& k : s.keys()) {
+            for (const ApiKey& k : s.access().keys()) {
                 KeyRow r;
                 r.key = k;
-                r.project = s.project(k.projectId).value_or(Project {}).name;
-                r.holder = k.holderUserId ? s.user(k.holderUserId).value_or(User {}).email : tr("(service key)");
+                r.project = s.access().project(k.projectId).value_or(Project {}).name;
+                r.holder = k.holderUserId ? s.directory().user(k.holderUserId).value_or(User {}).email : tr("(service key)");
                 r.spend = spend.value(k.id);
                 r.requests = requests.value(k.id);
                 rows << r;
@@ -145,7 +145,7 @@ void KeysPage::setCap()
     const QList<Id> ids = selectedKeys();
     if (ids.size() != 1)
         return banner()->showError(tr("Select one key."));
-    auto key = console().service().key(ids.first());
+    auto key = console().service().access().key(ids.first());
     if (!key)
         return;
     const auto text = dialogs::askText(this, tr("Monthly cap"),
@@ -157,7 +157,7 @@ void KeysPage::setCap()
     if (!cap.ok())
         return banner()->showError(tr("Nothing changed: %1").arg(cap.error().message));
     key->monthlyCap = cap.value();
-    auto r = console().service().updateKey(*key, Console::actor());
+    auto r = console().service().access().updateKey(*key, Console::actor());
     if (!r.ok())
         return banner()->showError(r.error().message);
     banner()->showInfo(tr("Cap of %1 saved.").arg(key->name));
@@ -173,7 +173,7 @@ void KeysPage::revoke()
         != dialogs::Answer::Yes)
         return;
     for (Id id : ids)
-        if (Status s = console().service().revokeKey(id, Console::actor()); !s.ok())
+        if (Status s = console().service().access().revokeKey(id, Console::actor()); !s.ok())
             return banner()->showError(s.error().message);
     banner()->showInfo(tr("%n key(s) revoked.", nullptr, int(ids.size())));
 }
@@ -188,7 +188,7 @@ void KeysPage::remove()
         != dialogs::Answer::Yes)
         return;
     for (Id id : ids)
-        if (Status s = console().service().deleteKey(id, Console::actor()); !s.ok())
+        if (Status s = console().service().access().deleteKey(id, Console::actor()); !s.ok())
             return banner()->showError(s.error().message);
     banner()->showInfo(tr("%n key(s) deleted.", nullptr, int(ids.size())));
 }

@@ -78,7 +78,7 @@ PoliciesPage::PoliciesPage(Console& console, QWidget* parent)
         if (m_editing != Level::User || !m_id)
             return;
         Service& s = this->console().service();
-        if (Status st = s.setUserPolicy(m_id, std::nullopt, Console::actor(), m_loadedVersion); !st.ok())
+        if (Status st = s.directory().setUserPolicy(m_id, std::nullopt, Console::actor(), m_loadedVersion); !st.ok())
             return banner()->showError(st.error().message);
         banner()->showInfo(tr("Override removed: the user gets what their groups and the organisation set."));
         load();
@@ -91,7 +91,7 @@ void PoliciesPage::reload()
     const QSignalBlocker blockGroup(m_group);
     const Id selected = m_group->currentData().toLongLong();
     m_group->clear();
-    QList<Group> groups = s.groups();
+    QList<Group> groups = s.directory().groups();
     QHash<Id, QList<Group>> children;
     for (const Group& g : groups)
         children[g.parentId].append(g);
@@ -107,13 +107,13 @@ void PoliciesPage::reload()
     add(0, 0);
     m_group->setCurrentIndex(std::max(0, m_group->findData(selected)));
     QStringList emails;
-    const QList<User> users = s.users();
+    const QList<User> users = s.directory().users();
     emails.reserve(users.size());
     for (const User& u : users)
         emails << u.email;
     emails.sort(Qt::CaseInsensitive);
     static_cast<QStringListModel*>(m_user->completer()->model())->setStringList(emails);
-    m_form->setModels(s.models());
+    m_form->setModels(s.catalog().models());
     // Someone else's change to what is being edited shows up, unless the admin is typing over it.
     if (!m_form->isModified())
         load();
@@ -142,7 +142,7 @@ bool PoliciesPage::edit(Level level, Id id)
     if (level == Level::Group)
         m_group->setCurrentIndex(m_group->findData(id));
     if (level == Level::User)
-        m_user->setText(console().service().user(id).value_or(User {}).email);
+        m_user->setText(console().service().directory().user(id).value_or(User {}).email);
     m_editing = level;
     m_id = id;
     load();
@@ -156,7 +156,7 @@ void PoliciesPage::levelChosen()
     if (level == Level::Group)
         id = m_group->currentData().toLongLong();
     if (level == Level::User) {
-        const auto u = console().service().userByEmail(m_user->text().trimmed());
+        const auto u = console().service().directory().userByEmail(m_user->text().trimmed());
         id = u ? u->id : 0;
         if (!u && !m_user->text().trimmed().isEmpty())
             banner()->showError(tr("No user has the email %1.").arg(m_user->text().trimmed()));
@@ -183,7 +183,7 @@ void PoliciesPage::load()
     bool found = true;
     switch (m_editing) {
     case Level::Organization: {
-        const Organization o = s.organization();
+        const Organization o = s.directory().organization();
         settings = o.defaultPolicy;
         m_loadedVersion = o.updatedAt;
         m_subject->setText(tr("Defaults for everyone in %1. Effective values: for a user in no group without an "
@@ -192,7 +192,7 @@ void PoliciesPage::load()
         break;
     }
     case Level::Group: {
-        const auto g = s.group(m_id);
+        const auto g = s.directory().group(m_id);
         found = g.has_value();
         if (g) {
             settings = g->settings.value_or(PolicySettings {});
@@ -204,7 +204,7 @@ void PoliciesPage::load()
         break;
     }
     case Level::User: {
-        const auto u = s.user(m_id);
+        const auto u = s.directory().user(m_id);
         found = u.has_value();
         if (u) {
             settings = u->policyOverride.value_or(PolicySettings {});
@@ -240,7 +240,7 @@ void PoliciesPage::preview()
         return;
     }
     m_state->setStyleSheet(QString());
-    m_form->setEffective(console().service().previewPolicy({m_editing, m_id, settings.value()}));
+    m_form->setEffective(console().service().directory().previewPolicy({m_editing, m_id, settings.value()}));
 }
 
 bool PoliciesPage::save()
@@ -255,27 +255,27 @@ bool PoliciesPage::save()
     Status result;
     switch (m_editing) {
     case Level::Organization: {
-        Organization o = s.organization();
+        Organization o = s.directory().organization();
         o.defaultPolicy = p;
         o.updatedAt = m_loadedVersion;
-        auto r = s.updateOrganization(o, Console::actor());
+        auto r = s.directory().updateOrganization(o, Console::actor());
         result = r.ok() ? Status() : Status(r.error());
         break;
     }
     case Level::Group: {
-        auto g = s.group(m_id);
+        auto g = s.directory().group(m_id);
         if (!g) {
             result = Error::notFound(QStringLiteral("group"), tr("the group no longer exists"));
             break;
         }
         g->settings = p.isEmpty() ? std::nullopt : std::optional(p);
         g->updatedAt = m_loadedVersion;
-        auto r = s.updateGroup(*g, Console::actor());
+        auto r = s.directory().updateGroup(*g, Console::actor());
         result = r.ok() ? Status() : Status(r.error());
         break;
     }
     case Level::User:
-        result = s.setUserPolicy(m_id, p.isEmpty() ? std::nullopt : std::optional(p), Console::actor(), m_loadedVersion);
+        result = s.directory().setUserPolicy(m_id, p.isEmpty() ? std::nullopt : std::optional(p), Console::actor(), m_loadedVersion);
         break;
     }
     if (!result.ok()) {

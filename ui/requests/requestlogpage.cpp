@@ -2,7 +2,7 @@
 
 #include "console.h"
 #include "format.h"
-#include "service/explanation.h"
+#include "enforcement/explanation.h"
 #include "service/service.h"
 #include "widgets/messagebanner.h"
 #include "widgets/tables.h"
@@ -27,19 +27,19 @@ RequestLogPage::RequestLogPage(Console& console, QWidget* parent)
     : Page(console, tr("Request Log"), parent)
 {
     const Service& s = console.service();
-    const auto tz = [&s] { return s.organization().timezone; };
+    const auto tz = [&s] { return s.directory().organization().timezone; };
     using C = ListModel<UsageRecord>::Column;
     const auto right = Qt::AlignRight | Qt::AlignVCenter;
     m_model = new ListModel<UsageRecord>(
         {
             C {tr("Time"), [tz](const UsageRecord& r) { return format::time(r.time, tz()); },
                [](const UsageRecord& r) { return r.time; }},
-            C {tr("User"), [&s](const UsageRecord& r) { return r.userId ? s.user(r.userId).value_or(User {}).email : QString(); }},
-            C {tr("Key"), [&s](const UsageRecord& r) { return r.keyId ? s.key(r.keyId).value_or(ApiKey {}).name : QString(); }},
+            C {tr("User"), [&s](const UsageRecord& r) { return r.userId ? s.directory().user(r.userId).value_or(User {}).email : QString(); }},
+            C {tr("Key"), [&s](const UsageRecord& r) { return r.keyId ? s.access().key(r.keyId).value_or(ApiKey {}).name : QString(); }},
             C {tr("Model"), [](const UsageRecord& r) { return r.model; }},
             C {tr("Customer"),
                [&s](const UsageRecord& r) {
-                   return r.customerId ? s.customer(r.customerId).value_or(Customer {}).identifier : QString();
+                   return r.customerId ? s.customers().customer(r.customerId).value_or(Customer {}).identifier : QString();
                }},
             C {tr("Status"), [](const UsageRecord& r) { return usageStatusName(r.status); }, {}, {},
                [](const UsageRecord& r) {
@@ -121,7 +121,7 @@ UsageLogFilter RequestLogPage::filterFromFields() const
     UsageLogFilter f;
     if (!m_user->text().trimmed().isEmpty())
     {
-        const auto u = s.userByEmail(m_user->text().trimmed());
+        const auto u = s.directory().userByEmail(m_user->text().trimmed());
         f.userId = u ? u->id : -1; // nobody: nothing to show
     }
     f.keyId = m_key->currentData().toLongLong();
@@ -158,11 +158,11 @@ void RequestLogPage::reload()
         box->setCurrentIndex(std::max(0, box->findData(current)));
     };
     QList<std::pair<QString, QVariant>> keys, models, customers;
-    for (const ApiKey& k : s.keys())
+    for (const ApiKey& k : s.access().keys())
         keys.append({k.name, k.id});
-    for (const ModelInfo& m : s.models())
+    for (const ModelInfo& m : s.catalog().models())
         models.append({m.id, m.id});
-    for (const Customer& c : s.customers())
+    for (const Customer& c : s.customers().all())
         customers.append({c.identifier, c.id});
     std::sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     refill(m_key, tr("Any key"), keys);
@@ -177,7 +177,7 @@ void RequestLogPage::reload()
     }
     const QString description = m_fixedDescription;
     console().run<Result<QList<UsageRecord>>>(
-        this, [&s, f] { return s.usageLog(f); },
+        this, [&s, f] { return s.usage().usageLog(f); },
         [this, description](Result<QList<UsageRecord>> records) {
             if (!records.ok()) {
                 banner()->showError(records.error().message);
@@ -202,7 +202,7 @@ void RequestLogPage::showDetails()
     }
     const UsageRecord r = m_model->item(rows.first());
     Service& s = console().service();
-    const QString tz = s.organization().timezone;
+    const QString tz = s.directory().organization().timezone;
     QString html = tr("<h3>Request %1</h3>").arg(r.requestId.toHtmlEscaped());
     html += tr("<p>%1 \u00b7 <b>%2</b> \u00b7 %3 \u00b7 %4 input (%5 cached) / %6 output tokens \u00b7 <b>%7</b>%8%9</p>")
                 .arg(format::time(r.time, tz), usageStatusName(r.status), r.model.toHtmlEscaped(),
@@ -218,12 +218,12 @@ void RequestLogPage::showDetails()
         Preflight p;
         AdmissionAmounts amounts;
         amounts.inputTokens = r.inputTokens;
-        if (auto m = s.model(r.model)) {
+        if (auto m = s.catalog().model(r.model)) {
             amounts.inputCost = r.inputTokens * m->inputPrice;
             amounts.outputPrice = m->outputPrice;
             amounts.maxOutputTokens = r.outputTokens;
         }
-        const Decision d = s.explain({r.keyId, r.userId, r.customerId, r.model}, amounts, &p);
+        const Decision d = s.enforcement().explain({r.keyId, r.userId, r.customerId, r.model}, amounts, &p);
         html += tr("<p><b>The same request now:</b> %1</p>").arg(explanationSentence(d, p).toHtmlEscaped());
         html += QStringLiteral("<pre style='font-size:small'>%1</pre>")
                     .arg(QString::fromUtf8(QJsonDocument(explanationJson(d, p, s.clock().now())).toJson()).toHtmlEscaped());

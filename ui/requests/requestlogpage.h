@@ -1,7 +1,7 @@
 #pragma once
 
 #include "page.h"
-#include "service/usage.h"
+#include "usage/usagetypes.h"
 #include "widgets/listmodel.h"
 
 class QComboBox;

@@ -71,7 +71,7 @@ SettingsPage::SettingsPage(Console& console, QWidget* parent)
 void SettingsPage::reload()
 {
     const Service& s = console().service();
-    const Organization o = s.organization();
+    const Organization o = s.directory().organization();
     m_name->setText(o.name);
     m_timezone->setText(o.timezone);
     m_budget->setText(o.monthlyBudget ? money::formatDollars(*o.monthlyBudget).mid(1) : QString());
@@ -79,7 +79,7 @@ void SettingsPage::reload()
     for (QLineEdit* e : {m_name, m_timezone, m_budget})
         format::markInvalid(e, {});
     m_database->setText(tr("In use: %1 \u00b7 %2 usage records")
-                            .arg(s.database().location().displayName(), format::count(s.usageRecordCount())));
+                            .arg(s.database().location().displayName(), format::count(s.usage().usageRecordCount())));
     m_language->setCurrentIndex(std::max(0, m_language->findData(preferences::language())));
     m_atLogin->setChecked(preferences::startsAtLogin());
     m_databaseChoice->setText(preferences::database());
@@ -115,7 +115,7 @@ bool SettingsPage::saveDesktop()
 bool SettingsPage::save()
 {
     Service& s = console().service();
-    Organization o = s.organization();
+    Organization o = s.directory().organization();
     auto budget = format::optionalDollars(m_budget->text(), QStringLiteral("monthlyBudget"));
     if (!budget.ok()) {
         format::markInvalid(m_budget, budget.error().message);
@@ -126,7 +126,7 @@ bool SettingsPage::save()
     o.timezone = m_timezone->text().trimmed();
     o.monthlyBudget = budget.value();
     o.allowMaxTokensReduction = m_reduce->isChecked();
-    auto r = s.updateOrganization(o, Console::actor());
+    auto r = s.directory().updateOrganization(o, Console::actor());
     if (!r.ok()) {
         QLineEdit* field = r.error().field == u"timezone" ? m_timezone : r.error().field == u"name" ? m_name : m_budget;
         format::markInvalid(field, r.error().message);

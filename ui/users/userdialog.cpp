@@ -33,7 +33,7 @@ UserDialog::UserDialog(Service& service, std::optional<User> existing, QWidget* 
         m_status->setCurrentIndex(m_existing->status == UserStatus::Active ? 0 : 1);
     } else {
         m_limit = new QLineEdit(this);
-        const auto def = service.organization().defaultUserMonthlyLimit;
+        const auto def = service.directory().organization().defaultUserMonthlyLimit;
         m_limit->setPlaceholderText(def ? tr("default: %1").arg(format::money(*def)) : tr("none"));
         form->addRow(tr("Monthly limit ($):"), m_limit);
     }
@@ -69,7 +69,7 @@ void UserDialog::accept()
         u.name = m_name->text().trimmed();
         u.email = email;
         u.status = UserStatus(m_status->currentData().toInt());
-        auto r = m_service.updateUser(u, Console::actor());
+        auto r = m_service.directory().updateUser(u, Console::actor());
         if (!r.ok())
             return refuse(r.error().field == u"email" ? m_email : m_name, r.error().message);
         m_savedId = u.id;
@@ -82,7 +82,7 @@ void UserDialog::accept()
         n.email = email;
         n.status = UserStatus(m_status->currentData().toInt());
         n.monthlyLimit = limit.value();
-        auto r = m_service.createUser(n, Console::actor());
+        auto r = m_service.directory().createUser(n, Console::actor());
         if (!r.ok())
             return refuse(r.error().field == u"email" ? m_email : m_name, r.error().message);
         m_savedId = r->id;

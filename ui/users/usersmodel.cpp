@@ -16,16 +16,16 @@ UsersModel::UsersModel(QObject* parent)
 QList<UserRow> UsersModel::load(const Service& service, Id membersOf)
 {
     QHash<Id, QString> groupNames;
-    for (const Group& g : service.groups())
+    for (const Group& g : service.directory().groups())
         groupNames.insert(g.id, g.name);
-    const QHash<Id, Money> spend = service.monthToDateSpend(UsageDimension::User).valueOr({});
+    const QHash<Id, Money> spend = service.usage().monthToDateSpend(UsageDimension::User).valueOr({});
     QList<User> users;
     if (membersOf) {
-        for (Id id : service.groupMembers(membersOf))
-            if (auto u = service.user(id))
+        for (Id id : service.directory().groupMembers(membersOf))
+            if (auto u = service.directory().user(id))
                 users.append(*u);
     } else {
-        users = service.users();
+        users = service.directory().users();
     }
     QList<UserRow> rows;
     rows.reserve(users.size());
@@ -40,7 +40,7 @@ QList<UserRow> UsersModel::load(const Service& service, Id membersOf)
             r.groupNames << groupNames.value(g);
         r.groupNames.sort(Qt::CaseInsensitive);
         r.spend = spend.value(u.id);
-        const ResolvedLimit monthly = service.effectivePolicy(u.id)[Dimension::MonthlyCost];
+        const ResolvedLimit monthly = service.directory().effectivePolicy(u.id)[Dimension::MonthlyCost];
         if (monthly.value.isLimited())
             r.limit = monthly.value.value;
         r.haystack = (u.name + u'\n' + u.email + u'\n' + r.groupNames.join(u'\n')).toLower();

@@ -211,7 +211,7 @@ void UsersPage::fillGroupMenu(QMenu* menu, bool add)
 {
     menu->clear();
     const QList<Id> ids = selectedIds();
-    QList<Group> groups = console().service().groups();
+    QList<Group> groups = console().service().directory().groups();
     std::sort(groups.begin(), groups.end(),
               [](const Group& a, const Group& b) { return a.name.compare(b.name, Qt::CaseInsensitive) < 0; });
     for (const Group& g : std::as_const(groups)) {
@@ -269,7 +269,7 @@ void UsersPage::setMonthlyLimit()
     runBulk(tr("Setting the monthly limit of %n user(s)\u2026", nullptr, int(ids.size())),
             value ? tr("Monthly limit %1 set for %n user(s).", nullptr, int(ids.size())).arg(format::money(*value))
                   : tr("Personal monthly limit removed for %n user(s).", nullptr, int(ids.size())),
-            ids.size(), [&s, ids, value] { return s.setUsersMonthlyLimit(ids, value, Console::actor()); });
+            ids.size(), [&s, ids, value] { return s.directory().setUsersMonthlyLimit(ids, value, Console::actor()); });
 }
 
 void UsersPage::setStatus(UserStatus status)
@@ -283,13 +283,13 @@ void UsersPage::setStatus(UserStatus status)
                    : tr("Deactivating %n user(s)\u2026", nullptr, int(ids.size())),
             active ? tr("%n user(s) activated.", nullptr, int(ids.size()))
                    : tr("%n user(s) deactivated.", nullptr, int(ids.size())),
-            ids.size(), [&s, ids, status] { return s.setUsersStatus(ids, status, Console::actor()); });
+            ids.size(), [&s, ids, status] { return s.directory().setUsersStatus(ids, status, Console::actor()); });
 }
 
 void UsersPage::setDefaultLimit()
 {
     Service& s = console().service();
-    const Organization org = s.organization();
+    const Organization org = s.directory().organization();
     const auto text = dialogs::askText(
         this, tr("Default monthly limit"),
         tr("Monthly limit given to users created from now on, in dollars (empty: none):"),
@@ -301,7 +301,7 @@ void UsersPage::setDefaultLimit()
         return banner()->showError(tr("Nothing changed: %1").arg(limit.error().message));
     Organization changed = org;
     changed.defaultUserMonthlyLimit = limit.value();
-    auto r = s.updateOrganization(changed, Console::actor());
+    auto r = s.directory().updateOrganization(changed, Console::actor());
     if (!r.ok())
         return banner()->showError(r.error().message);
     banner()->showInfo(limit.value() ? tr("New users get a monthly limit of %1.").arg(format::money(*limit.value()))
@@ -320,7 +320,7 @@ void UsersPage::editUser()
     const QList<Id> ids = selectedIds();
     if (ids.size() != 1)
         return;
-    const auto user = console().service().user(ids.first());
+    const auto user = console().service().directory().user(ids.first());
     if (!user)
         return;
     UserDialog dialog(console().service(), user, this);
@@ -342,7 +342,7 @@ void UsersPage::deleteUsers()
     runBulk(tr("Deleting %n user(s)\u2026", nullptr, int(ids.size())),
             tr("%n user(s) deleted.", nullptr, int(ids.size())), ids.size(), [&s, ids]() -> Status {
                 for (Id id : ids)
-                    if (Status st = s.deleteUser(id, Console::actor()); !st.ok())
+                    if (Status st = s.directory().deleteUser(id, Console::actor()); !st.ok())
                         return st;
                 return {};
             });

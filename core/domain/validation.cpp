@@ -1,4 +1,4 @@
-#include "service/validation.h"
+#include "domain/validation.h"
 
 #include <QCoreApplication>
 #include <QRegularExpression>

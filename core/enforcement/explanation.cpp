@@ -1,4 +1,4 @@
-#include "service/explanation.h"
+#include "enforcement/explanation.h"
 
 #include <QCoreApplication>
 #include <QDateTime>

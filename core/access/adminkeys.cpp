@@ -1,8 +1,12 @@
-// Service: admin API keys.
+// Access: admin API keys.
 
-#include "service/service.h"
-#include "service/state.h"
-#include "service/validation.h"
+#include "access/access.h"
+
+#include "audit/audit.h"
+#include "domain/validation.h"
+#include "org/orgstate.h"
+#include "storage/codec.h"
+#include "storage/database.h"
 
 #include <QCoreApplication>
 #include <QJsonDocument>
@@ -12,7 +16,7 @@ namespace tollgate {
 
 namespace {
 
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::Service", s); }
+QString tr(const char* s) { return QCoreApplication::translate("tollgate::Access", s); }
 
 constexpr QLatin1StringView kAdminPrefix("tga-");
 constexpr Instant kLastUsedResolution = 60'000; // last_used_at is written at most once a minute per key
@@ -48,7 +52,7 @@ QString adminKeyJson(const AdminKey& k)
 
 } // namespace
 
-Status Service::insertAdminKey(QSqlDatabase& tx, AdminKey& k, const QString& actor)
+Status Access::insertAdminKey(QSqlDatabase& tx, AdminKey& k, const QString& actor)
 {
     auto ins = runSql(tx,
                       QStringLiteral("INSERT INTO admin_keys (name, prefix, secret_hash, role, status, created_by,"
@@ -58,20 +62,20 @@ Status Service::insertAdminKey(QSqlDatabase& tx, AdminKey& k, const QString& act
         return ins.error();
     ins->next();
     k.id = ins->value(0).toLongLong();
-    return audit(tx, actor, QStringLiteral("admin_key"), idText(k.id), QStringLiteral("create"), {}, adminKeyJson(k));
+    return m_audit.record(tx, actor, QStringLiteral("admin_key"), idText(k.id), QStringLiteral("create"), {}, adminKeyJson(k));
 }
 
-Status Service::ensureAdminKey(const Options& options)
+Status Access::ensureAdminKey(const QString& initialSecret)
 {
     {
-        auto r = runSql(m_db->connection(), QStringLiteral("SELECT COUNT(*) FROM admin_keys"));
+        auto r = runSql(m_db.connection(), QStringLiteral("SELECT COUNT(*) FROM admin_keys"));
         if (!r.ok())
             return r.error();
         r->next();
         if (r->value(0).toLongLong() > 0)
             return {};
     }
-    QString secret = options.initialAdminKey.trimmed();
+    QString secret = initialSecret.trimmed();
     if (!secret.isEmpty()) {
         if (secret.size() < 24 || secret.size() > 200)
             return Error::invalid(QStringLiteral("TOLLGATE_ADMIN_KEY"), tr("must be 24 to 200 characters long"));
@@ -83,7 +87,7 @@ Status Service::ensureAdminKey(const Options& options)
         secret = makeSecret(kAdminPrefix);
         m_initialAdminSecret = secret;
     }
-    std::lock_guard writeLock(m_db->writeLock());
+    std::lock_guard writeLock(m_db.writeLock()); // admin keys are not in the snapshot
     AdminKey k;
     k.name = QStringLiteral("owner");
     k.prefix = secret.left(10);
@@ -91,17 +95,17 @@ Status Service::ensureAdminKey(const Options& options)
     k.role = AdminRole::Owner;
     k.createdBy = QStringLiteral("system");
     k.createdAt = m_clock.now();
-    return m_db->transaction([&](QSqlDatabase& tx) { return insertAdminKey(tx, k, QStringLiteral("system")); });
+    return m_db.transaction([&](QSqlDatabase& tx) { return insertAdminKey(tx, k, QStringLiteral("system")); });
 }
 
-QString Service::takeInitialAdminSecret()
+QString Access::takeInitialAdminSecret()
 {
     return std::exchange(m_initialAdminSecret, QString());
 }
 
-Result<QList<AdminKey>> Service::adminKeys() const
+Result<QList<AdminKey>> Access::adminKeys() const
 {
-    auto r = runSql(m_db->connection(), QStringLiteral("SELECT %1 FROM admin_keys ORDER BY id").arg(kColumns));
+    auto r = runSql(m_db.connection(), QStringLiteral("SELECT %1 FROM admin_keys ORDER BY id").arg(kColumns));
     if (!r.ok())
         return r.error();
     QList<AdminKey> out;
@@ -110,7 +114,7 @@ Result<QList<AdminKey>> Service::adminKeys() const
     return out;
 }
 
-Result<CreatedAdminKey> Service::createAdminKey(const QString& name, AdminRole role, const QString& actor)
+Result<CreatedAdminKey> Access::createAdminKey(const QString& name, AdminRole role, const QString& actor)
 {
     if (auto s = validate::name(name, QStringLiteral("name")); !s.ok())
         return s.error();
@@ -123,17 +127,17 @@ Result<CreatedAdminKey> Service::createAdminKey(const QString& name, AdminRole r
     k.role = role;
     k.createdBy = actor;
     k.createdAt = m_clock.now();
-    std::lock_guard writeLock(m_db->writeLock());
-    Status s = m_db->transaction([&](QSqlDatabase& tx) { return insertAdminKey(tx, k, actor); });
+    std::lock_guard writeLock(m_db.writeLock()); // admin keys are not in the snapshot
+    Status s = m_db.transaction([&](QSqlDatabase& tx) { return insertAdminKey(tx, k, actor); });
     if (!s.ok())
         return s.error();
     return created;
 }
 
-Status Service::revokeAdminKey(Id id, const QString& actor)
+Status Access::revokeAdminKey(Id id, const QString& actor)
 {
-    std::lock_guard writeLock(m_db->writeLock());
-    return m_db->transaction([&](QSqlDatabase& tx) -> Status {
+    std::lock_guard writeLock(m_db.writeLock()); // admin keys are not in the snapshot
+    return m_db.transaction([&](QSqlDatabase& tx) -> Status {
         auto r = runSql(tx, QStringLiteral("SELECT %1 FROM admin_keys WHERE id = ?").arg(kColumns), {id});
         if (!r.ok())
             return r.error();
@@ -159,15 +163,15 @@ Status Service::revokeAdminKey(Id id, const QString& actor)
         after.status = KeyStatus::Revoked;
         if (auto u = runSql(tx, QStringLiteral("UPDATE admin_keys SET status = 'revoked' WHERE id = ?"), {id}); !u.ok())
             return u.error();
-        return audit(tx, actor, QStringLiteral("admin_key"), idText(id), QStringLiteral("revoke"),
+        return m_audit.record(tx, actor, QStringLiteral("admin_key"), idText(id), QStringLiteral("revoke"),
                      adminKeyJson(before), adminKeyJson(after));
     });
 }
 
-Result<AdminKey> Service::authenticateAdmin(const QString& secret) const
+Result<AdminKey> Access::authenticateAdmin(const QString& secret) const
 {
     const QByteArray hash = hashSecret(secret);
-    auto r = runSql(m_db->connection(), QStringLiteral("SELECT %1 FROM admin_keys WHERE secret_hash = ?").arg(kColumns),
+    auto r = runSql(m_db.connection(), QStringLiteral("SELECT %1 FROM admin_keys WHERE secret_hash = ?").arg(kColumns),
                     {hash});
     if (!r.ok())
         return r.error();
@@ -181,8 +185,8 @@ Result<AdminKey> Service::authenticateAdmin(const QString& secret) const
     const Instant now = m_clock.now();
     if (now - k.lastUsedAt >= kLastUsedResolution) {
         // Best effort: a failure to note the last use does not refuse the request.
-        std::lock_guard writeLock(m_db->writeLock());
-        (void)runSql(m_db->connection(), QStringLiteral("UPDATE admin_keys SET last_used_at = ? WHERE id = ?"),
+        std::lock_guard writeLock(m_db.writeLock()); // admin keys are not in the snapshot
+        (void)runSql(m_db.connection(), QStringLiteral("UPDATE admin_keys SET last_used_at = ? WHERE id = ?"),
                      {now, k.id});
         k.lastUsedAt = now;
     }

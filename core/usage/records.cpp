@@ -1,8 +1,10 @@
-// Service: the usage log. Records are written with their daily rollups in one transaction, and read back for the
+// Usage: the usage log. Records are written with their daily rollups in one transaction, and read back for the
 // request log.
 
-#include "service/service.h"
-#include "service/state.h"
+#include "usage/usage.h"
+
+#include "org/orgstate.h"
+#include "storage/database.h"
 #include "storage/sqlitedirect.h"
 
 #include <QCoreApplication>
@@ -13,7 +15,7 @@ namespace tollgate {
 
 namespace {
 
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::Service", s); }
+QString tr(const char* s) { return QCoreApplication::translate("tollgate::Usage", s); }
 
 // Not a UsageDimension: one row per day whose `requests` is the number of users with an admitted request that day.
 constexpr int kActiveUsersDimension = 100;
@@ -307,7 +309,7 @@ Status writeJournalMark(QSqlDatabase& tx, const JournalMark& mark)
 
 } // namespace
 
-Status Service::recordUsage(const QList<UsageRecord>& records, const JournalMark* mark)
+Status Usage::recordUsage(const QList<UsageRecord>& records, const JournalMark* mark)
 {
     if (records.isEmpty() && !mark)
         return {};
@@ -325,8 +327,8 @@ Status Service::recordUsage(const QList<UsageRecord>& records, const JournalMark
         rollups.add({r.time, r.userId, r.keyId, r.projectId, r.customerId, r.model.isNull() ? QStringLiteral("") : r.model,
                      usageStatusName(r.status), *r.groupIds},
                     totalsOf(r.status == UsageStatus::Denied, r.inputTokens, r.cachedTokens, r.outputTokens, r.cost));
-    std::lock_guard writeLock(m_db->writeLock());
-    Status s = m_db->transaction([&](QSqlDatabase& tx) -> Status {
+    std::lock_guard writeLock(m_db.writeLock());
+    Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
         if (Status w = insertRecords(tx, all); !w.ok())
             return w;
         if (Status w = rollups.upsert(tx); !w.ok())
@@ -338,9 +340,9 @@ Status Service::recordUsage(const QList<UsageRecord>& records, const JournalMark
     return s;
 }
 
-Result<std::optional<qint64>> Service::journalApplied(const QString& name) const
+Result<std::optional<qint64>> Usage::journalApplied(const QString& name) const
 {
-    auto q = runSql(m_db->connection(), QStringLiteral("SELECT applied FROM usage_journal WHERE name = ?"), {name});
+    auto q = runSql(m_db.connection(), QStringLiteral("SELECT applied FROM usage_journal WHERE name = ?"), {name});
     if (!q.ok())
         return q.error();
     if (!q->next())
@@ -348,31 +350,41 @@ Result<std::optional<qint64>> Service::journalApplied(const QString& name) const
     return std::optional<qint64>(q->value(0).toLongLong());
 }
 
-Status Service::setJournalApplied(const JournalMark& mark)
+Status Usage::setJournalApplied(const JournalMark& mark)
 {
-    std::lock_guard writeLock(m_db->writeLock());
-    return m_db->transaction([&](QSqlDatabase& tx) { return writeJournalMark(tx, mark); });
+    std::lock_guard writeLock(m_db.writeLock());
+    return m_db.transaction([&](QSqlDatabase& tx) { return writeJournalMark(tx, mark); });
 }
 
-Status Service::forgetJournal(const QString& name)
+Status Usage::forgetJournal(const QString& name)
 {
-    std::lock_guard writeLock(m_db->writeLock());
-    auto r = runSql(m_db->connection(), QStringLiteral("DELETE FROM usage_journal WHERE name = ?"), {name});
+    std::lock_guard writeLock(m_db.writeLock());
+    auto r = runSql(m_db.connection(), QStringLiteral("DELETE FROM usage_journal WHERE name = ?"), {name});
     if (!r.ok())
         return r.error();
     return {};
 }
 
-QTimeZone Service::rollupZone() const
+Usage::Usage(Database& db, const Clock& clock, const OrgState& org)
+    : m_db(db)
+    , m_clock(clock)
+    , m_org(org)
 {
-    std::shared_lock lock(m_stateLock);
-    return m_state->calendar->zone();
 }
 
-Status Service::ensureRollups()
+QTimeZone Usage::rollupZone() const { return m_org.current()->calendar->zone(); }
+
+QList<Id> Usage::groupsOfUser(Id userId) const
 {
-    const QString zone = organization().timezone;
-    auto r = runSql(m_db->connection(), QStringLiteral("SELECT timezone FROM usage_rollup_zone"));
+    const SnapshotPtr snap = m_org.current();
+    const User* u = snap->user(userId);
+    return u ? snap->groupsOf(*u) : QList<Id>();
+}
+
+Status Usage::ensureRollups()
+{
+    const QString zone = m_org.current()->org.timezone;
+    auto r = runSql(m_db.connection(), QStringLiteral("SELECT timezone FROM usage_rollup_zone"));
     if (!r.ok())
         return r.error();
     if (r->next() && r->value(0).toString() == zone)
@@ -380,11 +392,11 @@ Status Service::ensureRollups()
     return rebuildRollups();
 }
 
-Status Service::rebuildRollups()
+Status Usage::rebuildRollups()
 {
-    std::lock_guard writeLock(m_db->writeLock());
+    std::lock_guard writeLock(m_db.writeLock());
     const QTimeZone zone = rollupZone();
-    Status s = m_db->transaction([&](QSqlDatabase& tx) -> Status {
+    Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
         for (const char* sql : {"DELETE FROM usage_rollups", "DELETE FROM usage_rollup_zone"})
             if (auto r = runSql(tx, QString::fromLatin1(sql)); !r.ok())
                 return r.error();
@@ -423,7 +435,7 @@ Status Service::rebuildRollups()
     return s;
 }
 
-Status Service::fillRecordGroups(QSqlDatabase& tx)
+Status Usage::fillRecordGroups(QSqlDatabase& tx)
 {
     auto missing = runSql(tx, QStringLiteral("SELECT DISTINCT user_id FROM usage_records WHERE group_ids IS NULL"
                                              " AND user_id IS NOT NULL"));
@@ -442,35 +454,35 @@ Status Service::fillRecordGroups(QSqlDatabase& tx)
     return {};
 }
 
-void Service::addUsageBarrier(const void* owner, std::function<void()> barrier)
+void Usage::addUsageBarrier(const void* owner, std::function<void()> barrier)
 {
     std::unique_lock lock(m_barrierLock);
     m_usageBarriers.emplace_back(owner, std::move(barrier));
 }
 
-void Service::removeUsageBarrier(const void* owner)
+void Usage::removeUsageBarrier(const void* owner)
 {
     std::unique_lock lock(m_barrierLock);
     std::erase_if(m_usageBarriers, [owner](const auto& b) { return b.first == owner; });
 }
 
-void Service::awaitRecordedUsage() const
+void Usage::awaitRecordedUsage() const
 {
     std::shared_lock lock(m_barrierLock);
     for (const auto& [owner, barrier] : m_usageBarriers)
         barrier();
 }
 
-qint64 Service::usageRecordCount() const
+qint64 Usage::usageRecordCount() const
 {
     awaitRecordedUsage();
-    auto r = runSql(m_db->connection(), QStringLiteral("SELECT COUNT(*) FROM usage_records"));
+    auto r = runSql(m_db.connection(), QStringLiteral("SELECT COUNT(*) FROM usage_records"));
     if (!r.ok() || !r->next())
         return 0;
     return r->value(0).toLongLong();
 }
 
-Result<QList<UsageRecord>> Service::usageLog(const UsageLogFilter& f) const
+Result<QList<UsageRecord>> Usage::usageLog(const UsageLogFilter& f) const
 {
     awaitRecordedUsage();
     QString sql = QStringLiteral("SELECT id, ts, request_id, org_id, key_id, project_id, user_id, customer_id, model,"
@@ -503,7 +515,7 @@ Result<QList<UsageRecord>> Service::usageLog(const UsageLogFilter& f) const
         where("id < ?", f.beforeId);
     sql += QStringLiteral(" ORDER BY id DESC LIMIT ?");
     args << std::clamp(f.limit, 1, 10'000);
-    auto q = runSql(m_db->connection(), sql, args);
+    auto q = runSql(m_db.connection(), sql, args);
     if (!q.ok())
         return q.error();
     QList<UsageRecord> out;
@@ -535,10 +547,10 @@ Result<QList<UsageRecord>> Service::usageLog(const UsageLogFilter& f) const
     return out;
 }
 
-Result<QList<std::pair<Instant, qint64>>> Service::dailyActiveUsers(Instant from, Instant to) const
+Result<QList<std::pair<Instant, qint64>>> Usage::dailyActiveUsers(Instant from, Instant to) const
 {
     awaitRecordedUsage();
-    auto q = runSql(m_db->connection(),
+    auto q = runSql(m_db.connection(),
                     QStringLiteral("SELECT start, requests FROM usage_rollups WHERE period = ? AND dimension = ?"
                                    " AND start >= ? AND start < ? AND key = '' ORDER BY start"),
                     {int(RollupPeriod::Day), kActiveUsersDimension, from, to});

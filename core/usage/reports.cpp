@@ -1,8 +1,9 @@
-// Service: usage reports.
+// Usage: usage reports.
 
-#include "service/rollupread.h"
-#include "service/service.h"
-#include "service/state.h"
+#include "usage/usage.h"
+
+#include "org/orgstate.h"
+#include "storage/database.h"
 
 #include <QCoreApplication>
 
@@ -13,7 +14,7 @@ namespace tollgate {
 
 namespace {
 
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::Service", s); }
+QString tr(const char* s) { return QCoreApplication::translate("tollgate::Usage", s); }
 
 constexpr std::array kDimensions {UsageDimension::None,    UsageDimension::User,  UsageDimension::Group,
                                   UsageDimension::Key,     UsageDimension::Project, UsageDimension::Model,
@@ -71,14 +72,14 @@ UsageTotals& UsageTotals::operator+=(const UsageTotals& o)
     return *this;
 }
 
-Result<UsageReport> Service::usageReport(const UsageQuery& q) const
+Result<UsageReport> Usage::usageReport(const UsageQuery& q) const
 {
     awaitRecordedUsage();
     if (q.to <= q.from)
         return Error::invalid(QStringLiteral("to"), tr("must be after from"));
     if (q.top < 0)
         return Error::invalid(QStringLiteral("top"), tr("must not be negative"));
-    if (q.groupId && !group(q.groupId))
+    if (q.groupId && !m_org.current()->group(q.groupId))
         return Error::notFound(QStringLiteral("groupId"), tr("group %1 does not exist").arg(q.groupId));
 
     // The buckets: calendar windows in the organisation's time zone, clipped to the range.
@@ -88,7 +89,7 @@ Result<UsageReport> Service::usageReport(const UsageQuery& q) const
     } else {
         if (q.granularity != WindowKind::Day && q.granularity != WindowKind::Week && q.granularity != WindowKind::Month)
             return Error::invalid(QStringLiteral("granularity"), tr("must be day, week or month"));
-        const QTimeZone zone = QTimeZone(organization().timezone.toUtf8());
+        const QTimeZone zone = QTimeZone(m_org.current()->org.timezone.toUtf8());
         for (Instant t = q.from; t < q.to;) {
             const Window w = Calendar::compute(q.granularity, t, zone);
             buckets.append({std::max(w.start, q.from), std::min(w.end, q.to)});
@@ -148,7 +149,7 @@ Result<UsageReport> Service::usageReport(const UsageQuery& q) const
         t.cost = r.value(base + 5).toLongLong();
         return t;
     };
-    QSqlDatabase db = m_db->connection();
+    QSqlDatabase db = m_db.connection();
     if (rollups) {
         const UsageDimension dimension = dimensions.isEmpty() ? UsageDimension::None : *dimensions.cbegin();
         QStringList keys; // the one the filters name, or the top N
@@ -259,29 +260,29 @@ Result<UsageReport> Service::usageReport(const UsageQuery& q) const
     }
 
     // Labels, then a stable order: by bucket, then highest cost first.
-    std::shared_lock lock(m_stateLock);
+    const SnapshotPtr snap = m_org.current();
     for (UsageRow& row : report.rows) {
         const Id id = row.key.toLongLong();
         switch (q.groupBy) {
         case UsageDimension::User:
-            row.label = m_state->users.contains(id) ? m_state->users[id].email : tr("(deleted user %1)").arg(row.key);
+            row.label = snap->users.contains(id) ? snap->users[id].email : tr("(deleted user %1)").arg(row.key);
             if (row.key.isEmpty())
                 row.label = tr("(no user)");
             break;
         case UsageDimension::Group:
-            row.label = m_state->groups.value(id).name;
+            row.label = snap->groups.value(id).name;
             break;
         case UsageDimension::Key:
-            row.label = m_state->keys.contains(id) ? m_state->keys[id].name + QStringLiteral(" (")
-                                                         + m_state->keys[id].prefix + u')'
+            row.label = snap->keys.contains(id) ? snap->keys[id].name + QStringLiteral(" (")
+                                                         + snap->keys[id].prefix + u')'
                                                    : tr("(deleted key %1)").arg(row.key);
             break;
         case UsageDimension::Project:
-            row.label = m_state->projects.contains(id) ? m_state->projects[id].name
+            row.label = snap->projects.contains(id) ? snap->projects[id].name
                                                        : tr("(deleted project %1)").arg(row.key);
             break;
         case UsageDimension::Customer:
-            row.label = m_state->customers.contains(id) ? m_state->customers[id].identifier
+            row.label = snap->customers.contains(id) ? snap->customers[id].identifier
                                                         : tr("(no customer)");
             break;
         case UsageDimension::Model:
@@ -299,7 +300,7 @@ Result<UsageReport> Service::usageReport(const UsageQuery& q) const
     return report;
 }
 
-Service::SharedSums Service::rankingSums(UsageDimension dimension, Instant from, Instant to) const
+Usage::SharedSums Usage::rankingSums(UsageDimension dimension, Instant from, Instant to) const
 {
     const RankingKey key {dimension, from, to};
     std::unique_lock lock(m_rankingLock);
@@ -311,7 +312,7 @@ Service::SharedSums Service::rankingSums(UsageDimension dimension, Instant from,
     std::promise<SharedSums> promise;
     m_rankings.insert(key, promise.get_future().share());
     lock.unlock();
-    auto sums = RollupReader(m_db->connection(), rollupZone())
+    auto sums = RollupReader(m_db.connection(), rollupZone())
                     .sums(dimension, {{from, to}}, {}, RollupReader::Measures::RequestsAndCost);
     const SharedSums result = sums.ok() ? SharedSums(std::make_shared<const RollupSums>(std::move(sums->first())))
                                         : SharedSums(sums.error());
@@ -322,7 +323,7 @@ Service::SharedSums Service::rankingSums(UsageDimension dimension, Instant from,
     return result;
 }
 
-Result<QHash<Id, Money>> Service::monthToDateSpend(UsageDimension by) const
+Result<QHash<Id, Money>> Usage::monthToDateSpend(UsageDimension by) const
 {
     awaitRecordedUsage();
     if (by != UsageDimension::User && by != UsageDimension::Group && by != UsageDimension::Key
@@ -331,7 +332,7 @@ Result<QHash<Id, Money>> Service::monthToDateSpend(UsageDimension by) const
     // The month's own rollup rows: one per id, however many days and records.
     const QTimeZone zone = rollupZone();
     const Window month = Calendar::compute(WindowKind::Month, m_clock.now(), zone);
-    auto sums = RollupReader(m_db->connection(), zone)
+    auto sums = RollupReader(m_db.connection(), zone)
                     .sums(by, {{month.start, month.end}}, {}, RollupReader::Measures::RequestsAndCost);
     if (!sums.ok())
         return sums.error();

@@ -1,7 +1,10 @@
-// Service: policy resolution, admission and settlement.
+// Enforcement: preflight, admission and settlement.
 
-#include "service/service.h"
-#include "service/state.h"
+#include "enforcement/enforcement.h"
+
+#include "directory/directory.h"
+#include "org/orgstate.h"
+#include "storage/database.h"
 
 #include <QCoreApplication>
 #include <QLoggingCategory>
@@ -15,7 +18,7 @@ namespace tollgate {
 
 namespace {
 
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::Service", s); }
+QString tr(const char* s) { return QCoreApplication::translate("tollgate::Enforcement", s); }
 
 struct DimensionCounter
 {
@@ -36,84 +39,29 @@ constexpr DimensionCounter kPolicyCounters[] = {
 
 } // namespace
 
-EffectivePolicy Service::effectivePolicyLocked(const User& user, const PolicyEdit* edit) const
+Enforcement::Enforcement(const Database& db, const Clock& clock, const OrgState& org)
+    : m_db(db)
+    , m_clock(clock)
+    , m_org(org)
 {
-    using Level = PolicyEdit::Level;
-    PolicyInputs in;
-    in.orgId = m_state->org.id;
-    in.orgName = m_state->org.name;
-    in.orgDefault = edit && edit->level == Level::Organization ? &edit->settings : &m_state->org.defaultPolicy;
-    in.userId = user.id;
-    in.userName = user.name;
-    in.userOverride = edit && edit->level == Level::User ? &edit->settings
-                    : user.policyOverride                ? &*user.policyOverride
-                                                         : nullptr;
-    in.groupIds = std::span<const qint64>(user.groupIds.constData(), size_t(user.groupIds.size()));
-    // The node lives in a small per-call cache so the pointers stay valid while the resolver walks parents.
-    std::unordered_map<Id, GroupPolicyNode> nodes; // node-based: pointers stay valid
-    in.group = [this, &nodes, edit](qint64 id) -> const GroupPolicyNode* {
-        auto cached = nodes.find(id);
-        if (cached != nodes.end())
-            return &cached->second;
-        auto it = m_state->groups.constFind(id);
-        if (it == m_state->groups.cend())
-            return nullptr;
-        const PolicySettings* settings = edit && edit->level == Level::Group && edit->id == id ? &edit->settings
-                                       : it->settings                                           ? &*it->settings
-                                                                                                : nullptr;
-        return &nodes.try_emplace(id, GroupPolicyNode {it->id, it->parentId, it->name, settings}).first->second;
-    };
-    return resolvePolicy(in);
+    reset();
 }
 
-EffectivePolicy Service::previewPolicy(const PolicyEdit& edit) const
+Enforcement::~Enforcement() = default;
+
+void Enforcement::reset()
 {
-    std::shared_lock lock(m_stateLock);
-    User subject;
-    if (edit.level == PolicyEdit::Level::User) {
-        subject = m_state->users.value(edit.id);
-    } else if (edit.level == PolicyEdit::Level::Group) {
-        subject.name = m_state->groups.value(edit.id).name;
-        subject.groupIds = {edit.id};
-    }
-    return effectivePolicyLocked(subject, &edit);
+    m_ledger = std::make_unique<Ledger>(
+        m_clock, [this](const CounterKey& key, const Window& window) { return loadCounter(key, window); });
+    std::unique_lock lock(m_preflightLock);
+    m_preflights.clear();
 }
 
-EffectivePolicy Service::effectivePolicy(Id userId) const
-{
-    std::shared_lock lock(m_stateLock);
-    auto it = m_state->users.constFind(userId);
-    if (it == m_state->users.cend())
-        return {};
-    return effectivePolicyLocked(*it);
-}
-
-QHash<Id, qint64> Service::effectiveLimits(Dimension dimension) const
-{
-    std::shared_lock lock(m_stateLock);
-    QHash<Id, qint64> out;
-    QHash<QList<Id>, Limit> byGroups; // users without an override resolve alike when their groups are alike
-    for (const User& u : std::as_const(m_state->users)) {
-        Limit limit;
-        if (u.policyOverride) {
-            limit = effectivePolicyLocked(u)[dimension].value;
-        } else {
-            auto it = byGroups.constFind(u.groupIds);
-            if (it == byGroups.cend())
-                it = byGroups.insert(u.groupIds, effectivePolicyLocked(u)[dimension].value);
-            limit = *it;
-        }
-        if (limit.isLimited())
-            out.insert(u.id, limit.value);
-    }
-    return out;
-}
-
-QList<LimitCheck> Service::limitsFor(const RequestScope& scope, const EffectivePolicy& policy,
-                                     const QList<Id>& groups) const
+QList<LimitCheck> Enforcement::limitsFor(const Snapshot& s, const RequestScope& scope, const EffectivePolicy& policy,
+                                         const QList<Id>& groups) const
 {
     const Instant now = m_clock.now();
-    const Calendar& cal = *m_state->calendar;
+    const Calendar& cal = *s.calendar;
     QList<LimitCheck> checks;
     auto add = [&](ScopeKind kind, Id id, QString name, Metric metric, Window window, qint64 limit, QString setting,
                    PolicySource source, bool enforce = true) {
@@ -135,8 +83,8 @@ QList<LimitCheck> Service::limitsFor(const RequestScope& scope, const EffectiveP
 
     const User* user = nullptr;
     if (scope.userId) {
-        auto it = m_state->users.constFind(scope.userId);
-        if (it != m_state->users.cend())
+        auto it = s.users.constFind(scope.userId);
+        if (it != s.users.cend())
             user = &*it;
     }
     if (user) {
@@ -149,23 +97,23 @@ QList<LimitCheck> Service::limitsFor(const RequestScope& scope, const EffectiveP
     }
     const ApiKey* key = nullptr;
     if (scope.keyId) {
-        auto it = m_state->keys.constFind(scope.keyId);
-        if (it != m_state->keys.cend())
+        auto it = s.keys.constFind(scope.keyId);
+        if (it != s.keys.cend())
             key = &*it;
     }
     if (key && key->monthlyCap)
         add(ScopeKind::Key, key->id, key->name, Metric::Cost, cal.window(WindowKind::Month, now), *key->monthlyCap,
             QStringLiteral("keyMonthlyCap"), entity(PolicySource::Level::None, key->id, key->name));
     if (key) {
-        auto p = m_state->projects.constFind(key->projectId);
-        if (p != m_state->projects.cend() && p->monthlyLimit)
+        auto p = s.projects.constFind(key->projectId);
+        if (p != s.projects.cend() && p->monthlyLimit)
             add(ScopeKind::Project, p->id, p->name, Metric::Cost, cal.window(WindowKind::Month, now), *p->monthlyLimit,
                 QStringLiteral("projectMonthlyLimit"), entity(PolicySource::Level::None, p->id, p->name));
     }
     if (user) {
         // A group's aggregate budget covers its subgroups' members too: each group the request counts for.
         for (Id g : groups) {
-            const Group& group = m_state->groups[g];
+            const Group& group = s.groups[g];
             if (group.monthlyBudget)
                 add(ScopeKind::Group, group.id, group.name, Metric::Cost, cal.window(WindowKind::Month, now),
                     *group.monthlyBudget, QStringLiteral("groupMonthlyBudget"),
@@ -173,14 +121,14 @@ QList<LimitCheck> Service::limitsFor(const RequestScope& scope, const EffectiveP
                     group.budgetAction == BudgetAction::Block);
         }
     }
-    const Organization& org = m_state->org;
+    const Organization& org = s.org;
     if (org.monthlyBudget)
         add(ScopeKind::Organization, org.id, org.name, Metric::Cost, cal.window(WindowKind::Month, now),
             *org.monthlyBudget, QStringLiteral("organizationMonthlyBudget"),
             entity(PolicySource::Level::Organization, org.id, org.name));
     if (scope.customerId) {
-        auto it = m_state->customers.constFind(scope.customerId);
-        if (it != m_state->customers.cend()) {
+        auto it = s.customers.constFind(scope.customerId);
+        if (it != s.customers.cend()) {
             const Customer& c = *it;
             const QString name = c.name.isEmpty() ? c.identifier : c.name;
             const PolicySource src = entity(PolicySource::Level::None, c.id, name);
@@ -213,58 +161,58 @@ QList<LimitCheck> Service::limitsFor(const RequestScope& scope, const EffectiveP
     return checks;
 }
 
-Preflight Service::preflight(const RequestScope& scope) const
+Preflight Enforcement::preflight(const RequestScope& scope) const { return preflight(*m_org.current(), scope); }
+
+Preflight Enforcement::preflight(const Snapshot& s, const RequestScope& scope) const
 {
-    // The same principal, key, customer and model resolve the same way until the organisation changes (revision) or
-    // the first of their limit windows ends: the gateway resolves each combination once, not per request.
+    // The same principal, key, customer and model resolve the same way until the organisation changes (a new
+    // snapshot) or the first of their limit windows ends: the gateway resolves each combination once, not per request.
     const PreflightKey key {scope.keyId, scope.userId, scope.customerId, scope.model};
-    const quint64 revision = m_revision.load(std::memory_order_acquire); // before the state it describes is read
     const Instant now = m_clock.now();
     {
         std::shared_lock lock(m_preflightLock);
         auto it = m_preflights.constFind(key);
-        if (it != m_preflights.cend() && it->revision == revision && now < it->validUntil && now >= it->validFrom)
+        if (it != m_preflights.cend() && it->version == s.version && now < it->validUntil && now >= it->validFrom)
             return it->preflight;
     }
-    Preflight p = resolvePreflight(scope);
+    Preflight p = resolve(s, scope);
     Instant validUntil = kEndOfTime;
     for (const LimitCheck& c : std::as_const(p.checks))
         validUntil = std::min(validUntil, c.window.end);
     std::unique_lock lock(m_preflightLock);
     if (m_preflights.size() >= 50'000)
         m_preflights.clear(); // many principals: start over rather than grow without bound
-    m_preflights.insert(key, {revision, now, validUntil, p});
+    m_preflights.insert(key, {s.version, now, validUntil, p});
     return p;
 }
 
-Preflight Service::resolvePreflight(const RequestScope& scope) const
+Preflight Enforcement::resolve(const Snapshot& s, const RequestScope& scope) const
 {
     Preflight p;
-    std::shared_lock lock(m_stateLock);
     // What the request counts for, whatever is decided below (a refusal is recorded too).
-    if (auto it = m_state->users.constFind(scope.userId); scope.userId && it != m_state->users.cend())
-        p.groups = groupsOfUserLocked(*it);
+    if (auto it = s.users.constFind(scope.userId); scope.userId && it != s.users.cend())
+        p.groups = s.groupsOf(*it);
     auto deny = [&p](QString code, QString reason, PolicySource source = {}) {
         p.allowed = false;
         p.code = std::move(code);
         p.reason = std::move(reason);
         p.source = std::move(source);
     };
-    auto model = m_state->models.constFind(scope.model);
-    if (model == m_state->models.cend()) {
+    auto model = s.models.constFind(scope.model);
+    if (model == s.models.cend()) {
         deny(QStringLiteral("model_not_found"), tr("model %1 is not in the catalog").arg(scope.model));
         return p;
     }
     p.model = *model;
     const User* user = nullptr;
     if (scope.userId) {
-        auto it = m_state->users.constFind(scope.userId);
-        if (it == m_state->users.cend()) {
+        auto it = s.users.constFind(scope.userId);
+        if (it == s.users.cend()) {
             deny(QStringLiteral("user_not_found"), tr("user %1 does not exist").arg(scope.userId));
             return p;
         }
         user = &*it;
-        p.policy = effectivePolicyLocked(*user);
+        p.policy = resolveUserPolicy(s, *user);
     }
     if (!model->approved) {
         deny(QStringLiteral("model_not_approved"), tr("model %1 is not approved for use").arg(scope.model));
@@ -276,8 +224,8 @@ Preflight Service::resolvePreflight(const RequestScope& scope) const
         return p;
     }
     if (scope.keyId) {
-        auto key = m_state->keys.constFind(scope.keyId);
-        if (key != m_state->keys.cend() && key->allowedModels.state == ModelRule::State::List
+        auto key = s.keys.constFind(scope.keyId);
+        if (key != s.keys.cend() && key->allowedModels.state == ModelRule::State::List
             && !key->allowedModels.models.contains(scope.model)) {
             deny(QStringLiteral("key_model_not_allowed"),
                  tr("model %1 is not among the models allowed for the API key %2").arg(scope.model, key->prefix));
@@ -291,13 +239,19 @@ Preflight Service::resolvePreflight(const RequestScope& scope) const
             return p;
         }
     }
-    p.checks = limitsFor(scope, p.policy, p.groups);
+    p.checks = limitsFor(s, scope, p.policy, p.groups);
     return p;
 }
 
-Decision Service::admit(const RequestScope& scope, const AdmissionAmounts& amounts, Preflight* preflightOut)
+Decision Enforcement::admit(const RequestScope& scope, const AdmissionAmounts& amounts, Preflight* preflightOut)
 {
-    Preflight p = preflight(scope);
+    return admit(*m_org.current(), scope, amounts, preflightOut);
+}
+
+Decision Enforcement::admit(const Snapshot& s, const RequestScope& scope, const AdmissionAmounts& amounts,
+                            Preflight* preflightOut)
+{
+    Preflight p = preflight(s, scope);
     Decision d;
     if (p.allowed)
         d = m_ledger->admit(std::move(p.checks), amounts);
@@ -306,7 +260,7 @@ Decision Service::admit(const RequestScope& scope, const AdmissionAmounts& amoun
     return d;
 }
 
-Decision Service::explain(const RequestScope& scope, const AdmissionAmounts& amounts, Preflight* preflightOut)
+Decision Enforcement::explain(const RequestScope& scope, const AdmissionAmounts& amounts, Preflight* preflightOut)
 {
     Preflight p = preflight(scope);
     Decision d;
@@ -317,49 +271,12 @@ Decision Service::explain(const RequestScope& scope, const AdmissionAmounts& amo
     return d;
 }
 
-Status Service::settle(Decision& decision, UsageRecord record)
+void Enforcement::settle(Decision& decision, const UsageRecord& record)
 {
-    if (!record.orgId)
-        record.orgId = organization().id;
-    // Durable first: the record is committed before the caller sends the last byte of the response.
-    Status s = recordUsage({record});
     m_ledger->settle(decision.reservation, record.cost, record.inputTokens + record.outputTokens);
-    return s;
 }
 
-QList<Id> Service::groupsOfUser(Id userId) const
-{
-    std::shared_lock lock(m_stateLock);
-    auto it = m_state->users.constFind(userId);
-    return it == m_state->users.cend() ? QList<Id>() : groupsOfUserLocked(*it);
-}
-
-QList<Id> Service::groupsOfUserLocked(const User& user) const
-{
-    QList<Id> out;
-    for (Id gid : user.groupIds)
-        for (Id g = gid; g && !out.contains(g); g = m_state->groups.value(g).parentId)
-            out.append(g);
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
-QList<Id> Service::groupTree(Id groupId) const
-{
-    std::shared_lock lock(m_stateLock);
-    QHash<Id, QList<Id>> children;
-    for (const Group& g : std::as_const(m_state->groups))
-        if (g.parentId)
-            children[g.parentId].append(g.id);
-    QList<Id> tree {groupId};
-    for (qsizetype i = 0; i < tree.size(); ++i)
-        for (Id child : children.value(tree[i]))
-            if (!tree.contains(child))
-                tree.append(child);
-    return tree;
-}
-
-std::optional<qint64> Service::loadCounter(const CounterKey& key, const Window& window) const
+std::optional<qint64> Enforcement::loadCounter(const CounterKey& key, const Window& window) const
 {
     QString column;
     QVariantList args;
@@ -379,7 +296,7 @@ std::optional<qint64> Service::loadCounter(const CounterKey& key, const Window& 
                           : key.metric == Metric::Tokens ? QStringLiteral("COALESCE(SUM(input_tokens + output_tokens), 0)")
                                                          : QStringLiteral("COUNT(*)");
     args << window.start << window.end;
-    auto r = runSql(m_db->connection(),
+    auto r = runSql(m_db.connection(),
                     QStringLiteral("SELECT %1 FROM usage_records WHERE %2 AND ts >= ? AND ts < ? AND status <> 'denied'")
                         .arg(measure, column),
                     args);

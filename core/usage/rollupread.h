@@ -1,6 +1,6 @@
 #pragma once
 
-#include "service/usage.h"
+#include "usage/usagetypes.h"
 
 #include <QSqlDatabase>
 #include <QTimeZone>

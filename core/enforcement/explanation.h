@@ -1,6 +1,6 @@
 #pragma once
 
-#include "service/service.h"
+#include "enforcement/enforcement.h"
 
 #include <QJsonObject>
 

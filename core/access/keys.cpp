@@ -1,18 +1,23 @@
-// Service: projects and API keys.
+// Access: projects and API keys.
 
-#include "service/service.h"
-#include "service/state.h"
-#include "service/validation.h"
+#include "access/access.h"
+
+#include "audit/audit.h"
+#include "domain/validation.h"
+#include "org/orgstate.h"
 #include "storage/codec.h"
+#include "storage/database.h"
+#include "storage/store.h"
 
 #include <QCoreApplication>
+#include <QCryptographicHash>
 #include <QRandomGenerator>
 
 namespace tollgate {
 
 namespace {
 
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::Service", s); }
+QString tr(const char* s) { return QCoreApplication::translate("tollgate::Access", s); }
 
 const QStringList& knownFeatures()
 {
@@ -42,38 +47,50 @@ bool constantTimeEqual(const QByteArray& a, const QByteArray& b)
     return diff == 0;
 }
 
-QList<Project> Service::projects() const
+Access::Access(const ModuleContext& context)
+    : m_db(context.db)
+    , m_clock(context.clock)
+    , m_org(context.org)
+    , m_audit(context.audit)
 {
-    std::shared_lock lock(m_stateLock);
-    QList<Project> out = m_state->projects.values();
-    std::sort(out.begin(), out.end(), [](const Project& a, const Project& b) { return a.id < b.id; });
-    return out;
 }
 
-std::optional<Project> Service::project(Id id) const
+Status Access::reload()
 {
-    std::shared_lock lock(m_stateLock);
-    auto it = m_state->projects.constFind(id);
-    if (it == m_state->projects.cend())
-        return std::nullopt;
-    return *it;
+    auto edit = m_org.edit();
+    Snapshot& next = edit.draft(); // dropped unpublished if a read fails
+    if (auto s = Store(m_db).loadAccess(next); !s.ok())
+        return s;
+    edit.publish();
+    return {};
 }
 
-Result<Project> Service::createProject(const QString& name, const std::optional<Money>& monthlyLimit,
+QList<Project> Access::projects() const { return sortedById(m_org.current()->projects); }
+
+std::optional<Project> Access::project(Id id) const
+{
+    const SnapshotPtr snap = m_org.current();
+    if (const Project* p = snap->project(id))
+        return *p;
+    return std::nullopt;
+}
+
+Result<Project> Access::createProject(const QString& name, const std::optional<Money>& monthlyLimit,
                                        const QString& actor)
 {
-    std::lock_guard writeLock(m_db->writeLock());
+    auto edit = m_org.edit();
+    const Snapshot& base = edit.base();
     if (auto s = validate::name(name, QStringLiteral("name")); !s.ok())
         return s.error();
     if (auto s = validate::moneyLimit(monthlyLimit, QStringLiteral("monthlyLimit")); !s.ok())
         return s.error();
     Project p;
-    p.orgId = organization().id;
+    p.orgId = base.org.id;
     p.name = name.trimmed();
     p.kind = ProjectKind::Shared;
     p.monthlyLimit = monthlyLimit;
     p.updatedAt = m_clock.now();
-    Status s = m_db->transaction([&](QSqlDatabase& tx) -> Status {
+    Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
         auto r = runSql(tx,
                         QStringLiteral("INSERT INTO projects (org_id, name, kind, monthly_limit, updated_at)"
                                        " VALUES (?, ?, 'shared', ?, ?) RETURNING id"),
@@ -82,19 +99,20 @@ Result<Project> Service::createProject(const QString& name, const std::optional<
             return r.error();
         r->next();
         p.id = r->value(0).toLongLong();
-        return audit(tx, actor, QStringLiteral("project"), idText(p.id), QStringLiteral("create"), {},
+        return m_audit.record(tx, actor, QStringLiteral("project"), idText(p.id), QStringLiteral("create"), {},
                      codec::compact(codec::toJson(p)));
     });
     if (!s.ok())
         return s.error();
-    StateWrite lock(*this);
-    m_state->projects.insert(p.id, p);
+    edit->projects.insert(p.id, p);
+    edit.publish();
     return p;
 }
 
-Result<Project> Service::updateProject(const Project& changed, const QString& actor)
+Result<Project> Access::updateProject(const Project& changed, const QString& actor)
 {
-    std::lock_guard writeLock(m_db->writeLock());
+    auto edit = m_org.edit();
+    const Snapshot& base = edit.base();
     auto current = project(changed.id);
     if (!current)
         return Error::notFound(QStringLiteral("id"), tr("project %1 does not exist").arg(changed.id));
@@ -108,24 +126,25 @@ Result<Project> Service::updateProject(const Project& changed, const QString& ac
     after.name = changed.name.trimmed();
     after.monthlyLimit = changed.monthlyLimit;
     after.updatedAt = std::max(m_clock.now(), current->updatedAt + 1);
-    Status s = m_db->transaction([&](QSqlDatabase& tx) -> Status {
+    Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
         auto r = runSql(tx, QStringLiteral("UPDATE projects SET name = ?, monthly_limit = ?, updated_at = ? WHERE id = ?"),
                         {after.name, nullable(after.monthlyLimit), after.updatedAt, after.id});
         if (!r.ok())
             return r.error();
-        return audit(tx, actor, QStringLiteral("project"), idText(after.id), QStringLiteral("update"),
+        return m_audit.record(tx, actor, QStringLiteral("project"), idText(after.id), QStringLiteral("update"),
                      codec::compact(codec::toJson(*current)), codec::compact(codec::toJson(after)));
     });
     if (!s.ok())
         return s.error();
-    StateWrite lock(*this);
-    m_state->projects.insert(after.id, after);
+    edit->projects.insert(after.id, after);
+    edit.publish();
     return after;
 }
 
-Status Service::deleteProject(Id id, const QString& actor)
+Status Access::deleteProject(Id id, const QString& actor)
 {
-    std::lock_guard writeLock(m_db->writeLock());
+    auto edit = m_org.edit();
+    const Snapshot& base = edit.base();
     auto current = project(id);
     if (!current)
         return Error::notFound(QStringLiteral("id"), tr("project %1 does not exist").arg(id));
@@ -133,57 +152,50 @@ Status Service::deleteProject(Id id, const QString& actor)
         return Error::conflict(QStringLiteral("id"), tr("a private project goes with its user; delete the user"));
     QList<Id> keyIds;
     {
-        std::shared_lock lock(m_stateLock);
-        for (const ApiKey& k : std::as_const(m_state->keys))
+        for (const ApiKey& k : std::as_const(base.keys))
             if (k.projectId == id)
                 keyIds.append(k.id);
     }
     if (!keyIds.isEmpty())
         return Error::conflict(QStringLiteral("id"),
-                               QCoreApplication::translate("tollgate::Service",
+                               QCoreApplication::translate("tollgate::Access",
                                                            "project %1 still has %n API key(s); delete or move them "
                                                            "first",
                                                            nullptr, int(keyIds.size()))
                                    .arg(current->name));
-    Status s = m_db->transaction([&](QSqlDatabase& tx) -> Status {
+    Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
         if (auto r = runSql(tx, QStringLiteral("DELETE FROM projects WHERE id = ?"), {id}); !r.ok())
             return r.error();
-        return audit(tx, actor, QStringLiteral("project"), idText(id), QStringLiteral("delete"),
+        return m_audit.record(tx, actor, QStringLiteral("project"), idText(id), QStringLiteral("delete"),
                      codec::compact(codec::toJson(*current)), {});
     });
     if (!s.ok())
         return s;
-    StateWrite lock(*this);
-    m_state->projects.remove(id);
+    edit->projects.remove(id);
+    edit.publish();
     return {};
 }
 
-QList<ApiKey> Service::keys() const
+QList<ApiKey> Access::keys() const { return sortedById(m_org.current()->keys); }
+
+std::optional<ApiKey> Access::key(Id id) const
 {
-    std::shared_lock lock(m_stateLock);
-    QList<ApiKey> out = m_state->keys.values();
-    std::sort(out.begin(), out.end(), [](const ApiKey& a, const ApiKey& b) { return a.id < b.id; });
-    return out;
+    const SnapshotPtr snap = m_org.current();
+    if (const ApiKey* k = snap->key(id))
+        return *k;
+    return std::nullopt;
 }
 
-std::optional<ApiKey> Service::key(Id id) const
+Result<CreatedKey> Access::createKey(const NewKey& nk, const QString& actor)
 {
-    std::shared_lock lock(m_stateLock);
-    auto it = m_state->keys.constFind(id);
-    if (it == m_state->keys.cend())
-        return std::nullopt;
-    return *it;
-}
-
-Result<CreatedKey> Service::createKey(const NewKey& nk, const QString& actor)
-{
-    std::lock_guard writeLock(m_db->writeLock());
+    auto edit = m_org.edit();
+    const Snapshot& base = edit.base();
     if (auto s = validate::name(nk.name, QStringLiteral("name")); !s.ok())
         return s.error();
     if (auto s = validate::moneyLimit(nk.monthlyCap, QStringLiteral("monthlyCap")); !s.ok())
         return s.error();
     if (auto s = validate::modelRule(nk.allowedModels, QStringLiteral("allowedModels"),
-                                     [this](const QString& m) { return modelExists(m); });
+                                     [&base](const QString& m) { return base.models.contains(m); });
         !s.ok())
         return s.error();
     for (const QString& f : nk.features)
@@ -194,24 +206,23 @@ Result<CreatedKey> Service::createKey(const NewKey& nk, const QString& actor)
         return Error::invalid(QStringLiteral("expiresAt"), tr("is in the past"));
     ApiKey k;
     {
-        std::shared_lock lock(m_stateLock);
-        k.orgId = m_state->org.id;
-        if (nk.holderUserId && !m_state->users.contains(nk.holderUserId))
+        k.orgId = base.org.id;
+        if (nk.holderUserId && !base.users.contains(nk.holderUserId))
             return Error::notFound(QStringLiteral("holderUserId"), tr("user %1 does not exist").arg(nk.holderUserId));
         k.projectId = nk.projectId;
         if (!k.projectId) {
             if (!nk.holderUserId)
                 return Error::invalid(QStringLiteral("projectId"), tr("is required for a key without a holder"));
-            k.projectId = m_state->users.value(nk.holderUserId).privateProjectId;
+            k.projectId = base.users.value(nk.holderUserId).privateProjectId;
         }
-        const auto project = m_state->projects.constFind(k.projectId);
-        if (project == m_state->projects.cend())
+        const auto project = base.projects.constFind(k.projectId);
+        if (project == base.projects.cend())
             return Error::notFound(QStringLiteral("projectId"), tr("project %1 does not exist").arg(k.projectId));
         if (project->kind == ProjectKind::Private && project->ownerUserId != nk.holderUserId)
             return Error::invalid(QStringLiteral("projectId"),
                                   tr("is another user's private project; keys there must be held by its owner"));
         for (Id gid : nk.groupIds)
-            if (!m_state->groups.contains(gid))
+            if (!base.groups.contains(gid))
                 return Error::notFound(QStringLiteral("groupIds"), tr("group %1 does not exist").arg(gid));
     }
     const QString secret = makeSecret(QLatin1StringView("tg-"));
@@ -227,7 +238,7 @@ Result<CreatedKey> Service::createKey(const NewKey& nk, const QString& actor)
     k.monthlyCap = nk.monthlyCap;
     k.expiresAt = nk.expiresAt;
     k.createdAt = k.updatedAt = m_clock.now();
-    Status s = m_db->transaction([&](QSqlDatabase& tx) -> Status {
+    Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
         auto r = runSql(tx,
                         QStringLiteral("INSERT INTO api_keys (org_id, project_id, holder_user_id, name, prefix,"
                                        " secret_hash, features, allowed_models, monthly_cap, expires_at, status,"
@@ -245,20 +256,21 @@ Result<CreatedKey> Service::createKey(const NewKey& nk, const QString& actor)
                                 {k.id, gid});
                 !g.ok())
                 return g.error();
-        return audit(tx, actor, QStringLiteral("api_key"), idText(k.id), QStringLiteral("create"), {},
+        return m_audit.record(tx, actor, QStringLiteral("api_key"), idText(k.id), QStringLiteral("create"), {},
                      codec::compact(codec::toJson(k)));
     });
     if (!s.ok())
         return s.error();
-    StateWrite lock(*this);
-    m_state->keys.insert(k.id, k);
-    m_state->keysByHash.insert(k.hash, k.id);
+    edit->keys.insert(k.id, k);
+    edit->keysByHash.insert(k.hash, k.id);
+    edit.publish();
     return CreatedKey {k, secret};
 }
 
-Result<ApiKey> Service::updateKey(const ApiKey& changed, const QString& actor)
+Result<ApiKey> Access::updateKey(const ApiKey& changed, const QString& actor)
 {
-    std::lock_guard writeLock(m_db->writeLock());
+    auto edit = m_org.edit();
+    const Snapshot& base = edit.base();
     auto current = key(changed.id);
     if (!current)
         return Error::notFound(QStringLiteral("id"), tr("API key %1 does not exist").arg(changed.id));
@@ -269,14 +281,14 @@ Result<ApiKey> Service::updateKey(const ApiKey& changed, const QString& actor)
     if (auto s = validate::moneyLimit(changed.monthlyCap, QStringLiteral("monthlyCap")); !s.ok())
         return s.error();
     if (auto s = validate::modelRule(changed.allowedModels, QStringLiteral("allowedModels"),
-                                     [this](const QString& m) { return modelExists(m); });
+                                     [&base](const QString& m) { return base.models.contains(m); });
         !s.ok())
         return s.error();
     for (const QString& f : changed.features)
         if (!knownFeatures().contains(f))
             return Error::invalid(QStringLiteral("features"), tr("'%1' is not a feature").arg(f));
     for (Id gid : changed.groupIds)
-        if (!group(gid))
+        if (!base.group(gid))
             return Error::notFound(QStringLiteral("groupIds"), tr("group %1 does not exist").arg(gid));
     ApiKey after = *current;
     after.name = changed.name.trimmed();
@@ -289,7 +301,7 @@ Result<ApiKey> Service::updateKey(const ApiKey& changed, const QString& actor)
     after.expiresAt = changed.expiresAt;
     after.status = changed.status;
     after.updatedAt = std::max(m_clock.now(), current->updatedAt + 1);
-    Status s = m_db->transaction([&](QSqlDatabase& tx) -> Status {
+    Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
         auto r = runSql(tx,
                         QStringLiteral("UPDATE api_keys SET name = ?, monthly_cap = ?, allowed_models = ?, features = ?,"
                                        " expires_at = ?, status = ?, updated_at = ? WHERE id = ?"),
@@ -306,17 +318,17 @@ Result<ApiKey> Service::updateKey(const ApiKey& changed, const QString& actor)
                                 {after.id, gid});
                 !g.ok())
                 return g.error();
-        return audit(tx, actor, QStringLiteral("api_key"), idText(after.id), QStringLiteral("update"),
+        return m_audit.record(tx, actor, QStringLiteral("api_key"), idText(after.id), QStringLiteral("update"),
                      codec::compact(codec::toJson(*current)), codec::compact(codec::toJson(after)));
     });
     if (!s.ok())
         return s.error();
-    StateWrite lock(*this);
-    m_state->keys.insert(after.id, after);
+    edit->keys.insert(after.id, after);
+    edit.publish();
     return after;
 }
 
-Status Service::revokeKey(Id id, const QString& actor)
+Status Access::revokeKey(Id id, const QString& actor)
 {
     auto current = key(id);
     if (!current)
@@ -328,41 +340,51 @@ Status Service::revokeKey(Id id, const QString& actor)
     return r.ok() ? Status() : Status(r.error());
 }
 
-Status Service::deleteKey(Id id, const QString& actor)
+Status Access::deleteKey(Id id, const QString& actor)
 {
-    std::lock_guard writeLock(m_db->writeLock());
+    auto edit = m_org.edit();
+    const Snapshot& base = edit.base();
     auto current = key(id);
     if (!current)
         return Error::notFound(QStringLiteral("id"), tr("API key %1 does not exist").arg(id));
-    Status s = m_db->transaction([&](QSqlDatabase& tx) -> Status {
+    Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
         if (auto r = runSql(tx, QStringLiteral("DELETE FROM api_keys WHERE id = ?"), {id}); !r.ok())
             return r.error();
-        return audit(tx, actor, QStringLiteral("api_key"), idText(id), QStringLiteral("delete"),
+        return m_audit.record(tx, actor, QStringLiteral("api_key"), idText(id), QStringLiteral("delete"),
                      codec::compact(codec::toJson(*current)), {});
     });
     if (!s.ok())
         return s;
-    StateWrite lock(*this);
-    m_state->keysByHash.remove(current->hash);
-    m_state->keys.remove(id);
+    edit->keysByHash.remove(current->hash);
+    edit->keys.remove(id);
+    edit.publish();
     return {};
 }
 
-Result<ApiKey> Service::authenticate(const QString& secret) const
+Result<ApiKey> Access::authenticate(const Snapshot& snap, const QString& secret, Instant now)
 {
     const QByteArray hash = hashSecret(secret);
-    std::shared_lock lock(m_stateLock);
     // The lookup is by SHA-256 of the secret, so its timing says nothing about the secret itself; the final
     // comparison is constant-time all the same.
-    const Id id = m_state->keysByHash.value(hash);
-    const auto it = id ? m_state->keys.constFind(id) : m_state->keys.cend();
-    if (it == m_state->keys.cend() || !constantTimeEqual(it->hash, hash))
+    const Id id = snap.keysByHash.value(hash);
+    const auto it = id ? snap.keys.constFind(id) : snap.keys.cend();
+    if (it == snap.keys.cend() || !constantTimeEqual(it->hash, hash))
         return Error::notFound(QStringLiteral("apiKey"), tr("the API key is not valid"));
     if (it->status == KeyStatus::Revoked)
         return Error::invalid(QStringLiteral("apiKey"), tr("the API key %1 has been revoked").arg(it->prefix));
-    if (it->expiresAt && it->expiresAt <= m_clock.now())
+    if (it->expiresAt && it->expiresAt <= now)
         return Error::invalid(QStringLiteral("apiKey"), tr("the API key %1 has expired").arg(it->prefix));
     return *it;
+}
+
+Result<ApiKey> Access::authenticate(const QString& secret) const
+{
+    return authenticate(*m_org.current(), secret, m_clock.now());
+}
+
+QByteArray Access::hashSecret(const QString& secret)
+{
+    return QCryptographicHash::hash(secret.toUtf8(), QCryptographicHash::Sha256);
 }
 
 } // namespace tollgate

@@ -1,4 +1,4 @@
-#include "service/rollupread.h"
+#include "usage/rollupread.h"
 
 #include "storage/database.h"
 #include "storage/sqlitedirect.h"

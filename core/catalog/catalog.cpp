@@ -1,0 +1,259 @@
+// Catalog: providers and models.
+
+#include "catalog/catalog.h"
+
+#include "audit/audit.h"
+#include "catalog/pricing.h"
+#include "domain/validation.h"
+#include "org/orgstate.h"
+#include "storage/codec.h"
+#include "storage/database.h"
+#include "storage/store.h"
+
+#include <QCoreApplication>
+#include <QRegularExpression>
+#include <QUrl>
+
+namespace tollgate {
+
+namespace {
+QString tr(const char* s) { return QCoreApplication::translate("tollgate::Catalog", s); }
+} // namespace
+
+Catalog::Catalog(const ModuleContext& context)
+    : m_db(context.db)
+    , m_clock(context.clock)
+    , m_org(context.org)
+    , m_audit(context.audit)
+{
+}
+
+Status Catalog::seed()
+{
+    std::lock_guard writeLock(m_db.writeLock()); // before the first snapshot is loaded
+    auto r = runSql(m_db.connection(), QStringLiteral("SELECT COUNT(*) FROM providers"));
+    if (!r.ok())
+        return r.error();
+    r->next();
+    if (r->value(0).toLongLong() > 0)
+        return {};
+    const CatalogFile& cat = builtInCatalog();
+    return m_db.transaction([&](QSqlDatabase& tx) -> Status {
+        QHash<Id, Id> providerIds; // catalog index+1 -> stored id
+        for (qsizetype i = 0; i < cat.providers.size(); ++i) {
+            const Provider& p = cat.providers[i];
+            auto ins = runSql(tx,
+                              QStringLiteral("INSERT INTO providers (name, kind, base_url, secret) VALUES (?, ?, ?, ?)"
+                                             " RETURNING id"),
+                              {p.name, providerKindName(p.kind), p.baseUrl, QStringLiteral("")});
+            if (!ins.ok())
+                return ins.error();
+            ins->next();
+            providerIds.insert(i + 1, ins->value(0).toLongLong());
+        }
+        for (const ModelInfo& m : cat.models) {
+            auto ins = runSql(tx,
+                              QStringLiteral("INSERT INTO models (id, provider_id, upstream_name, tier, input_price,"
+                                             " cached_input_price, output_price, max_output_tokens, context_window,"
+                                             " approved, price_source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                              {m.id, providerIds.value(m.providerId), m.upstreamName, m.tier, m.inputPrice,
+                               m.cachedInputPrice, m.outputPrice, m.maxOutputTokens, m.contextWindow, 1, m.priceSource});
+            if (!ins.ok())
+                return ins.error();
+        }
+        return m_audit.record(tx, QStringLiteral("system"), QStringLiteral("catalog"), QString(), QStringLiteral("seed"), {},
+                     tr("%1 providers, %2 models").arg(cat.providers.size()).arg(cat.models.size()));
+    });
+}
+
+QList<Provider> Catalog::providers() const { return sortedById(m_org.current()->providers); }
+
+std::optional<Provider> Catalog::provider(Id id) const
+{
+    const SnapshotPtr snap = m_org.current();
+    if (const Provider* p = snap->provider(id))
+        return *p;
+    return std::nullopt;
+}
+
+Status Catalog::reload()
+{
+    auto edit = m_org.edit();
+    Snapshot& next = edit.draft(); // dropped unpublished if a read fails
+    if (auto s = Store(m_db).loadCatalog(next); !s.ok())
+        return s;
+    edit.publish();
+    return {};
+}
+
+Result<Provider> Catalog::saveProvider(const Provider& p, const QString& actor)
+{
+    auto edit = m_org.edit();
+    const Snapshot& base = edit.base();
+    if (auto s = validate::name(p.name, QStringLiteral("name"), 100); !s.ok())
+        return s.error();
+    if (p.kind != ProviderKind::Mock) {
+        const QUrl url(p.baseUrl, QUrl::StrictMode);
+        if (!url.isValid() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https"))
+            || url.host().isEmpty())
+            return Error::invalid(QStringLiteral("baseUrl"), tr("must be an http:// or https:// URL"));
+    }
+    std::optional<Provider> before = p.id ? provider(p.id) : std::nullopt;
+    if (p.id && !before)
+        return Error::notFound(QStringLiteral("id"), tr("provider %1 does not exist").arg(p.id));
+    for (const Provider& other : providers())
+        if (other.name == p.name.trimmed() && other.id != p.id)
+            return Error::conflict(QStringLiteral("name"), tr("a provider named %1 exists already").arg(p.name));
+    Provider after = p;
+    after.name = p.name.trimmed();
+    // The secret is write-only: an empty one on update keeps the stored secret.
+    if (before && after.secret.isEmpty())
+        after.secret = before->secret;
+    Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
+        if (before) {
+            auto r = runSql(tx, QStringLiteral("UPDATE providers SET name = ?, kind = ?, base_url = ?, secret = ?"
+                                               " WHERE id = ?"),
+                            {after.name, providerKindName(after.kind), after.baseUrl, after.secret, after.id});
+            if (!r.ok())
+                return r.error();
+        } else {
+            auto r = runSql(tx, QStringLiteral("INSERT INTO providers (name, kind, base_url, secret) VALUES (?, ?, ?, ?)"
+                                               " RETURNING id"),
+                            {after.name, providerKindName(after.kind), after.baseUrl,
+                             after.secret.isNull() ? QStringLiteral("") : after.secret});
+            if (!r.ok())
+                return r.error();
+            r->next();
+            after.id = r->value(0).toLongLong();
+        }
+        return m_audit.record(tx, actor, QStringLiteral("provider"), idText(after.id),
+                     before ? QStringLiteral("update") : QStringLiteral("create"),
+                     before ? codec::compact(codec::toJson(*before)) : QString(), codec::compact(codec::toJson(after)));
+    });
+    if (!s.ok())
+        return s.error();
+    edit->providers.insert(after.id, after);
+    edit.publish();
+    return after;
+}
+
+Status Catalog::deleteProvider(Id id, const QString& actor)
+{
+    auto edit = m_org.edit();
+    const Snapshot& base = edit.base();
+    const auto before = provider(id);
+    if (!before)
+        return Error::notFound(QStringLiteral("id"), tr("provider %1 does not exist").arg(id));
+    QStringList users;
+    for (const ModelInfo& m : models())
+        if (m.providerId == id)
+            users.append(m.id);
+    if (!users.isEmpty())
+        return Error::conflict(QStringLiteral("id"), tr("provider %1 serves the models %2; delete or move them first")
+                                                        .arg(before->name, users.join(QStringLiteral(", "))));
+    Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
+        if (auto r = runSql(tx, QStringLiteral("DELETE FROM providers WHERE id = ?"), {id}); !r.ok())
+            return r.error();
+        return m_audit.record(tx, actor, QStringLiteral("provider"), idText(id), QStringLiteral("delete"),
+                     codec::compact(codec::toJson(*before)), {});
+    });
+    if (!s.ok())
+        return s;
+    edit->providers.remove(id);
+    edit.publish();
+    return {};
+}
+
+QList<ModelInfo> Catalog::models() const
+{
+    QList<ModelInfo> out = m_org.current()->models.values();
+    std::sort(out.begin(), out.end(), [](const ModelInfo& a, const ModelInfo& b) { return a.id < b.id; });
+    return out;
+}
+
+std::optional<ModelInfo> Catalog::model(const QString& id) const
+{
+    const SnapshotPtr snap = m_org.current();
+    if (const ModelInfo* m = snap->model(id))
+        return *m;
+    return std::nullopt;
+}
+
+Result<ModelInfo> Catalog::saveModel(const ModelInfo& m, const QString& actor)
+{
+    auto edit = m_org.edit();
+    const Snapshot& base = edit.base();
+    static const QRegularExpression idPattern(QStringLiteral(R"(^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,127}$)"));
+    if (!idPattern.match(m.id).hasMatch())
+        return Error::invalid(QStringLiteral("id"),
+                              tr("must be 1 to 128 letters, digits or . _ : / @ - and start with a letter or digit"));
+    if (!provider(m.providerId))
+        return Error::notFound(QStringLiteral("providerId"), tr("provider %1 does not exist").arg(m.providerId));
+    if (m.tier < 1 || m.tier > 10)
+        return Error::invalid(QStringLiteral("tier"), tr("must be between 1 and 10"));
+    const struct
+    {
+        Money v;
+        const char* f;
+    } prices[] = {{m.inputPrice, "inputPrice"}, {m.cachedInputPrice, "cachedInputPrice"}, {m.outputPrice, "outputPrice"}};
+    for (const auto& p : prices)
+        if (p.v < 0 || p.v > 10'000'000) // $10,000 per million tokens
+            return Error::invalid(QString::fromLatin1(p.f), tr("must be between $0 and $10,000 per million tokens"));
+    if (m.maxOutputTokens < 0 || m.maxOutputTokens > 10'000'000)
+        return Error::invalid(QStringLiteral("maxOutputTokens"), tr("must be between 0 and 10,000,000"));
+    if (m.contextWindow < 1 || m.contextWindow > 100'000'000)
+        return Error::invalid(QStringLiteral("contextWindow"), tr("must be between 1 and 100,000,000"));
+    const std::optional<ModelInfo> before = model(m.id);
+    ModelInfo after = m;
+    if (after.upstreamName.isEmpty())
+        after.upstreamName = after.id;
+    Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
+        const QVariantList values {after.providerId,     after.upstreamName,    after.tier,
+                                   after.inputPrice,     after.cachedInputPrice, after.outputPrice,
+                                   after.maxOutputTokens, after.contextWindow,  after.approved ? 1 : 0,
+                                   after.priceSource.isNull() ? QStringLiteral("") : after.priceSource, after.id};
+        auto r = before ? runSql(tx,
+                                 QStringLiteral("UPDATE models SET provider_id = ?, upstream_name = ?, tier = ?,"
+                                                " input_price = ?, cached_input_price = ?, output_price = ?,"
+                                                " max_output_tokens = ?, context_window = ?, approved = ?,"
+                                                " price_source = ? WHERE id = ?"),
+                                 values)
+                        : runSql(tx,
+                                 QStringLiteral("INSERT INTO models (provider_id, upstream_name, tier, input_price,"
+                                                " cached_input_price, output_price, max_output_tokens, context_window,"
+                                                " approved, price_source, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                                 values);
+        if (!r.ok())
+            return r.error();
+        return m_audit.record(tx, actor, QStringLiteral("model"), after.id,
+                     before ? QStringLiteral("update") : QStringLiteral("create"),
+                     before ? codec::compact(codec::toJson(*before)) : QString(), codec::compact(codec::toJson(after)));
+    });
+    if (!s.ok())
+        return s.error();
+    edit->models.insert(after.id, after);
+    edit.publish();
+    return after;
+}
+
+Status Catalog::deleteModel(const QString& id, const QString& actor)
+{
+    auto edit = m_org.edit();
+    const Snapshot& base = edit.base();
+    const auto before = model(id);
+    if (!before)
+        return Error::notFound(QStringLiteral("id"), tr("model %1 does not exist").arg(id));
+    Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
+        if (auto r = runSql(tx, QStringLiteral("DELETE FROM models WHERE id = ?"), {id}); !r.ok())
+            return r.error();
+        return m_audit.record(tx, actor, QStringLiteral("model"), id, QStringLiteral("delete"),
+                     codec::compact(codec::toJson(*before)), {});
+    });
+    if (!s.ok())
+        return s;
+    edit->models.remove(id);
+    edit.publish();
+    return {};
+}
+
+} // namespace tollgate

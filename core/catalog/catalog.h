@@ -1,0 +1,37 @@
+#pragma once
+
+#include "org/context.h"
+#include "org/snapshot.h"
+
+namespace tollgate {
+
+// The providers requests are forwarded to and the models they serve, with their prices (core/catalog/pricing.h
+// reads the built-in list). Reads come from the snapshot; writes are validated, audited and published.
+class Catalog final
+{
+public:
+    explicit Catalog(const ModuleContext& context);
+    Q_DISABLE_COPY_MOVE(Catalog)
+
+    // Adds the built-in providers and models to an empty catalog (before the first snapshot is loaded).
+    Status seed();
+    // Reads providers and models from the database into a new snapshot.
+    Status reload();
+
+    QList<Provider> providers() const;
+    std::optional<Provider> provider(Id id) const;
+    Result<Provider> saveProvider(const Provider& p, const QString& actor); // id 0: create
+    Status deleteProvider(Id id, const QString& actor); // refused (Conflict) while models use it
+    QList<ModelInfo> models() const;
+    std::optional<ModelInfo> model(const QString& id) const;
+    Result<ModelInfo> saveModel(const ModelInfo& m, const QString& actor); // create or update by id
+    Status deleteModel(const QString& id, const QString& actor);
+
+private:
+    Database& m_db;
+    const Clock& m_clock;
+    OrgState& m_org;
+    const Audit& m_audit;
+};
+
+} // namespace tollgate

@@ -1,0 +1,95 @@
+// Directory: the organisation's own settings.
+
+#include "directory/directory.h"
+
+#include "audit/audit.h"
+#include "domain/validation.h"
+#include "org/orgstate.h"
+#include "storage/codec.h"
+#include "storage/database.h"
+#include "storage/store.h"
+
+#include <QCoreApplication>
+
+namespace tollgate {
+
+namespace {
+QString tr(const char* s) { return QCoreApplication::translate("tollgate::Directory", s); }
+} // namespace
+
+Directory::Directory(const ModuleContext& context)
+    : m_db(context.db)
+    , m_clock(context.clock)
+    , m_org(context.org)
+    , m_audit(context.audit)
+{
+}
+
+Status Directory::reload()
+{
+    auto edit = m_org.edit();
+    Snapshot& next = edit.draft(); // dropped unpublished if a read fails
+    const Store store(m_db);
+    if (auto s = store.loadOrganization(next); !s.ok())
+        return s;
+    if (auto s = store.loadDirectory(next); !s.ok())
+        return s;
+    edit.publish();
+    return {};
+}
+
+Organization Directory::organization() const { return m_org.current()->org; }
+
+Result<Organization> Directory::updateOrganization(const Organization& changed, const QString& actor)
+{
+    auto edit = m_org.edit();
+    const Snapshot& base = edit.base();
+    const Organization before = base.org;
+    if (changed.updatedAt && changed.updatedAt != before.updatedAt)
+        return Error::conflict(QStringLiteral("updatedAt"), tr("the organization was changed by someone else; reload"));
+    if (auto s = validate::name(changed.name, QStringLiteral("name")); !s.ok())
+        return s.error();
+    if (auto s = validate::timezone(changed.timezone, QStringLiteral("timezone")); !s.ok())
+        return s.error();
+    if (auto s = validate::moneyLimit(changed.monthlyBudget, QStringLiteral("monthlyBudget")); !s.ok())
+        return s.error();
+    if (auto s = validate::moneyLimit(changed.defaultUserMonthlyLimit, QStringLiteral("defaultUserMonthlyLimit"));
+        !s.ok())
+        return s.error();
+    if (auto s = validate::policy(
+            changed.defaultPolicy, QStringLiteral("defaultPolicy"), [&base](const QString& m) { return base.models.contains(m); },
+            false);
+        !s.ok())
+        return s.error();
+    Organization after = changed;
+    after.id = before.id;
+    after.updatedAt = std::max(m_clock.now(), before.updatedAt + 1);
+    Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
+        auto r = runSql(tx,
+                        QStringLiteral("UPDATE organizations SET name = ?, timezone = ?, default_policy = ?,"
+                                       " monthly_budget = ?, allow_reduction = ?, default_user_monthly_limit = ?,"
+                                       " updated_at = ? WHERE id = ?"),
+                        {after.name, after.timezone, codec::policyText(after.defaultPolicy),
+                         nullable(after.monthlyBudget), after.allowMaxTokensReduction ? 1 : 0,
+                         nullable(after.defaultUserMonthlyLimit), after.updatedAt, after.id});
+        if (!r.ok())
+            return r.error();
+        return m_audit.record(tx, actor, QStringLiteral("organization"), idText(after.id), QStringLiteral("update"),
+                     codec::compact(codec::toJson(before)), codec::compact(codec::toJson(after)));
+    });
+    if (!s.ok())
+        return s.error();
+    if (after.timezone != before.timezone)
+        edit->calendar = std::make_shared<const Calendar>(QTimeZone(after.timezone.toUtf8()));
+    edit->org = after;
+    edit.publish();
+    if (after.timezone != before.timezone && m_zoneChanged) {
+        edit.release();
+        // Reports bucket days in the new zone: the rollups are recomputed.
+        if (Status rebuilt = m_zoneChanged(); !rebuilt.ok())
+            return rebuilt.error();
+    }
+    return after;
+}
+
+} // namespace tollgate

@@ -1,0 +1,84 @@
+#pragma once
+
+#include "domain/domain.h"
+#include "domain/window.h"
+
+#include <QHash>
+#include <QSet>
+
+#include <memory>
+
+namespace tollgate {
+
+// The organisation as one immutable value: what every read sees (the console, the admin API, each request of the
+// gateway), published whole by OrgState after each change. Copying one is cheap (the hashes are shared until one
+// of them is changed), so a change copies the snapshot, changes its copy and publishes it.
+struct Snapshot
+{
+    quint64 version = 0; // counted up by every publication
+
+    Organization org;
+    std::shared_ptr<const Calendar> calendar; // in the organisation's time zone
+
+    // Directory
+    QHash<Id, User> users;
+    QHash<QString, Id> usersByEmail; // emailKey()
+    QHash<Id, Group> groups;
+    QHash<Id, QSet<Id>> members; // group -> its direct members
+
+    // Access
+    QHash<Id, Project> projects;
+    QHash<Id, ApiKey> keys;
+    QHash<QByteArray, Id> keysByHash;
+
+    // Catalog
+    QHash<Id, Provider> providers;
+    QHash<QString, ModelInfo> models;
+
+    // Customers
+    QHash<Id, Customer> customers;
+    QHash<QString, Id> customersByIdentifier;
+
+    const User* user(Id id) const { return find(users, id); }
+    const User* userByEmail(const QString& email) const;
+    const Group* group(Id id) const { return find(groups, id); }
+    const Project* project(Id id) const { return find(projects, id); }
+    const ApiKey* key(Id id) const { return find(keys, id); }
+    const Provider* provider(Id id) const { return find(providers, id); }
+    const ModelInfo* model(const QString& id) const { return find(models, id); }
+    const Customer* customer(Id id) const { return find(customers, id); }
+    const Customer* customerByIdentifier(const QString& identifier) const;
+
+    // The groups a user is in, directly or through a subgroup, ascending: what a request of the user counts for.
+    QList<Id> groupsOf(const User& user) const;
+    // The group and every group below it.
+    QList<Id> subtree(Id groupId) const;
+    // Whether making `newParentId` the parent of `groupId` would make a group its own ancestor.
+    bool wouldCycle(Id groupId, Id newParentId) const;
+    // The direct members of a group, ascending.
+    QList<Id> membersOf(Id groupId) const;
+
+private:
+    template<class Hash, class Key>
+    static const typename Hash::mapped_type* find(const Hash& hash, const Key& key)
+    {
+        auto it = hash.constFind(key);
+        return it == hash.cend() ? nullptr : &*it;
+    }
+};
+
+using SnapshotPtr = std::shared_ptr<const Snapshot>;
+
+// How an email is compared: trimmed, lower-cased.
+inline QString emailKey(const QString& email) { return email.trimmed().toLower(); }
+
+// A hash's values ordered by id: what the list reads return.
+template<class T>
+QList<T> sortedById(const QHash<Id, T>& hash)
+{
+    QList<T> out = hash.values();
+    std::sort(out.begin(), out.end(), [](const T& a, const T& b) { return a.id < b.id; });
+    return out;
+}
+
+} // namespace tollgate
