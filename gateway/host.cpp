@@ -142,10 +142,9 @@ public:
         const QByteArray& path = exchange.request().path;
         if (path == "/metrics") {
             if (m_metricsLoopbackOnly && !exchange.peer().isLoopback()) {
-                exchange.respond(http::Response::json(
-                    403, "{\"error\":{\"type\":\"permission_error\",\"code\":\"metrics_loopback_only\","
-                         "\"message\":\"/metrics answers only on this machine here; --admin-listen serves it on an "
-                         "address of its own\"}}"));
+                exchange.respond(admin::problem(403, "permission_error", QStringLiteral("metrics_loopback_only"),
+                                                QStringLiteral("/metrics answers only on this machine here; "
+                                                               "--admin-listen serves it on an address of its own")));
                 return;
             }
             llm::Metrics::Gauges g;
@@ -164,10 +163,19 @@ public:
         } else if (m_llm) {
             m_host.m_gateway->handle(exchange);
         } else {
-            exchange.respond(http::Response::json(
-                404, "{\"error\":{\"type\":\"not_found_error\",\"code\":\"unknown_route\","
-                     "\"message\":\"this address serves the admin API (/api/admin) and /metrics\"}}"));
+            exchange.respond(admin::problem(404, "not_found_error", QStringLiteral("unknown_route"),
+                                            QStringLiteral("this address serves the admin API (/api/admin) and "
+                                                           "/metrics")));
         }
+    }
+
+    QByteArray errorBody(int status, const QString& message) const override
+    {
+        if (m_llm)
+            return m_host.m_gateway->errorBody(status, message);
+        if (m_admin)
+            return m_admin->errorBody(status, message);
+        return http::Handler::errorBody(status, message);
     }
 
 private:

@@ -1,6 +1,6 @@
 #include "admin/api.h"
 
-#include "admin/fields.h"
+#include "json/fields.h"
 #include "domain/tsan.h"
 #include "service/service.h"
 
@@ -16,16 +16,6 @@ namespace tollgate::admin {
 namespace {
 
 QString tr(const char* s) { return QCoreApplication::translate("tollgate::admin::AdminApi", s); }
-
-Reply problem(int status, const char* type, const QString& code, const QString& message, const QString& param = {})
-{
-    QJsonObject e {{QStringLiteral("type"), QLatin1String(type)},
-                   {QStringLiteral("code"), code},
-                   {QStringLiteral("message"), message}};
-    if (!param.isEmpty())
-        e.insert(QStringLiteral("param"), param);
-    return json(status, QJsonObject {{QStringLiteral("error"), e}});
-}
 
 QList<QByteArray> splitPath(const QByteArray& path)
 {
@@ -127,6 +117,16 @@ Reply json(int status, const QJsonObject& o)
     return http::Response::json(status, QJsonDocument(o).toJson(QJsonDocument::Compact));
 }
 
+Reply problem(int status, const char* type, const QString& code, const QString& message, const QString& param)
+{
+    QJsonObject e {{QStringLiteral("type"), QLatin1String(type)},
+                   {QStringLiteral("code"), code},
+                   {QStringLiteral("message"), message}};
+    if (!param.isEmpty())
+        e.insert(QStringLiteral("param"), param);
+    return json(status, QJsonObject {{QStringLiteral("error"), e}});
+}
+
 Reply errorReply(const Error& e)
 {
     switch (e.code) {
@@ -141,8 +141,11 @@ Reply errorReply(const Error& e)
                            QStringLiteral("$.version: ") + e.message, QStringLiteral("$.version"));
         return problem(409, "conflict_error", QStringLiteral("conflict"), e.toString(), e.field);
     case Error::Code::Storage:
+        // The database's own words stay in the log: they can name tables, constraints and values.
+        qCWarning(lcAdmin).noquote() << "storage error:" << e.toString();
         return problem(503, "api_error", QStringLiteral("storage_unavailable"),
-                       tr("the database refused the change, nothing was written: %1").arg(e.message));
+                       tr("the database could not carry out the request, nothing was written; try again (the "
+                          "gateway's log has the detail)"));
     }
     return problem(500, "api_error", QStringLiteral("internal"), e.message);
 }
@@ -191,6 +194,12 @@ AdminApi::AdminApi(Service& service, AdminApiOptions options)
     addCatalogRoutes(m_routes);
     addReportRoutes(m_routes);
     m_pool.setMaxThreadCount(2);
+}
+
+QByteArray AdminApi::errorBody(int status, const QString& message) const
+{
+    return problem(status, status >= 500 ? "api_error" : "invalid_request_error", QStringLiteral("bad_request"), message)
+        .body;
 }
 
 AdminApi::~AdminApi()

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "admin/fields.h"
+#include "json/fields.h"
 #include "http/anchor.h"
 #include "http/server.h"
 #include "domain/domain.h"
@@ -18,6 +18,8 @@ class Service;
 } // namespace tollgate
 
 namespace tollgate::admin {
+
+using namespace tollgate::json;
 
 inline constexpr int kMaxBulkItems = 10'000;
 
@@ -57,6 +59,9 @@ struct Call
 using Reply = http::Response;
 
 Reply json(int status, const QJsonObject& o);
+// The admin API's one error shape: {"error":{"type","code","message","param"}}.
+Reply problem(int status, const char* type, const QString& code, const QString& message, const QString& param = {});
+// A core error, mapped once: Invalid 400, NotFound 404, Conflict 409, Storage 503 (the detail goes to the log only).
 Reply errorReply(const Error& e);
 Reply noContent();
 // {"data", "total", "offset", "limit"}: items [offset, offset + limit) of `total`, each made by `item(i)`.
@@ -156,6 +161,7 @@ public:
     Q_DISABLE_COPY_MOVE(AdminApi)
 
     void handle(http::Exchange& exchange) override;
+    QByteArray errorBody(int status, const QString& message) const override;
     static bool isAdminPath(const QByteArray& path) { return path == "/api/admin" || path.startsWith("/api/admin/"); }
 
 private:

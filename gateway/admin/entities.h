@@ -1,9 +1,13 @@
 #pragma once
 
-#include "admin/fields.h"
+#include "json/customer.h"
+#include "json/fields.h"
 #include "service/service.h"
 
 namespace tollgate::admin {
+
+// The strict JSON reader and the API forms of money, time and policy are shared with the LLM routes (gateway/json).
+using namespace tollgate::json;
 
 // The admin API's JSON form of each entity: snake_case, money in US dollars, times in ISO 8601 UTC, and a
 // "version" (the last change's time in ms) that a write may send back (or as If-Match) to refuse lost updates.
@@ -20,11 +24,6 @@ QJsonObject auditJson(const AuditEntry& e);
 QJsonObject usageTotalsJson(const UsageTotals& t);
 // Every dimension's effective value for a user and the level it comes from.
 QJsonObject effectivePolicyJson(const EffectivePolicy& e);
-
-// The Respan customer fields (customer_identifier, name, email, rate_limit_per_minute, budget_duration,
-// period_start, period_end, period_budget, total_budget, markup_percentage) onto `c`; what is absent stays.
-// Used by the admin API and by customer_params on LLM requests.
-void readCustomer(Fields& f, Customer& c, const QTimeZone& zone);
 
 // The version check of a write: the body's "version" member, else If-Match; 0 when neither was sent.
 Instant expectedVersion(Fields& f, Instant ifMatch);

@@ -20,14 +20,13 @@ namespace {
 
 QString tr(const char* s) { return QCoreApplication::translate("tollgate::http::Server", s); }
 
-QByteArray errorBody(const QString& message)
+} // namespace
+
+QByteArray Handler::errorBody(int, const QString& message) const
 {
-    // The shape both LLM APIs' clients can show: {"error":{"message":..,"type":..}}
     const QJsonObject error {{QStringLiteral("message"), message}, {QStringLiteral("type"), QStringLiteral("invalid_request_error")}};
     return QJsonDocument(QJsonObject {{QStringLiteral("error"), error}}).toJson(QJsonDocument::Compact);
 }
-
-} // namespace
 
 // Owns one transport: reads and parses requests, hands each to the handler, writes its response, enforces the
 // deadlines. Lives in its worker's thread. Pipelined requests are answered in order by a loop, never from inside the
@@ -219,7 +218,7 @@ private:
     {
         Headers h;
         h.add("Content-Type", "application/json");
-        const QByteArray body = errorBody(message);
+        const QByteArray body = m_server.m_handler.errorBody(status, message);
         h.add("Content-Length", QByteArray::number(body.size()));
         h.add("Connection", "close");
         writeRaw(QByteArray(serializeHead(status, h) + body));

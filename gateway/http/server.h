@@ -95,6 +95,10 @@ class Handler
 public:
     virtual ~Handler() = default;
     virtual void handle(Exchange& exchange) = 0;
+    // The body of a refusal the server makes itself, before any handler runs (a malformed or too large request, a
+    // request that did not arrive in time): in the shape of the API the handler serves. The default is the shape
+    // both LLM APIs' clients can show: {"error":{"message":..,"type":..}}.
+    virtual QByteArray errorBody(int status, const QString& message) const;
 };
 
 struct ServerStats

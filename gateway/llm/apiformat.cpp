@@ -6,54 +6,6 @@
 
 namespace tollgate::llm {
 
-namespace {
-
-QString anthropicType(int status)
-{
-    switch (status) {
-    case 400: return QStringLiteral("invalid_request_error");
-    case 401: return QStringLiteral("authentication_error");
-    case 403: return QStringLiteral("permission_error");
-    case 404: return QStringLiteral("not_found_error");
-    case 413: return QStringLiteral("request_too_large");
-    case 429: return QStringLiteral("rate_limit_error");
-    case 529: return QStringLiteral("overloaded_error");
-    default: return status >= 500 ? QStringLiteral("api_error") : QStringLiteral("invalid_request_error");
-    }
-}
-
-QString openAIType(int status)
-{
-    switch (status) {
-    case 401: return QStringLiteral("authentication_error");
-    case 403: return QStringLiteral("permission_error");
-    case 429: return QStringLiteral("rate_limit_error");
-    default: return status >= 500 ? QStringLiteral("api_error") : QStringLiteral("invalid_request_error");
-    }
-}
-
-} // namespace
-
-QByteArray errorBody(Api api, int status, const QString& message, const QString& code, const QString& param,
-                     const QJsonObject& explanation)
-{
-    QJsonObject error;
-    if (api == Api::AnthropicMessages) {
-        error = {{QStringLiteral("type"), anthropicType(status)}, {QStringLiteral("message"), message}};
-    } else {
-        error = {{QStringLiteral("message"), message},
-                 {QStringLiteral("type"), openAIType(status)},
-                 {QStringLiteral("param"), param.isEmpty() ? QJsonValue() : QJsonValue(param)},
-                 {QStringLiteral("code"), code.isEmpty() ? QJsonValue() : QJsonValue(code)}};
-    }
-    if (!explanation.isEmpty())
-        error.insert(QStringLiteral("tollgate"), explanation);
-    QJsonObject body {{QStringLiteral("error"), error}};
-    if (api == Api::AnthropicMessages)
-        body.insert(QStringLiteral("type"), QStringLiteral("error"));
-    return QJsonDocument(body).toJson(QJsonDocument::Compact);
-}
-
 TokenUsage openAIUsage(const QJsonObject& u)
 {
     TokenUsage t;

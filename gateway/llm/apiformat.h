@@ -1,16 +1,11 @@
 #pragma once
 
 #include "catalog/pricing.h"
-#include "llm/mock.h"
+#include "llm/api.h"
 
 #include <QJsonObject>
 
 namespace tollgate::llm {
-
-// An error in the format of the API the client speaks (OpenAI: {"error":{message,type,param,code}}, Anthropic:
-// {"type":"error","error":{type,message}}), with Tollgate's explanation, when there is one, as error.tollgate.
-QByteArray errorBody(Api api, int status, const QString& message, const QString& code = {}, const QString& param = {},
-                     const QJsonObject& explanation = {});
 
 // The usage a complete (non-streamed) response reports, if any.
 std::optional<TokenUsage> usageOfResponse(Api api, const QJsonObject& response);

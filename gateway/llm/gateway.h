@@ -3,7 +3,7 @@
 #include "http/server.h"
 #include "domain/domain.h"
 #include "llm/metrics.h"
-#include "llm/mock.h"
+#include "llm/api.h"
 
 #include <QThreadStorage>
 
@@ -36,13 +36,25 @@ struct GatewayStats
     qint64 meteringFailures = 0;
 };
 
-class Gateway;
-class ProxyCall;
-struct WorkerState;
-void recordThen(Gateway& gateway, UsageRecord record, std::function<void(bool durable)> then);
+// Counted by the gateway and its calls, read by stats().
+struct GatewayCounters
+{
+    std::atomic<qint64> requests {0};
+    std::atomic<qint64> allowed {0};
+    std::atomic<qint64> denied {0};
+    std::atomic<qint64> upstreamErrors {0};
+    std::atomic<qint64> cancelled {0};
+    std::atomic<qint64> inFlight {0};
+    std::atomic<qint64> meteringFailures {0};
+};
 
-// The LLM gateway: /v1/chat/completions, /v1/messages, /v1/embeddings, /v1/models and /healthz. Every request is
-// authenticated, resolved to its principal, admitted by the ledger (reserving its largest possible cost), forwarded,
+struct RequestContext;
+struct RequestError;
+struct WorkerState;
+
+// The LLM gateway: /v1/chat/completions, /v1/messages, /v1/embeddings, /v1/models and /healthz (a route table).
+// Every LLM request goes through the stages of llm/stages.h over one snapshot of the organisation — authenticate,
+// read the body, resolve the principal, the customer and the model, admit — and is then forwarded by a ProxyCall,
 // settled with the provider's real usage, and recorded durably before the client receives the last byte.
 class Gateway final : public http::Handler
 {
@@ -52,28 +64,34 @@ public:
     Q_DISABLE_COPY_MOVE(Gateway)
 
     void handle(http::Exchange& exchange) override;
+    QByteArray errorBody(int status, const QString& message) const override;
     GatewayStats stats() const;
     const Metrics& metrics() const { return m_metrics; }
 
-private:
-    friend class ProxyCall;
-    friend void recordThen(Gateway&, UsageRecord, std::function<void(bool)>);
+    // The routes.
+    void serveHealth(http::Exchange& exchange, Api api);
+    void serveModels(http::Exchange& exchange, Api api);
+    void serveLlm(http::Exchange& exchange, Api api);
+
+    // What a ProxyCall uses.
+    Service& service() { return m_service; }
+    const GatewayOptions& options() const { return m_options; }
+    GatewayCounters& counters() { return m_counters; }
+    Metrics& metrics() { return m_metrics; }
     WorkerState& threadState();
-    void handleLlm(http::Exchange& exchange, Api api);
-    void handleModels(http::Exchange& exchange);
+    // Metering, the last stage: writes the record durably, then runs `then` in this worker thread with whether the
+    // write succeeded (no answer goes out without its record).
+    void recordThen(UsageRecord record, std::function<void(bool durable)> then);
+
+private:
+    void refuse(http::Exchange& exchange, RequestContext c, RequestError error);
+    void forward(http::Exchange& exchange, RequestContext c);
 
     Service& m_service;
     UsageWriter& m_writer;
     GatewayOptions m_options;
     QThreadStorage<WorkerState*> m_threadState;
-
-    std::atomic<qint64> m_requests {0};
-    std::atomic<qint64> m_allowed {0};
-    std::atomic<qint64> m_denied {0};
-    std::atomic<qint64> m_upstreamErrors {0};
-    std::atomic<qint64> m_cancelled {0};
-    std::atomic<qint64> m_inFlight {0};
-    std::atomic<qint64> m_meteringFailures {0};
+    GatewayCounters m_counters;
     Metrics m_metrics;
 };
 

@@ -1,14 +1,13 @@
 #pragma once
 
 #include "http/server.h"
+#include "llm/api.h"
 
 #include <QJsonObject>
 
 #include <functional>
 
 namespace tollgate::llm {
-
-enum class Api { OpenAIChat, OpenAIEmbeddings, AnthropicMessages };
 
 // The mock provider: deterministic replies with realistic usage, in either API's format, streamed or not. The last
 // user message may carry directives for tests: [mock:delay=MS] [mock:status=CODE] [mock:no-usage]

@@ -24,7 +24,7 @@ ProxyCall::ProxyCall(Gateway& gateway, http::Exchange& exchange, Setup setup)
     , m_setup(std::move(setup))
     , m_timer(exchange.timer())
 {
-    m_gateway.m_inFlight.fetch_add(1, std::memory_order_relaxed);
+    m_gateway.counters().inFlight.fetch_add(1, std::memory_order_relaxed);
     connect(&exchange, &http::Exchange::clientGone, this, &ProxyCall::onClientGone);
     // A client that ends its side during a stream has left (SSE clients stop a stream by closing): the provider
     // call is cancelled and what was streamed is charged. A non-streamed request is still answered, since a client
@@ -47,7 +47,7 @@ ProxyCall::ProxyCall(Gateway& gateway, http::Exchange& exchange, Setup setup)
 
 ProxyCall::~ProxyCall()
 {
-    m_gateway.m_inFlight.fetch_sub(1, std::memory_order_relaxed);
+    m_gateway.counters().inFlight.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void ProxyCall::start()
@@ -57,7 +57,7 @@ void ProxyCall::start()
     req.body = m_setup.body;
     req.bytes = std::move(m_setup.bytes);
     req.clientHeaders = m_exchange->request().headers;
-    req.timeoutMs = m_gateway.m_options.upstreamTimeoutMs;
+    req.timeoutMs = m_gateway.options().upstreamTimeoutMs;
     http::CallEvents events;
     events.head = [this](int status, const http::Headers& h) { onHead(status, h); };
     events.data = [this](QByteArray d) { onData(std::move(d)); };
@@ -285,19 +285,19 @@ void ProxyCall::finish(UsageStatus status, std::function<void(http::Exchange&)> 
     rec.outputTokens = usage.outputTokens;
     rec.cost = cost;
     rec.estimated = estimated;
-    m_gateway.m_service.enforcement().settle(m_setup.decision, rec);
+    m_gateway.service().enforcement().settle(m_setup.decision, rec);
     switch (status) {
-    case UsageStatus::Ok: m_gateway.m_allowed.fetch_add(1, std::memory_order_relaxed); break;
-    case UsageStatus::UpstreamError: m_gateway.m_upstreamErrors.fetch_add(1, std::memory_order_relaxed); break;
-    case UsageStatus::Cancelled: m_gateway.m_cancelled.fetch_add(1, std::memory_order_relaxed); break;
+    case UsageStatus::Ok: m_gateway.counters().allowed.fetch_add(1, std::memory_order_relaxed); break;
+    case UsageStatus::UpstreamError: m_gateway.counters().upstreamErrors.fetch_add(1, std::memory_order_relaxed); break;
+    case UsageStatus::Cancelled: m_gateway.counters().cancelled.fetch_add(1, std::memory_order_relaxed); break;
     case UsageStatus::Denied: break;
     }
-    recordThen(m_gateway, rec, [this, deliver = std::move(deliver)](bool durable) {
+    m_gateway.recordThen(rec, [this, deliver = std::move(deliver)](bool durable) {
         const qint64 totalUs = m_timer.nsecsElapsed() / 1000;
         const qint64 overheadUs = totalUs - m_upstreamUs;
         if (!durable)
             m_replyStatus = 503;
-        m_gateway.m_metrics.request(routeOf(m_setup.api), m_setup.model.id, m_replyStatus, totalUs, overheadUs);
+        m_gateway.metrics().request(routeOf(m_setup.api), m_setup.model.id, m_replyStatus, totalUs, overheadUs);
         if (m_exchange && deliver) {
             if (durable) {
                 if (!m_streaming)
@@ -324,26 +324,6 @@ WorkerState::WorkerState(Service& s)
 WorkerState::~WorkerState()
 {
     service.database().closeThreadConnection();
-}
-
-void recordThen(Gateway& gateway, UsageRecord record, std::function<void(bool durable)> then)
-{
-    if (gateway.m_writer.journalled()) {
-        // Durable once journalled, which submit() does before it returns: answer now, on this thread.
-        bool durable = false;
-        gateway.m_writer.submit(std::move(record), [&durable](const Status& s) { durable = s.ok(); });
-        if (!durable)
-            gateway.m_meteringFailures.fetch_add(1, std::memory_order_relaxed);
-        then(durable);
-        return;
-    }
-    std::shared_ptr<http::ThreadAnchor> anchor = gateway.threadState().anchored.anchor();
-    gateway.m_writer.submit(std::move(record), [&gateway, anchor, then = std::move(then)](const Status& s) {
-        if (!s.ok())
-            gateway.m_meteringFailures.fetch_add(1, std::memory_order_relaxed);
-        const bool ok = s.ok();
-        anchor->post([then, ok] { then(ok); });
-    });
 }
 
 } // namespace tollgate::llm

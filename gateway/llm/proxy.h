@@ -4,6 +4,7 @@
 #include "http/anchor.h"
 #include "http/server.h"
 #include "llm/apiformat.h"
+#include "llm/errors.h"
 #include "llm/upstream.h"
 #include "service/service.h"
 
@@ -29,9 +30,6 @@ struct WorkerState
     http::Anchored anchored;
     http::Client client;
 };
-
-// Records a usage row durably, then runs `then` in the worker thread (with whether the write succeeded).
-void recordThen(Gateway& gateway, UsageRecord record, std::function<void(bool durable)> then);
 
 // One admitted request on its way to the provider and back: forwards the body, passes a stream through as it
 // arrives while reading its usage, settles the reservation with the real cost, and sends the last byte only once

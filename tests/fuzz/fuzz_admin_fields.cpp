@@ -1,7 +1,7 @@
 // libFuzzer target: the admin API's strict JSON field reader, through the readers of the entities that take the most
 // kinds of member: a policy (money, "unlimited", null, model lists, tiers) and a customer (money, dates, rates).
 // Every refusal names a JSON path; nothing a client sends may crash it.
-#include "admin/entities.h"
+#include "json/customer.h"
 
 #include <QJsonDocument>
 
@@ -16,17 +16,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     if (!doc.isObject())
         return 0;
     {
-        admin::Fields f(doc.object());
+        json::Fields f(doc.object());
         PolicySettings p;
-        admin::readPolicy(f, p, true);
+        json::readPolicy(f, p, true);
         const Status s = f.finish();
         if (!s.ok() && !s.error().field.startsWith(u'$'))
             std::abort();
     }
     {
-        admin::Fields f(doc.object());
+        json::Fields f(doc.object());
         Customer c;
-        admin::readCustomer(f, c, QTimeZone::utc());
+        json::readCustomer(f, c, QTimeZone::utc());
         const Status s = f.finish();
         if (!s.ok() && !s.error().field.startsWith(u'$'))
             std::abort();

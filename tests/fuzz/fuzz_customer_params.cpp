@@ -1,7 +1,7 @@
 // libFuzzer target: customer_params as an LLM request carries it: the request body is JSON, its customer_params
 // member is read onto the customer the identifier names (an existing one, with limits set, or a new one) exactly as
 // the gateway does. Refusals name a path under customer_params; what is accepted is a customer with sane limits.
-#include "admin/entities.h"
+#include "json/customer.h"
 
 #include <QJsonDocument>
 
@@ -26,8 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
             c.periodBudget = 5 * kNanosPerDollar;
             c.rateLimitPerMinute = 10;
         }
-        admin::Fields f(params.toObject(), QStringLiteral("customer_params"));
-        admin::readCustomer(f, c, QTimeZone(QByteArrayLiteral("Europe/Berlin")));
+        json::Fields f(params.toObject(), QStringLiteral("customer_params"));
+        json::readCustomer(f, c, QTimeZone(QByteArrayLiteral("Europe/Berlin")));
         const Status s = f.finish();
         if (!s.ok()) {
             if (!s.error().field.startsWith(QLatin1String("customer_params")))

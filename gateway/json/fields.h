@@ -7,7 +7,7 @@
 #include <QSet>
 #include <QTimeZone>
 
-namespace tollgate::admin {
+namespace tollgate::json {
 
 // Reads the members of one JSON object strictly: each getter checks the type and range of its member and remembers
 // the first problem with the member's JSON path ("$.users[3].email"); finish() also refuses members nobody asked
@@ -72,4 +72,4 @@ void readPolicy(Fields& f, PolicySettings& p, bool allowBypass);
 void readNestedPolicy(Fields& f, QLatin1StringView key, PolicySettings& p);
 QString apiName(Dimension d); // "monthly_cost_limit"
 
-} // namespace tollgate::admin
+} // namespace tollgate::json

@@ -1,15 +1,15 @@
-#include "admin/fields.h"
+#include "json/fields.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
 
 #include <cmath>
 
-namespace tollgate::admin {
+namespace tollgate::json {
 
 namespace {
 
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::admin::Fields", s); }
+QString tr(const char* s) { return QCoreApplication::translate("tollgate::json::Fields", s); }
 
 bool isMoneyDimension(Dimension d) { return d == Dimension::DailyCost || d == Dimension::MonthlyCost; }
 
@@ -431,4 +431,4 @@ void readNestedPolicy(Fields& f, QLatin1StringView key, PolicySettings& p)
         f.fail(s.error());
 }
 
-} // namespace tollgate::admin
+} // namespace tollgate::json

@@ -1,0 +1,344 @@
+#include "llm/stages.h"
+
+#include "enforcement/explanation.h"
+#include "json/customer.h"
+#include "service/service.h"
+
+#include <QCoreApplication>
+#include <QJsonArray>
+#include <QJsonDocument>
+
+namespace tollgate::llm {
+
+namespace {
+
+QString tr(const char* s) { return QCoreApplication::translate("tollgate::llm::Gateway", s); }
+
+RequestError refusal(int status, QString message, QString code, QString param = {})
+{
+    return RequestError {status, std::move(message), std::move(code), std::move(param), {}, {}};
+}
+
+RequestError invalid(QString param, QString message)
+{
+    return refusal(400, std::move(message), QStringLiteral("invalid_request"), std::move(param));
+}
+
+bool isPositiveInteger(const QJsonValue& v)
+{
+    return v.isDouble() && v.toDouble() >= 1 && v.toDouble() <= 1e12 && double(v.toInteger()) == v.toDouble();
+}
+
+// Go-style durations, as OpenAI's x-ratelimit-reset-* headers: "1s", "6m0s", "2h3m4s".
+QByteArray durationText(qint64 seconds)
+{
+    seconds = std::max<qint64>(0, seconds);
+    if (seconds < 60)
+        return QByteArray::number(seconds) + 's';
+    if (seconds < 3600)
+        return QByteArray::number(seconds / 60) + 'm' + QByteArray::number(seconds % 60) + 's';
+    return QByteArray::number(seconds / 3600) + 'h' + QByteArray::number(seconds % 3600 / 60) + 'm'
+        + QByteArray::number(seconds % 60) + 's';
+}
+
+// x-ratelimit-*-requests of the tightest request limit in force.
+void addRateHeaders(http::Headers& h, const Decision& d, Instant now)
+{
+    const LimitCheck* tightest = nullptr;
+    qint64 remaining = 0;
+    for (const LimitCheck& c : d.checks) {
+        if (c.metric != Metric::Requests || !c.enforce)
+            continue;
+        const qint64 left = std::max<qint64>(0, c.limit - c.used - (d.allowed ? 1 : 0));
+        if (!tightest || left < remaining) {
+            tightest = &c;
+            remaining = left;
+        }
+    }
+    if (!tightest)
+        return;
+    h.add("x-ratelimit-limit-requests", QByteArray::number(tightest->limit));
+    h.add("x-ratelimit-remaining-requests", QByteArray::number(remaining));
+    h.add("x-ratelimit-reset-requests", durationText((tightest->window.end - now + 999) / 1000));
+}
+
+Refusal validateBody(Api api, const QJsonObject& body)
+{
+    const QJsonValue model = body.value(QLatin1String("model"));
+    if (!model.isString() || model.toString().isEmpty())
+        return invalid(QStringLiteral("model"), tr("model is required and must be a string"));
+    if (body.contains(QLatin1String("stream")) && !body.value(QLatin1String("stream")).isBool()
+        && !body.value(QLatin1String("stream")).isNull())
+        return invalid(QStringLiteral("stream"), tr("stream must be true or false"));
+    if (body.contains(QLatin1String("customer_params")) && !body.value(QLatin1String("customer_params")).isObject())
+        return invalid(QStringLiteral("customer_params"), tr("customer_params must be an object"));
+    if (api == Api::OpenAIEmbeddings) {
+        const QJsonValue input = body.value(QLatin1String("input"));
+        if (!(input.isString() || (input.isArray() && !input.toArray().isEmpty())))
+            return invalid(QStringLiteral("input"), tr("input must be a string or a non-empty array"));
+        return std::nullopt;
+    }
+    const QJsonValue messages = body.value(QLatin1String("messages"));
+    if (!messages.isArray() || messages.toArray().isEmpty())
+        return invalid(QStringLiteral("messages"), tr("messages must be a non-empty array"));
+    const QJsonArray list = messages.toArray();
+    for (qsizetype i = 0; i < list.size(); ++i) {
+        const QJsonObject m = list[i].toObject();
+        if (!list[i].isObject() || !m.value(QLatin1String("role")).isString())
+            return invalid(QStringLiteral("messages[%1]").arg(i), tr("each message must be an object with a role"));
+        const QJsonValue content = m.value(QLatin1String("content"));
+        if (!(content.isString() || content.isArray() || content.isNull() || content.isUndefined()))
+            return invalid(QStringLiteral("messages[%1].content").arg(i),
+                           tr("content must be a string or an array of parts"));
+    }
+    for (const char* field : {"max_tokens", "max_completion_tokens"}) {
+        const QJsonValue v = body.value(QLatin1String(field));
+        if (!v.isUndefined() && !v.isNull() && !isPositiveInteger(v))
+            return invalid(QString::fromLatin1(field),
+                           tr("%1 must be a positive integer").arg(QString::fromLatin1(field)));
+    }
+    if (api == Api::AnthropicMessages) {
+        if (!isPositiveInteger(body.value(QLatin1String("max_tokens"))))
+            return invalid(QStringLiteral("max_tokens"), tr("max_tokens is required and must be a positive integer"));
+        const QJsonValue metadata = body.value(QLatin1String("metadata"));
+        if (!metadata.isUndefined() && !metadata.isObject())
+            return invalid(QStringLiteral("metadata"), tr("metadata must be an object"));
+    } else {
+        const QJsonValue user = body.value(QLatin1String("user"));
+        if (!user.isUndefined() && !user.isString())
+            return invalid(QStringLiteral("user"), tr("user must be a string"));
+        const QJsonValue options = body.value(QLatin1String("stream_options"));
+        if (!options.isUndefined() && !options.isNull() && !options.isObject())
+            return invalid(QStringLiteral("stream_options"), tr("stream_options must be an object"));
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+RequestContext RequestContext::begin(Api api, const http::Request& request, SnapshotPtr org, Instant now)
+{
+    RequestContext c;
+    c.api = api;
+    c.request = &request;
+    c.now = now;
+    c.org = std::move(org);
+    c.record.time = now;
+    c.record.status = UsageStatus::Denied; // until admitted
+    c.maxField = QLatin1StringView("max_tokens");
+    return c;
+}
+
+Refusal authenticate(RequestContext& c)
+{
+    const http::Headers& h = c.request->headers;
+    QByteArray secret = http::bearerToken(h);
+    if (secret.isEmpty())
+        secret = h.value("x-api-key").trimmed();
+    if (secret.isEmpty())
+        return refusal(401, tr("missing API key: send Authorization: Bearer <key> (or x-api-key)"),
+                       QStringLiteral("missing_api_key"));
+    auto key = Access::authenticate(*c.org, QString::fromUtf8(secret), c.now);
+    if (!key.ok())
+        return refusal(401, key.error().message, QStringLiteral("invalid_api_key"));
+    c.key = std::move(key.value());
+    c.record.keyId = c.key.id;
+    c.record.projectId = c.key.projectId;
+    return std::nullopt;
+}
+
+Refusal readBody(RequestContext& c)
+{
+    const QByteArray& bytes = c.request->body;
+    if (bytes.isEmpty())
+        return refusal(400, tr("the body is empty: send a JSON object"), QStringLiteral("invalid_json"));
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(bytes, &parseError);
+    if (parseError.error != QJsonParseError::NoError)
+        return refusal(400,
+                       tr("the body is not valid JSON: %1 at byte %2").arg(parseError.errorString()).arg(parseError.offset),
+                       QStringLiteral("invalid_json"));
+    if (!doc.isObject())
+        return refusal(400, tr("the body must be a JSON object"), QStringLiteral("invalid_json"));
+    c.body = doc.object();
+    c.record.model = c.body.value(QLatin1String("model")).toString().left(200);
+    if (Refusal bad = validateBody(c.api, c.body))
+        return bad;
+    if (!c.key.features.contains(QLatin1String(featureOf(c.api))))
+        return refusal(403, tr("this key may not be used for %1").arg(QLatin1String(featureOf(c.api))),
+                       QStringLiteral("feature_not_allowed"));
+    return std::nullopt;
+}
+
+Refusal resolvePrincipal(RequestContext& c)
+{
+    c.userId = c.key.holderUserId;
+    if (!c.userId && !c.key.groupIds.isEmpty()) {
+        QString named = QString::fromUtf8(c.request->headers.value("X-Tollgate-User")).trimmed();
+        if (named.isEmpty())
+            named = c.api == Api::AnthropicMessages
+                ? c.body.value(QLatin1String("metadata")).toObject().value(QLatin1String("user_id")).toString()
+                : c.body.value(QLatin1String("user")).toString();
+        if (named.isEmpty())
+            return refusal(400,
+                           tr("this key is shared by groups: name the member in the \"user\" field or the "
+                              "X-Tollgate-User header"),
+                           QStringLiteral("user_required"), QStringLiteral("user"));
+        const User* user = c.org->userByEmail(named);
+        bool numeric = false;
+        const Id asId = named.toLongLong(&numeric);
+        if (!user && numeric)
+            user = c.org->user(asId);
+        if (!user)
+            return refusal(403, tr("user %1 is not known to this organisation").arg(named),
+                           QStringLiteral("unknown_user"), QStringLiteral("user"));
+        // A member of one of the key's groups, directly or through a subgroup.
+        const QList<Id> groups = c.org->groupsOf(*user);
+        const bool member = std::any_of(groups.cbegin(), groups.cend(),
+                                        [&](Id g) { return c.key.groupIds.contains(g); });
+        if (!member)
+            return refusal(403, tr("user %1 is not a member of this key's groups").arg(named),
+                           QStringLiteral("not_a_member"), QStringLiteral("user"));
+        c.userId = user->id;
+    }
+    c.record.userId = c.userId;
+    return std::nullopt;
+}
+
+Refusal resolveCustomer(RequestContext& c, Service& service)
+{
+    if (!c.body.contains(QLatin1String("customer_params")))
+        return std::nullopt;
+    const QJsonObject params = c.body.value(QLatin1String("customer_params")).toObject();
+    const QString identifier = params.value(QLatin1String("customer_identifier")).toString();
+    if (identifier.isEmpty())
+        return invalid(QStringLiteral("customer_params.customer_identifier"),
+                       tr("customer_params.customer_identifier is required"));
+    const Customer* known = c.org->customerByIdentifier(identifier);
+    Customer customer = known ? *known : Customer {};
+    const Customer before = customer;
+    json::Fields fields(params, QStringLiteral("customer_params"));
+    json::readCustomer(fields, customer, QTimeZone(c.org->org.timezone.toUtf8()));
+    if (auto s = fields.finish(); !s.ok())
+        return invalid(s.error().field, s.error().toString());
+    const bool changed = !customer.id || customer.name != before.name || customer.email != before.email
+        || customer.periodBudget != before.periodBudget || customer.totalBudget != before.totalBudget
+        || customer.budgetDuration != before.budgetDuration || customer.rateLimitPerMinute != before.rateLimitPerMinute
+        || customer.markupBasisPoints != before.markupBasisPoints || customer.periodStart != before.periodStart
+        || customer.periodEnd != before.periodEnd;
+    if (changed) {
+        auto saved = service.customers().saveCustomer(customer, QStringLiteral("gateway:%1").arg(c.key.prefix));
+        if (!saved.ok())
+            return fromCoreError(saved.error(), c.requestId, QStringLiteral("customer_params."));
+        customer = saved.value();
+        c.org = service.snapshot(); // with the customer as saved
+    }
+    c.customerId = customer.id;
+    c.record.customerId = customer.id;
+    c.body.remove(QLatin1String("customer_params"));
+    return std::nullopt;
+}
+
+Refusal resolveModel(RequestContext& c)
+{
+    const QString modelId = c.body.value(QLatin1String("model")).toString();
+    const ModelInfo* model = c.org->model(modelId);
+    if (!model)
+        return refusal(404, tr("the model %1 does not exist or is not in the catalog").arg(modelId),
+                       QStringLiteral("model_not_found"), QStringLiteral("model"));
+    const Provider* provider = c.org->provider(model->providerId);
+    if (!provider)
+        return refusal(500, tr("the model %1 has no provider").arg(modelId), QStringLiteral("no_provider"));
+    if (c.api == Api::AnthropicMessages && provider->kind == ProviderKind::OpenAICompatible)
+        return refusal(400, tr("the model %1 speaks the OpenAI API: call /v1/chat/completions").arg(modelId),
+                       QStringLiteral("wrong_route"), QStringLiteral("model"));
+    if (c.api != Api::AnthropicMessages && provider->kind == ProviderKind::Anthropic)
+        return refusal(400, tr("the model %1 speaks the Anthropic API: call /v1/messages").arg(modelId),
+                       QStringLiteral("wrong_route"), QStringLiteral("model"));
+    c.model = *model;
+    c.provider = *provider;
+    c.record.providerId = provider->id;
+    if (!model->upstreamName.isEmpty())
+        c.body.insert(QStringLiteral("model"), model->upstreamName);
+    return std::nullopt;
+}
+
+void prepareForward(RequestContext& c, qint64 minimumLoweredMaxTokens)
+{
+    // The input can hold no more tokens than its bytes (every token of a byte-level tokenizer covers at least one
+    // byte; the JSON around the text covers the per-message tokens).
+    c.stream = c.body.value(QLatin1String("stream")).toBool();
+    c.maxField = c.body.contains(QLatin1String("max_completion_tokens")) ? QLatin1StringView("max_completion_tokens")
+                                                                         : QLatin1StringView("max_tokens");
+    qint64 maxOutput = 0;
+    if (c.api != Api::OpenAIEmbeddings) {
+        const QJsonValue asked = c.body.value(c.maxField);
+        maxOutput = isPositiveInteger(asked) ? std::min(asked.toInteger(), c.model.maxOutputTokens)
+                                             : c.model.maxOutputTokens;
+    }
+    // Forwarded with max_tokens set (to what the model allows at most, so the provider can never produce more than
+    // was reserved) and the usage chunk asked for; serialized once, and its size bounds the input tokens.
+    if (maxOutput > 0)
+        c.body.insert(c.maxField, maxOutput);
+    c.clientWantsUsage = true;
+    if (c.stream && c.api == Api::OpenAIChat) {
+        QJsonObject options = c.body.value(QLatin1String("stream_options")).toObject();
+        c.clientWantsUsage = options.value(QLatin1String("include_usage")).toBool();
+        options.insert(QStringLiteral("include_usage"), true);
+        c.body.insert(QStringLiteral("stream_options"), options);
+    }
+    c.bytes = QJsonDocument(c.body).toJson(QJsonDocument::Compact);
+    c.amounts = {};
+    c.amounts.inputTokens = c.bytes.size();
+    c.amounts.inputCost = c.amounts.inputTokens * c.model.inputPrice;
+    c.amounts.outputPrice = c.model.outputPrice;
+    c.amounts.maxOutputTokens = maxOutput;
+    if (maxOutput > 0 && c.org->org.allowMaxTokensReduction)
+        c.amounts.minOutputTokens = std::min(minimumLoweredMaxTokens, maxOutput);
+    c.record.streamed = c.stream;
+}
+
+Refusal admit(RequestContext& c, Enforcement& enforcement)
+{
+    c.decision = enforcement.admit(*c.org, {c.key.id, c.userId, c.customerId, c.model.id}, c.amounts, &c.preflight);
+    c.record.groupIds = c.preflight.groups; // what the request counts for, for good (resolved once with its limits)
+    http::Headers rateHeaders;
+    addRateHeaders(rateHeaders, c.decision, c.now);
+    if (!c.preflight.allowed) {
+        RequestError e = refusal(c.preflight.code == u"model_not_found" ? 404 : 403, c.preflight.reason,
+                                 c.preflight.code, QStringLiteral("model"));
+        e.explanation = explanationJson(c.decision, c.preflight, c.now);
+        return e;
+    }
+    if (c.decision.unavailable) {
+        // Fail closed: a limit whose recorded usage cannot be read is not checked against zero. The log
+        // (tollgate.core.enforcement) has the storage error; the client gets the request id to quote.
+        RequestError e = refusal(503,
+                                 tr("the limits of this request cannot be checked right now, so it was not forwarded; "
+                                    "try again (request %1)")
+                                     .arg(QString::fromLatin1(c.requestId)),
+                                 QStringLiteral("limits_unavailable"));
+        e.headers.add("Retry-After", "1");
+        return e;
+    }
+    if (!c.decision.allowed) {
+        RequestError e = refusal(429, explanationSentence(c.decision, c.preflight), QStringLiteral("limit_reached"));
+        e.explanation = explanationJson(c.decision, c.preflight, c.now);
+        e.headers = rateHeaders;
+        e.headers.add("Retry-After", QByteArray::number(c.decision.retryAfterSeconds));
+        return e;
+    }
+    for (const auto& [n, v] : rateHeaders.fields())
+        c.headers.add(n, v);
+    if (c.decision.reduced) {
+        c.body.insert(c.maxField, c.decision.grantedOutputTokens);
+        c.bytes = QJsonDocument(c.body).toJson(QJsonDocument::Compact);
+        c.headers.add("x-tollgate-max-tokens-lowered", QByteArray::number(c.decision.grantedOutputTokens));
+        c.record.detail = tr("max_tokens lowered to %1: %2")
+                              .arg(c.decision.grantedOutputTokens)
+                              .arg(explanationSentence(c.decision, c.preflight));
+    }
+    return std::nullopt;
+}
+
+} // namespace tollgate::llm
