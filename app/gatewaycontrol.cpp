@@ -1,4 +1,4 @@
-#include "gatewaycontrol.h"
+#include "app/gatewaycontrol.h"
 
 namespace tollgate {
 

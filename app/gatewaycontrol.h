@@ -1,7 +1,7 @@
 #pragma once
 
-#include "gatewaycontroller.h"
-#include "host.h"
+#include "ui/gatewaycontroller.h"
+#include "gateway/host.h"
 
 namespace tollgate {
 

@@ -1,7 +1,7 @@
-#include "host.h"
+#include "gateway/host.h"
 
-#include "metering/usagewriter.h"
-#include "service/service.h"
+#include "core/metering/usagewriter.h"
+#include "core/service/service.h"
 
 #include <QCoreApplication>
 #include <QFile>
@@ -12,7 +12,6 @@ namespace tollgate {
 
 namespace {
 
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::GatewayHost", s); }
 
 QString serverUrl(const http::Server& server)
 {
@@ -31,12 +30,12 @@ Result<std::pair<QHostAddress, quint16>> parseListenAddress(const QString& text)
 {
     const qsizetype colon = text.lastIndexOf(u':');
     if (colon < 0)
-        return Error::invalid(QStringLiteral("listen"), tr("'%1' is not HOST:PORT").arg(text));
+        return Error::invalid(QStringLiteral("listen"), GatewayHost::tr("'%1' is not HOST:PORT").arg(text));
     QString host = text.left(colon);
     bool ok = false;
     const uint port = text.mid(colon + 1).toUInt(&ok);
     if (!ok || port > 65535)
-        return Error::invalid(QStringLiteral("listen"), tr("'%1' has no valid port (0-65535)").arg(text));
+        return Error::invalid(QStringLiteral("listen"), GatewayHost::tr("'%1' has no valid port (0-65535)").arg(text));
     if (host.startsWith(u'[') && host.endsWith(u']'))
         host = host.mid(1, host.size() - 2);
     QHostAddress address;
@@ -45,7 +44,7 @@ Result<std::pair<QHostAddress, quint16>> parseListenAddress(const QString& text)
     else if (host == u"localhost")
         address = QHostAddress::LocalHost;
     else if (!address.setAddress(host))
-        return Error::invalid(QStringLiteral("listen"), tr("'%1' is not an IP address").arg(host));
+        return Error::invalid(QStringLiteral("listen"), GatewayHost::tr("'%1' is not an IP address").arg(host));
     return std::make_pair(address, quint16(port));
 }
 
@@ -53,19 +52,19 @@ Result<GatewayConfig> loadGatewayConfig(const QString& path, GatewayConfig c)
 {
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly))
-        return Error::invalid(QStringLiteral("config"), tr("cannot read %1: %2").arg(path, f.errorString()));
+        return Error::invalid(QStringLiteral("config"), GatewayHost::tr("cannot read %1: %2").arg(path, f.errorString()));
     QJsonParseError pe;
     const QJsonDocument doc = QJsonDocument::fromJson(f.readAll(), &pe);
     if (pe.error != QJsonParseError::NoError)
         return Error::invalid(QStringLiteral("config"),
-                              tr("%1 is not valid JSON: %2 at byte %3").arg(path, pe.errorString()).arg(pe.offset));
+                              GatewayHost::tr("%1 is not valid JSON: %2 at byte %3").arg(path, pe.errorString()).arg(pe.offset));
     if (!doc.isObject())
-        return Error::invalid(QStringLiteral("config"), tr("%1 must hold a JSON object").arg(path));
+        return Error::invalid(QStringLiteral("config"), GatewayHost::tr("%1 must hold a JSON object").arg(path));
     const QJsonObject o = doc.object();
     auto integer = [&](const QString& key, qint64 min, qint64 max, auto& target) -> Status {
         const QJsonValue v = o.value(key);
         if (!v.isDouble() || double(v.toInteger()) != v.toDouble() || v.toInteger() < min || v.toInteger() > max)
-            return Error::invalid(key, tr("must be a whole number from %1 to %2").arg(min).arg(max));
+            return Error::invalid(key, GatewayHost::tr("must be a whole number from %1 to %2").arg(min).arg(max));
         target = std::remove_reference_t<decltype(target)>(v.toInteger());
         return {};
     };
@@ -74,7 +73,7 @@ Result<GatewayConfig> loadGatewayConfig(const QString& path, GatewayConfig c)
         Status s;
         if (key == u"listen") {
             if (!it->isString())
-                return Error::invalid(key, tr("must be a string HOST:PORT"));
+                return Error::invalid(key, GatewayHost::tr("must be a string HOST:PORT"));
             auto l = parseListenAddress(it->toString());
             if (!l.ok())
                 return l.error();
@@ -104,17 +103,17 @@ Result<GatewayConfig> loadGatewayConfig(const QString& path, GatewayConfig c)
             s = integer(key, 100, 3'600'000, c.gateway.upstreamTimeoutMs);
         } else if (key == u"adminListen") {
             if (!it->isString())
-                return Error::invalid(key, tr("must be a string HOST:PORT"));
+                return Error::invalid(key, GatewayHost::tr("must be a string HOST:PORT"));
             auto l = parseListenAddress(it->toString());
             if (!l.ok())
                 return Error::invalid(key, l.error().message);
             c.adminListen = *l;
         } else if (key == u"tlsCertificate" || key == u"tlsKey") {
             if (!it->isString())
-                return Error::invalid(key, tr("must be a file path"));
+                return Error::invalid(key, GatewayHost::tr("must be a file path"));
             (key == u"tlsKey" ? c.server.tlsKeyFile : c.server.tlsCertificateFile) = it->toString();
         } else {
-            return Error::invalid(key, tr("is not a setting (known: listen, threads, maxConnections, maxRequestBodyBytes, "
+            return Error::invalid(key, GatewayHost::tr("is not a setting (known: listen, threads, maxConnections, maxRequestBodyBytes, "
                                           "maxHeaderBytes, maxHeaderCount, headerTimeoutMs, requestTimeoutMs, "
                                           "idleTimeoutMs, streamBufferBytes, sendTimeoutMs, upstreamTimeoutMs, tlsCertificate, "
                                           "tlsKey, adminListen)"));

@@ -1,9 +1,10 @@
 #pragma once
 
-#include "domain/result.h"
-#include "http/server.h"
-#include "admin/api.h"
-#include "llm/gateway.h"
+#include <QCoreApplication>
+#include "core/domain/result.h"
+#include "gateway/http/server.h"
+#include "gateway/admin/api.h"
+#include "gateway/llm/gateway.h"
 
 #include <memory>
 
@@ -34,6 +35,8 @@ Result<GatewayConfig> loadGatewayConfig(const QString& path, GatewayConfig base 
 // and `tollgate serve` both use; the console's controller.
 class GatewayHost final
 {
+    Q_DECLARE_TR_FUNCTIONS(tollgate::GatewayHost)
+
 public:
     explicit GatewayHost(Service& service);
     ~GatewayHost();

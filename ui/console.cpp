@@ -1,6 +1,6 @@
-#include "console.h"
+#include "ui/console.h"
 
-#include "service/service.h"
+#include "core/service/service.h"
 
 #include <QSemaphore>
 #include <QUndoStack>

@@ -1,4 +1,4 @@
-#include "dragdrop.h"
+#include "ui/dragdrop.h"
 
 #include <QApplication>
 #include <QDataStream>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "domain/domain.h"
+#include "core/domain/domain.h"
 
 #include <QList>
 #include <QString>

@@ -1,4 +1,4 @@
-#include "format.h"
+#include "ui/format.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -9,7 +9,6 @@
 namespace tollgate::format {
 
 namespace {
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::format", s); }
 } // namespace
 
 QString money(Money amount)

@@ -1,12 +1,15 @@
 #pragma once
 
-#include "domain/domain.h"
+#include "core/domain/translate.h"
+#include "core/domain/domain.h"
 
 #include <QString>
 
 class QLineEdit;
 
 namespace tollgate::format {
+
+TOLLGATE_TRANSLATION_CONTEXT("tollgate::format")
 
 // What people read: dollars, counts, times in the organisation's zone.
 QString money(Money amount); // "$1,234.57", "<$0.01"; exact amounts are for tooltips and exports

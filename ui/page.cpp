@@ -1,7 +1,7 @@
-#include "page.h"
+#include "ui/page.h"
 
-#include "console.h"
-#include "widgets/messagebanner.h"
+#include "ui/console.h"
+#include "ui/widgets/messagebanner.h"
 
 #include <QLabel>
 #include <QVBoxLayout>

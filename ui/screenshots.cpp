@@ -1,8 +1,8 @@
-#include "screenshots.h"
+#include "ui/screenshots.h"
 
-#include "console.h"
-#include "mainwindow.h"
-#include "page.h"
+#include "ui/console.h"
+#include "ui/mainwindow.h"
+#include "ui/page.h"
 
 #include <QApplication>
 #include <QDir>

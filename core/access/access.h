@@ -1,7 +1,8 @@
 #pragma once
 
-#include "org/context.h"
-#include "org/snapshot.h"
+#include <QCoreApplication>
+#include "core/org/context.h"
+#include "core/org/snapshot.h"
 
 #include <QSqlDatabase>
 
@@ -35,6 +36,8 @@ struct CreatedAdminKey
 // every call, so a revocation made by another instance on the same database applies at once).
 class Access final
 {
+    Q_DECLARE_TR_FUNCTIONS(tollgate::Access)
+
 public:
     explicit Access(const ModuleContext& context);
     Q_DISABLE_COPY_MOVE(Access)

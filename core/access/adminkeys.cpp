@@ -1,12 +1,12 @@
 // Access: admin API keys.
 
-#include "access/access.h"
+#include "core/access/access.h"
 
-#include "audit/audit.h"
-#include "domain/validation.h"
-#include "org/orgstate.h"
-#include "storage/codec.h"
-#include "storage/database.h"
+#include "core/audit/audit.h"
+#include "core/domain/validation.h"
+#include "core/org/orgstate.h"
+#include "core/storage/codec.h"
+#include "core/storage/database.h"
 
 #include <QCoreApplication>
 #include <QJsonDocument>
@@ -16,7 +16,6 @@ namespace tollgate {
 
 namespace {
 
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::Access", s); }
 
 constexpr QLatin1StringView kAdminPrefix("tga-");
 constexpr Instant kLastUsedResolution = 60'000; // last_used_at is written at most once a minute per key

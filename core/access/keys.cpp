@@ -1,13 +1,13 @@
 // Access: projects and API keys.
 
-#include "access/access.h"
+#include "core/access/access.h"
 
-#include "audit/audit.h"
-#include "domain/validation.h"
-#include "org/orgstate.h"
-#include "storage/codec.h"
-#include "storage/database.h"
-#include "storage/store.h"
+#include "core/audit/audit.h"
+#include "core/domain/validation.h"
+#include "core/org/orgstate.h"
+#include "core/storage/codec.h"
+#include "core/storage/database.h"
+#include "core/storage/store.h"
 
 #include <QCoreApplication>
 #include <QCryptographicHash>
@@ -17,7 +17,6 @@ namespace tollgate {
 
 namespace {
 
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::Access", s); }
 
 const QStringList& knownFeatures()
 {

@@ -1,6 +1,6 @@
-#include "audit/audit.h"
+#include "core/audit/audit.h"
 
-#include "storage/database.h"
+#include "core/storage/database.h"
 
 #include <algorithm>
 

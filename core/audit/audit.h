@@ -1,7 +1,7 @@
 #pragma once
 
-#include "domain/clock.h"
-#include "domain/domain.h"
+#include "core/domain/clock.h"
+#include "core/domain/domain.h"
 
 #include <QSqlDatabase>
 

@@ -1,14 +1,14 @@
 // Catalog: providers and models.
 
-#include "catalog/catalog.h"
+#include "core/catalog/catalog.h"
 
-#include "audit/audit.h"
-#include "catalog/pricing.h"
-#include "domain/validation.h"
-#include "org/orgstate.h"
-#include "storage/codec.h"
-#include "storage/database.h"
-#include "storage/store.h"
+#include "core/audit/audit.h"
+#include "core/catalog/pricing.h"
+#include "core/domain/validation.h"
+#include "core/org/orgstate.h"
+#include "core/storage/codec.h"
+#include "core/storage/database.h"
+#include "core/storage/store.h"
 
 #include <QCoreApplication>
 #include <QRegularExpression>
@@ -17,7 +17,6 @@
 namespace tollgate {
 
 namespace {
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::Catalog", s); }
 } // namespace
 
 Catalog::Catalog(const ModuleContext& context)

@@ -1,7 +1,8 @@
 #pragma once
 
-#include "org/context.h"
-#include "org/snapshot.h"
+#include <QCoreApplication>
+#include "core/org/context.h"
+#include "core/org/snapshot.h"
 
 namespace tollgate {
 
@@ -9,6 +10,8 @@ namespace tollgate {
 // reads the built-in list). Reads come from the snapshot; writes are validated, audited and published.
 class Catalog final
 {
+    Q_DECLARE_TR_FUNCTIONS(tollgate::Catalog)
+
 public:
     explicit Catalog(const ModuleContext& context);
     Q_DISABLE_COPY_MOVE(Catalog)

@@ -1,4 +1,6 @@
-#include "catalog/pricing.h"
+#include "core/catalog/pricing.h"
+
+#include "core/catalog/catalog.h"
 
 #include <QCoreApplication>
 #include <QFile>
@@ -11,7 +13,6 @@ namespace tollgate {
 
 namespace {
 
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::Catalog", s); }
 
 Result<Money> price(const QJsonObject& o, const char* key, const QString& field)
 {
@@ -20,7 +21,7 @@ Result<Money> price(const QJsonObject& o, const char* key, const QString& field)
         return Money(0);
     // Prices are written as strings ("2.50") so that no binary floating point ever touches them.
     if (!v.isString())
-        return Error::invalid(field + u'.' + QLatin1String(key), tr("must be a string such as \"2.50\""));
+        return Error::invalid(field + u'.' + QLatin1String(key), Catalog::tr("must be a string such as \"2.50\""));
     return money::parsePricePerMillion(v.toString(), field + u'.' + QLatin1String(key));
 }
 
@@ -45,12 +46,12 @@ Result<CatalogFile> parseCatalog(const QByteArray& json)
     QJsonParseError err;
     const QJsonDocument doc = QJsonDocument::fromJson(json, &err);
     if (!doc.isObject())
-        return Error::invalid(QStringLiteral("catalog"), tr("is not a JSON object: %1").arg(err.errorString()));
+        return Error::invalid(QStringLiteral("catalog"), Catalog::tr("is not a JSON object: %1").arg(err.errorString()));
     const QJsonObject root = doc.object();
     for (auto it = root.begin(); it != root.end(); ++it)
         if (it.key() != QLatin1String("providers") && it.key() != QLatin1String("models")
             && it.key() != QLatin1String("comment"))
-            return Error::invalid(it.key(), tr("is not a known catalog field"));
+            return Error::invalid(it.key(), Catalog::tr("is not a known catalog field"));
 
     CatalogFile cat;
     QHash<QString, int> providerIndex;
@@ -62,11 +63,11 @@ Result<CatalogFile> parseCatalog(const QByteArray& json)
         prov.name = p.value(QLatin1String("name")).toString();
         const auto kind = providerKindFromName(p.value(QLatin1String("kind")).toString());
         if (prov.name.isEmpty())
-            return Error::invalid(field + QStringLiteral(".name"), tr("is missing"));
+            return Error::invalid(field + QStringLiteral(".name"), Catalog::tr("is missing"));
         if (!kind)
-            return Error::invalid(field + QStringLiteral(".kind"), tr("must be openai, anthropic or mock"));
+            return Error::invalid(field + QStringLiteral(".kind"), Catalog::tr("must be openai, anthropic or mock"));
         if (providerIndex.contains(prov.name))
-            return Error::invalid(field + QStringLiteral(".name"), tr("is listed twice"));
+            return Error::invalid(field + QStringLiteral(".name"), Catalog::tr("is listed twice"));
         prov.kind = *kind;
         prov.baseUrl = p.value(QLatin1String("baseUrl")).toString();
         providerIndex.insert(prov.name, int(cat.providers.size()));
@@ -85,22 +86,22 @@ Result<CatalogFile> parseCatalog(const QByteArray& json)
         const QJsonObject m = models[i].toObject();
         for (auto it = m.begin(); it != m.end(); ++it)
             if (!modelFields.contains(it.key()))
-                return Error::invalid(field + u'.' + it.key(), tr("is not a known model field"));
+                return Error::invalid(field + u'.' + it.key(), Catalog::tr("is not a known model field"));
         ModelInfo info;
         info.id = m.value(QLatin1String("id")).toString();
         if (info.id.isEmpty())
-            return Error::invalid(field + QStringLiteral(".id"), tr("is missing"));
+            return Error::invalid(field + QStringLiteral(".id"), Catalog::tr("is missing"));
         if (seen.contains(info.id))
-            return Error::invalid(field + QStringLiteral(".id"), tr("%1 is listed twice").arg(info.id));
+            return Error::invalid(field + QStringLiteral(".id"), Catalog::tr("%1 is listed twice").arg(info.id));
         seen.insert(info.id);
         const QString provider = m.value(QLatin1String("provider")).toString();
         if (!providerIndex.contains(provider))
-            return Error::invalid(field + QStringLiteral(".provider"), tr("%1 is not a listed provider").arg(provider));
+            return Error::invalid(field + QStringLiteral(".provider"), Catalog::tr("%1 is not a listed provider").arg(provider));
         info.providerId = providerIndex.value(provider) + 1;
         info.upstreamName = m.value(QLatin1String("upstreamName")).toString(info.id);
         info.tier = m.value(QLatin1String("tier")).toInt(1);
         if (info.tier < 1 || info.tier > 10)
-            return Error::invalid(field + QStringLiteral(".tier"), tr("must be between 1 and 10"));
+            return Error::invalid(field + QStringLiteral(".tier"), Catalog::tr("must be between 1 and 10"));
         auto in = price(m, "input", field);
         auto cached = price(m, "cachedInput", field);
         auto out = price(m, "output", field);
@@ -114,7 +115,7 @@ Result<CatalogFile> parseCatalog(const QByteArray& json)
         info.contextWindow = m.value(QLatin1String("contextWindow")).toInteger(128'000);
         info.priceSource = m.value(QLatin1String("source")).toString();
         if (info.priceSource.isEmpty())
-            return Error::invalid(field + QStringLiteral(".source"), tr("must say where the price came from"));
+            return Error::invalid(field + QStringLiteral(".source"), Catalog::tr("must say where the price came from"));
         cat.models.append(info);
     }
     return cat;

@@ -1,13 +1,13 @@
 // Customers: the end customers of an organisation's product (customer_params).
 
-#include "customers/customers.h"
+#include "core/customers/customers.h"
 
-#include "audit/audit.h"
-#include "domain/validation.h"
-#include "org/orgstate.h"
-#include "storage/codec.h"
-#include "storage/database.h"
-#include "storage/store.h"
+#include "core/audit/audit.h"
+#include "core/domain/validation.h"
+#include "core/org/orgstate.h"
+#include "core/storage/codec.h"
+#include "core/storage/database.h"
+#include "core/storage/store.h"
 
 #include <QCoreApplication>
 #include <QRegularExpression>
@@ -15,7 +15,6 @@
 namespace tollgate {
 
 namespace {
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::Customers", s); }
 } // namespace
 
 Customers::Customers(const ModuleContext& context)

@@ -1,7 +1,8 @@
 #pragma once
 
-#include "org/context.h"
-#include "org/snapshot.h"
+#include <QCoreApplication>
+#include "core/org/context.h"
+#include "core/org/snapshot.h"
 
 namespace tollgate {
 
@@ -9,6 +10,8 @@ namespace tollgate {
 // with their rate limit, period and total budgets and markup.
 class Customers final
 {
+    Q_DECLARE_TR_FUNCTIONS(tollgate::Customers)
+
 public:
     explicit Customers(const ModuleContext& context);
     Q_DISABLE_COPY_MOVE(Customers)

@@ -1,4 +1,4 @@
-#include "demo/demo.h"
+#include "core/demo/demo.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -8,7 +8,6 @@ namespace tollgate {
 
 namespace {
 
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::Demo", s); }
 
 const QString kActor = QStringLiteral("demo");
 
@@ -28,7 +27,7 @@ struct Team
 Result<DemoSummary> loadDemo(Service& s, quint32 seed)
 {
     if (s.directory().userCount() > 0)
-        return Error::conflict(QStringLiteral("demo"), tr("the organisation already has users; reset it instead"));
+        return Error::conflict(QStringLiteral("demo"), demo::tr("the organisation already has users; reset it instead"));
     QRandomGenerator rng(seed);
     DemoSummary sum;
 
@@ -159,13 +158,13 @@ Result<DemoSummary> loadDemo(Service& s, quint32 seed)
     {
         PolicySettings loosen;
         loosen[Dimension::MonthlyCost] = Limit::of(dollars(1000));
-        loosen.notes = tr("Runs the evaluation suite; approved by Leadership");
+        loosen.notes = demo::tr("Runs the evaluation suite; approved by Leadership");
         PolicySettings tighten;
         tighten[Dimension::MonthlyCost] = Limit::of(dollars(40));
-        tighten.notes = tr("Trial period");
+        tighten.notes = demo::tr("Trial period");
         PolicySettings bypass;
         bypass.bypassRateLimits = true;
-        bypass.notes = tr("Load-tests the support bot");
+        bypass.notes = demo::tr("Load-tests the support bot");
         for (auto [who, p] : {std::pair {1, loosen}, std::pair {30, tighten}, std::pair {43, bypass}})
             if (auto st = s.directory().setUserPolicy(users[who].id, p, kActor); !st.ok())
                 return st.error();
@@ -189,7 +188,7 @@ Result<DemoSummary> loadDemo(Service& s, quint32 seed)
     QList<ApiKey> serviceKeys;
     for (const Project& p : std::as_const(projects)) {
         NewKey nk;
-        nk.name = p.name + tr(" service");
+        nk.name = p.name + demo::tr(" service");
         nk.projectId = p.id;
         nk.monthlyCap = *p.monthlyLimit / 2;
         auto k = s.access().createKey(nk, kActor);
@@ -200,7 +199,7 @@ Result<DemoSummary> loadDemo(Service& s, quint32 seed)
     QHash<Id, Id> personalKey; // user -> key
     for (int i = 0; i < users.size(); i += 3) {
         NewKey nk;
-        nk.name = tr("%1's laptop").arg(users[i].name.section(u' ', 0, 0));
+        nk.name = demo::tr("%1's laptop").arg(users[i].name.section(u' ', 0, 0));
         nk.holderUserId = users[i].id;
         if (i % 2 == 0)
             nk.monthlyCap = dollars(100);
@@ -213,7 +212,7 @@ Result<DemoSummary> loadDemo(Service& s, quint32 seed)
     }
     {
         NewKey nk;
-        nk.name = tr("Marketing team key");
+        nk.name = demo::tr("Marketing team key");
         nk.projectId = projects[1].id;
         nk.groupIds = {groupIds.value(QStringLiteral("Marketing"))};
         nk.allowedModels = ModelRule::list({QStringLiteral("gpt-4o-mini"), QStringLiteral("gpt-4.1-mini")});

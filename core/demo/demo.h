@@ -1,9 +1,14 @@
 #pragma once
 
-#include "catalog/pricing.h"
-#include "service/service.h"
+#include "core/domain/translate.h"
+#include "core/catalog/pricing.h"
+#include "core/service/service.h"
 
 namespace tollgate {
+
+namespace demo {
+TOLLGATE_TRANSLATION_CONTEXT("tollgate::Demo")
+} // namespace demo
 
 struct DemoSummary
 {

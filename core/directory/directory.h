@@ -1,7 +1,8 @@
 #pragma once
 
-#include "org/context.h"
-#include "org/snapshot.h"
+#include <QCoreApplication>
+#include "core/org/context.h"
+#include "core/org/snapshot.h"
 
 #include <QSqlDatabase>
 
@@ -34,6 +35,8 @@ struct PolicyEdit
 // then publishes a new snapshot, so a change applies to the very next request and a refused write leaves nothing.
 class Directory final
 {
+    Q_DECLARE_TR_FUNCTIONS(tollgate::Directory)
+
 public:
     explicit Directory(const ModuleContext& context);
     Q_DISABLE_COPY_MOVE(Directory)

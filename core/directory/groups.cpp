@@ -1,24 +1,18 @@
 // Directory: groups.
 
-#include "directory/directory.h"
+#include "core/directory/directory.h"
 
-#include "audit/audit.h"
-#include "domain/validation.h"
-#include "org/orgstate.h"
-#include "storage/codec.h"
-#include "storage/database.h"
+#include "core/audit/audit.h"
+#include "core/domain/validation.h"
+#include "core/org/orgstate.h"
+#include "core/storage/codec.h"
+#include "core/storage/database.h"
 
 #include <QCoreApplication>
 
 #include <algorithm>
 
 namespace tollgate {
-
-namespace {
-
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::Directory", s); }
-
-} // namespace
 
 QList<Group> Directory::groups() const { return sortedById(m_org.current()->groups); }
 

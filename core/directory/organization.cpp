@@ -1,20 +1,19 @@
 // Directory: the organisation's own settings.
 
-#include "directory/directory.h"
+#include "core/directory/directory.h"
 
-#include "audit/audit.h"
-#include "domain/validation.h"
-#include "org/orgstate.h"
-#include "storage/codec.h"
-#include "storage/database.h"
-#include "storage/store.h"
+#include "core/audit/audit.h"
+#include "core/domain/validation.h"
+#include "core/org/orgstate.h"
+#include "core/storage/codec.h"
+#include "core/storage/database.h"
+#include "core/storage/store.h"
 
 #include <QCoreApplication>
 
 namespace tollgate {
 
 namespace {
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::Directory", s); }
 } // namespace
 
 Directory::Directory(const ModuleContext& context)

@@ -1,8 +1,8 @@
 // Directory: the policy each user resolves to (core/policy does the resolving).
 
-#include "directory/directory.h"
+#include "core/directory/directory.h"
 
-#include "org/orgstate.h"
+#include "core/org/orgstate.h"
 
 #include <unordered_map>
 

@@ -1,4 +1,4 @@
-#include "domain/clock.h"
+#include "core/domain/clock.h"
 
 #include <chrono>
 

@@ -1,4 +1,4 @@
-#include "domain/domain.h"
+#include "core/domain/domain.h"
 
 namespace tollgate {
 

@@ -1,9 +1,9 @@
 #pragma once
 
-#include "domain/clock.h"
-#include "domain/money.h"
-#include "policy/policy.h"
-#include "domain/window.h"
+#include "core/domain/clock.h"
+#include "core/domain/money.h"
+#include "core/policy/policy.h"
+#include "core/domain/window.h"
 
 #include <QList>
 #include <QString>

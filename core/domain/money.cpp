@@ -1,4 +1,4 @@
-#include "domain/money.h"
+#include "core/domain/money.h"
 
 #include <QCoreApplication>
 
@@ -8,7 +8,6 @@ namespace tollgate::money {
 
 namespace {
 
-QString tr(const char* text) { return QCoreApplication::translate("tollgate::money", text); }
 
 // Parses "123.456" (digits, optional dot, digits) scaled by 10^scaleDigits. Returns nullopt on bad syntax.
 Result<qint64> parseScaled(QString text, int scaleDigits, const QString& field, const QString& tooPreciseMessage)
@@ -18,21 +17,21 @@ Result<qint64> parseScaled(QString text, int scaleDigits, const QString& field, 
         text.remove(0, 1);
     text.remove(u',');
     if (text.startsWith(u'-'))
-        return Error::invalid(field, tr("must not be negative"));
+        return Error::invalid(field, money::tr("must not be negative"));
     if (text.isEmpty())
-        return Error::invalid(field, tr("is empty; expected an amount such as 12.50"));
+        return Error::invalid(field, money::tr("is empty; expected an amount such as 12.50"));
 
     const qsizetype dot = text.indexOf(u'.');
     const QStringView whole = dot < 0 ? QStringView(text) : QStringView(text).left(dot);
     const QStringView frac = dot < 0 ? QStringView() : QStringView(text).mid(dot + 1);
     if (whole.isEmpty() && frac.isEmpty())
-        return Error::invalid(field, tr("is not a number"));
+        return Error::invalid(field, money::tr("is not a number"));
     for (QChar c : whole)
         if (!c.isDigit() || c.unicode() > '9')
-            return Error::invalid(field, tr("is not a number: '%1'").arg(text));
+            return Error::invalid(field, money::tr("is not a number: '%1'").arg(text));
     for (QChar c : frac)
         if (!c.isDigit() || c.unicode() > '9')
-            return Error::invalid(field, tr("is not a number: '%1'").arg(text));
+            return Error::invalid(field, money::tr("is not a number: '%1'").arg(text));
     if (frac.size() > scaleDigits)
         return Error::invalid(field, tooPreciseMessage);
 
@@ -41,13 +40,13 @@ Result<qint64> parseScaled(QString text, int scaleDigits, const QString& field, 
     for (QChar c : whole) {
         const int d = c.unicode() - '0';
         if (value > (maxValue - d) / 10)
-            return Error::invalid(field, tr("is too large"));
+            return Error::invalid(field, money::tr("is too large"));
         value = value * 10 + d;
     }
     for (int i = 0; i < scaleDigits; ++i) {
         const int d = i < frac.size() ? frac[i].unicode() - '0' : 0;
         if (value > (maxValue - d) / 10)
-            return Error::invalid(field, tr("is too large"));
+            return Error::invalid(field, money::tr("is too large"));
         value = value * 10 + d;
     }
     return value;
@@ -74,7 +73,7 @@ QString formatScaled(qint64 value, int scaleDigits, int minDecimals)
 
 Result<Money> parseDollars(const QString& text, const QString& field)
 {
-    return parseScaled(text, 9, field, tr("has more than 9 decimal places (the smallest unit is a nano-dollar)"));
+    return parseScaled(text, 9, field, money::tr("has more than 9 decimal places (the smallest unit is a nano-dollar)"));
 }
 
 QString formatDollars(Money amount)
@@ -89,7 +88,7 @@ Result<Money> parsePricePerMillion(const QString& text, const QString& field)
 {
     // $ per 1M tokens with 3 decimals == nano-dollars per token.
     return parseScaled(text, 3, field,
-                       tr("must be a multiple of $0.001 per million tokens so that per-token costs stay exact"));
+                       money::tr("must be a multiple of $0.001 per million tokens so that per-token costs stay exact"));
 }
 
 QString formatPricePerMillion(Money nanosPerToken) { return formatScaled(nanosPerToken, 3, 2); }

@@ -1,6 +1,7 @@
 #pragma once
 
-#include "domain/result.h"
+#include "core/domain/translate.h"
+#include "core/domain/result.h"
 
 #include <QString>
 #include <QtGlobal>
@@ -16,6 +17,8 @@ inline constexpr Money kNanosPerDollar = 1'000'000'000;
 inline constexpr Money kNanosPerCent = 10'000'000;
 
 namespace money {
+
+TOLLGATE_TRANSLATION_CONTEXT("tollgate::money")
 
 // Parses a decimal dollar amount such as "12", "12.5", "0.000000001" or "$1,200.00" into nano-dollars.
 // Refuses negative amounts, more than nine decimals, and amounts that would not fit.

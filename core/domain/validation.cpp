@@ -1,4 +1,4 @@
-#include "domain/validation.h"
+#include "core/domain/validation.h"
 
 #include <QCoreApplication>
 #include <QRegularExpression>
@@ -7,7 +7,6 @@
 namespace tollgate::validate {
 
 namespace {
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::validate", s); }
 } // namespace
 
 Status moneyLimit(const std::optional<Money>& v, const QString& field)

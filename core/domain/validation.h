@@ -1,8 +1,11 @@
 #pragma once
 
-#include "domain/domain.h"
+#include "core/domain/translate.h"
+#include "core/domain/domain.h"
 
 namespace tollgate::validate {
+
+TOLLGATE_TRANSLATION_CONTEXT("tollgate::validate")
 
 // Each returns an Error naming `field` and the reason, or nothing when the value is acceptable.
 

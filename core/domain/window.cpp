@@ -1,4 +1,4 @@
-#include "domain/window.h"
+#include "core/domain/window.h"
 
 #include <QCoreApplication>
 #include <QDateTime>

@@ -1,10 +1,10 @@
 // Enforcement: preflight, admission and settlement.
 
-#include "enforcement/enforcement.h"
+#include "core/enforcement/enforcement.h"
 
-#include "directory/directory.h"
-#include "org/orgstate.h"
-#include "storage/database.h"
+#include "core/directory/directory.h"
+#include "core/org/orgstate.h"
+#include "core/storage/database.h"
 
 #include <QCoreApplication>
 #include <QLoggingCategory>
@@ -18,7 +18,6 @@ namespace tollgate {
 
 namespace {
 
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::Enforcement", s); }
 
 struct DimensionCounter
 {

@@ -1,8 +1,9 @@
 #pragma once
 
-#include "ledger/ledger.h"
-#include "org/snapshot.h"
-#include "policy/policy.h"
+#include <QCoreApplication>
+#include "core/ledger/ledger.h"
+#include "core/org/snapshot.h"
+#include "core/policy/policy.h"
 
 #include <QHash>
 
@@ -42,6 +43,8 @@ struct Preflight
 // Counters start from the usage recorded in their window; when that cannot be read, admission fails closed.
 class Enforcement final
 {
+    Q_DECLARE_TR_FUNCTIONS(tollgate::Enforcement)
+
 public:
     Enforcement(const Database& db, const Clock& clock, const OrgState& org);
     ~Enforcement();

@@ -1,4 +1,4 @@
-#include "enforcement/explanation.h"
+#include "core/enforcement/explanation.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -8,7 +8,6 @@ namespace tollgate {
 
 namespace {
 
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::Explanation", s); }
 
 QJsonValue amount(Metric metric, qint64 value)
 {
@@ -21,8 +20,8 @@ QString amountText(Metric metric, qint64 value)
 {
     switch (metric) {
     case Metric::Cost: return money::formatDollars(value);
-    case Metric::Tokens: return tr("%1 tokens").arg(value);
-    case Metric::Requests: return tr("%1 requests").arg(value);
+    case Metric::Tokens: return Enforcement::tr("%1 tokens").arg(value);
+    case Metric::Requests: return Enforcement::tr("%1 requests").arg(value);
     }
     return {};
 }
@@ -127,13 +126,13 @@ QString explanationSentence(const Decision& d, const Preflight& p)
         return p.reason;
     const LimitCheck* b = d.bindingCheck();
     if (!b)
-        return d.allowed ? tr("allowed: no limit applies") : tr("denied");
-    const QString what = tr("%1 %2 limit of %3 for %4 %5 (set by %6)")
+        return d.allowed ? Enforcement::tr("allowed: no limit applies") : Enforcement::tr("denied");
+    const QString what = Enforcement::tr("%1 %2 limit of %3 for %4 %5 (set by %6)")
                              .arg(windowKindName(b->window.kind), metricName(b->metric), amountText(b->metric, b->limit),
                                   scopeKindName(b->scope), b->scopeName, effectiveSource(*b).describe());
     if (d.allowed)
-        return tr("allowed; closest to its limit: %1, %2 left").arg(what, amountText(b->metric, b->left()));
-    return tr("%1 is reached: %2 used, %3 held by requests in flight, %4 needed; resets %5")
+        return Enforcement::tr("allowed; closest to its limit: %1, %2 left").arg(what, amountText(b->metric, b->left()));
+    return Enforcement::tr("%1 is reached: %2 used, %3 held by requests in flight, %4 needed; resets %5")
         .arg(what, amountText(b->metric, b->used), amountText(b->metric, b->reserved),
              amountText(b->metric, b->requested), isoTime(b->window.end));
 }

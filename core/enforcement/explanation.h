@@ -1,6 +1,6 @@
 #pragma once
 
-#include "enforcement/enforcement.h"
+#include "core/enforcement/enforcement.h"
 
 #include <QJsonObject>
 

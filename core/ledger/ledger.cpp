@@ -1,4 +1,4 @@
-#include "ledger/ledger.h"
+#include "core/ledger/ledger.h"
 
 #include <QLoggingCategory>
 

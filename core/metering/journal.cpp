@@ -1,7 +1,7 @@
-#include "metering/journal.h"
+#include "core/metering/journal.h"
 
-#include "service/service.h"
-#include "storage/database.h"
+#include "core/service/service.h"
+#include "core/storage/database.h"
 
 #include <QCoreApplication>
 #include <QCryptographicHash>
@@ -15,11 +15,10 @@
 
 namespace tollgate {
 
-Q_LOGGING_CATEGORY(lcJournal, "tollgate.metering.journal")
+Q_LOGGING_CATEGORY(lcJournal, "tollgate.core.metering.journal")
 
 namespace {
 
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::UsageJournal", s); }
 
 constexpr QByteArrayView kHeaderPrefix = "tollgate usage journal 1 ";
 constexpr int kMaxJournals = 16; // instances of Tollgate on one database, on one machine

@@ -1,7 +1,8 @@
 #pragma once
 
-#include "domain/domain.h"
-#include "domain/result.h"
+#include <QCoreApplication>
+#include "core/domain/domain.h"
+#include "core/domain/result.h"
 
 #include <QFile>
 #include <QLockFile>
@@ -23,6 +24,8 @@ struct DatabaseLocation;
 // Tollgate holds.
 class UsageJournal final
 {
+    Q_DECLARE_TR_FUNCTIONS(tollgate::UsageJournal)
+
 public:
     // "<sqlite file>.usage-journal"; for PostgreSQL a file in the data folder named after the server and database;
     // empty for an in-memory database (no journal).

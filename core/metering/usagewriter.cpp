@@ -1,12 +1,12 @@
-#include "metering/usagewriter.h"
+#include "core/metering/usagewriter.h"
 
-#include "service/service.h"
+#include "core/service/service.h"
 
 #include <QLoggingCategory>
 
 namespace tollgate {
 
-Q_LOGGING_CATEGORY(lcMetering, "tollgate.metering")
+Q_LOGGING_CATEGORY(lcMetering, "tollgate.core.metering")
 
 namespace {
 constexpr qint64 kJournalResetBytes = 16 * 1024 * 1024;

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "domain/domain.h"
-#include "domain/result.h"
-#include "metering/journal.h"
+#include "core/domain/domain.h"
+#include "core/domain/result.h"
+#include "core/metering/journal.h"
 
 #include <condition_variable>
 #include <deque>

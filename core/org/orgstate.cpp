@@ -1,6 +1,6 @@
-#include "org/orgstate.h"
+#include "core/org/orgstate.h"
 
-#include "storage/database.h"
+#include "core/storage/database.h"
 
 namespace tollgate {
 

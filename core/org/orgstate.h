@@ -1,6 +1,6 @@
 #pragma once
 
-#include "org/snapshot.h"
+#include "core/org/snapshot.h"
 
 #include <atomic>
 #include <mutex>

@@ -1,4 +1,4 @@
-#include "org/snapshot.h"
+#include "core/org/snapshot.h"
 
 #include <algorithm>
 

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "domain/domain.h"
-#include "domain/window.h"
+#include "core/domain/domain.h"
+#include "core/domain/window.h"
 
 #include <QHash>
 #include <QSet>

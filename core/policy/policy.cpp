@@ -1,4 +1,4 @@
-#include "policy/policy.h"
+#include "core/policy/policy.h"
 
 #include <QCoreApplication>
 

@@ -1,4 +1,4 @@
-#include "service/limitwatch.h"
+#include "core/service/limitwatch.h"
 
 #include <QCoreApplication>
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "service/service.h"
+#include "core/service/service.h"
 
 #include <QSet>
 

@@ -1,6 +1,6 @@
-#include "service/service.h"
+#include "core/service/service.h"
 
-#include "domain/validation.h"
+#include "core/domain/validation.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>

@@ -1,14 +1,14 @@
 #pragma once
 
-#include "access/access.h"
-#include "audit/audit.h"
-#include "catalog/catalog.h"
-#include "customers/customers.h"
-#include "directory/directory.h"
-#include "enforcement/enforcement.h"
-#include "org/orgstate.h"
-#include "storage/database.h"
-#include "usage/usage.h"
+#include "core/access/access.h"
+#include "core/audit/audit.h"
+#include "core/catalog/catalog.h"
+#include "core/customers/customers.h"
+#include "core/directory/directory.h"
+#include "core/enforcement/enforcement.h"
+#include "core/org/orgstate.h"
+#include "core/storage/database.h"
+#include "core/usage/usage.h"
 
 #include <memory>
 

@@ -1,4 +1,6 @@
-#include "storage/codec.h"
+#include "core/storage/codec.h"
+
+#include "core/storage/database.h"
 
 #include <QCoreApplication>
 #include <QJsonDocument>
@@ -9,7 +11,6 @@ namespace tollgate::codec {
 
 namespace {
 
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::codec", s); }
 
 QJsonValue optMoney(const std::optional<Money>& m) { return m ? QJsonValue(qint64(*m)) : QJsonValue(); }
 
@@ -44,12 +45,12 @@ Result<ModelRule> modelRuleFromJson(const QJsonValue& v, const QString& field)
     if (v.isNull() || v.toString() == QLatin1String("*"))
         return ModelRule::any();
     if (!v.isArray())
-        return Error::invalid(field, tr("must be a list of model ids, or \"*\" for any model"));
+        return Error::invalid(field, Database::tr("must be a list of model ids, or \"*\" for any model"));
     QSet<QString> models;
     const QJsonArray a = v.toArray();
     for (qsizetype i = 0; i < a.size(); ++i) {
         if (!a[i].isString() || a[i].toString().trimmed().isEmpty())
-            return Error::invalid(field + QStringLiteral("[%1]").arg(i), tr("must be a non-empty model id"));
+            return Error::invalid(field + QStringLiteral("[%1]").arg(i), Database::tr("must be a non-empty model id"));
         models.insert(a[i].toString().trimmed());
     }
     return ModelRule::list(std::move(models));
@@ -97,12 +98,12 @@ Result<PolicySettings> policyFromJson(const QJsonObject& o, const QString& prefi
             } else if (v.isDouble()) {
                 const double x = v.toDouble();
                 if (x != double(qint64(x)))
-                    return Error::invalid(field, tr("must be a whole number"));
+                    return Error::invalid(field, Database::tr("must be a whole number"));
                 if (x < 0)
-                    return Error::invalid(field, tr("must not be negative"));
+                    return Error::invalid(field, Database::tr("must not be negative"));
                 p[d] = Limit::of(qint64(x));
             } else {
-                return Error::invalid(field, tr("must be a number, or null for no limit"));
+                return Error::invalid(field, Database::tr("must be a number, or null for no limit"));
             }
         }
         if (known)
@@ -114,7 +115,7 @@ Result<PolicySettings> policyFromJson(const QJsonObject& o, const QString& prefi
             (key == QLatin1String("allowedModels") ? p.allowedModels : p.blockedModels) = r.value();
         } else if (key.startsWith(QLatin1String("bypass"))) {
             if (!v.isBool())
-                return Error::invalid(field, tr("must be true or false"));
+                return Error::invalid(field, Database::tr("must be true or false"));
             if (key == QLatin1String("bypassCostLimits"))
                 p.bypassCostLimits = v.toBool();
             else if (key == QLatin1String("bypassRateLimits"))
@@ -122,13 +123,13 @@ Result<PolicySettings> policyFromJson(const QJsonObject& o, const QString& prefi
             else if (key == QLatin1String("bypassModelRestrictions"))
                 p.bypassModelRestrictions = v.toBool();
             else
-                return Error::invalid(field, tr("is not a known setting"));
+                return Error::invalid(field, Database::tr("is not a known setting"));
         } else if (key == QLatin1String("notes")) {
             if (!v.isString())
-                return Error::invalid(field, tr("must be text"));
+                return Error::invalid(field, Database::tr("must be text"));
             p.notes = v.toString();
         } else {
-            return Error::invalid(field, tr("is not a known setting"));
+            return Error::invalid(field, Database::tr("is not a known setting"));
         }
     }
     return p;
@@ -148,7 +149,7 @@ Result<std::optional<PolicySettings>> policyFromText(const QString& text)
     QJsonParseError err;
     const QJsonDocument doc = QJsonDocument::fromJson(text.toUtf8(), &err);
     if (!doc.isObject())
-        return Error::storage(tr("a stored policy is not a JSON object: %1").arg(err.errorString()));
+        return Error::storage(Database::tr("a stored policy is not a JSON object: %1").arg(err.errorString()));
     auto r = policyFromJson(doc.object());
     if (!r.ok())
         return r.error();

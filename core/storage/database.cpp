@@ -1,4 +1,4 @@
-#include "storage/database.h"
+#include "core/storage/database.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -17,7 +17,6 @@ namespace tollgate {
 
 namespace {
 
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::Database", s); }
 
 std::atomic<int> g_databaseSerial {0};
 
@@ -28,11 +27,11 @@ Result<DatabaseLocation> DatabaseLocation::parse(const QString& text)
     DatabaseLocation loc;
     const QString t = text.trimmed();
     if (t.isEmpty())
-        return Error::invalid(QStringLiteral("db"), tr("is empty; give a SQLite file path or a postgresql:// URL"));
+        return Error::invalid(QStringLiteral("db"), Database::tr("is empty; give a SQLite file path or a postgresql:// URL"));
     if (t.startsWith(QLatin1String("postgres://")) || t.startsWith(QLatin1String("postgresql://"))) {
         const QUrl url(t, QUrl::StrictMode);
         if (!url.isValid())
-            return Error::invalid(QStringLiteral("db"), tr("is not a valid URL: %1").arg(url.errorString()));
+            return Error::invalid(QStringLiteral("db"), Database::tr("is not a valid URL: %1").arg(url.errorString()));
         loc.kind = Dialect::Kind::PostgreSQL;
         loc.host = url.host();
         loc.port = url.port(5432);
@@ -44,12 +43,12 @@ Result<DatabaseLocation> DatabaseLocation::parse(const QString& text)
         if (query.hasQueryItem(QStringLiteral("host")))
             loc.host = query.queryItemValue(QStringLiteral("host"), QUrl::FullyDecoded);
         if (loc.database.isEmpty())
-            return Error::invalid(QStringLiteral("db"), tr("names no database (postgresql://user@host:port/DATABASE)"));
+            return Error::invalid(QStringLiteral("db"), Database::tr("names no database (postgresql://user@host:port/DATABASE)"));
         return loc;
     }
     if (t.contains(QLatin1String("://")))
         return Error::invalid(QStringLiteral("db"),
-                              tr("uses an unknown scheme; give a SQLite file path or a postgresql:// URL"));
+                              Database::tr("uses an unknown scheme; give a SQLite file path or a postgresql:// URL"));
     loc.kind = Dialect::Kind::SQLite;
     loc.path = t;
     return loc;
@@ -90,11 +89,11 @@ Result<std::unique_ptr<Database>> Database::open(const DatabaseLocation& locatio
 {
     const QString driver = location.kind == Dialect::Kind::SQLite ? QStringLiteral("QSQLITE") : QStringLiteral("QPSQL");
     if (!QSqlDatabase::isDriverAvailable(driver))
-        return Error::storage(tr("the Qt SQL driver %1 is not installed").arg(driver));
+        return Error::storage(Database::tr("the Qt SQL driver %1 is not installed").arg(driver));
     if (location.kind == Dialect::Kind::SQLite && location.path != QLatin1String(":memory:")) {
         const QFileInfo info(location.path);
         if (!QDir().mkpath(info.absolutePath()))
-            return Error::storage(tr("cannot create the folder %1").arg(info.absolutePath()));
+            return Error::storage(Database::tr("cannot create the folder %1").arg(info.absolutePath()));
     }
     const QString base = QStringLiteral("tollgate-%1").arg(g_databaseSerial.fetch_add(1));
     std::unique_ptr<Database> db(new Database(location, Dialect {location.kind}, base));
@@ -125,7 +124,7 @@ Result<QSqlDatabase> Database::openConnection(const QString& name) const
         m_connectionNames.append(name);
     }
     if (!db.open())
-        return Error::storage(tr("cannot open %1: %2").arg(m_location.displayName(), db.lastError().text()));
+        return Error::storage(Database::tr("cannot open %1: %2").arg(m_location.displayName(), db.lastError().text()));
     if (m_location.kind == Dialect::Kind::SQLite) {
         // WAL: readers never block the writer. synchronous=NORMAL in WAL mode keeps every committed transaction
         // across a killed process (only an OS crash or power loss can lose the last commits). Reads of large
@@ -185,7 +184,7 @@ Status Database::transaction(const std::function<Status(QSqlDatabase&)>& fn) con
 {
     QSqlDatabase db = connection();
     if (!db.transaction())
-        return Error::storage(tr("cannot begin a transaction: %1").arg(db.lastError().text()));
+        return Error::storage(Database::tr("cannot begin a transaction: %1").arg(db.lastError().text()));
     Status s = fn(db);
     if (!s.ok()) {
         db.rollback();
@@ -194,7 +193,7 @@ Status Database::transaction(const std::function<Status(QSqlDatabase&)>& fn) con
     if (!db.commit()) {
         const QString why = db.lastError().text();
         db.rollback();
-        return Error::storage(tr("cannot commit: %1").arg(why));
+        return Error::storage(Database::tr("cannot commit: %1").arg(why));
     }
     return {};
 }
@@ -205,15 +204,15 @@ Result<QSqlQuery> runSql(const QSqlDatabase& db, const QString& sql, const QVari
     q.setForwardOnly(true);
     if (args.isEmpty()) { // nothing to bind: run as is (PostgreSQL cannot prepare DDL)
         if (!q.exec(sql))
-            return Error::storage(tr("SQL failed (%1): %2").arg(sql.left(80), q.lastError().text()));
+            return Error::storage(Database::tr("SQL failed (%1): %2").arg(sql.left(80), q.lastError().text()));
         return q;
     }
     if (!q.prepare(sql))
-        return Error::storage(tr("cannot prepare SQL (%1): %2").arg(sql.left(80), q.lastError().text()));
+        return Error::storage(Database::tr("cannot prepare SQL (%1): %2").arg(sql.left(80), q.lastError().text()));
     for (const QVariant& a : args)
         q.addBindValue(a);
     if (!q.exec())
-        return Error::storage(tr("SQL failed (%1): %2").arg(sql.left(80), q.lastError().text()));
+        return Error::storage(Database::tr("SQL failed (%1): %2").arg(sql.left(80), q.lastError().text()));
     return q;
 }
 
@@ -228,12 +227,12 @@ Statement::Statement(const QSqlDatabase& db, QString sql)
 Result<QSqlQuery*> Statement::run(std::initializer_list<QVariant> args)
 {
     if (!m_prepared)
-        return Error::storage(tr("cannot prepare SQL (%1): %2").arg(m_sql.left(80), m_query.lastError().text()));
+        return Error::storage(Database::tr("cannot prepare SQL (%1): %2").arg(m_sql.left(80), m_query.lastError().text()));
     int i = 0;
     for (const QVariant& a : args)
         m_query.bindValue(i++, a);
     if (!m_query.exec())
-        return Error::storage(tr("SQL failed (%1): %2").arg(m_sql.left(80), m_query.lastError().text()));
+        return Error::storage(Database::tr("SQL failed (%1): %2").arg(m_sql.left(80), m_query.lastError().text()));
     return &m_query;
 }
 

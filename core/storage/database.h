@@ -1,6 +1,7 @@
 #pragma once
 
-#include "domain/result.h"
+#include <QCoreApplication>
+#include "core/domain/result.h"
 
 #include <QSqlDatabase>
 #include <QSqlQuery>
@@ -48,6 +49,8 @@ struct DatabaseLocation
 // thread-bound). Writes are serialized by the caller through writeLock().
 class Database final
 {
+    Q_DECLARE_TR_FUNCTIONS(tollgate::Database)
+
 public:
     static Result<std::unique_ptr<Database>> open(const DatabaseLocation& location);
     ~Database();

@@ -1,4 +1,4 @@
-#include "storage/database.h"
+#include "core/storage/database.h"
 
 #include <QCoreApplication>
 #include <QSqlError>
@@ -7,7 +7,6 @@ namespace tollgate {
 
 namespace {
 
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::Database", s); }
 
 // Each migration is a list of portable statements; %ID, %BLOB and %CLUSTERED are filled in from the dialect.
 // Never edit a released migration: add a new one.

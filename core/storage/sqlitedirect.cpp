@@ -1,4 +1,4 @@
-#include "storage/sqlitedirect.h"
+#include "core/storage/sqlitedirect.h"
 
 #include <QSqlDriver>
 #include <QSqlQuery>

@@ -1,17 +1,11 @@
-#include "storage/store.h"
+#include "core/storage/store.h"
 
-#include "storage/codec.h"
-#include "storage/database.h"
+#include "core/storage/codec.h"
+#include "core/storage/database.h"
 
 #include <QCoreApplication>
 
 namespace tollgate {
-
-namespace {
-
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::Store", s); }
-
-} // namespace
 
 Store::Store(const Database& db)
     : m_db(db)
@@ -27,7 +21,7 @@ Status Store::loadOrganization(Snapshot& s) const
     if (!r.ok())
         return r.error();
     if (!r->next())
-        return Error::storage(tr("the database has no organization"));
+        return Error::storage(Database::tr("the database has no organization"));
     Organization& o = s.org;
     o.id = r->value(0).toLongLong();
     o.name = r->value(1).toString();

@@ -1,11 +1,11 @@
 // Usage: the usage log. Records are written with their daily rollups in one transaction, and read back for the
 // request log.
 
-#include "usage/usage.h"
+#include "core/usage/usage.h"
 
-#include "org/orgstate.h"
-#include "storage/database.h"
-#include "storage/sqlitedirect.h"
+#include "core/org/orgstate.h"
+#include "core/storage/database.h"
+#include "core/storage/sqlitedirect.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -15,7 +15,6 @@ namespace tollgate {
 
 namespace {
 
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::Usage", s); }
 
 // Not a UsageDimension: one row per day whose `requests` is the number of users with an admitted request that day.
 constexpr int kActiveUsersDimension = 100;
@@ -147,7 +146,7 @@ public:
                              && !k.key.isEmpty() && admitted > 0;
             auto r = write(k, t, counts);
             if (!r.ok())
-                return Error::storage(tr("cannot write the usage rollups: %1").arg(r.error().message));
+                return Error::storage(Usage::tr("cannot write the usage rollups: %1").arg(r.error().message));
             if (counts && *r == admitted)
                 ++newlyActive[k.start];
         }
@@ -156,7 +155,7 @@ public:
             active.requests = it.value();
             const RollupKey k {RollupPeriod::Day, UsageDimension(kActiveUsersDimension), it.key(), QStringLiteral("")};
             if (auto r = write(k, active, false); !r.ok())
-                return Error::storage(tr("cannot write the usage rollups: %1").arg(r.error().message));
+                return Error::storage(Usage::tr("cannot write the usage rollups: %1").arg(r.error().message));
         }
         return {};
     }
@@ -229,7 +228,7 @@ Status insertRecords(QSqlDatabase& tx, const QList<UsageRecord>& records)
                                  r.detail.isEmpty() ? QVariant() : QVariant(r.detail),
                                  groupIdsText(r.groupIds.value_or(QList<Id>()))});
             !q.ok())
-            return Error::storage(tr("cannot write a usage record: %1").arg(q.error().message));
+            return Error::storage(Usage::tr("cannot write a usage record: %1").arg(q.error().message));
     return {};
 }
 
@@ -244,7 +243,7 @@ Status insertRecords(sqlite3* db, const QList<UsageRecord>& records)
     if (records.size() >= kRowsPerStatement)
         many.emplace(db, kInsertRecord + row.repeated(kRowsPerStatement - 1));
     if (!one.prepared() || (many && !many->prepared()))
-        return Error::storage(tr("cannot write a usage record: %1").arg(one.error()));
+        return Error::storage(Usage::tr("cannot write a usage record: %1").arg(one.error()));
     const auto bind = [](DirectStatement& st, int at, const UsageRecord& r) {
         st.bind(at + 0, r.time);
         st.bind(at + 1, r.requestId.isNull() ? QStringLiteral("") : r.requestId);
@@ -274,12 +273,12 @@ Status insertRecords(sqlite3* db, const QList<UsageRecord>& records)
         for (qsizetype j = 0; j < kRowsPerStatement; ++j)
             bind(*many, int(j) * kColumns, records[i + j]);
         if (!many->run())
-            return Error::storage(tr("cannot write a usage record: %1").arg(many->error()));
+            return Error::storage(Usage::tr("cannot write a usage record: %1").arg(many->error()));
     }
     for (; i < records.size(); ++i) {
         bind(one, 0, records[i]);
         if (!one.run())
-            return Error::storage(tr("cannot write a usage record: %1").arg(one.error()));
+            return Error::storage(Usage::tr("cannot write a usage record: %1").arg(one.error()));
     }
     return {};
 }
@@ -303,7 +302,7 @@ Status writeJournalMark(QSqlDatabase& tx, const JournalMark& mark)
                                        " ON CONFLICT (name) DO UPDATE SET applied = excluded.applied"),
                     {mark.name, mark.offset});
     if (!r.ok())
-        return Error::storage(tr("cannot note how far the usage journal is applied: %1").arg(r.error().message));
+        return Error::storage(Usage::tr("cannot note how far the usage journal is applied: %1").arg(r.error().message));
     return {};
 }
 

@@ -1,9 +1,9 @@
 // Usage: usage reports.
 
-#include "usage/usage.h"
+#include "core/usage/usage.h"
 
-#include "org/orgstate.h"
-#include "storage/database.h"
+#include "core/org/orgstate.h"
+#include "core/storage/database.h"
 
 #include <QCoreApplication>
 
@@ -14,7 +14,6 @@ namespace tollgate {
 
 namespace {
 
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::Usage", s); }
 
 constexpr std::array kDimensions {UsageDimension::None,    UsageDimension::User,  UsageDimension::Group,
                                   UsageDimension::Key,     UsageDimension::Project, UsageDimension::Model,

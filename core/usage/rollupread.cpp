@@ -1,7 +1,7 @@
-#include "usage/rollupread.h"
+#include "core/usage/rollupread.h"
 
-#include "storage/database.h"
-#include "storage/sqlitedirect.h"
+#include "core/storage/database.h"
+#include "core/storage/sqlitedirect.h"
 
 #include <QMap>
 #include <QSqlError>

@@ -1,7 +1,8 @@
 #pragma once
 
-#include "usage/rollupread.h"
-#include "usage/usagetypes.h"
+#include <QCoreApplication>
+#include "core/usage/rollupread.h"
+#include "core/usage/usagetypes.h"
 
 #include <QHash>
 
@@ -31,6 +32,8 @@ struct JournalMark
 // answered before they were asked for.
 class Usage final
 {
+    Q_DECLARE_TR_FUNCTIONS(tollgate::Usage)
+
 public:
     Usage(Database& db, const Clock& clock, const OrgState& org);
     Q_DISABLE_COPY_MOVE(Usage)

@@ -1,7 +1,7 @@
 // Admin API: gateway keys, admin keys, projects and customers.
 
-#include "admin/api.h"
-#include "admin/entities.h"
+#include "gateway/admin/api.h"
+#include "gateway/admin/entities.h"
 
 #include <QCoreApplication>
 
@@ -9,7 +9,6 @@ namespace tollgate::admin {
 
 namespace {
 
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::admin::Access", s); }
 
 constexpr auto kOwner = AdminRole::Owner;
 constexpr auto kAdmin = AdminRole::Admin;

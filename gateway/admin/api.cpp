@@ -1,21 +1,20 @@
-#include "admin/api.h"
+#include "gateway/admin/api.h"
 
-#include "json/fields.h"
-#include "domain/tsan.h"
-#include "service/service.h"
+#include "gateway/json/fields.h"
+#include "core/domain/tsan.h"
+#include "core/service/service.h"
 
 #include <QCoreApplication>
 #include <QJsonDocument>
 #include <QLoggingCategory>
 #include <QPointer>
 
-Q_LOGGING_CATEGORY(lcAdmin, "tollgate.admin", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcAdmin, "tollgate.gateway.admin", QtInfoMsg)
 
 namespace tollgate::admin {
 
 namespace {
 
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::admin::AdminApi", s); }
 
 QList<QByteArray> splitPath(const QByteArray& path)
 {

@@ -1,9 +1,10 @@
 #pragma once
 
-#include "json/fields.h"
-#include "http/anchor.h"
-#include "http/server.h"
-#include "domain/domain.h"
+#include "core/domain/translate.h"
+#include "gateway/json/fields.h"
+#include "gateway/http/anchor.h"
+#include "gateway/http/server.h"
+#include "core/domain/domain.h"
 
 #include <QJsonArray>
 #include <QJsonObject>
@@ -20,6 +21,8 @@ class Service;
 namespace tollgate::admin {
 
 using namespace tollgate::json;
+
+TOLLGATE_TRANSLATION_CONTEXT("tollgate::admin")
 
 inline constexpr int kMaxBulkItems = 10'000;
 

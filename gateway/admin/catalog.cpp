@@ -1,7 +1,7 @@
 // Admin API: the model catalog (prices and tiers) and the providers behind it.
 
-#include "admin/api.h"
-#include "admin/entities.h"
+#include "gateway/admin/api.h"
+#include "gateway/admin/entities.h"
 
 #include <QCoreApplication>
 
@@ -9,7 +9,6 @@ namespace tollgate::admin {
 
 namespace {
 
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::admin::Catalog", s); }
 
 constexpr auto kAdmin = AdminRole::Admin;
 constexpr auto kViewer = AdminRole::Viewer;

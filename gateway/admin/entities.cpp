@@ -1,4 +1,4 @@
-#include "admin/entities.h"
+#include "gateway/admin/entities.h"
 
 #include <QCoreApplication>
 #include <QJsonDocument>
@@ -9,7 +9,6 @@ namespace tollgate::admin {
 
 namespace {
 
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::admin::Entities", s); }
 
 QJsonArray idArray(const QList<Id>& ids)
 {

@@ -1,8 +1,8 @@
 // Admin API: usage reports (JSON and CSV), the explanation of a decision, and the audit log.
 
-#include "admin/api.h"
-#include "admin/entities.h"
-#include "enforcement/explanation.h"
+#include "gateway/admin/api.h"
+#include "gateway/admin/entities.h"
+#include "core/enforcement/explanation.h"
 
 #include <QCoreApplication>
 
@@ -10,7 +10,6 @@ namespace tollgate::admin {
 
 namespace {
 
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::admin::Reports", s); }
 
 constexpr auto kViewer = AdminRole::Viewer;
 constexpr qint64 kMaxId = std::numeric_limits<qint64>::max();

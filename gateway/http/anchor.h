@@ -1,6 +1,6 @@
 #pragma once
 
-#include "domain/tsan.h"
+#include "core/domain/tsan.h"
 
 #include <QObject>
 

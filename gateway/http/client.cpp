@@ -1,6 +1,6 @@
-#include "http/client.h"
+#include "gateway/http/client.h"
 
-#include "http/parser.h"
+#include "gateway/http/parser.h"
 
 #include <QCoreApplication>
 #include <QPointer>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "http/message.h"
+#include "gateway/http/message.h"
 
 #include <QHash>
 #include <QObject>

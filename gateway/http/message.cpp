@@ -1,4 +1,4 @@
-#include "http/message.h"
+#include "gateway/http/message.h"
 
 namespace tollgate::http {
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/domain/translate.h"
 #include <QByteArray>
 #include <QByteArrayView>
 #include <QList>
@@ -7,6 +8,8 @@
 #include <utility>
 
 namespace tollgate::http {
+
+TOLLGATE_TRANSLATION_CONTEXT("tollgate::http")
 
 // Header fields in arrival order. Names compare case-insensitively; values are kept as sent (OWS trimmed).
 class Headers final

@@ -1,4 +1,4 @@
-#include "http/parser.h"
+#include "gateway/http/parser.h"
 
 #include <QCoreApplication>
 
@@ -8,7 +8,6 @@ namespace tollgate::http {
 
 namespace {
 
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::http::MessageParser", s); }
 
 int hexValue(char c)
 {

@@ -1,7 +1,9 @@
-#include "http/server.h"
+#include "gateway/http/server.h"
 
-#include "http/anchor.h"
-#include "http/transport.h"
+#include "gateway/http/logging.h"
+
+#include "gateway/http/anchor.h"
+#include "gateway/http/transport.h"
 
 #include <QCoreApplication>
 #include <QFile>
@@ -16,11 +18,7 @@
 
 namespace tollgate::http {
 
-namespace {
-
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::http::Server", s); }
-
-} // namespace
+Q_LOGGING_CATEGORY(lcHttp, "tollgate.gateway.http", QtInfoMsg)
 
 QByteArray Handler::errorBody(int, const QString& message) const
 {
@@ -216,6 +214,8 @@ private:
 
     void refuse(int status, const QString& message)
     {
+        qCDebug(lcHttp).noquote() << "refused" << status << "to" << m_transport->peerAddress().toString() << "-"
+                                  << message;
         Headers h;
         h.add("Content-Type", "application/json");
         const QByteArray body = m_server.m_handler.errorBody(status, message);

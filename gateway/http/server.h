@@ -1,7 +1,7 @@
 #pragma once
 
-#include "http/message.h"
-#include "http/parser.h"
+#include "gateway/http/message.h"
+#include "gateway/http/parser.h"
 
 #include <QElapsedTimer>
 #include <QHostAddress>

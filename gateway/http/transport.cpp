@@ -1,6 +1,7 @@
-#include "http/transport.h"
+#include "gateway/http/transport.h"
 
-#include <QLoggingCategory>
+#include "gateway/http/logging.h"
+
 #include <QSocketNotifier>
 #include <QSslSocket>
 
@@ -16,9 +17,9 @@
 #include <unistd.h>
 #endif
 
-Q_LOGGING_CATEGORY(lcTransport, "tollgate.gateway.http.transport")
-
 namespace tollgate::http {
+
+Q_LOGGING_CATEGORY(lcTransport, "tollgate.gateway.http.transport")
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "json/customer.h"
+#include "gateway/json/customer.h"
 
 #include <QCoreApplication>
 
@@ -7,7 +7,6 @@
 namespace tollgate::json {
 
 namespace {
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::json::Fields", s); }
 } // namespace
 
 void readCustomer(Fields& f, Customer& c, const QTimeZone& zone)

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "json/fields.h"
+#include "gateway/json/fields.h"
 
 namespace tollgate::json {
 

@@ -1,4 +1,4 @@
-#include "json/fields.h"
+#include "gateway/json/fields.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -9,7 +9,6 @@ namespace tollgate::json {
 
 namespace {
 
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::json::Fields", s); }
 
 bool isMoneyDimension(Dimension d) { return d == Dimension::DailyCost || d == Dimension::MonthlyCost; }
 

@@ -1,6 +1,7 @@
 #pragma once
 
-#include "domain/domain.h"
+#include "core/domain/translate.h"
+#include "core/domain/domain.h"
 
 #include <QJsonArray>
 #include <QJsonObject>
@@ -8,6 +9,8 @@
 #include <QTimeZone>
 
 namespace tollgate::json {
+
+TOLLGATE_TRANSLATION_CONTEXT("tollgate::json")
 
 // Reads the members of one JSON object strictly: each getter checks the type and range of its member and remembers
 // the first problem with the member's JSON path ("$.users[3].email"); finish() also refuses members nobody asked

@@ -1,6 +1,10 @@
 #pragma once
 
+#include "core/domain/translate.h"
+
 namespace tollgate::llm {
+
+TOLLGATE_TRANSLATION_CONTEXT("tollgate::llm")
 
 // The LLM APIs the gateway speaks: each has its routes, its error shape and its usage format.
 enum class Api { OpenAIChat, OpenAIEmbeddings, AnthropicMessages };

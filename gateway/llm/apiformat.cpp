@@ -1,4 +1,4 @@
-#include "llm/apiformat.h"
+#include "gateway/llm/apiformat.h"
 
 #include <QJsonDocument>
 

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "catalog/pricing.h"
-#include "llm/api.h"
+#include "core/catalog/pricing.h"
+#include "gateway/llm/api.h"
 
 #include <QJsonObject>
 

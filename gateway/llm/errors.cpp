@@ -1,12 +1,13 @@
-#include "llm/errors.h"
+#include "gateway/llm/errors.h"
 
 #include <QCoreApplication>
 #include <QJsonDocument>
-#include <QLoggingCategory>
 
-Q_LOGGING_CATEGORY(lcLlm, "tollgate.gateway.llm", QtInfoMsg)
+#include "gateway/llm/logging.h"
 
 namespace tollgate::llm {
+
+Q_LOGGING_CATEGORY(lcLlm, "tollgate.gateway.llm", QtInfoMsg)
 
 namespace {
 

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "domain/result.h"
-#include "http/message.h"
-#include "llm/api.h"
+#include "core/domain/result.h"
+#include "gateway/http/message.h"
+#include "gateway/llm/api.h"
 
 #include <QJsonObject>
 

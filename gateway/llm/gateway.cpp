@@ -1,9 +1,10 @@
-#include "llm/gateway.h"
+#include "gateway/llm/gateway.h"
 
-#include "llm/proxy.h"
-#include "metering/usagewriter.h"
-#include "llm/stages.h"
-#include "service/service.h"
+#include "gateway/llm/proxy.h"
+#include "core/metering/usagewriter.h"
+#include "gateway/llm/logging.h"
+#include "gateway/llm/stages.h"
+#include "core/service/service.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -14,7 +15,6 @@ namespace tollgate::llm {
 
 namespace {
 
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::llm::Gateway", s); }
 
 QByteArray newRequestId()
 {
@@ -204,6 +204,8 @@ void Gateway::refuse(http::Exchange& exchange, RequestContext c, RequestError er
 {
     m_counters.denied.fetch_add(1, std::memory_order_relaxed);
     m_metrics.denial(error.code);
+    qCDebug(lcLlm).noquote() << "request" << c.requestId << "refused" << error.status << error.code << "-"
+                             << error.message;
     UsageRecord& rec = c.record;
     rec.latencyMs = qint32(exchange.timer().elapsed());
     rec.detail = error.message; // the request log says why
@@ -218,10 +220,12 @@ void Gateway::refuse(http::Exchange& exchange, RequestContext c, RequestError er
     const Api api = c.api;
     QPointer<http::Exchange> ex(&exchange);
     recordThen(std::move(rec), [this, ex, api, timer, model, r = std::move(r)](bool durable) mutable {
-        if (!durable) // as for answered requests: no answer without its usage record
+        if (!durable) { // as for answered requests: no answer without its usage record
+            qCWarning(lcLlm) << "a refusal's usage record could not be written; answering 503";
             r = http::Response::json(503, llm::errorBody(api, 503, tr("the usage of this request could not be recorded; "
                                                                  "try again"),
                                                     QStringLiteral("metering_unavailable")));
+        }
         // No provider was called: all of the latency is the gateway's.
         const qint64 us = timer.nsecsElapsed() / 1000;
         m_metrics.request(routeOf(api), model, r.status, us, us);

@@ -1,9 +1,9 @@
 #pragma once
 
-#include "http/server.h"
-#include "domain/domain.h"
-#include "llm/metrics.h"
-#include "llm/api.h"
+#include "gateway/http/server.h"
+#include "core/domain/domain.h"
+#include "gateway/llm/metrics.h"
+#include "gateway/llm/api.h"
 
 #include <QThreadStorage>
 

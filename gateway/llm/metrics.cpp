@@ -1,4 +1,4 @@
-#include "llm/metrics.h"
+#include "gateway/llm/metrics.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "llm/mock.h"
+#include "gateway/llm/mock.h"
 
 #include <QCryptographicHash>
 #include <QDateTime>

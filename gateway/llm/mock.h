@@ -1,7 +1,7 @@
 #pragma once
 
-#include "http/server.h"
-#include "llm/api.h"
+#include "gateway/http/server.h"
+#include "gateway/llm/api.h"
 
 #include <QJsonObject>
 

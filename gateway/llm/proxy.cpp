@@ -1,7 +1,8 @@
-#include "llm/proxy.h"
+#include "gateway/llm/proxy.h"
 
-#include "llm/gateway.h"
-#include "metering/usagewriter.h"
+#include "gateway/llm/gateway.h"
+#include "gateway/llm/logging.h"
+#include "core/metering/usagewriter.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -209,6 +210,8 @@ void ProxyCall::onError(http::CallError error, const QString& message)
         return;
     }
     // The stream broke: the client is charged for what it received, and told.
+    qCWarning(lcLlm).noquote() << "request" << m_setup.record.requestId << "to" << m_setup.provider.name
+                               << "broke off mid-stream:" << message;
     const Api api = m_setup.api;
     const QString text = tr("the provider's stream ended early: %1").arg(message);
     finish(UsageStatus::UpstreamError, [api, text](http::Exchange& ex) {
@@ -224,6 +227,7 @@ void ProxyCall::onError(http::CallError error, const QString& message)
 void ProxyCall::onClientGone()
 {
     // Cancel the provider call; charge what was used so far.
+    qCDebug(lcLlm).noquote() << "request" << m_setup.record.requestId << "cancelled: the client left";
     m_upstream.reset();
     m_upstreamUs = m_timer.nsecsElapsed() / 1000 - m_upstreamStartUs;
     m_replyStatus = 499; // nginx's "client closed request"
@@ -234,6 +238,8 @@ void ProxyCall::onClientGone()
 
 void ProxyCall::failBeforeHead(int status, const QString& message)
 {
+    qCWarning(lcLlm).noquote() << "request" << m_setup.record.requestId << "to" << m_setup.provider.name << "failed:"
+                               << message;
     const QString code = status == 504 ? QStringLiteral("upstream_timeout") : QStringLiteral("upstream_error");
     m_usage = TokenUsage {}; // nothing was generated: nothing is charged
     m_replyStatus = status;

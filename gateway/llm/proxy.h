@@ -1,12 +1,12 @@
 #pragma once
 
-#include "catalog/pricing.h"
-#include "http/anchor.h"
-#include "http/server.h"
-#include "llm/apiformat.h"
-#include "llm/errors.h"
-#include "llm/upstream.h"
-#include "service/service.h"
+#include "core/catalog/pricing.h"
+#include "gateway/http/anchor.h"
+#include "gateway/http/server.h"
+#include "gateway/llm/apiformat.h"
+#include "gateway/llm/errors.h"
+#include "gateway/llm/upstream.h"
+#include "core/service/service.h"
 
 #include <QElapsedTimer>
 #include <QObject>

@@ -1,8 +1,8 @@
-#include "llm/stages.h"
+#include "gateway/llm/stages.h"
 
-#include "enforcement/explanation.h"
-#include "json/customer.h"
-#include "service/service.h"
+#include "core/enforcement/explanation.h"
+#include "gateway/json/customer.h"
+#include "core/service/service.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -12,7 +12,6 @@ namespace tollgate::llm {
 
 namespace {
 
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::llm::Gateway", s); }
 
 RequestError refusal(int status, QString message, QString code, QString param = {})
 {

@@ -1,9 +1,9 @@
 #pragma once
 
-#include "enforcement/enforcement.h"
-#include "http/message.h"
-#include "llm/errors.h"
-#include "org/snapshot.h"
+#include "core/enforcement/enforcement.h"
+#include "gateway/http/message.h"
+#include "gateway/llm/errors.h"
+#include "core/org/snapshot.h"
 
 #include <QJsonObject>
 

@@ -1,4 +1,4 @@
-#include "llm/upstream.h"
+#include "gateway/llm/upstream.h"
 
 #include <QTimer>
 #include <QUrlQuery>

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "domain/domain.h"
-#include "http/client.h"
-#include "llm/mock.h"
+#include "core/domain/domain.h"
+#include "gateway/http/client.h"
+#include "gateway/llm/mock.h"
 
 #include <memory>
 

@@ -1,6 +1,6 @@
 // The command line: parsing, and the real binary's --help, --version and headless commands without a display.
 
-#include "commandline.h"
+#include "app/commandline.h"
 
 #include <QProcess>
 #include <QTemporaryDir>

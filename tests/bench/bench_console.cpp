@@ -7,15 +7,15 @@
 //   bench_console [--users N] [--records M] [--db FILE]
 // With --db, the database is kept in FILE and a later run on the same file skips the setup.
 
-#include "console.h"
-#include "dashboard/dashboarddata.h"
-#include "dashboard/dashboardpage.h"
-#include "screenshots.h"
-#include "usage/rollupread.h"
-#include "service/service.h"
-#include "users/usersmodel.h"
-#include "users/userspage.h"
-#include "users/userdelegates.h"
+#include "ui/console.h"
+#include "ui/dashboard/dashboarddata.h"
+#include "ui/dashboard/dashboardpage.h"
+#include "ui/screenshots.h"
+#include "core/usage/rollupread.h"
+#include "core/service/service.h"
+#include "ui/users/usersmodel.h"
+#include "ui/users/userspage.h"
+#include "ui/users/userdelegates.h"
 
 #include <QComboBox>
 #include <QApplication>

@@ -4,7 +4,7 @@
 //  - LoadUsers: open a database holding 100,000 users (everything is read into memory).
 //  - RecordUsage: durable usage-record writes in batches.
 
-#include "service/service.h"
+#include "core/service/service.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>

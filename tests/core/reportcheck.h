@@ -1,6 +1,6 @@
 #pragma once
 
-#include "usage/usagetypes.h"
+#include "core/usage/usagetypes.h"
 
 #include <QTest>
 

@@ -1,6 +1,6 @@
 // The demo organisation: realistic, consistent, resettable.
 
-#include "demo/demo.h"
+#include "core/demo/demo.h"
 
 #include <QSqlQuery>
 #include <QTemporaryDir>

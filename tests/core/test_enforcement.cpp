@@ -1,7 +1,7 @@
 // Admission through the service: every scope that applies is checked, settled usage is durable and counted again
 // after a restart.
 
-#include "service/service.h"
+#include "core/service/service.h"
 
 #include <QTemporaryDir>
 #include <QTest>

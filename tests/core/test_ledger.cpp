@@ -1,6 +1,6 @@
 // The enforcement ledger: all-or-nothing reservations, settlement, windows, and no overshoot under contention.
 
-#include "ledger/ledger.h"
+#include "core/ledger/ledger.h"
 
 #include <QTest>
 

@@ -1,9 +1,9 @@
 // Durable metering: the usage journal (a record is durable once appended; a restart replays exactly what the database
 // lacks) and the usage writer in front of it.
 
-#include "metering/journal.h"
-#include "metering/usagewriter.h"
-#include "service/service.h"
+#include "core/metering/journal.h"
+#include "core/metering/usagewriter.h"
+#include "core/service/service.h"
 
 #include <QDir>
 #include <QFile>

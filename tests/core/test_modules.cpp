@@ -2,7 +2,7 @@
 // reader holds never changes under it, and each module reloads its own part from the database — what a second
 // instance on the same database does to see a change made by the first.
 
-#include "service/service.h"
+#include "core/service/service.h"
 
 #include <QTemporaryDir>
 #include <QTest>

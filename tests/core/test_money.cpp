@@ -1,7 +1,7 @@
 // Money at the edges: dollars and per-million prices in, exact integers out, clear refusals.
 
-#include "catalog/pricing.h"
-#include "domain/money.h"
+#include "core/catalog/pricing.h"
+#include "core/domain/money.h"
 
 #include <QTest>
 

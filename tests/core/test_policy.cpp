@@ -1,6 +1,6 @@
 // Policy resolution, docs/design.md "Policy semantics": every rule, table-driven.
 
-#include "policy/policy.h"
+#include "core/policy/policy.h"
 
 #include <QTest>
 

@@ -1,6 +1,6 @@
 // The model catalog and exact integer costs.
 
-#include "catalog/pricing.h"
+#include "core/catalog/pricing.h"
 
 #include <QTest>
 

@@ -1,11 +1,11 @@
 // Reading the rollups as whole months and weeks minus days (core/service/rollupread.h): the plan covers exactly the
 // range, and reports read that way agree with the records themselves.
 
-#include "domain/clock.h"
+#include "core/domain/clock.h"
 #include "reportcheck.h"
-#include "usage/rollupread.h"
-#include "service/service.h"
-#include "storage/database.h"
+#include "core/usage/rollupread.h"
+#include "core/service/service.h"
+#include "core/storage/database.h"
 
 #include <QRandomGenerator>
 #include <QTemporaryDir>

@@ -1,7 +1,7 @@
 // The service API over SQLite: storage round trips, validation at the boundary, nothing half-written, audit.
 
 #include "reportcheck.h"
-#include "service/service.h"
+#include "core/service/service.h"
 
 #include <QDir>
 #include <QSqlQuery>

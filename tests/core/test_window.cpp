@@ -1,6 +1,6 @@
 // Calendar windows in the organization's time zone: month ends, leap years, ISO weeks, DST changes.
 
-#include "domain/window.h"
+#include "core/domain/window.h"
 
 #include <QDateTime>
 #include <QTest>

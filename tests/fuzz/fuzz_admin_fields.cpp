@@ -1,7 +1,7 @@
 // libFuzzer target: the admin API's strict JSON field reader, through the readers of the entities that take the most
 // kinds of member: a policy (money, "unlimited", null, model lists, tiers) and a customer (money, dates, rates).
 // Every refusal names a JSON path; nothing a client sends may crash it.
-#include "json/customer.h"
+#include "gateway/json/customer.h"
 
 #include <QJsonDocument>
 

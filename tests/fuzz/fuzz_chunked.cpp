@@ -1,7 +1,7 @@
 // libFuzzer target: the chunked transfer decoder (and the rest of the response framing) as the upstream client uses
 // it. The input is a response body after a chunked head; what is decoded never exceeds the cap, and decoding the
 // same bytes in one piece and in small pieces gives the same body and the same outcome.
-#include "http/parser.h"
+#include "gateway/http/parser.h"
 
 #include <cstdint>
 #include <cstdlib>

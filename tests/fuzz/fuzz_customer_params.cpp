@@ -1,7 +1,7 @@
 // libFuzzer target: customer_params as an LLM request carries it: the request body is JSON, its customer_params
 // member is read onto the customer the identifier names (an existing one, with limits set, or a new one) exactly as
 // the gateway does. Refusals name a path under customer_params; what is accepted is a customer with sane limits.
-#include "json/customer.h"
+#include "gateway/json/customer.h"
 
 #include <QJsonDocument>
 

@@ -1,7 +1,7 @@
 // libFuzzer target: the HTTP/1.x request parser, fed in pieces (the first byte picks the piece size), taking every
 // pipelined request it completes. A crash, a hang or a sanitizer report is a bug; so is a request that completes
 // with a body larger than the cap or a parser that reports Complete without a method.
-#include "http/parser.h"
+#include "gateway/http/parser.h"
 
 #include <cstdint>
 #include <cstdlib>

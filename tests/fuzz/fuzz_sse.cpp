@@ -1,6 +1,6 @@
 // libFuzzer target: the server-sent-event splitter and the event readers the proxy uses on every streamed event.
 // Whatever the pieces, the events it yields followed by what is left are exactly the bytes fed, in order.
-#include "llm/apiformat.h"
+#include "gateway/llm/apiformat.h"
 
 #include <cstdint>
 #include <cstdlib>

@@ -1,6 +1,6 @@
 #include "httptestclient.h"
 
-#include "http/parser.h"
+#include "gateway/http/parser.h"
 
 #include <QDeadlineTimer>
 #include <QEventLoop>

@@ -1,6 +1,6 @@
-#include "host.h"
+#include "gateway/host.h"
 #include "httptestclient.h"
-#include "service/service.h"
+#include "core/service/service.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

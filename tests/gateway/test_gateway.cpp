@@ -1,7 +1,7 @@
-#include "host.h"
+#include "gateway/host.h"
 #include "httptestclient.h"
-#include "llm/mock.h"
-#include "service/service.h"
+#include "gateway/llm/mock.h"
+#include "core/service/service.h"
 
 #include <QElapsedTimer>
 #include <QFile>

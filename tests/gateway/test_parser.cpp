@@ -1,5 +1,5 @@
-#include "http/parser.h"
-#include "llm/apiformat.h"
+#include "gateway/http/parser.h"
+#include "gateway/llm/apiformat.h"
 
 #include <QJsonDocument>
 #include <QRandomGenerator>

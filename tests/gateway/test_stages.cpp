@@ -1,10 +1,10 @@
 // The stages of an LLM request (gateway/llm/stages.h) one by one, without sockets: each is given a context as the
 // stage before it leaves it, and its outcome is checked. The error mappers of the three API flavours too.
 
-#include "admin/api.h"
-#include "llm/errors.h"
-#include "llm/stages.h"
-#include "service/service.h"
+#include "gateway/admin/api.h"
+#include "gateway/llm/errors.h"
+#include "gateway/llm/stages.h"
+#include "core/service/service.h"
 
 #include <QJsonDocument>
 #include <QTest>

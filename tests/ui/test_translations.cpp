@@ -1,11 +1,11 @@
 // The console in German and in French: every page rendered with the shipped translation, and no text a person
 // sees is still an English source string (a string that missed tr(), or was made before the translation loaded).
-#include "console.h"
-#include "demo/demo.h"
-#include "mainwindow.h"
-#include "page.h"
-#include "screenshots.h"
-#include "service/service.h"
+#include "ui/console.h"
+#include "core/demo/demo.h"
+#include "ui/mainwindow.h"
+#include "ui/page.h"
+#include "ui/screenshots.h"
+#include "core/service/service.h"
 
 #include <QAbstractButton>
 #include <QAbstractItemView>

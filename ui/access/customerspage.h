@@ -1,8 +1,8 @@
 #pragma once
 
-#include "page.h"
-#include "domain/domain.h"
-#include "widgets/listmodel.h"
+#include "ui/page.h"
+#include "core/domain/domain.h"
+#include "ui/widgets/listmodel.h"
 
 class QTableView;
 

@@ -1,12 +1,12 @@
-#include "catalog/catalogpage.h"
+#include "ui/catalog/catalogpage.h"
 
-#include "console.h"
-#include "format.h"
-#include "service/service.h"
-#include "widgets/dialogs.h"
-#include "widgets/editdialog.h"
-#include "widgets/messagebanner.h"
-#include "widgets/tables.h"
+#include "ui/console.h"
+#include "ui/format.h"
+#include "core/service/service.h"
+#include "ui/widgets/dialogs.h"
+#include "ui/widgets/editdialog.h"
+#include "ui/widgets/messagebanner.h"
+#include "ui/widgets/tables.h"
 
 #include <QCheckBox>
 #include <QComboBox>

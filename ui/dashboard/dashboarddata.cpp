@@ -1,6 +1,6 @@
-#include "dashboard/dashboarddata.h"
+#include "ui/dashboard/dashboarddata.h"
 
-#include "service/service.h"
+#include "core/service/service.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "service/limitwatch.h"
-#include "usage/usagetypes.h"
+#include "core/service/limitwatch.h"
+#include "core/usage/usagetypes.h"
 
 namespace tollgate {
 

@@ -1,9 +1,9 @@
-#include "dashboard/dashboardpage.h"
+#include "ui/dashboard/dashboardpage.h"
 
-#include "console.h"
-#include "format.h"
-#include "service/service.h"
-#include "widgets/messagebanner.h"
+#include "ui/console.h"
+#include "ui/format.h"
+#include "core/service/service.h"
+#include "ui/widgets/messagebanner.h"
 
 #include <QBarCategoryAxis>
 #include <QBarSet>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "dashboard/dashboarddata.h"
-#include "page.h"
+#include "ui/dashboard/dashboarddata.h"
+#include "ui/page.h"
 
 class QChart;
 class QChartView;

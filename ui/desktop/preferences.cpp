@@ -1,6 +1,6 @@
-#include "desktop/preferences.h"
+#include "ui/desktop/preferences.h"
 
-#include "storage/database.h"
+#include "core/storage/database.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -16,7 +16,6 @@ namespace tollgate::preferences {
 
 namespace {
 
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::preferences", s); }
 
 const QString kLanguageKey = QStringLiteral("console/language");
 const QString kDatabaseKey = QStringLiteral("console/database");

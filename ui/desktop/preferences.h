@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/domain/translate.h"
 #include <QList>
 #include <QString>
 
@@ -10,6 +11,8 @@ namespace tollgate {
 // What this desktop remembers between runs (QSettings, where each system keeps them): the console's language,
 // whether Tollgate starts at login into the tray, and which database the console opens.
 namespace preferences {
+
+TOLLGATE_TRANSLATION_CONTEXT("tollgate::preferences")
 
 struct Language
 {

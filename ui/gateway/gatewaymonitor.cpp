@@ -1,4 +1,4 @@
-#include "gateway/gatewaymonitor.h"
+#include "ui/gateway/gatewaymonitor.h"
 
 namespace tollgate {
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "gatewaycontroller.h"
+#include "ui/gatewaycontroller.h"
 
 #include <QElapsedTimer>
 #include <QObject>

@@ -1,9 +1,9 @@
-#include "gateway/gatewaypage.h"
+#include "ui/gateway/gatewaypage.h"
 
-#include "console.h"
-#include "format.h"
-#include "gateway/gatewaymonitor.h"
-#include "widgets/messagebanner.h"
+#include "ui/console.h"
+#include "ui/format.h"
+#include "ui/gateway/gatewaymonitor.h"
+#include "ui/widgets/messagebanner.h"
 
 #include <QFormLayout>
 #include <QGroupBox>

@@ -1,14 +1,14 @@
-#include "groups/groupspage.h"
+#include "ui/groups/groupspage.h"
 
-#include "console.h"
-#include "format.h"
-#include "groups/grouptreemodel.h"
-#include "groups/membership.h"
-#include "service/service.h"
-#include "users/userdelegates.h"
-#include "users/usersmodel.h"
-#include "widgets/dialogs.h"
-#include "widgets/messagebanner.h"
+#include "ui/console.h"
+#include "ui/format.h"
+#include "ui/groups/grouptreemodel.h"
+#include "ui/groups/membership.h"
+#include "core/service/service.h"
+#include "ui/users/userdelegates.h"
+#include "ui/users/usersmodel.h"
+#include "ui/widgets/dialogs.h"
+#include "ui/widgets/messagebanner.h"
 
 #include <QComboBox>
 #include <QFormLayout>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "page.h"
-#include "domain/domain.h"
+#include "ui/page.h"
+#include "core/domain/domain.h"
 
 class QComboBox;
 class QLabel;

@@ -1,10 +1,10 @@
-#include "groups/grouptreemodel.h"
+#include "ui/groups/grouptreemodel.h"
 
-#include "console.h"
-#include "dragdrop.h"
-#include "format.h"
-#include "groups/membership.h"
-#include "service/service.h"
+#include "ui/console.h"
+#include "ui/dragdrop.h"
+#include "ui/format.h"
+#include "ui/groups/membership.h"
+#include "core/service/service.h"
 
 #include <QCollator>
 #include <QMimeData>

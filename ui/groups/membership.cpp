@@ -1,7 +1,7 @@
-#include "groups/membership.h"
+#include "ui/groups/membership.h"
 
-#include "console.h"
-#include "service/service.h"
+#include "ui/console.h"
+#include "core/service/service.h"
 
 #include <QCoreApplication>
 #include <QSet>
@@ -9,7 +9,6 @@
 namespace tollgate {
 
 namespace {
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::MembershipCommand", s); }
 } // namespace
 
 MembershipCommand* MembershipCommand::make(Console& console, Kind kind, const QList<Id>& users, Id fromGroup,
@@ -127,7 +126,7 @@ void ReparentCommand::apply(Id parent)
         [&service, id, parent]() -> Status {
             auto g = service.directory().group(id);
             if (!g)
-                return Error::notFound(QStringLiteral("group"), tr("the group no longer exists"));
+                return Error::notFound(QStringLiteral("group"), ReparentCommand::tr("the group no longer exists"));
             g->parentId = parent;
             g->updatedAt = 0;
             auto r = service.directory().updateGroup(*g, Console::actor());
@@ -135,7 +134,7 @@ void ReparentCommand::apply(Id parent)
         },
         [this, what](Status s) {
             if (!s.ok())
-                m_console.tell(true, tr("%1 failed: %2").arg(what, s.error().message));
+                m_console.tell(true, ReparentCommand::tr("%1 failed: %2").arg(what, s.error().message));
         });
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "domain/domain.h"
+#include "core/domain/domain.h"
 
 #include <QUndoCommand>
 
@@ -14,6 +14,8 @@ class Service;
 // the target group are not taken out of it on undo). The work runs off the GUI thread, in order.
 class MembershipCommand final : public QUndoCommand
 {
+    Q_DECLARE_TR_FUNCTIONS(tollgate::MembershipCommand)
+
 public:
     enum class Kind { Add, Remove, Move };
     // nullptr when the change would do nothing (every user already there); `why` then says so.
@@ -42,6 +44,8 @@ private:
 // A group moved under another (or to the top level), undoably. A cycle is refused before the command is made.
 class ReparentCommand final : public QUndoCommand
 {
+    Q_DECLARE_TR_FUNCTIONS(tollgate::ReparentCommand)
+
 public:
     ReparentCommand(Console& console, Id group, Id oldParent, Id newParent, const QString& text);
     void redo() override { apply(m_newParent); }

@@ -1,7 +1,7 @@
-#include "keys/keydialog.h"
+#include "ui/keys/keydialog.h"
 
-#include "console.h"
-#include "format.h"
+#include "ui/console.h"
+#include "ui/format.h"
 
 #include <QCheckBox>
 #include <QClipboard>

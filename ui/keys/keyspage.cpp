@@ -1,13 +1,13 @@
-#include "keys/keyspage.h"
+#include "ui/keys/keyspage.h"
 
-#include "console.h"
-#include "format.h"
-#include "gatewaycontroller.h"
-#include "keys/keydialog.h"
-#include "service/service.h"
-#include "widgets/dialogs.h"
-#include "widgets/messagebanner.h"
-#include "widgets/tables.h"
+#include "ui/console.h"
+#include "ui/format.h"
+#include "ui/gatewaycontroller.h"
+#include "ui/keys/keydialog.h"
+#include "core/service/service.h"
+#include "ui/widgets/dialogs.h"
+#include "ui/widgets/messagebanner.h"
+#include "ui/widgets/tables.h"
 
 #include <QColor>
 #include <QHeaderView>

@@ -1,9 +1,9 @@
-#include "policies/policiespage.h"
+#include "ui/policies/policiespage.h"
 
-#include "console.h"
-#include "policies/policyform.h"
-#include "widgets/dialogs.h"
-#include "widgets/messagebanner.h"
+#include "ui/console.h"
+#include "ui/policies/policyform.h"
+#include "ui/widgets/dialogs.h"
+#include "ui/widgets/messagebanner.h"
 
 #include <QComboBox>
 #include <QCompleter>

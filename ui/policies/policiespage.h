@@ -1,7 +1,7 @@
 #pragma once
 
-#include "page.h"
-#include "service/service.h"
+#include "ui/page.h"
+#include "core/service/service.h"
 
 class QComboBox;
 class QLabel;

@@ -1,6 +1,6 @@
-#include "policies/policyform.h"
+#include "ui/policies/policyform.h"
 
-#include "format.h"
+#include "ui/format.h"
 
 #include <QCheckBox>
 #include <QComboBox>

@@ -1,11 +1,11 @@
-#include "requests/requestlogpage.h"
+#include "ui/requests/requestlogpage.h"
 
-#include "console.h"
-#include "format.h"
-#include "enforcement/explanation.h"
-#include "service/service.h"
-#include "widgets/messagebanner.h"
-#include "widgets/tables.h"
+#include "ui/console.h"
+#include "ui/format.h"
+#include "core/enforcement/explanation.h"
+#include "core/service/service.h"
+#include "ui/widgets/messagebanner.h"
+#include "ui/widgets/tables.h"
 
 #include <QColor>
 #include <QComboBox>

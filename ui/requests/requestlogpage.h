@@ -1,8 +1,8 @@
 #pragma once
 
-#include "page.h"
-#include "usage/usagetypes.h"
-#include "widgets/listmodel.h"
+#include "ui/page.h"
+#include "core/usage/usagetypes.h"
+#include "ui/widgets/listmodel.h"
 
 class QComboBox;
 class QDateTimeEdit;

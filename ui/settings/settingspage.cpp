@@ -1,10 +1,10 @@
-#include "settings/settingspage.h"
+#include "ui/settings/settingspage.h"
 
-#include "console.h"
-#include "desktop/preferences.h"
-#include "format.h"
-#include "service/service.h"
-#include "widgets/messagebanner.h"
+#include "ui/console.h"
+#include "ui/desktop/preferences.h"
+#include "ui/format.h"
+#include "core/service/service.h"
+#include "ui/widgets/messagebanner.h"
 
 #include <QApplication>
 #include <QCheckBox>

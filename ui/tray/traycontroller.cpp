@@ -1,8 +1,8 @@
-#include "tray/traycontroller.h"
+#include "ui/tray/traycontroller.h"
 
-#include "console.h"
-#include "format.h"
-#include "gateway/gatewaymonitor.h"
+#include "ui/console.h"
+#include "ui/format.h"
+#include "ui/gateway/gatewaymonitor.h"
 
 #include <QMenu>
 #include <QPainter>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "service/limitwatch.h"
+#include "core/service/limitwatch.h"
 
 #include <QObject>
 #include <QSystemTrayIcon>

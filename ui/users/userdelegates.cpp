@@ -1,7 +1,7 @@
-#include "users/userdelegates.h"
+#include "ui/users/userdelegates.h"
 
-#include "dragdrop.h"
-#include "users/usersmodel.h"
+#include "ui/dragdrop.h"
+#include "ui/users/usersmodel.h"
 
 #include <QApplication>
 #include <QDrag>

@@ -1,8 +1,8 @@
-#include "users/userdialog.h"
+#include "ui/users/userdialog.h"
 
-#include "console.h"
-#include "format.h"
-#include "service/service.h"
+#include "ui/console.h"
+#include "ui/format.h"
+#include "core/service/service.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>

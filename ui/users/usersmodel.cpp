@@ -1,8 +1,8 @@
-#include "users/usersmodel.h"
+#include "ui/users/usersmodel.h"
 
-#include "dragdrop.h"
-#include "format.h"
-#include "service/service.h"
+#include "ui/dragdrop.h"
+#include "ui/format.h"
+#include "core/service/service.h"
 
 #include <QColor>
 

@@ -1,4 +1,4 @@
-#include "widgets/dialogs.h"
+#include "ui/widgets/dialogs.h"
 
 #include <QCoreApplication>
 #include <QInputDialog>
@@ -8,7 +8,6 @@ namespace tollgate::dialogs {
 
 namespace {
 
-QString tr(const char* s) { return QCoreApplication::translate("tollgate::dialogs", s); }
 
 std::optional<Answer> g_nextAnswer;
 std::optional<std::optional<QString>> g_nextText;

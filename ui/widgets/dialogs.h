@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/domain/translate.h"
 #include <QString>
 
 #include <optional>
@@ -7,6 +8,8 @@
 class QWidget;
 
 namespace tollgate::dialogs {
+
+TOLLGATE_TRANSLATION_CONTEXT("tollgate::dialogs")
 
 // The few questions the console asks in a modal box, behind one wrapper a test can script (setNextAnswer).
 enum class Answer { Yes, No, Save, Discard, Cancel };

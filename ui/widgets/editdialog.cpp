@@ -1,6 +1,6 @@
-#include "widgets/editdialog.h"
+#include "ui/widgets/editdialog.h"
 
-#include "format.h"
+#include "ui/format.h"
 
 #include <QCheckBox>
 #include <QComboBox>

@@ -1,4 +1,6 @@
-#include "widgets/messagebanner.h"
+#include "ui/widgets/messagebanner.h"
+
+#include "ui/logging.h"
 
 #include <QHBoxLayout>
 #include <QLabel>
@@ -30,8 +32,12 @@ MessageBanner::MessageBanner(QWidget* parent)
     hide();
 }
 
+Q_LOGGING_CATEGORY(lcUi, "tollgate.ui", QtInfoMsg)
+
 void MessageBanner::showMessage(Kind kind, const QString& text)
 {
+    if (kind == Kind::Error)
+        qCWarning(lcUi).noquote() << text;
     m_kind = kind;
     static const char* const colours[][2] = {
         {"#e8f0fe", "#1a56b0"}, {"#e6f4ea", "#1e7a3c"}, {"#fff4e0", "#8a5a00"}, {"#fde8e8", "#a61b1b"}};

@@ -1,4 +1,4 @@
-#include "widgets/tables.h"
+#include "ui/widgets/tables.h"
 
 #include <QHeaderView>
 #include <QLineEdit>
