@@ -7,19 +7,18 @@
 
 namespace tollgate {
 
-
 Result<CommandLine> parseCommandLine(const QStringList& arguments)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(
-        CommandLine::tr("Tollgate: the administration console and gateway for an organisation's LLM usage.\n\n"
-           "Commands:\n"
-           "  (none)         open the console (it runs the gateway too)\n"
-           "  serve          run the gateway without a display; SIGTERM drains requests under way and stops\n"
-           "  mock-upstream  run the mock LLM provider on its own (OpenAI and Anthropic APIs), for tests\n"
-           "  info           print a summary of the organisation and exit\n"
-           "  reset-demo     replace the organisation with the demo organisation and exit\n"
-           "  screenshots DIR  render every page of the console to DIR/NN-page.png and exit"));
+    parser.setApplicationDescription(CommandLine::tr(
+        "Tollgate: the administration console and gateway for an organisation's LLM usage.\n\n"
+        "Commands:\n"
+        "  (none)         open the console (it runs the gateway too)\n"
+        "  serve          run the gateway without a display; SIGTERM drains requests under way and stops\n"
+        "  mock-upstream  run the mock LLM provider on its own (OpenAI and Anthropic APIs), for tests\n"
+        "  info           print a summary of the organisation and exit\n"
+        "  reset-demo     replace the organisation with the demo organisation and exit\n"
+        "  screenshots DIR  render every page of the console to DIR/NN-page.png and exit"));
     const QCommandLineOption help(QStringList {QStringLiteral("h"), QStringLiteral("help")},
                                   CommandLine::tr("Show this help and exit."));
     const QCommandLineOption version(QStringList {QStringLiteral("v"), QStringLiteral("version")},
@@ -30,22 +29,29 @@ Result<CommandLine> parseCommandLine(const QStringList& arguments)
                                 CommandLine::tr("location"));
     const QCommandLineOption demo(QStringLiteral("demo"),
                                   CommandLine::tr("Start on the demo organisation (loaded into an empty database)."));
-    const QCommandLineOption listen(QStringLiteral("listen"),
-                                    CommandLine::tr("Gateway address, HOST:PORT (default 127.0.0.1:8787; mock-upstream 127.0.0.1:9100)."),
-                                    CommandLine::tr("address"));
+    const QCommandLineOption listen(
+        QStringLiteral("listen"),
+        CommandLine::tr("Gateway address, HOST:PORT (default 127.0.0.1:8787; mock-upstream 127.0.0.1:9100)."),
+        CommandLine::tr("address"));
     const QCommandLineOption adminListen(
         QStringLiteral("admin-listen"),
-        CommandLine::tr("Serve the admin API (/api/admin) on its own address, HOST:PORT. Without it, the admin API answers on the "
-           "gateway's address to clients on this machine only."),
+        CommandLine::tr(
+            "Serve the admin API (/api/admin) on its own address, HOST:PORT. Without it, the admin API answers on the "
+            "gateway's address to clients on this machine only."),
         CommandLine::tr("address"));
-    const QCommandLineOption config(QStringLiteral("config"), CommandLine::tr("Gateway settings file (JSON)."), CommandLine::tr("file"));
-    const QCommandLineOption tlsCert(QStringLiteral("tls-cert"), CommandLine::tr("Serve HTTPS with this PEM certificate (chain)."),
+    const QCommandLineOption config(QStringLiteral("config"), CommandLine::tr("Gateway settings file (JSON)."),
+                                    CommandLine::tr("file"));
+    const QCommandLineOption tlsCert(QStringLiteral("tls-cert"),
+                                     CommandLine::tr("Serve HTTPS with this PEM certificate (chain)."),
                                      CommandLine::tr("file"));
-    const QCommandLineOption tlsKey(QStringLiteral("tls-key"), CommandLine::tr("The PEM private key for --tls-cert."), CommandLine::tr("file"));
-    const QCommandLineOption delay(QStringLiteral("delay-ms"), CommandLine::tr("mock-upstream: wait this long before answering."),
+    const QCommandLineOption tlsKey(QStringLiteral("tls-key"), CommandLine::tr("The PEM private key for --tls-cert."),
+                                    CommandLine::tr("file"));
+    const QCommandLineOption delay(QStringLiteral("delay-ms"),
+                                   CommandLine::tr("mock-upstream: wait this long before answering."),
                                    CommandLine::tr("ms"));
-    const QCommandLineOption tray(QStringLiteral("tray"),
-                                  CommandLine::tr("Console: start in the tray without showing the window (as at login)."));
+    const QCommandLineOption tray(
+        QStringLiteral("tray"),
+        CommandLine::tr("Console: start in the tray without showing the window (as at login)."));
     parser.addOption(listen);
     parser.addOption(tray);
     parser.addOption(adminListen);
@@ -57,8 +63,10 @@ Result<CommandLine> parseCommandLine(const QStringList& arguments)
     parser.addOption(version);
     parser.addOption(db);
     parser.addOption(demo);
-    parser.addPositionalArgument(QStringLiteral("command"), CommandLine::tr("serve, mock-upstream, info, reset-demo or screenshots; none opens the console."),
-                                 CommandLine::tr("[command]"));
+    parser.addPositionalArgument(
+        QStringLiteral("command"),
+        CommandLine::tr("serve, mock-upstream, info, reset-demo or screenshots; none opens the console."),
+        CommandLine::tr("[command]"));
 
     CommandLine out;
     if (!parser.parse(arguments))
@@ -74,7 +82,8 @@ Result<CommandLine> parseCommandLine(const QStringList& arguments)
     }
     out.database = parser.value(db);
     if (parser.isSet(db) && out.database.trimmed().isEmpty())
-        return Error::invalid(QStringLiteral("--db"), CommandLine::tr("is empty; give a SQLite file path or a postgresql:// URL"));
+        return Error::invalid(QStringLiteral("--db"),
+                              CommandLine::tr("is empty; give a SQLite file path or a postgresql:// URL"));
     out.demo = parser.isSet(demo);
     out.tray = parser.isSet(tray);
     out.listen = parser.value(listen);
@@ -88,13 +97,15 @@ Result<CommandLine> parseCommandLine(const QStringList& arguments)
         bool ok = false;
         out.delayMs = parser.value(delay).toInt(&ok);
         if (!ok || out.delayMs < 0 || out.delayMs > 600'000)
-            return Error::invalid(QStringLiteral("--delay-ms"), CommandLine::tr("must be a whole number of milliseconds, 0 to 600000"));
+            return Error::invalid(QStringLiteral("--delay-ms"),
+                                  CommandLine::tr("must be a whole number of milliseconds, 0 to 600000"));
     }
     const QStringList positional = parser.positionalArguments();
     const bool screenshots = !positional.isEmpty() && positional.first() == QLatin1String("screenshots");
     if (screenshots) {
         if (positional.size() != 2)
-            return Error::invalid(QStringLiteral("screenshots"), CommandLine::tr("takes the folder to write the pictures to"));
+            return Error::invalid(QStringLiteral("screenshots"),
+                                  CommandLine::tr("takes the folder to write the pictures to"));
         out.command = CommandLine::Command::Screenshots;
         out.screenshotDir = positional[1];
         return out;
@@ -113,10 +124,12 @@ Result<CommandLine> parseCommandLine(const QStringList& arguments)
         else if (c == QLatin1String("reset-demo"))
             out.command = CommandLine::Command::ResetDemo;
         else
-            return Error::invalid(QStringLiteral("command"),
-                                  CommandLine::tr("'%1' is not a command; use serve, mock-upstream, info, reset-demo or screenshots, or none for the "
-                                     "console")
-                                      .arg(c));
+            return Error::invalid(
+                QStringLiteral("command"),
+                CommandLine::tr(
+                    "'%1' is not a command; use serve, mock-upstream, info, reset-demo or screenshots, or none for the "
+                    "console")
+                    .arg(c));
     }
     return out;
 }

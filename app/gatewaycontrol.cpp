@@ -23,10 +23,7 @@ QString GatewayControl::start(const QString& listen)
     return m_lastError;
 }
 
-void GatewayControl::stop()
-{
-    m_host.stop(10'000);
-}
+void GatewayControl::stop() { m_host.stop(10'000); }
 
 QString GatewayControl::listenAddress() const
 {

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "ui/gatewaycontroller.h"
 #include "gateway/host.h"
+#include "ui/gatewaycontroller.h"
 
 namespace tollgate {
 

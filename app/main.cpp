@@ -1,19 +1,19 @@
 #include "app/commandline.h"
-#include "ui/console.h"
 #include "app/gatewaycontrol.h"
+#include "app/signals.h"
+#include "app/singleinstance.h"
 #include "core/demo/demo.h"
+#include "core/metering/journal.h"
+#include "core/service/service.h"
 #include "gateway/host.h"
 #include "gateway/http/server.h"
 #include "gateway/llm/mock.h"
+#include "ui/console.h"
+#include "ui/desktop/preferences.h"
 #include "ui/gateway/gatewaymonitor.h"
 #include "ui/mainwindow.h"
-#include "ui/tray/traycontroller.h"
 #include "ui/screenshots.h"
-#include "core/metering/journal.h"
-#include "core/service/service.h"
-#include "app/signals.h"
-#include "app/singleinstance.h"
-#include "ui/desktop/preferences.h"
+#include "ui/tray/traycontroller.h"
 
 #include <QApplication>
 #include <QCoreApplication>
@@ -58,8 +58,9 @@ void printSummary(Service& s)
 
 void printDemo(const DemoSummary& d)
 {
-    QTextStream(stdout) << Main::tr("Loaded the demo organisation: %1 users, %2 groups, %3 keys, %4 customers, %5 usage "
-                              "records.")
+    QTextStream(stdout) << Main::tr(
+                               "Loaded the demo organisation: %1 users, %2 groups, %3 keys, %4 customers, %5 usage "
+                               "records.")
                                .arg(d.users)
                                .arg(d.groups)
                                .arg(d.keys)
@@ -205,14 +206,14 @@ int main(int argc, char* argv[])
         return fail(Main::tr("cannot replay the usage journal: %1").arg(replayed.error().toString()));
     if (!options.initialAdminKey.isEmpty() && !s.access().authenticateAdmin(options.initialAdminKey).ok())
         QTextStream(stderr) << Main::tr("tollgate: TOLLGATE_ADMIN_KEY is not used: it only becomes the owner key of a "
-                                  "database that has no admin key yet")
+                                        "database that has no admin key yet")
                             << Qt::endl;
     // A database without admin keys got an owner key: shown this once.
     const QString ownerKey = s.access().takeInitialAdminSecret();
     if (!ownerKey.isEmpty())
-        QTextStream(stdout) << Main::tr("Created the owner admin key for the admin API (shown once; keep it safe): %1")
-                                   .arg(ownerKey)
-                            << Qt::endl;
+        QTextStream(stdout)
+            << Main::tr("Created the owner admin key for the admin API (shown once; keep it safe): %1").arg(ownerKey)
+            << Qt::endl;
 
     if (cl->command == CommandLine::Command::ResetDemo) {
         auto demo = resetDemo(s);

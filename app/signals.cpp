@@ -3,10 +3,10 @@
 #include <QSocketNotifier>
 
 #ifdef Q_OS_UNIX
-#    include <csignal>
-#    include <sys/resource.h>
-#    include <sys/socket.h>
-#    include <unistd.h>
+#include <csignal>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #endif
 
 namespace tollgate {

@@ -28,7 +28,7 @@ QString SingleInstance::defaultKey()
     // The home folder tells users apart on every system; hashed, so the name is short and has no separators.
     const QByteArray home = QDir::homePath().toUtf8();
     return QStringLiteral("tollgate-console-")
-         + QString::fromLatin1(QCryptographicHash::hash(home, QCryptographicHash::Sha256).toHex().left(16));
+        + QString::fromLatin1(QCryptographicHash::hash(home, QCryptographicHash::Sha256).toHex().left(16));
 }
 
 bool SingleInstance::activateRunning(int timeoutMs)
@@ -40,8 +40,7 @@ bool SingleInstance::activateRunning(int timeoutMs)
     socket.write(kActivate);
     if (!socket.waitForBytesWritten(timeoutMs))
         return false;
-    while (socket.bytesAvailable() < kShown.size() && socket.waitForReadyRead(timeoutMs)) {
-    }
+    while (socket.bytesAvailable() < kShown.size() && socket.waitForReadyRead(timeoutMs)) { }
     return socket.readAll().startsWith(kShown);
 }
 

@@ -12,7 +12,6 @@ namespace tollgate {
 
 namespace {
 
-
 QString serverUrl(const http::Server& server)
 {
     const http::ServerOptions& o = server.options();
@@ -52,12 +51,14 @@ Result<GatewayConfig> loadGatewayConfig(const QString& path, GatewayConfig c)
 {
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly))
-        return Error::invalid(QStringLiteral("config"), GatewayHost::tr("cannot read %1: %2").arg(path, f.errorString()));
+        return Error::invalid(QStringLiteral("config"),
+                              GatewayHost::tr("cannot read %1: %2").arg(path, f.errorString()));
     QJsonParseError pe;
     const QJsonDocument doc = QJsonDocument::fromJson(f.readAll(), &pe);
     if (pe.error != QJsonParseError::NoError)
-        return Error::invalid(QStringLiteral("config"),
-                              GatewayHost::tr("%1 is not valid JSON: %2 at byte %3").arg(path, pe.errorString()).arg(pe.offset));
+        return Error::invalid(
+            QStringLiteral("config"),
+            GatewayHost::tr("%1 is not valid JSON: %2 at byte %3").arg(path, pe.errorString()).arg(pe.offset));
     if (!doc.isObject())
         return Error::invalid(QStringLiteral("config"), GatewayHost::tr("%1 must hold a JSON object").arg(path));
     const QJsonObject o = doc.object();
@@ -113,10 +114,12 @@ Result<GatewayConfig> loadGatewayConfig(const QString& path, GatewayConfig c)
                 return Error::invalid(key, GatewayHost::tr("must be a file path"));
             (key == u"tlsKey" ? c.server.tlsKeyFile : c.server.tlsCertificateFile) = it->toString();
         } else {
-            return Error::invalid(key, GatewayHost::tr("is not a setting (known: listen, threads, maxConnections, maxRequestBodyBytes, "
-                                          "maxHeaderBytes, maxHeaderCount, headerTimeoutMs, requestTimeoutMs, "
-                                          "idleTimeoutMs, streamBufferBytes, sendTimeoutMs, upstreamTimeoutMs, tlsCertificate, "
-                                          "tlsKey, adminListen)"));
+            return Error::invalid(
+                key,
+                GatewayHost::tr("is not a setting (known: listen, threads, maxConnections, maxRequestBodyBytes, "
+                                "maxHeaderBytes, maxHeaderCount, headerTimeoutMs, requestTimeoutMs, "
+                                "idleTimeoutMs, streamBufferBytes, sendTimeoutMs, upstreamTimeoutMs, tlsCertificate, "
+                                "tlsKey, adminListen)"));
         }
         if (!s.ok())
             return s.error();
@@ -189,10 +192,7 @@ GatewayHost::GatewayHost(Service& service)
 {
 }
 
-GatewayHost::~GatewayHost()
-{
-    stop(0);
-}
+GatewayHost::~GatewayHost() { stop(0); }
 
 QString GatewayHost::start(const GatewayConfig& config)
 {
@@ -247,10 +247,7 @@ void GatewayHost::stop(int drainMs)
     m_writer.reset(); // joins the writer thread after the last record
 }
 
-QString GatewayHost::address() const
-{
-    return m_server ? serverUrl(*m_server) : QString();
-}
+QString GatewayHost::address() const { return m_server ? serverUrl(*m_server) : QString(); }
 
 QString GatewayHost::adminAddress() const
 {
@@ -259,15 +256,9 @@ QString GatewayHost::adminAddress() const
     return m_server ? address() + QStringLiteral("/api/admin") : QString();
 }
 
-llm::GatewayStats GatewayHost::stats() const
-{
-    return m_gateway ? m_gateway->stats() : llm::GatewayStats {};
-}
+llm::GatewayStats GatewayHost::stats() const { return m_gateway ? m_gateway->stats() : llm::GatewayStats {}; }
 
-http::ServerStats GatewayHost::serverStats() const
-{
-    return m_server ? m_server->stats() : http::ServerStats {};
-}
+http::ServerStats GatewayHost::serverStats() const { return m_server ? m_server->stats() : http::ServerStats {}; }
 
 void GatewayHost::flushUsage()
 {
@@ -275,9 +266,6 @@ void GatewayHost::flushUsage()
         m_writer->flush();
 }
 
-qint64 GatewayHost::meteringQueueDepth() const
-{
-    return m_writer ? m_writer->queueDepth() : 0;
-}
+qint64 GatewayHost::meteringQueueDepth() const { return m_writer ? m_writer->queueDepth() : 0; }
 
 } // namespace tollgate

@@ -1,10 +1,11 @@
 #pragma once
 
-#include <QCoreApplication>
 #include "core/domain/result.h"
-#include "gateway/http/server.h"
 #include "gateway/admin/api.h"
+#include "gateway/http/server.h"
 #include "gateway/llm/gateway.h"
+
+#include <QCoreApplication>
 
 #include <memory>
 

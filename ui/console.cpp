@@ -74,10 +74,7 @@ void Console::waitForIdle()
         m_idle.wait(&m_jobsLock);
 }
 
-QString Console::actor()
-{
-    return QStringLiteral("console");
-}
+QString Console::actor() { return QStringLiteral("console"); }
 
 void Console::poll()
 {

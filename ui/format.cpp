@@ -20,10 +20,7 @@ QString money(Money amount)
     return u'$' + QLocale().toString(double(cents) / 100.0, 'f', 2);
 }
 
-QString moneyOrNone(const std::optional<Money>& amount)
-{
-    return amount ? money(*amount) : QStringLiteral("\u2014");
-}
+QString moneyOrNone(const std::optional<Money>& amount) { return amount ? money(*amount) : QStringLiteral("\u2014"); }
 
 QString count(qint64 n) { return QLocale().toString(n); }
 
@@ -31,7 +28,8 @@ QString time(Instant t, const QString& timezone)
 {
     if (t <= 0)
         return QStringLiteral("\u2014");
-    return QDateTime::fromMSecsSinceEpoch(t, QTimeZone(timezone.toUtf8())).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
+    return QDateTime::fromMSecsSinceEpoch(t, QTimeZone(timezone.toUtf8()))
+        .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
 }
 
 QString limit(Dimension d, const Limit& l)

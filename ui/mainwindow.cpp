@@ -1,28 +1,28 @@
 #include "ui/mainwindow.h"
 
-#include "ui/console.h"
 #include "core/service/service.h"
-#include "ui/page.h"
 #include "ui/access/customerspage.h"
 #include "ui/access/projectspage.h"
 #include "ui/catalog/catalogpage.h"
+#include "ui/console.h"
 #include "ui/dashboard/dashboardpage.h"
 #include "ui/gateway/gatewaypage.h"
 #include "ui/groups/groupspage.h"
+#include "ui/keys/keyspage.h"
+#include "ui/page.h"
+#include "ui/policies/policiespage.h"
 #include "ui/requests/requestlogpage.h"
 #include "ui/settings/settingspage.h"
-#include "ui/keys/keyspage.h"
-#include "ui/policies/policiespage.h"
 #include "ui/users/userspage.h"
 #include "ui/widgets/messagebanner.h"
 
-#include <QDir>
 #include <QApplication>
+#include <QDir>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
-#include <QHBoxLayout>
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QUndoStack>
@@ -129,15 +129,9 @@ void MainWindow::addPage(Page* page)
     m_sidebar->addItem(page->title());
 }
 
-Page* MainWindow::currentPage() const
-{
-    return static_cast<Page*>(m_stack->currentWidget());
-}
+Page* MainWindow::currentPage() const { return static_cast<Page*>(m_stack->currentWidget()); }
 
-void MainWindow::setCurrentPage(int index)
-{
-    m_sidebar->setCurrentRow(index);
-}
+void MainWindow::setCurrentPage(int index) { m_sidebar->setCurrentRow(index); }
 
 void MainWindow::showOwnerKey(const QString& secret, const QString& adminAddress)
 {
@@ -162,9 +156,6 @@ void MainWindow::showFirstRun(const QString& database)
             .arg(QDir::toNativeSeparators(database)));
 }
 
-void MainWindow::setGatewayStatus(const QString& text)
-{
-    m_gatewayStatus->setText(text);
-}
+void MainWindow::setGatewayStatus(const QString& text) { m_gatewayStatus->setText(text); }
 
 } // namespace tollgate

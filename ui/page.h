@@ -3,8 +3,6 @@
 #include <QVBoxLayout>
 #include <QWidget>
 
-
-
 namespace tollgate {
 
 class Console;

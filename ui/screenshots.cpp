@@ -6,8 +6,8 @@
 
 #include <QApplication>
 #include <QDir>
-#include <QRegularExpression>
 #include <QPixmap>
+#include <QRegularExpression>
 
 namespace tollgate {
 
@@ -37,7 +37,8 @@ QString renderPages(MainWindow& window, Console& console, const QString& dir)
         name.chop(4);
         name.replace(QRegularExpression(QStringLiteral("(?<=[a-z])(?=[A-Z])")), QStringLiteral("-"));
         name = name.toLower();
-        const QString file = QDir(dir).filePath(QStringLiteral("%1-%2.png").arg(i + 1, 2, 10, QLatin1Char('0')).arg(name));
+        const QString file =
+            QDir(dir).filePath(QStringLiteral("%1-%2.png").arg(i + 1, 2, 10, QLatin1Char('0')).arg(name));
         if (!window.grab().save(file))
             return QApplication::translate("tollgate::screenshots", "cannot write %1").arg(file);
     }

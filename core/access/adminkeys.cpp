@@ -1,7 +1,6 @@
 // Access: admin API keys.
 
 #include "core/access/access.h"
-
 #include "core/audit/audit.h"
 #include "core/domain/validation.h"
 #include "core/org/orgstate.h"
@@ -15,7 +14,6 @@
 namespace tollgate {
 
 namespace {
-
 
 constexpr QLatin1StringView kAdminPrefix("tga-");
 constexpr Instant kLastUsedResolution = 60'000; // last_used_at is written at most once a minute per key
@@ -40,13 +38,13 @@ AdminKey adminKeyFrom(const QSqlQuery& r)
 
 QString adminKeyJson(const AdminKey& k)
 {
-    return QString::fromUtf8(
-        QJsonDocument(QJsonObject {{QStringLiteral("name"), k.name},
-                                   {QStringLiteral("prefix"), k.prefix},
-                                   {QStringLiteral("role"), adminRoleName(k.role)},
-                                   {QStringLiteral("status"), k.status == KeyStatus::Active ? QStringLiteral("active")
-                                                                                            : QStringLiteral("revoked")}})
-            .toJson(QJsonDocument::Compact));
+    return QString::fromUtf8(QJsonDocument(QJsonObject {{QStringLiteral("name"), k.name},
+                                                        {QStringLiteral("prefix"), k.prefix},
+                                                        {QStringLiteral("role"), adminRoleName(k.role)},
+                                                        {QStringLiteral("status"),
+                                                         k.status == KeyStatus::Active ? QStringLiteral("active")
+                                                                                       : QStringLiteral("revoked")}})
+                                 .toJson(QJsonDocument::Compact));
 }
 
 } // namespace
@@ -61,7 +59,8 @@ Status Access::insertAdminKey(QSqlDatabase& tx, AdminKey& k, const QString& acto
         return ins.error();
     ins->next();
     k.id = ins->value(0).toLongLong();
-    return m_audit.record(tx, actor, QStringLiteral("admin_key"), idText(k.id), QStringLiteral("create"), {}, adminKeyJson(k));
+    return m_audit.record(tx, actor, QStringLiteral("admin_key"), idText(k.id), QStringLiteral("create"), {},
+                          adminKeyJson(k));
 }
 
 Status Access::ensureAdminKey(const QString& initialSecret)
@@ -97,10 +96,7 @@ Status Access::ensureAdminKey(const QString& initialSecret)
     return m_db.transaction([&](QSqlDatabase& tx) { return insertAdminKey(tx, k, QStringLiteral("system")); });
 }
 
-QString Access::takeInitialAdminSecret()
-{
-    return std::exchange(m_initialAdminSecret, QString());
-}
+QString Access::takeInitialAdminSecret() { return std::exchange(m_initialAdminSecret, QString()); }
 
 Result<QList<AdminKey>> Access::adminKeys() const
 {
@@ -154,16 +150,16 @@ Status Access::revokeAdminKey(Id id, const QString& actor)
                 return owners.error();
             owners->next();
             if (owners->value(0).toLongLong() <= 1)
-                return Error::conflict(QStringLiteral("id"),
-                                       tr("%1 is the last active owner key; create another owner key first")
-                                           .arg(before.prefix));
+                return Error::conflict(
+                    QStringLiteral("id"),
+                    tr("%1 is the last active owner key; create another owner key first").arg(before.prefix));
         }
         AdminKey after = before;
         after.status = KeyStatus::Revoked;
         if (auto u = runSql(tx, QStringLiteral("UPDATE admin_keys SET status = 'revoked' WHERE id = ?"), {id}); !u.ok())
             return u.error();
         return m_audit.record(tx, actor, QStringLiteral("admin_key"), idText(id), QStringLiteral("revoke"),
-                     adminKeyJson(before), adminKeyJson(after));
+                              adminKeyJson(before), adminKeyJson(after));
     });
 }
 

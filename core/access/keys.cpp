@@ -1,7 +1,6 @@
 // Access: projects and API keys.
 
 #include "core/access/access.h"
-
 #include "core/audit/audit.h"
 #include "core/domain/validation.h"
 #include "core/org/orgstate.h"
@@ -16,7 +15,6 @@
 namespace tollgate {
 
 namespace {
-
 
 const QStringList& knownFeatures()
 {
@@ -75,7 +73,7 @@ std::optional<Project> Access::project(Id id) const
 }
 
 Result<Project> Access::createProject(const QString& name, const std::optional<Money>& monthlyLimit,
-                                       const QString& actor)
+                                      const QString& actor)
 {
     auto edit = m_org.edit();
     const Snapshot& base = edit.base();
@@ -99,7 +97,7 @@ Result<Project> Access::createProject(const QString& name, const std::optional<M
         r->next();
         p.id = r->value(0).toLongLong();
         return m_audit.record(tx, actor, QStringLiteral("project"), idText(p.id), QStringLiteral("create"), {},
-                     codec::compact(codec::toJson(p)));
+                              codec::compact(codec::toJson(p)));
     });
     if (!s.ok())
         return s.error();
@@ -111,7 +109,6 @@ Result<Project> Access::createProject(const QString& name, const std::optional<M
 Result<Project> Access::updateProject(const Project& changed, const QString& actor)
 {
     auto edit = m_org.edit();
-    const Snapshot& base = edit.base();
     auto current = project(changed.id);
     if (!current)
         return Error::notFound(QStringLiteral("id"), tr("project %1 does not exist").arg(changed.id));
@@ -126,12 +123,13 @@ Result<Project> Access::updateProject(const Project& changed, const QString& act
     after.monthlyLimit = changed.monthlyLimit;
     after.updatedAt = std::max(m_clock.now(), current->updatedAt + 1);
     Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
-        auto r = runSql(tx, QStringLiteral("UPDATE projects SET name = ?, monthly_limit = ?, updated_at = ? WHERE id = ?"),
-                        {after.name, nullable(after.monthlyLimit), after.updatedAt, after.id});
+        auto r =
+            runSql(tx, QStringLiteral("UPDATE projects SET name = ?, monthly_limit = ?, updated_at = ? WHERE id = ?"),
+                   {after.name, nullable(after.monthlyLimit), after.updatedAt, after.id});
         if (!r.ok())
             return r.error();
         return m_audit.record(tx, actor, QStringLiteral("project"), idText(after.id), QStringLiteral("update"),
-                     codec::compact(codec::toJson(*current)), codec::compact(codec::toJson(after)));
+                              codec::compact(codec::toJson(*current)), codec::compact(codec::toJson(after)));
     });
     if (!s.ok())
         return s.error();
@@ -166,7 +164,7 @@ Status Access::deleteProject(Id id, const QString& actor)
         if (auto r = runSql(tx, QStringLiteral("DELETE FROM projects WHERE id = ?"), {id}); !r.ok())
             return r.error();
         return m_audit.record(tx, actor, QStringLiteral("project"), idText(id), QStringLiteral("delete"),
-                     codec::compact(codec::toJson(*current)), {});
+                              codec::compact(codec::toJson(*current)), {});
     });
     if (!s.ok())
         return s;
@@ -199,8 +197,9 @@ Result<CreatedKey> Access::createKey(const NewKey& nk, const QString& actor)
         return s.error();
     for (const QString& f : nk.features)
         if (!knownFeatures().contains(f))
-            return Error::invalid(QStringLiteral("features"),
-                                  tr("'%1' is not a feature; use %2").arg(f, knownFeatures().join(QStringLiteral(", "))));
+            return Error::invalid(
+                QStringLiteral("features"),
+                tr("'%1' is not a feature; use %2").arg(f, knownFeatures().join(QStringLiteral(", "))));
     if (nk.expiresAt && nk.expiresAt <= m_clock.now())
         return Error::invalid(QStringLiteral("expiresAt"), tr("is in the past"));
     ApiKey k;
@@ -256,7 +255,7 @@ Result<CreatedKey> Access::createKey(const NewKey& nk, const QString& actor)
                 !g.ok())
                 return g.error();
         return m_audit.record(tx, actor, QStringLiteral("api_key"), idText(k.id), QStringLiteral("create"), {},
-                     codec::compact(codec::toJson(k)));
+                              codec::compact(codec::toJson(k)));
     });
     if (!s.ok())
         return s.error();
@@ -301,13 +300,14 @@ Result<ApiKey> Access::updateKey(const ApiKey& changed, const QString& actor)
     after.status = changed.status;
     after.updatedAt = std::max(m_clock.now(), current->updatedAt + 1);
     Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
-        auto r = runSql(tx,
-                        QStringLiteral("UPDATE api_keys SET name = ?, monthly_cap = ?, allowed_models = ?, features = ?,"
-                                       " expires_at = ?, status = ?, updated_at = ? WHERE id = ?"),
-                        {after.name, nullable(after.monthlyCap), codec::modelRuleText(after.allowedModels),
-                         after.features.join(u','), after.expiresAt,
-                         after.status == KeyStatus::Active ? QStringLiteral("active") : QStringLiteral("revoked"),
-                         after.updatedAt, after.id});
+        auto r =
+            runSql(tx,
+                   QStringLiteral("UPDATE api_keys SET name = ?, monthly_cap = ?, allowed_models = ?, features = ?,"
+                                  " expires_at = ?, status = ?, updated_at = ? WHERE id = ?"),
+                   {after.name, nullable(after.monthlyCap), codec::modelRuleText(after.allowedModels),
+                    after.features.join(u','), after.expiresAt,
+                    after.status == KeyStatus::Active ? QStringLiteral("active") : QStringLiteral("revoked"),
+                    after.updatedAt, after.id});
         if (!r.ok())
             return r.error();
         if (auto d = runSql(tx, QStringLiteral("DELETE FROM api_key_groups WHERE key_id = ?"), {after.id}); !d.ok())
@@ -318,7 +318,7 @@ Result<ApiKey> Access::updateKey(const ApiKey& changed, const QString& actor)
                 !g.ok())
                 return g.error();
         return m_audit.record(tx, actor, QStringLiteral("api_key"), idText(after.id), QStringLiteral("update"),
-                     codec::compact(codec::toJson(*current)), codec::compact(codec::toJson(after)));
+                              codec::compact(codec::toJson(*current)), codec::compact(codec::toJson(after)));
     });
     if (!s.ok())
         return s.error();
@@ -342,7 +342,6 @@ Status Access::revokeKey(Id id, const QString& actor)
 Status Access::deleteKey(Id id, const QString& actor)
 {
     auto edit = m_org.edit();
-    const Snapshot& base = edit.base();
     auto current = key(id);
     if (!current)
         return Error::notFound(QStringLiteral("id"), tr("API key %1 does not exist").arg(id));
@@ -350,7 +349,7 @@ Status Access::deleteKey(Id id, const QString& actor)
         if (auto r = runSql(tx, QStringLiteral("DELETE FROM api_keys WHERE id = ?"), {id}); !r.ok())
             return r.error();
         return m_audit.record(tx, actor, QStringLiteral("api_key"), idText(id), QStringLiteral("delete"),
-                     codec::compact(codec::toJson(*current)), {});
+                              codec::compact(codec::toJson(*current)), {});
     });
     if (!s.ok())
         return s;

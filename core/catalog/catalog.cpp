@@ -51,17 +51,19 @@ Status Catalog::seed()
             providerIds.insert(i + 1, ins->value(0).toLongLong());
         }
         for (const ModelInfo& m : cat.models) {
-            auto ins = runSql(tx,
-                              QStringLiteral("INSERT INTO models (id, provider_id, upstream_name, tier, input_price,"
-                                             " cached_input_price, output_price, max_output_tokens, context_window,"
-                                             " approved, price_source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-                              {m.id, providerIds.value(m.providerId), m.upstreamName, m.tier, m.inputPrice,
-                               m.cachedInputPrice, m.outputPrice, m.maxOutputTokens, m.contextWindow, 1, m.priceSource});
+            auto ins =
+                runSql(tx,
+                       QStringLiteral("INSERT INTO models (id, provider_id, upstream_name, tier, input_price,"
+                                      " cached_input_price, output_price, max_output_tokens, context_window,"
+                                      " approved, price_source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                       {m.id, providerIds.value(m.providerId), m.upstreamName, m.tier, m.inputPrice, m.cachedInputPrice,
+                        m.outputPrice, m.maxOutputTokens, m.contextWindow, 1, m.priceSource});
             if (!ins.ok())
                 return ins.error();
         }
-        return m_audit.record(tx, QStringLiteral("system"), QStringLiteral("catalog"), QString(), QStringLiteral("seed"), {},
-                     tr("%1 providers, %2 models").arg(cat.providers.size()).arg(cat.models.size()));
+        return m_audit.record(tx, QStringLiteral("system"), QStringLiteral("catalog"), QString(),
+                              QStringLiteral("seed"), {},
+                              tr("%1 providers, %2 models").arg(cat.providers.size()).arg(cat.models.size()));
     });
 }
 
@@ -88,7 +90,6 @@ Status Catalog::reload()
 Result<Provider> Catalog::saveProvider(const Provider& p, const QString& actor)
 {
     auto edit = m_org.edit();
-    const Snapshot& base = edit.base();
     if (auto s = validate::name(p.name, QStringLiteral("name"), 100); !s.ok())
         return s.error();
     if (p.kind != ProviderKind::Mock) {
@@ -110,14 +111,16 @@ Result<Provider> Catalog::saveProvider(const Provider& p, const QString& actor)
         after.secret = before->secret;
     Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
         if (before) {
-            auto r = runSql(tx, QStringLiteral("UPDATE providers SET name = ?, kind = ?, base_url = ?, secret = ?"
-                                               " WHERE id = ?"),
+            auto r = runSql(tx,
+                            QStringLiteral("UPDATE providers SET name = ?, kind = ?, base_url = ?, secret = ?"
+                                           " WHERE id = ?"),
                             {after.name, providerKindName(after.kind), after.baseUrl, after.secret, after.id});
             if (!r.ok())
                 return r.error();
         } else {
-            auto r = runSql(tx, QStringLiteral("INSERT INTO providers (name, kind, base_url, secret) VALUES (?, ?, ?, ?)"
-                                               " RETURNING id"),
+            auto r = runSql(tx,
+                            QStringLiteral("INSERT INTO providers (name, kind, base_url, secret) VALUES (?, ?, ?, ?)"
+                                           " RETURNING id"),
                             {after.name, providerKindName(after.kind), after.baseUrl,
                              after.secret.isNull() ? QStringLiteral("") : after.secret});
             if (!r.ok())
@@ -126,8 +129,9 @@ Result<Provider> Catalog::saveProvider(const Provider& p, const QString& actor)
             after.id = r->value(0).toLongLong();
         }
         return m_audit.record(tx, actor, QStringLiteral("provider"), idText(after.id),
-                     before ? QStringLiteral("update") : QStringLiteral("create"),
-                     before ? codec::compact(codec::toJson(*before)) : QString(), codec::compact(codec::toJson(after)));
+                              before ? QStringLiteral("update") : QStringLiteral("create"),
+                              before ? codec::compact(codec::toJson(*before)) : QString(),
+                              codec::compact(codec::toJson(after)));
     });
     if (!s.ok())
         return s.error();
@@ -139,7 +143,6 @@ Result<Provider> Catalog::saveProvider(const Provider& p, const QString& actor)
 Status Catalog::deleteProvider(Id id, const QString& actor)
 {
     auto edit = m_org.edit();
-    const Snapshot& base = edit.base();
     const auto before = provider(id);
     if (!before)
         return Error::notFound(QStringLiteral("id"), tr("provider %1 does not exist").arg(id));
@@ -148,13 +151,14 @@ Status Catalog::deleteProvider(Id id, const QString& actor)
         if (m.providerId == id)
             users.append(m.id);
     if (!users.isEmpty())
-        return Error::conflict(QStringLiteral("id"), tr("provider %1 serves the models %2; delete or move them first")
-                                                        .arg(before->name, users.join(QStringLiteral(", "))));
+        return Error::conflict(QStringLiteral("id"),
+                               tr("provider %1 serves the models %2; delete or move them first")
+                                   .arg(before->name, users.join(QStringLiteral(", "))));
     Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
         if (auto r = runSql(tx, QStringLiteral("DELETE FROM providers WHERE id = ?"), {id}); !r.ok())
             return r.error();
         return m_audit.record(tx, actor, QStringLiteral("provider"), idText(id), QStringLiteral("delete"),
-                     codec::compact(codec::toJson(*before)), {});
+                              codec::compact(codec::toJson(*before)), {});
     });
     if (!s.ok())
         return s;
@@ -181,7 +185,6 @@ std::optional<ModelInfo> Catalog::model(const QString& id) const
 Result<ModelInfo> Catalog::saveModel(const ModelInfo& m, const QString& actor)
 {
     auto edit = m_org.edit();
-    const Snapshot& base = edit.base();
     static const QRegularExpression idPattern(QStringLiteral(R"(^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,127}$)"));
     if (!idPattern.match(m.id).hasMatch())
         return Error::invalid(QStringLiteral("id"),
@@ -194,7 +197,8 @@ Result<ModelInfo> Catalog::saveModel(const ModelInfo& m, const QString& actor)
     {
         Money v;
         const char* f;
-    } prices[] = {{m.inputPrice, "inputPrice"}, {m.cachedInputPrice, "cachedInputPrice"}, {m.outputPrice, "outputPrice"}};
+    } prices[] = {
+        {m.inputPrice, "inputPrice"}, {m.cachedInputPrice, "cachedInputPrice"}, {m.outputPrice, "outputPrice"}};
     for (const auto& p : prices)
         if (p.v < 0 || p.v > 10'000'000) // $10,000 per million tokens
             return Error::invalid(QString::fromLatin1(p.f), tr("must be between $0 and $10,000 per million tokens"));
@@ -207,26 +211,34 @@ Result<ModelInfo> Catalog::saveModel(const ModelInfo& m, const QString& actor)
     if (after.upstreamName.isEmpty())
         after.upstreamName = after.id;
     Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
-        const QVariantList values {after.providerId,     after.upstreamName,    after.tier,
-                                   after.inputPrice,     after.cachedInputPrice, after.outputPrice,
-                                   after.maxOutputTokens, after.contextWindow,  after.approved ? 1 : 0,
-                                   after.priceSource.isNull() ? QStringLiteral("") : after.priceSource, after.id};
-        auto r = before ? runSql(tx,
-                                 QStringLiteral("UPDATE models SET provider_id = ?, upstream_name = ?, tier = ?,"
-                                                " input_price = ?, cached_input_price = ?, output_price = ?,"
-                                                " max_output_tokens = ?, context_window = ?, approved = ?,"
-                                                " price_source = ? WHERE id = ?"),
-                                 values)
-                        : runSql(tx,
-                                 QStringLiteral("INSERT INTO models (provider_id, upstream_name, tier, input_price,"
-                                                " cached_input_price, output_price, max_output_tokens, context_window,"
-                                                " approved, price_source, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-                                 values);
+        const QVariantList values {after.providerId,
+                                   after.upstreamName,
+                                   after.tier,
+                                   after.inputPrice,
+                                   after.cachedInputPrice,
+                                   after.outputPrice,
+                                   after.maxOutputTokens,
+                                   after.contextWindow,
+                                   after.approved ? 1 : 0,
+                                   after.priceSource.isNull() ? QStringLiteral("") : after.priceSource,
+                                   after.id};
+        auto r = before
+            ? runSql(tx,
+                     QStringLiteral("UPDATE models SET provider_id = ?, upstream_name = ?, tier = ?,"
+                                    " input_price = ?, cached_input_price = ?, output_price = ?,"
+                                    " max_output_tokens = ?, context_window = ?, approved = ?,"
+                                    " price_source = ? WHERE id = ?"),
+                     values)
+            : runSql(tx,
+                     QStringLiteral("INSERT INTO models (provider_id, upstream_name, tier, input_price,"
+                                    " cached_input_price, output_price, max_output_tokens, context_window,"
+                                    " approved, price_source, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                     values);
         if (!r.ok())
             return r.error();
-        return m_audit.record(tx, actor, QStringLiteral("model"), after.id,
-                     before ? QStringLiteral("update") : QStringLiteral("create"),
-                     before ? codec::compact(codec::toJson(*before)) : QString(), codec::compact(codec::toJson(after)));
+        return m_audit.record(
+            tx, actor, QStringLiteral("model"), after.id, before ? QStringLiteral("update") : QStringLiteral("create"),
+            before ? codec::compact(codec::toJson(*before)) : QString(), codec::compact(codec::toJson(after)));
     });
     if (!s.ok())
         return s.error();
@@ -238,7 +250,6 @@ Result<ModelInfo> Catalog::saveModel(const ModelInfo& m, const QString& actor)
 Status Catalog::deleteModel(const QString& id, const QString& actor)
 {
     auto edit = m_org.edit();
-    const Snapshot& base = edit.base();
     const auto before = model(id);
     if (!before)
         return Error::notFound(QStringLiteral("id"), tr("model %1 does not exist").arg(id));
@@ -246,7 +257,7 @@ Status Catalog::deleteModel(const QString& id, const QString& actor)
         if (auto r = runSql(tx, QStringLiteral("DELETE FROM models WHERE id = ?"), {id}); !r.ok())
             return r.error();
         return m_audit.record(tx, actor, QStringLiteral("model"), id, QStringLiteral("delete"),
-                     codec::compact(codec::toJson(*before)), {});
+                              codec::compact(codec::toJson(*before)), {});
     });
     if (!s.ok())
         return s;

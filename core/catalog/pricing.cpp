@@ -13,7 +13,6 @@ namespace tollgate {
 
 namespace {
 
-
 Result<Money> price(const QJsonObject& o, const char* key, const QString& field)
 {
     const QJsonValue v = o.value(QLatin1String(key));
@@ -46,7 +45,8 @@ Result<CatalogFile> parseCatalog(const QByteArray& json)
     QJsonParseError err;
     const QJsonDocument doc = QJsonDocument::fromJson(json, &err);
     if (!doc.isObject())
-        return Error::invalid(QStringLiteral("catalog"), Catalog::tr("is not a JSON object: %1").arg(err.errorString()));
+        return Error::invalid(QStringLiteral("catalog"),
+                              Catalog::tr("is not a JSON object: %1").arg(err.errorString()));
     const QJsonObject root = doc.object();
     for (auto it = root.begin(); it != root.end(); ++it)
         if (it.key() != QLatin1String("providers") && it.key() != QLatin1String("models")
@@ -75,9 +75,9 @@ Result<CatalogFile> parseCatalog(const QByteArray& json)
     }
 
     static const QSet<QString> modelFields {
-        QStringLiteral("id"),          QStringLiteral("provider"),        QStringLiteral("upstreamName"),
-        QStringLiteral("tier"),        QStringLiteral("input"),           QStringLiteral("cachedInput"),
-        QStringLiteral("output"),      QStringLiteral("maxOutputTokens"), QStringLiteral("contextWindow"),
+        QStringLiteral("id"),     QStringLiteral("provider"),        QStringLiteral("upstreamName"),
+        QStringLiteral("tier"),   QStringLiteral("input"),           QStringLiteral("cachedInput"),
+        QStringLiteral("output"), QStringLiteral("maxOutputTokens"), QStringLiteral("contextWindow"),
         QStringLiteral("source")};
     QSet<QString> seen;
     const QJsonArray models = root.value(QLatin1String("models")).toArray();
@@ -96,7 +96,8 @@ Result<CatalogFile> parseCatalog(const QByteArray& json)
         seen.insert(info.id);
         const QString provider = m.value(QLatin1String("provider")).toString();
         if (!providerIndex.contains(provider))
-            return Error::invalid(field + QStringLiteral(".provider"), Catalog::tr("%1 is not a listed provider").arg(provider));
+            return Error::invalid(field + QStringLiteral(".provider"),
+                                  Catalog::tr("%1 is not a listed provider").arg(provider));
         info.providerId = providerIndex.value(provider) + 1;
         info.upstreamName = m.value(QLatin1String("upstreamName")).toString(info.id);
         info.tier = m.value(QLatin1String("tier")).toInt(1);

@@ -108,11 +108,12 @@ Result<Customer> Customers::saveCustomer(const Customer& c, const QString& actor
         if (before) {
             QVariantList args = values;
             args << after.id;
-            auto r = runSql(tx,
-                            QStringLiteral("UPDATE customers SET identifier = ?, name = ?, email = ?, rate_limit_rpm = ?,"
-                                           " budget_duration = ?, period_start = ?, period_end = ?, period_budget = ?,"
-                                           " total_budget = ?, markup_bp = ?, updated_at = ? WHERE id = ?"),
-                            args);
+            auto r =
+                runSql(tx,
+                       QStringLiteral("UPDATE customers SET identifier = ?, name = ?, email = ?, rate_limit_rpm = ?,"
+                                      " budget_duration = ?, period_start = ?, period_end = ?, period_budget = ?,"
+                                      " total_budget = ?, markup_bp = ?, updated_at = ? WHERE id = ?"),
+                       args);
             if (!r.ok())
                 return r.error();
         } else {
@@ -130,8 +131,9 @@ Result<Customer> Customers::saveCustomer(const Customer& c, const QString& actor
             after.id = r->value(0).toLongLong();
         }
         return m_audit.record(tx, actor, QStringLiteral("customer"), idText(after.id),
-                     before ? QStringLiteral("update") : QStringLiteral("create"),
-                     before ? codec::compact(codec::toJson(*before)) : QString(), codec::compact(codec::toJson(after)));
+                              before ? QStringLiteral("update") : QStringLiteral("create"),
+                              before ? codec::compact(codec::toJson(*before)) : QString(),
+                              codec::compact(codec::toJson(after)));
     });
     if (!s.ok())
         return s.error();
@@ -146,7 +148,6 @@ Result<Customer> Customers::saveCustomer(const Customer& c, const QString& actor
 Status Customers::deleteCustomer(Id id, const QString& actor)
 {
     auto edit = m_org.edit();
-    const Snapshot& base = edit.base();
     const auto before = customer(id);
     if (!before)
         return Error::notFound(QStringLiteral("id"), tr("customer %1 does not exist").arg(id));
@@ -154,7 +155,7 @@ Status Customers::deleteCustomer(Id id, const QString& actor)
         if (auto r = runSql(tx, QStringLiteral("DELETE FROM customers WHERE id = ?"), {id}); !r.ok())
             return r.error();
         return m_audit.record(tx, actor, QStringLiteral("customer"), idText(id), QStringLiteral("delete"),
-                     codec::compact(codec::toJson(*before)), {});
+                              codec::compact(codec::toJson(*before)), {});
     });
     if (!s.ok())
         return s;

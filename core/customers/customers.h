@@ -1,8 +1,9 @@
 #pragma once
 
-#include <QCoreApplication>
 #include "core/org/context.h"
 #include "core/org/snapshot.h"
+
+#include <QCoreApplication>
 
 namespace tollgate {
 

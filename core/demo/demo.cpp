@@ -8,7 +8,6 @@ namespace tollgate {
 
 namespace {
 
-
 const QString kActor = QStringLiteral("demo");
 
 Money dollars(qint64 d) { return d * kNanosPerDollar; }
@@ -27,7 +26,8 @@ struct Team
 Result<DemoSummary> loadDemo(Service& s, quint32 seed)
 {
     if (s.directory().userCount() > 0)
-        return Error::conflict(QStringLiteral("demo"), demo::tr("the organisation already has users; reset it instead"));
+        return Error::conflict(QStringLiteral("demo"),
+                               demo::tr("the organisation already has users; reset it instead"));
     QRandomGenerator rng(seed);
     DemoSummary sum;
 
@@ -48,12 +48,34 @@ Result<DemoSummary> loadDemo(Service& s, quint32 seed)
 
     const QList<Team> teams {
         {"Engineering", nullptr, 0, {}, 0},
-        {"Backend", "Engineering", 12, {QStringLiteral("gpt-4.1"), QStringLiteral("claude-sonnet-4-5"), QStringLiteral("gpt-4.1-mini"), QStringLiteral("mock-small")}, 14},
-        {"Frontend", "Engineering", 8, {QStringLiteral("gpt-4.1-mini"), QStringLiteral("claude-haiku-4-5"), QStringLiteral("gpt-4o")}, 10},
-        {"ML Research", "Engineering", 6, {QStringLiteral("claude-sonnet-4-5"), QStringLiteral("o3"), QStringLiteral("claude-opus-4-1"), QStringLiteral("gpt-5")}, 18},
-        {"Marketing", nullptr, 8, {QStringLiteral("gpt-4o-mini"), QStringLiteral("gpt-4.1-mini"), QStringLiteral("claude-haiku-4-5")}, 7},
+        {"Backend",
+         "Engineering",
+         12,
+         {QStringLiteral("gpt-4.1"), QStringLiteral("claude-sonnet-4-5"), QStringLiteral("gpt-4.1-mini"),
+          QStringLiteral("mock-small")},
+         14},
+        {"Frontend",
+         "Engineering",
+         8,
+         {QStringLiteral("gpt-4.1-mini"), QStringLiteral("claude-haiku-4-5"), QStringLiteral("gpt-4o")},
+         10},
+        {"ML Research",
+         "Engineering",
+         6,
+         {QStringLiteral("claude-sonnet-4-5"), QStringLiteral("o3"), QStringLiteral("claude-opus-4-1"),
+          QStringLiteral("gpt-5")},
+         18},
+        {"Marketing",
+         nullptr,
+         8,
+         {QStringLiteral("gpt-4o-mini"), QStringLiteral("gpt-4.1-mini"), QStringLiteral("claude-haiku-4-5")},
+         7},
         {"Sales", nullptr, 6, {QStringLiteral("gpt-4o-mini"), QStringLiteral("gpt-5-mini")}, 4},
-        {"Support", nullptr, 7, {QStringLiteral("gpt-4o-mini"), QStringLiteral("claude-3-5-haiku-latest"), QStringLiteral("mock-small")}, 12},
+        {"Support",
+         nullptr,
+         7,
+         {QStringLiteral("gpt-4o-mini"), QStringLiteral("claude-3-5-haiku-latest"), QStringLiteral("mock-small")},
+         12},
         {"Leadership", nullptr, 3, {QStringLiteral("gpt-5"), QStringLiteral("claude-sonnet-4-5")}, 3},
     };
     QHash<QString, Id> groupIds;
@@ -98,9 +120,9 @@ Result<DemoSummary> loadDemo(Service& s, quint32 seed)
                       g.monthlyBudget = dollars(400);
                       g.settings = PolicySettings {};
                       (*g.settings)[Dimension::DailyCost] = Limit::of(dollars(10));
-                      g.settings->allowedModels = ModelRule::list(
-                          {QStringLiteral("gpt-4o-mini"), QStringLiteral("gpt-4.1-mini"),
-                           QStringLiteral("claude-haiku-4-5"), QStringLiteral("mock-small")});
+                      g.settings->allowedModels =
+                          ModelRule::list({QStringLiteral("gpt-4o-mini"), QStringLiteral("gpt-4.1-mini"),
+                                           QStringLiteral("claude-haiku-4-5"), QStringLiteral("mock-small")});
                   }),
         configure("Support",
                   [](Group& g) {
@@ -112,21 +134,20 @@ Result<DemoSummary> loadDemo(Service& s, quint32 seed)
         if (!st.ok())
             return st.error();
 
-    static const char* first[] = {"Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Margaret", "Ken",
-                                  "Frances", "Dennis", "Radia", "Linus", "Katherine", "John", "Hedy", "Tim",
-                                  "Sophie", "Guido", "Annie", "Bjarne", "Jean", "Niklaus", "Mary", "Leslie",
-                                  "Joan", "Vint", "Karen", "Bob", "Adele", "Whitfield", "Lynn", "Yukihiro",
-                                  "Shafi", "Rasmus", "Anita", "Brendan", "Ivan", "Evelyn", "James", "Hamid",
-                                  "Fran", "Larry", "Susan", "Andrew", "Elena", "Jürgen", "Zoë", "Mário",
-                                  "Søren", "Aiko"};
-    static const char* last[] = {"Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Hamilton",
-                                 "Thompson", "Allen", "Ritchie", "Perlman", "Torvalds", "Johnson", "McCarthy",
-                                 "Lamarr", "Berners-Lee", "Wilson", "van Rossum", "Easley", "Stroustrup",
-                                 "Sammet", "Wirth", "Keller", "Lamport", "Clarke", "Cerf", "Spärck Jones",
-                                 "Kahn", "Goldberg", "Diffie", "Conway", "Matsumoto", "Goldwasser", "Lerdorf",
-                                 "Borg", "Eich", "Sutherland", "Berezin", "Gosling", "Karim", "Bilas", "Page",
-                                 "Kare", "Tanenbaum", "Novak", "Schmidt", "Dubois", "Silva", "Kierkegaard",
-                                 "Tanaka"};
+    static const char* first[] = {
+        "Ada",   "Grace",    "Alan",      "Edsger", "Barbara", "Donald",  "Margaret", "Ken",    "Frances", "Dennis",
+        "Radia", "Linus",    "Katherine", "John",   "Hedy",    "Tim",     "Sophie",   "Guido",  "Annie",   "Bjarne",
+        "Jean",  "Niklaus",  "Mary",      "Leslie", "Joan",    "Vint",    "Karen",    "Bob",    "Adele",   "Whitfield",
+        "Lynn",  "Yukihiro", "Shafi",     "Rasmus", "Anita",   "Brendan", "Ivan",     "Evelyn", "James",   "Hamid",
+        "Fran",  "Larry",    "Susan",     "Andrew", "Elena",   "Jürgen",  "Zoë",      "Mário",  "Søren",   "Aiko"};
+    static const char* last[] = {
+        "Lovelace",    "Hopper",     "Turing",       "Dijkstra",   "Liskov",     "Knuth",    "Hamilton", "Thompson",
+        "Allen",       "Ritchie",    "Perlman",      "Torvalds",   "Johnson",    "McCarthy", "Lamarr",   "Berners-Lee",
+        "Wilson",      "van Rossum", "Easley",       "Stroustrup", "Sammet",     "Wirth",    "Keller",   "Lamport",
+        "Clarke",      "Cerf",       "Spärck Jones", "Kahn",       "Goldberg",   "Diffie",   "Conway",   "Matsumoto",
+        "Goldwasser",  "Lerdorf",    "Borg",         "Eich",       "Sutherland", "Berezin",  "Gosling",  "Karim",
+        "Bilas",       "Page",       "Kare",         "Tanenbaum",  "Novak",      "Schmidt",  "Dubois",   "Silva",
+        "Kierkegaard", "Tanaka"};
     QList<NewUser> people;
     QList<QString> teamOf;
     int index = 0;
@@ -327,7 +348,7 @@ Result<DemoSummary> loadDemo(Service& s, quint32 seed)
         for (int k = 0; k < bot; ++k) {
             const Customer& c = customers[rng.bounded(int(customers.size()))];
             addRecord(users[0], k % 3 ? QStringLiteral("gpt-4o-mini") : QStringLiteral("claude-haiku-4-5"),
-                 serviceKeys[0].id, projects[0].id, c.id);
+                      serviceKeys[0].id, projects[0].id, c.id);
         }
     }
     const Id orgId = s.directory().organization().id;

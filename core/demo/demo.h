@@ -1,7 +1,7 @@
 #pragma once
 
-#include "core/domain/translate.h"
 #include "core/catalog/pricing.h"
+#include "core/domain/translate.h"
 #include "core/service/service.h"
 
 namespace tollgate {

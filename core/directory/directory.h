@@ -1,9 +1,9 @@
 #pragma once
 
-#include <QCoreApplication>
 #include "core/org/context.h"
 #include "core/org/snapshot.h"
 
+#include <QCoreApplication>
 #include <QSqlDatabase>
 
 #include <functional>

@@ -1,8 +1,7 @@
 // Directory: groups.
 
-#include "core/directory/directory.h"
-
 #include "core/audit/audit.h"
+#include "core/directory/directory.h"
 #include "core/domain/validation.h"
 #include "core/org/orgstate.h"
 #include "core/storage/codec.h"
@@ -53,8 +52,8 @@ Result<Group> Directory::createGroup(const Group& wanted, const QString& actor)
         return s.error();
     if (wanted.settings) {
         if (auto s = validate::policy(
-                *wanted.settings, QStringLiteral("settings"), [&base](const QString& m) { return base.models.contains(m); },
-                false);
+                *wanted.settings, QStringLiteral("settings"),
+                [&base](const QString& m) { return base.models.contains(m); }, false);
             !s.ok())
             return s.error();
     }
@@ -65,19 +64,18 @@ Result<Group> Directory::createGroup(const Group& wanted, const QString& actor)
         g.settings.reset();
     g.updatedAt = m_clock.now();
     Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
-        auto r = runSql(tx,
-                        QStringLiteral("INSERT INTO org_groups (org_id, name, parent_id, settings, monthly_budget,"
-                                       " budget_action, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"),
-                        {g.orgId, g.name, nullableId(g.parentId), codec::policyText(g.settings),
-                         nullable(g.monthlyBudget),
-                         g.budgetAction == BudgetAction::Warn ? QStringLiteral("warn") : QStringLiteral("block"),
-                         g.updatedAt});
+        auto r = runSql(
+            tx,
+            QStringLiteral("INSERT INTO org_groups (org_id, name, parent_id, settings, monthly_budget,"
+                           " budget_action, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"),
+            {g.orgId, g.name, nullableId(g.parentId), codec::policyText(g.settings), nullable(g.monthlyBudget),
+             g.budgetAction == BudgetAction::Warn ? QStringLiteral("warn") : QStringLiteral("block"), g.updatedAt});
         if (!r.ok())
             return r.error();
         r->next();
         g.id = r->value(0).toLongLong();
         return m_audit.record(tx, actor, QStringLiteral("group"), idText(g.id), QStringLiteral("create"), {},
-                     codec::compact(codec::toJson(g)));
+                              codec::compact(codec::toJson(g)));
     });
     if (!s.ok())
         return s.error();
@@ -109,8 +107,8 @@ Result<Group> Directory::updateGroup(const Group& changed, const QString& actor)
         return s.error();
     if (changed.settings) {
         if (auto s = validate::policy(
-                *changed.settings, QStringLiteral("settings"), [&base](const QString& m) { return base.models.contains(m); },
-                false);
+                *changed.settings, QStringLiteral("settings"),
+                [&base](const QString& m) { return base.models.contains(m); }, false);
             !s.ok())
             return s.error();
     }
@@ -121,17 +119,17 @@ Result<Group> Directory::updateGroup(const Group& changed, const QString& actor)
         after.settings.reset();
     after.updatedAt = std::max(m_clock.now(), current->updatedAt + 1);
     Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
-        auto r = runSql(tx,
-                        QStringLiteral("UPDATE org_groups SET name = ?, parent_id = ?, settings = ?, monthly_budget = ?,"
-                                       " budget_action = ?, updated_at = ? WHERE id = ?"),
-                        {after.name, nullableId(after.parentId), codec::policyText(after.settings),
-                         nullable(after.monthlyBudget),
-                         after.budgetAction == BudgetAction::Warn ? QStringLiteral("warn") : QStringLiteral("block"),
-                         after.updatedAt, after.id});
+        auto r = runSql(
+            tx,
+            QStringLiteral("UPDATE org_groups SET name = ?, parent_id = ?, settings = ?, monthly_budget = ?,"
+                           " budget_action = ?, updated_at = ? WHERE id = ?"),
+            {after.name, nullableId(after.parentId), codec::policyText(after.settings), nullable(after.monthlyBudget),
+             after.budgetAction == BudgetAction::Warn ? QStringLiteral("warn") : QStringLiteral("block"),
+             after.updatedAt, after.id});
         if (!r.ok())
             return r.error();
         return m_audit.record(tx, actor, QStringLiteral("group"), idText(after.id), QStringLiteral("update"),
-                     codec::compact(codec::toJson(*current)), codec::compact(codec::toJson(after)));
+                              codec::compact(codec::toJson(*current)), codec::compact(codec::toJson(after)));
     });
     if (!s.ok())
         return s.error();
@@ -162,7 +160,7 @@ Status Directory::deleteGroup(Id id, const QString& actor)
         if (auto r = runSql(tx, QStringLiteral("DELETE FROM org_groups WHERE id = ?"), {id}); !r.ok())
             return r.error();
         return m_audit.record(tx, actor, QStringLiteral("group"), idText(id), QStringLiteral("delete"),
-                     codec::compact(codec::toJson(*current)), {});
+                              codec::compact(codec::toJson(*current)), {});
     });
     if (!s.ok())
         return s;

@@ -1,8 +1,7 @@
 // Directory: the organisation's own settings.
 
-#include "core/directory/directory.h"
-
 #include "core/audit/audit.h"
+#include "core/directory/directory.h"
 #include "core/domain/validation.h"
 #include "core/org/orgstate.h"
 #include "core/storage/codec.h"
@@ -56,8 +55,8 @@ Result<Organization> Directory::updateOrganization(const Organization& changed, 
         !s.ok())
         return s.error();
     if (auto s = validate::policy(
-            changed.defaultPolicy, QStringLiteral("defaultPolicy"), [&base](const QString& m) { return base.models.contains(m); },
-            false);
+            changed.defaultPolicy, QStringLiteral("defaultPolicy"),
+            [&base](const QString& m) { return base.models.contains(m); }, false);
         !s.ok())
         return s.error();
     Organization after = changed;
@@ -74,7 +73,7 @@ Result<Organization> Directory::updateOrganization(const Organization& changed, 
         if (!r.ok())
             return r.error();
         return m_audit.record(tx, actor, QStringLiteral("organization"), idText(after.id), QStringLiteral("update"),
-                     codec::compact(codec::toJson(before)), codec::compact(codec::toJson(after)));
+                              codec::compact(codec::toJson(before)), codec::compact(codec::toJson(after)));
     });
     if (!s.ok())
         return s.error();

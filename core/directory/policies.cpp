@@ -1,7 +1,6 @@
 // Directory: the policy each user resolves to (core/policy does the resolving).
 
 #include "core/directory/directory.h"
-
 #include "core/org/orgstate.h"
 
 #include <unordered_map>
@@ -18,7 +17,7 @@ EffectivePolicy resolveUserPolicy(const Snapshot& s, const User& user, const Pol
     in.userId = user.id;
     in.userName = user.name;
     in.userOverride = edit && edit->level == Level::User ? &edit->settings
-                    : user.policyOverride                ? &*user.policyOverride
+        : user.policyOverride                            ? &*user.policyOverride
                                                          : nullptr;
     in.groupIds = std::span<const qint64>(user.groupIds.constData(), size_t(user.groupIds.size()));
     // The node lives in a small per-call cache so the pointers stay valid while the resolver walks parents.
@@ -31,8 +30,8 @@ EffectivePolicy resolveUserPolicy(const Snapshot& s, const User& user, const Pol
         if (it == s.groups.cend())
             return nullptr;
         const PolicySettings* settings = edit && edit->level == Level::Group && edit->id == id ? &edit->settings
-                                       : it->settings                                           ? &*it->settings
-                                                                                                : nullptr;
+            : it->settings                                                                     ? &*it->settings
+                                                                                               : nullptr;
         return &nodes.try_emplace(id, GroupPolicyNode {it->id, it->parentId, it->name, settings}).first->second;
     };
     return resolvePolicy(in);

@@ -1,8 +1,7 @@
 // Directory: users and membership.
 
-#include "core/directory/directory.h"
-
 #include "core/audit/audit.h"
+#include "core/directory/directory.h"
 #include "core/domain/validation.h"
 #include "core/org/orgstate.h"
 #include "core/storage/codec.h"
@@ -15,7 +14,6 @@
 namespace tollgate {
 
 namespace {
-
 
 QList<Id> sortedUnique(QList<Id> ids)
 {
@@ -50,14 +48,17 @@ std::optional<User> Directory::userByEmail(const QString& email) const
 struct Directory::UserInserts
 {
     explicit UserInserts(const QSqlDatabase& tx)
-        : user(tx, QStringLiteral("INSERT INTO users (org_id, email, email_key, name, status, policy, created_at,"
-                                  " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"))
-        , project(tx, QStringLiteral("INSERT INTO projects (org_id, name, kind, owner_user_id, updated_at)"
-                                     " VALUES (?, ?, 'private', ?, ?) RETURNING id"))
+        : user(tx,
+               QStringLiteral("INSERT INTO users (org_id, email, email_key, name, status, policy, created_at,"
+                              " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"))
+        , project(tx,
+                  QStringLiteral("INSERT INTO projects (org_id, name, kind, owner_user_id, updated_at)"
+                                 " VALUES (?, ?, 'private', ?, ?) RETURNING id"))
         , link(tx, QStringLiteral("UPDATE users SET private_project_id = ? WHERE id = ?"))
         , member(tx, QStringLiteral("INSERT INTO group_members (group_id, user_id) VALUES (?, ?)"))
-        , audit(tx, QStringLiteral("INSERT INTO audit_log (ts, actor, entity, entity_id, action, before_json,"
-                                   " after_json) VALUES (?, ?, 'user', ?, 'create', NULL, ?)"))
+        , audit(tx,
+                QStringLiteral("INSERT INTO audit_log (ts, actor, entity, entity_id, action, before_json,"
+                               " after_json) VALUES (?, ?, 'user', ?, 'create', NULL, ?)"))
     {
     }
     Statement user, project, link, member, audit;
@@ -116,8 +117,8 @@ Result<User> Directory::insertUser(UserInserts& st, const Snapshot& base, const 
     for (Id gid : std::as_const(u.groupIds))
         if (auto r = st.member.run({gid, u.id}); !r.ok())
             return r.error();
-    if (auto r = st.audit.run({now, actor.isEmpty() ? QStringLiteral("system") : actor, idText(u.id),
-                               codec::compact(codec::toJson(u))});
+    if (auto r = st.audit.run(
+            {now, actor.isEmpty() ? QStringLiteral("system") : actor, idText(u.id), codec::compact(codec::toJson(u))});
         !r.ok())
         return r.error();
     return u;
@@ -219,7 +220,7 @@ Result<User> Directory::updateUser(const User& changed, const QString& actor)
         if (!r.ok())
             return r.error();
         return m_audit.record(tx, actor, QStringLiteral("user"), idText(after.id), QStringLiteral("update"),
-                     codec::compact(codec::toJson(*current)), codec::compact(codec::toJson(after)));
+                              codec::compact(codec::toJson(*current)), codec::compact(codec::toJson(after)));
     });
     if (!s.ok())
         return s.error();
@@ -245,8 +246,8 @@ Status Directory::deleteUser(Id id, const QString& actor)
     }
     Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
         // Keys held by the user and the private project go with it (foreign keys cascade).
-        for (const char* sql : {"DELETE FROM api_keys WHERE holder_user_id = ? OR project_id = ?",
-                                "DELETE FROM projects WHERE id = ?"}) {
+        for (const char* sql :
+             {"DELETE FROM api_keys WHERE holder_user_id = ? OR project_id = ?", "DELETE FROM projects WHERE id = ?"}) {
             const bool keys = QByteArray(sql).contains("api_keys");
             auto r = keys ? runSql(tx, QString::fromLatin1(sql), {id, current->privateProjectId})
                           : runSql(tx, QString::fromLatin1(sql), {current->privateProjectId});
@@ -256,7 +257,7 @@ Status Directory::deleteUser(Id id, const QString& actor)
         if (auto r = runSql(tx, QStringLiteral("DELETE FROM users WHERE id = ?"), {id}); !r.ok())
             return r.error();
         return m_audit.record(tx, actor, QStringLiteral("user"), idText(id), QStringLiteral("delete"),
-                     codec::compact(codec::toJson(*current)), {});
+                              codec::compact(codec::toJson(*current)), {});
     });
     if (!s.ok())
         return s;
@@ -274,7 +275,7 @@ Status Directory::deleteUser(Id id, const QString& actor)
 }
 
 Status Directory::writeUserPolicy(QSqlDatabase& tx, const User& before, const std::optional<PolicySettings>& policy,
-                                const QString& actor)
+                                  const QString& actor)
 {
     User after = before;
     after.policyOverride = policy && !policy->isEmpty() ? policy : std::nullopt;
@@ -286,12 +287,12 @@ Status Directory::writeUserPolicy(QSqlDatabase& tx, const User& before, const st
     const auto text = [](const User& u) {
         return u.policyOverride ? codec::compact(codec::policyToJson(*u.policyOverride)) : QString();
     };
-    return m_audit.record(tx, actor, QStringLiteral("user_policy"), idText(before.id), QStringLiteral("update"), text(before),
-                 text(after));
+    return m_audit.record(tx, actor, QStringLiteral("user_policy"), idText(before.id), QStringLiteral("update"),
+                          text(before), text(after));
 }
 
 Status Directory::setUserPolicy(Id id, const std::optional<PolicySettings>& policy, const QString& actor,
-                              Instant expectedUpdatedAt)
+                                Instant expectedUpdatedAt)
 {
     auto edit = m_org.edit();
     const Snapshot& base = edit.base();
@@ -319,7 +320,6 @@ Status Directory::setUserPolicy(Id id, const std::optional<PolicySettings>& poli
 Status Directory::setUsersMonthlyLimit(const QList<Id>& ids, const std::optional<Money>& limit, const QString& actor)
 {
     auto edit = m_org.edit();
-    const Snapshot& base = edit.base();
     if (auto s = validate::moneyLimit(limit, QStringLiteral("monthlyLimit")); !s.ok())
         return s;
     QList<User> targets;
@@ -356,7 +356,6 @@ Status Directory::setUsersMonthlyLimit(const QList<Id>& ids, const std::optional
 Status Directory::setUsersStatus(const QList<Id>& ids, UserStatus status, const QString& actor)
 {
     auto edit = m_org.edit();
-    const Snapshot& base = edit.base();
     QList<User> targets;
     for (Id id : sortedUnique(ids)) {
         auto u = user(id);
@@ -375,7 +374,7 @@ Status Directory::setUsersStatus(const QList<Id>& ids, UserStatus status, const 
                 !r.ok())
                 return r.error();
             if (auto a = m_audit.record(tx, actor, QStringLiteral("user"), idText(u.id), QStringLiteral("update"),
-                               codec::compact(codec::toJson(u)), codec::compact(codec::toJson(after)));
+                                        codec::compact(codec::toJson(u)), codec::compact(codec::toJson(after)));
                 !a.ok())
                 return a;
         }
@@ -453,13 +452,13 @@ Status Directory::membershipChange(const QList<Id>& ids, Id removeFrom, Id addTo
                 !r.ok())
                 return r.error();
         if (!removed.isEmpty())
-            if (auto a = m_audit.record(tx, actor, QStringLiteral("group_members"), idText(removeFrom), QStringLiteral("remove"),
-                               membersText(removed), QString());
+            if (auto a = m_audit.record(tx, actor, QStringLiteral("group_members"), idText(removeFrom),
+                                        QStringLiteral("remove"), membersText(removed), QString());
                 !a.ok())
                 return a;
         if (!added.isEmpty())
-            return m_audit.record(tx, actor, QStringLiteral("group_members"), idText(addTo), QStringLiteral("add"), QString(),
-                         membersText(added));
+            return m_audit.record(tx, actor, QStringLiteral("group_members"), idText(addTo), QStringLiteral("add"),
+                                  QString(), membersText(added));
         return {};
     });
     if (!s.ok())

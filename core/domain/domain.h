@@ -2,8 +2,8 @@
 
 #include "core/domain/clock.h"
 #include "core/domain/money.h"
-#include "core/policy/policy.h"
 #include "core/domain/window.h"
+#include "core/policy/policy.h"
 
 #include <QList>
 #include <QString>

@@ -8,7 +8,6 @@ namespace tollgate::money {
 
 namespace {
 
-
 // Parses "123.456" (digits, optional dot, digits) scaled by 10^scaleDigits. Returns nullopt on bad syntax.
 Result<qint64> parseScaled(QString text, int scaleDigits, const QString& field, const QString& tooPreciseMessage)
 {
@@ -73,7 +72,8 @@ QString formatScaled(qint64 value, int scaleDigits, int minDecimals)
 
 Result<Money> parseDollars(const QString& text, const QString& field)
 {
-    return parseScaled(text, 9, field, money::tr("has more than 9 decimal places (the smallest unit is a nano-dollar)"));
+    return parseScaled(text, 9, field,
+                       money::tr("has more than 9 decimal places (the smallest unit is a nano-dollar)"));
 }
 
 QString formatDollars(Money amount)

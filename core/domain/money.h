@@ -1,7 +1,7 @@
 #pragma once
 
-#include "core/domain/translate.h"
 #include "core/domain/result.h"
+#include "core/domain/translate.h"
 
 #include <QString>
 #include <QtGlobal>

@@ -23,7 +23,10 @@ struct Error
     QString field;
     QString message;
 
-    static Error invalid(QString field, QString message) { return {Code::Invalid, std::move(field), std::move(message)}; }
+    static Error invalid(QString field, QString message)
+    {
+        return {Code::Invalid, std::move(field), std::move(message)};
+    }
     static Error notFound(QString field, QString message)
     {
         return {Code::NotFound, std::move(field), std::move(message)};

@@ -25,8 +25,8 @@ inline char handoff;
 inline void released() { __tsan_release(&handoff); }
 inline void acquired() { __tsan_acquire(&handoff); }
 #else
-inline void released() {}
-inline void acquired() {}
+inline void released() { }
+inline void acquired() { }
 #endif
 
 } // namespace tollgate::tsan

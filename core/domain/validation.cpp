@@ -103,7 +103,8 @@ Status policy(const PolicySettings& p, const QString& field, const std::function
     if (auto s = modelRule(p.blockedModels, prefix + QStringLiteral("blockedModels"), modelExists); !s.ok())
         return s;
     if (!allowBypass && (p.bypassCostLimits || p.bypassRateLimits || p.bypassModelRestrictions))
-        return Error::invalid(prefix + QStringLiteral("bypass"), tr("bypass flags can only be set on a user's override"));
+        return Error::invalid(prefix + QStringLiteral("bypass"),
+                              tr("bypass flags can only be set on a user's override"));
     if (p.notes.size() > 4000)
         return Error::invalid(prefix + QStringLiteral("notes"), tr("is longer than 4000 characters"));
     return {};

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "core/domain/translate.h"
 #include "core/domain/domain.h"
+#include "core/domain/translate.h"
 
 namespace tollgate::validate {
 

@@ -18,7 +18,6 @@ namespace tollgate {
 
 namespace {
 
-
 struct DimensionCounter
 {
     Dimension dimension;
@@ -280,25 +279,41 @@ std::optional<qint64> Enforcement::loadCounter(const CounterKey& key, const Wind
     QString column;
     QVariantList args;
     switch (key.scope) {
-    case ScopeKind::User: column = QStringLiteral("user_id = ?"); args << key.scopeId; break;
-    case ScopeKind::Key: column = QStringLiteral("key_id = ?"); args << key.scopeId; break;
-    case ScopeKind::Project: column = QStringLiteral("project_id = ?"); args << key.scopeId; break;
-    case ScopeKind::Customer: column = QStringLiteral("customer_id = ?"); args << key.scopeId; break;
-    case ScopeKind::Organization: column = QStringLiteral("org_id = ?"); args << key.scopeId; break;
+    case ScopeKind::User:
+        column = QStringLiteral("user_id = ?");
+        args << key.scopeId;
+        break;
+    case ScopeKind::Key:
+        column = QStringLiteral("key_id = ?");
+        args << key.scopeId;
+        break;
+    case ScopeKind::Project:
+        column = QStringLiteral("project_id = ?");
+        args << key.scopeId;
+        break;
+    case ScopeKind::Customer:
+        column = QStringLiteral("customer_id = ?");
+        args << key.scopeId;
+        break;
+    case ScopeKind::Organization:
+        column = QStringLiteral("org_id = ?");
+        args << key.scopeId;
+        break;
     case ScopeKind::Group:
         // What counted for the group when it was made (its subgroups' members included), as the ledger counts it.
         column = QStringLiteral("group_ids LIKE ?");
         args << QStringLiteral("%,%1,%").arg(key.scopeId);
         break;
     }
-    const QString measure = key.metric == Metric::Cost     ? QStringLiteral("COALESCE(SUM(cost), 0)")
-                          : key.metric == Metric::Tokens ? QStringLiteral("COALESCE(SUM(input_tokens + output_tokens), 0)")
-                                                         : QStringLiteral("COUNT(*)");
+    const QString measure = key.metric == Metric::Cost ? QStringLiteral("COALESCE(SUM(cost), 0)")
+        : key.metric == Metric::Tokens ? QStringLiteral("COALESCE(SUM(input_tokens + output_tokens), 0)")
+                                       : QStringLiteral("COUNT(*)");
     args << window.start << window.end;
-    auto r = runSql(m_db.connection(),
-                    QStringLiteral("SELECT %1 FROM usage_records WHERE %2 AND ts >= ? AND ts < ? AND status <> 'denied'")
-                        .arg(measure, column),
-                    args);
+    auto r =
+        runSql(m_db.connection(),
+               QStringLiteral("SELECT %1 FROM usage_records WHERE %2 AND ts >= ? AND ts < ? AND status <> 'denied'")
+                   .arg(measure, column),
+               args);
     if (!r.ok()) {
         // Admission fails closed on this (Ledger::Loader): the limit is not checked against a counter of zero.
         qCWarning(lcEnforcement).noquote() << "cannot read the usage recorded for" << scopeKindName(key.scope)

@@ -1,10 +1,10 @@
 #pragma once
 
-#include <QCoreApplication>
 #include "core/ledger/ledger.h"
 #include "core/org/snapshot.h"
 #include "core/policy/policy.h"
 
+#include <QCoreApplication>
 #include <QHash>
 
 #include <memory>

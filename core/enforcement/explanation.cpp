@@ -8,7 +8,6 @@ namespace tollgate {
 
 namespace {
 
-
 QJsonValue amount(Metric metric, qint64 value)
 {
     if (metric == Metric::Cost)
@@ -127,11 +126,13 @@ QString explanationSentence(const Decision& d, const Preflight& p)
     const LimitCheck* b = d.bindingCheck();
     if (!b)
         return d.allowed ? Enforcement::tr("allowed: no limit applies") : Enforcement::tr("denied");
-    const QString what = Enforcement::tr("%1 %2 limit of %3 for %4 %5 (set by %6)")
-                             .arg(windowKindName(b->window.kind), metricName(b->metric), amountText(b->metric, b->limit),
-                                  scopeKindName(b->scope), b->scopeName, effectiveSource(*b).describe());
+    const QString what =
+        Enforcement::tr("%1 %2 limit of %3 for %4 %5 (set by %6)")
+            .arg(windowKindName(b->window.kind), metricName(b->metric), amountText(b->metric, b->limit),
+                 scopeKindName(b->scope), b->scopeName, effectiveSource(*b).describe());
     if (d.allowed)
-        return Enforcement::tr("allowed; closest to its limit: %1, %2 left").arg(what, amountText(b->metric, b->left()));
+        return Enforcement::tr("allowed; closest to its limit: %1, %2 left")
+            .arg(what, amountText(b->metric, b->left()));
     return Enforcement::tr("%1 is reached: %2 used, %3 held by requests in flight, %4 needed; resets %5")
         .arg(what, amountText(b->metric, b->used), amountText(b->metric, b->reserved),
              amountText(b->metric, b->requested), isoTime(b->window.end));

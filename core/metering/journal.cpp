@@ -19,7 +19,6 @@ Q_LOGGING_CATEGORY(lcJournal, "tollgate.core.metering.journal")
 
 namespace {
 
-
 constexpr QByteArrayView kHeaderPrefix = "tollgate usage journal 1 ";
 constexpr int kMaxJournals = 16; // instances of Tollgate on one database, on one machine
 constexpr int kReplayBatch = 5'000;
@@ -67,13 +66,14 @@ QString UsageJournal::basePath(const DatabaseLocation& location)
         return location.path + QStringLiteral(".usage-journal");
     }
     // One file per server and database: readable in the folder, and safe as a file name.
-    const QString id = QStringLiteral("%1@%2:%3/%4").arg(location.user, location.host).arg(location.port).arg(location.database);
+    const QString id =
+        QStringLiteral("%1@%2:%3/%4").arg(location.user, location.host).arg(location.port).arg(location.database);
     QString safe;
     for (QChar c : id)
         safe += c.isLetterOrNumber() || c == u'.' || c == u'-' ? c : QChar(u'_');
     const QByteArray hash = QCryptographicHash::hash(id.toUtf8(), QCryptographicHash::Sha1).toHex().left(8);
     return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/usage-journals/")
-         + safe.left(80) + u'-' + QString::fromLatin1(hash);
+        + safe.left(80) + u'-' + QString::fromLatin1(hash);
 }
 
 UsageJournal::UsageJournal(std::unique_ptr<QLockFile> lock, QString name)
@@ -127,8 +127,12 @@ Result<std::unique_ptr<UsageJournal>> UsageJournal::open(Service& service, const
         journal->m_lock = std::move(lock);
         return journal;
     }
-    return Error::conflict(QStringLiteral("journal"), tr("every usage journal at %1 is in use: at most %2 Tollgates can share this database on one "
-                              "machine").arg(base).arg(kMaxJournals));
+    return Error::conflict(
+        QStringLiteral("journal"),
+        tr("every usage journal at %1 is in use: at most %2 Tollgates can share this database on one "
+           "machine")
+            .arg(base)
+            .arg(kMaxJournals));
 }
 
 // Applies what the database lacks, then empties the file, or removes it; Keep also leaves it open for appending.
@@ -166,8 +170,8 @@ Result<qint64> UsageJournal::replay(Service& service, const QString& path, After
             if (!s.ok()) // one bad record must not hold back the others
                 for (const UsageRecord& r : std::as_const(batch))
                     if (Status one = service.usage().recordUsage({r}); !one.ok())
-                        qCCritical(lcJournal) << "a journalled usage record could not be written:"
-                                              << one.error().toString();
+                        qCCritical(lcJournal)
+                            << "a journalled usage record could not be written:" << one.error().toString();
             if (!s.ok() && !(s = service.usage().setJournalApplied(mark)).ok())
                 return s;
             replayed += batch.size();

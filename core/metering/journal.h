@@ -1,9 +1,9 @@
 #pragma once
 
-#include <QCoreApplication>
 #include "core/domain/domain.h"
 #include "core/domain/result.h"
 
+#include <QCoreApplication>
 #include <QFile>
 #include <QLockFile>
 

@@ -12,7 +12,7 @@ namespace {
 constexpr qint64 kJournalResetBytes = 16 * 1024 * 1024;
 constexpr auto kGatherTime = std::chrono::milliseconds(10);
 constexpr qsizetype kGatherRecords = 2'000;
-}
+} // namespace
 
 UsageWriter::UsageWriter(Service& service, std::unique_ptr<UsageJournal> journal)
     : m_service(service)

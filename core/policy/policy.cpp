@@ -26,7 +26,8 @@ bool moreRestrictive(const Limit& a, const Limit& b)
 
 // Step 3 for one group: its own value, else its nearest ancestor's, else the organization default, else none.
 template<typename Pick>
-auto groupValue(const PolicyInputs& in, qint64 groupId, Pick pick) -> std::pair<decltype(pick(PolicySettings())), PolicySource>
+auto groupValue(const PolicyInputs& in, qint64 groupId, Pick pick)
+    -> std::pair<decltype(pick(PolicySettings())), PolicySource>
 {
     using V = decltype(pick(PolicySettings()));
     const GroupPolicyNode* direct = in.group ? in.group(groupId) : nullptr;

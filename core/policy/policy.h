@@ -22,10 +22,9 @@ enum class Dimension : quint8 {
     MaxTier,
 };
 inline constexpr int kDimensionCount = 8;
-inline constexpr std::array kAllDimensions {Dimension::DailyCost,         Dimension::MonthlyCost,
-                                            Dimension::DailyTokens,       Dimension::MonthlyTokens,
-                                            Dimension::RequestsPerMinute, Dimension::RequestsPerHour,
-                                            Dimension::RequestsPerDay,    Dimension::MaxTier};
+inline constexpr std::array kAllDimensions {
+    Dimension::DailyCost,         Dimension::MonthlyCost,     Dimension::DailyTokens,    Dimension::MonthlyTokens,
+    Dimension::RequestsPerMinute, Dimension::RequestsPerHour, Dimension::RequestsPerDay, Dimension::MaxTier};
 
 QString dimensionName(Dimension d); // stable API name: "monthlyCostLimit", "requestsPerMinute", ...
 QString dimensionLabel(Dimension d); // translated, for people

@@ -16,7 +16,8 @@ QString limitKindLabel(LimitUse::Kind kind)
 
 Result<QList<LimitUse>> monthlyLimitUse(const Service& s, double atLeast)
 {
-    const Window month = Calendar::compute(WindowKind::Month, s.clock().now(), QTimeZone(s.directory().organization().timezone.toUtf8()));
+    const Window month = Calendar::compute(WindowKind::Month, s.clock().now(),
+                                           QTimeZone(s.directory().organization().timezone.toUtf8()));
     QList<LimitUse> out;
     const auto add = [&](LimitUse::Kind kind, Id id, const QString& name, Money spend, Money limit) {
         LimitUse u {kind, id, name, spend, limit, month};
@@ -30,7 +31,8 @@ Result<QList<LimitUse>> monthlyLimitUse(const Service& s, double atLeast)
     for (auto it = userLimits.cbegin(); it != userLimits.cend(); ++it) {
         const Money spend = users->value(it.key());
         if (LimitUse {LimitUse::Kind::User, it.key(), {}, spend, it.value(), month}.fraction() >= atLeast)
-            add(LimitUse::Kind::User, it.key(), s.directory().user(it.key()).value_or(User {}).email, spend, it.value());
+            add(LimitUse::Kind::User, it.key(), s.directory().user(it.key()).value_or(User {}).email, spend,
+                it.value());
     }
     auto groups = s.usage().monthToDateSpend(UsageDimension::Group);
     if (!groups.ok())

@@ -69,8 +69,8 @@ Status Service::ensureOrganization(const Options& options)
                           {options.organizationName, options.timezone, QStringLiteral("{}"), m_clock.now()});
         if (!ins.ok())
             return ins.error();
-        return m_audit.record(tx, QStringLiteral("system"), QStringLiteral("organization"), QString(), QStringLiteral("create"),
-                     {}, options.organizationName);
+        return m_audit.record(tx, QStringLiteral("system"), QStringLiteral("organization"), QString(),
+                              QStringLiteral("create"), {}, options.organizationName);
     });
 }
 
@@ -97,14 +97,15 @@ Status Service::clearOrganizationData(const QString& actor)
         std::lock_guard writeLock(m_db->writeLock());
         const Id orgId = snapshot()->org.id;
         Status s = m_db->transaction([&](QSqlDatabase& tx) -> Status {
-            for (const char* sql :
-                 {"DELETE FROM api_key_groups", "DELETE FROM api_keys", "DELETE FROM group_members",
-                  "UPDATE org_groups SET parent_id = NULL", "DELETE FROM org_groups", "DELETE FROM projects",
-                  "DELETE FROM users", "DELETE FROM customers", "DELETE FROM usage_records", "DELETE FROM usage_rollups"}) {
+            for (const char* sql : {"DELETE FROM api_key_groups", "DELETE FROM api_keys", "DELETE FROM group_members",
+                                    "UPDATE org_groups SET parent_id = NULL", "DELETE FROM org_groups",
+                                    "DELETE FROM projects", "DELETE FROM users", "DELETE FROM customers",
+                                    "DELETE FROM usage_records", "DELETE FROM usage_rollups"}) {
                 if (auto r = runSql(tx, QString::fromLatin1(sql)); !r.ok())
                     return r.error();
             }
-            return m_audit.record(tx, actor, QStringLiteral("organization"), idText(orgId), QStringLiteral("clear"), {}, {});
+            return m_audit.record(tx, actor, QStringLiteral("organization"), idText(orgId), QStringLiteral("clear"), {},
+                                  {});
         });
         if (!s.ok())
             return s;

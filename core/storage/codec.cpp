@@ -11,7 +11,6 @@ namespace tollgate::codec {
 
 namespace {
 
-
 QJsonValue optMoney(const std::optional<Money>& m) { return m ? QJsonValue(qint64(*m)) : QJsonValue(); }
 
 QJsonArray idArray(const QList<Id>& ids)
@@ -213,11 +212,12 @@ QJsonObject toJson(const Group& g)
 
 QJsonObject toJson(const Project& p)
 {
-    return {{QStringLiteral("id"), qint64(p.id)},
-            {QStringLiteral("name"), p.name},
-            {QStringLiteral("kind"), p.kind == ProjectKind::Shared ? QStringLiteral("shared") : QStringLiteral("private")},
-            {QStringLiteral("ownerUserId"), p.ownerUserId ? QJsonValue(qint64(p.ownerUserId)) : QJsonValue()},
-            {QStringLiteral("monthlyLimit"), optMoney(p.monthlyLimit)}};
+    return {
+        {QStringLiteral("id"), qint64(p.id)},
+        {QStringLiteral("name"), p.name},
+        {QStringLiteral("kind"), p.kind == ProjectKind::Shared ? QStringLiteral("shared") : QStringLiteral("private")},
+        {QStringLiteral("ownerUserId"), p.ownerUserId ? QJsonValue(qint64(p.ownerUserId)) : QJsonValue()},
+        {QStringLiteral("monthlyLimit"), optMoney(p.monthlyLimit)}};
 }
 
 QJsonObject toJson(const ApiKey& k)
@@ -240,17 +240,18 @@ QJsonObject toJson(const ApiKey& k)
 
 QJsonObject toJson(const Customer& c)
 {
-    return {{QStringLiteral("id"), qint64(c.id)},
-            {QStringLiteral("identifier"), c.identifier},
-            {QStringLiteral("name"), c.name},
-            {QStringLiteral("email"), c.email},
-            {QStringLiteral("rateLimitPerMinute"), c.rateLimitPerMinute ? QJsonValue(*c.rateLimitPerMinute) : QJsonValue()},
-            {QStringLiteral("budgetDuration"), budgetDurationName(c.budgetDuration)},
-            {QStringLiteral("periodStart"), c.periodStart ? QJsonValue(qint64(c.periodStart)) : QJsonValue()},
-            {QStringLiteral("periodEnd"), c.periodEnd ? QJsonValue(qint64(c.periodEnd)) : QJsonValue()},
-            {QStringLiteral("periodBudget"), optMoney(c.periodBudget)},
-            {QStringLiteral("totalBudget"), optMoney(c.totalBudget)},
-            {QStringLiteral("markupBasisPoints"), c.markupBasisPoints}};
+    return {
+        {QStringLiteral("id"), qint64(c.id)},
+        {QStringLiteral("identifier"), c.identifier},
+        {QStringLiteral("name"), c.name},
+        {QStringLiteral("email"), c.email},
+        {QStringLiteral("rateLimitPerMinute"), c.rateLimitPerMinute ? QJsonValue(*c.rateLimitPerMinute) : QJsonValue()},
+        {QStringLiteral("budgetDuration"), budgetDurationName(c.budgetDuration)},
+        {QStringLiteral("periodStart"), c.periodStart ? QJsonValue(qint64(c.periodStart)) : QJsonValue()},
+        {QStringLiteral("periodEnd"), c.periodEnd ? QJsonValue(qint64(c.periodEnd)) : QJsonValue()},
+        {QStringLiteral("periodBudget"), optMoney(c.periodBudget)},
+        {QStringLiteral("totalBudget"), optMoney(c.totalBudget)},
+        {QStringLiteral("markupBasisPoints"), c.markupBasisPoints}};
 }
 
 QJsonObject toJson(const ModelInfo& m)

@@ -17,7 +17,6 @@ namespace tollgate {
 
 namespace {
 
-
 std::atomic<int> g_databaseSerial {0};
 
 } // namespace
@@ -27,7 +26,8 @@ Result<DatabaseLocation> DatabaseLocation::parse(const QString& text)
     DatabaseLocation loc;
     const QString t = text.trimmed();
     if (t.isEmpty())
-        return Error::invalid(QStringLiteral("db"), Database::tr("is empty; give a SQLite file path or a postgresql:// URL"));
+        return Error::invalid(QStringLiteral("db"),
+                              Database::tr("is empty; give a SQLite file path or a postgresql:// URL"));
     if (t.startsWith(QLatin1String("postgres://")) || t.startsWith(QLatin1String("postgresql://"))) {
         const QUrl url(t, QUrl::StrictMode);
         if (!url.isValid())
@@ -43,7 +43,8 @@ Result<DatabaseLocation> DatabaseLocation::parse(const QString& text)
         if (query.hasQueryItem(QStringLiteral("host")))
             loc.host = query.queryItemValue(QStringLiteral("host"), QUrl::FullyDecoded);
         if (loc.database.isEmpty())
-            return Error::invalid(QStringLiteral("db"), Database::tr("names no database (postgresql://user@host:port/DATABASE)"));
+            return Error::invalid(QStringLiteral("db"),
+                                  Database::tr("names no database (postgresql://user@host:port/DATABASE)"));
         return loc;
     }
     if (t.contains(QLatin1String("://")))
@@ -130,9 +131,9 @@ Result<QSqlDatabase> Database::openConnection(const QString& name) const
         // across a killed process (only an OS crash or power loss can lose the last commits). Reads of large
         // tables go through a memory map (shared with every connection through the page cache); a connection keeps
         // up to 32 MiB of pages, so a batch of usage rows spread over a large rollup table does not reread them.
-        for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON",
-                                   "PRAGMA temp_store=MEMORY", "PRAGMA mmap_size=1073741824",
-                                   "PRAGMA cache_size=-32768"}) {
+        for (const char* pragma :
+             {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON",
+              "PRAGMA temp_store=MEMORY", "PRAGMA mmap_size=1073741824", "PRAGMA cache_size=-32768"}) {
             auto r = runSql(db, QString::fromLatin1(pragma));
             if (!r.ok())
                 return r.error();
@@ -227,7 +228,8 @@ Statement::Statement(const QSqlDatabase& db, QString sql)
 Result<QSqlQuery*> Statement::run(std::initializer_list<QVariant> args)
 {
     if (!m_prepared)
-        return Error::storage(Database::tr("cannot prepare SQL (%1): %2").arg(m_sql.left(80), m_query.lastError().text()));
+        return Error::storage(
+            Database::tr("cannot prepare SQL (%1): %2").arg(m_sql.left(80), m_query.lastError().text()));
     int i = 0;
     for (const QVariant& a : args)
         m_query.bindValue(i++, a);

@@ -7,7 +7,6 @@ namespace tollgate {
 
 namespace {
 
-
 // Each migration is a list of portable statements; %ID, %BLOB and %CLUSTERED are filled in from the dialect.
 // Never edit a released migration: add a new one.
 const QList<QStringList>& migrations()

@@ -65,8 +65,7 @@ bool DirectStatement::finished() const { return m_rc == SQLITE_DONE; }
 
 bool DirectStatement::run()
 {
-    while (next()) {
-    }
+    while (next()) { }
     const bool ok = m_rc == SQLITE_DONE;
     reset();
     return ok;

@@ -13,10 +13,10 @@ struct sqlite3_stmt;
 namespace tollgate {
 
 // The SQLite C API under a Qt Sql connection, for the one write that runs for every request (usage records and their
-// rollups) and the reads that sum many rollup rows: Qt's binding builds and hashes a placeholder name for every value, which cost more than SQLite's own work.
-// It is there only when Tollgate is built against the SQLite library that Qt's driver uses (the Linux distributions'
-// Qt; TOLLGATE_SQLITE_DIRECT) and the driver reports that library's version; otherwise handle() is null and callers
-// use Qt Sql.
+// rollups) and the reads that sum many rollup rows: Qt's binding builds and hashes a placeholder name for every value,
+// which cost more than SQLite's own work. It is there only when Tollgate is built against the SQLite library that Qt's
+// driver uses (the Linux distributions' Qt; TOLLGATE_SQLITE_DIRECT) and the driver reports that library's version;
+// otherwise handle() is null and callers use Qt Sql.
 class DirectStatement final
 {
 public:

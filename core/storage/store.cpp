@@ -15,9 +15,10 @@ Store::Store(const Database& db)
 Status Store::loadOrganization(Snapshot& s) const
 {
     QSqlDatabase db = m_db.connection();
-    auto r = runSql(db, QStringLiteral("SELECT id, name, timezone, default_policy, monthly_budget, allow_reduction,"
-                                       " default_user_monthly_limit, updated_at FROM organizations"
-                                       " ORDER BY id LIMIT 1"));
+    auto r = runSql(db,
+                    QStringLiteral("SELECT id, name, timezone, default_policy, monthly_budget, allow_reduction,"
+                                   " default_user_monthly_limit, updated_at FROM organizations"
+                                   " ORDER BY id LIMIT 1"));
     if (!r.ok())
         return r.error();
     if (!r->next())
@@ -46,8 +47,9 @@ Status Store::loadDirectory(Snapshot& s) const
     s.usersByEmail.clear();
     s.members.clear();
     {
-        auto r = runSql(db, QStringLiteral("SELECT id, name, parent_id, settings, monthly_budget, budget_action,"
-                                           " updated_at FROM org_groups WHERE org_id = ?"),
+        auto r = runSql(db,
+                        QStringLiteral("SELECT id, name, parent_id, settings, monthly_budget, budget_action,"
+                                       " updated_at FROM org_groups WHERE org_id = ?"),
                         {s.org.id});
         if (!r.ok())
             return r.error();
@@ -68,8 +70,9 @@ Status Store::loadDirectory(Snapshot& s) const
         }
     }
     {
-        auto r = runSql(db, QStringLiteral("SELECT id, email, name, status, policy, private_project_id, created_at,"
-                                           " updated_at FROM users WHERE org_id = ?"),
+        auto r = runSql(db,
+                        QStringLiteral("SELECT id, email, name, status, policy, private_project_id, created_at,"
+                                       " updated_at FROM users WHERE org_id = ?"),
                         {s.org.id});
         if (!r.ok())
             return r.error();
@@ -96,9 +99,10 @@ Status Store::loadDirectory(Snapshot& s) const
         }
     }
     {
-        auto r = runSql(db, QStringLiteral("SELECT m.group_id, m.user_id FROM group_members m"
-                                           " JOIN org_groups g ON g.id = m.group_id WHERE g.org_id = ?"
-                                           " ORDER BY m.user_id, m.group_id"),
+        auto r = runSql(db,
+                        QStringLiteral("SELECT m.group_id, m.user_id FROM group_members m"
+                                       " JOIN org_groups g ON g.id = m.group_id WHERE g.org_id = ?"
+                                       " ORDER BY m.user_id, m.group_id"),
                         {s.org.id});
         if (!r.ok())
             return r.error();
@@ -121,8 +125,9 @@ Status Store::loadAccess(Snapshot& s) const
     s.keys.clear();
     s.keysByHash.clear();
     {
-        auto r = runSql(db, QStringLiteral("SELECT id, name, kind, owner_user_id, monthly_limit, updated_at"
-                                           " FROM projects WHERE org_id = ?"),
+        auto r = runSql(db,
+                        QStringLiteral("SELECT id, name, kind, owner_user_id, monthly_limit, updated_at"
+                                       " FROM projects WHERE org_id = ?"),
                         {s.org.id});
         if (!r.ok())
             return r.error();
@@ -139,9 +144,10 @@ Status Store::loadAccess(Snapshot& s) const
         }
     }
     {
-        auto r = runSql(db, QStringLiteral("SELECT id, project_id, holder_user_id, name, prefix, secret_hash, features,"
-                                           " allowed_models, monthly_cap, expires_at, status, last_used_at, created_at,"
-                                           " updated_at FROM api_keys WHERE org_id = ?"),
+        auto r = runSql(db,
+                        QStringLiteral("SELECT id, project_id, holder_user_id, name, prefix, secret_hash, features,"
+                                       " allowed_models, monthly_cap, expires_at, status, last_used_at, created_at,"
+                                       " updated_at FROM api_keys WHERE org_id = ?"),
                         {s.org.id});
         if (!r.ok())
             return r.error();
@@ -198,9 +204,10 @@ Status Store::loadCatalog(Snapshot& s) const
         }
     }
     {
-        auto r = runSql(db, QStringLiteral("SELECT id, provider_id, upstream_name, tier, input_price,"
-                                           " cached_input_price, output_price, max_output_tokens, context_window,"
-                                           " approved, price_source FROM models"));
+        auto r = runSql(db,
+                        QStringLiteral("SELECT id, provider_id, upstream_name, tier, input_price,"
+                                       " cached_input_price, output_price, max_output_tokens, context_window,"
+                                       " approved, price_source FROM models"));
         if (!r.ok())
             return r.error();
         while (r->next()) {
@@ -227,9 +234,10 @@ Status Store::loadCustomers(Snapshot& s) const
     QSqlDatabase db = m_db.connection();
     s.customers.clear();
     s.customersByIdentifier.clear();
-    auto r = runSql(db, QStringLiteral("SELECT id, identifier, name, email, rate_limit_rpm, budget_duration,"
-                                       " period_start, period_end, period_budget, total_budget, markup_bp,"
-                                       " updated_at FROM customers WHERE org_id = ?"),
+    auto r = runSql(db,
+                    QStringLiteral("SELECT id, identifier, name, email, rate_limit_rpm, budget_duration,"
+                                   " period_start, period_end, period_budget, total_budget, markup_bp,"
+                                   " updated_at FROM customers WHERE org_id = ?"),
                     {s.org.id});
     if (!r.ok())
         return r.error();

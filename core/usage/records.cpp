@@ -1,11 +1,10 @@
 // Usage: the usage log. Records are written with their daily rollups in one transaction, and read back for the
 // request log.
 
-#include "core/usage/usage.h"
-
 #include "core/org/orgstate.h"
 #include "core/storage/database.h"
 #include "core/storage/sqlitedirect.h"
+#include "core/usage/usage.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -14,7 +13,6 @@
 namespace tollgate {
 
 namespace {
-
 
 // Not a UsageDimension: one row per day whose `requests` is the number of users with an admitted request that day.
 constexpr int kActiveUsersDimension = 100;
@@ -108,9 +106,9 @@ public:
             {UsageDimension::Model, r.model},
             {UsageDimension::Status, r.status},
         }};
-        for (const auto& [period, start] : {std::pair {RollupPeriod::Day, m_day(r.time)},
-                                            std::pair {RollupPeriod::Week, m_week(r.time)},
-                                            std::pair {RollupPeriod::Month, m_month(r.time)}}) {
+        for (const auto& [period, start] :
+             {std::pair {RollupPeriod::Day, m_day(r.time)}, std::pair {RollupPeriod::Week, m_week(r.time)},
+              std::pair {RollupPeriod::Month, m_month(r.time)}}) {
             for (const auto& [dimension, key] : keys)
                 m_rows[{period, dimension, start, key}] += t;
             for (Id g : r.groups)
@@ -142,8 +140,8 @@ public:
             const RollupKey& k = it.key();
             const UsageTotals& t = it.value();
             const qint64 admitted = t.requests - t.denied;
-            const bool counts = k.period == RollupPeriod::Day && k.dimension == UsageDimension::User
-                             && !k.key.isEmpty() && admitted > 0;
+            const bool counts = k.period == RollupPeriod::Day && k.dimension == UsageDimension::User && !k.key.isEmpty()
+                && admitted > 0;
             auto r = write(k, t, counts);
             if (!r.ok())
                 return Error::storage(Usage::tr("cannot write the usage rollups: %1").arg(r.error().message));
@@ -298,8 +296,9 @@ UsageTotals totalsOf(bool denied, qint64 inputTokens, qint64 cachedTokens, qint6
 
 Status writeJournalMark(QSqlDatabase& tx, const JournalMark& mark)
 {
-    auto r = runSql(tx, QStringLiteral("INSERT INTO usage_journal (name, applied) VALUES (?, ?)"
-                                       " ON CONFLICT (name) DO UPDATE SET applied = excluded.applied"),
+    auto r = runSql(tx,
+                    QStringLiteral("INSERT INTO usage_journal (name, applied) VALUES (?, ?)"
+                                   " ON CONFLICT (name) DO UPDATE SET applied = excluded.applied"),
                     {mark.name, mark.offset});
     if (!r.ok())
         return Error::storage(Usage::tr("cannot note how far the usage journal is applied: %1").arg(r.error().message));
@@ -323,8 +322,8 @@ Status Usage::recordUsage(const QList<UsageRecord>& records, const JournalMark* 
     const QList<UsageRecord>& all = completed.isEmpty() ? records : completed;
     Rollups rollups(rollupZone());
     for (const UsageRecord& r : all)
-        rollups.add({r.time, r.userId, r.keyId, r.projectId, r.customerId, r.model.isNull() ? QStringLiteral("") : r.model,
-                     usageStatusName(r.status), *r.groupIds},
+        rollups.add({r.time, r.userId, r.keyId, r.projectId, r.customerId,
+                     r.model.isNull() ? QStringLiteral("") : r.model, usageStatusName(r.status), *r.groupIds},
                     totalsOf(r.status == UsageStatus::Denied, r.inputTokens, r.cachedTokens, r.outputTokens, r.cost));
     std::lock_guard writeLock(m_db.writeLock());
     Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
@@ -436,14 +435,16 @@ Status Usage::rebuildRollups()
 
 Status Usage::fillRecordGroups(QSqlDatabase& tx)
 {
-    auto missing = runSql(tx, QStringLiteral("SELECT DISTINCT user_id FROM usage_records WHERE group_ids IS NULL"
-                                             " AND user_id IS NOT NULL"));
+    auto missing = runSql(tx,
+                          QStringLiteral("SELECT DISTINCT user_id FROM usage_records WHERE group_ids IS NULL"
+                                         " AND user_id IS NOT NULL"));
     if (!missing.ok())
         return missing.error();
     QList<Id> users;
     while (missing->next())
         users.append(missing->value(0).toLongLong());
-    Statement fill(tx, QStringLiteral("UPDATE usage_records SET group_ids = ? WHERE user_id = ? AND group_ids IS NULL"));
+    Statement fill(tx,
+                   QStringLiteral("UPDATE usage_records SET group_ids = ? WHERE user_id = ? AND group_ids IS NULL"));
     for (Id u : std::as_const(users))
         if (const QList<Id> groups = groupsOfUser(u); !groups.isEmpty())
             if (auto r = fill.run({groupIdsText(groups), u}); !r.ok())

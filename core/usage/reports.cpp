@@ -1,9 +1,8 @@
 // Usage: usage reports.
 
-#include "core/usage/usage.h"
-
 #include "core/org/orgstate.h"
 #include "core/storage/database.h"
+#include "core/usage/usage.h"
 
 #include <QCoreApplication>
 
@@ -14,9 +13,8 @@ namespace tollgate {
 
 namespace {
 
-
-constexpr std::array kDimensions {UsageDimension::None,    UsageDimension::User,  UsageDimension::Group,
-                                  UsageDimension::Key,     UsageDimension::Project, UsageDimension::Model,
+constexpr std::array kDimensions {UsageDimension::None,     UsageDimension::User,    UsageDimension::Group,
+                                  UsageDimension::Key,      UsageDimension::Project, UsageDimension::Model,
                                   UsageDimension::Customer, UsageDimension::Status};
 
 // The column a dimension groups by; Group is computed from users.
@@ -268,21 +266,17 @@ Result<UsageReport> Usage::usageReport(const UsageQuery& q) const
             if (row.key.isEmpty())
                 row.label = tr("(no user)");
             break;
-        case UsageDimension::Group:
-            row.label = snap->groups.value(id).name;
-            break;
+        case UsageDimension::Group: row.label = snap->groups.value(id).name; break;
         case UsageDimension::Key:
-            row.label = snap->keys.contains(id) ? snap->keys[id].name + QStringLiteral(" (")
-                                                         + snap->keys[id].prefix + u')'
-                                                   : tr("(deleted key %1)").arg(row.key);
+            row.label = snap->keys.contains(id)
+                ? snap->keys[id].name + QStringLiteral(" (") + snap->keys[id].prefix + u')'
+                : tr("(deleted key %1)").arg(row.key);
             break;
         case UsageDimension::Project:
-            row.label = snap->projects.contains(id) ? snap->projects[id].name
-                                                       : tr("(deleted project %1)").arg(row.key);
+            row.label = snap->projects.contains(id) ? snap->projects[id].name : tr("(deleted project %1)").arg(row.key);
             break;
         case UsageDimension::Customer:
-            row.label = snap->customers.contains(id) ? snap->customers[id].identifier
-                                                        : tr("(no customer)");
+            row.label = snap->customers.contains(id) ? snap->customers[id].identifier : tr("(no customer)");
             break;
         case UsageDimension::Model:
         case UsageDimension::Status: row.label = row.key; break;
@@ -313,8 +307,8 @@ Usage::SharedSums Usage::rankingSums(UsageDimension dimension, Instant from, Ins
     lock.unlock();
     auto sums = RollupReader(m_db.connection(), rollupZone())
                     .sums(dimension, {{from, to}}, {}, RollupReader::Measures::RequestsAndCost);
-    const SharedSums result = sums.ok() ? SharedSums(std::make_shared<const RollupSums>(std::move(sums->first())))
-                                        : SharedSums(sums.error());
+    const SharedSums result =
+        sums.ok() ? SharedSums(std::make_shared<const RollupSums>(std::move(sums->first()))) : SharedSums(sums.error());
     lock.lock();
     m_rankings.remove(key); // only shared while it is being read: the next caller reads what is there then
     lock.unlock();

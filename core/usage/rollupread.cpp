@@ -208,8 +208,8 @@ Result<QList<Instant>> RollupReader::usedDays(Instant from, Instant to) const
 }
 
 Result<QList<RollupSums>> RollupReader::sums(UsageDimension dimension,
-                                             const QList<std::pair<Instant, Instant>>& buckets,
-                                             const QStringList& keys, Measures measures) const
+                                             const QList<std::pair<Instant, Instant>>& buckets, const QStringList& keys,
+                                             Measures measures) const
 {
     m_rowsRead = 0;
     if (buckets.isEmpty())
@@ -263,17 +263,18 @@ Result<QList<RollupSums>> RollupReader::sums(UsageDimension dimension,
     sqlite3* direct = DirectStatement::handle(m_db);
     for (int period : {int(RollupPeriod::Day), int(RollupPeriod::Week), int(RollupPeriod::Month)}) {
         QList<Instant> starts;
-        for (auto it = uses.lowerBound({period, std::numeric_limits<Instant>::min()}); it != uses.cend() && it.key().first == period; ++it)
+        for (auto it = uses.lowerBound({period, std::numeric_limits<Instant>::min()});
+             it != uses.cend() && it.key().first == period; ++it)
             starts.append(it.key().second);
         for (qsizetype s = 0; s < starts.size(); s += kChunk) {
             const QList<Instant> someStarts = starts.mid(s, kChunk);
             for (qsizetype k = 0; k < std::max<qsizetype>(keys.size(), 1); k += kChunk) {
                 const QStringList someKeys = keys.mid(k, kChunk);
-                QString sql = QStringLiteral("SELECT start, key, requests, cost%1 FROM usage_rollups WHERE period = ?"
-                                             " AND dimension = ? AND start IN (%2)")
-                                  .arg(all ? QStringLiteral(", denied, input_tokens, cached_tokens, output_tokens")
-                                           : QString(),
-                                       marks(someStarts.size()));
+                QString sql =
+                    QStringLiteral("SELECT start, key, requests, cost%1 FROM usage_rollups WHERE period = ?"
+                                   " AND dimension = ? AND start IN (%2)")
+                        .arg(all ? QStringLiteral(", denied, input_tokens, cached_tokens, output_tokens") : QString(),
+                             marks(someStarts.size()));
                 if (!someKeys.isEmpty())
                     sql += QStringLiteral(" AND key IN (%1)").arg(marks(someKeys.size()));
                 QVariantList args {period, int(dimension)};

@@ -1,9 +1,9 @@
 #pragma once
 
-#include <QCoreApplication>
 #include "core/usage/rollupread.h"
 #include "core/usage/usagetypes.h"
 
+#include <QCoreApplication>
 #include <QHash>
 
 #include <atomic>

@@ -7,7 +7,8 @@ namespace tollgate {
 // Usage reports: totals and series over usage records, by one dimension, in calendar buckets of the organisation's
 // time zone.
 enum class UsageDimension : quint8 { None, User, Group, Key, Project, Model, Customer, Status };
-QString usageDimensionName(UsageDimension d); // "none", "user", "group", "key", "project", "model", "customer", "status"
+QString
+usageDimensionName(UsageDimension d); // "none", "user", "group", "key", "project", "model", "customer", "status"
 std::optional<UsageDimension> usageDimensionFromName(const QString& name);
 
 struct UsageQuery

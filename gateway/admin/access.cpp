@@ -9,7 +9,6 @@ namespace tollgate::admin {
 
 namespace {
 
-
 constexpr auto kOwner = AdminRole::Owner;
 constexpr auto kAdmin = AdminRole::Admin;
 constexpr auto kViewer = AdminRole::Viewer;
@@ -132,9 +131,9 @@ Reply createKey(Call& c)
     auto created = c.service.access().createKey(nk, c.actor);
     if (!created.ok())
         return errorReply(keyError(created.error()));
-    return withVersion(json(201, {{QStringLiteral("data"), keyWithUsage(created->key, 0)},
-                                  {QStringLiteral("key"), created->secret}}),
-                       created->key.updatedAt);
+    return withVersion(
+        json(201, {{QStringLiteral("data"), keyWithUsage(created->key, 0)}, {QStringLiteral("key"), created->secret}}),
+        created->key.updatedAt);
 }
 
 Reply patchKey(Call& c)
@@ -297,7 +296,8 @@ Reply upsertCustomer(Call& c)
         return errorReply(b.error());
     if (!body.value(QLatin1String("customer_identifier")).isString())
         return errorReply(Error::invalid(QStringLiteral("$.customer_identifier"), tr("is required (a string)")));
-    Customer x = c.service.customers().customerByIdentifier(body.value(QLatin1String("customer_identifier")).toString())
+    Customer x = c.service.customers()
+                     .customerByIdentifier(body.value(QLatin1String("customer_identifier")).toString())
                      .value_or(Customer {});
     const bool existed = x.id != 0;
     Fields f(body);

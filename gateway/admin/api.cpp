@@ -1,8 +1,8 @@
 #include "gateway/admin/api.h"
 
-#include "gateway/json/fields.h"
 #include "core/domain/tsan.h"
 #include "core/service/service.h"
+#include "gateway/json/fields.h"
 
 #include <QCoreApplication>
 #include <QJsonDocument>
@@ -14,7 +14,6 @@ Q_LOGGING_CATEGORY(lcAdmin, "tollgate.gateway.admin", QtInfoMsg)
 namespace tollgate::admin {
 
 namespace {
-
 
 QList<QByteArray> splitPath(const QByteArray& path)
 {
@@ -156,10 +155,7 @@ Reply noContent()
     return r;
 }
 
-QTimeZone organizationZone(const Service& s)
-{
-    return QTimeZone(s.directory().organization().timezone.toUtf8());
-}
+QTimeZone organizationZone(const Service& s) { return QTimeZone(s.directory().organization().timezone.toUtf8()); }
 
 Reply deleteById(Call& c, const QString& what, const std::function<Status(Id)>& remove)
 {
@@ -167,9 +163,8 @@ Reply deleteById(Call& c, const QString& what, const std::function<Status(Id)>& 
     if (!id.ok())
         return errorReply(id.error());
     if (auto s = remove(*id); !s.ok())
-        return errorReply(s.error().code == Error::Code::NotFound
-                              ? noSuch(what, QString::number(*id))
-                              : atApiPath(s.error()));
+        return errorReply(s.error().code == Error::Code::NotFound ? noSuch(what, QString::number(*id))
+                                                                  : atApiPath(s.error()));
     return noContent();
 }
 
@@ -197,14 +192,12 @@ AdminApi::AdminApi(Service& service, AdminApiOptions options)
 
 QByteArray AdminApi::errorBody(int status, const QString& message) const
 {
-    return problem(status, status >= 500 ? "api_error" : "invalid_request_error", QStringLiteral("bad_request"), message)
+    return problem(status, status >= 500 ? "api_error" : "invalid_request_error", QStringLiteral("bad_request"),
+                   message)
         .body;
 }
 
-AdminApi::~AdminApi()
-{
-    m_pool.waitForDone();
-}
+AdminApi::~AdminApi() { m_pool.waitForDone(); }
 
 http::Anchored& AdminApi::anchored()
 {
@@ -317,11 +310,11 @@ Reply AdminApi::process(const http::Request& req)
     const QUrlQuery query(QString::fromUtf8(req.query));
     for (const auto& [name, value] : query.queryItems(QUrl::FullyDecoded)) {
         if (!route->queryParameters.contains(name)) {
-            return errorReply(Error::invalid(
-                name, route->queryParameters.isEmpty()
-                          ? tr("this route takes no query parameters")
-                          : tr("is not a parameter of this route (known: %1)")
-                                .arg(route->queryParameters.join(QStringLiteral(", ")))));
+            return errorReply(Error::invalid(name,
+                                             route->queryParameters.isEmpty()
+                                                 ? tr("this route takes no query parameters")
+                                                 : tr("is not a parameter of this route (known: %1)")
+                                                       .arg(route->queryParameters.join(QStringLiteral(", ")))));
         }
     }
 

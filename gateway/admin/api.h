@@ -1,10 +1,10 @@
 #pragma once
 
+#include "core/domain/domain.h"
 #include "core/domain/translate.h"
-#include "gateway/json/fields.h"
 #include "gateway/http/anchor.h"
 #include "gateway/http/server.h"
-#include "core/domain/domain.h"
+#include "gateway/json/fields.h"
 
 #include <QJsonArray>
 #include <QJsonObject>
@@ -74,10 +74,11 @@ Reply pageReply(const Page& p, qsizetype total, F&& item)
     QJsonArray data;
     for (qsizetype i = p.offset; i < total && i < p.offset + p.limit; ++i)
         data.append(item(i));
-    return json(200, {{QStringLiteral("data"), data},
-                      {QStringLiteral("total"), total},
-                      {QStringLiteral("offset"), p.offset},
-                      {QStringLiteral("limit"), p.limit}});
+    return json(200,
+                {{QStringLiteral("data"), data},
+                 {QStringLiteral("total"), total},
+                 {QStringLiteral("offset"), p.offset},
+                 {QStringLiteral("limit"), p.limit}});
 }
 // Adds the ETag a later write may send back as If-Match.
 Reply withVersion(Reply r, Instant version);

@@ -9,16 +9,15 @@ namespace tollgate::admin {
 
 namespace {
 
-
 constexpr auto kAdmin = AdminRole::Admin;
 constexpr auto kViewer = AdminRole::Viewer;
 
 Error modelError(Error e)
 {
-    static const QHash<QString, QString> names {{QStringLiteral("inputPrice"), QStringLiteral("input_price_per_million")},
-                                                {QStringLiteral("cachedInputPrice"),
-                                                 QStringLiteral("cached_input_price_per_million")},
-                                                {QStringLiteral("outputPrice"), QStringLiteral("output_price_per_million")}};
+    static const QHash<QString, QString> names {
+        {QStringLiteral("inputPrice"), QStringLiteral("input_price_per_million")},
+        {QStringLiteral("cachedInputPrice"), QStringLiteral("cached_input_price_per_million")},
+        {QStringLiteral("outputPrice"), QStringLiteral("output_price_per_million")}};
     e.field = names.value(e.field, e.field);
     return atApiPath(std::move(e));
 }
@@ -79,7 +78,8 @@ Reply getModel(Call& c)
 {
     const auto m = c.service.catalog().model(c.params.value(0));
     if (!m)
-        return errorReply(Error::notFound(QString(), tr("there is no model '%1' in the catalog").arg(c.params.value(0))));
+        return errorReply(
+            Error::notFound(QString(), tr("there is no model '%1' in the catalog").arg(c.params.value(0))));
     return json(200, modelJson(*m, c.service));
 }
 
@@ -89,8 +89,8 @@ Reply createModel(Call& c)
     if (auto r = readBody(c, [&](Fields& f) { readModel(f, m, true); }))
         return *r;
     if (c.service.catalog().model(m.id))
-        return errorReply(Error::conflict(QStringLiteral("$.id"),
-                                          tr("the model %1 is in the catalog already; PATCH it to change it").arg(m.id)));
+        return errorReply(Error::conflict(
+            QStringLiteral("$.id"), tr("the model %1 is in the catalog already; PATCH it to change it").arg(m.id)));
     auto saved = c.service.catalog().saveModel(m, c.actor);
     if (!saved.ok())
         return errorReply(modelError(saved.error()));
@@ -101,7 +101,8 @@ Reply patchModel(Call& c)
 {
     auto m = c.service.catalog().model(c.params.value(0));
     if (!m)
-        return errorReply(Error::notFound(QString(), tr("there is no model '%1' in the catalog").arg(c.params.value(0))));
+        return errorReply(
+            Error::notFound(QString(), tr("there is no model '%1' in the catalog").arg(c.params.value(0))));
     if (auto r = readBody(c, [&](Fields& f) { readModel(f, *m, false); }))
         return *r;
     auto saved = c.service.catalog().saveModel(*m, c.actor);
@@ -113,10 +114,9 @@ Reply patchModel(Call& c)
 Reply deleteModel(Call& c)
 {
     if (auto s = c.service.catalog().deleteModel(c.params.value(0), c.actor); !s.ok())
-        return errorReply(s.error().code == Error::Code::NotFound
-                              ? Error::notFound(QString(), tr("there is no model '%1' in the catalog")
-                                                               .arg(c.params.value(0)))
-                              : modelError(s.error()));
+        return errorReply(s.error().code == Error::Code::NotFound ? Error::notFound(
+                              QString(), tr("there is no model '%1' in the catalog").arg(c.params.value(0)))
+                                                                  : modelError(s.error()));
     return noContent();
 }
 

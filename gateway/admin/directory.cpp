@@ -9,7 +9,6 @@ namespace tollgate::admin {
 
 namespace {
 
-
 constexpr auto kAdmin = AdminRole::Admin;
 constexpr auto kViewer = AdminRole::Viewer;
 
@@ -35,9 +34,10 @@ std::optional<Reply> checkOrganization(const Call& c)
     bool ok = false;
     const Id id = c.params.value(0).toLongLong(&ok);
     if (!ok || id != c.service.directory().organization().id)
-        return errorReply(Error::notFound(QString(), tr("there is no organization '%1' here (this one is %2)")
-                                                         .arg(c.params.value(0))
-                                                         .arg(c.service.directory().organization().id)));
+        return errorReply(Error::notFound(QString(),
+                                          tr("there is no organization '%1' here (this one is %2)")
+                                              .arg(c.params.value(0))
+                                              .arg(c.service.directory().organization().id)));
     return std::nullopt;
 }
 
@@ -130,10 +130,10 @@ Reply listUserPolicies(Call& c)
     const auto overridesOnly = c.boolQuery("overrides_only");
     const auto effective = c.boolQuery("effective");
     if (!page.ok() || !userId.ok() || !overridesOnly.ok() || !effective.ok())
-        return errorReply(!page.ok()            ? page.error()
-                          : !userId.ok()        ? userId.error()
-                          : !overridesOnly.ok() ? overridesOnly.error()
-                                                : effective.error());
+        return errorReply(!page.ok()                ? page.error()
+                              : !userId.ok()        ? userId.error()
+                              : !overridesOnly.ok() ? overridesOnly.error()
+                                                    : effective.error());
     const QString email = c.queryValue("email");
     QList<User> users = c.service.directory().users();
     users.removeIf([&](const User& u) {
@@ -164,8 +164,9 @@ Reply postUserPolicy(Call& c)
             else
                 return f.fail(QLatin1StringView("user_id"), tr("is required (or give the user's email)"));
             if (!user)
-                return f.fail(Error::notFound(id ? f.path(QLatin1StringView("user_id")) : f.path(QLatin1StringView("email")),
-                                              tr("there is no user %1").arg(id ? QString::number(*id) : *email)));
+                return f.fail(
+                    Error::notFound(id ? f.path(QLatin1StringView("user_id")) : f.path(QLatin1StringView("email")),
+                                    tr("there is no user %1").arg(id ? QString::number(*id) : *email)));
             replace = f.boolean(QLatin1StringView("replace")).value_or(false);
             policy = replace ? PolicySettings {} : user->policyOverride.value_or(PolicySettings {});
             readPolicy(f, policy, true);
@@ -183,7 +184,8 @@ Reply deleteUserPolicy(Call& c)
 {
     if (auto r = checkOrganization(c))
         return *r;
-    const auto found = find(c, tr("user"), [&c](Id id) { return c.service.directory().user(id); }, 1);
+    const auto found = find(
+        c, tr("user"), [&c](Id id) { return c.service.directory().user(id); }, 1);
     if (!found.ok())
         return errorReply(found.error());
     const Id id = found->id;
@@ -204,9 +206,9 @@ Reply listUsers(Call& c)
         return errorReply(groupId.error());
     const QString sort = c.hasQuery("sort") ? c.queryValue("sort") : QStringLiteral("id");
     const QString order = c.hasQuery("order") ? c.queryValue("order") : QStringLiteral("asc");
-    static const QStringList sorts {QStringLiteral("id"), QStringLiteral("name"), QStringLiteral("email"),
-                                    QStringLiteral("status"), QStringLiteral("created_at"),
-                                    QStringLiteral("updated_at")};
+    static const QStringList sorts {QStringLiteral("id"),         QStringLiteral("name"),
+                                    QStringLiteral("email"),      QStringLiteral("status"),
+                                    QStringLiteral("created_at"), QStringLiteral("updated_at")};
     if (!sorts.contains(sort))
         return errorReply(Error::invalid(QStringLiteral("sort"), tr("must be one of %1").arg(sorts.join(u", "))));
     if (order != u"asc" && order != u"desc")
@@ -250,7 +252,9 @@ Reply listUsers(Call& c)
     const bool descending = order == u"desc";
     std::sort(users.begin(), users.end(), [&](const User& a, const User& b) {
         const int cmp = byText ? folded.value(a.id).compare(folded.value(b.id))
-                               : (number(a) < number(b) ? -1 : number(a) > number(b) ? 1 : 0);
+                               : (number(a) < number(b)       ? -1
+                                      : number(a) > number(b) ? 1
+                                                              : 0);
         if (cmp != 0)
             return descending ? cmp > 0 : cmp < 0;
         return a.id < b.id;
@@ -384,7 +388,8 @@ Reply bulkMonthlyLimit(Call& c)
     if (auto r = readBody(c, [&](Fields& f) {
             ids = f.ids(QLatin1StringView("user_ids"), kMaxBulkItems, true).value_or(QList<Id> {});
             if (!f.has(QLatin1StringView("monthly_limit")))
-                return f.fail(QLatin1StringView("monthly_limit"), tr("is required (null removes the override's limit)"));
+                return f.fail(QLatin1StringView("monthly_limit"),
+                              tr("is required (null removes the override's limit)"));
             if (auto m = f.nullableMoney(QLatin1StringView("monthly_limit")))
                 limit = *m;
         }))
@@ -524,19 +529,16 @@ Reply changeMembers(Call& c, MemberChange change)
         return *r;
     if (change == MemberChange::Move && !c.service.directory().group(target))
         return errorReply(Error::notFound(QStringLiteral("$.to_group_id"), tr("there is no group %1").arg(target)));
-    Status s = change == MemberChange::Add      ? c.service.directory().addUsersToGroup(ids, id, c.actor)
-             : change == MemberChange::Remove ? c.service.directory().removeUsersFromGroup(ids, id, c.actor)
-                                              : c.service.directory().moveUsers(ids, id, target, c.actor);
+    Status s = change == MemberChange::Add ? c.service.directory().addUsersToGroup(ids, id, c.actor)
+        : change == MemberChange::Remove   ? c.service.directory().removeUsersFromGroup(ids, id, c.actor)
+                                           : c.service.directory().moveUsers(ids, id, target, c.actor);
     if (!s.ok())
         return errorReply(atApiPath(s.error()));
     const auto g = c.service.directory().group(change == MemberChange::Move ? target : id);
     return json(200, groupJson(*g, c.service));
 }
 
-Reply me(Call& c)
-{
-    return json(200, adminKeyJson(c.caller));
-}
+Reply me(Call& c) { return json(200, adminKeyJson(c.caller)); }
 
 } // namespace
 
@@ -549,14 +551,17 @@ void addDirectoryRoutes(Routes& r)
     r.add("GET", "/organizations/{}/policy", kViewer, getOrganizationPolicy);
     r.add("PATCH", "/organizations/{}/policy", kAdmin, patchOrganizationPolicy);
     r.add("GET", "/organizations/{}/user-policies", kViewer, listUserPolicies,
-          paging + QStringList {QStringLiteral("overrides_only"), QStringLiteral("effective"), QStringLiteral("user_id"),
-                                QStringLiteral("email")});
+          paging
+              + QStringList {QStringLiteral("overrides_only"), QStringLiteral("effective"), QStringLiteral("user_id"),
+                             QStringLiteral("email")});
     r.add("POST", "/organizations/{}/user-policies", kAdmin, postUserPolicy);
     r.add("DELETE", "/organizations/{}/user-policies/{}", kAdmin, deleteUserPolicy);
 
     r.add("GET", "/users", kViewer, listUsers,
-          paging + QStringList {QStringLiteral("sort"), QStringLiteral("order"), QStringLiteral("q"), QStringLiteral("name"),
-                                QStringLiteral("email"), QStringLiteral("status"), QStringLiteral("group_id")});
+          paging
+              + QStringList {QStringLiteral("sort"), QStringLiteral("order"), QStringLiteral("q"),
+                             QStringLiteral("name"), QStringLiteral("email"), QStringLiteral("status"),
+                             QStringLiteral("group_id")});
     r.add("POST", "/users", kAdmin, createUser);
     r.add("POST", "/users/bulk", kAdmin, bulkCreateUsers);
     r.add("POST", "/users/bulk/monthly-limit", kAdmin, bulkMonthlyLimit);

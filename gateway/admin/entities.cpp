@@ -9,7 +9,6 @@ namespace tollgate::admin {
 
 namespace {
 
-
 QJsonArray idArray(const QList<Id>& ids)
 {
     QJsonArray a;
@@ -71,8 +70,8 @@ QJsonObject userJson(const User& u, const Service& s)
     return {{QStringLiteral("id"), u.id},
             {QStringLiteral("email"), u.email},
             {QStringLiteral("name"), u.name},
-            {QStringLiteral("status"), u.status == UserStatus::Active ? QStringLiteral("active")
-                                                                      : QStringLiteral("inactive")},
+            {QStringLiteral("status"),
+             u.status == UserStatus::Active ? QStringLiteral("active") : QStringLiteral("inactive")},
             {QStringLiteral("groups"), groups},
             {QStringLiteral("monthly_limit"), monthly},
             {QStringLiteral("policy_override"),
@@ -85,27 +84,29 @@ QJsonObject userJson(const User& u, const Service& s)
 
 QJsonObject groupJson(const Group& g, const Service& s)
 {
-    return {{QStringLiteral("id"), g.id},
-            {QStringLiteral("name"), g.name},
-            {QStringLiteral("parent_id"), idOrNull(g.parentId)},
-            {QStringLiteral("member_count"), s.directory().groupMembers(g.id).size()},
-            {QStringLiteral("settings"), g.settings ? QJsonValue(policyJson(*g.settings)) : QJsonValue(QJsonValue::Null)},
-            {QStringLiteral("monthly_budget"), moneyJson(g.monthlyBudget)},
-            {QStringLiteral("budget_action"), g.budgetAction == BudgetAction::Warn ? QStringLiteral("warn")
-                                                                                   : QStringLiteral("block")},
-            {QStringLiteral("updated_at"), timeJson(g.updatedAt)},
-            {QStringLiteral("version"), g.updatedAt}};
+    return {
+        {QStringLiteral("id"), g.id},
+        {QStringLiteral("name"), g.name},
+        {QStringLiteral("parent_id"), idOrNull(g.parentId)},
+        {QStringLiteral("member_count"), s.directory().groupMembers(g.id).size()},
+        {QStringLiteral("settings"), g.settings ? QJsonValue(policyJson(*g.settings)) : QJsonValue(QJsonValue::Null)},
+        {QStringLiteral("monthly_budget"), moneyJson(g.monthlyBudget)},
+        {QStringLiteral("budget_action"),
+         g.budgetAction == BudgetAction::Warn ? QStringLiteral("warn") : QStringLiteral("block")},
+        {QStringLiteral("updated_at"), timeJson(g.updatedAt)},
+        {QStringLiteral("version"), g.updatedAt}};
 }
 
 QJsonObject projectJson(const Project& p)
 {
-    return {{QStringLiteral("id"), p.id},
-            {QStringLiteral("name"), p.name},
-            {QStringLiteral("kind"), p.kind == ProjectKind::Shared ? QStringLiteral("shared") : QStringLiteral("private")},
-            {QStringLiteral("owner_user_id"), idOrNull(p.ownerUserId)},
-            {QStringLiteral("monthly_limit"), moneyJson(p.monthlyLimit)},
-            {QStringLiteral("updated_at"), timeJson(p.updatedAt)},
-            {QStringLiteral("version"), p.updatedAt}};
+    return {
+        {QStringLiteral("id"), p.id},
+        {QStringLiteral("name"), p.name},
+        {QStringLiteral("kind"), p.kind == ProjectKind::Shared ? QStringLiteral("shared") : QStringLiteral("private")},
+        {QStringLiteral("owner_user_id"), idOrNull(p.ownerUserId)},
+        {QStringLiteral("monthly_limit"), moneyJson(p.monthlyLimit)},
+        {QStringLiteral("updated_at"), timeJson(p.updatedAt)},
+        {QStringLiteral("version"), p.updatedAt}};
 }
 
 QJsonObject keyJson(const ApiKey& k)
@@ -119,8 +120,8 @@ QJsonObject keyJson(const ApiKey& k)
             {QStringLiteral("features"), QJsonArray::fromStringList(k.features)},
             {QStringLiteral("allowed_models"), modelRuleJson(k.allowedModels)},
             {QStringLiteral("limit"), moneyJson(k.monthlyCap)},
-            {QStringLiteral("status"), k.status == KeyStatus::Active ? QStringLiteral("active")
-                                                                     : QStringLiteral("revoked")},
+            {QStringLiteral("status"),
+             k.status == KeyStatus::Active ? QStringLiteral("active") : QStringLiteral("revoked")},
             {QStringLiteral("disabled"), k.status != KeyStatus::Active},
             {QStringLiteral("expires_at"), timeJson(k.expiresAt)},
             {QStringLiteral("last_used_at"), timeJson(k.lastUsedAt)},
@@ -135,8 +136,8 @@ QJsonObject adminKeyJson(const AdminKey& k)
             {QStringLiteral("name"), k.name},
             {QStringLiteral("prefix"), k.prefix},
             {QStringLiteral("role"), adminRoleName(k.role)},
-            {QStringLiteral("status"), k.status == KeyStatus::Active ? QStringLiteral("active")
-                                                                     : QStringLiteral("revoked")},
+            {QStringLiteral("status"),
+             k.status == KeyStatus::Active ? QStringLiteral("active") : QStringLiteral("revoked")},
             {QStringLiteral("created_by"), k.createdBy},
             {QStringLiteral("created_at"), timeJson(k.createdAt)},
             {QStringLiteral("last_used_at"), timeJson(k.lastUsedAt)}};

@@ -1,8 +1,8 @@
 #pragma once
 
+#include "core/service/service.h"
 #include "gateway/json/customer.h"
 #include "gateway/json/fields.h"
-#include "core/service/service.h"
 
 namespace tollgate::admin {
 

@@ -1,8 +1,8 @@
 // Admin API: usage reports (JSON and CSV), the explanation of a decision, and the audit log.
 
+#include "core/enforcement/explanation.h"
 #include "gateway/admin/api.h"
 #include "gateway/admin/entities.h"
-#include "core/enforcement/explanation.h"
 
 #include <QCoreApplication>
 
@@ -10,14 +10,14 @@ namespace tollgate::admin {
 
 namespace {
 
-
 constexpr auto kViewer = AdminRole::Viewer;
 constexpr qint64 kMaxId = std::numeric_limits<qint64>::max();
 
-const QStringList kUsageParameters {QStringLiteral("from"),       QStringLiteral("to"),         QStringLiteral("group_by"),
-                                    QStringLiteral("granularity"), QStringLiteral("top"),       QStringLiteral("user_id"),
-                                    QStringLiteral("group_id"),   QStringLiteral("key_id"),     QStringLiteral("project_id"),
-                                    QStringLiteral("customer_id"), QStringLiteral("model"),     QStringLiteral("format")};
+const QStringList kUsageParameters {
+    QStringLiteral("from"),        QStringLiteral("to"),     QStringLiteral("group_by"),
+    QStringLiteral("granularity"), QStringLiteral("top"),    QStringLiteral("user_id"),
+    QStringLiteral("group_id"),    QStringLiteral("key_id"), QStringLiteral("project_id"),
+    QStringLiteral("customer_id"), QStringLiteral("model"),  QStringLiteral("format")};
 
 // Exact dollars with no float in between: "12.5", "0.000150".
 QString plainDollars(Money nanos)
@@ -82,8 +82,11 @@ Result<UsageQuery> usageQuery(const Call& c, Id keyId)
     {
         const char* name;
         Id* target;
-    } ids[] = {{"user_id", &q.userId},       {"group_id", &q.groupId},         {"key_id", &q.keyId},
-               {"project_id", &q.projectId}, {"customer_id", &q.customerId}};
+    } ids[] = {{"user_id", &q.userId},
+               {"group_id", &q.groupId},
+               {"key_id", &q.keyId},
+               {"project_id", &q.projectId},
+               {"customer_id", &q.customerId}};
     for (const auto& id : ids) {
         auto v = c.intQuery(id.name, 1, kMaxId, 0);
         if (!v.ok())
@@ -147,14 +150,15 @@ Reply usageReply(Call& c, Id keyId)
         }
         data.append(o);
     }
-    return json(200, {{QStringLiteral("from"), timeJson(q->from)},
-                      {QStringLiteral("to"), timeJson(q->to)},
-                      {QStringLiteral("group_by"), dimension},
-                      {QStringLiteral("granularity"), c.hasQuery("granularity") ? c.queryValue("granularity")
-                                                                                : QStringLiteral("total")},
-                      {QStringLiteral("timezone"), c.service.directory().organization().timezone},
-                      {QStringLiteral("total"), usageTotalsJson(report->total)},
-                      {QStringLiteral("data"), data}});
+    return json(200,
+                {{QStringLiteral("from"), timeJson(q->from)},
+                 {QStringLiteral("to"), timeJson(q->to)},
+                 {QStringLiteral("group_by"), dimension},
+                 {QStringLiteral("granularity"),
+                  c.hasQuery("granularity") ? c.queryValue("granularity") : QStringLiteral("total")},
+                 {QStringLiteral("timezone"), c.service.directory().organization().timezone},
+                 {QStringLiteral("total"), usageTotalsJson(report->total)},
+                 {QStringLiteral("data"), data}});
 }
 
 Reply keyUsage(Call& c)
@@ -182,7 +186,8 @@ Reply explain(Call& c)
         return errorReply(Error::invalid(QStringLiteral("model"), tr("is required")));
     const auto model = c.service.catalog().model(scope.model);
     if (!model)
-        return errorReply(Error::notFound(QStringLiteral("model"), tr("there is no model '%1' in the catalog").arg(scope.model)));
+        return errorReply(
+            Error::notFound(QStringLiteral("model"), tr("there is no model '%1' in the catalog").arg(scope.model)));
     auto maxTokens = c.intQuery("max_tokens", 1, 10'000'000, model->maxOutputTokens);
     if (!maxTokens.ok())
         return errorReply(maxTokens.error());
@@ -218,14 +223,15 @@ Reply explain(Call& c)
     const Decision d = c.service.enforcement().explain(scope, amounts, &preflight);
     QJsonObject o = explanationJson(d, preflight, c.service.clock().now());
     o.insert(QStringLiteral("sentence"), explanationSentence(d, preflight));
-    o.insert(QStringLiteral("request"),
-             QJsonObject {{QStringLiteral("user_id"), scope.userId ? QJsonValue(scope.userId) : QJsonValue()},
-                          {QStringLiteral("key_id"), scope.keyId ? QJsonValue(scope.keyId) : QJsonValue()},
-                          {QStringLiteral("customer_id"), scope.customerId ? QJsonValue(scope.customerId) : QJsonValue()},
-                          {QStringLiteral("model"), scope.model},
-                          {QStringLiteral("input_tokens"), amounts.inputTokens},
-                          {QStringLiteral("max_tokens"), amounts.maxOutputTokens},
-                          {QStringLiteral("estimated_cost"), moneyJson(amounts.estimatedCost())}});
+    o.insert(
+        QStringLiteral("request"),
+        QJsonObject {{QStringLiteral("user_id"), scope.userId ? QJsonValue(scope.userId) : QJsonValue()},
+                     {QStringLiteral("key_id"), scope.keyId ? QJsonValue(scope.keyId) : QJsonValue()},
+                     {QStringLiteral("customer_id"), scope.customerId ? QJsonValue(scope.customerId) : QJsonValue()},
+                     {QStringLiteral("model"), scope.model},
+                     {QStringLiteral("input_tokens"), amounts.inputTokens},
+                     {QStringLiteral("max_tokens"), amounts.maxOutputTokens},
+                     {QStringLiteral("estimated_cost"), moneyJson(amounts.estimatedCost())}});
     if (scope.userId)
         o.insert(QStringLiteral("policy"), effectivePolicyJson(c.service.directory().effectivePolicy(scope.userId)));
     return json(200, o);
@@ -266,7 +272,8 @@ Reply audit(Call& c)
 
 void addReportRoutes(Routes& r)
 {
-    r.add("GET", "/usage", kViewer, [](Call& c) { return usageReply(c, 0); }, kUsageParameters);
+    r.add(
+        "GET", "/usage", kViewer, [](Call& c) { return usageReply(c, 0); }, kUsageParameters);
     r.add("GET", "/keys/{}/usage", kViewer, keyUsage, kUsageParameters);
     r.add("GET", "/explain", kViewer, explain,
           {QStringLiteral("user_id"), QStringLiteral("key_id"), QStringLiteral("model"), QStringLiteral("customer"),

@@ -11,7 +11,8 @@ namespace tollgate::http {
 
 // Runs f in target's thread, later (queued) or while the caller waits (blocking). The one way work crosses threads
 // through Qt's event queue here, so that ThreadSanitizer sees the hand-over (domain/tsan.h).
-template<typename F> void runIn(QObject* target, F&& f, Qt::ConnectionType type = Qt::QueuedConnection)
+template<typename F>
+void runIn(QObject* target, F&& f, Qt::ConnectionType type = Qt::QueuedConnection)
 {
     // The closure is made before the release, so that all it holds is covered; Qt then only carries its address.
     auto* work = new std::decay_t<F>(std::forward<F>(f));
@@ -37,7 +38,8 @@ struct ThreadAnchor
     std::mutex mutex;
     QObject* object = nullptr;
 
-    template<typename F> void post(F&& f)
+    template<typename F>
+    void post(F&& f)
     {
         std::lock_guard lock(mutex);
         if (object)

@@ -107,7 +107,6 @@ public:
         m_socket->write(out);
     }
 
-
     // The caller no longer wants the answer.
     void cancel()
     {
@@ -128,14 +127,17 @@ public:
             return;
         }
         m_timer.start(m_pending.request.timeoutMs);
-        QMetaObject::invokeMethod(this, [this] {
-            if (m_paused || !m_call)
-                return;
-            if (m_socket->bytesAvailable() > 0)
-                onReadyRead();
-            if (m_call && !m_paused && m_lostWhilePaused)
-                lost(m_lostWhy);
-        }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this,
+            [this] {
+                if (m_paused || !m_call)
+                    return;
+                if (m_socket->bytesAvailable() > 0)
+                    onReadyRead();
+                if (m_call && !m_paused && m_lostWhilePaused)
+                    lost(m_lostWhy);
+            },
+            Qt::QueuedConnection);
     }
 
 private:
@@ -235,8 +237,9 @@ private:
             drop();
             return;
         }
-        fail(CallError::Timeout, m_received ? tr("the provider stopped sending for %1 ms").arg(m_pending.request.timeoutMs)
-                                            : tr("the provider did not answer within %1 ms").arg(m_pending.request.timeoutMs));
+        fail(CallError::Timeout,
+             m_received ? tr("the provider stopped sending for %1 ms").arg(m_pending.request.timeoutMs)
+                        : tr("the provider did not answer within %1 ms").arg(m_pending.request.timeoutMs));
     }
 
     void fail(CallError error, const QString& message)

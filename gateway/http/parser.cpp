@@ -8,7 +8,6 @@ namespace tollgate::http {
 
 namespace {
 
-
 int hexValue(char c)
 {
     if (c >= '0' && c <= '9')
@@ -25,8 +24,21 @@ bool isTokenChar(char c)
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
         return true;
     switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-': case '.': case '^':
-    case '_': case '`': case '|': case '~': return true;
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~': return true;
     default: return false;
     }
 }
@@ -44,8 +56,7 @@ bool isToken(QByteArrayView s)
 
 bool isKnownMethod(QByteArrayView m)
 {
-    return m == "GET" || m == "POST" || m == "HEAD" || m == "PUT" || m == "DELETE" || m == "PATCH"
-        || m == "OPTIONS";
+    return m == "GET" || m == "POST" || m == "HEAD" || m == "PUT" || m == "DELETE" || m == "PATCH" || m == "OPTIONS";
 }
 
 QByteArrayView trimOws(QByteArrayView v)
@@ -292,8 +303,8 @@ bool MessageParser::parseHeaderLine(QByteArrayView line)
     const QByteArrayView value = trimOws(line.sliced(colon + 1));
     for (char c : value) {
         if ((uchar(c) < 0x20 && c != '\t') || uchar(c) == 0x7f) {
-            fail(badStatus, tr("header field %1 contains control characters")
-                                .arg(QString::fromLatin1(line.first(colon))));
+            fail(badStatus,
+                 tr("header field %1 contains control characters").arg(QString::fromLatin1(line.first(colon))));
             return false;
         }
     }
@@ -399,10 +410,7 @@ Request MessageParser::takeRequest()
     return r;
 }
 
-QByteArray MessageParser::takeBody()
-{
-    return std::exchange(m_body, {});
-}
+QByteArray MessageParser::takeBody() { return std::exchange(m_body, {}); }
 
 void MessageParser::reset()
 {

@@ -1,8 +1,7 @@
 #include "gateway/http/server.h"
 
-#include "gateway/http/logging.h"
-
 #include "gateway/http/anchor.h"
+#include "gateway/http/logging.h"
 #include "gateway/http/transport.h"
 
 #include <QCoreApplication>
@@ -22,7 +21,8 @@ Q_LOGGING_CATEGORY(lcHttp, "tollgate.gateway.http", QtInfoMsg)
 
 QByteArray Handler::errorBody(int, const QString& message) const
 {
-    const QJsonObject error {{QStringLiteral("message"), message}, {QStringLiteral("type"), QStringLiteral("invalid_request_error")}};
+    const QJsonObject error {{QStringLiteral("message"), message},
+                             {QStringLiteral("type"), QStringLiteral("invalid_request_error")}};
     return QJsonDocument(QJsonObject {{QStringLiteral("error"), error}}).toJson(QJsonDocument::Compact);
 }
 
@@ -264,8 +264,9 @@ private:
             return;
         }
         m_server.m_protocolErrors.fetch_add(1, std::memory_order_relaxed);
-        refuse(408, m_parser.headersDone() ? tr("the request body did not arrive in time")
-                                           : tr("the request headers did not arrive in time"));
+        refuse(408,
+               m_parser.headersDone() ? tr("the request body did not arrive in time")
+                                      : tr("the request headers did not arrive in time"));
     }
 
     // The client took nothing of what was written for sendTimeoutMs: it is gone for all purposes.
@@ -302,15 +303,9 @@ Exchange::Exchange(Connection* connection, Request request, QHostAddress peer)
     m_timer.start();
 }
 
-qint64 Exchange::bytesQueued() const
-{
-    return m_connection->bytesQueued();
-}
+qint64 Exchange::bytesQueued() const { return m_connection->bytesQueued(); }
 
-bool Exchange::isBackedUp() const
-{
-    return m_connection->bytesQueued() > m_connection->streamBufferBytes();
-}
+bool Exchange::isBackedUp() const { return m_connection->bytesQueued() > m_connection->streamBufferBytes(); }
 
 void Exchange::respond(Response response)
 {
@@ -434,10 +429,7 @@ Server::Server(Handler& handler, ServerOptions options)
 {
 }
 
-Server::~Server()
-{
-    stop(0);
-}
+Server::~Server() { stop(0); }
 
 QString Server::start()
 {
@@ -509,7 +501,8 @@ void Server::stop(int drainMs)
     if (m_workers.empty())
         return;
     if (m_listener) {
-        runIn(m_listener, [this] { m_listener->close(); }, Qt::BlockingQueuedConnection);
+        runIn(
+            m_listener, [this] { m_listener->close(); }, Qt::BlockingQueuedConnection);
     }
     for (Worker* w : m_workers)
         runIn(w, [w] { w->drain(); });

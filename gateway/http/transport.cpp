@@ -235,7 +235,8 @@ private:
         m_failed = true;
         m_readNotifier.setEnabled(false);
         m_writeNotifier.setEnabled(false);
-        QMetaObject::invokeMethod(this, [this] { abort(); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [this] { abort(); }, Qt::QueuedConnection);
     }
 
     void closeDescriptorNow()

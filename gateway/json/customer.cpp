@@ -35,8 +35,8 @@ void readCustomer(Fields& f, Customer& c, const QTimeZone& zone)
         c.periodStart = *t;
     if (auto t = f.time(QLatin1StringView("period_end"), zone))
         c.periodEnd = *t;
-    if (c.budgetDuration != BudgetDuration::Custom && (f.has(QLatin1StringView("period_start"))
-                                                       || f.has(QLatin1StringView("period_end")))
+    if (c.budgetDuration != BudgetDuration::Custom
+        && (f.has(QLatin1StringView("period_start")) || f.has(QLatin1StringView("period_end")))
         && !f.has(QLatin1StringView("budget_duration")))
         c.budgetDuration = BudgetDuration::Custom; // a period given means a custom period
     if (auto m = f.nullableMoney(QLatin1StringView("period_budget")))

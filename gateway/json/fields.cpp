@@ -9,7 +9,6 @@ namespace tollgate::json {
 
 namespace {
 
-
 bool isMoneyDimension(Dimension d) { return d == Dimension::DailyCost || d == Dimension::MonthlyCost; }
 
 QString snake(const QString& camel)
@@ -58,10 +57,7 @@ QJsonValue Fields::take(QLatin1StringView key, bool required)
     return v;
 }
 
-QJsonValue Fields::value(QLatin1StringView key)
-{
-    return take(key, false);
-}
+QJsonValue Fields::value(QLatin1StringView key) { return take(key, false); }
 
 void Fields::fail(QLatin1StringView key, const QString& message)
 {
@@ -204,7 +200,8 @@ std::optional<QList<Id>> Fields::ids(QLatin1StringView key, int maxItems, bool r
         const QJsonValue v = a->at(i);
         const double d = v.toDouble();
         if (!v.isDouble() || std::trunc(d) != d || d < 1 || d > 9e15) {
-            fail(Error::invalid(path(key) + QStringLiteral("[%1]").arg(i), tr("must be an id (a positive whole number)")));
+            fail(Error::invalid(path(key) + QStringLiteral("[%1]").arg(i),
+                                tr("must be an id (a positive whole number)")));
             return std::nullopt;
         }
         out.append(Id(d));
@@ -270,9 +267,10 @@ Result<Money> moneyFrom(const QJsonValue& v, const QString& path)
     } else if (v.isString()) {
         text = v.toString();
     } else {
-        return Error::invalid(path, tr("must be an amount in US dollars (a number or a string such as \"12.50\"), "
-                                       "not %1")
-                                        .arg(typeName(v)));
+        return Error::invalid(path,
+                              tr("must be an amount in US dollars (a number or a string such as \"12.50\"), "
+                                 "not %1")
+                                  .arg(typeName(v)));
     }
     return money::parseDollars(text, path);
 }
@@ -302,8 +300,8 @@ Result<Instant> timeFrom(const QString& text, const QTimeZone& zone, const QStri
             return t.toMSecsSinceEpoch();
         }
     }
-    return Error::invalid(path, tr("'%1' is not an ISO 8601 time (2026-12-01T09:30:00Z) or date (2026-12-01)")
-                                    .arg(text.left(64)));
+    return Error::invalid(
+        path, tr("'%1' is not an ISO 8601 time (2026-12-01T09:30:00Z) or date (2026-12-01)").arg(text.left(64)));
 }
 
 QJsonValue timeJson(Instant t)
@@ -313,10 +311,7 @@ QJsonValue timeJson(Instant t)
     return QDateTime::fromMSecsSinceEpoch(t, Qt::UTC).toString(Qt::ISODateWithMs);
 }
 
-QString apiName(Dimension d)
-{
-    return snake(dimensionName(d));
-}
+QString apiName(Dimension d) { return snake(dimensionName(d)); }
 
 QJsonObject policyJson(const PolicySettings& p)
 {

@@ -11,7 +11,8 @@ TokenUsage openAIUsage(const QJsonObject& u)
     TokenUsage t;
     t.inputTokens = u.value(QLatin1String("prompt_tokens")).toInteger();
     t.outputTokens = u.value(QLatin1String("completion_tokens")).toInteger();
-    t.cachedTokens = u.value(QLatin1String("prompt_tokens_details")).toObject().value(QLatin1String("cached_tokens")).toInteger();
+    t.cachedTokens =
+        u.value(QLatin1String("prompt_tokens_details")).toObject().value(QLatin1String("cached_tokens")).toInteger();
     t.cachedTokens = std::clamp<qint64>(t.cachedTokens, 0, t.inputTokens);
     return t;
 }

@@ -1,9 +1,9 @@
 #include "gateway/llm/errors.h"
 
+#include "gateway/llm/logging.h"
+
 #include <QCoreApplication>
 #include <QJsonDocument>
-
-#include "gateway/llm/logging.h"
 
 namespace tollgate::llm {
 
@@ -90,7 +90,10 @@ RequestError fromCoreError(const Error& e, const QByteArray& requestId, const QS
             QCoreApplication::translate("tollgate::llm::Gateway",
                                         "the request could not be processed right now; try again (request %1)")
                 .arg(QString::fromLatin1(requestId)),
-            QStringLiteral("storage_unavailable"), {}, {}, retry};
+            QStringLiteral("storage_unavailable"),
+            {},
+            {},
+            retry};
 }
 
 } // namespace tollgate::llm

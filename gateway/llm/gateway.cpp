@@ -1,10 +1,10 @@
 #include "gateway/llm/gateway.h"
 
-#include "gateway/llm/proxy.h"
 #include "core/metering/usagewriter.h"
-#include "gateway/llm/logging.h"
-#include "gateway/llm/stages.h"
 #include "core/service/service.h"
+#include "gateway/llm/logging.h"
+#include "gateway/llm/proxy.h"
+#include "gateway/llm/stages.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -15,13 +15,13 @@ namespace tollgate::llm {
 
 namespace {
 
-
 QByteArray newRequestId()
 {
     thread_local QRandomGenerator64 rng(QRandomGenerator::system()->generate64());
     const quint64 a = rng.generate64();
     const quint32 b = rng.generate();
-    return "req_" + QByteArray::number(a, 16).rightJustified(16, '0') + QByteArray::number(b, 16).rightJustified(8, '0');
+    return "req_" + QByteArray::number(a, 16).rightJustified(16, '0')
+        + QByteArray::number(b, 16).rightJustified(8, '0');
 }
 
 // The gateway's routes: a path, the methods it answers, the API its errors speak and what serves it.
@@ -59,10 +59,7 @@ Metrics::Route routeOf(Api api)
     return Metrics::Route::ChatCompletions;
 }
 
-QByteArray overheadText(qint64 us)
-{
-    return QByteArray::number(double(std::max<qint64>(0, us)) / 1000.0, 'f', 3);
-}
+QByteArray overheadText(qint64 us) { return QByteArray::number(double(std::max<qint64>(0, us)) / 1000.0, 'f', 3); }
 
 Gateway::Gateway(Service& service, UsageWriter& writer, GatewayOptions options)
     : m_service(service)
@@ -83,7 +80,7 @@ WorkerState& Gateway::threadState()
 GatewayStats Gateway::stats() const
 {
     const GatewayCounters& c = m_counters;
-    return {c.requests.load(), c.allowed.load(),  c.denied.load(),          c.upstreamErrors.load(),
+    return {c.requests.load(),  c.allowed.load(),  c.denied.load(),          c.upstreamErrors.load(),
             c.cancelled.load(), c.inFlight.load(), c.meteringFailures.load()};
 }
 
@@ -94,9 +91,14 @@ void Gateway::handle(http::Exchange& exchange)
         if (req.path != route.path)
             continue;
         if (!allows(route, req.method)) {
-            http::Response r = errorResponse(
-                route.api, {405, tr("use %1 on %2").arg(QString::fromLatin1(route.method), QString::fromLatin1(req.path)),
-                            {}, {}, {}, {}});
+            http::Response r =
+                errorResponse(route.api,
+                              {405,
+                               tr("use %1 on %2").arg(QString::fromLatin1(route.method), QString::fromLatin1(req.path)),
+                               {},
+                               {},
+                               {},
+                               {}});
             r.headers.add("Allow", route.allow.toByteArray());
             exchange.respond(std::move(r));
             return;
@@ -104,12 +106,16 @@ void Gateway::handle(http::Exchange& exchange)
         (this->*route.serve)(exchange, route.api);
         return;
     }
-    exchange.respond(errorResponse(
-        Api::OpenAIChat, {404,
-                          tr("no route %1 %2; the gateway serves POST /v1/chat/completions, POST /v1/messages, "
-                             "POST /v1/embeddings and GET /v1/models")
-                              .arg(QString::fromLatin1(req.method), QString::fromLatin1(req.path)),
-                          QStringLiteral("unknown_route"), {}, {}, {}}));
+    exchange.respond(
+        errorResponse(Api::OpenAIChat,
+                      {404,
+                       tr("no route %1 %2; the gateway serves POST /v1/chat/completions, POST /v1/messages, "
+                          "POST /v1/embeddings and GET /v1/models")
+                           .arg(QString::fromLatin1(req.method), QString::fromLatin1(req.path)),
+                       QStringLiteral("unknown_route"),
+                       {},
+                       {},
+                       {}}));
 }
 
 QByteArray Gateway::errorBody(int status, const QString& message) const
@@ -154,10 +160,11 @@ void Gateway::serveModels(http::Exchange& exchange, Api)
                                      {QStringLiteral("created_at"), QStringLiteral("2024-01-01T00:00:00Z")}});
         } else {
             const Provider* provider = c.org->provider(m.providerId);
-            data.append(QJsonObject {{QStringLiteral("id"), m.id},
-                                     {QStringLiteral("object"), QStringLiteral("model")},
-                                     {QStringLiteral("created"), 1'704'067'200},
-                                     {QStringLiteral("owned_by"), provider ? provider->name : QStringLiteral("tollgate")}});
+            data.append(
+                QJsonObject {{QStringLiteral("id"), m.id},
+                             {QStringLiteral("object"), QStringLiteral("model")},
+                             {QStringLiteral("created"), 1'704'067'200},
+                             {QStringLiteral("owned_by"), provider ? provider->name : QStringLiteral("tollgate")}});
         }
         if (first.isEmpty())
             first = m.id;
@@ -165,7 +172,8 @@ void Gateway::serveModels(http::Exchange& exchange, Api)
     }
     QJsonObject out;
     if (anthropic)
-        out = {{QStringLiteral("data"), data}, {QStringLiteral("has_more"), false},
+        out = {{QStringLiteral("data"), data},
+               {QStringLiteral("has_more"), false},
                {QStringLiteral("first_id"), first.isEmpty() ? QJsonValue() : QJsonValue(first)},
                {QStringLiteral("last_id"), last.isEmpty() ? QJsonValue() : QJsonValue(last)}};
     else
@@ -222,8 +230,10 @@ void Gateway::refuse(http::Exchange& exchange, RequestContext c, RequestError er
     recordThen(std::move(rec), [this, ex, api, timer, model, r = std::move(r)](bool durable) mutable {
         if (!durable) { // as for answered requests: no answer without its usage record
             qCWarning(lcLlm) << "a refusal's usage record could not be written; answering 503";
-            r = http::Response::json(503, llm::errorBody(api, 503, tr("the usage of this request could not be recorded; "
-                                                                 "try again"),
+            r = http::Response::json(503,
+                                     llm::errorBody(api, 503,
+                                                    tr("the usage of this request could not be recorded; "
+                                                       "try again"),
                                                     QStringLiteral("metering_unavailable")));
         }
         // No provider was called: all of the latency is the gateway's.

@@ -1,9 +1,9 @@
 #pragma once
 
-#include "gateway/http/server.h"
 #include "core/domain/domain.h"
-#include "gateway/llm/metrics.h"
+#include "gateway/http/server.h"
 #include "gateway/llm/api.h"
+#include "gateway/llm/metrics.h"
 
 #include <QThreadStorage>
 

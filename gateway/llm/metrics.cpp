@@ -25,10 +25,7 @@ QByteArray label(const QString& v)
     return out;
 }
 
-QByteArray seconds(qint64 us)
-{
-    return QByteArray::number(double(us) / 1e6, 'g', 12);
-}
+QByteArray seconds(qint64 us) { return QByteArray::number(double(us) / 1e6, 'g', 12); }
 
 } // namespace
 

@@ -34,7 +34,7 @@ public:
 
     // Upper bounds of the histogram buckets, in seconds.
     static constexpr std::array<double, 16> kBuckets {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                                      0.05,   0.1,     0.25,   0.5,   1,      2.5,   10,    60};
+                                                      0.05,   0.1,     0.25,   0.5,   1,      2.5,   10,   60};
 
 private:
     struct Histogram

@@ -31,10 +31,7 @@ QString textOf(const QJsonValue& content)
     return out;
 }
 
-qint64 tokensOf(const QString& text)
-{
-    return (text.toUtf8().size() + 3) / 4;
-}
+qint64 tokensOf(const QString& text) { return (text.toUtf8().size() + 3) / 4; }
 
 struct Directives
 {
@@ -73,15 +70,9 @@ Directives directivesIn(const QString& text)
     return d;
 }
 
-QByteArray json(const QJsonObject& o)
-{
-    return QJsonDocument(o).toJson(QJsonDocument::Compact);
-}
+QByteArray json(const QJsonObject& o) { return QJsonDocument(o).toJson(QJsonDocument::Compact); }
 
-QByteArray sse(const QJsonObject& o)
-{
-    return "data: " + json(o) + "\n\n";
-}
+QByteArray sse(const QJsonObject& o) { return "data: " + json(o) + "\n\n"; }
 
 QByteArray anthropicEvent(const char* type, const QJsonObject& o)
 {
@@ -108,8 +99,8 @@ struct ReplyWords
 
 ReplyWords replyWords(const QString& model, const QString& prompt, qint64 count)
 {
-    const QString text = QStringLiteral("Hello from the Tollgate mock provider (%1). You said: ").arg(model)
-        + prompt.simplified();
+    const QString text =
+        QStringLiteral("Hello from the Tollgate mock provider (%1). You said: ").arg(model) + prompt.simplified();
     return {text.split(u' ', Qt::SkipEmptyParts), count};
 }
 
@@ -139,12 +130,13 @@ MockScript errorScript(Api api, int status, const QString& message)
                                        : QStringLiteral("invalid_request_error");
     if (api == Api::AnthropicMessages)
         s.pieces << json({{QStringLiteral("type"), QStringLiteral("error")},
-                          {QStringLiteral("error"), QJsonObject {{QStringLiteral("type"), type},
-                                                                 {QStringLiteral("message"), message}}}});
+                          {QStringLiteral("error"),
+                           QJsonObject {{QStringLiteral("type"), type}, {QStringLiteral("message"), message}}}});
     else
-        s.pieces << json({{QStringLiteral("error"), QJsonObject {{QStringLiteral("message"), message},
-                                                                 {QStringLiteral("type"), type},
-                                                                 {QStringLiteral("code"), QJsonValue::Null}}}});
+        s.pieces << json({{QStringLiteral("error"),
+                           QJsonObject {{QStringLiteral("message"), message},
+                                        {QStringLiteral("type"), type},
+                                        {QStringLiteral("code"), QJsonValue::Null}}}});
     return s;
 }
 
@@ -182,8 +174,9 @@ MockScript mockAnswer(Api api, const QJsonObject& body, int defaultDelayMs)
                          {QStringLiteral("data"), data},
                          {QStringLiteral("model"), model}};
         if (!d.noUsage)
-            out.insert(QStringLiteral("usage"), QJsonObject {{QStringLiteral("prompt_tokens"), tokens},
-                                                             {QStringLiteral("total_tokens"), tokens}});
+            out.insert(
+                QStringLiteral("usage"),
+                QJsonObject {{QStringLiteral("prompt_tokens"), tokens}, {QStringLiteral("total_tokens"), tokens}});
         s.pieces << json(out);
         return s;
     }
@@ -226,21 +219,23 @@ MockScript mockAnswer(Api api, const QJsonObject& body, int defaultDelayMs)
     if (api == Api::OpenAIChat) {
         const QString id = QStringLiteral("chatcmpl-mock-%1").arg(seq);
         const QString finish = truncated ? QStringLiteral("length") : QStringLiteral("stop");
-        QJsonObject usage {{QStringLiteral("prompt_tokens"), inputTokens},
-                           {QStringLiteral("completion_tokens"), outputTokens},
-                           {QStringLiteral("total_tokens"), inputTokens + outputTokens},
-                           {QStringLiteral("prompt_tokens_details"), QJsonObject {{QStringLiteral("cached_tokens"), cached}}}};
+        QJsonObject usage {
+            {QStringLiteral("prompt_tokens"), inputTokens},
+            {QStringLiteral("completion_tokens"), outputTokens},
+            {QStringLiteral("total_tokens"), inputTokens + outputTokens},
+            {QStringLiteral("prompt_tokens_details"), QJsonObject {{QStringLiteral("cached_tokens"), cached}}}};
         if (!stream) {
-            QJsonObject out {{QStringLiteral("id"), id},
-                             {QStringLiteral("object"), QStringLiteral("chat.completion")},
-                             {QStringLiteral("created"), created},
-                             {QStringLiteral("model"), model},
-                             {QStringLiteral("choices"),
-                              QJsonArray {QJsonObject {
-                                  {QStringLiteral("index"), 0},
-                                  {QStringLiteral("message"), QJsonObject {{QStringLiteral("role"), QStringLiteral("assistant")},
-                                                                           {QStringLiteral("content"), words.joined()}}},
-                                  {QStringLiteral("finish_reason"), finish}}}}};
+            QJsonObject out {
+                {QStringLiteral("id"), id},
+                {QStringLiteral("object"), QStringLiteral("chat.completion")},
+                {QStringLiteral("created"), created},
+                {QStringLiteral("model"), model},
+                {QStringLiteral("choices"),
+                 QJsonArray {QJsonObject {{QStringLiteral("index"), 0},
+                                          {QStringLiteral("message"),
+                                           QJsonObject {{QStringLiteral("role"), QStringLiteral("assistant")},
+                                                        {QStringLiteral("content"), words.joined()}}},
+                                          {QStringLiteral("finish_reason"), finish}}}}};
             if (!d.noUsage)
                 out.insert(QStringLiteral("usage"), usage);
             s.pieces << json(out);
@@ -257,8 +252,9 @@ MockScript mockAnswer(Api api, const QJsonObject& body, int defaultDelayMs)
                                                   {QStringLiteral("delta"), delta},
                                                   {QStringLiteral("finish_reason"), finishReason}}}}});
         };
-        s.pieces << chunk({{QStringLiteral("role"), QStringLiteral("assistant")}, {QStringLiteral("content"), QString()}},
-                          QJsonValue::Null);
+        s.pieces << chunk(
+            {{QStringLiteral("role"), QStringLiteral("assistant")}, {QStringLiteral("content"), QString()}},
+            QJsonValue::Null);
         s.generated = words.count;
         s.generate = [chunk, words](qsizetype i) {
             return chunk({{QStringLiteral("content"), i ? u' ' + words.at(i) : words.at(i)}}, QJsonValue::Null);
@@ -268,11 +264,11 @@ MockScript mockAnswer(Api api, const QJsonObject& body, int defaultDelayMs)
             body.value(QLatin1String("stream_options")).toObject().value(QLatin1String("include_usage")).toBool();
         if (includeUsage && !d.noUsage)
             s.tail << sse({{QStringLiteral("id"), id},
-                             {QStringLiteral("object"), QStringLiteral("chat.completion.chunk")},
-                             {QStringLiteral("created"), created},
-                             {QStringLiteral("model"), model},
-                             {QStringLiteral("choices"), QJsonArray {}},
-                             {QStringLiteral("usage"), usage}});
+                           {QStringLiteral("object"), QStringLiteral("chat.completion.chunk")},
+                           {QStringLiteral("created"), created},
+                           {QStringLiteral("model"), model},
+                           {QStringLiteral("choices"), QJsonArray {}},
+                           {QStringLiteral("usage"), usage}});
         s.tail << "data: [DONE]\n\n";
         return s;
     }
@@ -286,15 +282,17 @@ MockScript mockAnswer(Api api, const QJsonObject& body, int defaultDelayMs)
                          {QStringLiteral("type"), QStringLiteral("message")},
                          {QStringLiteral("role"), QStringLiteral("assistant")},
                          {QStringLiteral("model"), model},
-                         {QStringLiteral("content"), QJsonArray {QJsonObject {{QStringLiteral("type"), QStringLiteral("text")},
-                                                                               {QStringLiteral("text"), words.joined()}}}},
+                         {QStringLiteral("content"),
+                          QJsonArray {QJsonObject {{QStringLiteral("type"), QStringLiteral("text")},
+                                                   {QStringLiteral("text"), words.joined()}}}},
                          {QStringLiteral("stop_reason"), stop},
                          {QStringLiteral("stop_sequence"), QJsonValue::Null}};
         if (!d.noUsage)
-            out.insert(QStringLiteral("usage"), QJsonObject {{QStringLiteral("input_tokens"), uncachedInput},
-                                                             {QStringLiteral("cache_read_input_tokens"), cached},
-                                                             {QStringLiteral("cache_creation_input_tokens"), 0},
-                                                             {QStringLiteral("output_tokens"), outputTokens}});
+            out.insert(QStringLiteral("usage"),
+                       QJsonObject {{QStringLiteral("input_tokens"), uncachedInput},
+                                    {QStringLiteral("cache_read_input_tokens"), cached},
+                                    {QStringLiteral("cache_creation_input_tokens"), 0},
+                                    {QStringLiteral("output_tokens"), outputTokens}});
         s.pieces << json(out);
         return s;
     }
@@ -312,26 +310,31 @@ MockScript mockAnswer(Api api, const QJsonObject& body, int defaultDelayMs)
                          {QStringLiteral("stop_sequence"), QJsonValue::Null}};
     if (!d.noUsage)
         message.insert(QStringLiteral("usage"), startUsage);
-    s.pieces << anthropicEvent("message_start", {{QStringLiteral("type"), QStringLiteral("message_start")},
-                                                 {QStringLiteral("message"), message}});
-    s.pieces << anthropicEvent("content_block_start",
-                               {{QStringLiteral("type"), QStringLiteral("content_block_start")},
-                                {QStringLiteral("index"), 0},
-                                {QStringLiteral("content_block"), QJsonObject {{QStringLiteral("type"), QStringLiteral("text")},
-                                                                               {QStringLiteral("text"), QString()}}}});
+    s.pieces << anthropicEvent(
+        "message_start",
+        {{QStringLiteral("type"), QStringLiteral("message_start")}, {QStringLiteral("message"), message}});
+    s.pieces << anthropicEvent(
+        "content_block_start",
+        {{QStringLiteral("type"), QStringLiteral("content_block_start")},
+         {QStringLiteral("index"), 0},
+         {QStringLiteral("content_block"),
+          QJsonObject {{QStringLiteral("type"), QStringLiteral("text")}, {QStringLiteral("text"), QString()}}}});
     s.generated = words.count;
     s.generate = [words](qsizetype i) {
         return anthropicEvent("content_block_delta",
                               {{QStringLiteral("type"), QStringLiteral("content_block_delta")},
                                {QStringLiteral("index"), 0},
-                               {QStringLiteral("delta"), QJsonObject {{QStringLiteral("type"), QStringLiteral("text_delta")},
-                                                                      {QStringLiteral("text"), i ? u' ' + words.at(i) : words.at(i)}}}});
+                               {QStringLiteral("delta"),
+                                QJsonObject {{QStringLiteral("type"), QStringLiteral("text_delta")},
+                                             {QStringLiteral("text"), i ? u' ' + words.at(i) : words.at(i)}}}});
     };
-    s.tail << anthropicEvent("content_block_stop",
-                               {{QStringLiteral("type"), QStringLiteral("content_block_stop")}, {QStringLiteral("index"), 0}});
-    QJsonObject delta {{QStringLiteral("type"), QStringLiteral("message_delta")},
-                       {QStringLiteral("delta"), QJsonObject {{QStringLiteral("stop_reason"), stop},
-                                                              {QStringLiteral("stop_sequence"), QJsonValue::Null}}}};
+    s.tail << anthropicEvent(
+        "content_block_stop",
+        {{QStringLiteral("type"), QStringLiteral("content_block_stop")}, {QStringLiteral("index"), 0}});
+    QJsonObject delta {
+        {QStringLiteral("type"), QStringLiteral("message_delta")},
+        {QStringLiteral("delta"),
+         QJsonObject {{QStringLiteral("stop_reason"), stop}, {QStringLiteral("stop_sequence"), QJsonValue::Null}}}};
     if (!d.noUsage)
         delta.insert(QStringLiteral("usage"), QJsonObject {{QStringLiteral("output_tokens"), outputTokens}});
     s.tail << anthropicEvent("message_delta", delta);
@@ -354,13 +357,15 @@ void MockHandler::handle(http::Exchange& exchange)
         return;
     }
     if (!api || req.method != "POST") {
-        exchange.respond(http::Response::json(404, "{\"error\":{\"message\":\"no such route\",\"type\":\"invalid_request_error\"}}"));
+        exchange.respond(http::Response::json(
+            404, "{\"error\":{\"message\":\"no such route\",\"type\":\"invalid_request_error\"}}"));
         return;
     }
     QJsonParseError error;
     const QJsonDocument doc = QJsonDocument::fromJson(req.body, &error);
     if (!doc.isObject()) {
-        exchange.respond(http::Response::json(400, "{\"error\":{\"message\":\"the body is not a JSON object\",\"type\":\"invalid_request_error\"}}"));
+        exchange.respond(http::Response::json(
+            400, "{\"error\":{\"message\":\"the body is not a JSON object\",\"type\":\"invalid_request_error\"}}"));
         return;
     }
     auto script = std::make_shared<MockScript>(mockAnswer(*api, doc.object(), m_delayMs));
@@ -386,8 +391,9 @@ void MockHandler::handle(http::Exchange& exchange)
                 if (!next)
                     return;
                 if (ex->isBackedUp())
-                    QObject::connect(ex.data(), &http::Exchange::drained, ex.data(), [next, i] { (*next)(i); },
-                                     Qt::SingleShotConnection);
+                    QObject::connect(
+                        ex.data(), &http::Exchange::drained, ex.data(), [next, i] { (*next)(i); },
+                        Qt::SingleShotConnection);
                 else
                     QTimer::singleShot(0, ex.data(), [next, i] { (*next)(i); });
                 return;

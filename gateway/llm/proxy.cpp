@@ -1,8 +1,8 @@
 #include "gateway/llm/proxy.h"
 
+#include "core/metering/usagewriter.h"
 #include "gateway/llm/gateway.h"
 #include "gateway/llm/logging.h"
-#include "core/metering/usagewriter.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -12,10 +12,7 @@ namespace tollgate::llm {
 
 namespace {
 
-QByteArray json(const QJsonObject& o)
-{
-    return QJsonDocument(o).toJson(QJsonDocument::Compact);
-}
+QByteArray json(const QJsonObject& o) { return QJsonDocument(o).toJson(QJsonDocument::Compact); }
 
 } // namespace
 
@@ -33,10 +30,10 @@ ProxyCall::ProxyCall(Gateway& gateway, http::Exchange& exchange, Setup setup)
     connect(&exchange, &http::Exchange::clientFinished, this, [this] {
         if (!m_setup.stream || !m_exchange)
             return;
-        const QPointer<http::Exchange> exchange = m_exchange;
+        const QPointer<http::Exchange> client = m_exchange;
         onClientGone();
-        if (exchange)
-            exchange->abort(); // and the connection closes
+        if (client)
+            client->abort(); // and the connection closes
     });
     connect(&exchange, &http::Exchange::drained, this, [this] {
         if (m_paused && m_upstream) {
@@ -46,10 +43,7 @@ ProxyCall::ProxyCall(Gateway& gateway, http::Exchange& exchange, Setup setup)
     });
 }
 
-ProxyCall::~ProxyCall()
-{
-    m_gateway.counters().inFlight.fetch_sub(1, std::memory_order_relaxed);
-}
+ProxyCall::~ProxyCall() { m_gateway.counters().inFlight.fetch_sub(1, std::memory_order_relaxed); }
 
 void ProxyCall::start()
 {
@@ -238,8 +232,8 @@ void ProxyCall::onClientGone()
 
 void ProxyCall::failBeforeHead(int status, const QString& message)
 {
-    qCWarning(lcLlm).noquote() << "request" << m_setup.record.requestId << "to" << m_setup.provider.name << "failed:"
-                               << message;
+    qCWarning(lcLlm).noquote() << "request" << m_setup.record.requestId << "to" << m_setup.provider.name
+                               << "failed:" << message;
     const QString code = status == 504 ? QStringLiteral("upstream_timeout") : QStringLiteral("upstream_error");
     m_usage = TokenUsage {}; // nothing was generated: nothing is charged
     m_replyStatus = status;
@@ -268,9 +262,9 @@ void ProxyCall::finish(UsageStatus status, std::function<void(http::Exchange&)> 
         if (!m_usage || m_usage->outputTokens < m_deltas) {
             estimated = true;
             if (!m_usage)
-                usage.inputTokens = m_inputSeen >= 0 ? m_inputSeen
-                                                     : m_setup.decision.reservation.tokens()
-                                                           - m_setup.decision.grantedOutputTokens;
+                usage.inputTokens = m_inputSeen >= 0
+                    ? m_inputSeen
+                    : m_setup.decision.reservation.tokens() - m_setup.decision.grantedOutputTokens;
             usage.outputTokens = std::min(m_deltas, m_setup.decision.grantedOutputTokens);
         }
         cost = costOf(m_setup.model, usage);
@@ -314,8 +308,9 @@ void ProxyCall::finish(UsageStatus status, std::function<void(http::Exchange&)> 
             } else {
                 const Api api = m_setup.api;
                 m_exchange->respond(http::Response::json(
-                    503, errorBody(api, 503, tr("the usage of this request could not be recorded; it is not delivered"),
-                                   QStringLiteral("metering_unavailable"))));
+                    503,
+                    errorBody(api, 503, tr("the usage of this request could not be recorded; it is not delivered"),
+                              QStringLiteral("metering_unavailable"))));
             }
         }
         deleteLater();
@@ -327,9 +322,6 @@ WorkerState::WorkerState(Service& s)
 {
 }
 
-WorkerState::~WorkerState()
-{
-    service.database().closeThreadConnection();
-}
+WorkerState::~WorkerState() { service.database().closeThreadConnection(); }
 
 } // namespace tollgate::llm

@@ -1,12 +1,12 @@
 #pragma once
 
 #include "core/catalog/pricing.h"
+#include "core/service/service.h"
 #include "gateway/http/anchor.h"
 #include "gateway/http/server.h"
 #include "gateway/llm/apiformat.h"
 #include "gateway/llm/errors.h"
 #include "gateway/llm/upstream.h"
-#include "core/service/service.h"
 
 #include <QElapsedTimer>
 #include <QObject>

@@ -1,8 +1,8 @@
 #include "gateway/llm/stages.h"
 
 #include "core/enforcement/explanation.h"
-#include "gateway/json/customer.h"
 #include "core/service/service.h"
+#include "gateway/json/customer.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -11,7 +11,6 @@
 namespace tollgate::llm {
 
 namespace {
-
 
 RequestError refusal(int status, QString message, QString code, QString param = {})
 {
@@ -154,9 +153,9 @@ Refusal readBody(RequestContext& c)
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(bytes, &parseError);
     if (parseError.error != QJsonParseError::NoError)
-        return refusal(400,
-                       tr("the body is not valid JSON: %1 at byte %2").arg(parseError.errorString()).arg(parseError.offset),
-                       QStringLiteral("invalid_json"));
+        return refusal(
+            400, tr("the body is not valid JSON: %1 at byte %2").arg(parseError.errorString()).arg(parseError.offset),
+            QStringLiteral("invalid_json"));
     if (!doc.isObject())
         return refusal(400, tr("the body must be a JSON object"), QStringLiteral("invalid_json"));
     c.body = doc.object();
@@ -193,8 +192,8 @@ Refusal resolvePrincipal(RequestContext& c)
                            QStringLiteral("unknown_user"), QStringLiteral("user"));
         // A member of one of the key's groups, directly or through a subgroup.
         const QList<Id> groups = c.org->groupsOf(*user);
-        const bool member = std::any_of(groups.cbegin(), groups.cend(),
-                                        [&](Id g) { return c.key.groupIds.contains(g); });
+        const bool member =
+            std::any_of(groups.cbegin(), groups.cend(), [&](Id g) { return c.key.groupIds.contains(g); });
         if (!member)
             return refusal(403, tr("user %1 is not a member of this key's groups").arg(named),
                            QStringLiteral("not_a_member"), QStringLiteral("user"));
@@ -272,8 +271,8 @@ void prepareForward(RequestContext& c, qint64 minimumLoweredMaxTokens)
     qint64 maxOutput = 0;
     if (c.api != Api::OpenAIEmbeddings) {
         const QJsonValue asked = c.body.value(c.maxField);
-        maxOutput = isPositiveInteger(asked) ? std::min(asked.toInteger(), c.model.maxOutputTokens)
-                                             : c.model.maxOutputTokens;
+        maxOutput =
+            isPositiveInteger(asked) ? std::min(asked.toInteger(), c.model.maxOutputTokens) : c.model.maxOutputTokens;
     }
     // Forwarded with max_tokens set (to what the model allows at most, so the provider can never produce more than
     // was reserved) and the usage chunk asked for; serialized once, and its size bounds the input tokens.

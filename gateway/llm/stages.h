@@ -1,9 +1,9 @@
 #pragma once
 
 #include "core/enforcement/enforcement.h"
+#include "core/org/snapshot.h"
 #include "gateway/http/message.h"
 #include "gateway/llm/errors.h"
-#include "core/org/snapshot.h"
 
 #include <QJsonObject>
 

@@ -53,7 +53,8 @@ private:
     {
         for (qsizetype i = from; i < m_script.count(); ++i) {
             if (i == m_script.dropAfter) {
-                m_events.error(http::CallError::Closed, QStringLiteral("the mock provider dropped the connection as asked"));
+                m_events.error(http::CallError::Closed,
+                               QStringLiteral("the mock provider dropped the connection as asked"));
                 return;
             }
             if (i == 1 && !m_stalled && m_script.stallMs > 0) {

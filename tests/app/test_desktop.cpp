@@ -1,7 +1,7 @@
 // Desktop integration: one console per user (a second launch brings the first to the front), start at login
 // (the XDG autostart entry), and the language and database kept in the settings store.
-#include "ui/desktop/preferences.h"
 #include "app/singleinstance.h"
+#include "ui/desktop/preferences.h"
 
 #include <QApplication>
 #include <QFile>

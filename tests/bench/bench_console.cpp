@@ -7,18 +7,18 @@
 //   bench_console [--users N] [--records M] [--db FILE]
 // With --db, the database is kept in FILE and a later run on the same file skips the setup.
 
+#include "core/service/service.h"
+#include "core/usage/rollupread.h"
 #include "ui/console.h"
 #include "ui/dashboard/dashboarddata.h"
 #include "ui/dashboard/dashboardpage.h"
 #include "ui/screenshots.h"
-#include "core/usage/rollupread.h"
-#include "core/service/service.h"
+#include "ui/users/userdelegates.h"
 #include "ui/users/usersmodel.h"
 #include "ui/users/userspage.h"
-#include "ui/users/userdelegates.h"
 
-#include <QComboBox>
 #include <QApplication>
+#include <QComboBox>
 #include <QElapsedTimer>
 #include <QRandomGenerator>
 #include <QSignalSpy>
@@ -72,8 +72,9 @@ void setUp(Service& s, qint64 userCount, qint64 recordCount)
     // Usage records over the last 90 days.
     t.restart();
     const Instant now = s.clock().now();
-    QStringList models {QStringLiteral("gpt-4o"), QStringLiteral("gpt-4o-mini"), QStringLiteral("claude-sonnet-4-5"),
-                        QStringLiteral("claude-haiku-4-5"), QStringLiteral("mock-small"), QStringLiteral("gpt-5")};
+    QStringList models {
+        QStringLiteral("gpt-4o"),           QStringLiteral("gpt-4o-mini"), QStringLiteral("claude-sonnet-4-5"),
+        QStringLiteral("claude-haiku-4-5"), QStringLiteral("mock-small"),  QStringLiteral("gpt-5")};
     QRandomGenerator rng(42);
     for (qint64 done = 0; done < recordCount;) {
         QList<UsageRecord> batch;
@@ -99,7 +100,6 @@ void setUp(Service& s, qint64 userCount, qint64 recordCount)
                .arg(writeMs / 1000.0, 0, 'f', 1)
                .arg(qint64(double(recordCount) / (writeMs / 1000.0)));
     out.flush();
-
 }
 
 } // namespace
@@ -113,8 +113,8 @@ int main(int argc, char* argv[])
     const qint64 recordCount = argument(args, QStringLiteral("--records"), 10'000'000);
     QTemporaryDir dir;
     const qsizetype dbArg = args.indexOf(QStringLiteral("--db"));
-    const QString dbFile = dbArg >= 0 && dbArg + 1 < args.size() ? args[dbArg + 1]
-                                                                 : dir.filePath(QStringLiteral("bench.db"));
+    const QString dbFile =
+        dbArg >= 0 && dbArg + 1 < args.size() ? args[dbArg + 1] : dir.filePath(QStringLiteral("bench.db"));
     auto service = Service::open(DatabaseLocation::parse(dbFile).value(), SystemClock::instance());
     if (!service.ok())
         qFatal("%s", qPrintable(service.error().toString()));
@@ -141,12 +141,14 @@ int main(int argc, char* argv[])
         QApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
     page.view()->viewport()->repaint();
     const double openMs = ms(t);
-    out << QStringLiteral("users page, %1 users: opened in %2 ms (target <= 1000)\n").arg(page.model()->rowCount()).arg(openMs, 0, 'f', 1);
+    out << QStringLiteral("users page, %1 users: opened in %2 ms (target <= 1000)\n")
+               .arg(page.model()->rowCount())
+               .arg(openMs, 0, 'f', 1);
 
     // 2. Filtering as you type, keystroke by keystroke, against a plain proxy filtering the name column.
-    const QStringList typed {QStringLiteral("p"), QStringLiteral("pe"), QStringLiteral("per"), QStringLiteral("pers"),
-                             QStringLiteral("person"), QStringLiteral("person 9"), QStringLiteral("person 99"),
-                             QStringLiteral("person 999"), QStringLiteral("person 9999")};
+    const QStringList typed {QStringLiteral("p"),         QStringLiteral("pe"),         QStringLiteral("per"),
+                             QStringLiteral("pers"),      QStringLiteral("person"),     QStringLiteral("person 9"),
+                             QStringLiteral("person 99"), QStringLiteral("person 999"), QStringLiteral("person 9999")};
     QSortFilterProxyModel plain;
     plain.setSourceModel(page.model());
     plain.setFilterKeyColumn(UsersModel::Name);
@@ -186,9 +188,9 @@ int main(int argc, char* argv[])
     QSignalSpy chartsDrawn(&dashboard, &DashboardPage::chartsDrawn);
     QSignalSpy dashboardLoaded(&dashboard, &DashboardPage::loaded);
     const std::pair<DashboardData::StackBy, const char*> views[] {{DashboardData::StackBy::Model, "model"},
-                                                                   {DashboardData::StackBy::Model, "model"},
-                                                                   {DashboardData::StackBy::User, "user"},
-                                                                   {DashboardData::StackBy::Group, "group"}};
+                                                                  {DashboardData::StackBy::Model, "model"},
+                                                                  {DashboardData::StackBy::User, "user"},
+                                                                  {DashboardData::StackBy::Group, "group"}};
     for (const auto& [by, byName] : views) {
         {
             const QSignalBlocker block(stackBy);
@@ -226,7 +228,8 @@ int main(int argc, char* argv[])
         out.flush();
     }
     {
-        const Window today = Calendar::compute(WindowKind::Day, now, QTimeZone(s.directory().organization().timezone.toUtf8()));
+        const Window today =
+            Calendar::compute(WindowKind::Day, now, QTimeZone(s.directory().organization().timezone.toUtf8()));
         UsageQuery q;
         q.to = today.end;
         q.from = today.end - 30LL * 86'400'000;
@@ -284,8 +287,7 @@ int main(int argc, char* argv[])
                     g.addBindValue(from);
                     g.addBindValue(end);
                     g.exec();
-                    while (g.next()) {
-                    }
+                    while (g.next()) { }
                     plain << ms(t);
                 }
                 end = Calendar::compute(WindowKind::Day, end - 1, zone).start;

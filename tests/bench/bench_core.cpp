@@ -81,7 +81,8 @@ Org& org()
             (void)s.directory().updateGroup(g, QStringLiteral("bench"));
             groups << t->id;
             for (int sub = 0; sub < 9; ++sub) {
-                auto c = s.directory().createGroup(QStringLiteral("Team %1.%2").arg(top).arg(sub), t->id, QStringLiteral("bench"));
+                auto c = s.directory().createGroup(QStringLiteral("Team %1.%2").arg(top).arg(sub), t->id,
+                                                   QStringLiteral("bench"));
                 if (sub % 3 == 0) {
                     Group cg = *c;
                     cg.settings = PolicySettings {};

@@ -17,7 +17,8 @@ private slots:
     {
         QTemporaryDir dir;
         ManualClock clock(QDateTime(QDate(2026, 11, 21), QTime(15, 0), QTimeZone::utc()).toMSecsSinceEpoch());
-        auto s = std::move(Service::open(DatabaseLocation::parse(dir.filePath(QStringLiteral("d.db"))).value(), clock).value());
+        auto s = std::move(
+            Service::open(DatabaseLocation::parse(dir.filePath(QStringLiteral("d.db"))).value(), clock).value());
         auto demo = loadDemo(*s);
         QVERIFY2(demo.ok(), qPrintable(demo.ok() ? QString() : demo.error().toString()));
         QCOMPARE(demo->users, 50);

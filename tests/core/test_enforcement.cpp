@@ -101,7 +101,8 @@ private slots:
         g.settings = PolicySettings {};
         g.settings->allowedModels = ModelRule::list({QStringLiteral("mock-small")});
         QVERIFY(s->directory().updateGroup(g, t).ok());
-        auto u = s->directory().createUser({QStringLiteral("m@example.com"), QStringLiteral("M"), UserStatus::Active, {mk->id}, {}}, t);
+        auto u = s->directory().createUser(
+            {QStringLiteral("m@example.com"), QStringLiteral("M"), UserStatus::Active, {mk->id}, {}}, t);
         Preflight p;
         Decision d = s->enforcement().admit({0, u->id, 0, QStringLiteral("mock-large")}, dollars(1), &p);
         QVERIFY(!d.allowed);
@@ -203,7 +204,8 @@ private slots:
         QVERIFY(!d.allowed);
         d = s->enforcement().explain({keyId, userId, 0, QStringLiteral("mock-small")}, dollars(1));
         QCOMPARE(checkOf(d, sales)->used, 0);
-        QCOMPARE(s->usage().monthToDateSpend(UsageDimension::Group).value(), (QHash<Id, Money> {{marketing, 6 * kNanosPerDollar}}));
+        QCOMPARE(s->usage().monthToDateSpend(UsageDimension::Group).value(),
+                 (QHash<Id, Money> {{marketing, 6 * kNanosPerDollar}}));
     }
 
     void settledUsageIsCountedAgainAfterARestart()

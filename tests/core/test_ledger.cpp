@@ -11,8 +11,7 @@ using namespace tollgate;
 
 namespace {
 
-LimitCheck check(ScopeKind scope, Id id, Metric metric, WindowKind kind, qint64 limit, const Calendar& cal,
-                 Instant now)
+LimitCheck check(ScopeKind scope, Id id, Metric metric, WindowKind kind, qint64 limit, const Calendar& cal, Instant now)
 {
     LimitCheck c;
     c.scope = scope;
@@ -179,8 +178,8 @@ private slots:
         QCOMPARE(fourth.bindingCheck()->metric, Metric::Requests);
         // The next minute is a new window.
         clock.advance(60'000);
-        const LimitCheck nextMinute = check(ScopeKind::User, 1, Metric::Requests, WindowKind::Minute, 3, cal,
-                                            clock.now());
+        const LimitCheck nextMinute =
+            check(ScopeKind::User, 1, Metric::Requests, WindowKind::Minute, 3, cal, clock.now());
         QVERIFY(ledger.admit({tokens, nextMinute}, a).allowed);
     }
 
@@ -234,8 +233,8 @@ private slots:
         Calendar cal(QTimeZone::utc());
         Ledger ledger(clock);
         const LimitCheck user = check(ScopeKind::User, 1, Metric::Cost, WindowKind::Month, budget, cal, clock.now());
-        const LimitCheck org = check(ScopeKind::Organization, 1, Metric::Cost, WindowKind::Month, budget * 2, cal,
-                                     clock.now());
+        const LimitCheck org =
+            check(ScopeKind::Organization, 1, Metric::Cost, WindowKind::Month, budget * 2, cal, clock.now());
         std::atomic<qint64> admitted {0};
         std::atomic<bool> overshoot {false};
         const int threads = 8;

@@ -100,7 +100,7 @@ private slots:
         // A line from before records carried their groups (19 fields) still reads.
         const QByteArray old = line.left(line.lastIndexOf('\t'));
         QVERIFY(UsageJournal::decode(old) && !UsageJournal::decode(old)->groupIds);
-        QVERIFY(!UsageJournal::decode("u\t1\tx"));                                   // too few fields
+        QVERIFY(!UsageJournal::decode("u\t1\tx")); // too few fields
         QVERIFY(!UsageJournal::decode(QByteArray(line).replace("cancelled", "nope").chopped(1))); // unknown status
     }
 
@@ -256,7 +256,7 @@ private slots:
             bool durable = false;
             writer.submit(record(1), [&durable](const Status& st) { durable = st.ok(); });
             QVERIFY(durable); // answered: it is in the journal
-            writer.flush();   // returns although the database refuses the record
+            writer.flush(); // returns although the database refuses the record
             QCOMPARE(writer.written(), 0);
             QCOMPARE(writer.queueDepth(), 1);
             QVERIFY(q.exec(QStringLiteral("ALTER TABLE usage_records_away RENAME TO usage_records")));
@@ -274,8 +274,8 @@ private slots:
     void anInMemoryDatabaseHasNoJournal()
     {
         QCOMPARE(UsageJournal::basePath(*DatabaseLocation::parse(QStringLiteral(":memory:"))), QString());
-        const QString pg = UsageJournal::basePath(*DatabaseLocation::parse(
-            QStringLiteral("postgresql://tollgate:secret@db.example:5433/usage")));
+        const QString pg = UsageJournal::basePath(
+            *DatabaseLocation::parse(QStringLiteral("postgresql://tollgate:secret@db.example:5433/usage")));
         QVERIFY2(pg.contains(QStringLiteral("usage-journals/tollgate_db.example_5433_usage-")), qPrintable(pg));
         QVERIFY(!pg.contains(QStringLiteral("secret")));
     }

@@ -30,9 +30,8 @@ private slots:
     {
         auto s = open(QStringLiteral("publish.sqlite"));
         const SnapshotPtr before = s->snapshot();
-        auto ada = s->directory().createUser({QStringLiteral("ada@example.com"), QStringLiteral("Ada"),
-                                              UserStatus::Active, {}, {}},
-                                             t);
+        auto ada = s->directory().createUser(
+            {QStringLiteral("ada@example.com"), QStringLiteral("Ada"), UserStatus::Active, {}, {}}, t);
         QVERIFY(ada.ok());
         const SnapshotPtr after = s->snapshot();
         QCOMPARE(after->version, before->version + 1);
@@ -43,9 +42,9 @@ private slots:
         QVERIFY(after->project(ada->privateProjectId)); // the private project came with the user
 
         // Refused before and after the transaction started: nothing is published.
-        QVERIFY(!s->directory().createUser({QStringLiteral("ada@example.com"), QStringLiteral("Again"),
-                                            UserStatus::Active, {}, {}},
-                                           t)
+        QVERIFY(!s->directory()
+                     .createUser(
+                         {QStringLiteral("ada@example.com"), QStringLiteral("Again"), UserStatus::Active, {}, {}}, t)
                      .ok());
         QVERIFY(!s->directory().createGroup(QStringLiteral("Orphan"), 4242, t).ok());
         QVERIFY(!s->catalog().deleteProvider(s->catalog().model(QStringLiteral("mock-small"))->providerId, t).ok());
@@ -56,9 +55,8 @@ private slots:
     void deletingAUserTakesItsKeysAndProjectFromTheSnapshot()
     {
         auto s = open(QStringLiteral("delete.sqlite"));
-        auto bob = s->directory().createUser({QStringLiteral("bob@example.com"), QStringLiteral("Bob"),
-                                              UserStatus::Active, {}, {}},
-                                             t);
+        auto bob = s->directory().createUser(
+            {QStringLiteral("bob@example.com"), QStringLiteral("Bob"), UserStatus::Active, {}, {}}, t);
         NewKey k;
         k.name = QStringLiteral("bob's");
         k.holderUserId = bob->id;
@@ -76,9 +74,8 @@ private slots:
     {
         auto a = open(QStringLiteral("shared.sqlite"));
         auto b = open(QStringLiteral("shared.sqlite")); // a second instance on the same database
-        auto ada = a->directory().createUser({QStringLiteral("ada@example.com"), QStringLiteral("Ada"),
-                                              UserStatus::Active, {}, {}},
-                                             t);
+        auto ada = a->directory().createUser(
+            {QStringLiteral("ada@example.com"), QStringLiteral("Ada"), UserStatus::Active, {}, {}}, t);
         NewKey k;
         k.name = QStringLiteral("ada's");
         k.holderUserId = ada->id;
@@ -127,9 +124,8 @@ private slots:
         auto backend = s->directory().createGroup(QStringLiteral("Backend"), eng->id, t);
         auto db = s->directory().createGroup(QStringLiteral("Databases"), backend->id, t);
         auto ops = s->directory().createGroup(QStringLiteral("Ops"), 0, t);
-        auto ann = s->directory().createUser({QStringLiteral("ann@example.com"), QStringLiteral("Ann"),
-                                              UserStatus::Active, {db->id, ops->id}, {}},
-                                             t);
+        auto ann = s->directory().createUser(
+            {QStringLiteral("ann@example.com"), QStringLiteral("Ann"), UserStatus::Active, {db->id, ops->id}, {}}, t);
         const SnapshotPtr snap = s->snapshot();
         QCOMPARE(snap->groupsOf(*snap->user(ann->id)), QList<Id>({eng->id, backend->id, db->id, ops->id}));
         QCOMPARE(s->directory().groupsOfUser(ann->id), snap->groupsOf(*snap->user(ann->id)));

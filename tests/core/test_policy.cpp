@@ -22,7 +22,10 @@ struct World
     std::optional<PolicySettings> userOverride;
     QList<qint64> userGroups;
 
-    void group(qint64 id, qint64 parent, const char* name) { groups[id] = {id, parent, QString::fromLatin1(name), nullptr}; }
+    void group(qint64 id, qint64 parent, const char* name)
+    {
+        groups[id] = {id, parent, QString::fromLatin1(name), nullptr};
+    }
     PolicySettings& set(qint64 id)
     {
         PolicySettings& s = settings[id];
@@ -99,73 +102,87 @@ void TestPolicy::limits_data()
 {
     QTest::addColumn<int>("index");
     static const std::vector<Case> cases = {
-        {"step 5: nothing set anywhere is no limit", Dimension::MonthlyCost, [](World&) {},
+        {"step 5: nothing set anywhere is no limit",
+         Dimension::MonthlyCost,
+         [](World&) {},
          {Limit::unlimited(), Level::None, 0}},
-        {"step 4: not in groups, the organization default", Dimension::MonthlyCost,
-         [](World& w) { w.org[Dimension::MonthlyCost] = Limit::of(150); }, {Limit::of(150), Level::Organization, kOrg}},
-        {"step 3: a group's own setting", Dimension::MonthlyCost,
+        {"step 4: not in groups, the organization default",
+         Dimension::MonthlyCost,
+         [](World& w) { w.org[Dimension::MonthlyCost] = Limit::of(150); },
+         {Limit::of(150), Level::Organization, kOrg}},
+        {"step 3: a group's own setting",
+         Dimension::MonthlyCost,
          [](World& w) {
              w.org[Dimension::MonthlyCost] = Limit::of(150);
              w.set(Marketing)[Dimension::MonthlyCost] = Limit::of(400);
              w.userGroups = {Marketing};
          },
          {Limit::of(400), Level::Group, Marketing}},
-        {"step 3: a group without a setting falls back to the organization", Dimension::MonthlyCost,
+        {"step 3: a group without a setting falls back to the organization",
+         Dimension::MonthlyCost,
          [](World& w) {
              w.org[Dimension::MonthlyCost] = Limit::of(150);
              w.userGroups = {Sales};
          },
          {Limit::of(150), Level::Organization, kOrg}},
-        {"step 3: a subgroup inherits from its parent", Dimension::MonthlyCost,
+        {"step 3: a subgroup inherits from its parent",
+         Dimension::MonthlyCost,
          [](World& w) {
              w.org[Dimension::MonthlyCost] = Limit::of(150);
              w.set(Engineering)[Dimension::MonthlyCost] = Limit::of(300);
              w.userGroups = {Backend};
          },
          {Limit::of(300), Level::Group, Engineering, Backend}},
-        {"step 3: a grandchild inherits from the nearest ancestor that sets it", Dimension::RequestsPerMinute,
+        {"step 3: a grandchild inherits from the nearest ancestor that sets it",
+         Dimension::RequestsPerMinute,
          [](World& w) {
              w.set(Engineering)[Dimension::RequestsPerMinute] = Limit::of(60);
              w.set(Backend)[Dimension::RequestsPerMinute] = Limit::of(120);
              w.userGroups = {Platform};
          },
          {Limit::of(120), Level::Group, Backend, Platform}},
-        {"step 3: a subgroup's own setting wins over its parent, even when looser", Dimension::MonthlyCost,
+        {"step 3: a subgroup's own setting wins over its parent, even when looser",
+         Dimension::MonthlyCost,
          [](World& w) {
              w.set(Engineering)[Dimension::MonthlyCost] = Limit::of(300);
              w.set(Backend)[Dimension::MonthlyCost] = Limit::of(900);
              w.userGroups = {Backend};
          },
          {Limit::of(900), Level::Group, Backend}},
-        {"step 3: a user in two groups gets the most restrictive", Dimension::MonthlyCost,
+        {"step 3: a user in two groups gets the most restrictive",
+         Dimension::MonthlyCost,
          [](World& w) {
              w.set(Engineering)[Dimension::MonthlyCost] = Limit::of(300);
              w.set(Marketing)[Dimension::MonthlyCost] = Limit::of(200);
              w.userGroups = {Engineering, Marketing};
          },
          {Limit::of(200), Level::Group, Marketing}},
-        {"step 3: in two groups, the organization default can be the most restrictive", Dimension::MonthlyCost,
+        {"step 3: in two groups, the organization default can be the most restrictive",
+         Dimension::MonthlyCost,
          [](World& w) {
              w.org[Dimension::MonthlyCost] = Limit::of(150);
              w.set(Engineering)[Dimension::MonthlyCost] = Limit::of(500);
              w.userGroups = {Engineering, Sales};
          },
          {Limit::of(150), Level::Organization, kOrg}},
-        {"step 3: a group that lifts the limit does not loosen another group's", Dimension::DailyCost,
+        {"step 3: a group that lifts the limit does not loosen another group's",
+         Dimension::DailyCost,
          [](World& w) {
              w.set(Engineering)[Dimension::DailyCost] = Limit::unlimited();
              w.set(Marketing)[Dimension::DailyCost] = Limit::of(10);
              w.userGroups = {Engineering, Marketing};
          },
          {Limit::of(10), Level::Group, Marketing}},
-        {"step 3: max tier is the smallest", Dimension::MaxTier,
+        {"step 3: max tier is the smallest",
+         Dimension::MaxTier,
          [](World& w) {
              w.set(Engineering)[Dimension::MaxTier] = Limit::of(4);
              w.set(Marketing)[Dimension::MaxTier] = Limit::of(2);
              w.userGroups = {Engineering, Marketing};
          },
          {Limit::of(2), Level::Group, Marketing}},
-        {"step 2: an override loosens a team limit", Dimension::MonthlyCost,
+        {"step 2: an override loosens a team limit",
+         Dimension::MonthlyCost,
          [](World& w) {
              w.set(Engineering)[Dimension::MonthlyCost] = Limit::of(300);
              w.userGroups = {Engineering};
@@ -173,7 +190,8 @@ void TestPolicy::limits_data()
              (*w.userOverride)[Dimension::MonthlyCost] = Limit::of(1000);
          },
          {Limit::of(1000), Level::User, 7}},
-        {"step 2: an override tightens a team limit", Dimension::MonthlyCost,
+        {"step 2: an override tightens a team limit",
+         Dimension::MonthlyCost,
          [](World& w) {
              w.set(Engineering)[Dimension::MonthlyCost] = Limit::of(300);
              w.userGroups = {Engineering};
@@ -181,14 +199,16 @@ void TestPolicy::limits_data()
              (*w.userOverride)[Dimension::MonthlyCost] = Limit::of(40);
          },
          {Limit::of(40), Level::User, 7}},
-        {"step 2: an override can lift a limit entirely", Dimension::RequestsPerDay,
+        {"step 2: an override can lift a limit entirely",
+         Dimension::RequestsPerDay,
          [](World& w) {
              w.org[Dimension::RequestsPerDay] = Limit::of(1000);
              w.userOverride = PolicySettings {};
              (*w.userOverride)[Dimension::RequestsPerDay] = Limit::unlimited();
          },
          {Limit::unlimited(), Level::User, 7}},
-        {"step 2: an override that sets another dimension leaves this one to the groups", Dimension::MonthlyCost,
+        {"step 2: an override that sets another dimension leaves this one to the groups",
+         Dimension::MonthlyCost,
          [](World& w) {
              w.set(Engineering)[Dimension::MonthlyCost] = Limit::of(300);
              w.userGroups = {Engineering};
@@ -196,7 +216,8 @@ void TestPolicy::limits_data()
              (*w.userOverride)[Dimension::DailyCost] = Limit::of(5);
          },
          {Limit::of(300), Level::Group, Engineering}},
-        {"step 1: bypass cost limits lifts the monthly cost limit at every level", Dimension::MonthlyCost,
+        {"step 1: bypass cost limits lifts the monthly cost limit at every level",
+         Dimension::MonthlyCost,
          [](World& w) {
              w.org[Dimension::MonthlyCost] = Limit::of(150);
              w.set(Engineering)[Dimension::MonthlyCost] = Limit::of(300);
@@ -206,14 +227,16 @@ void TestPolicy::limits_data()
              w.userOverride->bypassCostLimits = true;
          },
          {Limit::unlimited(), Level::Bypass, 7}},
-        {"step 1: bypass cost limits covers token budgets", Dimension::DailyTokens,
+        {"step 1: bypass cost limits covers token budgets",
+         Dimension::DailyTokens,
          [](World& w) {
              w.org[Dimension::DailyTokens] = Limit::of(100000);
              w.userOverride = PolicySettings {};
              w.userOverride->bypassCostLimits = true;
          },
          {Limit::unlimited(), Level::Bypass, 7}},
-        {"step 1: bypass cost limits leaves rate limits alone", Dimension::RequestsPerMinute,
+        {"step 1: bypass cost limits leaves rate limits alone",
+         Dimension::RequestsPerMinute,
          [](World& w) {
              w.set(Engineering)[Dimension::RequestsPerMinute] = Limit::of(60);
              w.userGroups = {Engineering};
@@ -221,7 +244,8 @@ void TestPolicy::limits_data()
              w.userOverride->bypassCostLimits = true;
          },
          {Limit::of(60), Level::Group, Engineering}},
-        {"step 1: bypass rate limits lifts requests per minute", Dimension::RequestsPerMinute,
+        {"step 1: bypass rate limits lifts requests per minute",
+         Dimension::RequestsPerMinute,
          [](World& w) {
              w.set(Engineering)[Dimension::RequestsPerMinute] = Limit::of(60);
              w.userGroups = {Engineering};
@@ -229,14 +253,16 @@ void TestPolicy::limits_data()
              w.userOverride->bypassRateLimits = true;
          },
          {Limit::unlimited(), Level::Bypass, 7}},
-        {"step 1: bypass rate limits leaves cost limits alone", Dimension::DailyCost,
+        {"step 1: bypass rate limits leaves cost limits alone",
+         Dimension::DailyCost,
          [](World& w) {
              w.org[Dimension::DailyCost] = Limit::of(25);
              w.userOverride = PolicySettings {};
              w.userOverride->bypassRateLimits = true;
          },
          {Limit::of(25), Level::Organization, kOrg}},
-        {"step 1: bypass model restrictions lifts the maximum tier", Dimension::MaxTier,
+        {"step 1: bypass model restrictions lifts the maximum tier",
+         Dimension::MaxTier,
          [](World& w) {
              w.org[Dimension::MaxTier] = Limit::of(2);
              w.userOverride = PolicySettings {};

@@ -57,21 +57,21 @@ private slots:
         QTest::addColumn<QByteArray>("json");
         QTest::addColumn<QString>("field");
         const QByteArray provider = R"("providers":[{"name":"p","kind":"mock"}])";
-        QTest::newRow("inexact price")
-            << QByteArray("{" + provider + R"(,"models":[{"id":"m","provider":"p","input":"0.0001","source":"x"}]})")
-            << QStringLiteral("models[0].input");
+        QTest::newRow("inexact price") << QByteArray(
+            "{" + provider + R"(,"models":[{"id":"m","provider":"p","input":"0.0001","source":"x"}]})")
+                                       << QStringLiteral("models[0].input");
         QTest::newRow("unknown provider")
             << QByteArray("{" + provider + R"(,"models":[{"id":"m","provider":"q","source":"x"}]})")
             << QStringLiteral("models[0].provider");
         QTest::newRow("no source") << QByteArray("{" + provider + R"(,"models":[{"id":"m","provider":"p"}]})")
                                    << QStringLiteral("models[0].source");
-        QTest::newRow("unknown field")
-            << QByteArray("{" + provider + R"(,"models":[{"id":"m","provider":"p","source":"x","speed":1}]})")
-            << QStringLiteral("models[0].speed");
-        QTest::newRow("duplicate")
-            << QByteArray("{" + provider
-                          + R"(,"models":[{"id":"m","provider":"p","source":"x"},{"id":"m","provider":"p","source":"x"}]})")
-            << QStringLiteral("models[1].id");
+        QTest::newRow("unknown field") << QByteArray(
+            "{" + provider + R"(,"models":[{"id":"m","provider":"p","source":"x","speed":1}]})")
+                                       << QStringLiteral("models[0].speed");
+        QTest::newRow("duplicate") << QByteArray(
+            "{" + provider
+            + R"(,"models":[{"id":"m","provider":"p","source":"x"},{"id":"m","provider":"p","source":"x"}]})")
+                                   << QStringLiteral("models[1].id");
     }
     void refusesBadCatalogs()
     {

@@ -2,10 +2,10 @@
 // range, and reports read that way agree with the records themselves.
 
 #include "core/domain/clock.h"
-#include "reportcheck.h"
-#include "core/usage/rollupread.h"
 #include "core/service/service.h"
 #include "core/storage/database.h"
+#include "core/usage/rollupread.h"
+#include "reportcheck.h"
 
 #include <QRandomGenerator>
 #include <QTemporaryDir>
@@ -39,7 +39,8 @@ private slots:
     void aPlanCoversExactlyTheRange()
     {
         const QTimeZone zone("Europe/Berlin");
-        const QList<Instant> all = daysBetween(dayStart(QDate(2026, 1, 1), zone), dayStart(QDate(2027, 3, 1), zone), zone);
+        const QList<Instant> all =
+            daysBetween(dayStart(QDate(2026, 1, 1), zone), dayStart(QDate(2027, 3, 1), zone), zone);
         QRandomGenerator rng(7);
         int monthsUsed = 0, weeksUsed = 0, weeksTakenAway = 0;
         for (int round = 0; round < 400; ++round) {
@@ -56,9 +57,9 @@ private slots:
             const QList<RollupSegment> plan = planRollups(from, to, zone, used);
             QMap<Instant, int> counted;
             for (const RollupSegment& s : plan) {
-                const WindowKind kind = s.period == RollupPeriod::Day    ? WindowKind::Day
-                                      : s.period == RollupPeriod::Week ? WindowKind::Week
-                                                                       : WindowKind::Month;
+                const WindowKind kind = s.period == RollupPeriod::Day ? WindowKind::Day
+                    : s.period == RollupPeriod::Week                  ? WindowKind::Week
+                                                                      : WindowKind::Month;
                 const Window w = Calendar::compute(kind, s.start, zone);
                 QCOMPARE(w.start, s.start); // rows start where their period does
                 for (Instant d : used)
@@ -87,8 +88,8 @@ private slots:
         const QTimeZone zone("America/Los_Angeles");
         const Instant from = dayStart(QDate(2026, 11, 1), zone);
         const Instant to = dayStart(QDate(2026, 12, 1), zone);
-        const QList<Instant> used = daysBetween(dayStart(QDate(2026, 10, 20), zone), dayStart(QDate(2026, 12, 10), zone),
-                                                zone);
+        const QList<Instant> used =
+            daysBetween(dayStart(QDate(2026, 10, 20), zone), dayStart(QDate(2026, 12, 10), zone), zone);
         const QList<RollupSegment> plan = planRollups(from, to, zone, used);
         QCOMPARE(plan, (QList<RollupSegment> {{RollupPeriod::Month, from, 1}}));
         // Thirty days from the 3rd: the month, less two days.
@@ -110,7 +111,8 @@ private slots:
         Service& s = *opened.value();
         QList<NewUser> batch;
         for (int i = 0; i < 3000; ++i)
-            batch.append({QStringLiteral("m%1@x.org").arg(i), QStringLiteral("M%1").arg(i), UserStatus::Active, {}, {}});
+            batch.append(
+                {QStringLiteral("m%1@x.org").arg(i), QStringLiteral("M%1").arg(i), UserStatus::Active, {}, {}});
         const QList<User> users = s.directory().createUsers(batch, {}).value();
         QList<UsageRecord> records;
         QHash<Id, Money> expected;
@@ -177,8 +179,10 @@ private slots:
         {
             auto s = Service::open(DatabaseLocation::parse(file).value(), clock).value();
             team = s->directory().createGroup(QStringLiteral("Team"), 0, {})->id;
-            ann = s->directory().createUser({QStringLiteral("ann@x.org"), QStringLiteral("Ann"), UserStatus::Active, {team}, {}},
-                                {})->id;
+            ann = s->directory()
+                      .createUser({QStringLiteral("ann@x.org"), QStringLiteral("Ann"), UserStatus::Active, {team}, {}},
+                                  {})
+                      ->id;
             UsageRecord r;
             r.time = clock.now();
             r.orgId = s->directory().organization().id;
@@ -188,9 +192,9 @@ private slots:
             QVERIFY(s->usage().recordUsage({r, r}).ok());
             // As version 5 left it: no groups on the records, no group or week rows, and the rollups to be rebuilt.
             QSqlDatabase db = s->database().connection();
-            for (const char* sql : {"UPDATE usage_records SET group_ids = NULL",
-                                    "DELETE FROM usage_rollups WHERE dimension = 2 OR period = 2",
-                                    "DELETE FROM usage_rollup_zone"})
+            for (const char* sql :
+                 {"UPDATE usage_records SET group_ids = NULL",
+                  "DELETE FROM usage_rollups WHERE dimension = 2 OR period = 2", "DELETE FROM usage_rollup_zone"})
                 QVERIFY(runSql(db, QString::fromLatin1(sql)).ok());
         }
         auto s = Service::open(DatabaseLocation::parse(file).value(), clock).value();
@@ -212,8 +216,8 @@ private slots:
     {
         ManualClock clock(dayStart(QDate(2026, 11, 22), QTimeZone("Europe/Berlin")) + 15 * 3'600'000LL);
         const QString postgres = qEnvironmentVariable("TOLLGATE_TEST_POSTGRES");
-        const auto location = DatabaseLocation::parse(postgres.isEmpty() ? m_dir.filePath(QStringLiteral("r.db"))
-                                                                         : postgres);
+        const auto location =
+            DatabaseLocation::parse(postgres.isEmpty() ? m_dir.filePath(QStringLiteral("r.db")) : postgres);
         QVERIFY(location.ok());
         qInfo("on %s", location->kind == Dialect::Kind::PostgreSQL ? "PostgreSQL" : "SQLite");
         auto opened = Service::open(location.value(), clock);
@@ -226,8 +230,11 @@ private slots:
         const Id team = s.directory().createGroup(QStringLiteral("Team"), 0, {})->id;
         QList<Id> users;
         for (int i = 0; i < 30; ++i) {
-            NewUser n {QStringLiteral("u%1@x.org").arg(i), QStringLiteral("U%1").arg(i), UserStatus::Active,
-                       i % 3 ? QList<Id> {} : QList<Id> {team}, {}};
+            NewUser n {QStringLiteral("u%1@x.org").arg(i),
+                       QStringLiteral("U%1").arg(i),
+                       UserStatus::Active,
+                       i % 3 ? QList<Id> {} : QList<Id> {team},
+                       {}};
             users << s.directory().createUser(n, {})->id;
         }
         QRandomGenerator rng(11);
@@ -255,7 +262,8 @@ private slots:
             q.to = Calendar::compute(WindowKind::Day, days[b], zone).start;
             const std::array granularities {WindowKind::Lifetime, WindowKind::Day, WindowKind::Week, WindowKind::Month};
             q.granularity = granularities[round % 4];
-            const std::array by {UsageDimension::User, UsageDimension::Model, UsageDimension::None, UsageDimension::Group};
+            const std::array by {UsageDimension::User, UsageDimension::Model, UsageDimension::None,
+                                 UsageDimension::Group};
             q.groupBy = by[(round / 4) % 4];
             q.top = round % 3 == 0 ? 5 : 0;
             if (round % 7 == 0)

@@ -1,7 +1,7 @@
 // The service API over SQLite: storage round trips, validation at the boundary, nothing half-written, audit.
 
-#include "reportcheck.h"
 #include "core/service/service.h"
+#include "reportcheck.h"
 
 #include <QDir>
 #include <QSqlQuery>
@@ -112,10 +112,11 @@ private slots:
     {
         auto s = open();
         const QStringList names {QStringLiteral("O'Brien \"Bob\"; DROP TABLE users; --"), QStringLiteral("Zoë Ümlaut"),
-                                 QStringLiteral("山田 太郎"), QStringLiteral("محمد"), QStringLiteral("SELECT * FROM x")};
+                                 QStringLiteral("山田 太郎"), QStringLiteral("محمد"),
+                                 QStringLiteral("SELECT * FROM x")};
         for (int i = 0; i < names.size(); ++i) {
-            auto u = s->directory().createUser({QStringLiteral("u%1@example.com").arg(i), names[i], UserStatus::Active, {}, {}},
-                                   QStringLiteral("t"));
+            auto u = s->directory().createUser(
+                {QStringLiteral("u%1@example.com").arg(i), names[i], UserStatus::Active, {}, {}}, QStringLiteral("t"));
             QVERIFY(u.ok());
             QCOMPARE(u->name, names[i]);
             auto g = s->directory().createGroup(names[i], 0, QStringLiteral("t"));
@@ -135,8 +136,8 @@ private slots:
         QTest::addColumn<QString>("field");
         QTest::addColumn<int>("code");
         QTest::newRow("negative user limit") << 0 << QStringLiteral("monthlyLimit") << int(Error::Code::Invalid);
-        QTest::newRow("absurd policy limit") << 1 << QStringLiteral("policy.monthlyCostLimit")
-                                             << int(Error::Code::Invalid);
+        QTest::newRow("absurd policy limit")
+            << 1 << QStringLiteral("policy.monthlyCostLimit") << int(Error::Code::Invalid);
         QTest::newRow("unknown model id") << 2 << QStringLiteral("policy.allowedModels") << int(Error::Code::Invalid);
         QTest::newRow("group made its own ancestor") << 3 << QStringLiteral("parentId") << int(Error::Code::Conflict);
         QTest::newRow("unknown timezone") << 4 << QStringLiteral("timezone") << int(Error::Code::Invalid);
@@ -145,8 +146,8 @@ private slots:
         QTest::newRow("tier out of range") << 7 << QStringLiteral("settings.maxTier") << int(Error::Code::Invalid);
         QTest::newRow("bypass on a group") << 8 << QStringLiteral("settings.bypass") << int(Error::Code::Invalid);
         QTest::newRow("unknown group") << 9 << QStringLiteral("groupIds") << int(Error::Code::NotFound);
-        QTest::newRow("custom period ends before it starts") << 10 << QStringLiteral("period_end")
-                                                             << int(Error::Code::Invalid);
+        QTest::newRow("custom period ends before it starts")
+            << 10 << QStringLiteral("period_end") << int(Error::Code::Invalid);
         QTest::newRow("key expiring in the past") << 11 << QStringLiteral("expiresAt") << int(Error::Code::Invalid);
         QTest::newRow("stale edit") << 12 << QStringLiteral("updatedAt") << int(Error::Code::Conflict);
     }
@@ -157,7 +158,8 @@ private slots:
         QFETCH(int, code);
         auto s = open();
         const QString t = QStringLiteral("t");
-        auto ada = s->directory().createUser({QStringLiteral("ada@example.com"), QStringLiteral("Ada"), UserStatus::Active, {}, {}}, t);
+        auto ada = s->directory().createUser(
+            {QStringLiteral("ada@example.com"), QStringLiteral("Ada"), UserStatus::Active, {}, {}}, t);
         auto eng = s->directory().createGroup(QStringLiteral("Engineering"), 0, t);
         auto backend = s->directory().createGroup(QStringLiteral("Backend"), eng->id, t);
         const qint64 auditBefore = count(*s, "audit_log");
@@ -194,11 +196,12 @@ private slots:
             break;
         }
         case 5:
-            capture(s->directory().createUser({QStringLiteral("ADA@example.com"), QStringLiteral("Other"), UserStatus::Active, {}, {}},
-                                  t));
+            capture(s->directory().createUser(
+                {QStringLiteral("ADA@example.com"), QStringLiteral("Other"), UserStatus::Active, {}, {}}, t));
             break;
         case 6:
-            capture(s->directory().createUser({QStringLiteral("not an email"), QStringLiteral("X"), UserStatus::Active, {}, {}}, t));
+            capture(s->directory().createUser(
+                {QStringLiteral("not an email"), QStringLiteral("X"), UserStatus::Active, {}, {}}, t));
             break;
         case 7: {
             Group g = *eng;
@@ -215,8 +218,8 @@ private slots:
             break;
         }
         case 9:
-            capture(s->directory().createUser({QStringLiteral("b@example.com"), QStringLiteral("B"), UserStatus::Active, {999}, {}},
-                                  t));
+            capture(s->directory().createUser(
+                {QStringLiteral("b@example.com"), QStringLiteral("B"), UserStatus::Active, {999}, {}}, t));
             break;
         case 10: {
             Customer c;
@@ -260,7 +263,8 @@ private slots:
         auto s = open();
         QList<NewUser> batch;
         for (int i = 0; i < 100; ++i)
-            batch.append({QStringLiteral("u%1@example.com").arg(i), QStringLiteral("U%1").arg(i), UserStatus::Active, {}, {}});
+            batch.append(
+                {QStringLiteral("u%1@example.com").arg(i), QStringLiteral("U%1").arg(i), UserStatus::Active, {}, {}});
         batch[57].email = QStringLiteral("broken");
         auto r = s->directory().createUsers(batch, QStringLiteral("t"));
         QVERIFY(!r.ok());
@@ -274,7 +278,8 @@ private slots:
     {
         auto s = open();
         const QString actor = QStringLiteral("admin:alice");
-        auto u = s->directory().createUser({QStringLiteral("ada@example.com"), QStringLiteral("Ada"), UserStatus::Active, {}, {}}, actor);
+        auto u = s->directory().createUser(
+            {QStringLiteral("ada@example.com"), QStringLiteral("Ada"), UserStatus::Active, {}, {}}, actor);
         auto g = s->directory().createGroup(QStringLiteral("Team"), 0, actor);
         QVERIFY(s->directory().addUsersToGroup({u->id}, g->id, actor).ok());
         QVERIFY(s->directory().setUsersMonthlyLimit({u->id}, 10 * kNanosPerDollar, actor).ok());
@@ -295,8 +300,10 @@ private slots:
         const QString t = QStringLiteral("t");
         auto eng = s->directory().createGroup(QStringLiteral("Engineering"), 0, t);
         auto backend = s->directory().createGroup(QStringLiteral("Backend"), eng->id, t);
-        auto a = s->directory().createUser({QStringLiteral("a@example.com"), QStringLiteral("A"), UserStatus::Active, {}, {}}, t);
-        auto b = s->directory().createUser({QStringLiteral("b@example.com"), QStringLiteral("B"), UserStatus::Active, {}, {}}, t);
+        auto a = s->directory().createUser(
+            {QStringLiteral("a@example.com"), QStringLiteral("A"), UserStatus::Active, {}, {}}, t);
+        auto b = s->directory().createUser(
+            {QStringLiteral("b@example.com"), QStringLiteral("B"), UserStatus::Active, {}, {}}, t);
         QVERIFY(s->directory().addUsersToGroup({a->id, b->id, a->id}, backend->id, t).ok());
         QCOMPARE(s->directory().groupMembers(backend->id), QList<Id>({a->id, b->id}));
         QVERIFY(s->directory().removeUsersFromGroup({b->id}, backend->id, t).ok());
@@ -312,7 +319,8 @@ private slots:
     {
         auto s = open();
         const QString t = QStringLiteral("t");
-        auto u = s->directory().createUser({QStringLiteral("a@example.com"), QStringLiteral("A"), UserStatus::Active, {}, {}}, t);
+        auto u = s->directory().createUser(
+            {QStringLiteral("a@example.com"), QStringLiteral("A"), UserStatus::Active, {}, {}}, t);
         NewKey nk;
         nk.name = QStringLiteral("k");
         nk.holderUserId = u->id;
@@ -383,7 +391,7 @@ private slots:
             return sum;
         };
         const Money teamSpend = spentBy(records.mid(0, 120), [&](const UsageRecord& r) { return r.userId == ann; })
-                              + spentBy(records.mid(120), [&](const UsageRecord& r) { return r.userId == bob; });
+            + spentBy(records.mid(120), [&](const UsageRecord& r) { return r.userId == bob; });
         const Money backendSpend = spentBy(records.mid(120), [&](const UsageRecord& r) { return r.userId == bob; });
         QVERIFY(teamSpend > backendSpend && backendSpend > 0);
 
@@ -399,12 +407,12 @@ private slots:
                 QString model;
                 WindowKind granularity = WindowKind::Day;
             };
-            for (const Case& c : {Case {UsageDimension::None}, Case {UsageDimension::User}, Case {UsageDimension::Key},
-                                  Case {UsageDimension::Model}, Case {UsageDimension::Status},
-                                  Case {UsageDimension::Group}, Case {UsageDimension::User, 1},
-                                  Case {UsageDimension::Model, 1, 0, 0, {}, WindowKind::Week},
-                                  Case {UsageDimension::User, 0, ann}, Case {UsageDimension::None, 0, 0, team},
-                                  Case {UsageDimension::User, 0, 0, 0, QStringLiteral("mock-small")}}) {
+            for (const Case& c :
+                 {Case {UsageDimension::None}, Case {UsageDimension::User}, Case {UsageDimension::Key},
+                  Case {UsageDimension::Model}, Case {UsageDimension::Status}, Case {UsageDimension::Group},
+                  Case {UsageDimension::User, 1}, Case {UsageDimension::Model, 1, 0, 0, {}, WindowKind::Week},
+                  Case {UsageDimension::User, 0, ann}, Case {UsageDimension::None, 0, 0, team},
+                  Case {UsageDimension::User, 0, 0, 0, QStringLiteral("mock-small")}}) {
                 UsageQuery q;
                 q.from = from;
                 q.to = to;

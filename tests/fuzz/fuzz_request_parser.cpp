@@ -21,7 +21,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     limits.maxBodyBytes = 4096;
     MessageParser parser(MessageParser::Mode::Request, limits);
     for (qsizetype i = 0; i < bytes.size(); i += qsizetype(step)) {
-        MessageParser::State state = parser.feed(bytes.sliced(i, std::min<qsizetype>(qsizetype(step), bytes.size() - i)));
+        MessageParser::State state =
+            parser.feed(bytes.sliced(i, std::min<qsizetype>(qsizetype(step), bytes.size() - i)));
         while (state == MessageParser::State::Complete) {
             const Request r = parser.takeRequest();
             if (r.method.isEmpty() || r.body.size() > limits.maxBodyBytes || (!r.path.startsWith('/') && r.path != "*"))

@@ -10,10 +10,7 @@
 
 using namespace tollgate::http;
 
-QJsonObject TestResponse::json() const
-{
-    return QJsonDocument::fromJson(body).object();
-}
+QJsonObject TestResponse::json() const { return QJsonDocument::fromJson(body).object(); }
 
 QByteArray postRequest(const QByteArray& path, const QByteArray& body, const QList<QByteArray>& headerLines)
 {

@@ -1,12 +1,12 @@
+#include "core/service/service.h"
 #include "gateway/host.h"
 #include "httptestclient.h"
-#include "core/service/service.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QNetworkInterface>
-#include <QTcpSocket>
 #include <QSqlQuery>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -89,7 +89,8 @@ private Q_SLOTS:
         QCOMPARE(s.value()->access().authenticateAdmin(secret)->role, AdminRole::Owner);
         Service::Options weak;
         weak.initialAdminKey = QStringLiteral("short");
-        auto refused = Service::open(*DatabaseLocation::parse(QStringLiteral(":memory:")), SystemClock::instance(), weak);
+        auto refused =
+            Service::open(*DatabaseLocation::parse(QStringLiteral(":memory:")), SystemClock::instance(), weak);
         QVERIFY(!refused.ok());
         QCOMPARE(refused.error().field, QStringLiteral("TOLLGATE_ADMIN_KEY"));
     }
@@ -110,9 +111,9 @@ private Q_SLOTS:
         QCOMPARE(g.status, 403);
         QCOMPARE(g.json()[QLatin1String("error")][QLatin1String("code")].toString(), QStringLiteral("gateway_key"));
         // An admin key cannot call the LLM routes either.
-        QCOMPARE(sendRaw(m_port, makeRequest("GET", "/v1/models", {}, {"Authorization: Bearer " + m_admin.toUtf8()}))
-                     .status,
-                 401);
+        QCOMPARE(
+            sendRaw(m_port, makeRequest("GET", "/v1/models", {}, {"Authorization: Bearer " + m_admin.toUtf8()})).status,
+            401);
     }
 
     void roles()
@@ -145,7 +146,9 @@ private Q_SLOTS:
         QVERIFY(o.headers.value("ETag").size() > 2);
         QCOMPARE(get("/organizations/999").status, 404);
         QCOMPARE(call("PATCH", "/organizations/999", j("{'name':'X'}")).status, 404);
-        const TestResponse p = call("PATCH", org(), j("{'timezone':'Europe/Berlin','default_policy':{'daily_cost_limit':20,'requests_per_minute':100}}"));
+        const TestResponse p =
+            call("PATCH", org(),
+                 j("{'timezone':'Europe/Berlin','default_policy':{'daily_cost_limit':20,'requests_per_minute':100}}"));
         QCOMPARE(p.status, 200);
         QCOMPARE(p.json()[QLatin1String("default_policy")][QLatin1String("daily_cost_limit")].toDouble(), 20.0);
         QCOMPARE(m_service->directory().organization().defaultPolicy[Dimension::DailyCost].value, 20 * kNanosPerDollar);
@@ -153,7 +156,8 @@ private Q_SLOTS:
         QCOMPARE(bad.status, 400);
         QCOMPARE(bad.json()[QLatin1String("error")][QLatin1String("param")].toString(), QStringLiteral("$.timezone"));
         // The policy on its own, merged: null unsets, "unlimited" lifts.
-        const TestResponse pol = call("PATCH", org() + "/policy", j("{'daily_cost_limit':null,'monthly_token_limit':'unlimited'}"));
+        const TestResponse pol =
+            call("PATCH", org() + "/policy", j("{'daily_cost_limit':null,'monthly_token_limit':'unlimited'}"));
         QCOMPARE(pol.status, 200);
         QVERIFY(!pol.json().contains(QLatin1String("daily_cost_limit")));
         QCOMPARE(pol.json().value(QLatin1String("monthly_token_limit")).toString(), QStringLiteral("unlimited"));
@@ -161,13 +165,15 @@ private Q_SLOTS:
         // A stale version is refused.
         const TestResponse stale = call("PATCH", org(), j("{'name':'Stale','version':1}"));
         QCOMPARE(stale.status, 409);
-        QCOMPARE(stale.json()[QLatin1String("error")][QLatin1String("code")].toString(), QStringLiteral("version_mismatch"));
+        QCOMPARE(stale.json()[QLatin1String("error")][QLatin1String("code")].toString(),
+                 QStringLiteral("version_mismatch"));
         QCOMPARE(stale.json()[QLatin1String("error")][QLatin1String("param")].toString(), QStringLiteral("$.version"));
     }
 
     void usersCrudAndVersions()
     {
-        const TestResponse c = call("POST", "/users", j("{'email':'grace@example.org','name':'Grace Hopper','monthly_limit':'40'}"));
+        const TestResponse c =
+            call("POST", "/users", j("{'email':'grace@example.org','name':'Grace Hopper','monthly_limit':'40'}"));
         QCOMPARE(c.status, 201);
         const QJsonObject u = c.json();
         const QByteArray path = "/users/" + QByteArray::number(u.value(QLatin1String("id")).toInteger());
@@ -176,21 +182,26 @@ private Q_SLOTS:
         const qint64 version = u.value(QLatin1String("version")).toInteger();
 
         // Two admins edit the same version: the second is refused, by body version or by If-Match.
-        QCOMPARE(call("PATCH", path, js({{QStringLiteral("name"), QStringLiteral("Grace B. Hopper")},
-                                          {QStringLiteral("version"), version}}))
+        QCOMPARE(call("PATCH", path,
+                      js({{QStringLiteral("name"), QStringLiteral("Grace B. Hopper")},
+                          {QStringLiteral("version"), version}}))
                      .status,
                  200);
-        QCOMPARE(call("PATCH", path, js({{QStringLiteral("name"), QStringLiteral("Lost update")},
-                                          {QStringLiteral("version"), version}}))
-                     .status,
-                 409);
+        QCOMPARE(
+            call("PATCH", path,
+                 js({{QStringLiteral("name"), QStringLiteral("Lost update")}, {QStringLiteral("version"), version}}))
+                .status,
+            409);
         QCOMPARE(call("PATCH", path, j("{'name':'Lost too'}"), {}, {"If-Match: \"" + QByteArray::number(version) + '"'})
                      .status,
                  409);
-        QCOMPARE(m_service->directory().user(u.value(QLatin1String("id")).toInteger())->name, QStringLiteral("Grace B. Hopper"));
+        QCOMPARE(m_service->directory().user(u.value(QLatin1String("id")).toInteger())->name,
+                 QStringLiteral("Grace B. Hopper"));
 
-        QCOMPARE(call("POST", path + "/deactivate").json().value(QLatin1String("status")).toString(), QStringLiteral("inactive"));
-        QCOMPARE(call("POST", path + "/activate").json().value(QLatin1String("status")).toString(), QStringLiteral("active"));
+        QCOMPARE(call("POST", path + "/deactivate").json().value(QLatin1String("status")).toString(),
+                 QStringLiteral("inactive"));
+        QCOMPARE(call("POST", path + "/activate").json().value(QLatin1String("status")).toString(),
+                 QStringLiteral("active"));
         QCOMPARE(call("DELETE", path).status, 204);
         QCOMPARE(get(path).status, 404);
         QCOMPARE(call("DELETE", path).status, 404);
@@ -211,7 +222,8 @@ private Q_SLOTS:
         QFETCH(QString, name);
         static int n = 0;
         const QString email = QStringLiteral("rt%1@example.org").arg(++n);
-        const TestResponse c = call("POST", "/users", js({{QStringLiteral("email"), email}, {QStringLiteral("name"), name}}));
+        const TestResponse c =
+            call("POST", "/users", js({{QStringLiteral("email"), email}, {QStringLiteral("name"), name}}));
         QCOMPARE(c.status, 201);
         QCOMPARE(get("/users/" + QByteArray::number(c.json().value(QLatin1String("id")).toInteger()))
                      .json()
@@ -234,9 +246,10 @@ private Q_SLOTS:
     {
         QJsonArray batch;
         for (int i = 0; i < 30; ++i)
-            batch.append(QJsonObject {{QStringLiteral("email"), QStringLiteral("page%1@list.example").arg(i, 2, 10, QLatin1Char('0'))},
-                                      {QStringLiteral("name"), QStringLiteral("Pager %1").arg(29 - i, 2, 10, QLatin1Char('0'))},
-                                      {QStringLiteral("status"), i % 3 == 0 ? QStringLiteral("inactive") : QStringLiteral("active")}});
+            batch.append(QJsonObject {
+                {QStringLiteral("email"), QStringLiteral("page%1@list.example").arg(i, 2, 10, QLatin1Char('0'))},
+                {QStringLiteral("name"), QStringLiteral("Pager %1").arg(29 - i, 2, 10, QLatin1Char('0'))},
+                {QStringLiteral("status"), i % 3 == 0 ? QStringLiteral("inactive") : QStringLiteral("active")}});
         QCOMPARE(call("POST", "/users/bulk", js({{QStringLiteral("users"), batch}})).status, 201);
         const QJsonObject page = get("/users?email=list.example&sort=name&order=desc&limit=5&offset=5").json();
         QCOMPARE(page.value(QLatin1String("total")).toInt(), 30);
@@ -280,38 +293,46 @@ private Q_SLOTS:
             ids.append(v[QLatin1String("id")]);
         QJsonArray withUnknown = ids;
         withUnknown[9'999] = 99'999'999;
-        QCOMPARE(call("POST", "/users/bulk/monthly-limit", js({{QStringLiteral("user_ids"), withUnknown},
-                                                               {QStringLiteral("monthly_limit"), 5}}))
+        QCOMPARE(call("POST", "/users/bulk/monthly-limit",
+                      js({{QStringLiteral("user_ids"), withUnknown}, {QStringLiteral("monthly_limit"), 5}}))
                      .status,
                  404);
         QVERIFY(!m_service->directory().user(ids[0].toInteger())->policyOverride);
-        const TestResponse limited = call("POST", "/users/bulk/monthly-limit",
-                                          js({{QStringLiteral("user_ids"), ids}, {QStringLiteral("monthly_limit"), 5}}));
+        const TestResponse limited =
+            call("POST", "/users/bulk/monthly-limit",
+                 js({{QStringLiteral("user_ids"), ids}, {QStringLiteral("monthly_limit"), 5}}));
         QCOMPARE(limited.status, 200);
         for (qsizetype i : {qsizetype(0), qsizetype(5'000), qsizetype(9'999)})
             QCOMPARE((*m_service->directory().user(ids[i].toInteger())->policyOverride)[Dimension::MonthlyCost].value,
                      5 * kNanosPerDollar);
         // A group gains all 10,000 at once.
-        const Id group = call("POST", "/groups", j("{'name':'Everyone bulk'}")).json().value(QLatin1String("id")).toInteger();
-        const TestResponse added = call("POST", "/groups/" + QByteArray::number(group) + "/members",
-                                        js({{QStringLiteral("user_ids"), ids}}));
+        const Id group =
+            call("POST", "/groups", j("{'name':'Everyone bulk'}")).json().value(QLatin1String("id")).toInteger();
+        const TestResponse added =
+            call("POST", "/groups/" + QByteArray::number(group) + "/members", js({{QStringLiteral("user_ids"), ids}}));
         QCOMPARE(added.status, 200);
         QCOMPARE(added.json().value(QLatin1String("member_count")).toInt(), 10'000);
 
         // More than 10,000 items in one request: refused before anything is read.
         QJsonArray huge = ids;
         huge.append(1);
-        const TestResponse tooMany = call("POST", "/users/bulk/status", js({{QStringLiteral("user_ids"), huge},
-                                                                            {QStringLiteral("status"), QStringLiteral("inactive")}}));
+        const TestResponse tooMany =
+            call("POST", "/users/bulk/status",
+                 js({{QStringLiteral("user_ids"), huge}, {QStringLiteral("status"), QStringLiteral("inactive")}}));
         QCOMPARE(tooMany.status, 400);
-        QCOMPARE(tooMany.json()[QLatin1String("error")][QLatin1String("param")].toString(), QStringLiteral("$.user_ids"));
+        QCOMPARE(tooMany.json()[QLatin1String("error")][QLatin1String("param")].toString(),
+                 QStringLiteral("$.user_ids"));
         QCOMPARE(m_service->directory().user(ids[0].toInteger())->status, UserStatus::Active);
     }
 
     void groupsAndMembers()
     {
-        const auto id = [](const TestResponse& r) { return QByteArray::number(r.json().value(QLatin1String("id")).toInteger()); };
-        const QByteArray eng = id(call("POST", "/groups", j("{'name':'Engineering','settings':{'monthly_cost_limit':100},'monthly_budget':1000,'budget_action':'warn'}")));
+        const auto id = [](const TestResponse& r) {
+            return QByteArray::number(r.json().value(QLatin1String("id")).toInteger());
+        };
+        const QByteArray eng = id(call("POST", "/groups",
+                                       j("{'name':'Engineering','settings':{'monthly_cost_limit':100},'monthly_budget':"
+                                         "1000,'budget_action':'warn'}")));
         const QByteArray backend = id(call("POST", "/groups", "{\"name\":\"Backend\",\"parent_id\":" + eng + "}"));
         const QByteArray ops = id(call("POST", "/groups", j("{'name':'Ops'}")));
         const QJsonObject e = get("/groups/" + eng).json();
@@ -320,28 +341,42 @@ private Q_SLOTS:
         // Reparenting into its own subtree is a cycle.
         const TestResponse cycle = call("PATCH", "/groups/" + eng, "{\"parent_id\":" + backend + "}");
         QCOMPARE(cycle.status, 409);
-        QCOMPARE(cycle.json()[QLatin1String("error")][QLatin1String("param")].toString(), QStringLiteral("$.parent_id"));
+        QCOMPARE(cycle.json()[QLatin1String("error")][QLatin1String("param")].toString(),
+                 QStringLiteral("$.parent_id"));
         QCOMPARE(call("PATCH", "/groups/" + backend, j("{'name':'Backend Platform','parent_id':null}")).status, 200);
         QCOMPARE(m_service->directory().group(backend.toLongLong())->parentId, 0);
         // A bad setting inside settings is named by its path.
         const TestResponse bad = call("PATCH", "/groups/" + eng, j("{'settings':{'max_tier':99}}"));
         QCOMPARE(bad.status, 400);
-        QCOMPARE(bad.json()[QLatin1String("error")][QLatin1String("param")].toString(), QStringLiteral("$.settings.max_tier"));
+        QCOMPARE(bad.json()[QLatin1String("error")][QLatin1String("param")].toString(),
+                 QStringLiteral("$.settings.max_tier"));
 
-        const Id a = m_service->directory().createUser({QStringLiteral("m1@example.org"), QStringLiteral("M1"), UserStatus::Active, {}, std::nullopt}, QStringLiteral("t"))->id;
-        const Id b = m_service->directory().createUser({QStringLiteral("m2@example.org"), QStringLiteral("M2"), UserStatus::Active, {}, std::nullopt}, QStringLiteral("t"))->id;
+        const Id a =
+            m_service->directory()
+                .createUser(
+                    {QStringLiteral("m1@example.org"), QStringLiteral("M1"), UserStatus::Active, {}, std::nullopt},
+                    QStringLiteral("t"))
+                ->id;
+        const Id b =
+            m_service->directory()
+                .createUser(
+                    {QStringLiteral("m2@example.org"), QStringLiteral("M2"), UserStatus::Active, {}, std::nullopt},
+                    QStringLiteral("t"))
+                ->id;
         const QByteArray both = js({{QStringLiteral("user_ids"), QJsonArray {a, b}}});
-        QCOMPARE(call("POST", "/groups/" + eng + "/members", both).json().value(QLatin1String("member_count")).toInt(), 2);
+        QCOMPARE(call("POST", "/groups/" + eng + "/members", both).json().value(QLatin1String("member_count")).toInt(),
+                 2);
         QCOMPARE(get("/groups/" + eng + "/members").json().value(QLatin1String("total")).toInt(), 2);
-        const TestResponse moved = call("POST", "/groups/" + eng + "/members/move",
-                                        js({{QStringLiteral("user_ids"), QJsonArray {a}}, {QStringLiteral("to_group_id"), ops.toLongLong()}}));
+        const TestResponse moved =
+            call("POST", "/groups/" + eng + "/members/move",
+                 js({{QStringLiteral("user_ids"), QJsonArray {a}}, {QStringLiteral("to_group_id"), ops.toLongLong()}}));
         QCOMPARE(moved.status, 200);
         QCOMPARE(m_service->directory().user(a)->groupIds, QList<Id> {ops.toLongLong()});
         QCOMPARE(m_service->directory().groupMembers(eng.toLongLong()), QList<Id> {b});
         QCOMPARE(call("POST", "/groups/" + eng + "/members/remove", both).status, 200);
         QVERIFY(m_service->directory().groupMembers(eng.toLongLong()).isEmpty());
-        QCOMPARE(call("POST", "/groups/" + eng + "/members/move", js({{QStringLiteral("user_ids"), QJsonArray {a}},
-                                                                       {QStringLiteral("to_group_id"), 424242}}))
+        QCOMPARE(call("POST", "/groups/" + eng + "/members/move",
+                      js({{QStringLiteral("user_ids"), QJsonArray {a}}, {QStringLiteral("to_group_id"), 424242}}))
                      .status,
                  404);
         QCOMPARE(call("DELETE", "/groups/" + ops).status, 204);
@@ -350,17 +385,25 @@ private Q_SLOTS:
 
     void userPoliciesFixedPaths()
     {
-        const Id uid = m_service->directory().createUser({QStringLiteral("pol@example.org"), QStringLiteral("Pol"), UserStatus::Active, {}, std::nullopt}, QStringLiteral("t"))->id;
+        const Id uid =
+            m_service->directory()
+                .createUser(
+                    {QStringLiteral("pol@example.org"), QStringLiteral("Pol"), UserStatus::Active, {}, std::nullopt},
+                    QStringLiteral("t"))
+                ->id;
         const QByteArray path = org() + "/user-policies";
-        const TestResponse created = call("POST", path, js({{QStringLiteral("user_id"), uid},
-                                                            {QStringLiteral("monthly_cost_limit"), 12.5},
-                                                            {QStringLiteral("allowed_models"), QJsonArray {QStringLiteral("mock-small")}},
-                                                            {QStringLiteral("bypass_rate_limits"), true},
-                                                            {QStringLiteral("notes"), QStringLiteral("on call")}}));
+        const TestResponse created =
+            call("POST", path,
+                 js({{QStringLiteral("user_id"), uid},
+                     {QStringLiteral("monthly_cost_limit"), 12.5},
+                     {QStringLiteral("allowed_models"), QJsonArray {QStringLiteral("mock-small")}},
+                     {QStringLiteral("bypass_rate_limits"), true},
+                     {QStringLiteral("notes"), QStringLiteral("on call")}}));
         QCOMPARE(created.status, 201);
         const QJsonObject eff = created.json()[QLatin1String("effective")].toObject();
         QCOMPARE(eff[QLatin1String("monthly_cost_limit")][QLatin1String("source")].toString(), QStringLiteral("user"));
-        QCOMPARE(eff[QLatin1String("requests_per_minute")][QLatin1String("source")].toString(), QStringLiteral("bypass"));
+        QCOMPARE(eff[QLatin1String("requests_per_minute")][QLatin1String("source")].toString(),
+                 QStringLiteral("bypass"));
         // Merged: another field keeps the first ones; by email too.
         const TestResponse merged = call("POST", path, j("{'email':'pol@example.org','daily_token_limit':50000}"));
         QCOMPARE(merged.status, 200);
@@ -375,18 +418,22 @@ private Q_SLOTS:
         const QJsonObject explained = get("/explain?user_id=" + QByteArray::number(uid) + "&model=mock-small").json();
         bool sawUserLimit = false;
         for (const QJsonValue& l : explained[QLatin1String("limits")].toArray())
-            if (l[QLatin1String("setting")].toString() == u"monthlyCostLimit" && l[QLatin1String("scope")].toString() == u"user")
+            if (l[QLatin1String("setting")].toString() == u"monthlyCostLimit"
+                && l[QLatin1String("scope")].toString() == u"user")
                 sawUserLimit = l[QLatin1String("source")][QLatin1String("level")].toString() == u"user";
         QVERIFY(sawUserLimit);
         const QJsonObject denied = get("/explain?user_id=" + QByteArray::number(uid) + "&model=mock-large").json();
         QCOMPARE(denied[QLatin1String("decision")].toString(), QStringLiteral("denied"));
         // Replace drops what is not given; the list has the user with the override.
-        QCOMPARE(call("POST", path, js({{QStringLiteral("user_id"), uid}, {QStringLiteral("replace"), true},
-                                         {QStringLiteral("requests_per_day"), 10}}))
+        QCOMPARE(call("POST", path,
+                      js({{QStringLiteral("user_id"), uid},
+                          {QStringLiteral("replace"), true},
+                          {QStringLiteral("requests_per_day"), 10}}))
                      .status,
                  200);
         QCOMPARE(m_service->directory().user(uid)->policyOverride->bypassRateLimits, false);
-        const QJsonObject list = get(path + "?overrides_only=true&effective=true&user_id=" + QByteArray::number(uid)).json();
+        const QJsonObject list =
+            get(path + "?overrides_only=true&effective=true&user_id=" + QByteArray::number(uid)).json();
         bool listed = false;
         for (const QJsonValue& v : list[QLatin1String("data")].toArray())
             listed |= v[QLatin1String("user_id")].toInteger() == uid
@@ -395,11 +442,14 @@ private Q_SLOTS:
         QCOMPARE(call("DELETE", path + "/" + QByteArray::number(uid)).status, 204);
         QVERIFY(!m_service->directory().user(uid)->policyOverride);
         // Bad input names the field; nothing is half-applied.
-        const TestResponse bad = call("POST", path, js({{QStringLiteral("user_id"), uid},
-                                                        {QStringLiteral("monthly_cost_limit"), 10},
-                                                        {QStringLiteral("blocked_models"), QJsonArray {QStringLiteral("no-such-model")}}}));
+        const TestResponse bad =
+            call("POST", path,
+                 js({{QStringLiteral("user_id"), uid},
+                     {QStringLiteral("monthly_cost_limit"), 10},
+                     {QStringLiteral("blocked_models"), QJsonArray {QStringLiteral("no-such-model")}}}));
         QCOMPARE(bad.status, 400);
-        QCOMPARE(bad.json()[QLatin1String("error")][QLatin1String("param")].toString(), QStringLiteral("$.blocked_models"));
+        QCOMPARE(bad.json()[QLatin1String("error")][QLatin1String("param")].toString(),
+                 QStringLiteral("$.blocked_models"));
         QVERIFY(!m_service->directory().user(uid)->policyOverride);
         QCOMPARE(call("POST", path, j("{'user_id':99999999,'max_tier':2}")).status, 404);
         QCOMPARE(call("POST", "/organizations/77/user-policies", j("{'user_id':1}")).status, 404);
@@ -410,17 +460,22 @@ private Q_SLOTS:
         const TestResponse p = call("POST", "/projects", j("{'name':'Support bot','monthly_limit':250}"));
         QCOMPARE(p.status, 201);
         const Id project = p.json().value(QLatin1String("id")).toInteger();
-        QCOMPARE(call("PATCH", "/projects/" + QByteArray::number(project), j("{'monthly_limit':null}")).json()
-                     .value(QLatin1String("monthly_limit")).type(),
+        QCOMPARE(call("PATCH", "/projects/" + QByteArray::number(project), j("{'monthly_limit':null}"))
+                     .json()
+                     .value(QLatin1String("monthly_limit"))
+                     .type(),
                  QJsonValue::Null);
 
-        const TestResponse k = call("POST", "/keys", js({{QStringLiteral("name"), QStringLiteral("bot key")},
-                                                         {QStringLiteral("project_id"), project},
-                                                         {QStringLiteral("limit"), 20},
-                                                         {QStringLiteral("allowed_models"), QJsonArray {QStringLiteral("mock-small")}}}));
+        const TestResponse k =
+            call("POST", "/keys",
+                 js({{QStringLiteral("name"), QStringLiteral("bot key")},
+                     {QStringLiteral("project_id"), project},
+                     {QStringLiteral("limit"), 20},
+                     {QStringLiteral("allowed_models"), QJsonArray {QStringLiteral("mock-small")}}}));
         QCOMPARE(k.status, 201);
         const QString secret = k.json().value(QLatin1String("key")).toString();
-        const QByteArray keyPath = "/keys/" + QByteArray::number(k.json()[QLatin1String("data")][QLatin1String("id")].toInteger());
+        const QByteArray keyPath =
+            "/keys/" + QByteArray::number(k.json()[QLatin1String("data")][QLatin1String("id")].toInteger());
         QVERIFY(secret.startsWith(QLatin1String("tg-")));
         QVERIFY(!get(keyPath).body.contains(secret.toUtf8()));
         QVERIFY(!get("/keys").body.contains(secret.toUtf8()));
@@ -435,22 +490,31 @@ private Q_SLOTS:
         QCOMPARE(get(keyPath + "/usage?granularity=day&from=2026-01-01&to=2026-01-08").status, 200);
         QCOMPARE(call("DELETE", keyPath).status, 204);
         QCOMPARE(get(keyPath).status, 404);
-        QCOMPARE(call("POST", "/keys", j("{'name':'orphan'}")).json()[QLatin1String("error")][QLatin1String("param")].toString(),
+        QCOMPARE(call("POST", "/keys", j("{'name':'orphan'}"))
+                     .json()[QLatin1String("error")][QLatin1String("param")]
+                     .toString(),
                  QStringLiteral("$.project_id"));
 
         // Customers with the Respan fields; POST is create-or-update by customer_identifier.
-        const QByteArray acme = j("{'customer_identifier':'acme','name':'Acme','email':'ops@acme.example','period_budget':100,'budget_duration':'monthly','total_budget':'1000.50','markup_percentage':12.5,'rate_limit_per_minute':30}");
+        const QByteArray acme =
+            j("{'customer_identifier':'acme','name':'Acme','email':'ops@acme.example','period_budget':100,'budget_"
+              "duration':'monthly','total_budget':'1000.50','markup_percentage':12.5,'rate_limit_per_minute':30}");
         const TestResponse c1 = call("POST", "/customers", acme);
         QCOMPARE(c1.status, 201);
         QCOMPARE(c1.json().value(QLatin1String("total_budget")).toDouble(), 1000.5);
         QCOMPARE(c1.json().value(QLatin1String("markup_percentage")).toDouble(), 12.5);
         QCOMPARE(call("POST", "/customers", j("{'customer_identifier':'acme','period_budget':150}")).status, 200);
-        QCOMPARE(*m_service->customers().customerByIdentifier(QStringLiteral("acme"))->periodBudget, 150 * kNanosPerDollar);
+        QCOMPARE(*m_service->customers().customerByIdentifier(QStringLiteral("acme"))->periodBudget,
+                 150 * kNanosPerDollar);
         QCOMPARE(m_service->customers().customerByIdentifier(QStringLiteral("acme"))->rateLimitPerMinute, 30);
-        const TestResponse custom = call("POST", "/customers", j("{'customer_identifier':'trial','period_start':'2026-01-01','period_end':'2025-01-01'}"));
+        const TestResponse custom =
+            call("POST", "/customers",
+                 j("{'customer_identifier':'trial','period_start':'2026-01-01','period_end':'2025-01-01'}"));
         QCOMPARE(custom.status, 400);
-        QCOMPARE(custom.json()[QLatin1String("error")][QLatin1String("param")].toString(), QStringLiteral("$.period_end"));
-        QCOMPARE(call("POST", "/customers", j("{'customer_identifier':'x','budget_duration':'fortnightly'}")).status, 400);
+        QCOMPARE(custom.json()[QLatin1String("error")][QLatin1String("param")].toString(),
+                 QStringLiteral("$.period_end"));
+        QCOMPARE(call("POST", "/customers", j("{'customer_identifier':'x','budget_duration':'fortnightly'}")).status,
+                 400);
         const QByteArray cPath = "/customers/" + QByteArray::number(c1.json().value(QLatin1String("id")).toInteger());
         QCOMPARE(call("DELETE", cPath).status, 204);
         QCOMPARE(get(cPath).status, 404);
@@ -458,29 +522,39 @@ private Q_SLOTS:
 
     void catalog()
     {
-        const TestResponse p = call("POST", "/providers", j("{'name':'Internal vLLM','kind':'openai','base_url':'https://llm.internal.example/v1','secret':'sk-super-secret-value'}"));
+        const TestResponse p = call(
+            "POST", "/providers",
+            j("{'name':'Internal "
+              "vLLM','kind':'openai','base_url':'https://llm.internal.example/v1','secret':'sk-super-secret-value'}"));
         QCOMPARE(p.status, 201);
         QVERIFY(!p.body.contains("sk-super-secret-value"));
         QCOMPARE(p.json().value(QLatin1String("has_secret")).toBool(), true);
         const Id provider = p.json().value(QLatin1String("id")).toInteger();
         QVERIFY(!get("/providers").body.contains("sk-super-secret-value"));
         QVERIFY(!get("/audit?entity=provider").body.contains("sk-super-secret-value"));
-        QCOMPARE(call("PATCH", "/providers/" + QByteArray::number(provider), j("{'base_url':'ftp://nope'}")).status, 400);
+        QCOMPARE(call("PATCH", "/providers/" + QByteArray::number(provider), j("{'base_url':'ftp://nope'}")).status,
+                 400);
         QCOMPARE(m_service->catalog().provider(provider)->secret, QStringLiteral("sk-super-secret-value"));
 
-        const TestResponse m = call("POST", "/models", js({{QStringLiteral("id"), QStringLiteral("org/llama-4-70b")},
-                                                           {QStringLiteral("provider_id"), provider},
-                                                           {QStringLiteral("tier"), 2},
-                                                           {QStringLiteral("input_price_per_million"), 0.6},
-                                                           {QStringLiteral("output_price_per_million"), QStringLiteral("2.40")}}));
+        const TestResponse m = call("POST", "/models",
+                                    js({{QStringLiteral("id"), QStringLiteral("org/llama-4-70b")},
+                                        {QStringLiteral("provider_id"), provider},
+                                        {QStringLiteral("tier"), 2},
+                                        {QStringLiteral("input_price_per_million"), 0.6},
+                                        {QStringLiteral("output_price_per_million"), QStringLiteral("2.40")}}));
         QVERIFY2(m.status == 201, m.body.constData());
         QCOMPARE(m_service->catalog().model(QStringLiteral("org/llama-4-70b"))->outputPrice, 2'400);
-        QCOMPARE(call("POST", "/models", js({{QStringLiteral("id"), QStringLiteral("org/llama-4-70b")},
-                                             {QStringLiteral("provider_id"), provider}}))
+        QCOMPARE(call("POST", "/models",
+                      js({{QStringLiteral("id"), QStringLiteral("org/llama-4-70b")},
+                          {QStringLiteral("provider_id"), provider}}))
                      .status,
                  409);
         // A model id with a slash travels percent-encoded in the path.
-        QCOMPARE(call("PATCH", "/models/org%2Fllama-4-70b", j("{'tier':3,'approved':false}")).json().value(QLatin1String("tier")).toInt(), 3);
+        QCOMPARE(call("PATCH", "/models/org%2Fllama-4-70b", j("{'tier':3,'approved':false}"))
+                     .json()
+                     .value(QLatin1String("tier"))
+                     .toInt(),
+                 3);
         QCOMPARE(call("PATCH", "/models/org%2Fllama-4-70b", j("{'tier':11}")).status, 400);
         QCOMPARE(call("DELETE", "/providers/" + QByteArray::number(provider)).status, 409); // still serves a model
         QCOMPARE(call("DELETE", "/models/org%2Fllama-4-70b").status, 204);
@@ -489,13 +563,30 @@ private Q_SLOTS:
 
     void usageReports()
     {
-        // Known records in January 2025 (UTC days; the org's zone was set to Europe/Berlin above: days start at 23:00 UTC).
-        const Id u1 = m_service->directory().createUser({QStringLiteral("use1@example.org"), QStringLiteral("Use One"), UserStatus::Active, {}, std::nullopt}, QStringLiteral("t"))->id;
-        const Id u2 = m_service->directory().createUser({QStringLiteral("use2@example.org"), QStringLiteral("Use Two"), UserStatus::Active, {}, std::nullopt}, QStringLiteral("t"))->id;
-        const Instant day1 = QDateTime(QDate(2025, 1, 10), QTime(12, 0), QTimeZone("Europe/Berlin")).toMSecsSinceEpoch();
+        // Known records in January 2025 (UTC days; the org's zone was set to Europe/Berlin above: days start at 23:00
+        // UTC).
+        const Id u1 = m_service->directory()
+                          .createUser({QStringLiteral("use1@example.org"),
+                                       QStringLiteral("Use One"),
+                                       UserStatus::Active,
+                                       {},
+                                       std::nullopt},
+                                      QStringLiteral("t"))
+                          ->id;
+        const Id u2 = m_service->directory()
+                          .createUser({QStringLiteral("use2@example.org"),
+                                       QStringLiteral("Use Two"),
+                                       UserStatus::Active,
+                                       {},
+                                       std::nullopt},
+                                      QStringLiteral("t"))
+                          ->id;
+        const Instant day1 =
+            QDateTime(QDate(2025, 1, 10), QTime(12, 0), QTimeZone("Europe/Berlin")).toMSecsSinceEpoch();
         const Instant day2 = day1 + 24 * 3600 * 1000;
         QList<UsageRecord> records;
-        const auto add = [&](Instant t, Id user, const QString& model, Money cost, UsageStatus status = UsageStatus::Ok) {
+        const auto add = [&](Instant t, Id user, const QString& model, Money cost,
+                             UsageStatus status = UsageStatus::Ok) {
             UsageRecord r;
             r.time = t;
             r.requestId = QStringLiteral("req_%1").arg(records.size());
@@ -519,7 +610,8 @@ private Q_SLOTS:
         QCOMPARE(total[QLatin1String("total")][QLatin1String("cost_nanos")].toInteger(), 4'250'000'001LL);
         QCOMPARE(total[QLatin1String("total")][QLatin1String("requests")].toInteger(), 4);
         QCOMPARE(total[QLatin1String("total")][QLatin1String("denied")].toInteger(), 1);
-        const QJsonArray byDay = get("/usage?" + range + "&group_by=user&granularity=day").json()[QLatin1String("data")].toArray();
+        const QJsonArray byDay =
+            get("/usage?" + range + "&group_by=user&granularity=day").json()[QLatin1String("data")].toArray();
         QCOMPARE(byDay.size(), 4);
         QCOMPARE(byDay[0][QLatin1String("label")].toString(), QStringLiteral("use1@example.org"));
         QCOMPARE(byDay[0][QLatin1String("bucket_start")].toString(), QStringLiteral("2025-01-09T23:00:00.000Z"));
@@ -558,7 +650,10 @@ private Q_SLOTS:
         const QJsonObject page = get("/audit?limit=3").json();
         QCOMPARE(page[QLatin1String("data")].toArray().size(), 3);
         const qint64 next = page[QLatin1String("next_before_id")].toInteger();
-        QVERIFY(get("/audit?limit=3&before_id=" + QByteArray::number(next)).json()[QLatin1String("data")][0][QLatin1String("id")].toInteger() < next);
+        QVERIFY(get("/audit?limit=3&before_id=" + QByteArray::number(next))
+                    .json()[QLatin1String("data")][0][QLatin1String("id")]
+                    .toInteger()
+                < next);
         // The admin key changes are audited too (without the secret).
         QVERIFY(!get("/audit?entity=admin_key").json()[QLatin1String("data")].toArray().isEmpty());
     }
@@ -570,25 +665,44 @@ private Q_SLOTS:
         QTest::addColumn<QByteArray>("body");
         QTest::addColumn<int>("status");
         QTest::addColumn<QString>("param");
-        QTest::newRow("malformed json") << QByteArray("POST") << QByteArray("/users") << QByteArray("{\"email\":") << 400 << "$";
+        QTest::newRow("malformed json") << QByteArray("POST") << QByteArray("/users") << QByteArray("{\"email\":")
+                                        << 400 << "$";
         QTest::newRow("array body") << QByteArray("POST") << QByteArray("/users") << QByteArray("[]") << 400 << "$";
         QTest::newRow("empty body") << QByteArray("POST") << QByteArray("/users") << QByteArray() << 400 << "$";
-        QTest::newRow("missing field") << QByteArray("POST") << QByteArray("/users") << QByteArray(j("{'email':'m@example.org'}")) << 400 << "$.name";
-        QTest::newRow("wrong type") << QByteArray("POST") << QByteArray("/users") << QByteArray(j("{'email':42,'name':'N'}")) << 400 << "$.email";
-        QTest::newRow("unknown field") << QByteArray("POST") << QByteArray("/users") << QByteArray(j("{'email':'u@example.org','name':'N','admin':true}")) << 400 << "$.admin";
-        QTest::newRow("negative money") << QByteArray("POST") << QByteArray("/projects") << QByteArray(j("{'name':'P','monthly_limit':-5}")) << 400 << "$.monthly_limit";
-        QTest::newRow("nine+ decimals") << QByteArray("POST") << QByteArray("/projects") << QByteArray(j("{'name':'P','monthly_limit':'0.0000000001'}")) << 400 << "$.monthly_limit";
-        QTest::newRow("fractional id") << QByteArray("POST") << QByteArray("/groups/1/members") << QByteArray(j("{'user_ids':[1.5]}")) << 400 << "$.user_ids[0]";
-        QTest::newRow("unknown group id") << QByteArray("POST") << QByteArray("/users") << QByteArray(j("{'email':'g@example.org','name':'G','group_ids':[777777]}")) << 404 << "$.group_ids";
+        QTest::newRow("missing field") << QByteArray("POST") << QByteArray("/users")
+                                       << QByteArray(j("{'email':'m@example.org'}")) << 400 << "$.name";
+        QTest::newRow("wrong type") << QByteArray("POST") << QByteArray("/users")
+                                    << QByteArray(j("{'email':42,'name':'N'}")) << 400 << "$.email";
+        QTest::newRow("unknown field") << QByteArray("POST") << QByteArray("/users")
+                                       << QByteArray(j("{'email':'u@example.org','name':'N','admin':true}")) << 400
+                                       << "$.admin";
+        QTest::newRow("negative money") << QByteArray("POST") << QByteArray("/projects")
+                                        << QByteArray(j("{'name':'P','monthly_limit':-5}")) << 400 << "$.monthly_limit";
+        QTest::newRow("nine+ decimals") << QByteArray("POST") << QByteArray("/projects")
+                                        << QByteArray(j("{'name':'P','monthly_limit':'0.0000000001'}")) << 400
+                                        << "$.monthly_limit";
+        QTest::newRow("fractional id") << QByteArray("POST") << QByteArray("/groups/1/members")
+                                       << QByteArray(j("{'user_ids':[1.5]}")) << 400 << "$.user_ids[0]";
+        QTest::newRow("unknown group id")
+            << QByteArray("POST") << QByteArray("/users")
+            << QByteArray(j("{'email':'g@example.org','name':'G','group_ids':[777777]}")) << 404 << "$.group_ids";
         QTest::newRow("unknown route") << QByteArray("GET") << QByteArray("/planets") << QByteArray() << 404 << "";
         QTest::newRow("wrong method") << QByteArray("PUT") << QByteArray("/users/1") << QByteArray("{}") << 405 << "";
         QTest::newRow("non-numeric id") << QByteArray("GET") << QByteArray("/users/abc") << QByteArray() << 404 << "";
-        QTest::newRow("other organization") << QByteArray("GET") << QByteArray("/organizations/2/user-policies") << QByteArray() << 404 << "";
-        QTest::newRow("unknown query") << QByteArray("GET") << QByteArray("/groups?debug=1") << QByteArray() << 400 << "debug";
-        QTest::newRow("bad role") << QByteArray("POST") << QByteArray("/admin-keys") << QByteArray(j("{'name':'r','role':'god'}")) << 403 << "";
-        QTest::newRow("not a boolean") << QByteArray("GET") << QByteArray("/organizations/1/user-policies?effective=yes") << QByteArray() << 400 << "effective";
-        QTest::newRow("explain without who") << QByteArray("GET") << QByteArray("/explain?model=mock-small") << QByteArray() << 400 << "user_id";
-        QTest::newRow("duplicate email") << QByteArray("POST") << QByteArray("/users") << QByteArray(j("{'email':'M1@example.org','name':'Dup'}")) << 409 << "$.email";
+        QTest::newRow("other organization")
+            << QByteArray("GET") << QByteArray("/organizations/2/user-policies") << QByteArray() << 404 << "";
+        QTest::newRow("unknown query") << QByteArray("GET") << QByteArray("/groups?debug=1") << QByteArray() << 400
+                                       << "debug";
+        QTest::newRow("bad role") << QByteArray("POST") << QByteArray("/admin-keys")
+                                  << QByteArray(j("{'name':'r','role':'god'}")) << 403 << "";
+        QTest::newRow("not a boolean") << QByteArray("GET")
+                                       << QByteArray("/organizations/1/user-policies?effective=yes") << QByteArray()
+                                       << 400 << "effective";
+        QTest::newRow("explain without who")
+            << QByteArray("GET") << QByteArray("/explain?model=mock-small") << QByteArray() << 400 << "user_id";
+        QTest::newRow("duplicate email") << QByteArray("POST") << QByteArray("/users")
+                                         << QByteArray(j("{'email':'M1@example.org','name':'Dup'}")) << 409
+                                         << "$.email";
     }
     void badInput()
     {

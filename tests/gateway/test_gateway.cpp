@@ -1,16 +1,16 @@
-#include "gateway/host.h"
-#include "httptestclient.h"
-#include "gateway/llm/mock.h"
 #include "core/service/service.h"
+#include "gateway/host.h"
+#include "gateway/llm/mock.h"
+#include "httptestclient.h"
 
 #include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QProcess>
-#include <QSslSocket>
 #include <QSqlDatabase>
 #include <QSqlQuery>
+#include <QSslSocket>
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
@@ -53,14 +53,15 @@ class TestGateway : public QObject
     {
         m_host->flushUsage(); // answered once journalled: the database may be a batch behind
         QSqlQuery q(m_service->database().connection());
-        q.prepare(QStringLiteral("SELECT status, input_tokens, output_tokens, cost, estimated, streamed, user_id, customer_id,"
-                                 " group_ids FROM usage_records WHERE request_id = ?"));
+        q.prepare(QStringLiteral(
+            "SELECT status, input_tokens, output_tokens, cost, estimated, streamed, user_id, customer_id,"
+            " group_ids FROM usage_records WHERE request_id = ?"));
         q.addBindValue(QString::fromLatin1(requestId));
         Row r;
         if (q.exec() && q.next())
-            r = {q.value(0).toString(), q.value(1).toLongLong(), q.value(2).toLongLong(), q.value(3).toLongLong(),
-                 q.value(4).toBool(), q.value(5).toBool(), q.value(6).toLongLong(), q.value(7).toLongLong(),
-                 q.value(8).toString()};
+            r = {q.value(0).toString(),   q.value(1).toLongLong(), q.value(2).toLongLong(),
+                 q.value(3).toLongLong(), q.value(4).toBool(),     q.value(5).toBool(),
+                 q.value(6).toLongLong(), q.value(7).toLongLong(), q.value(8).toString()};
         return r;
     }
 
@@ -75,12 +76,19 @@ private Q_SLOTS:
     void initTestCase()
     {
         QVERIFY(m_dir.isValid());
-        auto s = Service::open(*DatabaseLocation::parse(m_dir.filePath(QStringLiteral("g.db"))), SystemClock::instance());
+        auto s =
+            Service::open(*DatabaseLocation::parse(m_dir.filePath(QStringLiteral("g.db"))), SystemClock::instance());
         QVERIFY(s.ok());
         m_service = std::move(s.value());
-        m_ann = *m_service->directory().createUser({QStringLiteral("ann@example.org"), QStringLiteral("Ann"), UserStatus::Active, {}, std::nullopt}, QStringLiteral("t"));
-        m_bob = *m_service->directory().createUser({QStringLiteral("bob@example.org"), QStringLiteral("Bob"), UserStatus::Active, {}, std::nullopt}, QStringLiteral("t"));
-        m_cid = *m_service->directory().createUser({QStringLiteral("cid@example.org"), QStringLiteral("Cid"), UserStatus::Active, {}, std::nullopt}, QStringLiteral("t"));
+        m_ann = *m_service->directory().createUser(
+            {QStringLiteral("ann@example.org"), QStringLiteral("Ann"), UserStatus::Active, {}, std::nullopt},
+            QStringLiteral("t"));
+        m_bob = *m_service->directory().createUser(
+            {QStringLiteral("bob@example.org"), QStringLiteral("Bob"), UserStatus::Active, {}, std::nullopt},
+            QStringLiteral("t"));
+        m_cid = *m_service->directory().createUser(
+            {QStringLiteral("cid@example.org"), QStringLiteral("Cid"), UserStatus::Active, {}, std::nullopt},
+            QStringLiteral("t"));
         m_team = *m_service->directory().createGroup(QStringLiteral("Team"), 0, QStringLiteral("t"));
         QVERIFY(m_service->directory().addUsersToGroup({m_bob.id}, m_team.id, QStringLiteral("t")).ok());
         NewKey k;
@@ -90,7 +98,8 @@ private Q_SLOTS:
         NewKey g;
         g.name = QStringLiteral("team key");
         g.groupIds = {m_team.id};
-        g.projectId = m_service->access().createProject(QStringLiteral("Shared"), std::nullopt, QStringLiteral("t"))->id;
+        g.projectId =
+            m_service->access().createProject(QStringLiteral("Shared"), std::nullopt, QStringLiteral("t"))->id;
         m_groupKey = m_service->access().createKey(g, QStringLiteral("t"))->secret;
 
         http::ServerOptions mockOptions;
@@ -138,7 +147,8 @@ private Q_SLOTS:
 
     void completionIsMeteredExactly()
     {
-        const TestResponse r = chat(m_annKey, R"({"model":"mock-small","messages":[{"role":"user","content":"hi there"}]})");
+        const TestResponse r =
+            chat(m_annKey, R"({"model":"mock-small","messages":[{"role":"user","content":"hi there"}]})");
         QCOMPARE(r.status, 200);
         const QJsonObject usage = r.json().value(QLatin1String("usage")).toObject();
         const QByteArray id = r.headers.value("x-request-id");
@@ -155,7 +165,8 @@ private Q_SLOTS:
 
     void streamPassesThroughAndStripsTheUsageChunkItAdded()
     {
-        const TestResponse r = chat(m_annKey, R"({"model":"mock-small","stream":true,"messages":[{"role":"user","content":"stream please"}]})");
+        const TestResponse r = chat(
+            m_annKey, R"({"model":"mock-small","stream":true,"messages":[{"role":"user","content":"stream please"}]})");
         QCOMPARE(r.status, 200);
         QVERIFY(r.headers.value("Content-Type").startsWith("text/event-stream"));
         QVERIFY(r.body.endsWith("data: [DONE]\n\n"));
@@ -166,15 +177,20 @@ private Q_SLOTS:
         QVERIFY(!row.estimated);
         QVERIFY(row.output > 0);
 
-        const TestResponse withUsage = chat(m_annKey, R"({"model":"mock-small","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"x"}]})");
+        const TestResponse withUsage = chat(
+            m_annKey,
+            R"({"model":"mock-small","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"x"}]})");
         QVERIFY(withUsage.body.contains("\"usage\""));
     }
 
     void anthropicStreamReadsUsageFromStartAndDelta()
     {
-        const TestResponse r = sendRaw(m_port, postRequest("/v1/messages",
-            R"({"model":"mock-small","max_tokens":50,"stream":true,"messages":[{"role":"user","content":"[mock:cached=2] hello"}]})",
-            {"x-api-key: " + m_annKey.toUtf8(), "anthropic-version: 2023-06-01"}));
+        const TestResponse r = sendRaw(
+            m_port,
+            postRequest(
+                "/v1/messages",
+                R"({"model":"mock-small","max_tokens":50,"stream":true,"messages":[{"role":"user","content":"[mock:cached=2] hello"}]})",
+                {"x-api-key: " + m_annKey.toUtf8(), "anthropic-version: 2023-06-01"}));
         QCOMPARE(r.status, 200);
         QVERIFY(r.body.contains("event: message_start"));
         QVERIFY(r.body.endsWith("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"));
@@ -187,7 +203,9 @@ private Q_SLOTS:
 
     void responseWithoutUsageIsChargedItsReservation()
     {
-        const TestResponse r = chat(m_annKey, R"({"model":"mock-small","max_tokens":100,"messages":[{"role":"user","content":"[mock:no-usage]"}]})");
+        const TestResponse r =
+            chat(m_annKey,
+                 R"({"model":"mock-small","max_tokens":100,"messages":[{"role":"user","content":"[mock:no-usage]"}]})");
         QCOMPARE(r.status, 200);
         const Row row = record(r.headers.value("x-request-id"));
         QVERIFY(row.estimated);
@@ -197,10 +215,17 @@ private Q_SLOTS:
 
     void keysAreChecked()
     {
-        TestResponse r = sendRaw(m_port, postRequest("/v1/chat/completions", R"({"model":"mock-small","messages":[]})"));
+        TestResponse r =
+            sendRaw(m_port, postRequest("/v1/chat/completions", R"({"model":"mock-small","messages":[]})"));
         QCOMPARE(r.status, 401);
-        QVERIFY(r.json().value(QLatin1String("error")).toObject().value(QLatin1String("message")).toString().contains(u"missing API key"));
-        r = chat(QStringLiteral("tg-doesnotexist"), R"({"model":"mock-small","messages":[{"role":"user","content":"x"}]})");
+        QVERIFY(r.json()
+                    .value(QLatin1String("error"))
+                    .toObject()
+                    .value(QLatin1String("message"))
+                    .toString()
+                    .contains(u"missing API key"));
+        r = chat(QStringLiteral("tg-doesnotexist"),
+                 R"({"model":"mock-small","messages":[{"role":"user","content":"x"}]})");
         QCOMPARE(r.status, 401);
         QVERIFY(!record(r.headers.value("x-request-id")).status.isEmpty()); // even this is recorded
     }
@@ -213,7 +238,8 @@ private Q_SLOTS:
         r = chat(m_annKey, R"({"model":"mock-small","messages":[{"role":"user","content":"x"}]})");
         QCOMPARE(r.status, 403);
         const QJsonObject e = r.json().value(QLatin1String("error")).toObject();
-        QCOMPARE(e.value(QLatin1String("tollgate")).toObject().value(QLatin1String("decision")).toString(), QStringLiteral("denied"));
+        QCOMPARE(e.value(QLatin1String("tollgate")).toObject().value(QLatin1String("decision")).toString(),
+                 QStringLiteral("denied"));
         QCOMPARE(record(r.headers.value("x-request-id")).status, QStringLiteral("denied"));
         // A policy change applies to the very next request.
         QVERIFY(m_service->directory().setUserPolicy(m_ann.id, std::nullopt, QStringLiteral("t")).ok());
@@ -223,15 +249,18 @@ private Q_SLOTS:
     void limitDenialCarriesTheExplanation()
     {
         setAnnPolicy([](PolicySettings& p) { p[Dimension::DailyCost] = Limit::of(1); });
-        const TestResponse r = chat(m_annKey, R"({"model":"mock-small","max_tokens":10,"messages":[{"role":"user","content":"x"}]})");
+        const TestResponse r =
+            chat(m_annKey, R"({"model":"mock-small","max_tokens":10,"messages":[{"role":"user","content":"x"}]})");
         QCOMPARE(r.status, 429);
         QVERIFY(r.headers.value("Retry-After").toLongLong() >= 1);
-        const QJsonObject t = r.json().value(QLatin1String("error")).toObject().value(QLatin1String("tollgate")).toObject();
+        const QJsonObject t =
+            r.json().value(QLatin1String("error")).toObject().value(QLatin1String("tollgate")).toObject();
         const QJsonObject binding = t.value(QLatin1String("binding")).toObject();
         QCOMPARE(binding.value(QLatin1String("scope")).toString(), QStringLiteral("user"));
         QCOMPARE(binding.value(QLatin1String("window")).toString(), QStringLiteral("day"));
         QCOMPARE(binding.value(QLatin1String("setting")).toString(), QStringLiteral("dailyCostLimit"));
-        QCOMPARE(binding.value(QLatin1String("source")).toObject().value(QLatin1String("level")).toString(), QStringLiteral("user"));
+        QCOMPARE(binding.value(QLatin1String("source")).toObject().value(QLatin1String("level")).toString(),
+                 QStringLiteral("user"));
         QVERIFY(binding.contains(QLatin1String("resets_at")));
         QVERIFY(binding.contains(QLatin1String("used")));
     }
@@ -249,8 +278,11 @@ private Q_SLOTS:
     {
         // Room for the input and about 100 output tokens of mock-large ($15/M output), not for 4,000.
         const ModelInfo m = *m_service->catalog().model(QStringLiteral("mock-large"));
-        const QByteArray body = R"({"model":"mock-large","max_tokens":4000,"messages":[{"role":"user","content":"x"}]})";
-        setAnnPolicy([&](PolicySettings& p) { p[Dimension::MonthlyCost] = Limit::of(200 * m.inputPrice + 100 * m.outputPrice); });
+        const QByteArray body =
+            R"({"model":"mock-large","max_tokens":4000,"messages":[{"role":"user","content":"x"}]})";
+        setAnnPolicy([&](PolicySettings& p) {
+            p[Dimension::MonthlyCost] = Limit::of(200 * m.inputPrice + 100 * m.outputPrice);
+        });
         const TestResponse r = chat(m_annKey, body);
         QCOMPARE(r.status, 200);
         const qint64 lowered = r.headers.value("x-tollgate-max-tokens-lowered").toLongLong();
@@ -262,7 +294,9 @@ private Q_SLOTS:
         const ModelInfo m = *m_service->catalog().model(QStringLiteral("mock-large"));
         const Money limit = 5 * (300 * m.inputPrice + 60 * m.outputPrice);
         // A fresh user, so that nothing spent earlier counts.
-        const User u = *m_service->directory().createUser({QStringLiteral("dana@example.org"), QStringLiteral("Dana"), UserStatus::Active, {}, std::nullopt}, QStringLiteral("t"));
+        const User u = *m_service->directory().createUser(
+            {QStringLiteral("dana@example.org"), QStringLiteral("Dana"), UserStatus::Active, {}, std::nullopt},
+            QStringLiteral("t"));
         PolicySettings p;
         p[Dimension::MonthlyCost] = Limit::of(limit);
         QVERIFY(m_service->directory().setUserPolicy(u.id, p, QStringLiteral("t")).ok());
@@ -272,9 +306,10 @@ private Q_SLOTS:
         const QString key = m_service->access().createKey(k, QStringLiteral("t"))->secret;
         QList<QByteArray> raws;
         for (int i = 0; i < 60; ++i)
-            raws << postRequest("/v1/chat/completions",
-                                R"({"model":"mock-large","max_tokens":60,"messages":[{"role":"user","content":"[mock:tokens=60] go"}]})",
-                                {auth(key)});
+            raws << postRequest(
+                "/v1/chat/completions",
+                R"({"model":"mock-large","max_tokens":60,"messages":[{"role":"user","content":"[mock:tokens=60] go"}]})",
+                {auth(key)});
         const QList<TestResponse> rs = sendParallel(m_port, raws);
         int ok = 0, limited = 0;
         for (const TestResponse& r : rs) {
@@ -288,7 +323,8 @@ private Q_SLOTS:
         QSqlQuery q(m_service->database().connection());
         q.exec(QStringLiteral("SELECT SUM(cost), COUNT(*) FROM usage_records WHERE user_id = %1").arg(u.id));
         QVERIFY(q.next());
-        QVERIFY2(q.value(0).toLongLong() <= limit, qPrintable(QStringLiteral("spent %1 of %2").arg(q.value(0).toLongLong()).arg(limit)));
+        QVERIFY2(q.value(0).toLongLong() <= limit,
+                 qPrintable(QStringLiteral("spent %1 of %2").arg(q.value(0).toLongLong()).arg(limit)));
         QCOMPARE(q.value(1).toInt(), 60); // a record for every request, allowed or denied
     }
 
@@ -302,7 +338,8 @@ private Q_SLOTS:
         QCOMPARE(record(r.headers.value("x-request-id")).user, m_bob.id);
         // The request counts for the groups Bob is in when it is made (with their ancestors), for good.
         QCOMPARE(record(r.headers.value("x-request-id")).groups, QStringLiteral(",%1,").arg(m_team.id));
-        r = chat(m_groupKey, R"({"model":"mock-small","user":"bob@example.org","messages":[{"role":"user","content":"x"}]})");
+        r = chat(m_groupKey,
+                 R"({"model":"mock-small","user":"bob@example.org","messages":[{"role":"user","content":"x"}]})");
         QCOMPARE(r.status, 200);
     }
 
@@ -317,9 +354,12 @@ private Q_SLOTS:
         QCOMPARE(c->name, QStringLiteral("Acme"));
         QCOMPARE(c->budgetDuration, BudgetDuration::Monthly);
         QCOMPARE(record(r.headers.value("x-request-id")).customer, c->id);
-        const QJsonObject binding = r.json()[QLatin1String("error")][QLatin1String("tollgate")][QLatin1String("binding")].toObject();
+        const QJsonObject binding =
+            r.json()[QLatin1String("error")][QLatin1String("tollgate")][QLatin1String("binding")].toObject();
         QCOMPARE(binding.value(QLatin1String("scope")).toString(), QStringLiteral("customer"));
-        const TestResponse bad = chat(m_annKey, R"({"model":"mock-small","messages":[{"role":"user","content":"x"}],"customer_params":{"name":"no id"}})");
+        const TestResponse bad = chat(
+            m_annKey,
+            R"({"model":"mock-small","messages":[{"role":"user","content":"x"}],"customer_params":{"name":"no id"}})");
         QCOMPARE(bad.status, 400);
     }
 
@@ -332,24 +372,29 @@ private Q_SLOTS:
                     return line.mid(series.size() + 1).toLongLong();
             return 0;
         };
-        const QByteArray ok = "tollgate_requests_total{route=\"/v1/chat/completions\",model=\"mock-small\",status=\"200\"}";
+        const QByteArray ok =
+            "tollgate_requests_total{route=\"/v1/chat/completions\",model=\"mock-small\",status=\"200\"}";
         const QByteArray unknownModel = "tollgate_denials_total{reason=\"model_not_found\"}";
         const QByteArray before = scrape();
         // Answered requests carry the gateway's own share of their latency, never more than the whole.
         for (int i = 0; i < 3; ++i) {
             QElapsedTimer clock;
             clock.start();
-            const TestResponse r = chat(m_annKey, R"({"model":"mock-small","messages":[{"role":"user","content":"hi"}]})");
+            const TestResponse r =
+                chat(m_annKey, R"({"model":"mock-small","messages":[{"role":"user","content":"hi"}]})");
             const double wholeMs = double(clock.nsecsElapsed()) / 1e6;
             QCOMPARE(r.status, 200);
             bool parsed = false;
             const double overheadMs = r.headers.value("x-tollgate-overhead-ms").toDouble(&parsed);
-            QVERIFY2(parsed && overheadMs >= 0 && overheadMs <= wholeMs, r.headers.value("x-tollgate-overhead-ms").constData());
+            QVERIFY2(parsed && overheadMs >= 0 && overheadMs <= wholeMs,
+                     r.headers.value("x-tollgate-overhead-ms").constData());
         }
-        const TestResponse denied = chat(m_annKey, R"({"model":"no-such-model","messages":[{"role":"user","content":"hi"}]})");
+        const TestResponse denied =
+            chat(m_annKey, R"({"model":"no-such-model","messages":[{"role":"user","content":"hi"}]})");
         QCOMPARE(denied.status, 404);
         QVERIFY(denied.headers.contains("x-tollgate-overhead-ms"));
-        const TestResponse stream = chat(m_annKey, R"({"model":"mock-small","stream":true,"messages":[{"role":"user","content":"hi"}]})");
+        const TestResponse stream =
+            chat(m_annKey, R"({"model":"mock-small","stream":true,"messages":[{"role":"user","content":"hi"}]})");
         QVERIFY(stream.headers.contains("x-tollgate-overhead-ms"));
 
         const QByteArray after = scrape();
@@ -357,7 +402,8 @@ private Q_SLOTS:
         QCOMPARE(counter(after, unknownModel) - counter(before, unknownModel), 1);
         // A made-up model name is not a label value.
         QVERIFY(!after.contains("no-such-model"));
-        QVERIFY(after.contains("tollgate_requests_total{route=\"/v1/chat/completions\",model=\"(unknown)\",status=\"404\"}"));
+        QVERIFY(after.contains(
+            "tollgate_requests_total{route=\"/v1/chat/completions\",model=\"(unknown)\",status=\"404\"}"));
         QVERIFY(after.contains("# TYPE tollgate_gateway_overhead_seconds histogram"));
         QVERIFY(after.contains("tollgate_request_duration_seconds_bucket{route=\"/v1/chat/completions\",le=\"+Inf\"}"));
         QVERIFY(after.contains("tollgate_metering_queue_depth "));
@@ -368,11 +414,14 @@ private Q_SLOTS:
 
     void embeddingsAndModels()
     {
-        TestResponse r = sendRaw(m_port, postRequest("/v1/embeddings", R"({"model":"mock-embed","input":["a","bb"]})", {auth(m_annKey)}));
+        TestResponse r = sendRaw(
+            m_port, postRequest("/v1/embeddings", R"({"model":"mock-embed","input":["a","bb"]})", {auth(m_annKey)}));
         QCOMPARE(r.status, 200);
         QCOMPARE(r.json().value(QLatin1String("data")).toArray().size(), 2);
         QCOMPARE(record(r.headers.value("x-request-id")).status, QStringLiteral("ok"));
-        setAnnPolicy([](PolicySettings& p) { p.allowedModels = ModelRule::list({QStringLiteral("mock-small"), QStringLiteral("mock-embed")}); });
+        setAnnPolicy([](PolicySettings& p) {
+            p.allowedModels = ModelRule::list({QStringLiteral("mock-small"), QStringLiteral("mock-embed")});
+        });
         r = sendRaw(m_port, "GET /v1/models HTTP/1.1\r\nHost: x\r\n" + auth(m_annKey) + "\r\n\r\n");
         QCOMPARE(r.status, 200);
         QStringList ids;
@@ -388,19 +437,42 @@ private Q_SLOTS:
         QTest::addColumn<int>("status");
         QTest::addColumn<QString>("message");
         const QByteArray k = "Authorization: Bearer KEY";
-        QTest::newRow("malformed json") << postRequest("/v1/chat/completions", "{\"model\":", {k}) << 400 << "not valid JSON";
-        QTest::newRow("invalid utf-8") << postRequest("/v1/chat/completions", "{\"model\":\"mock-small\",\"messages\":[{\"role\":\"user\",\"content\":\"\xff\xfe\"}]}", {k}) << 400 << "not valid JSON";
-        QTest::newRow("wrong type") << postRequest("/v1/chat/completions", R"({"model":"mock-small","max_tokens":"ten","messages":[{"role":"user","content":"x"}]})", {k}) << 400 << "max_tokens";
-        QTest::newRow("customer markup not a number") << postRequest("/v1/chat/completions", R"({"model":"mock-small","messages":[{"role":"user","content":"x"}],"customer_params":{"customer_identifier":"m","markup_percentage":"lots"}})", {k}) << 400 << "markup_percentage";
-        QTest::newRow("customer unknown field") << postRequest("/v1/chat/completions", R"({"model":"mock-small","messages":[{"role":"user","content":"x"}],"customer_params":{"customer_identifier":"m","budget":5}})", {k}) << 400 << "customer_params.budget";
-        QTest::newRow("no messages") << postRequest("/v1/chat/completions", R"({"model":"mock-small"})", {k}) << 400 << "messages";
-        QTest::newRow("anthropic without max_tokens") << postRequest("/v1/messages", R"({"model":"mock-small","messages":[{"role":"user","content":"x"}]})", {k}) << 400 << "max_tokens";
-        QTest::newRow("oversized body") << postRequest("/v1/chat/completions", QByteArray(70 * 1024, ' '), {k}) << 413 << "larger than";
+        QTest::newRow("malformed json") << postRequest("/v1/chat/completions", "{\"model\":", {k}) << 400
+                                        << "not valid JSON";
+        QTest::newRow("invalid utf-8") << postRequest(
+            "/v1/chat/completions",
+            "{\"model\":\"mock-small\",\"messages\":[{\"role\":\"user\",\"content\":\"\xff\xfe\"}]}", {k})
+                                       << 400 << "not valid JSON";
+        QTest::newRow("wrong type") << postRequest(
+            "/v1/chat/completions",
+            R"({"model":"mock-small","max_tokens":"ten","messages":[{"role":"user","content":"x"}]})", {k})
+                                    << 400 << "max_tokens";
+        QTest::newRow("customer markup not a number") << postRequest(
+            "/v1/chat/completions",
+            R"({"model":"mock-small","messages":[{"role":"user","content":"x"}],"customer_params":{"customer_identifier":"m","markup_percentage":"lots"}})",
+            {k}) << 400 << "markup_percentage";
+        QTest::newRow("customer unknown field") << postRequest(
+            "/v1/chat/completions",
+            R"({"model":"mock-small","messages":[{"role":"user","content":"x"}],"customer_params":{"customer_identifier":"m","budget":5}})",
+            {k}) << 400 << "customer_params.budget";
+        QTest::newRow("no messages") << postRequest("/v1/chat/completions", R"({"model":"mock-small"})", {k}) << 400
+                                     << "messages";
+        QTest::newRow("anthropic without max_tokens")
+            << postRequest("/v1/messages", R"({"model":"mock-small","messages":[{"role":"user","content":"x"}]})", {k})
+            << 400 << "max_tokens";
+        QTest::newRow("oversized body") << postRequest("/v1/chat/completions", QByteArray(70 * 1024, ' '), {k}) << 413
+                                        << "larger than";
         QTest::newRow("random bytes") << QByteArray("\x00\x01\x02garbage\r\n\r\n", 14) << 400 << "request line";
-        QTest::newRow("duplicate length") << QByteArray("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}") << 400 << "duplicate";
-        QTest::newRow("gzip transfer coding") << QByteArray("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n") << 501 << "gzip";
-        QTest::newRow("unknown route") << QByteArray("GET /v2/nothing HTTP/1.1\r\nHost: x\r\n\r\n") << 404 << "no route";
-        QTest::newRow("wrong method") << QByteArray("GET /v1/chat/completions HTTP/1.1\r\nHost: x\r\n\r\n") << 405 << "POST";
+        QTest::newRow("duplicate length") << QByteArray(
+            "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}")
+                                          << 400 << "duplicate";
+        QTest::newRow("gzip transfer coding")
+            << QByteArray("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n") << 501
+            << "gzip";
+        QTest::newRow("unknown route") << QByteArray("GET /v2/nothing HTTP/1.1\r\nHost: x\r\n\r\n") << 404
+                                       << "no route";
+        QTest::newRow("wrong method") << QByteArray("GET /v1/chat/completions HTTP/1.1\r\nHost: x\r\n\r\n") << 405
+                                      << "POST";
     }
     void badInput()
     {
@@ -410,7 +482,8 @@ private Q_SLOTS:
         raw.replace("KEY", m_annKey.toUtf8());
         const TestResponse r = sendRaw(m_port, raw);
         QCOMPARE(r.status, status);
-        const QString text = r.json().value(QLatin1String("error")).toObject().value(QLatin1String("message")).toString();
+        const QString text =
+            r.json().value(QLatin1String("error")).toObject().value(QLatin1String("message")).toString();
         QVERIFY2(text.contains(message), qPrintable(text));
     }
 
@@ -460,14 +533,16 @@ private Q_SLOTS:
     void tlsServesAndRefusesToStartMisconfigured()
     {
         if (qEnvironmentVariable("TOLLGATE_SANITIZED") == u"thread")
-            QSKIP("ThreadSanitizer (clang 14) aborts in the child of fork() in a threaded process (QProcess runs openssl "
-                  "here); the default and AddressSanitizer trees run this test");
+            QSKIP(
+                "ThreadSanitizer (clang 14) aborts in the child of fork() in a threaded process (QProcess runs openssl "
+                "here); the default and AddressSanitizer trees run this test");
         const QString cert = m_dir.filePath(QStringLiteral("c.pem")), key = m_dir.filePath(QStringLiteral("k.pem"));
         QProcess openssl;
-        openssl.start(QStringLiteral("openssl"), {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
-                                                  QStringLiteral("rsa:2048"), QStringLiteral("-nodes"), QStringLiteral("-keyout"), key,
-                                                  QStringLiteral("-out"), cert, QStringLiteral("-days"), QStringLiteral("1"),
-                                                  QStringLiteral("-subj"), QStringLiteral("/CN=127.0.0.1")});
+        openssl.start(QStringLiteral("openssl"),
+                      {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
+                       QStringLiteral("rsa:2048"), QStringLiteral("-nodes"), QStringLiteral("-keyout"), key,
+                       QStringLiteral("-out"), cert, QStringLiteral("-days"), QStringLiteral("1"),
+                       QStringLiteral("-subj"), QStringLiteral("/CN=127.0.0.1")});
         QVERIFY(openssl.waitForFinished(30'000) && openssl.exitCode() == 0);
         llm::MockHandler handler;
         http::ServerOptions o;
@@ -493,7 +568,8 @@ private Q_SLOTS:
 
     void upstreamErrorIs502WithTheProvidersMessage()
     {
-        const TestResponse r = chat(m_annKey, R"({"model":"mock-http","messages":[{"role":"user","content":"[mock:status=500]"}]})");
+        const TestResponse r =
+            chat(m_annKey, R"({"model":"mock-http","messages":[{"role":"user","content":"[mock:status=500]"}]})");
         QCOMPARE(r.status, 502);
         QVERIFY(r.json()[QLatin1String("error")][QLatin1String("message")].toString().contains(u"mock error 500"));
         const Row row = record(r.headers.value("x-request-id"));
@@ -503,13 +579,16 @@ private Q_SLOTS:
 
     void upstreamTimeoutIs504()
     {
-        const TestResponse r = chat(m_annKey, R"({"model":"mock-http","messages":[{"role":"user","content":"[mock:delay=4000]"}]})");
+        const TestResponse r =
+            chat(m_annKey, R"({"model":"mock-http","messages":[{"role":"user","content":"[mock:delay=4000]"}]})");
         QCOMPARE(r.status, 504);
     }
 
     void streamThatBreaksIsChargedForWhatWasSent()
     {
-        const TestResponse r = chat(m_annKey, R"({"model":"mock-http","stream":true,"messages":[{"role":"user","content":"[mock:drop-after=5] [mock:tokens=30] x"}]})");
+        const TestResponse r = chat(
+            m_annKey,
+            R"({"model":"mock-http","stream":true,"messages":[{"role":"user","content":"[mock:drop-after=5] [mock:tokens=30] x"}]})");
         QCOMPARE(r.status, 200);
         QVERIFY(r.body.contains("\"error\""));
         const Row row = record(r.headers.value("x-request-id"));
@@ -550,9 +629,9 @@ private Q_SLOTS:
         // The usage recorded in a limit's window cannot be read (here: its table is gone for a moment): the request
         // is refused with 503 in the API's error format and its request id, never admitted against a counter of zero,
         // and no SQL reaches the client. Once the database answers again, the same request goes through.
-        User dan = *m_service->directory().createUser({QStringLiteral("dan@example.org"), QStringLiteral("Dan"), UserStatus::Active, {},
-                                           std::nullopt},
-                                          QStringLiteral("t"));
+        User dan = *m_service->directory().createUser(
+            {QStringLiteral("dan@example.org"), QStringLiteral("Dan"), UserStatus::Active, {}, std::nullopt},
+            QStringLiteral("t"));
         PolicySettings p;
         p[Dimension::MonthlyCost] = Limit::of(5 * kNanosPerDollar);
         QVERIFY(m_service->directory().setUserPolicy(dan.id, p, QStringLiteral("t")).ok());
@@ -566,7 +645,8 @@ private Q_SLOTS:
             side.setDatabaseName(m_dir.filePath(QStringLiteral("g.db")));
             QVERIFY(side.open());
             QVERIFY(QSqlQuery(side).exec(QStringLiteral("ALTER TABLE usage_records RENAME TO usage_records_away")));
-            const TestResponse r = chat(danKey, R"({"model":"mock-small","messages":[{"role":"user","content":"hi"}]})");
+            const TestResponse r =
+                chat(danKey, R"({"model":"mock-small","messages":[{"role":"user","content":"hi"}]})");
             QCOMPARE(r.status, 503);
             QCOMPARE(r.json().value(QLatin1String("error")).toObject().value(QLatin1String("code")).toString(),
                      QStringLiteral("limits_unavailable"));
@@ -590,7 +670,10 @@ private Q_SLOTS:
         QTcpSocket s;
         s.connectToHost(QStringLiteral("127.0.0.1"), m_port);
         QVERIFY(s.waitForConnected(5'000));
-        s.write(postRequest("/v1/chat/completions", R"({"model":"mock-http","stream":true,"messages":[{"role":"user","content":"[mock:delay=1000] x"}]})", {auth(m_annKey)}));
+        s.write(postRequest(
+            "/v1/chat/completions",
+            R"({"model":"mock-http","stream":true,"messages":[{"role":"user","content":"[mock:delay=1000] x"}]})",
+            {auth(m_annKey)}));
         QVERIFY(s.waitForBytesWritten(5'000));
         QTRY_COMPARE_WITH_TIMEOUT(m_host->stats().inFlight, qint64(1), 5'000);
         s.abort();
@@ -604,7 +687,10 @@ private Q_SLOTS:
         QTcpSocket s;
         s.connectToHost(QStringLiteral("127.0.0.1"), m_port);
         QVERIFY(s.waitForConnected(5'000));
-        s.write(postRequest("/v1/chat/completions", R"({"model":"mock-http","stream":true,"messages":[{"role":"user","content":"[mock:stall=700] x"}]})", {auth(m_annKey)}));
+        s.write(postRequest(
+            "/v1/chat/completions",
+            R"({"model":"mock-http","stream":true,"messages":[{"role":"user","content":"[mock:stall=700] x"}]})",
+            {auth(m_annKey)}));
         QByteArray got;
         QTRY_VERIFY_WITH_TIMEOUT((got += s.readAll()).contains("\"role\""), 5'000); // the first event
         QVERIFY(!got.contains("[DONE]"));
@@ -619,7 +705,9 @@ private Q_SLOTS:
         const int n = 300;
         QList<QByteArray> raws;
         for (int i = 0; i < n; ++i)
-            raws << postRequest("/v1/chat/completions", R"({"model":"mock-http","messages":[{"role":"user","content":"[mock:delay=800] x"}]})", {auth(m_annKey)});
+            raws << postRequest("/v1/chat/completions",
+                                R"({"model":"mock-http","messages":[{"role":"user","content":"[mock:delay=800] x"}]})",
+                                {auth(m_annKey)});
         qint64 peak = 0;
         QTimer watch;
         connect(&watch, &QTimer::timeout, this, [&] { peak = std::max(peak, m_mock->stats().openConnections); });

@@ -3,7 +3,6 @@
 
 #include <QJsonDocument>
 #include <QRandomGenerator>
-
 #include <QTest>
 
 using namespace tollgate::http;
@@ -161,20 +160,21 @@ private Q_SLOTS:
         QTest::newRow("length and chunked")
             << QByteArray("POST / HTTP/1.1\r\n" + host + "Content-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n")
             << 400 << "both";
-        QTest::newRow("gzip coding")
-            << QByteArray("POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: gzip, chunked\r\n\r\n") << 501 << "gzip";
+        QTest::newRow("gzip coding") << QByteArray("POST / HTTP/1.1\r\n" + host
+                                                   + "Transfer-Encoding: gzip, chunked\r\n\r\n")
+                                     << 501 << "gzip";
         QTest::newRow("folded header") << QByteArray("GET / HTTP/1.1\r\n" + host + "X: a\r\n b\r\n\r\n") << 400
                                        << "folding";
-        QTest::newRow("space before colon") << QByteArray("GET / HTTP/1.1\r\n" + host + "X : a\r\n\r\n") << 400
-                                            << "malformed header";
-        QTest::newRow("control character") << QByteArray("GET / HTTP/1.1\r\n" + host + "X: a\x01z\r\n\r\n") << 400
-                                           << "control";
-        QTest::newRow("bad chunk size")
-            << QByteArray("POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\nzz\r\n") << 400
-            << "chunk size";
-        QTest::newRow("chunk overrun")
-            << QByteArray("POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n") << 400
-            << "does not end";
+        QTest::newRow("space before colon")
+            << QByteArray("GET / HTTP/1.1\r\n" + host + "X : a\r\n\r\n") << 400 << "malformed header";
+        QTest::newRow("control character")
+            << QByteArray("GET / HTTP/1.1\r\n" + host + "X: a\x01z\r\n\r\n") << 400 << "control";
+        QTest::newRow("bad chunk size") << QByteArray("POST / HTTP/1.1\r\n" + host
+                                                      + "Transfer-Encoding: chunked\r\n\r\nzz\r\n")
+                                        << 400 << "chunk size";
+        QTest::newRow("chunk overrun") << QByteArray("POST / HTTP/1.1\r\n" + host
+                                                     + "Transfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n")
+                                       << 400 << "does not end";
     }
     void refusals()
     {
@@ -196,7 +196,8 @@ private Q_SLOTS:
         limits.maxBodyBytes = 10;
         {
             MessageParser p(MessageParser::Mode::Request, limits);
-            QCOMPARE(p.feed(QByteArray("GET /" + QByteArray(100, 'a'))), MessageParser::State::Error); // before any newline
+            QCOMPARE(p.feed(QByteArray("GET /" + QByteArray(100, 'a'))),
+                     MessageParser::State::Error); // before any newline
             QCOMPARE(p.errorStatus(), 414);
         }
         {
@@ -289,16 +290,23 @@ private Q_SLOTS:
         QTest::addColumn<qint64>("input"); // -1: no usage
         QTest::addColumn<qint64>("output");
         const QByteArray usage = "\"usage\":{\"prompt_tokens\":11,\"completion_tokens\":7,\"total_tokens\":18}";
-        QTest::addRow("plain") << QByteArray("{\"id\":\"a\",\"choices\":[{\"message\":{\"content\":\"hi\"}}]," + usage + "}") << 11ll << 7ll;
+        QTest::addRow("plain") << QByteArray("{\"id\":\"a\",\"choices\":[{\"message\":{\"content\":\"hi\"}}]," + usage
+                                             + "}")
+                               << 11ll << 7ll;
         QTest::addRow("first") << QByteArray("{" + usage + ",\"id\":\"a\"}") << 11ll << 7ll;
-        QTest::addRow("spaces") << QByteArray("{ \"id\" : \"a\" , \"usage\" : { \"prompt_tokens\" : 2 , \"completion_tokens\" : 3 } }") << 2ll << 3ll;
-        QTest::addRow("braces and quotes in the text")
-            << QByteArray("{\"choices\":[{\"message\":{\"content\":\"} ] { \\\"usage\\\":{\\\"prompt_tokens\\\":99} \\\\\"}}]," + usage + "}") << 11ll << 7ll;
+        QTest::addRow("spaces") << QByteArray(
+            "{ \"id\" : \"a\" , \"usage\" : { \"prompt_tokens\" : 2 , \"completion_tokens\" : 3 } }")
+                                << 2ll << 3ll;
+        QTest::addRow("braces and quotes in the text") << QByteArray(
+            "{\"choices\":[{\"message\":{\"content\":\"} ] { \\\"usage\\\":{\\\"prompt_tokens\\\":99} \\\\\"}}],"
+            + usage + "}") << 11ll << 7ll;
         QTest::addRow("a nested usage is not the response's")
-            << QByteArray("{\"choices\":[{\"usage\":{\"prompt_tokens\":99,\"completion_tokens\":99}}]," + usage + "}") << 11ll << 7ll;
+            << QByteArray("{\"choices\":[{\"usage\":{\"prompt_tokens\":99,\"completion_tokens\":99}}]," + usage + "}")
+            << 11ll << 7ll;
         QTest::addRow("none") << QByteArray("{\"id\":\"a\",\"choices\":[]}") << -1ll << 0ll;
         QTest::addRow("null") << QByteArray("{\"id\":\"a\",\"usage\":null}") << -1ll << 0ll;
-        QTest::addRow("escaped key") << QByteArray("{\"us\\u0061ge\":{\"prompt_tokens\":4,\"completion_tokens\":5}}") << 4ll << 5ll;
+        QTest::addRow("escaped key") << QByteArray("{\"us\\u0061ge\":{\"prompt_tokens\":4,\"completion_tokens\":5}}")
+                                     << 4ll << 5ll;
         QTest::addRow("malformed") << QByteArray("{\"usage\":{\"prompt_tokens\":4") << -1ll << 0ll;
         QTest::addRow("not an object") << QByteArray("[1,2]") << -1ll << 0ll;
     }

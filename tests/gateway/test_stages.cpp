@@ -1,10 +1,10 @@
 // The stages of an LLM request (gateway/llm/stages.h) one by one, without sockets: each is given a context as the
 // stage before it leaves it, and its outcome is checked. The error mappers of the three API flavours too.
 
+#include "core/service/service.h"
 #include "gateway/admin/api.h"
 #include "gateway/llm/errors.h"
 #include "gateway/llm/stages.h"
-#include "core/service/service.h"
 
 #include <QJsonDocument>
 #include <QTest>
@@ -67,14 +67,15 @@ private slots:
         const QString t = QStringLiteral("test");
         m_engineering = m_service->directory().createGroup(QStringLiteral("Engineering"), 0, t)->id;
         m_backend = m_service->directory().createGroup(QStringLiteral("Backend"), m_engineering, t)->id;
-        m_ann = m_service->directory()
-                    .createUser({QStringLiteral("ann@example.com"), QStringLiteral("Ann"), UserStatus::Active,
-                                 {m_backend}, {}},
-                                t)
-                    ->id;
-        m_bob = m_service->directory()
-                    .createUser({QStringLiteral("bob@example.com"), QStringLiteral("Bob"), UserStatus::Active, {}, {}}, t)
-                    ->id;
+        m_ann =
+            m_service->directory()
+                .createUser(
+                    {QStringLiteral("ann@example.com"), QStringLiteral("Ann"), UserStatus::Active, {m_backend}, {}}, t)
+                ->id;
+        m_bob =
+            m_service->directory()
+                .createUser({QStringLiteral("bob@example.com"), QStringLiteral("Bob"), UserStatus::Active, {}, {}}, t)
+                ->id;
         NewKey own;
         own.name = QStringLiteral("ann's");
         own.holderUserId = m_ann;
@@ -133,7 +134,8 @@ private slots:
             QCOMPARE(refused->code, QString::fromLatin1(k.code));
             QCOMPARE(refused->param, QString::fromLatin1(k.param));
         }
-        const http::Request ok = request("{\"model\":\"mock-small\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", key);
+        const http::Request ok =
+            request("{\"model\":\"mock-small\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", key);
         RequestContext c = context(ok);
         QVERIFY(!authenticate(c));
         QVERIFY(!readBody(c));
@@ -186,9 +188,10 @@ private slots:
 
     void customerParamsCreateTheCustomerAndAreNotForwarded()
     {
-        const http::Request r = request("{\"model\":\"mock-small\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
-                                        "\"customer_params\":{\"customer_identifier\":\"acme\",\"total_budget\":5}}",
-                                        m_annKey.toUtf8());
+        const http::Request r =
+            request("{\"model\":\"mock-small\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+                    "\"customer_params\":{\"customer_identifier\":\"acme\",\"total_budget\":5}}",
+                    m_annKey.toUtf8());
         RequestContext c = through(r, 3);
         const quint64 before = c.org->version;
         QVERIFY(!resolveCustomer(c, *m_service));
@@ -198,9 +201,10 @@ private slots:
         QVERIFY(c.org->version > before);
         QCOMPARE(c.org->customer(c.customerId)->totalBudget, std::optional<Money>(5 * kNanosPerDollar));
 
-        const http::Request bad = request("{\"model\":\"mock-small\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
-                                          "\"customer_params\":{\"customer_identifier\":\"acme\",\"total_budget\":-1}}",
-                                          m_annKey.toUtf8());
+        const http::Request bad =
+            request("{\"model\":\"mock-small\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+                    "\"customer_params\":{\"customer_identifier\":\"acme\",\"total_budget\":-1}}",
+                    m_annKey.toUtf8());
         RequestContext b = through(bad, 3);
         const Refusal refused = resolveCustomer(b, *m_service);
         QVERIFY(refused);
@@ -245,7 +249,8 @@ private slots:
         QCOMPARE(c.amounts.maxOutputTokens, c.model.maxOutputTokens); // the client's cap, at most the model's
         const QJsonObject forwarded = QJsonDocument::fromJson(c.bytes).object();
         QCOMPARE(forwarded.value(QLatin1String("max_tokens")).toInteger(), c.model.maxOutputTokens);
-        QVERIFY(forwarded.value(QLatin1String("stream_options")).toObject().value(QLatin1String("include_usage")).toBool());
+        QVERIFY(
+            forwarded.value(QLatin1String("stream_options")).toObject().value(QLatin1String("include_usage")).toBool());
         QCOMPARE(c.amounts.inputTokens, c.bytes.size()); // the input is bounded by the bytes forwarded
     }
 
@@ -259,8 +264,8 @@ private slots:
         k.name = QStringLiteral("bob's");
         k.holderUserId = m_bob;
         const QByteArray secret = m_service->access().createKey(k, t)->secret.toUtf8();
-        const http::Request r = request("{\"model\":\"mock-small\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
-                                        secret);
+        const http::Request r =
+            request("{\"model\":\"mock-small\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", secret);
         RequestContext first = through(r, 5);
         prepareForward(first, 16);
         QVERIFY(!admit(first, m_service->enforcement()));
@@ -294,13 +299,16 @@ private slots:
         QVERIFY2(!reply.body.contains("UNIQUE") && !reply.body.contains("customers"), reply.body.constData());
 
         // Through the customer stage, with the table gone under it.
-        QVERIFY(runSql(m_service->database().connection(), QStringLiteral("ALTER TABLE customers RENAME TO gone")).ok());
-        const http::Request r = request("{\"model\":\"mock-small\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
-                                        "\"customer_params\":{\"customer_identifier\":\"globex\"}}",
-                                        m_annKey.toUtf8());
+        QVERIFY(
+            runSql(m_service->database().connection(), QStringLiteral("ALTER TABLE customers RENAME TO gone")).ok());
+        const http::Request r =
+            request("{\"model\":\"mock-small\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+                    "\"customer_params\":{\"customer_identifier\":\"globex\"}}",
+                    m_annKey.toUtf8());
         RequestContext c = through(r, 3);
         const Refusal refused = resolveCustomer(c, *m_service);
-        QVERIFY(runSql(m_service->database().connection(), QStringLiteral("ALTER TABLE gone RENAME TO customers")).ok());
+        QVERIFY(
+            runSql(m_service->database().connection(), QStringLiteral("ALTER TABLE gone RENAME TO customers")).ok());
         QVERIFY(refused);
         QCOMPARE(refused->status, 503);
         QVERIFY2(!refused->message.contains(QLatin1String("customers")), qPrintable(refused->message));
@@ -308,7 +316,8 @@ private slots:
 
     void errorShapesFollowTheApi()
     {
-        const RequestError e {403, QStringLiteral("no"), QStringLiteral("model_not_allowed"), QStringLiteral("model"), {}, {}};
+        const RequestError e {
+            403, QStringLiteral("no"), QStringLiteral("model_not_allowed"), QStringLiteral("model"), {}, {}};
         const QJsonObject openai = QJsonDocument::fromJson(errorBody(Api::OpenAIChat, e)).object();
         QCOMPARE(openai.value(QLatin1String("error")).toObject().value(QLatin1String("code")).toString(),
                  QStringLiteral("model_not_allowed"));

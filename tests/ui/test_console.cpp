@@ -1,6 +1,8 @@
 // The console's pages over a real service (SQLite in a temporary folder), offscreen: what an admin does with the
 // mouse and keyboard, checked in the service the gateway admits requests through.
 
+#include "core/service/limitwatch.h"
+#include "core/service/service.h"
 #include "ui/console.h"
 #include "ui/dashboard/dashboarddata.h"
 #include "ui/dragdrop.h"
@@ -11,11 +13,9 @@
 #include "ui/policies/policiespage.h"
 #include "ui/policies/policyform.h"
 #include "ui/screenshots.h"
-#include "core/service/limitwatch.h"
-#include "core/service/service.h"
+#include "ui/users/userdelegates.h"
 #include "ui/users/usersmodel.h"
 #include "ui/users/userspage.h"
-#include "ui/users/userdelegates.h"
 #include "ui/widgets/dialogs.h"
 #include "ui/widgets/messagebanner.h"
 
@@ -128,10 +128,12 @@ private slots:
         QCOMPARE(page->model()->rowCount(), 20);
         QItemSelection selection;
         for (int i : {2, 5, 7}) {
-            const QModelIndex p = page->filter()->mapFromSource(page->model()->index(page->model()->rowOf(userId(i)), 0));
+            const QModelIndex p =
+                page->filter()->mapFromSource(page->model()->index(page->model()->rowOf(userId(i)), 0));
             selection.select(p, p);
         }
-        page->view()->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        page->view()->selectionModel()->select(selection,
+                                               QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
         const QModelIndexList rows = page->view()->selectionModel()->selectedRows();
         QCOMPARE(rows.size(), 3);
         // What the view's drag carries, dropped where the groups tree beside it would drop it.
@@ -150,7 +152,8 @@ private slots:
         m_console->poll();
         settle();
         // The table shows the badges.
-        QCOMPARE(page->model()->row(page->model()->rowOf(userId(5))).groupNames, QStringList {QStringLiteral("Backend")});
+        QCOMPARE(page->model()->row(page->model()->rowOf(userId(5))).groupNames,
+                 QStringList {QStringLiteral("Backend")});
 
         m_console->undoStack()->undo();
         settle();
@@ -182,10 +185,12 @@ private slots:
         page->view()->clearSelection();
         QItemSelection selection;
         for (int i = 10; i < 16; ++i) {
-            const QModelIndex p = page->filter()->mapFromSource(page->model()->index(page->model()->rowOf(userId(i)), 0));
+            const QModelIndex p =
+                page->filter()->mapFromSource(page->model()->index(page->model()->rowOf(userId(i)), 0));
             selection.select(p, p);
         }
-        page->view()->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        page->view()->selectionModel()->select(selection,
+                                               QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
         QCOMPARE(page->selectedIds().size(), 6);
         dialogs::setNextText(QStringLiteral("25.50"));
         page->findChild<QAction*>(QStringLiteral("setMonthlyLimit"))->trigger();
@@ -205,7 +210,8 @@ private slots:
         page->findChild<QAction*>(QStringLiteral("setMonthlyLimit"))->trigger();
         settle();
         QCOMPARE(page->banner()->kind(), MessageBanner::Kind::Error);
-        QCOMPARE(m_service->directory().effectivePolicy(userId(10))[Dimension::MonthlyCost].value, Limit::of(25'500'000'000));
+        QCOMPARE(m_service->directory().effectivePolicy(userId(10))[Dimension::MonthlyCost].value,
+                 Limit::of(25'500'000'000));
     }
 
     // An override saved in the policy editor is what admission enforces on the next request.

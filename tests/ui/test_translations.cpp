@@ -1,11 +1,11 @@
 // The console in German and in French: every page rendered with the shipped translation, and no text a person
 // sees is still an English source string (a string that missed tr(), or was made before the translation loaded).
-#include "ui/console.h"
 #include "core/demo/demo.h"
+#include "core/service/service.h"
+#include "ui/console.h"
 #include "ui/mainwindow.h"
 #include "ui/page.h"
 #include "ui/screenshots.h"
-#include "core/service/service.h"
 
 #include <QAbstractButton>
 #include <QAbstractItemView>
@@ -110,8 +110,7 @@ private slots:
         QVERIFY(translator.load(QStringLiteral(TOLLGATE_QM_DIR "/tollgate_%1.qm").arg(language)));
         QCoreApplication::installTranslator(&translator);
         QLocale::setDefault(QLocale(language));
-        const QSet<QString> english =
-            englishSources(QStringLiteral(TOLLGATE_TS_DIR "/tollgate_%1.ts").arg(language));
+        const QSet<QString> english = englishSources(QStringLiteral(TOLLGATE_TS_DIR "/tollgate_%1.ts").arg(language));
         QVERIFY(english.size() > 400);
 
         QTemporaryDir dir;

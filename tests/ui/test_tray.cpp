@@ -1,10 +1,10 @@
 // The tray icon in a real X server with a real system tray (run by traytest.sh: Xvfb and trayer): the icon is
 // embedded in the tray, says whether the gateway runs and where, starts and stops the real gateway host, opens the
 // console, and announces a limit crossing once.
-#include "ui/console.h"
-#include "ui/gateway/gatewaymonitor.h"
 #include "app/gatewaycontrol.h"
 #include "core/service/service.h"
+#include "ui/console.h"
+#include "ui/gateway/gatewaymonitor.h"
 #include "ui/tray/traycontroller.h"
 
 #include <QApplication>

@@ -1,8 +1,8 @@
 #include "ui/access/customerspage.h"
 
+#include "core/service/service.h"
 #include "ui/console.h"
 #include "ui/format.h"
-#include "core/service/service.h"
 #include "ui/widgets/dialogs.h"
 #include "ui/widgets/editdialog.h"
 #include "ui/widgets/messagebanner.h"
@@ -71,14 +71,16 @@ CustomersPage::CustomersPage(Console& console, QWidget* parent)
             C {tr("Period budget"),
                [](const CustomerRow& r) {
                    return r.customer.periodBudget ? tr("%1 %2").arg(format::money(*r.customer.periodBudget),
-                                                                   durationLabel(r.customer.budgetDuration))
+                                                                    durationLabel(r.customer.budgetDuration))
                                                   : QStringLiteral("\u2014");
                },
                [](const CustomerRow& r) { return r.customer.periodBudget.value_or(-1); }, right},
             C {tr("Lifetime budget"), [](const CustomerRow& r) { return format::moneyOrNone(r.customer.totalBudget); },
                [](const CustomerRow& r) { return r.customer.totalBudget.value_or(-1); }, right},
             C {tr("Markup"),
-               [](const CustomerRow& r) { return QString(QLocale().toString(r.customer.markupBasisPoints / 100.0, 'f', 2) + u'%'); },
+               [](const CustomerRow& r) {
+                   return QString(QLocale().toString(r.customer.markupBasisPoints / 100.0, 'f', 2) + u'%');
+               },
                [](const CustomerRow& r) { return r.customer.markupBasisPoints; }, right},
         },
         this);
@@ -196,7 +198,8 @@ void CustomersPage::remove()
     const auto c = selected();
     if (!c)
         return banner()->showError(tr("Select one customer."));
-    if (dialogs::confirm(this, tr("Delete customer"), tr("Delete the customer %1? Their usage records stay.").arg(c->identifier))
+    if (dialogs::confirm(this, tr("Delete customer"),
+                         tr("Delete the customer %1? Their usage records stay.").arg(c->identifier))
         != dialogs::Answer::Yes)
         return;
     if (Status st = console().service().customers().deleteCustomer(c->id, Console::actor()); !st.ok())

@@ -1,8 +1,8 @@
 #include "ui/access/projectspage.h"
 
+#include "core/service/service.h"
 #include "ui/console.h"
 #include "ui/format.h"
-#include "core/service/service.h"
 #include "ui/widgets/dialogs.h"
 #include "ui/widgets/editdialog.h"
 #include "ui/widgets/messagebanner.h"
@@ -59,8 +59,9 @@ void ProjectsPage::reload()
             const QHash<Id, Money> spend = s.usage().monthToDateSpend(UsageDimension::Project).valueOr({});
             QList<ProjectRow> rows;
             for (const Project& p : s.access().projects())
-                rows << ProjectRow {p, p.ownerUserId ? s.directory().user(p.ownerUserId).value_or(User {}).email : QString(),
-                                    spend.value(p.id)};
+                rows << ProjectRow {
+                    p, p.ownerUserId ? s.directory().user(p.ownerUserId).value_or(User {}).email : QString(),
+                    spend.value(p.id)};
             return rows;
         },
         [this](QList<ProjectRow> rows) { m_model->setItems(std::move(rows)); });

@@ -1,8 +1,8 @@
 #include "ui/catalog/catalogpage.h"
 
+#include "core/service/service.h"
 #include "ui/console.h"
 #include "ui/format.h"
-#include "core/service/service.h"
 #include "ui/widgets/dialogs.h"
 #include "ui/widgets/editdialog.h"
 #include "ui/widgets/messagebanner.h"
@@ -43,7 +43,8 @@ CatalogPage::CatalogPage(Console& console, QWidget* parent)
     m_models = new ListModel<ModelInfo>(
         {
             M {tr("Model"), [](const ModelInfo& m) { return m.id; }},
-            M {tr("Provider"), [&s](const ModelInfo& m) { return s.catalog().provider(m.providerId).value_or(Provider {}).name; }},
+            M {tr("Provider"),
+               [&s](const ModelInfo& m) { return s.catalog().provider(m.providerId).value_or(Provider {}).name; }},
             M {tr("Upstream name"), [](const ModelInfo& m) { return m.upstreamName; }},
             M {tr("Tier"), [](const ModelInfo& m) { return m.tier; }, {}, right},
             M {tr("Input $/M"), [price](const ModelInfo& m) { return price(m.inputPrice); },
@@ -201,18 +202,20 @@ void CatalogPage::editProvider(std::optional<Provider> existing)
     Service& s = console().service();
     EditDialog dialog(existing ? tr("Edit provider") : tr("New provider"), this);
     QLineEdit* name = dialog.addLine(QStringLiteral("name"), tr("Name:"), p.name);
-    QComboBox* kind = dialog.addChoice(tr("Kind:"),
-                                       {{kindLabel(ProviderKind::OpenAICompatible), int(ProviderKind::OpenAICompatible)},
-                                        {kindLabel(ProviderKind::Anthropic), int(ProviderKind::Anthropic)},
-                                        {kindLabel(ProviderKind::Mock), int(ProviderKind::Mock)}},
-                                       int(p.kind));
-    QLineEdit* url = dialog.addLine(QStringLiteral("baseUrl"), tr("Base URL:"), p.baseUrl,
-                                    tr("https://api.openai.com/v1"));
+    QComboBox* kind =
+        dialog.addChoice(tr("Kind:"),
+                         {{kindLabel(ProviderKind::OpenAICompatible), int(ProviderKind::OpenAICompatible)},
+                          {kindLabel(ProviderKind::Anthropic), int(ProviderKind::Anthropic)},
+                          {kindLabel(ProviderKind::Mock), int(ProviderKind::Mock)}},
+                         int(p.kind));
+    QLineEdit* url =
+        dialog.addLine(QStringLiteral("baseUrl"), tr("Base URL:"), p.baseUrl, tr("https://api.openai.com/v1"));
     QLineEdit* secret = dialog.addLine(QStringLiteral("secret"), tr("API key:"), QString(),
                                        existing && !p.secret.isEmpty() ? tr("stored; type to replace it")
-                                                                        : tr("the provider's API key"));
+                                                                       : tr("the provider's API key"));
     secret->setEchoMode(QLineEdit::Password);
-    dialog.addNote(tr("The key is stored and sent to the provider; it is never shown again, here or in the admin API."));
+    dialog.addNote(
+        tr("The key is stored and sent to the provider; it is never shown again, here or in the admin API."));
     dialog.setSave([&]() -> Status {
         Provider changed = p;
         changed.name = name->text().trimmed();

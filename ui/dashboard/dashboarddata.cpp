@@ -47,8 +47,8 @@ Result<DashboardData> DashboardData::load(const Service& s, int dayCount, StackB
 
 qsizetype DashboardData::dayIndex(Instant start) const
 {
-    const auto it = std::lower_bound(days.cbegin(), days.cend(), start,
-                                     [](const Window& w, Instant t) { return w.start < t; });
+    const auto it =
+        std::lower_bound(days.cbegin(), days.cend(), start, [](const Window& w, Instant t) { return w.start < t; });
     return it != days.cend() && it->start == start ? it - days.cbegin() : -1;
 }
 
@@ -67,8 +67,9 @@ Status DashboardData::loadCharts(const Service& s, Instant from, Instant to, Sta
         if (const qsizetype i = dayIndex(r.bucketStart); i >= 0)
             perDayTotal[i] += r.totals.cost;
 
-    q.groupBy = by == StackBy::Model ? UsageDimension::Model : by == StackBy::User ? UsageDimension::User
-                                                                                     : UsageDimension::Group;
+    q.groupBy = by == StackBy::Model ? UsageDimension::Model
+        : by == StackBy::User        ? UsageDimension::User
+                                     : UsageDimension::Group;
     q.top = series;
     auto report = s.usage().usageReport(q);
     if (!report.ok())

@@ -1,8 +1,8 @@
 #include "ui/dashboard/dashboardpage.h"
 
+#include "core/service/service.h"
 #include "ui/console.h"
 #include "ui/format.h"
-#include "core/service/service.h"
 #include "ui/widgets/messagebanner.h"
 
 #include <QBarCategoryAxis>
@@ -15,8 +15,8 @@
 #include <QHeaderView>
 #include <QHorizontalBarSeries>
 #include <QLabel>
-#include <QLocale>
 #include <QLineSeries>
+#include <QLocale>
 #include <QStackedBarSeries>
 #include <QTableWidget>
 #include <QTimeZone>
@@ -178,7 +178,11 @@ void DashboardPage::drawStacked(const DashboardData& d)
                 f.model = key;
             else if (by == DashboardData::StackBy::User)
                 f.userId = key.toLongLong();
-            emit drillDown(f, tr("%1 on %2").arg(label, format::time(f.from, console().service().directory().organization().timezone).left(10)));
+            emit drillDown(
+                f,
+                tr("%1 on %2")
+                    .arg(label,
+                         format::time(f.from, console().service().directory().organization().timezone).left(10)));
         });
     }
     chart->addSeries(series);

@@ -16,7 +16,6 @@ namespace tollgate::preferences {
 
 namespace {
 
-
 const QString kLanguageKey = QStringLiteral("console/language");
 const QString kDatabaseKey = QStringLiteral("console/database");
 const QString kAppId = QStringLiteral("io.tollgate.Tollgate");
@@ -39,7 +38,7 @@ QString autostartFile()
     return QDir::homePath() + QStringLiteral("/Library/LaunchAgents/") + kAppId + QStringLiteral(".plist");
 #else
     return QStandardPaths::writableLocation(QStandardPaths::GenericConfigLocation) + QStringLiteral("/autostart/")
-         + kAppId + QStringLiteral(".desktop");
+        + kAppId + QStringLiteral(".desktop");
 #endif
 }
 #endif
@@ -119,15 +118,16 @@ QString setStartsAtLogin(bool on, const QString& executable)
     if (!out.open(QIODevice::WriteOnly | QIODevice::Text))
         return tr("Cannot write %1: %2").arg(QDir::toNativeSeparators(file), out.errorString());
 #if defined(Q_OS_MACOS)
-    const QString text = QStringLiteral(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        "<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" \"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n"
-        "<plist version=\"1.0\"><dict>\n"
-        "  <key>Label</key><string>%1</string>\n"
-        "  <key>ProgramArguments</key><array><string>%2</string><string>--tray</string></array>\n"
-        "  <key>RunAtLoad</key><true/>\n"
-        "</dict></plist>\n")
-                             .arg(kAppId, executable.toHtmlEscaped());
+    const QString text =
+        QStringLiteral("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                       "<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" "
+                       "\"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n"
+                       "<plist version=\"1.0\"><dict>\n"
+                       "  <key>Label</key><string>%1</string>\n"
+                       "  <key>ProgramArguments</key><array><string>%2</string><string>--tray</string></array>\n"
+                       "  <key>RunAtLoad</key><true/>\n"
+                       "</dict></plist>\n")
+            .arg(kAppId, executable.toHtmlEscaped());
 #else
     const QString text = QStringLiteral("[Desktop Entry]\n"
                                         "Type=Application\n"

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/domain/translate.h"
+
 #include <QList>
 #include <QString>
 

@@ -30,7 +30,8 @@ void GatewayMonitor::poll()
 {
     const GatewayController::Counters now = m_gateway.counters();
     const qint64 ms = std::max<qint64>(1, m_since.restart());
-    m_rate = now.requests >= m_counters.requests ? double(now.requests - m_counters.requests) * 1000.0 / double(ms) : 0.0;
+    m_rate =
+        now.requests >= m_counters.requests ? double(now.requests - m_counters.requests) * 1000.0 / double(ms) : 0.0;
     m_counters = now;
     emit updated();
 }

@@ -38,9 +38,10 @@ GatewayPage::GatewayPage(Console& console, GatewayMonitor* monitor, QWidget* par
     content()->addLayout(row);
     auto* box = new QGroupBox(tr("Since the gateway started"), this);
     auto* form = new QFormLayout(box);
-    for (const QString& label : {tr("Requests per second:"), tr("Requests:"), tr("Allowed:"), tr("Refused:"),
-                                 tr("Provider errors:"), tr("In flight:"), tr("Open connections:"),
-                                 tr("Usage records waiting to be written:"), tr("Usage records that failed to write:")}) {
+    for (const QString& label :
+         {tr("Requests per second:"), tr("Requests:"), tr("Allowed:"), tr("Refused:"), tr("Provider errors:"),
+          tr("In flight:"), tr("Open connections:"), tr("Usage records waiting to be written:"),
+          tr("Usage records that failed to write:")}) {
         auto* value = new QLabel(box);
         form->addRow(label, value);
         m_values << value;
@@ -81,10 +82,10 @@ void GatewayPage::reload()
         return;
     const GatewayController& g = m_monitor->gateway();
     const bool running = g.isRunning();
-    m_state->setText(running ? tr("\u25cf Running at <b>%1</b>").arg(g.baseUrl().toHtmlEscaped())
-                             : tr("\u25cb Stopped%1").arg(g.lastError().isEmpty()
-                                                              ? QString()
-                                                              : tr(": %1").arg(g.lastError().toHtmlEscaped())));
+    m_state->setText(
+        running ? tr("\u25cf Running at <b>%1</b>").arg(g.baseUrl().toHtmlEscaped())
+                : tr("\u25cb Stopped%1")
+                      .arg(g.lastError().isEmpty() ? QString() : tr(": %1").arg(g.lastError().toHtmlEscaped())));
     m_state->setStyleSheet(running ? QStringLiteral("color: #1e7a3c") : QStringLiteral("color: #8a5a00"));
     m_toggle->setText(running ? tr("Stop") : tr("Start"));
     m_listen->setEnabled(!running);

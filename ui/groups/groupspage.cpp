@@ -1,10 +1,10 @@
 #include "ui/groups/groupspage.h"
 
+#include "core/service/service.h"
 #include "ui/console.h"
 #include "ui/format.h"
 #include "ui/groups/grouptreemodel.h"
 #include "ui/groups/membership.h"
-#include "core/service/service.h"
 #include "ui/users/userdelegates.h"
 #include "ui/users/usersmodel.h"
 #include "ui/widgets/dialogs.h"
@@ -72,7 +72,8 @@ GroupsPage::GroupsPage(Console& console, QWidget* parent)
     m_path->setStyleSheet(QStringLiteral("color: palette(mid)"));
     detailLayout->addWidget(m_name);
     detailLayout->addWidget(m_path);
-    auto* budgetBox = new QGroupBox(tr("Aggregate monthly budget: what members spend while in the group, subgroups included"), detail);
+    auto* budgetBox = new QGroupBox(
+        tr("Aggregate monthly budget: what members spend while in the group, subgroups included"), detail);
     auto* budgetForm = new QFormLayout(budgetBox);
     m_spend = new QLabel(budgetBox);
     m_budgetBar = new QProgressBar(budgetBox);
@@ -173,9 +174,10 @@ void GroupsPage::showGroup()
     QStringList path;
     for (Id p = g.parentId; p && m_model->tree().rows.contains(p); p = m_model->tree().rows.value(p).group.parentId)
         path.prepend(m_model->tree().rows.value(p).group.name);
-    m_path->setText(path.isEmpty() ? tr("Top-level group, %n direct member(s)", nullptr, int(row.members))
-                                   : tr("In %1, %n direct member(s)", nullptr, int(row.members))
-                                         .arg(path.join(QStringLiteral(" \u203a "))));
+    m_path->setText(
+        path.isEmpty()
+            ? tr("Top-level group, %n direct member(s)", nullptr, int(row.members))
+            : tr("In %1, %n direct member(s)", nullptr, int(row.members)).arg(path.join(QStringLiteral(" \u203a "))));
     if (g.monthlyBudget) {
         m_spend->setText(tr("%1 of %2").arg(format::money(row.spend), format::money(*g.monthlyBudget)));
         m_budgetBar->setRange(0, 1000);
@@ -240,9 +242,9 @@ void GroupsPage::deleteGroup()
     const auto g = console().service().directory().group(currentGroup());
     if (!g)
         return;
-    if (dialogs::confirm(this, tr("Delete group"),
-                         tr("Delete %1? Its members stay in the organisation; its subgroups move up a level.")
-                             .arg(g->name))
+    if (dialogs::confirm(
+            this, tr("Delete group"),
+            tr("Delete %1? Its members stay in the organisation; its subgroups move up a level.").arg(g->name))
         != dialogs::Answer::Yes)
         return;
     if (Status s = console().service().directory().deleteGroup(g->id, Console::actor()); !s.ok())

@@ -1,10 +1,10 @@
 #include "ui/groups/grouptreemodel.h"
 
+#include "core/service/service.h"
 #include "ui/console.h"
 #include "ui/dragdrop.h"
 #include "ui/format.h"
 #include "ui/groups/membership.h"
-#include "core/service/service.h"
 
 #include <QCollator>
 #include <QMimeData>
@@ -96,10 +96,7 @@ int GroupTreeModel::rowCount(const QModelIndex& parent) const
     return int(siblingsOf(parent.isValid() ? Id(parent.internalId()) : 0).size());
 }
 
-int GroupTreeModel::columnCount(const QModelIndex&) const
-{
-    return ColumnCount;
-}
+int GroupTreeModel::columnCount(const QModelIndex&) const { return ColumnCount; }
 
 QVariant GroupTreeModel::data(const QModelIndex& index, int role) const
 {
@@ -145,10 +142,7 @@ Qt::ItemFlags GroupTreeModel::flags(const QModelIndex& index) const
     return QAbstractItemModel::flags(index) | Qt::ItemIsDragEnabled | Qt::ItemIsDropEnabled;
 }
 
-QStringList GroupTreeModel::mimeTypes() const
-{
-    return {QString(dragdrop::kUsersMime), QString(dragdrop::kGroupMime)};
-}
+QStringList GroupTreeModel::mimeTypes() const { return {QString(dragdrop::kUsersMime), QString(dragdrop::kGroupMime)}; }
 
 QMimeData* GroupTreeModel::mimeData(const QModelIndexList& indexes) const
 {
@@ -193,9 +187,9 @@ bool GroupTreeModel::dropMimeData(const QMimeData* data, Qt::DropAction action, 
         }
         const bool move = users->fromGroup && action == Qt::MoveAction;
         QString why;
-        auto* command = MembershipCommand::make(m_console,
-                                                move ? MembershipCommand::Kind::Move : MembershipCommand::Kind::Add,
-                                                ids, users->fromGroup, target, &why);
+        auto* command =
+            MembershipCommand::make(m_console, move ? MembershipCommand::Kind::Move : MembershipCommand::Kind::Add, ids,
+                                    users->fromGroup, target, &why);
         if (!command) {
             emit dropRefused(why);
             return false;

@@ -1,7 +1,7 @@
 #include "ui/groups/membership.h"
 
-#include "ui/console.h"
 #include "core/service/service.h"
+#include "ui/console.h"
 
 #include <QCoreApplication>
 #include <QSet>
@@ -31,7 +31,9 @@ MembershipCommand* MembershipCommand::make(Console& console, Kind kind, const QL
                 forward.add << u;
         forward.addTo = backward.removeFrom = toGroup;
         backward.remove = forward.add;
-        text = QCoreApplication::translate("tollgate::MembershipCommand", "Add %n user(s) to %1", nullptr, int(forward.add.size())).arg(toName);
+        text = QCoreApplication::translate("tollgate::MembershipCommand", "Add %n user(s) to %1", nullptr,
+                                           int(forward.add.size()))
+                   .arg(toName);
         if (forward.add.isEmpty() && why)
             *why = tr("Already in %1.").arg(toName);
         break;
@@ -41,7 +43,9 @@ MembershipCommand* MembershipCommand::make(Console& console, Kind kind, const QL
                 forward.remove << u;
         forward.removeFrom = backward.addTo = fromGroup;
         backward.add = forward.remove;
-        text = QCoreApplication::translate("tollgate::MembershipCommand", "Remove %n user(s) from %1", nullptr, int(forward.remove.size())).arg(fromName);
+        text = QCoreApplication::translate("tollgate::MembershipCommand", "Remove %n user(s) from %1", nullptr,
+                                           int(forward.remove.size()))
+                   .arg(fromName);
         if (forward.remove.isEmpty() && why)
             *why = tr("Not in %1.").arg(fromName);
         break;
@@ -62,7 +66,9 @@ MembershipCommand* MembershipCommand::make(Console& console, Kind kind, const QL
         forward.addTo = backward.removeFrom = toGroup;
         backward.add = forward.remove;
         backward.remove = forward.add;
-        text = QCoreApplication::translate("tollgate::MembershipCommand", "Move %n user(s) from %1 to %2", nullptr, int(forward.remove.size())).arg(fromName, toName);
+        text = QCoreApplication::translate("tollgate::MembershipCommand", "Move %n user(s) from %1 to %2", nullptr,
+                                           int(forward.remove.size()))
+                   .arg(fromName, toName);
         if (forward.remove.isEmpty() && why)
             *why = tr("Not in %1.").arg(fromName);
         break;

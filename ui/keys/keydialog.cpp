@@ -190,8 +190,8 @@ SecretDialog::SecretDialog(const QString& keyName, const QString& secret, const 
     row->addWidget(copy);
     layout->addLayout(row);
     if (!baseUrl.isEmpty()) {
-        auto* use = new QLabel(tr("Clients use it with the base URL <code>%1/v1</code>.").arg(baseUrl.toHtmlEscaped()),
-                               this);
+        auto* use =
+            new QLabel(tr("Clients use it with the base URL <code>%1/v1</code>.").arg(baseUrl.toHtmlEscaped()), this);
         use->setTextInteractionFlags(Qt::TextSelectableByMouse);
         layout->addWidget(use);
     }
@@ -200,9 +200,6 @@ SecretDialog::SecretDialog(const QString& keyName, const QString& secret, const 
     layout->addWidget(buttons);
 }
 
-QString SecretDialog::shownSecret() const
-{
-    return m_secret->text();
-}
+QString SecretDialog::shownSecret() const { return m_secret->text(); }
 
 } // namespace tollgate

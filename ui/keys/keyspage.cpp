@@ -1,10 +1,10 @@
 #include "ui/keys/keyspage.h"
 
+#include "core/service/service.h"
 #include "ui/console.h"
 #include "ui/format.h"
 #include "ui/gatewaycontroller.h"
 #include "ui/keys/keydialog.h"
-#include "core/service/service.h"
 #include "ui/widgets/dialogs.h"
 #include "ui/widgets/messagebanner.h"
 #include "ui/widgets/tables.h"
@@ -43,7 +43,10 @@ KeysPage::KeysPage(Console& console, QWidget* parent)
             C {tr("Key"), [](const KeyRow& r) { return QString(r.key.prefix + QStringLiteral("\u2026")); }},
             C {tr("Project"), [](const KeyRow& r) { return r.project; }},
             C {tr("Holder"), [](const KeyRow& r) { return r.holder; }},
-            C {tr("Status"), [&s](const KeyRow& r) { return statusOf(r.key, s.clock().now()); }, {}, {},
+            C {tr("Status"),
+               [&s](const KeyRow& r) { return statusOf(r.key, s.clock().now()); },
+               {},
+               {},
                [&s](const KeyRow& r) {
                    return statusOf(r.key, s.clock().now()) == tr("active") ? QVariant() : QVariant(QColor(Qt::gray));
                }},
@@ -53,7 +56,8 @@ KeysPage::KeysPage(Console& console, QWidget* parent)
                [](const KeyRow& r) { return r.requests; }, right},
             C {tr("Monthly cap"), [](const KeyRow& r) { return format::moneyOrNone(r.key.monthlyCap); },
                [](const KeyRow& r) { return r.key.monthlyCap.value_or(-1); }, right},
-            C {tr("Expires"), [tz](const KeyRow& r) { return r.key.expiresAt ? format::time(r.key.expiresAt, tz()) : tr("never"); },
+            C {tr("Expires"),
+               [tz](const KeyRow& r) { return r.key.expiresAt ? format::time(r.key.expiresAt, tz()) : tr("never"); },
                [](const KeyRow& r) { return r.key.expiresAt; }},
             C {tr("Last used"), [tz](const KeyRow& r) { return format::time(r.key.lastUsedAt, tz()); },
                [](const KeyRow& r) { return r.key.lastUsedAt; }},
@@ -107,7 +111,8 @@ void KeysPage::reload()
                 KeyRow r;
                 r.key = k;
                 r.project = s.access().project(k.projectId).value_or(Project {}).name;
-                r.holder = k.holderUserId ? s.directory().user(k.holderUserId).value_or(User {}).email : tr("(service key)");
+                r.holder =
+                    k.holderUserId ? s.directory().user(k.holderUserId).value_or(User {}).email : tr("(service key)");
                 r.spend = spend.value(k.id);
                 r.requests = requests.value(k.id);
                 rows << r;
@@ -148,9 +153,9 @@ void KeysPage::setCap()
     auto key = console().service().access().key(ids.first());
     if (!key)
         return;
-    const auto text = dialogs::askText(this, tr("Monthly cap"),
-                                       tr("Monthly cap of %1, in dollars (empty: no cap):").arg(key->name),
-                                       key->monthlyCap ? money::formatDollars(*key->monthlyCap).mid(1) : QString());
+    const auto text =
+        dialogs::askText(this, tr("Monthly cap"), tr("Monthly cap of %1, in dollars (empty: no cap):").arg(key->name),
+                         key->monthlyCap ? money::formatDollars(*key->monthlyCap).mid(1) : QString());
     if (!text)
         return;
     auto cap = format::optionalDollars(*text, tr("monthly cap"));

@@ -176,9 +176,9 @@ void PoliciesPage::load()
     m_group->setVisible(m_editing == Level::Group);
     m_user->setVisible(m_editing == Level::User);
     m_clear->setVisible(m_editing == Level::User);
-    m_form->setLevel(m_editing == Level::User ? PolicyForm::Level::User
-                     : m_editing == Level::Group ? PolicyForm::Level::Group
-                                                 : PolicyForm::Level::Organization);
+    m_form->setLevel(m_editing == Level::User        ? PolicyForm::Level::User
+                         : m_editing == Level::Group ? PolicyForm::Level::Group
+                                                     : PolicyForm::Level::Organization);
     PolicySettings settings;
     bool found = true;
     switch (m_editing) {
@@ -275,7 +275,8 @@ bool PoliciesPage::save()
         break;
     }
     case Level::User:
-        result = s.directory().setUserPolicy(m_id, p.isEmpty() ? std::nullopt : std::optional(p), Console::actor(), m_loadedVersion);
+        result = s.directory().setUserPolicy(m_id, p.isEmpty() ? std::nullopt : std::optional(p), Console::actor(),
+                                             m_loadedVersion);
         break;
     }
     if (!result.ok()) {
@@ -290,9 +291,6 @@ bool PoliciesPage::save()
     return true;
 }
 
-void PoliciesPage::revert()
-{
-    load();
-}
+void PoliciesPage::revert() { load(); }
 
 } // namespace tollgate

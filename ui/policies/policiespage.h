@@ -1,7 +1,7 @@
 #pragma once
 
-#include "ui/page.h"
 #include "core/service/service.h"
+#include "ui/page.h"
 
 class QComboBox;
 class QLabel;

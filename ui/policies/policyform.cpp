@@ -63,8 +63,8 @@ PolicyForm::PolicyForm(QWidget* parent)
     auto* bypass = new QVBoxLayout(m_bypassBox);
     m_bypassCost = new QCheckBox(tr("Bypass cost and token limits"), m_bypassBox);
     m_bypassRate = new QCheckBox(tr("Bypass rate limits"), m_bypassBox);
-    m_bypassModels = new QCheckBox(tr("Bypass model restrictions (allowed and blocked lists, maximum tier)"),
-                                   m_bypassBox);
+    m_bypassModels =
+        new QCheckBox(tr("Bypass model restrictions (allowed and blocked lists, maximum tier)"), m_bypassBox);
     m_bypassWarning = new QLabel(tr("\u26a0 A bypass lifts the limits of every level (the organisation's and every "
                                     "group's) for this user. Group and organisation budgets still count the "
                                     "spend."),
@@ -167,8 +167,8 @@ void PolicyForm::setModels(const QList<ModelInfo>& models)
 void PolicyForm::setModelRule(const ModelList& list, const ModelRule& rule, bool allowed)
 {
     const int mode = rule.state == ModelRule::State::Unset ? Inherit
-                   : rule.state == ModelRule::State::List || !allowed ? Value
-                                                                      : Unlimited;
+        : rule.state == ModelRule::State::List || !allowed ? Value
+                                                           : Unlimited;
     list.mode->setCurrentIndex(list.mode->findData(mode));
     for (int i = 0; i < list.list->count(); ++i) {
         QListWidgetItem* item = list.list->item(i);
@@ -182,7 +182,9 @@ void PolicyForm::setSettings(const PolicySettings& s)
     for (Dimension d : kAllDimensions) {
         const Limit& l = s[d];
         Row& r = m_rows[size_t(d)];
-        r.mode->setCurrentIndex(l.state == Limit::State::Unset ? Inherit : l.state == Limit::State::Value ? Value : Unlimited);
+        r.mode->setCurrentIndex(l.state == Limit::State::Unset       ? Inherit
+                                    : l.state == Limit::State::Value ? Value
+                                                                     : Unlimited);
         QString text;
         if (l.isLimited())
             text = isMoney(d) ? money::formatDollars(l.value).mid(1) : QString::number(l.value);
@@ -212,8 +214,9 @@ Result<ModelRule> PolicyForm::modelRule(const ModelList& list, bool allowed) con
         if (list.list->item(i)->checkState() == Qt::Checked)
             ids.insert(list.list->item(i)->data(Qt::UserRole).toString());
     if (ids.isEmpty() && allowed)
-        return Error::invalid(QStringLiteral("allowedModels"), tr("Allowed models: tick at least one model, or "
-                                                                  "choose Inherit or Any model"));
+        return Error::invalid(QStringLiteral("allowedModels"),
+                              tr("Allowed models: tick at least one model, or "
+                                 "choose Inherit or Any model"));
     return ModelRule::list(ids);
 }
 
@@ -274,10 +277,7 @@ Result<PolicySettings> PolicyForm::settings() const
     return s;
 }
 
-void PolicyForm::setModified(bool modified)
-{
-    m_modified = modified;
-}
+void PolicyForm::setModified(bool modified) { m_modified = modified; }
 
 void PolicyForm::onEdited()
 {
@@ -301,9 +301,8 @@ void PolicyForm::setEffective(const EffectivePolicy& p)
     for (Dimension d : kAllDimensions) {
         const ResolvedLimit& r = p[d];
         const QString value = r.source.level == PolicySource::Level::None ? tr("no limit") : format::limit(d, r.value);
-        m_rows[size_t(d)].effective->setText(
-            QStringLiteral("<b>%1</b> <span style='color:#666'>\u2014 %2</span>")
-                .arg(value.toHtmlEscaped(), r.source.describe().toHtmlEscaped()));
+        m_rows[size_t(d)].effective->setText(QStringLiteral("<b>%1</b> <span style='color:#666'>\u2014 %2</span>")
+                                                 .arg(value.toHtmlEscaped(), r.source.describe().toHtmlEscaped()));
     }
     const auto describe = [](const ResolvedModels& m, bool allowed) {
         QString value;
@@ -320,8 +319,8 @@ void PolicyForm::setEffective(const EffectivePolicy& p)
         for (const PolicySource& s : m.sources)
             from << s.describe();
         return QStringLiteral("<b>%1</b><br><span style='color:#666'>%2</span>")
-            .arg(value.toHtmlEscaped(), (from.isEmpty() ? tr("not set at any level") : from.join(QStringLiteral("; ")))
-                                            .toHtmlEscaped());
+            .arg(value.toHtmlEscaped(),
+                 (from.isEmpty() ? tr("not set at any level") : from.join(QStringLiteral("; "))).toHtmlEscaped());
     };
     m_allowed.effective->setText(describe(p.allowedModels, true));
     m_blocked.effective->setText(describe(p.blockedModels, false));

@@ -1,9 +1,9 @@
 #include "ui/requests/requestlogpage.h"
 
-#include "ui/console.h"
-#include "ui/format.h"
 #include "core/enforcement/explanation.h"
 #include "core/service/service.h"
+#include "ui/console.h"
+#include "ui/format.h"
 #include "ui/widgets/messagebanner.h"
 #include "ui/widgets/tables.h"
 
@@ -34,14 +34,24 @@ RequestLogPage::RequestLogPage(Console& console, QWidget* parent)
         {
             C {tr("Time"), [tz](const UsageRecord& r) { return format::time(r.time, tz()); },
                [](const UsageRecord& r) { return r.time; }},
-            C {tr("User"), [&s](const UsageRecord& r) { return r.userId ? s.directory().user(r.userId).value_or(User {}).email : QString(); }},
-            C {tr("Key"), [&s](const UsageRecord& r) { return r.keyId ? s.access().key(r.keyId).value_or(ApiKey {}).name : QString(); }},
+            C {tr("User"),
+               [&s](const UsageRecord& r) {
+                   return r.userId ? s.directory().user(r.userId).value_or(User {}).email : QString();
+               }},
+            C {tr("Key"),
+               [&s](const UsageRecord& r) {
+                   return r.keyId ? s.access().key(r.keyId).value_or(ApiKey {}).name : QString();
+               }},
             C {tr("Model"), [](const UsageRecord& r) { return r.model; }},
             C {tr("Customer"),
                [&s](const UsageRecord& r) {
-                   return r.customerId ? s.customers().customer(r.customerId).value_or(Customer {}).identifier : QString();
+                   return r.customerId ? s.customers().customer(r.customerId).value_or(Customer {}).identifier
+                                       : QString();
                }},
-            C {tr("Status"), [](const UsageRecord& r) { return usageStatusName(r.status); }, {}, {},
+            C {tr("Status"),
+               [](const UsageRecord& r) { return usageStatusName(r.status); },
+               {},
+               {},
                [](const UsageRecord& r) {
                    return r.status == UsageStatus::Ok ? QVariant() : QVariant(QColor(0xa6, 0x1b, 0x1b));
                }},
@@ -119,8 +129,7 @@ UsageLogFilter RequestLogPage::filterFromFields() const
         return m_fixed;
     const Service& s = console().service();
     UsageLogFilter f;
-    if (!m_user->text().trimmed().isEmpty())
-    {
+    if (!m_user->text().trimmed().isEmpty()) {
         const auto u = s.directory().userByEmail(m_user->text().trimmed());
         f.userId = u ? u->id : -1; // nobody: nothing to show
     }
@@ -204,11 +213,12 @@ void RequestLogPage::showDetails()
     Service& s = console().service();
     const QString tz = s.directory().organization().timezone;
     QString html = tr("<h3>Request %1</h3>").arg(r.requestId.toHtmlEscaped());
-    html += tr("<p>%1 \u00b7 <b>%2</b> \u00b7 %3 \u00b7 %4 input (%5 cached) / %6 output tokens \u00b7 <b>%7</b>%8%9</p>")
-                .arg(format::time(r.time, tz), usageStatusName(r.status), r.model.toHtmlEscaped(),
-                     format::count(r.inputTokens), format::count(r.cachedTokens), format::count(r.outputTokens),
-                     money::formatDollars(r.cost), r.streamed ? tr(" \u00b7 streamed") : QString(),
-                     r.estimated ? tr(" \u00b7 charged its estimate: the provider reported no usage") : QString());
+    html +=
+        tr("<p>%1 \u00b7 <b>%2</b> \u00b7 %3 \u00b7 %4 input (%5 cached) / %6 output tokens \u00b7 <b>%7</b>%8%9</p>")
+            .arg(format::time(r.time, tz), usageStatusName(r.status), r.model.toHtmlEscaped(),
+                 format::count(r.inputTokens), format::count(r.cachedTokens), format::count(r.outputTokens),
+                 money::formatDollars(r.cost), r.streamed ? tr(" \u00b7 streamed") : QString(),
+                 r.estimated ? tr(" \u00b7 charged its estimate: the provider reported no usage") : QString());
     if (!r.detail.isEmpty())
         html += tr("<p><b>Decision:</b> %1</p>").arg(r.detail.toHtmlEscaped());
     else if (r.status != UsageStatus::Denied)
@@ -225,8 +235,9 @@ void RequestLogPage::showDetails()
         }
         const Decision d = s.enforcement().explain({r.keyId, r.userId, r.customerId, r.model}, amounts, &p);
         html += tr("<p><b>The same request now:</b> %1</p>").arg(explanationSentence(d, p).toHtmlEscaped());
-        html += QStringLiteral("<pre style='font-size:small'>%1</pre>")
-                    .arg(QString::fromUtf8(QJsonDocument(explanationJson(d, p, s.clock().now())).toJson()).toHtmlEscaped());
+        html +=
+            QStringLiteral("<pre style='font-size:small'>%1</pre>")
+                .arg(QString::fromUtf8(QJsonDocument(explanationJson(d, p, s.clock().now())).toJson()).toHtmlEscaped());
     }
     m_details->setHtml(html);
 }

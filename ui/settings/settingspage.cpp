@@ -1,9 +1,9 @@
 #include "ui/settings/settingspage.h"
 
+#include "core/service/service.h"
 #include "ui/console.h"
 #include "ui/desktop/preferences.h"
 #include "ui/format.h"
-#include "core/service/service.h"
 #include "ui/widgets/messagebanner.h"
 
 #include <QApplication>
@@ -96,8 +96,8 @@ bool SettingsPage::saveDesktop()
     }
     format::markInvalid(m_databaseChoice, {});
     if (m_atLogin->isChecked() != preferences::startsAtLogin())
-        if (const QString error = preferences::setStartsAtLogin(m_atLogin->isChecked(),
-                                                                QApplication::applicationFilePath());
+        if (const QString error =
+                preferences::setStartsAtLogin(m_atLogin->isChecked(), QApplication::applicationFilePath());
             !error.isEmpty()) {
             banner()->showError(tr("Not saved: start at login: %1").arg(error));
             return false;

@@ -16,8 +16,8 @@ namespace {
 // The installed theme's icon (hicolor: io.tollgate.Tollgate-running / -stopped), else the same picture painted here.
 QIcon stateIcon(bool running)
 {
-    const QString themed = running ? QStringLiteral("io.tollgate.Tollgate-running")
-                                   : QStringLiteral("io.tollgate.Tollgate-stopped");
+    const QString themed =
+        running ? QStringLiteral("io.tollgate.Tollgate-running") : QStringLiteral("io.tollgate.Tollgate-stopped");
     if (QIcon::hasThemeIcon(themed))
         return QIcon::fromTheme(themed);
     QPixmap pixmap(64, 64);

@@ -68,7 +68,7 @@ void SpendBarDelegate::paint(QPainter* painter, const QStyleOptionViewItem& opti
         painter->setBrush(QColor(0xee, 0xee, 0xee));
         painter->drawRoundedRect(bar, 3, 3);
         const QColor fill = fraction >= 1.0 ? QColor(0xe5, 0x73, 0x73)
-                          : fraction >= 0.8 ? QColor(0xff, 0xb7, 0x4d)
+            : fraction >= 0.8               ? QColor(0xff, 0xb7, 0x4d)
                                             : QColor(0x81, 0xc7, 0x84);
         QRect done = bar;
         done.setWidth(int(bar.width() * std::clamp(fraction, 0.0, 1.0)));

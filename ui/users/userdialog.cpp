@@ -1,8 +1,8 @@
 #include "ui/users/userdialog.h"
 
+#include "core/service/service.h"
 #include "ui/console.h"
 #include "ui/format.h"
-#include "core/service/service.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>

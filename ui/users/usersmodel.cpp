@@ -1,8 +1,8 @@
 #include "ui/users/usersmodel.h"
 
+#include "core/service/service.h"
 #include "ui/dragdrop.h"
 #include "ui/format.h"
-#include "core/service/service.h"
 
 #include <QColor>
 
@@ -77,15 +77,9 @@ void UsersModel::setRows(QList<UserRow> rows)
     endResetModel();
 }
 
-int UsersModel::rowCount(const QModelIndex& parent) const
-{
-    return parent.isValid() ? 0 : int(m_rows.size());
-}
+int UsersModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : int(m_rows.size()); }
 
-int UsersModel::columnCount(const QModelIndex& parent) const
-{
-    return parent.isValid() ? 0 : ColumnCount;
-}
+int UsersModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : ColumnCount; }
 
 QVariant UsersModel::data(const QModelIndex& index, int role) const
 {
@@ -145,10 +139,7 @@ Qt::ItemFlags UsersModel::flags(const QModelIndex& index) const
     return f;
 }
 
-QStringList UsersModel::mimeTypes() const
-{
-    return {QString(dragdrop::kUsersMime)};
-}
+QStringList UsersModel::mimeTypes() const { return {QString(dragdrop::kUsersMime)}; }
 
 QMimeData* UsersModel::mimeData(const QModelIndexList& indexes) const
 {

@@ -1,10 +1,10 @@
 #include "ui/users/userspage.h"
 
+#include "core/service/service.h"
 #include "ui/console.h"
 #include "ui/format.h"
 #include "ui/groups/grouptreemodel.h"
 #include "ui/groups/membership.h"
-#include "core/service/service.h"
 #include "ui/users/userdelegates.h"
 #include "ui/users/userdialog.h"
 #include "ui/users/usersmodel.h"
@@ -76,8 +76,10 @@ UsersPage::UsersPage(Console& console, QWidget* parent)
     menuAction("addToGroup", tr("Add to group"), true);
     menuAction("removeFromGroup", tr("Remove from group"), false);
     action("setMonthlyLimit", tr("Set monthly limit\u2026"), &UsersPage::setMonthlyLimit, true);
-    action("activate", tr("Activate"), [this] { setStatus(UserStatus::Active); }, true);
-    action("deactivate", tr("Deactivate"), [this] { setStatus(UserStatus::Inactive); }, true);
+    action(
+        "activate", tr("Activate"), [this] { setStatus(UserStatus::Active); }, true);
+    action(
+        "deactivate", tr("Deactivate"), [this] { setStatus(UserStatus::Inactive); }, true);
     action("deleteUsers", tr("Delete\u2026"), &UsersPage::deleteUsers, true);
     bar->addSeparator();
     action("defaultLimit", tr("Default limit for new users\u2026"), &UsersPage::setDefaultLimit, false);
@@ -189,10 +191,7 @@ void UsersPage::reload()
         });
 }
 
-QList<Id> UsersPage::selectedIds() const
-{
-    return m_filter->idsOf(m_view->selectionModel()->selectedRows());
-}
+QList<Id> UsersPage::selectedIds() const { return m_filter->idsOf(m_view->selectionModel()->selectedRows()); }
 
 void UsersPage::updateCounts()
 {
@@ -219,9 +218,9 @@ void UsersPage::fillGroupMenu(QMenu* menu, bool add)
         a->setData(g.id);
         connect(a, &QAction::triggered, this, [this, ids, add, id = g.id] {
             QString why;
-            auto* c = MembershipCommand::make(console(),
-                                              add ? MembershipCommand::Kind::Add : MembershipCommand::Kind::Remove,
-                                              ids, add ? 0 : id, add ? id : 0, &why);
+            auto* c =
+                MembershipCommand::make(console(), add ? MembershipCommand::Kind::Add : MembershipCommand::Kind::Remove,
+                                        ids, add ? 0 : id, add ? id : 0, &why);
             if (c)
                 console().undoStack()->push(c);
             else
@@ -256,9 +255,9 @@ void UsersPage::setMonthlyLimit()
     const QList<Id> ids = selectedIds();
     if (ids.isEmpty())
         return;
-    const auto text = dialogs::askText(this, tr("Monthly limit"),
-                                       tr("Monthly spending limit for %n user(s), in dollars (empty: no personal limit):",
-                                          nullptr, int(ids.size())));
+    const auto text = dialogs::askText(
+        this, tr("Monthly limit"),
+        tr("Monthly spending limit for %n user(s), in dollars (empty: no personal limit):", nullptr, int(ids.size())));
     if (!text)
         return;
     auto limit = format::optionalDollars(*text, tr("monthly limit"));
@@ -333,9 +332,9 @@ void UsersPage::deleteUsers()
     const QList<Id> ids = selectedIds();
     if (ids.isEmpty())
         return;
-    if (dialogs::confirm(this, tr("Delete users"),
-                         tr("Delete %n user(s)? Their keys stop working; their usage records stay.", nullptr,
-                            int(ids.size())))
+    if (dialogs::confirm(
+            this, tr("Delete users"),
+            tr("Delete %n user(s)? Their keys stop working; their usage records stay.", nullptr, int(ids.size())))
         != dialogs::Answer::Yes)
         return;
     Service& s = console().service();

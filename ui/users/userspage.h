@@ -1,7 +1,7 @@
 #pragma once
 
-#include "ui/page.h"
 #include "core/domain/domain.h"
+#include "ui/page.h"
 
 class QAction;
 class QComboBox;

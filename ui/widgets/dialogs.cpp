@@ -8,14 +8,10 @@ namespace tollgate::dialogs {
 
 namespace {
 
-
 std::optional<Answer> g_nextAnswer;
 std::optional<std::optional<QString>> g_nextText;
 
-std::optional<Answer> takeScripted()
-{
-    return std::exchange(g_nextAnswer, std::nullopt);
-}
+std::optional<Answer> takeScripted() { return std::exchange(g_nextAnswer, std::nullopt); }
 
 } // namespace
 

@@ -53,9 +53,6 @@ void MessageBanner::showMessage(Kind kind, const QString& text)
         m_hide->stop();
 }
 
-QString MessageBanner::text() const
-{
-    return isVisible() ? m_text->text() : QString();
-}
+QString MessageBanner::text() const { return isVisible() ? m_text->text() : QString(); }
 
 } // namespace tollgate
