@@ -88,14 +88,8 @@ Result<Project> Access::createProject(const QString& name, const std::optional<M
     p.monthlyLimit = monthlyLimit;
     p.updatedAt = m_clock.now();
     Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
-        auto r = runSql(tx,
-                        QStringLiteral("INSERT INTO projects (org_id, name, kind, monthly_limit, updated_at)"
-                                       " VALUES (?, ?, 'shared', ?, ?) RETURNING id"),
-                        {p.orgId, p.name, nullable(p.monthlyLimit), p.updatedAt});
-        if (!r.ok())
-            return r.error();
-        r->next();
-        p.id = r->value(0).toLongLong();
+        if (Status w = Store::insertProject(tx, p); !w.ok())
+            return w;
         return m_audit.record(tx, actor, QStringLiteral("project"), idText(p.id), QStringLiteral("create"), {},
                               codec::compact(codec::toJson(p)));
     });
@@ -123,11 +117,8 @@ Result<Project> Access::updateProject(const Project& changed, const QString& act
     after.monthlyLimit = changed.monthlyLimit;
     after.updatedAt = std::max(m_clock.now(), current->updatedAt + 1);
     Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
-        auto r =
-            runSql(tx, QStringLiteral("UPDATE projects SET name = ?, monthly_limit = ?, updated_at = ? WHERE id = ?"),
-                   {after.name, nullable(after.monthlyLimit), after.updatedAt, after.id});
-        if (!r.ok())
-            return r.error();
+        if (Status w = Store::updateProject(tx, after); !w.ok())
+            return w;
         return m_audit.record(tx, actor, QStringLiteral("project"), idText(after.id), QStringLiteral("update"),
                               codec::compact(codec::toJson(*current)), codec::compact(codec::toJson(after)));
     });
@@ -237,23 +228,8 @@ Result<CreatedKey> Access::createKey(const NewKey& nk, const QString& actor)
     k.expiresAt = nk.expiresAt;
     k.createdAt = k.updatedAt = m_clock.now();
     Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
-        auto r = runSql(tx,
-                        QStringLiteral("INSERT INTO api_keys (org_id, project_id, holder_user_id, name, prefix,"
-                                       " secret_hash, features, allowed_models, monthly_cap, expires_at, status,"
-                                       " last_used_at, created_at, updated_at)"
-                                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', 0, ?, ?) RETURNING id"),
-                        {k.orgId, k.projectId, nullableId(k.holderUserId), k.name, k.prefix, k.hash,
-                         k.features.join(u','), codec::modelRuleText(k.allowedModels), nullable(k.monthlyCap),
-                         k.expiresAt, k.createdAt, k.updatedAt});
-        if (!r.ok())
-            return r.error();
-        r->next();
-        k.id = r->value(0).toLongLong();
-        for (Id gid : std::as_const(k.groupIds))
-            if (auto g = runSql(tx, QStringLiteral("INSERT INTO api_key_groups (key_id, group_id) VALUES (?, ?)"),
-                                {k.id, gid});
-                !g.ok())
-                return g.error();
+        if (Status w = Store::insertKey(tx, k); !w.ok())
+            return w;
         return m_audit.record(tx, actor, QStringLiteral("api_key"), idText(k.id), QStringLiteral("create"), {},
                               codec::compact(codec::toJson(k)));
     });
@@ -300,23 +276,8 @@ Result<ApiKey> Access::updateKey(const ApiKey& changed, const QString& actor)
     after.status = changed.status;
     after.updatedAt = std::max(m_clock.now(), current->updatedAt + 1);
     Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
-        auto r =
-            runSql(tx,
-                   QStringLiteral("UPDATE api_keys SET name = ?, monthly_cap = ?, allowed_models = ?, features = ?,"
-                                  " expires_at = ?, status = ?, updated_at = ? WHERE id = ?"),
-                   {after.name, nullable(after.monthlyCap), codec::modelRuleText(after.allowedModels),
-                    after.features.join(u','), after.expiresAt,
-                    after.status == KeyStatus::Active ? QStringLiteral("active") : QStringLiteral("revoked"),
-                    after.updatedAt, after.id});
-        if (!r.ok())
-            return r.error();
-        if (auto d = runSql(tx, QStringLiteral("DELETE FROM api_key_groups WHERE key_id = ?"), {after.id}); !d.ok())
-            return d.error();
-        for (Id gid : std::as_const(after.groupIds))
-            if (auto g = runSql(tx, QStringLiteral("INSERT INTO api_key_groups (key_id, group_id) VALUES (?, ?)"),
-                                {after.id, gid});
-                !g.ok())
-                return g.error();
+        if (Status w = Store::updateKey(tx, after); !w.ok())
+            return w;
         return m_audit.record(tx, actor, QStringLiteral("api_key"), idText(after.id), QStringLiteral("update"),
                               codec::compact(codec::toJson(*current)), codec::compact(codec::toJson(after)));
     });

@@ -40,26 +40,17 @@ Status Catalog::seed()
     return m_db.transaction([&](QSqlDatabase& tx) -> Status {
         QHash<Id, Id> providerIds; // catalog index+1 -> stored id
         for (qsizetype i = 0; i < cat.providers.size(); ++i) {
-            const Provider& p = cat.providers[i];
-            auto ins = runSql(tx,
-                              QStringLiteral("INSERT INTO providers (name, kind, base_url, secret) VALUES (?, ?, ?, ?)"
-                                             " RETURNING id"),
-                              {p.name, providerKindName(p.kind), p.baseUrl, QStringLiteral("")});
-            if (!ins.ok())
-                return ins.error();
-            ins->next();
-            providerIds.insert(i + 1, ins->value(0).toLongLong());
+            Provider p = cat.providers[i];
+            p.secret = QString();
+            if (Status w = Store::insertProvider(tx, p); !w.ok())
+                return w;
+            providerIds.insert(i + 1, p.id);
         }
-        for (const ModelInfo& m : cat.models) {
-            auto ins =
-                runSql(tx,
-                       QStringLiteral("INSERT INTO models (id, provider_id, upstream_name, tier, input_price,"
-                                      " cached_input_price, output_price, max_output_tokens, context_window,"
-                                      " approved, price_source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-                       {m.id, providerIds.value(m.providerId), m.upstreamName, m.tier, m.inputPrice, m.cachedInputPrice,
-                        m.outputPrice, m.maxOutputTokens, m.contextWindow, 1, m.priceSource});
-            if (!ins.ok())
-                return ins.error();
+        for (ModelInfo m : cat.models) {
+            m.providerId = providerIds.value(m.providerId);
+            m.approved = true;
+            if (Status w = Store::insertModel(tx, m); !w.ok())
+                return w;
         }
         return m_audit.record(tx, QStringLiteral("system"), QStringLiteral("catalog"), QString(),
                               QStringLiteral("seed"), {},
@@ -110,24 +101,8 @@ Result<Provider> Catalog::saveProvider(const Provider& p, const QString& actor)
     if (before && after.secret.isEmpty())
         after.secret = before->secret;
     Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
-        if (before) {
-            auto r = runSql(tx,
-                            QStringLiteral("UPDATE providers SET name = ?, kind = ?, base_url = ?, secret = ?"
-                                           " WHERE id = ?"),
-                            {after.name, providerKindName(after.kind), after.baseUrl, after.secret, after.id});
-            if (!r.ok())
-                return r.error();
-        } else {
-            auto r = runSql(tx,
-                            QStringLiteral("INSERT INTO providers (name, kind, base_url, secret) VALUES (?, ?, ?, ?)"
-                                           " RETURNING id"),
-                            {after.name, providerKindName(after.kind), after.baseUrl,
-                             after.secret.isNull() ? QStringLiteral("") : after.secret});
-            if (!r.ok())
-                return r.error();
-            r->next();
-            after.id = r->value(0).toLongLong();
-        }
+        if (Status w = before ? Store::updateProvider(tx, after) : Store::insertProvider(tx, after); !w.ok())
+            return w;
         return m_audit.record(tx, actor, QStringLiteral("provider"), idText(after.id),
                               before ? QStringLiteral("update") : QStringLiteral("create"),
                               before ? codec::compact(codec::toJson(*before)) : QString(),
@@ -211,31 +186,8 @@ Result<ModelInfo> Catalog::saveModel(const ModelInfo& m, const QString& actor)
     if (after.upstreamName.isEmpty())
         after.upstreamName = after.id;
     Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
-        const QVariantList values {after.providerId,
-                                   after.upstreamName,
-                                   after.tier,
-                                   after.inputPrice,
-                                   after.cachedInputPrice,
-                                   after.outputPrice,
-                                   after.maxOutputTokens,
-                                   after.contextWindow,
-                                   after.approved ? 1 : 0,
-                                   after.priceSource.isNull() ? QStringLiteral("") : after.priceSource,
-                                   after.id};
-        auto r = before
-            ? runSql(tx,
-                     QStringLiteral("UPDATE models SET provider_id = ?, upstream_name = ?, tier = ?,"
-                                    " input_price = ?, cached_input_price = ?, output_price = ?,"
-                                    " max_output_tokens = ?, context_window = ?, approved = ?,"
-                                    " price_source = ? WHERE id = ?"),
-                     values)
-            : runSql(tx,
-                     QStringLiteral("INSERT INTO models (provider_id, upstream_name, tier, input_price,"
-                                    " cached_input_price, output_price, max_output_tokens, context_window,"
-                                    " approved, price_source, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-                     values);
-        if (!r.ok())
-            return r.error();
+        if (Status w = before ? Store::updateModel(tx, after) : Store::insertModel(tx, after); !w.ok())
+            return w;
         return m_audit.record(
             tx, actor, QStringLiteral("model"), after.id, before ? QStringLiteral("update") : QStringLiteral("create"),
             before ? codec::compact(codec::toJson(*before)) : QString(), codec::compact(codec::toJson(after)));

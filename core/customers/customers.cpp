@@ -94,42 +94,8 @@ Result<Customer> Customers::saveCustomer(const Customer& c, const QString& actor
     if (c.updatedAt && before && c.updatedAt != before->updatedAt)
         return Error::conflict(QStringLiteral("updatedAt"), tr("the customer was changed by someone else; reload"));
     Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
-        const QVariantList values {after.identifier,
-                                   after.name.isNull() ? QStringLiteral("") : after.name,
-                                   after.email.isNull() ? QStringLiteral("") : after.email,
-                                   nullable(after.rateLimitPerMinute),
-                                   budgetDurationName(after.budgetDuration),
-                                   after.periodStart,
-                                   after.periodEnd,
-                                   nullable(after.periodBudget),
-                                   nullable(after.totalBudget),
-                                   after.markupBasisPoints,
-                                   after.updatedAt};
-        if (before) {
-            QVariantList args = values;
-            args << after.id;
-            auto r =
-                runSql(tx,
-                       QStringLiteral("UPDATE customers SET identifier = ?, name = ?, email = ?, rate_limit_rpm = ?,"
-                                      " budget_duration = ?, period_start = ?, period_end = ?, period_budget = ?,"
-                                      " total_budget = ?, markup_bp = ?, updated_at = ? WHERE id = ?"),
-                       args);
-            if (!r.ok())
-                return r.error();
-        } else {
-            QVariantList args {after.orgId};
-            args += values;
-            auto r = runSql(tx,
-                            QStringLiteral("INSERT INTO customers (org_id, identifier, name, email, rate_limit_rpm,"
-                                           " budget_duration, period_start, period_end, period_budget, total_budget,"
-                                           " markup_bp, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                                           " RETURNING id"),
-                            args);
-            if (!r.ok())
-                return r.error();
-            r->next();
-            after.id = r->value(0).toLongLong();
-        }
+        if (Status w = before ? Store::updateCustomer(tx, after) : Store::insertCustomer(tx, after); !w.ok())
+            return w;
         return m_audit.record(tx, actor, QStringLiteral("customer"), idText(after.id),
                               before ? QStringLiteral("update") : QStringLiteral("create"),
                               before ? codec::compact(codec::toJson(*before)) : QString(),

@@ -6,6 +6,7 @@
 #include "core/org/orgstate.h"
 #include "core/storage/codec.h"
 #include "core/storage/database.h"
+#include "core/storage/store.h"
 
 #include <QCoreApplication>
 
@@ -64,16 +65,8 @@ Result<Group> Directory::createGroup(const Group& wanted, const QString& actor)
         g.settings.reset();
     g.updatedAt = m_clock.now();
     Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
-        auto r = runSql(
-            tx,
-            QStringLiteral("INSERT INTO org_groups (org_id, name, parent_id, settings, monthly_budget,"
-                           " budget_action, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"),
-            {g.orgId, g.name, nullableId(g.parentId), codec::policyText(g.settings), nullable(g.monthlyBudget),
-             g.budgetAction == BudgetAction::Warn ? QStringLiteral("warn") : QStringLiteral("block"), g.updatedAt});
-        if (!r.ok())
-            return r.error();
-        r->next();
-        g.id = r->value(0).toLongLong();
+        if (Status w = Store::insertGroup(tx, g); !w.ok())
+            return w;
         return m_audit.record(tx, actor, QStringLiteral("group"), idText(g.id), QStringLiteral("create"), {},
                               codec::compact(codec::toJson(g)));
     });
@@ -119,15 +112,8 @@ Result<Group> Directory::updateGroup(const Group& changed, const QString& actor)
         after.settings.reset();
     after.updatedAt = std::max(m_clock.now(), current->updatedAt + 1);
     Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
-        auto r = runSql(
-            tx,
-            QStringLiteral("UPDATE org_groups SET name = ?, parent_id = ?, settings = ?, monthly_budget = ?,"
-                           " budget_action = ?, updated_at = ? WHERE id = ?"),
-            {after.name, nullableId(after.parentId), codec::policyText(after.settings), nullable(after.monthlyBudget),
-             after.budgetAction == BudgetAction::Warn ? QStringLiteral("warn") : QStringLiteral("block"),
-             after.updatedAt, after.id});
-        if (!r.ok())
-            return r.error();
+        if (Status w = Store::updateGroup(tx, after); !w.ok())
+            return w;
         return m_audit.record(tx, actor, QStringLiteral("group"), idText(after.id), QStringLiteral("update"),
                               codec::compact(codec::toJson(*current)), codec::compact(codec::toJson(after)));
     });

@@ -63,15 +63,8 @@ Result<Organization> Directory::updateOrganization(const Organization& changed, 
     after.id = before.id;
     after.updatedAt = std::max(m_clock.now(), before.updatedAt + 1);
     Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
-        auto r = runSql(tx,
-                        QStringLiteral("UPDATE organizations SET name = ?, timezone = ?, default_policy = ?,"
-                                       " monthly_budget = ?, allow_reduction = ?, default_user_monthly_limit = ?,"
-                                       " updated_at = ? WHERE id = ?"),
-                        {after.name, after.timezone, codec::policyText(after.defaultPolicy),
-                         nullable(after.monthlyBudget), after.allowMaxTokensReduction ? 1 : 0,
-                         nullable(after.defaultUserMonthlyLimit), after.updatedAt, after.id});
-        if (!r.ok())
-            return r.error();
+        if (Status w = Store::updateOrganization(tx, after); !w.ok())
+            return w;
         return m_audit.record(tx, actor, QStringLiteral("organization"), idText(after.id), QStringLiteral("update"),
                               codec::compact(codec::toJson(before)), codec::compact(codec::toJson(after)));
     });

@@ -262,4 +262,244 @@ Status Store::loadCustomers(Snapshot& s) const
     return {};
 }
 
+namespace {
+
+// Column -> value, in the order the statement binds them.
+using Columns = QList<std::pair<QLatin1StringView, QVariant>>;
+
+Result<QSqlQuery> insertRow(QSqlDatabase& tx, QLatin1StringView table, const Columns& columns, bool returningId)
+{
+    QStringList names;
+    QVariantList values;
+    for (const auto& [name, value] : columns) {
+        names << name;
+        values << value;
+    }
+    QString sql = QStringLiteral("INSERT INTO %1 (%2) VALUES (%3)")
+                      .arg(table, names.join(QStringLiteral(", ")),
+                           QStringList(names.size(), QStringLiteral("?")).join(QStringLiteral(", ")));
+    if (returningId)
+        sql += QStringLiteral(" RETURNING id");
+    return runSql(tx, sql, values);
+}
+
+Status insertWithId(QSqlDatabase& tx, QLatin1StringView table, const Columns& columns, Id& id)
+{
+    auto r = insertRow(tx, table, columns, true);
+    if (!r.ok())
+        return r.error();
+    if (!r->next())
+        return Error::storage(QStringLiteral("INSERT INTO %1 returned no id").arg(table));
+    id = r->value(0).toLongLong();
+    return {};
+}
+
+Status updateRow(QSqlDatabase& tx, QLatin1StringView table, const Columns& columns, const QVariant& id)
+{
+    QStringList sets;
+    QVariantList values;
+    for (const auto& [name, value] : columns) {
+        sets << name + QStringLiteral(" = ?");
+        values << value;
+    }
+    values << id;
+    auto r =
+        runSql(tx, QStringLiteral("UPDATE %1 SET %2 WHERE id = ?").arg(table, sets.join(QStringLiteral(", "))), values);
+    return r.ok() ? Status() : Status(r.error());
+}
+
+QString budgetActionName(BudgetAction a)
+{
+    return a == BudgetAction::Warn ? QStringLiteral("warn") : QStringLiteral("block");
+}
+
+QString keyStatusName(KeyStatus s)
+{
+    return s == KeyStatus::Active ? QStringLiteral("active") : QStringLiteral("revoked");
+}
+
+QString text(const QString& s) { return s.isNull() ? QStringLiteral("") : s; } // NOT NULL text columns
+
+Columns organizationColumns(const Organization& o)
+{
+    return {{QLatin1StringView("name"), o.name},
+            {QLatin1StringView("timezone"), o.timezone},
+            {QLatin1StringView("default_policy"), codec::policyText(o.defaultPolicy)},
+            {QLatin1StringView("monthly_budget"), nullable(o.monthlyBudget)},
+            {QLatin1StringView("allow_reduction"), o.allowMaxTokensReduction ? 1 : 0},
+            {QLatin1StringView("default_user_monthly_limit"), nullable(o.defaultUserMonthlyLimit)},
+            {QLatin1StringView("updated_at"), o.updatedAt}};
+}
+
+Columns groupColumns(const Group& g)
+{
+    return {{QLatin1StringView("org_id"), g.orgId},
+            {QLatin1StringView("name"), g.name},
+            {QLatin1StringView("parent_id"), nullableId(g.parentId)},
+            {QLatin1StringView("settings"), codec::policyText(g.settings)},
+            {QLatin1StringView("monthly_budget"), nullable(g.monthlyBudget)},
+            {QLatin1StringView("budget_action"), budgetActionName(g.budgetAction)},
+            {QLatin1StringView("updated_at"), g.updatedAt}};
+}
+
+Columns projectColumns(const Project& p)
+{
+    return {{QLatin1StringView("org_id"), p.orgId},
+            {QLatin1StringView("name"), p.name},
+            {QLatin1StringView("kind"),
+             p.kind == ProjectKind::Private ? QStringLiteral("private") : QStringLiteral("shared")},
+            {QLatin1StringView("owner_user_id"), nullableId(p.ownerUserId)},
+            {QLatin1StringView("monthly_limit"), nullable(p.monthlyLimit)},
+            {QLatin1StringView("updated_at"), p.updatedAt}};
+}
+
+// What an admin may change of a key; the rest is set once, when it is made.
+Columns keySettingColumns(const ApiKey& k)
+{
+    return {{QLatin1StringView("name"), k.name},
+            {QLatin1StringView("monthly_cap"), nullable(k.monthlyCap)},
+            {QLatin1StringView("allowed_models"), codec::modelRuleText(k.allowedModels)},
+            {QLatin1StringView("features"), k.features.join(u',')},
+            {QLatin1StringView("expires_at"), k.expiresAt},
+            {QLatin1StringView("status"), keyStatusName(k.status)},
+            {QLatin1StringView("updated_at"), k.updatedAt}};
+}
+
+Columns keyColumns(const ApiKey& k)
+{
+    Columns c {{QLatin1StringView("org_id"), k.orgId},
+               {QLatin1StringView("project_id"), k.projectId},
+               {QLatin1StringView("holder_user_id"), nullableId(k.holderUserId)},
+               {QLatin1StringView("prefix"), k.prefix},
+               {QLatin1StringView("secret_hash"), k.hash},
+               {QLatin1StringView("last_used_at"), k.lastUsedAt},
+               {QLatin1StringView("created_at"), k.createdAt}};
+    c += keySettingColumns(k);
+    return c;
+}
+
+Status writeKeyGroups(QSqlDatabase& tx, const ApiKey& k)
+{
+    if (auto d = runSql(tx, QStringLiteral("DELETE FROM api_key_groups WHERE key_id = ?"), {k.id}); !d.ok())
+        return d.error();
+    for (Id gid : k.groupIds)
+        if (auto g =
+                runSql(tx, QStringLiteral("INSERT INTO api_key_groups (key_id, group_id) VALUES (?, ?)"), {k.id, gid});
+            !g.ok())
+            return g.error();
+    return {};
+}
+
+Columns providerColumns(const Provider& p)
+{
+    return {{QLatin1StringView("name"), p.name},
+            {QLatin1StringView("kind"), providerKindName(p.kind)},
+            {QLatin1StringView("base_url"), p.baseUrl},
+            {QLatin1StringView("secret"), text(p.secret)}};
+}
+
+Columns modelColumns(const ModelInfo& m)
+{
+    return {{QLatin1StringView("provider_id"), m.providerId},
+            {QLatin1StringView("upstream_name"), m.upstreamName},
+            {QLatin1StringView("tier"), m.tier},
+            {QLatin1StringView("input_price"), m.inputPrice},
+            {QLatin1StringView("cached_input_price"), m.cachedInputPrice},
+            {QLatin1StringView("output_price"), m.outputPrice},
+            {QLatin1StringView("max_output_tokens"), m.maxOutputTokens},
+            {QLatin1StringView("context_window"), m.contextWindow},
+            {QLatin1StringView("approved"), m.approved ? 1 : 0},
+            {QLatin1StringView("price_source"), text(m.priceSource)}};
+}
+
+Columns customerColumns(const Customer& c)
+{
+    return {{QLatin1StringView("org_id"), c.orgId},
+            {QLatin1StringView("identifier"), c.identifier},
+            {QLatin1StringView("name"), text(c.name)},
+            {QLatin1StringView("email"), text(c.email)},
+            {QLatin1StringView("rate_limit_rpm"), nullable(c.rateLimitPerMinute)},
+            {QLatin1StringView("budget_duration"), budgetDurationName(c.budgetDuration)},
+            {QLatin1StringView("period_start"), c.periodStart},
+            {QLatin1StringView("period_end"), c.periodEnd},
+            {QLatin1StringView("period_budget"), nullable(c.periodBudget)},
+            {QLatin1StringView("total_budget"), nullable(c.totalBudget)},
+            {QLatin1StringView("markup_bp"), c.markupBasisPoints},
+            {QLatin1StringView("updated_at"), c.updatedAt}};
+}
+
+} // namespace
+
+Status Store::updateOrganization(QSqlDatabase& tx, const Organization& o)
+{
+    return updateRow(tx, QLatin1StringView("organizations"), organizationColumns(o), o.id);
+}
+
+Status Store::insertGroup(QSqlDatabase& tx, Group& g)
+{
+    return insertWithId(tx, QLatin1StringView("org_groups"), groupColumns(g), g.id);
+}
+
+Status Store::updateGroup(QSqlDatabase& tx, const Group& g)
+{
+    return updateRow(tx, QLatin1StringView("org_groups"), groupColumns(g), g.id);
+}
+
+Status Store::insertProject(QSqlDatabase& tx, Project& p)
+{
+    return insertWithId(tx, QLatin1StringView("projects"), projectColumns(p), p.id);
+}
+
+Status Store::updateProject(QSqlDatabase& tx, const Project& p)
+{
+    return updateRow(tx, QLatin1StringView("projects"), projectColumns(p), p.id);
+}
+
+Status Store::insertKey(QSqlDatabase& tx, ApiKey& k)
+{
+    if (Status s = insertWithId(tx, QLatin1StringView("api_keys"), keyColumns(k), k.id); !s.ok())
+        return s;
+    return writeKeyGroups(tx, k);
+}
+
+Status Store::updateKey(QSqlDatabase& tx, const ApiKey& k)
+{
+    if (Status s = updateRow(tx, QLatin1StringView("api_keys"), keySettingColumns(k), k.id); !s.ok())
+        return s;
+    return writeKeyGroups(tx, k);
+}
+
+Status Store::insertProvider(QSqlDatabase& tx, Provider& p)
+{
+    return insertWithId(tx, QLatin1StringView("providers"), providerColumns(p), p.id);
+}
+
+Status Store::updateProvider(QSqlDatabase& tx, const Provider& p)
+{
+    return updateRow(tx, QLatin1StringView("providers"), providerColumns(p), p.id);
+}
+
+Status Store::insertModel(QSqlDatabase& tx, const ModelInfo& m)
+{
+    Columns c {{QLatin1StringView("id"), m.id}};
+    c += modelColumns(m);
+    auto r = insertRow(tx, QLatin1StringView("models"), c, false);
+    return r.ok() ? Status() : Status(r.error());
+}
+
+Status Store::updateModel(QSqlDatabase& tx, const ModelInfo& m)
+{
+    return updateRow(tx, QLatin1StringView("models"), modelColumns(m), m.id);
+}
+
+Status Store::insertCustomer(QSqlDatabase& tx, Customer& c)
+{
+    return insertWithId(tx, QLatin1StringView("customers"), customerColumns(c), c.id);
+}
+
+Status Store::updateCustomer(QSqlDatabase& tx, const Customer& c)
+{
+    return updateRow(tx, QLatin1StringView("customers"), customerColumns(c), c.id);
+}
+
 } // namespace tollgate
