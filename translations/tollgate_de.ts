@@ -1910,6 +1910,82 @@ Gruppen dürfen ihn nutzen:</translation>
         <source>&lt;p&gt;&lt;b&gt;The same request now:&lt;/b&gt; %1&lt;/p&gt;</source>
         <translation>&lt;p&gt;&lt;b&gt;Dieselbe Anfrage jetzt:&lt;/b&gt; %1&lt;/p&gt;</translation>
     </message>
+    <message>
+        <source>cost</source>
+        <translation>Kosten</translation>
+    </message>
+    <message>
+        <source>tokens</source>
+        <translation>Tokens</translation>
+    </message>
+    <message>
+        <source>requests</source>
+        <translation>Anfragen</translation>
+    </message>
+    <message>
+        <source>user</source>
+        <translation>Benutzer</translation>
+    </message>
+    <message>
+        <source>key</source>
+        <translation>Schlüssel</translation>
+    </message>
+    <message>
+        <source>project</source>
+        <translation>Projekt</translation>
+    </message>
+    <message>
+        <source>group</source>
+        <translation>Gruppe</translation>
+    </message>
+    <message>
+        <source>organisation</source>
+        <translation>Organisation</translation>
+    </message>
+    <message>
+        <source>customer</source>
+        <translation>Kunde</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>nie</translation>
+    </message>
+    <message>
+        <source>&lt;p&gt;&lt;b&gt;Limits in force&lt;/b&gt; (the one that binds in bold):&lt;/p&gt;</source>
+        <translation>&lt;p&gt;&lt;b&gt;Geltende Limits&lt;/b&gt; (das bindende fett):&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>Limit</source>
+        <translation>Limit</translation>
+    </message>
+    <message>
+        <source>Set by</source>
+        <translation>Festgelegt von</translation>
+    </message>
+    <message>
+        <source>Limit value</source>
+        <translation>Grenzwert</translation>
+    </message>
+    <message>
+        <source>Used</source>
+        <translation>Verbraucht</translation>
+    </message>
+    <message>
+        <source>Held now</source>
+        <translation>Derzeit reserviert</translation>
+    </message>
+    <message>
+        <source>Left</source>
+        <translation>Übrig</translation>
+    </message>
+    <message>
+        <source>Resets</source>
+        <translation>Zurückgesetzt</translation>
+    </message>
+    <message>
+        <source>%1, %2: %3 %4</source>
+        <translation>%1, %2: %3 %4</translation>
+    </message>
 </context>
 <context>
     <name>tollgate::SecretDialog</name>
@@ -2430,6 +2506,41 @@ Gruppen dürfen ihn nutzen:</translation>
             <numerusform>+%n Benutzer</numerusform>
             <numerusform>+%n Benutzer</numerusform>
         </translation>
+    </message>
+</context>
+<context>
+    <name>tollgate::Window</name>
+    <message>
+        <source>per minute</source>
+        <translation>pro Minute</translation>
+    </message>
+    <message>
+        <source>per hour</source>
+        <translation>pro Stunde</translation>
+    </message>
+    <message>
+        <source>daily</source>
+        <translation>täglich</translation>
+    </message>
+    <message>
+        <source>weekly</source>
+        <translation>wöchentlich</translation>
+    </message>
+    <message>
+        <source>monthly</source>
+        <translation>monatlich</translation>
+    </message>
+    <message>
+        <source>yearly</source>
+        <translation>jährlich</translation>
+    </message>
+    <message>
+        <source>custom period</source>
+        <translation>eigener Zeitraum</translation>
+    </message>
+    <message>
+        <source>lifetime</source>
+        <translation>gesamt</translation>
     </message>
 </context>
 <context>

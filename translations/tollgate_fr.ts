@@ -1910,6 +1910,82 @@ groupes peuvent l&apos;utiliser :</translation>
         <source>&lt;p&gt;&lt;b&gt;The same request now:&lt;/b&gt; %1&lt;/p&gt;</source>
         <translation>&lt;p&gt;&lt;b&gt;La même requête maintenant :&lt;/b&gt; %1&lt;/p&gt;</translation>
     </message>
+    <message>
+        <source>cost</source>
+        <translation>coût</translation>
+    </message>
+    <message>
+        <source>tokens</source>
+        <translation>jetons</translation>
+    </message>
+    <message>
+        <source>requests</source>
+        <translation>requêtes</translation>
+    </message>
+    <message>
+        <source>user</source>
+        <translation>utilisateur</translation>
+    </message>
+    <message>
+        <source>key</source>
+        <translation>clé</translation>
+    </message>
+    <message>
+        <source>project</source>
+        <translation>projet</translation>
+    </message>
+    <message>
+        <source>group</source>
+        <translation>groupe</translation>
+    </message>
+    <message>
+        <source>organisation</source>
+        <translation>organisation</translation>
+    </message>
+    <message>
+        <source>customer</source>
+        <translation>client</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>jamais</translation>
+    </message>
+    <message>
+        <source>&lt;p&gt;&lt;b&gt;Limits in force&lt;/b&gt; (the one that binds in bold):&lt;/p&gt;</source>
+        <translation>&lt;p&gt;&lt;b&gt;Limites en vigueur&lt;/b&gt; (celle qui s&apos;applique en gras) :&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>Limit</source>
+        <translation>Limite</translation>
+    </message>
+    <message>
+        <source>Set by</source>
+        <translation>Définie par</translation>
+    </message>
+    <message>
+        <source>Limit value</source>
+        <translation>Valeur</translation>
+    </message>
+    <message>
+        <source>Used</source>
+        <translation>Utilisé</translation>
+    </message>
+    <message>
+        <source>Held now</source>
+        <translation>Réservé</translation>
+    </message>
+    <message>
+        <source>Left</source>
+        <translation>Restant</translation>
+    </message>
+    <message>
+        <source>Resets</source>
+        <translation>Réinitialisation</translation>
+    </message>
+    <message>
+        <source>%1, %2: %3 %4</source>
+        <translation>%1, %2 : %3 %4</translation>
+    </message>
 </context>
 <context>
     <name>tollgate::SecretDialog</name>
@@ -2430,6 +2506,41 @@ groupes peuvent l&apos;utiliser :</translation>
             <numerusform>+%n utilisateur</numerusform>
             <numerusform>+%n utilisateurs</numerusform>
         </translation>
+    </message>
+</context>
+<context>
+    <name>tollgate::Window</name>
+    <message>
+        <source>per minute</source>
+        <translation>par minute</translation>
+    </message>
+    <message>
+        <source>per hour</source>
+        <translation>par heure</translation>
+    </message>
+    <message>
+        <source>daily</source>
+        <translation>quotidien</translation>
+    </message>
+    <message>
+        <source>weekly</source>
+        <translation>hebdomadaire</translation>
+    </message>
+    <message>
+        <source>monthly</source>
+        <translation>mensuel</translation>
+    </message>
+    <message>
+        <source>yearly</source>
+        <translation>annuel</translation>
+    </message>
+    <message>
+        <source>custom period</source>
+        <translation>période personnalisée</translation>
+    </message>
+    <message>
+        <source>lifetime</source>
+        <translation>total</translation>
     </message>
 </context>
 <context>

@@ -24,6 +24,8 @@ public:
     virtual void reload() = 0;
     // False when leaving would lose unsaved work the user did not agree to lose.
     virtual bool mayLeave() { return true; }
+    // For the screenshots: shows a detail worth a picture of its own (a selected row's details); false when none.
+    virtual bool showSampleDetail() { return false; }
 
 protected:
     void showEvent(QShowEvent* event) override;

@@ -41,6 +41,12 @@ QString renderPages(MainWindow& window, Console& console, const QString& dir)
             QDir(dir).filePath(QStringLiteral("%1-%2.png").arg(i + 1, 2, 10, QLatin1Char('0')).arg(name));
         if (!window.grab().save(file))
             return QApplication::translate("tollgate::screenshots", "cannot write %1").arg(file);
+        if (pages[i]->showSampleDetail()) {
+            settle(console);
+            const QString detail = file.chopped(4) + QStringLiteral("-details.png");
+            if (!window.grab().save(detail))
+                return QApplication::translate("tollgate::screenshots", "cannot write %1").arg(detail);
+        }
     }
     return {};
 }

@@ -2,18 +2,15 @@
 
 #include "core/enforcement/enforcement.h"
 
-#include <QJsonObject>
-
 namespace tollgate {
 
-// One limit in force, for people and scripts: its scope, the setting and the level it came from, the window, the
-// limit, used, reserved, what this request needs and what is left. Money appears as dollar strings ("$12.50") and
-// exactly, as integer nano-dollars ("limit_nanos").
-QJsonObject limitCheckJson(const LimitCheck& check);
+// A decision explained, as values: the Decision (every limit in force, used, reserved, needed, left, which binds)
+// and the Preflight (policy, model access). This file says it in words; gateway/json/explanation.h gives the JSON the
+// gateway and the admin API send; the console shows it as a table.
 
-// A decision explained: allowed or not, why, the limit that binds, and every limit in force. The shape the gateway
-// puts in its denials (as "tollgate") and the admin API returns from its explain endpoint.
-QJsonObject explanationJson(const Decision& decision, const Preflight& preflight, Instant now);
+// Where a limit comes from: its policy source, or for a scope's own cap (key, project, group or organisation budget,
+// customer) the scope itself.
+PolicySource effectiveSource(const LimitCheck& check);
 
 // One sentence for an error message: "monthly cost limit of $50.00 for user ann@x.org (set by group Backend) is
 // reached: $49.98 used, $0.02 left; resets 2026-12-01T00:00:00Z".

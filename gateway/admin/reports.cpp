@@ -1,8 +1,8 @@
 // Admin API: usage reports (JSON and CSV), the explanation of a decision, and the audit log.
 
-#include "core/enforcement/explanation.h"
 #include "gateway/admin/api.h"
 #include "gateway/admin/entities.h"
+#include "gateway/json/explanation.h"
 
 #include <QCoreApplication>
 

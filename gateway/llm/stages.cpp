@@ -1,8 +1,8 @@
 #include "gateway/llm/stages.h"
 
-#include "core/enforcement/explanation.h"
 #include "core/service/service.h"
 #include "gateway/json/customer.h"
+#include "gateway/json/explanation.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -305,7 +305,7 @@ Refusal admit(RequestContext& c, Enforcement& enforcement)
     if (!c.preflight.allowed) {
         RequestError e = refusal(c.preflight.code == u"model_not_found" ? 404 : 403, c.preflight.reason,
                                  c.preflight.code, QStringLiteral("model"));
-        e.explanation = explanationJson(c.decision, c.preflight, c.now);
+        e.explanation = json::explanationJson(c.decision, c.preflight, c.now);
         return e;
     }
     if (c.decision.unavailable) {
@@ -321,7 +321,7 @@ Refusal admit(RequestContext& c, Enforcement& enforcement)
     }
     if (!c.decision.allowed) {
         RequestError e = refusal(429, explanationSentence(c.decision, c.preflight), QStringLiteral("limit_reached"));
-        e.explanation = explanationJson(c.decision, c.preflight, c.now);
+        e.explanation = json::explanationJson(c.decision, c.preflight, c.now);
         e.headers = rateHeaders;
         e.headers.add("Retry-After", QByteArray::number(c.decision.retryAfterSeconds));
         return e;

@@ -202,6 +202,63 @@ void RequestLogPage::reload()
         });
 }
 
+bool RequestLogPage::showSampleDetail()
+{
+    if (m_table->model()->rowCount() == 0)
+        return false;
+    m_table->selectRow(0);
+    return true;
+}
+
+QString RequestLogPage::limitsTable(const Decision& d, const QString& timezone) const
+{
+    if (d.checks.isEmpty())
+        return {};
+    const auto amount = [](Metric metric, qint64 v) {
+        return metric == Metric::Cost ? money::formatDollars(v) : format::count(v);
+    };
+    const auto metricLabel = [this](Metric metric) {
+        switch (metric) {
+        case Metric::Cost: return tr("cost");
+        case Metric::Tokens: return tr("tokens");
+        case Metric::Requests: return tr("requests");
+        }
+        return QString();
+    };
+    const auto scopeLabel = [this](ScopeKind scope) {
+        switch (scope) {
+        case ScopeKind::User: return tr("user");
+        case ScopeKind::Key: return tr("key");
+        case ScopeKind::Project: return tr("project");
+        case ScopeKind::Group: return tr("group");
+        case ScopeKind::Organization: return tr("organisation");
+        case ScopeKind::Customer: return tr("customer");
+        }
+        return QString();
+    };
+    QString rows;
+    const LimitCheck* binding = d.bindingCheck();
+    for (const LimitCheck& c : d.checks) {
+        const bool binds = &c == binding;
+        const QString cell = binds ? QStringLiteral("<td><b>%1</b></td>") : QStringLiteral("<td>%1</td>");
+        rows += QStringLiteral("<tr>");
+        rows +=
+            cell.arg(tr("%1, %2: %3 %4")
+                         .arg(metricLabel(c.metric), windowKindLabel(c.window.kind), scopeLabel(c.scope), c.scopeName)
+                         .toHtmlEscaped());
+        rows += cell.arg(effectiveSource(c).describe().toHtmlEscaped());
+        for (qint64 v : {c.limit, c.used, c.reserved, c.left()})
+            rows += cell.arg(amount(c.metric, v).toHtmlEscaped());
+        rows += cell.arg(c.window.end >= kEndOfTime ? tr("never") : format::time(c.window.end, timezone));
+        rows += QStringLiteral("</tr>");
+    }
+    return tr("<p><b>Limits in force</b> (the one that binds in bold):</p>")
+        + QStringLiteral("<table cellspacing='0' cellpadding='3' border='1' style='border-collapse:collapse'><tr>")
+        + QStringLiteral("<th>%1</th><th>%2</th><th>%3</th><th>%4</th><th>%5</th><th>%6</th><th>%7</th></tr>")
+              .arg(tr("Limit"), tr("Set by"), tr("Limit value"), tr("Used"), tr("Held now"), tr("Left"), tr("Resets"))
+        + rows + QStringLiteral("</table>");
+}
+
 void RequestLogPage::showDetails()
 {
     const QList<int> rows = selectedSourceRows(m_table);
@@ -235,9 +292,7 @@ void RequestLogPage::showDetails()
         }
         const Decision d = s.enforcement().explain({r.keyId, r.userId, r.customerId, r.model}, amounts, &p);
         html += tr("<p><b>The same request now:</b> %1</p>").arg(explanationSentence(d, p).toHtmlEscaped());
-        html +=
-            QStringLiteral("<pre style='font-size:small'>%1</pre>")
-                .arg(QString::fromUtf8(QJsonDocument(explanationJson(d, p, s.clock().now())).toJson()).toHtmlEscaped());
+        html += limitsTable(d, tz);
     }
     m_details->setHtml(html);
 }

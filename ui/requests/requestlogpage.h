@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/ledger/ledger.h"
 #include "core/usage/usagetypes.h"
 #include "ui/page.h"
 #include "ui/widgets/listmodel.h"
@@ -26,6 +27,7 @@ public:
     // Shows the records matching `filter` (from the dashboard or the keys page).
     void applyFilter(const UsageLogFilter& filter, const QString& description);
     ListModel<UsageRecord>* model() const { return m_model; }
+    bool showSampleDetail() override;
 
 signals:
     void loaded();
@@ -33,6 +35,8 @@ signals:
 private:
     UsageLogFilter filterFromFields() const;
     void showDetails();
+    // The limits in force for a decision, the binding one in bold.
+    QString limitsTable(const Decision& decision, const QString& timezone) const;
 
     ListModel<UsageRecord>* m_model = nullptr;
     QTableView* m_table = nullptr;
