@@ -204,8 +204,8 @@ Result<CreatedKey> Access::createKey(const NewKey& nk, const QString& actor)
                 return Error::invalid(QStringLiteral("projectId"), tr("is required for a key without a holder"));
             k.projectId = base.users.value(nk.holderUserId).privateProjectId;
         }
-        const auto project = base.projects.constFind(k.projectId);
-        if (project == base.projects.cend())
+        const Project* project = base.project(k.projectId);
+        if (!project)
             return Error::notFound(QStringLiteral("projectId"), tr("project %1 does not exist").arg(k.projectId));
         if (project->kind == ProjectKind::Private && project->ownerUserId != nk.holderUserId)
             return Error::invalid(QStringLiteral("projectId"),
@@ -326,8 +326,8 @@ Result<ApiKey> Access::authenticate(const Snapshot& snap, const QString& secret,
     // The lookup is by SHA-256 of the secret, so its timing says nothing about the secret itself; the final
     // comparison is constant-time all the same.
     const Id id = snap.keysByHash.value(hash);
-    const auto it = id ? snap.keys.constFind(id) : snap.keys.cend();
-    if (it == snap.keys.cend() || !constantTimeEqual(it->hash, hash))
+    const ApiKey* it = id ? snap.key(id) : nullptr;
+    if (!it || !constantTimeEqual(it->hash, hash))
         return Error::notFound(QStringLiteral("apiKey"), tr("the API key is not valid"));
     if (it->status == KeyStatus::Revoked)
         return Error::invalid(QStringLiteral("apiKey"), tr("the API key %1 has been revoked").arg(it->prefix));

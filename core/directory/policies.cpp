@@ -26,8 +26,8 @@ EffectivePolicy resolveUserPolicy(const Snapshot& s, const User& user, const Pol
         auto cached = nodes.find(id);
         if (cached != nodes.end())
             return &cached->second;
-        auto it = s.groups.constFind(id);
-        if (it == s.groups.cend())
+        const Group* it = s.group(id);
+        if (!it)
             return nullptr;
         const PolicySettings* settings = edit && edit->level == Level::Group && edit->id == id ? &edit->settings
             : it->settings                                                                     ? &*it->settings

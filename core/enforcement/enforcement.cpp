@@ -81,8 +81,8 @@ QList<LimitCheck> Enforcement::limitsFor(const Snapshot& s, const RequestScope& 
 
     const User* user = nullptr;
     if (scope.userId) {
-        auto it = s.users.constFind(scope.userId);
-        if (it != s.users.cend())
+        const auto* it = s.users.get(scope.userId);
+        if (it)
             user = &*it;
     }
     if (user) {
@@ -95,16 +95,16 @@ QList<LimitCheck> Enforcement::limitsFor(const Snapshot& s, const RequestScope& 
     }
     const ApiKey* key = nullptr;
     if (scope.keyId) {
-        auto it = s.keys.constFind(scope.keyId);
-        if (it != s.keys.cend())
+        const auto* it = s.keys.get(scope.keyId);
+        if (it)
             key = &*it;
     }
     if (key && key->monthlyCap)
         add(ScopeKind::Key, key->id, key->name, Metric::Cost, cal.window(WindowKind::Month, now), *key->monthlyCap,
             QStringLiteral("keyMonthlyCap"), entity(PolicySource::Level::None, key->id, key->name));
     if (key) {
-        auto p = s.projects.constFind(key->projectId);
-        if (p != s.projects.cend() && p->monthlyLimit)
+        const auto* p = s.projects.get(key->projectId);
+        if (p && p->monthlyLimit)
             add(ScopeKind::Project, p->id, p->name, Metric::Cost, cal.window(WindowKind::Month, now), *p->monthlyLimit,
                 QStringLiteral("projectMonthlyLimit"), entity(PolicySource::Level::None, p->id, p->name));
     }
@@ -125,8 +125,8 @@ QList<LimitCheck> Enforcement::limitsFor(const Snapshot& s, const RequestScope& 
             *org.monthlyBudget, QStringLiteral("organizationMonthlyBudget"),
             entity(PolicySource::Level::Organization, org.id, org.name));
     if (scope.customerId) {
-        auto it = s.customers.constFind(scope.customerId);
-        if (it != s.customers.cend()) {
+        const auto* it = s.customers.get(scope.customerId);
+        if (it) {
             const Customer& c = *it;
             const QString name = c.name.isEmpty() ? c.identifier : c.name;
             const PolicySource src = entity(PolicySource::Level::None, c.id, name);
@@ -188,7 +188,7 @@ Preflight Enforcement::resolve(const Snapshot& s, const RequestScope& scope) con
 {
     Preflight p;
     // What the request counts for, whatever is decided below (a refusal is recorded too).
-    if (auto it = s.users.constFind(scope.userId); scope.userId && it != s.users.cend())
+    if (const auto* it = s.users.get(scope.userId); scope.userId && it)
         p.groups = s.groupsOf(*it);
     auto deny = [&p](QString code, QString reason, PolicySource source = {}) {
         p.allowed = false;
@@ -196,16 +196,16 @@ Preflight Enforcement::resolve(const Snapshot& s, const RequestScope& scope) con
         p.reason = std::move(reason);
         p.source = std::move(source);
     };
-    auto model = s.models.constFind(scope.model);
-    if (model == s.models.cend()) {
+    const ModelInfo* model = s.model(scope.model);
+    if (!model) {
         deny(QStringLiteral("model_not_found"), tr("model %1 is not in the catalog").arg(scope.model));
         return p;
     }
     p.model = *model;
     const User* user = nullptr;
     if (scope.userId) {
-        auto it = s.users.constFind(scope.userId);
-        if (it == s.users.cend()) {
+        const auto* it = s.users.get(scope.userId);
+        if (!it) {
             deny(QStringLiteral("user_not_found"), tr("user %1 does not exist").arg(scope.userId));
             return p;
         }
@@ -222,8 +222,8 @@ Preflight Enforcement::resolve(const Snapshot& s, const RequestScope& scope) con
         return p;
     }
     if (scope.keyId) {
-        auto key = s.keys.constFind(scope.keyId);
-        if (key != s.keys.cend() && key->allowedModels.state == ModelRule::State::List
+        const auto* key = s.keys.get(scope.keyId);
+        if (key && key->allowedModels.state == ModelRule::State::List
             && !key->allowedModels.models.contains(scope.model)) {
             deny(QStringLiteral("key_model_not_allowed"),
                  tr("model %1 is not among the models allowed for the API key %2").arg(scope.model, key->prefix));

@@ -76,7 +76,6 @@ Status Store::loadDirectory(Snapshot& s) const
                         {s.org.id});
         if (!r.ok())
             return r.error();
-        s.users.reserve(1024);
         while (r->next()) {
             User u;
             u.id = r->value(0).toLongLong();
@@ -110,9 +109,8 @@ Status Store::loadDirectory(Snapshot& s) const
             const Id gid = r->value(0).toLongLong();
             const Id uid = r->value(1).toLongLong();
             s.members[gid].insert(uid);
-            auto it = s.users.find(uid);
-            if (it != s.users.end())
-                it->groupIds.append(gid);
+            if (User* u = s.users.getMutable(uid))
+                u->groupIds.append(gid);
         }
     }
     return {};
@@ -176,9 +174,8 @@ Status Store::loadAccess(Snapshot& s) const
         if (!g.ok())
             return g.error();
         while (g->next()) {
-            auto it = s.keys.find(g->value(0).toLongLong());
-            if (it != s.keys.end())
-                it->groupIds.append(g->value(1).toLongLong());
+            if (ApiKey* k = s.keys.getMutable(g->value(0).toLongLong()))
+                k->groupIds.append(g->value(1).toLongLong());
         }
     }
     return {};

@@ -2,6 +2,7 @@
 //  - AdmitSettle: resolve the policy, reserve on every counter, settle; 10,000 users in 1,000 nested groups, with
 //    limits at every level; 1 and 2 threads (both cores contending on the same organisation budget).
 //  - LoadUsers: open a database holding 100,000 users (everything is read into memory).
+//  - RenameUser: one user renamed in an organisation of 1,000 and of 100,000 users (the cost of a write).
 //  - RecordUsage: durable usage-record writes in batches.
 
 #include "core/service/service.h"
@@ -11,6 +12,7 @@
 #include <QTemporaryDir>
 
 #include <benchmark/benchmark.h>
+#include <map>
 
 using namespace tollgate;
 
@@ -145,6 +147,30 @@ void LoadUsers(benchmark::State& state)
     state.counters["users"] = double(users);
 }
 BENCHMARK(LoadUsers)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+
+// One user renamed in an organisation of N users: validation, the transaction with its audit entry, and the new
+// snapshot (only the parts a write changes are copied). N = 1,000 is the baseline for N = 100,000 in the same run.
+void RenameUser(benchmark::State& state)
+{
+    const int users = int(state.range(0));
+    static std::map<int, std::unique_ptr<Service>> orgs; // google benchmark calls this more than once per size
+    std::unique_ptr<Service>& s = orgs[users];
+    if (!s) {
+        s = openAt(QStringLiteral("rename%1.db").arg(users));
+        addUsers(*s, users, {});
+    }
+    User u = *s->directory().userByEmail(QStringLiteral("user%1@example.com").arg(users / 2));
+    int i = 0;
+    for (auto _ : state) {
+        u.name = QStringLiteral("Renamed %1").arg(++i);
+        u.updatedAt = 0;
+        if (!s->directory().updateUser(u, QStringLiteral("bench")).ok())
+            state.SkipWithError("write failed");
+        clock().advance(1);
+    }
+    state.counters["users"] = double(users);
+}
+BENCHMARK(RenameUser)->Arg(1000)->Arg(100'000)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 void RecordUsage(benchmark::State& state)
 {
