@@ -117,6 +117,39 @@ private slots:
         QCOMPARE(limit->limit, 3 * kNanosPerDollar);
     }
 
+    void shardedTablesBehaveAsOneHashAndCopyApart()
+    {
+        ShardedHash<Id, QString> a;
+        for (Id i = 1; i <= 1000; ++i)
+            a.insert(i, QString::number(i));
+        a.insert(5, QStringLiteral("five")); // replaces
+        QCOMPARE(a.size(), qsizetype(1000));
+        QVERIFY(a.remove(7));
+        QVERIFY(!a.remove(7));
+        QCOMPARE(a.size(), qsizetype(999));
+        QCOMPARE(*a.get(5), QStringLiteral("five"));
+        QVERIFY(!a.get(7));
+        qsizetype seen = 0;
+        Id sum = 0;
+        for (auto it = a.begin(); it != a.end(); ++it) {
+            ++seen;
+            sum += it.key();
+        }
+        QCOMPARE(seen, a.size());
+        QCOMPARE(sum, Id(1000 * 1001 / 2 - 7));
+        QCOMPARE(a.values().size(), a.size());
+
+        const ShardedHash<Id, QString> copy = a; // a snapshot's copy: changing the original leaves it alone
+        a[5] = QStringLiteral("changed");
+        a.insert(2000, QStringLiteral("new"));
+        QCOMPARE(*copy.get(5), QStringLiteral("five"));
+        QVERIFY(!copy.get(2000));
+        QCOMPARE(copy.size(), qsizetype(999));
+        QCOMPARE(a.size(), qsizetype(1000));
+        a.clear();
+        QVERIFY(a.isEmpty() && a.begin() == a.end());
+    }
+
     void theGroupWalkIsTheSnapshots()
     {
         auto s = open(QStringLiteral("groups.sqlite"));
