@@ -188,6 +188,8 @@ void Gateway::serveLlm(http::Exchange& exchange, Api api)
     c.requestId = newRequestId();
     c.record.requestId = QString::fromLatin1(c.requestId);
     c.headers.add("x-request-id", c.requestId);
+    if (api == Api::AnthropicMessages)
+        c.headers.add("request-id", c.requestId); // what Anthropic's SDKs read into _request_id
 
     Refusal refused = authenticate(c);
     if (!refused)

@@ -195,6 +195,7 @@ private Q_SLOTS:
         QVERIFY(r.body.contains("event: message_start"));
         QVERIFY(r.body.endsWith("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"));
         const Row row = record(r.headers.value("x-request-id"));
+        QCOMPARE(r.headers.value("request-id"), r.headers.value("x-request-id")); // Anthropic's SDKs read request-id
         QCOMPARE(row.status, QStringLiteral("ok"));
         QVERIFY(row.input > 2);
         QVERIFY(row.output > 1); // from message_delta, not message_start's placeholder

@@ -97,6 +97,8 @@ const expect = (id, status, streamed, minOutput = 1) =>
     .withResponse();
   assert.equal(data.type, "message");
   assert.ok(data.usage.output_tokens > 0);
+  // The SDK reads Anthropic's request-id header into _request_id; it names the same usage record.
+  assert.equal(data._request_id, response.headers.get("x-request-id"));
   expect(response.headers.get("x-request-id"), "ok", 0);
 }
 
