@@ -106,11 +106,22 @@ void Gateway::handle(http::Exchange& exchange)
         (this->*route.serve)(exchange, route.api);
         return;
     }
+    if (req.path.startsWith("/v1/models/") && req.path.size() > 11) {
+        if (req.method != "GET" && req.method != "HEAD") {
+            http::Response r = errorResponse(
+                Api::OpenAIChat, {405, tr("use GET on %1").arg(QString::fromLatin1(req.path)), {}, {}, {}, {}});
+            r.headers.add("Allow", "GET, HEAD");
+            exchange.respond(std::move(r));
+            return;
+        }
+        serveModel(exchange, QString::fromUtf8(QByteArray::fromPercentEncoding(req.path.mid(11))));
+        return;
+    }
     exchange.respond(
         errorResponse(Api::OpenAIChat,
                       {404,
                        tr("no route %1 %2; the gateway serves POST /v1/chat/completions, POST /v1/messages, "
-                          "POST /v1/embeddings and GET /v1/models")
+                          "POST /v1/embeddings, GET /v1/models and GET /v1/models/{id}")
                            .arg(QString::fromLatin1(req.method), QString::fromLatin1(req.path)),
                        QStringLiteral("unknown_route"),
                        {},
@@ -128,50 +139,72 @@ void Gateway::serveHealth(http::Exchange& exchange, Api)
     exchange.respond(http::Response::json(200, "{\"status\":\"ok\",\"version\":\"" TOLLGATE_VERSION "\"}"));
 }
 
-void Gateway::serveModels(http::Exchange& exchange, Api)
+namespace {
+
+// A model in the listing of the API the client speaks.
+QJsonObject modelEntry(const ModelInfo& m, Api api, const Snapshot& org)
 {
+    if (api == Api::AnthropicMessages)
+        return {{QStringLiteral("type"), QStringLiteral("model")},
+                {QStringLiteral("id"), m.id},
+                {QStringLiteral("display_name"), m.id},
+                {QStringLiteral("created_at"), QStringLiteral("2024-01-01T00:00:00Z")}};
+    const Provider* provider = org.provider(m.providerId);
+    return {{QStringLiteral("id"), m.id},
+            {QStringLiteral("object"), QStringLiteral("model")},
+            {QStringLiteral("created"), 1'704'067'200},
+            {QStringLiteral("owned_by"), provider ? provider->name : QStringLiteral("tollgate")}};
+}
+
+} // namespace
+
+std::optional<RequestContext> Gateway::modelsCaller(http::Exchange& exchange)
+{
+    // The models routes serve both APIs' SDKs: Anthropic's send anthropic-version (or only x-api-key).
     const http::Headers& h = exchange.request().headers;
     const bool anthropic = h.contains("anthropic-version") || (h.contains("x-api-key") && !h.contains("Authorization"));
     const Api api = anthropic ? Api::AnthropicMessages : Api::OpenAIChat;
     RequestContext c = RequestContext::begin(api, exchange.request(), m_service.snapshot(), m_service.clock().now());
-    if (Refusal refused = authenticate(c)) {
-        if (refused->code == u"missing_api_key")
-            refused->message = tr("missing API key: send Authorization: Bearer <key>");
+    Refusal refused = authenticate(c);
+    if (refused && refused->code == u"missing_api_key")
+        refused->message = tr("missing API key: send Authorization: Bearer <key>");
+    // A shared key lists what the member it names may use; naming someone outside its groups is refused, as on the
+    // LLM routes. Without a name, the key's own rules apply.
+    if (!refused && !c.key.holderUserId && !h.value("X-Tollgate-User").trimmed().isEmpty())
+        refused = resolvePrincipal(c);
+    else if (!refused)
+        c.userId = c.key.holderUserId;
+    if (refused) {
         exchange.respond(errorResponse(api, *refused));
+        return std::nullopt;
+    }
+    return c;
+}
+
+bool Gateway::mayUse(const RequestContext& c, const ModelInfo& m) const
+{
+    return m_service.enforcement().preflight(*c.org, {c.key.id, c.userId, 0, m.id}).allowed;
+}
+
+void Gateway::serveModels(http::Exchange& exchange, Api)
+{
+    std::optional<RequestContext> c = modelsCaller(exchange);
+    if (!c)
         return;
-    }
-    Id userId = c.key.holderUserId;
-    const QByteArray named = h.value("X-Tollgate-User");
-    if (!userId && !named.isEmpty()) {
-        if (const User* u = c.org->userByEmail(QString::fromUtf8(named)))
-            userId = u->id;
-    }
-    QList<ModelInfo> models = c.org->models.values();
+    QList<ModelInfo> models = c->org->models.values();
     std::sort(models.begin(), models.end(), [](const ModelInfo& a, const ModelInfo& b) { return a.id < b.id; });
     QJsonArray data;
     QString first, last;
     for (const ModelInfo& m : std::as_const(models)) {
-        if (!m_service.enforcement().preflight(*c.org, {c.key.id, userId, 0, m.id}).allowed)
+        if (!mayUse(*c, m))
             continue;
-        if (anthropic) {
-            data.append(QJsonObject {{QStringLiteral("type"), QStringLiteral("model")},
-                                     {QStringLiteral("id"), m.id},
-                                     {QStringLiteral("display_name"), m.id},
-                                     {QStringLiteral("created_at"), QStringLiteral("2024-01-01T00:00:00Z")}});
-        } else {
-            const Provider* provider = c.org->provider(m.providerId);
-            data.append(
-                QJsonObject {{QStringLiteral("id"), m.id},
-                             {QStringLiteral("object"), QStringLiteral("model")},
-                             {QStringLiteral("created"), 1'704'067'200},
-                             {QStringLiteral("owned_by"), provider ? provider->name : QStringLiteral("tollgate")}});
-        }
+        data.append(modelEntry(m, c->api, *c->org));
         if (first.isEmpty())
             first = m.id;
         last = m.id;
     }
     QJsonObject out;
-    if (anthropic)
+    if (c->api == Api::AnthropicMessages)
         out = {{QStringLiteral("data"), data},
                {QStringLiteral("has_more"), false},
                {QStringLiteral("first_id"), first.isEmpty() ? QJsonValue() : QJsonValue(first)},
@@ -179,6 +212,27 @@ void Gateway::serveModels(http::Exchange& exchange, Api)
     else
         out = {{QStringLiteral("object"), QStringLiteral("list")}, {QStringLiteral("data"), data}};
     exchange.respond(http::Response::json(200, QJsonDocument(out).toJson(QJsonDocument::Compact)));
+}
+
+void Gateway::serveModel(http::Exchange& exchange, const QString& id)
+{
+    std::optional<RequestContext> c = modelsCaller(exchange);
+    if (!c)
+        return;
+    // A model the caller may not use is answered as one that does not exist: the listing does not show it either.
+    const ModelInfo* m = c->org->model(id);
+    if (!m || !mayUse(*c, *m)) {
+        exchange.respond(errorResponse(c->api,
+                                       {404,
+                                        tr("the model %1 does not exist or is not available to this key").arg(id),
+                                        QStringLiteral("model_not_found"),
+                                        QStringLiteral("model"),
+                                        {},
+                                        {}}));
+        return;
+    }
+    exchange.respond(
+        http::Response::json(200, QJsonDocument(modelEntry(*m, c->api, *c->org)).toJson(QJsonDocument::Compact)));
 }
 
 void Gateway::serveLlm(http::Exchange& exchange, Api api)

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <functional>
+#include <optional>
 
 namespace tollgate {
 class Service;
@@ -71,6 +72,7 @@ public:
     // The routes.
     void serveHealth(http::Exchange& exchange, Api api);
     void serveModels(http::Exchange& exchange, Api api);
+    void serveModel(http::Exchange& exchange, const QString& id); // GET /v1/models/{id}
     void serveLlm(http::Exchange& exchange, Api api);
 
     // What a ProxyCall uses.
@@ -84,6 +86,9 @@ public:
     void recordThen(UsageRecord record, std::function<void(bool durable)> then);
 
 private:
+    // The caller of a models route (its key, and the member a shared key names), or nothing when refused (answered).
+    std::optional<RequestContext> modelsCaller(http::Exchange& exchange);
+    bool mayUse(const RequestContext& c, const ModelInfo& model) const;
     void refuse(http::Exchange& exchange, RequestContext c, RequestError error);
     void forward(http::Exchange& exchange, RequestContext c);
 

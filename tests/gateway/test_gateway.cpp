@@ -430,6 +430,33 @@ private Q_SLOTS:
             ids << v.toObject().value(QLatin1String("id")).toString();
         ids.sort();
         QCOMPARE(ids, QStringList({QStringLiteral("mock-embed"), QStringLiteral("mock-small")}));
+
+        // One model, in each API's shape; one the key may not use is not there.
+        r = sendRaw(m_port, "GET /v1/models/mock-small HTTP/1.1\r\nHost: x\r\n" + auth(m_annKey) + "\r\n\r\n");
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.json().value(QLatin1String("id")).toString(), QStringLiteral("mock-small"));
+        QCOMPARE(r.json().value(QLatin1String("object")).toString(), QStringLiteral("model"));
+        r = sendRaw(m_port,
+                    "GET /v1/models/mock-small HTTP/1.1\r\nHost: x\r\nx-api-key: " + m_annKey.toUtf8()
+                        + "\r\nanthropic-version: 2023-06-01\r\n\r\n");
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.json().value(QLatin1String("type")).toString(), QStringLiteral("model"));
+        r = sendRaw(m_port, "GET /v1/models/mock-large HTTP/1.1\r\nHost: x\r\n" + auth(m_annKey) + "\r\n\r\n");
+        QCOMPARE(r.status, 404);
+        QCOMPARE(r.json().value(QLatin1String("error")).toObject().value(QLatin1String("code")).toString(),
+                 QStringLiteral("model_not_found"));
+        r = sendRaw(m_port, "GET /v1/models/no-such-model HTTP/1.1\r\nHost: x\r\n" + auth(m_annKey) + "\r\n\r\n");
+        QCOMPARE(r.status, 404);
+        r = sendRaw(m_port, postRequest("/v1/models/mock-small", "{}", {auth(m_annKey)}));
+        QCOMPARE(r.status, 405);
+
+        // A shared key naming someone outside its groups lists nothing for them: refused, as on the LLM routes.
+        r = sendRaw(m_port,
+                    "GET /v1/models HTTP/1.1\r\nHost: x\r\n" + auth(m_groupKey)
+                        + "\r\nX-Tollgate-User: cid@example.org\r\n\r\n");
+        QCOMPARE(r.status, 403);
+        r = sendRaw(m_port, "GET /v1/models HTTP/1.1\r\nHost: x\r\n" + auth(m_groupKey) + "\r\n\r\n");
+        QCOMPARE(r.status, 200);
     }
 
     void badInput_data()
