@@ -54,12 +54,7 @@ Access::Access(const ModuleContext& context)
 
 Status Access::reload()
 {
-    auto edit = m_org.edit();
-    Snapshot& next = edit.draft(); // dropped unpublished if a read fails
-    if (auto s = Store(m_db).loadAccess(next); !s.ok())
-        return s;
-    edit.publish();
-    return {};
+    return m_org.reload([this](Snapshot& s) { return Store(m_db).loadAccess(s); });
 }
 
 QList<Project> Access::projects() const { return sortedById(m_org.current()->projects); }

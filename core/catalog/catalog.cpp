@@ -70,12 +70,7 @@ std::optional<Provider> Catalog::provider(Id id) const
 
 Status Catalog::reload()
 {
-    auto edit = m_org.edit();
-    Snapshot& next = edit.draft(); // dropped unpublished if a read fails
-    if (auto s = Store(m_db).loadCatalog(next); !s.ok())
-        return s;
-    edit.publish();
-    return {};
+    return m_org.reload([this](Snapshot& s) { return Store(m_db).loadCatalog(s); });
 }
 
 Result<Provider> Catalog::saveProvider(const Provider& p, const QString& actor)

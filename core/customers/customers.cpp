@@ -45,12 +45,7 @@ std::optional<Customer> Customers::customerByIdentifier(const QString& identifie
 
 Status Customers::reload()
 {
-    auto edit = m_org.edit();
-    Snapshot& next = edit.draft(); // dropped unpublished if a read fails
-    if (auto s = Store(m_db).loadCustomers(next); !s.ok())
-        return s;
-    edit.publish();
-    return {};
+    return m_org.reload([this](Snapshot& s) { return Store(m_db).loadCustomers(s); });
 }
 
 Result<Customer> Customers::saveCustomer(const Customer& c, const QString& actor)

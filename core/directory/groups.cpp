@@ -155,8 +155,9 @@ Status Directory::deleteGroup(Id id, const QString& actor)
     for (Id uid : edit->members.value(id))
         edit->users[uid].groupIds.removeOne(id);
     edit->members.remove(id);
-    for (ApiKey& k : edit->keys)
-        k.groupIds.removeOne(id);
+    for (const ApiKey& k : std::as_const(base.keys)) // only the keys it touches: their shards alone are copied
+        if (k.groupIds.contains(id))
+            edit->keys.getMutable(k.id)->groupIds.removeOne(id);
     edit->groups.remove(id);
     edit.publish();
     return {};

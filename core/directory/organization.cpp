@@ -25,15 +25,11 @@ Directory::Directory(const ModuleContext& context)
 
 Status Directory::reload()
 {
-    auto edit = m_org.edit();
-    Snapshot& next = edit.draft(); // dropped unpublished if a read fails
-    const Store store(m_db);
-    if (auto s = store.loadOrganization(next); !s.ok())
-        return s;
-    if (auto s = store.loadDirectory(next); !s.ok())
-        return s;
-    edit.publish();
-    return {};
+    return m_org.reload([this](Snapshot& s) {
+        const Store store(m_db);
+        Status loaded = store.loadOrganization(s);
+        return loaded.ok() ? store.loadDirectory(s) : loaded;
+    });
 }
 
 Organization Directory::organization() const { return m_org.current()->org; }

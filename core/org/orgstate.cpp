@@ -16,6 +16,15 @@ SnapshotPtr OrgState::current() const
     return m_current;
 }
 
+Status OrgState::reload(const std::function<Status(Snapshot&)>& load)
+{
+    Edit e = edit();
+    if (Status s = load(e.draft()); !s.ok())
+        return s;
+    e.publish();
+    return {};
+}
+
 void OrgState::publish(Snapshot next)
 {
     next.version = m_version.load(std::memory_order_relaxed) + 1;

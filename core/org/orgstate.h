@@ -1,8 +1,10 @@
 #pragma once
 
+#include "core/domain/result.h"
 #include "core/org/snapshot.h"
 
 #include <atomic>
+#include <functional>
 #include <mutex>
 #include <optional>
 
@@ -48,6 +50,8 @@ public:
     };
     // The database's write lock is taken here and held until the Edit is dropped.
     Edit edit() { return Edit(*this); }
+    // Reads a part of the snapshot again with `load` (a Store load) and publishes it; nothing when a read fails.
+    Status reload(const std::function<Status(Snapshot&)>& load);
 
 private:
     void publish(Snapshot next);
