@@ -1,5 +1,6 @@
 #include "core/audit/audit.h"
 
+#include "core/org/orgsync.h"
 #include "core/storage/database.h"
 
 #include <algorithm>
@@ -21,7 +22,10 @@ Status Audit::record(QSqlDatabase& tx, const QString& actor, const QString& enti
                     {m_clock.now(), actor.isEmpty() ? QStringLiteral("system") : actor, entity,
                      entityId.isNull() ? QStringLiteral("") : entityId, action,
                      before.isNull() ? QVariant() : QVariant(before), after.isNull() ? QVariant() : QVariant(after)});
-    return r.ok() ? Status() : Status(r.error());
+    if (!r.ok())
+        return r.error();
+    // Every change to the organisation is audited: the other instances on the database learn of it here.
+    return OrgSync::markChanged(tx, m_db.dialect(), OrgSync::partOf(entity));
 }
 
 QList<AuditEntry> Audit::entries(const AuditFilter& filter) const

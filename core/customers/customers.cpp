@@ -50,6 +50,19 @@ Status Customers::reload()
 
 Result<Customer> Customers::saveCustomer(const Customer& c, const QString& actor)
 {
+    bool raced = false;
+    Result<Customer> saved = saveOnce(c, actor, &raced);
+    if (!raced)
+        return saved;
+    // Another instance on the database created the customer since this one last read them: read them again and
+    // save over that one (requests naming a new customer on several instances at once all succeed).
+    if (Status s = reload(); !s.ok())
+        return s.error();
+    return saveOnce(c, actor, nullptr);
+}
+
+Result<Customer> Customers::saveOnce(const Customer& c, const QString& actor, bool* raced)
+{
     auto edit = m_org.edit();
     const Snapshot& base = edit.base();
     const QString identifier = c.identifier.trimmed();
@@ -96,8 +109,11 @@ Result<Customer> Customers::saveCustomer(const Customer& c, const QString& actor
                               before ? codec::compact(codec::toJson(*before)) : QString(),
                               codec::compact(codec::toJson(after)));
     });
-    if (!s.ok())
+    if (!s.ok()) {
+        if (!before && raced && s.error().code == Error::Code::Conflict)
+            *raced = true;
         return s.error();
+    }
     if (before)
         edit->customersByIdentifier.remove(before->identifier);
     edit->customers.insert(after.id, after);

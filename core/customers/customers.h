@@ -27,6 +27,9 @@ public:
     Status deleteCustomer(Id id, const QString& actor);
 
 private:
+    // Sets *raced when the insert failed because another instance created the customer meanwhile.
+    Result<Customer> saveOnce(const Customer& c, const QString& actor, bool* raced);
+
     Database& m_db;
     const Clock& m_clock;
     OrgState& m_org;

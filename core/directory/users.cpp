@@ -4,6 +4,7 @@
 #include "core/directory/directory.h"
 #include "core/domain/validation.h"
 #include "core/org/orgstate.h"
+#include "core/org/orgsync.h"
 #include "core/storage/codec.h"
 #include "core/storage/database.h"
 
@@ -165,7 +166,7 @@ Result<QList<User>> Directory::createUsers(const QList<NewUser>& batch, const QS
                 return u.error();
             created.append(std::move(u.value()));
         }
-        return {};
+        return OrgSync::markChanged(tx, m_db.dialect(), OrgSync::Part::Directory);
     });
     if (!s.ok())
         return s.error();

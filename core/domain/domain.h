@@ -180,6 +180,8 @@ struct UsageRecord
     // for those groups for good, whatever membership changes later. Unset: the service fills in the user's groups
     // as they are when the record is written.
     std::optional<QList<Id>> groupIds;
+    // Not stored: set by Enforcement::settle, so the shared ledger knows the record of the request it settled.
+    quint64 ledgerTicket = 0;
 };
 
 // A record's groups as stored: ",3,7," (so that `LIKE '%,7,%'` finds a group), "" for none.

@@ -49,8 +49,17 @@ Enforcement::~Enforcement() = default;
 
 void Enforcement::reset()
 {
-    m_ledger = std::make_unique<Ledger>(
-        m_clock, [this](const CounterKey& key, const Window& window) { return loadCounter(key, window); });
+    Ledger::Loader loader = [this](const CounterKey& key, const Window& window) { return loadCounter(key, window); };
+    m_shared = nullptr;
+    m_ledger.reset();
+    if (m_db.dialect().kind == Dialect::Kind::PostgreSQL) {
+        // Every instance on the database counts in it (core/ledger/sharedledger.h).
+        auto shared = std::make_unique<SharedLedger>(m_db, m_clock, std::move(loader));
+        m_shared = shared.get();
+        m_ledger = std::move(shared);
+    } else {
+        m_ledger = std::make_unique<LocalLedger>(m_clock, std::move(loader));
+    }
     std::unique_lock lock(m_preflightLock);
     m_preflights.clear();
 }
@@ -269,9 +278,21 @@ Decision Enforcement::explain(const RequestScope& scope, const AdmissionAmounts&
     return d;
 }
 
-void Enforcement::settle(Decision& decision, const UsageRecord& record)
+void Enforcement::settle(Decision& decision, UsageRecord& record)
 {
-    m_ledger->settle(decision.reservation, record.cost, record.inputTokens + record.outputTokens);
+    record.ledgerTicket = m_tickets.fetch_add(1, std::memory_order_relaxed) + 1;
+    m_ledger->settle(decision.reservation, record.cost, record.inputTokens + record.outputTokens, record.ledgerTicket);
+}
+
+Status Enforcement::charge(QSqlDatabase& tx, const QList<UsageRecord>& records)
+{
+    return m_shared ? m_shared->charge(tx, records) : Status {};
+}
+
+void Enforcement::charged(const QList<UsageRecord>& records)
+{
+    if (m_shared)
+        m_shared->charged(records);
 }
 
 std::optional<qint64> Enforcement::loadCounter(const CounterKey& key, const Window& window) const

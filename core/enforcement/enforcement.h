@@ -1,12 +1,14 @@
 #pragma once
 
 #include "core/ledger/ledger.h"
+#include "core/ledger/sharedledger.h"
 #include "core/org/snapshot.h"
 #include "core/policy/policy.h"
 
 #include <QCoreApplication>
 #include <QHash>
 
+#include <atomic>
 #include <memory>
 #include <shared_mutex>
 
@@ -61,8 +63,14 @@ public:
     // What admit() would decide now, reserving nothing.
     Decision explain(const RequestScope& scope, const AdmissionAmounts& amounts, Preflight* preflightOut = nullptr);
     // Replaces the decision's reservation by the record's cost and tokens; once per admitted request, before its
-    // record is written (Usage::recordUsage or the UsageWriter).
-    void settle(Decision& decision, const UsageRecord& record);
+    // record is written (Usage::recordUsage or the UsageWriter). Stamps the record's ledgerTicket.
+    void settle(Decision& decision, UsageRecord& record);
+    // In the transaction that writes usage records, and after it committed: the shared ledger moves what they cost
+    // into its counters (Usage::setCharges). Nothing for the local ledger, which counted them at settle().
+    Status charge(QSqlDatabase& tx, const QList<UsageRecord>& records);
+    void charged(const QList<UsageRecord>& records);
+    // Whether the counters are shared by every instance on the database (PostgreSQL).
+    bool shared() const { return m_shared != nullptr; }
 
     // The counters, for benchmarks and the tests of the ledger's behaviour under the service.
     Ledger& ledger() { return *m_ledger; }
@@ -79,6 +87,8 @@ private:
     const Clock& m_clock;
     const OrgState& m_org;
     std::unique_ptr<Ledger> m_ledger;
+    SharedLedger* m_shared = nullptr; // m_ledger, when it is one
+    std::atomic<quint64> m_tickets {0};
 
     struct PreflightKey
     {

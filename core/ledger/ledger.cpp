@@ -31,13 +31,13 @@ QString metricName(Metric m)
     return {};
 }
 
-Ledger::Ledger(const Clock& clock, Loader loader)
+LocalLedger::LocalLedger(const Clock& clock, Loader loader)
     : m_clock(clock)
     , m_loader(std::move(loader))
 {
 }
 
-bool Ledger::ensureCounters(const QList<LimitCheck>& checks)
+bool LocalLedger::ensureCounters(const QList<LimitCheck>& checks)
 {
     // Find the missing counters under the lock, load them without it (the loader may query the database), then
     // insert them unless another thread won the race.
@@ -82,57 +82,38 @@ bool Ledger::ensureCounters(const QList<LimitCheck>& checks)
     return complete;
 }
 
-Decision Ledger::admit(QList<LimitCheck> checks, const AdmissionAmounts& amounts)
+Decision LocalLedger::admit(QList<LimitCheck> checks, const AdmissionAmounts& amounts)
 {
     return evaluate(std::move(checks), amounts, true);
 }
 
-Decision Ledger::explain(QList<LimitCheck> checks, const AdmissionAmounts& amounts)
+Decision LocalLedger::explain(QList<LimitCheck> checks, const AdmissionAmounts& amounts)
 {
     return evaluate(std::move(checks), amounts, false);
 }
 
-Decision Ledger::evaluate(QList<LimitCheck> checks, const AdmissionAmounts& amounts, bool reserve)
+qint64 Ledger::grantOutput(const QList<LimitCheck>& checks, const std::vector<qint64>& room,
+                           const AdmissionAmounts& amounts)
 {
-    const Instant now = m_clock.now();
-    Decision d;
-    if (!ensureCounters(checks)) {
-        d.unavailable = true;
-        d.checks = std::move(checks);
-        d.retryAfterSeconds = 1;
-        return d;
-    }
-    d.grantedOutputTokens = amounts.maxOutputTokens;
-    std::vector<Counter*> counters(size_t(checks.size()), nullptr);
-
-    std::lock_guard lock(m_mutex);
-    for (qsizetype i = 0; i < checks.size(); ++i) {
-        // try_emplace: a counter pruned between ensureCounters() and here (its window just ended) starts empty.
-        Counter& c = m_counters.try_emplace(checks[i].key(), Counter {0, 0, 0, checks[i].window.end}).first->second;
-        counters[size_t(i)] = &c;
-        checks[i].used = c.used;
-        checks[i].reserved = c.reserved;
-    }
-
-    // How many output tokens fit under every enforced cost and token limit.
     qint64 granted = amounts.maxOutputTokens;
-    for (const LimitCheck& c : std::as_const(checks)) {
+    for (qsizetype i = 0; i < checks.size(); ++i) {
+        const LimitCheck& c = checks[i];
         if (!c.enforce || c.metric == Metric::Requests)
             continue;
-        const qint64 room = c.limit - c.used - c.reserved;
         const qint64 fixed = c.metric == Metric::Cost ? amounts.inputCost : amounts.inputTokens;
         const qint64 perToken = c.metric == Metric::Cost ? amounts.outputPrice : 1;
         if (perToken <= 0)
             continue;
-        const qint64 fit = room >= fixed ? (room - fixed) / perToken : -1;
+        const qint64 r = room[size_t(i)];
+        const qint64 fit = r >= fixed ? (r - fixed) / perToken : -1;
         if (fit < granted && fit >= amounts.minOutputTokens && amounts.minOutputTokens > 0)
             granted = fit;
     }
-    d.grantedOutputTokens = granted;
-    d.reduced = granted < amounts.maxOutputTokens;
-    const Money cost = amounts.inputCost + amounts.outputPrice * granted;
-    const qint64 tokens = amounts.inputTokens + granted;
+    return granted;
+}
 
+void Ledger::decide(Decision& d, QList<LimitCheck>& checks, Money cost, qint64 tokens, Instant now)
+{
     bool allowed = true;
     Instant latestReset = 0;
     for (qsizetype i = 0; i < checks.size(); ++i) {
@@ -148,48 +129,77 @@ Decision Ledger::evaluate(QList<LimitCheck> checks, const AdmissionAmounts& amou
         }
     }
     d.allowed = allowed;
-
     if (!allowed) {
         const qint64 wait = latestReset == kEndOfTime ? 0 : (latestReset - now + 999) / 1000;
         d.retryAfterSeconds = std::max<qint64>(1, wait);
         d.grantedOutputTokens = 0;
-    } else {
-        // The binding limit is the one that runs out first at this request's size.
-        double fewest = 0;
+        return;
+    }
+    // The binding limit is the one that runs out first at this request's size.
+    double fewest = 0;
+    for (qsizetype i = 0; i < checks.size(); ++i) {
+        const LimitCheck& c = checks[i];
+        if (!c.enforce)
+            continue;
+        const double remaining = double(c.left()) / double(std::max<qint64>(1, c.requested));
+        if (d.binding < 0 || remaining < fewest) {
+            d.binding = int(i);
+            fewest = remaining;
+        }
+    }
+}
+
+Decision LocalLedger::evaluate(QList<LimitCheck> checks, const AdmissionAmounts& amounts, bool reserve)
+{
+    const Instant now = m_clock.now();
+    Decision d;
+    if (!ensureCounters(checks)) {
+        d.unavailable = true;
+        d.checks = std::move(checks);
+        d.retryAfterSeconds = 1;
+        return d;
+    }
+    std::vector<Counter*> counters(size_t(checks.size()), nullptr);
+    std::vector<qint64> room(size_t(checks.size()), 0);
+
+    std::lock_guard lock(m_mutex);
+    for (qsizetype i = 0; i < checks.size(); ++i) {
+        // try_emplace: a counter pruned between ensureCounters() and here (its window just ended) starts empty.
+        Counter& c = m_counters.try_emplace(checks[i].key(), Counter {0, 0, 0, checks[i].window.end}).first->second;
+        counters[size_t(i)] = &c;
+        checks[i].used = c.used;
+        checks[i].reserved = c.reserved;
+        room[size_t(i)] = checks[i].limit - c.used - c.reserved;
+    }
+    const qint64 granted = grantOutput(checks, room, amounts);
+    d.grantedOutputTokens = granted;
+    d.reduced = granted < amounts.maxOutputTokens;
+    const Money cost = amounts.inputCost + amounts.outputPrice * granted;
+    const qint64 tokens = amounts.inputTokens + granted;
+    decide(d, checks, cost, tokens, now);
+    if (d.allowed && reserve) {
+        Reservation& r = d.reservation;
+        r.m_cost = cost;
+        r.m_tokens = tokens;
+        r.m_holds.reserve(size_t(checks.size()));
         for (qsizetype i = 0; i < checks.size(); ++i) {
-            const LimitCheck& c = checks[i];
-            if (!c.enforce)
-                continue;
-            const double remaining = double(c.left()) / double(std::max<qint64>(1, c.requested));
-            if (d.binding < 0 || remaining < fewest) {
-                d.binding = int(i);
-                fewest = remaining;
+            Counter* c = counters[size_t(i)];
+            switch (checks[i].metric) {
+            case Metric::Cost: c->reserved += cost; break;
+            case Metric::Tokens: c->reserved += tokens; break;
+            case Metric::Requests: c->used += 1; break; // rate limits count admitted requests
             }
+            ++c->holders;
+            r.m_holds.push_back({c, checks[i].metric});
         }
-        if (reserve) {
-            Reservation& r = d.reservation;
-            r.m_cost = cost;
-            r.m_tokens = tokens;
-            r.m_holds.reserve(size_t(checks.size()));
-            for (qsizetype i = 0; i < checks.size(); ++i) {
-                Counter* c = counters[size_t(i)];
-                switch (checks[i].metric) {
-                case Metric::Cost: c->reserved += cost; break;
-                case Metric::Tokens: c->reserved += tokens; break;
-                case Metric::Requests: c->used += 1; break; // rate limits count admitted requests
-                }
-                ++c->holders;
-                r.m_holds.push_back({c, checks[i].metric});
-            }
-            if (r.m_holds.empty())
-                r.m_holds.push_back({nullptr, Metric::Requests}); // an admitted request with no limits still settles
-        }
+        if (r.m_holds.empty())
+            r.m_holds.push_back({nullptr, Metric::Requests}); // an admitted request with no limits still settles
     }
     d.checks = std::move(checks);
     return d;
 }
 
-void Ledger::settle(Reservation& r, Money actualCost, qint64 actualTokens)
+void LocalLedger::settle(Reservation& r, Money actualCost, qint64 actualTokens, quint64)
 {
     if (r.m_holds.empty())
         return;
@@ -213,15 +223,7 @@ void Ledger::settle(Reservation& r, Money actualCost, qint64 actualTokens)
     r.m_holds.clear();
 }
 
-void Ledger::record(const CounterKey& key, qint64 amount)
-{
-    std::lock_guard lock(m_mutex);
-    auto it = m_counters.find(key);
-    if (it != m_counters.end())
-        it->second.used += amount;
-}
-
-int Ledger::prune()
+int LocalLedger::prune()
 {
     const Instant now = m_clock.now();
     std::lock_guard lock(m_mutex);
@@ -239,13 +241,13 @@ int Ledger::prune()
     return dropped;
 }
 
-qint64 Ledger::counterCount() const
+qint64 LocalLedger::counterCount() const
 {
     std::lock_guard lock(m_mutex);
     return qint64(m_counters.size());
 }
 
-std::optional<Counter> Ledger::peek(const CounterKey& key) const
+std::optional<Counter> LocalLedger::peek(const CounterKey& key) const
 {
     std::lock_guard lock(m_mutex);
     auto it = m_counters.find(key);

@@ -107,6 +107,8 @@ public:
 
 private:
     friend class Ledger;
+    friend class LocalLedger;
+    friend class SharedLedger;
     struct Hold
     {
         Counter* counter;
@@ -134,10 +136,10 @@ struct Decision
 };
 
 // The enforcement ledger. Admission reserves the largest possible cost on every counter that applies, all or
-// nothing, under one lock, so concurrent requests can never spend past a limit; settlement replaces the
-// reservation by the real cost. Counters are created on first use, with the usage already recorded in their window
-// read through the loader (outside the lock).
-class Ledger final
+// nothing, so concurrent requests can never spend past a limit; settlement replaces the reservation by the real
+// cost. Two implementations: LocalLedger counts in memory (one instance on its own database, SQLite's case);
+// SharedLedger (core/ledger/sharedledger.h) counts in PostgreSQL for every instance on the database.
+class Ledger
 {
 public:
     // Returns the settled usage already recorded for a counter's window (sum of cost or tokens, or count of
@@ -145,27 +147,48 @@ public:
     // needs it is refused (Decision::unavailable) until a later load succeeds.
     using Loader = std::function<std::optional<qint64>(const CounterKey&, const Window&)>;
 
-    explicit Ledger(const Clock& clock, Loader loader = {});
+    Ledger() = default;
+    virtual ~Ledger() = default;
     Q_DISABLE_COPY_MOVE(Ledger)
 
-    Decision admit(QList<LimitCheck> checks, const AdmissionAmounts& amounts);
+    virtual Decision admit(QList<LimitCheck> checks, const AdmissionAmounts& amounts) = 0;
     // Fills used/reserved/left without reserving: the explanation of what admit() would decide now.
-    Decision explain(QList<LimitCheck> checks, const AdmissionAmounts& amounts);
+    virtual Decision explain(QList<LimitCheck> checks, const AdmissionAmounts& amounts) = 0;
 
-    // Replaces the reservation by the real cost and tokens.
-    void settle(Reservation& reservation, Money actualCost, qint64 actualTokens);
+    // Replaces the reservation by the real cost and tokens; `ticket` is the UsageRecord::ledgerTicket of the record
+    // that will carry them (the shared ledger moves the amounts to the counters when that record is written).
+    virtual void settle(Reservation& reservation, Money actualCost, qint64 actualTokens, quint64 ticket = 0) = 0;
     // Drops the reservation without charging (a request that never reached the provider).
     void release(Reservation& reservation) { settle(reservation, 0, 0); }
 
-    // Adds usage that did not go through admission (imported or replayed records) to live counters.
-    void record(const CounterKey& key, qint64 amount);
-
     // Forgets counters whose window has ended and that no reservation holds. Returns how many were dropped.
-    int prune();
+    virtual int prune() = 0;
 
-    qint64 counterCount() const;
-    // Used and reserved of one counter, if it exists.
-    std::optional<Counter> peek(const CounterKey& key) const;
+    virtual qint64 counterCount() const = 0;
+    // Used and reserved of one counter, if this instance knows it.
+    virtual std::optional<Counter> peek(const CounterKey& key) const = 0;
+
+protected:
+    // The output tokens that fit under every enforced cost and token limit, given each limit's room.
+    static qint64 grantOutput(const QList<LimitCheck>& checks, const std::vector<qint64>& room,
+                              const AdmissionAmounts& amounts);
+    // Sets requested and passed on every check, and allowed, binding and retryAfterSeconds on the decision.
+    static void decide(Decision& d, QList<LimitCheck>& checks, Money cost, qint64 tokens, Instant now);
+};
+
+// Counters in this process's memory, created on first use with the usage already recorded in their window read
+// through the loader (outside the lock); every admission and settlement under one lock.
+class LocalLedger final : public Ledger
+{
+public:
+    explicit LocalLedger(const Clock& clock, Loader loader = {});
+
+    Decision admit(QList<LimitCheck> checks, const AdmissionAmounts& amounts) override;
+    Decision explain(QList<LimitCheck> checks, const AdmissionAmounts& amounts) override;
+    void settle(Reservation& reservation, Money actualCost, qint64 actualTokens, quint64 ticket = 0) override;
+    int prune() override;
+    qint64 counterCount() const override;
+    std::optional<Counter> peek(const CounterKey& key) const override;
 
 private:
     Decision evaluate(QList<LimitCheck> checks, const AdmissionAmounts& amounts, bool reserve);

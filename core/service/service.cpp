@@ -23,6 +23,8 @@ Service::Service(std::unique_ptr<Database> db, const Clock& clock)
     , m_usage(*m_db, m_clock, m_org)
 {
     m_directory.onTimeZoneChanged([this] { return m_usage.rebuildRollups(); });
+    m_usage.setCharges([this](QSqlDatabase& tx, const QList<UsageRecord>& r) { return m_enforcement.charge(tx, r); },
+                       [this](const QList<UsageRecord>& r) { m_enforcement.charged(r); });
 }
 
 Service::~Service() = default;
@@ -44,10 +46,26 @@ Result<std::unique_ptr<Service>> Service::open(const DatabaseLocation& location,
         if (auto s = service->m_catalog.seed(); !s.ok())
             return s.error();
     }
+    if (location.kind == Dialect::Kind::PostgreSQL) {
+        // Other instances may share the database: follow their changes (from the revisions read before the load).
+        Service* self = service.get();
+        service->m_sync = std::make_unique<OrgSync>(*service->m_db, [self](OrgSync::Part part) {
+            switch (part) {
+            case OrgSync::Part::Directory: return self->m_directory.reload();
+            case OrgSync::Part::Access: return self->m_access.reload();
+            case OrgSync::Part::Catalog: return self->m_catalog.reload();
+            case OrgSync::Part::Customers: return self->m_customers.reload();
+            case OrgSync::Part::All: return self->reload();
+            }
+            return Status {};
+        });
+    }
     if (auto s = service->reload(); !s.ok())
         return s.error();
     if (auto s = service->m_usage.ensureRollups(); !s.ok())
         return s.error();
+    if (service->m_sync)
+        service->m_sync->start();
     return service;
 }
 
@@ -97,10 +115,11 @@ Status Service::clearOrganizationData(const QString& actor)
         std::lock_guard writeLock(m_db->writeLock());
         const Id orgId = snapshot()->org.id;
         Status s = m_db->transaction([&](QSqlDatabase& tx) -> Status {
-            for (const char* sql : {"DELETE FROM api_key_groups", "DELETE FROM api_keys", "DELETE FROM group_members",
-                                    "UPDATE org_groups SET parent_id = NULL", "DELETE FROM org_groups",
-                                    "DELETE FROM projects", "DELETE FROM users", "DELETE FROM customers",
-                                    "DELETE FROM usage_records", "DELETE FROM usage_rollups"}) {
+            for (const char* sql :
+                 {"DELETE FROM api_key_groups", "DELETE FROM api_keys", "DELETE FROM group_members",
+                  "UPDATE org_groups SET parent_id = NULL", "DELETE FROM org_groups", "DELETE FROM projects",
+                  "DELETE FROM users", "DELETE FROM customers", "DELETE FROM usage_records",
+                  "DELETE FROM usage_rollups", "DELETE FROM limit_leases", "DELETE FROM limit_counters"}) {
                 if (auto r = runSql(tx, QString::fromLatin1(sql)); !r.ok())
                     return r.error();
             }

@@ -7,6 +7,7 @@
 #include "core/directory/directory.h"
 #include "core/enforcement/enforcement.h"
 #include "core/org/orgstate.h"
+#include "core/org/orgsync.h"
 #include "core/storage/database.h"
 #include "core/usage/usage.h"
 
@@ -60,6 +61,8 @@ public:
 
     // Reads every part of the snapshot from the database again.
     Status reload();
+    // On PostgreSQL: how many parts were reloaded for changes made by other instances (0 elsewhere).
+    qint64 syncedReloads() const { return m_sync ? m_sync->reloads() : 0; }
     // Removes every organization, user, group, key and usage record (the catalog stays). For the demo reset.
     Status clearOrganizationData(const QString& actor);
 
@@ -77,6 +80,7 @@ private:
     Customers m_customers;
     Enforcement m_enforcement;
     Usage m_usage;
+    std::unique_ptr<OrgSync> m_sync; // PostgreSQL: changes made by other instances; stops first
 };
 
 } // namespace tollgate

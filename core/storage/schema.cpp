@@ -216,6 +216,36 @@ const QList<QStringList>& migrations()
             QStringLiteral("ALTER TABLE usage_records ADD COLUMN group_ids TEXT"),
             QStringLiteral("DELETE FROM usage_rollup_zone"),
         },
+        // 7: several instances on one database (PostgreSQL): the limit counters they share and the slices of them
+        // each instance leases (core/ledger/sharedledger.h), the instances holding leases, and a revision per part
+        // of the organisation, counted up by every change so the others reload it (core/org/orgsync.h).
+        {
+            QStringLiteral("CREATE TABLE limit_counters ("
+                           " scope INTEGER NOT NULL,"
+                           " scope_id BIGINT NOT NULL,"
+                           " metric INTEGER NOT NULL,"
+                           " window_kind INTEGER NOT NULL,"
+                           " window_start BIGINT NOT NULL,"
+                           " window_end BIGINT NOT NULL,"
+                           " used BIGINT NOT NULL,"
+                           " reserved BIGINT NOT NULL,"
+                           " PRIMARY KEY (scope, scope_id, metric, window_kind, window_start))"),
+            QStringLiteral("CREATE TABLE limit_instances (instance TEXT PRIMARY KEY, expires_at BIGINT NOT NULL)"),
+            QStringLiteral("CREATE TABLE limit_leases ("
+                           " instance TEXT NOT NULL,"
+                           " scope INTEGER NOT NULL,"
+                           " scope_id BIGINT NOT NULL,"
+                           " metric INTEGER NOT NULL,"
+                           " window_kind INTEGER NOT NULL,"
+                           " window_start BIGINT NOT NULL,"
+                           " amount BIGINT NOT NULL,"
+                           " PRIMARY KEY (instance, scope, scope_id, metric, window_kind, window_start))"),
+            QStringLiteral("CREATE INDEX limit_leases_counter ON limit_leases(scope, scope_id, metric, window_kind,"
+                           " window_start)"),
+            QStringLiteral("CREATE TABLE org_revisions (part TEXT PRIMARY KEY, revision BIGINT NOT NULL)"),
+            QStringLiteral("INSERT INTO org_revisions (part, revision) VALUES ('directory', 0), ('access', 0),"
+                           " ('catalog', 0), ('customers', 0)"),
+        },
     };
     return list;
 }

@@ -264,7 +264,8 @@ namespace {
 // Column -> value, in the order the statement binds them.
 using Columns = QList<std::pair<QLatin1StringView, QVariant>>;
 
-Result<QSqlQuery> insertRow(QSqlDatabase& tx, QLatin1StringView table, const Columns& columns, bool returningId)
+Result<QSqlQuery> insertRow(QSqlDatabase& tx, QLatin1StringView table, const Columns& columns, bool returningId,
+                            bool skipConflict = false)
 {
     QStringList names;
     QVariantList values;
@@ -275,6 +276,8 @@ Result<QSqlQuery> insertRow(QSqlDatabase& tx, QLatin1StringView table, const Col
     QString sql = QStringLiteral("INSERT INTO %1 (%2) VALUES (%3)")
                       .arg(table, names.join(QStringLiteral(", ")),
                            QStringList(names.size(), QStringLiteral("?")).join(QStringLiteral(", ")));
+    if (skipConflict)
+        sql += QStringLiteral(" ON CONFLICT DO NOTHING");
     if (returningId)
         sql += QStringLiteral(" RETURNING id");
     return runSql(tx, sql, values);
@@ -491,7 +494,16 @@ Status Store::updateModel(QSqlDatabase& tx, const ModelInfo& m)
 
 Status Store::insertCustomer(QSqlDatabase& tx, Customer& c)
 {
-    return insertWithId(tx, QLatin1StringView("customers"), customerColumns(c), c.id);
+    // Another instance may create the same customer at the same moment: no unique-constraint error, a conflict the
+    // caller resolves by reading the customers again.
+    auto r = insertRow(tx, QLatin1StringView("customers"), customerColumns(c), true, true);
+    if (!r.ok())
+        return r.error();
+    if (!r->next())
+        return Error::conflict(QStringLiteral("customer_identifier"),
+                               QStringLiteral("%1 was created meanwhile").arg(c.identifier));
+    c.id = r->value(0).toLongLong();
+    return {};
 }
 
 Status Store::updateCustomer(QSqlDatabase& tx, const Customer& c)

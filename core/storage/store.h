@@ -31,6 +31,7 @@ public:
     static Status updateProvider(QSqlDatabase& tx, const Provider& p);
     static Status insertModel(QSqlDatabase& tx, const ModelInfo& m);
     static Status updateModel(QSqlDatabase& tx, const ModelInfo& m);
+    // A conflict (and nothing written) when the identifier exists in the database.
     static Status insertCustomer(QSqlDatabase& tx, Customer& c);
     static Status updateCustomer(QSqlDatabase& tx, const Customer& c);
 

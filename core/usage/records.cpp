@@ -331,10 +331,16 @@ Status Usage::recordUsage(const QList<UsageRecord>& records, const JournalMark* 
             return w;
         if (Status w = rollups.upsert(tx); !w.ok())
             return w;
+        if (m_charge)
+            if (Status w = m_charge(tx, all); !w.ok())
+                return w;
         return mark ? writeJournalMark(tx, *mark) : Status {};
     });
-    if (s.ok())
+    if (s.ok()) {
+        if (m_charged)
+            m_charged(all);
         m_usageRevision.fetch_add(1, std::memory_order_release);
+    }
     return s;
 }
 

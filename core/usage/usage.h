@@ -66,6 +66,15 @@ public:
     // Counted up after usage is written, so a console can tell that what it shows is out of date without being
     // called from the writer's thread.
     quint64 usageRevision() const { return m_usageRevision.load(std::memory_order_acquire); }
+    // Runs `charge` in every transaction that writes usage records and `charged` after it committed: how the shared
+    // limit counters learn what the records cost (Enforcement::charge).
+    using Charge = std::function<Status(QSqlDatabase&, const QList<UsageRecord>&)>;
+    using Charged = std::function<void(const QList<UsageRecord>&)>;
+    void setCharges(Charge charge, Charged charged)
+    {
+        m_charge = std::move(charge);
+        m_charged = std::move(charged);
+    }
     // Each running usage writer registers its flush(); reads wait for every one.
     void addUsageBarrier(const void* owner, std::function<void()> barrier);
     void removeUsageBarrier(const void* owner);
@@ -99,6 +108,8 @@ private:
     mutable std::shared_mutex m_barrierLock;
     std::vector<std::pair<const void*, std::function<void()>>> m_usageBarriers;
     std::atomic<quint64> m_usageRevision {0};
+    Charge m_charge;
+    Charged m_charged;
 };
 
 } // namespace tollgate

@@ -42,7 +42,7 @@ private slots:
     {
         ManualClock clock(1'700'000'000'000);
         Calendar cal(QTimeZone::utc());
-        Ledger ledger(clock);
+        LocalLedger ledger(clock);
         const LimitCheck c = check(ScopeKind::User, 1, Metric::Cost, WindowKind::Month, 1000, cal, clock.now());
         AdmissionAmounts a;
         a.inputCost = 100;
@@ -64,7 +64,7 @@ private slots:
     {
         ManualClock clock(1'700'000'000'000);
         Calendar cal(QTimeZone::utc());
-        Ledger ledger(clock);
+        LocalLedger ledger(clock);
         const LimitCheck roomy = check(ScopeKind::User, 1, Metric::Cost, WindowKind::Month, 10'000, cal, clock.now());
         const LimitCheck tight = check(ScopeKind::Project, 2, Metric::Cost, WindowKind::Month, 50, cal, clock.now());
         const LimitCheck rate = check(ScopeKind::User, 1, Metric::Requests, WindowKind::Minute, 10, cal, clock.now());
@@ -83,7 +83,7 @@ private slots:
     {
         ManualClock clock(QDateTime(QDate(2026, 11, 21), QTime(12, 0), QTimeZone::utc()).toMSecsSinceEpoch());
         Calendar cal(QTimeZone::utc());
-        Ledger ledger(clock, [](const CounterKey&, const Window&) { return qint64(700); }); // already spent
+        LocalLedger ledger(clock, [](const CounterKey&, const Window&) { return qint64(700); }); // already spent
         const LimitCheck monthly = check(ScopeKind::User, 1, Metric::Cost, WindowKind::Month, 1000, cal, clock.now());
         const LimitCheck daily = check(ScopeKind::User, 1, Metric::Cost, WindowKind::Day, 5000, cal, clock.now());
         Decision d = ledger.explain({daily, monthly}, fixedCost(400));
@@ -111,7 +111,7 @@ private slots:
         ManualClock clock(1'700'000'000'000);
         Calendar cal(QTimeZone::utc());
         bool broken = true;
-        Ledger ledger(clock, [&broken](const CounterKey& key, const Window&) -> std::optional<qint64> {
+        LocalLedger ledger(clock, [&broken](const CounterKey& key, const Window&) -> std::optional<qint64> {
             if (broken && key.metric == Metric::Cost)
                 return std::nullopt;
             return qint64(key.metric == Metric::Cost ? 900 : 0);
@@ -136,7 +136,7 @@ private slots:
     {
         ManualClock clock(1'700'000'000'000);
         Calendar cal(QTimeZone::utc());
-        Ledger ledger(clock);
+        LocalLedger ledger(clock);
         const LimitCheck c = check(ScopeKind::User, 1, Metric::Cost, WindowKind::Month, 1000, cal, clock.now());
         AdmissionAmounts a;
         a.inputCost = 200;
@@ -161,7 +161,7 @@ private slots:
     {
         ManualClock clock(1'700'000'000'000);
         Calendar cal(QTimeZone::utc());
-        Ledger ledger(clock);
+        LocalLedger ledger(clock);
         const LimitCheck tokens = check(ScopeKind::User, 1, Metric::Tokens, WindowKind::Day, 1000, cal, clock.now());
         const LimitCheck rpm = check(ScopeKind::User, 1, Metric::Requests, WindowKind::Minute, 3, cal, clock.now());
         AdmissionAmounts a;
@@ -187,7 +187,7 @@ private slots:
     {
         ManualClock clock(1'700'000'000'000);
         Calendar cal(QTimeZone::utc());
-        Ledger ledger(clock);
+        LocalLedger ledger(clock);
         LimitCheck warn = check(ScopeKind::Group, 3, Metric::Cost, WindowKind::Month, 10, cal, clock.now());
         warn.enforce = false;
         Decision d = ledger.admit({warn}, fixedCost(100));
@@ -201,7 +201,7 @@ private slots:
     {
         ManualClock clock(QDateTime(QDate(2026, 1, 31), QTime(23, 59, 59), QTimeZone::utc()).toMSecsSinceEpoch());
         Calendar cal(QTimeZone::utc());
-        Ledger ledger(clock);
+        LocalLedger ledger(clock);
         auto admitNow = [&] {
             return ledger.admit({check(ScopeKind::User, 1, Metric::Cost, WindowKind::Month, 100, cal, clock.now())},
                                 fixedCost(100));
@@ -231,7 +231,7 @@ private slots:
         QFETCH(qint64, actual);
         ManualClock clock(1'700'000'000'000);
         Calendar cal(QTimeZone::utc());
-        Ledger ledger(clock);
+        LocalLedger ledger(clock);
         const LimitCheck user = check(ScopeKind::User, 1, Metric::Cost, WindowKind::Month, budget, cal, clock.now());
         const LimitCheck org =
             check(ScopeKind::Organization, 1, Metric::Cost, WindowKind::Month, budget * 2, cal, clock.now());

@@ -3,44 +3,19 @@
 directory), runs the rollup tests against it (Qt Sql's path, not SQLite's C API), then two `tollgate serve` instances
 on one database: requests through both are metered into it, both report all of them, and a restart replays nothing
 twice. Usage: shared.py path/to/tollgate path/to/test_rollups"""
-import glob, http.client, json, os, shutil, socket, subprocess, sys, tempfile, time
+import http.client, json, os, subprocess, sys, time
 
 tollgate, test_rollups = sys.argv[1], sys.argv[2]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pgserver import PgServer
 
-bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-assert bins, "PostgreSQL is not installed (apt-get install postgresql; .ci/setup does)"
-pg = os.path.dirname(bins[-1])
-work = tempfile.mkdtemp(prefix="tollgate-pg-")
-os.chmod(work, 0o755)
-data, sockets = os.path.join(work, "data"), os.path.join(work, "sock")
-os.mkdir(sockets)
-
-
-def as_owner(args):
-    """PostgreSQL refuses to run as root: as root, the server runs as the postgres user."""
-    if os.geteuid() == 0:
-        return ["runuser", "-u", "postgres", "--"] + args
-    return args
-
-
-if os.geteuid() == 0:
-    shutil.chown(sockets, "postgres")
-    os.mkdir(data)
-    shutil.chown(data, "postgres")
-with socket.socket() as s:
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-subprocess.run(as_owner([f"{pg}/initdb", "-D", data, "-A", "trust", "-U", "postgres", "--no-sync"]),
-               check=True, stdout=subprocess.DEVNULL)
-subprocess.run(as_owner([f"{pg}/pg_ctl", "-D", data, "-l", os.path.join(data, "log"), "-w", "-o",
-                         f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off", "start"]),
-               check=True, stdout=subprocess.DEVNULL)
+server = PgServer()
+work = server.work
 servers = []
 try:
     for name in ("rollups", "shared"):
-        subprocess.run([f"{pg}/psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-q", "-c",
-                        f"CREATE DATABASE {name}"], check=True)
-    url = f"postgresql://postgres@127.0.0.1:{port}"
+        server.create_database(name)
+    url = server.url
 
     # 1. Reports read from the rollups agree with the records, on PostgreSQL.
     env = dict(os.environ, TOLLGATE_TEST_POSTGRES=f"{url}/rollups", HOME=work)
@@ -112,6 +87,4 @@ finally:
         if p.poll() is None:
             p.kill()
             p.wait()
-    subprocess.run(as_owner([f"{pg}/pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"]),
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    shutil.rmtree(work, ignore_errors=True)
+    server.stop()
