@@ -52,7 +52,10 @@ void Enforcement::reset()
     Ledger::Loader loader = [this](const CounterKey& key, const Window& window) { return loadCounter(key, window); };
     m_shared = nullptr;
     m_ledger.reset();
-    if (m_db.dialect().kind == Dialect::Kind::PostgreSQL) {
+    // TOLLGATE_LEDGER=local keeps the counters in memory on PostgreSQL too: for one instance alone on its database
+    // (and the benchmark that compares the two).
+    const bool local = qEnvironmentVariable("TOLLGATE_LEDGER") == u"local";
+    if (m_db.dialect().kind == Dialect::Kind::PostgreSQL && !local) {
         // Every instance on the database counts in it (core/ledger/sharedledger.h).
         auto shared = std::make_unique<SharedLedger>(m_db, m_clock, std::move(loader));
         m_shared = shared.get();

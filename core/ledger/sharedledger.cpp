@@ -121,9 +121,14 @@ std::vector<SharedLedger::Shared*> SharedLedger::entries(const QList<LimitCheck>
 bool SharedLedger::takeLocal(const std::vector<Shared*>& counters, const QList<LimitCheck>& checks, Money cost,
                              qint64 tokens, Decision& d)
 {
-    for (size_t i = 0; i < counters.size(); ++i)
-        if (counters[i]->free() < need(checks[qsizetype(i)].metric, cost, tokens))
+    for (size_t i = 0; i < counters.size(); ++i) {
+        const LimitCheck& check = checks[qsizetype(i)];
+        if (counters[i]->free() < need(check.metric, cost, tokens))
             return false;
+        // A limit changed since the lease was taken (lowered by an admin): the database decides again.
+        if (check.enforce && counters[i]->limitSeen != check.limit)
+            return false;
+    }
     const Instant now = m_clock.now();
     Reservation& r = d.reservation;
     r.m_cost = cost;
@@ -325,6 +330,10 @@ SharedLedger::Trip SharedLedger::trip(QList<LimitCheck>& checks, const Admission
         c->granted += take[i];
         if (take[i] > 0)
             c->tight = tight[i];
+        const LimitCheck& check = checks[qsizetype(i)];
+        if (check.enforce && check.limit < c->limitSeen)
+            c->tight = true; // lowered: what this instance leased under the old limit goes back
+        c->limitSeen = check.limit;
     }
     if (!allowed) {
         d.checks = checks;

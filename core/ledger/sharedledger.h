@@ -64,6 +64,7 @@ private:
         qint64 spent = 0; // settled, until the usage record is written
         bool rowKnown = false;
         bool tight = false; // too close to the limit for a slice: leftovers go back at once
+        qint64 limitSeen = -1; // the limit when this instance last asked the database
         Instant lastUse = 0;
         qint64 free() const { return granted - inflight - spent; }
     };

@@ -213,6 +213,45 @@ try:
     admin("POST", f"/users/{u6}/deactivate", port=port_c)
     within_a_second("a user deactivated on one instance is refused", lambda p: chat(p, k7, delay=0)[0] == 403)
 
+    # A limit lowered under steady traffic while every instance holds a lease of the old one's headroom: once the
+    # change is seen, exactly what the new limit allows is admitted (the leases are not spent past it).
+    u9 = user("lowered", monthly_limit="1000")
+    # Only cost limits, far away (the demo organisation's requests per minute would go to the database anyway).
+    admin("POST", f"/organizations/{org}/user-policies", {"user_id": u9, "bypass_rate_limits": True})
+    k9 = key(u9)
+    everywhere(k9)
+    admitted9 = []
+    lowered = threading.Event()
+    stop_at = [None]
+
+    def steady(port):
+        while stop_at[0] is None or time.monotonic() < stop_at[0]:
+            status = chat(port, k9, delay=20)[0]
+            with lock:
+                admitted9.append(status)
+
+    lock = threading.Lock()
+    workers = [threading.Thread(target=steady, args=(p,)) for p in ports]
+    for w in workers:
+        w.start()
+    while len(admitted9) < 30:
+        time.sleep(0.01)
+    leased = int(server.sql("instances", f"SELECT COUNT(DISTINCT instance) FROM limit_leases WHERE scope = 0 AND"
+                                         f" scope_id = {u9} AND amount > 0")[0][0])
+    with lock:
+        so_far = admitted9.count(200)
+    new_limit = so_far + 3 + 25  # what is in flight now, and 25 more
+    admin("POST", f"/organizations/{org}/user-policies", {"user_id": u9, "monthly_cost_limit": dollars(new_limit * COST)},
+          port=port_b)
+    stop_at[0] = time.monotonic() + 2.0
+    for w in workers:
+        w.join()
+    check(leased == 3, f"far from the limit every instance leases a slice ({leased} do)")
+    check(admitted9.count(200) == new_limit,
+          f"a limit lowered under steady traffic on every instance: {admitted9.count(200)} admitted, the new limit"
+          f" fits {new_limit}")
+    check(settled(), "no lease left once the traffic stops")
+
     # 3. One instance killed under load.
     u8 = user("survivor", monthly_limit=dollars(60 * COST))
     k8 = key(u8)
