@@ -51,6 +51,94 @@ struct KeyOrder
     bool operator()(const CounterKey& a, const CounterKey& b) const { return keyLess(a, b); }
 };
 
+const QString kKeyColumns = QStringLiteral("scope, scope_id, metric, window_kind, window_start");
+const QString kJoin = QStringLiteral("c.scope = v.scope AND c.scope_id = v.scope_id AND c.metric = v.metric AND"
+                                     " c.window_kind = v.window_kind AND c.window_start = v.window_start");
+
+// A VALUES list of `count` rows of placeholders, each cast to its column's type (PostgreSQL does not infer them):
+// one statement for every counter of a request instead of one per counter.
+QString valueRows(qsizetype count, int extraBigints)
+{
+    QStringList cells {QStringLiteral("CAST(? AS INTEGER)"), QStringLiteral("CAST(? AS BIGINT)"),
+                       QStringLiteral("CAST(? AS INTEGER)"), QStringLiteral("CAST(? AS INTEGER)"),
+                       QStringLiteral("CAST(? AS BIGINT)")};
+    for (int i = 0; i < extraBigints; ++i)
+        cells << QStringLiteral("CAST(? AS BIGINT)");
+    const QString row = u'(' + cells.join(QStringLiteral(", ")) + u')';
+    return QStringList(count, row).join(QStringLiteral(", "));
+}
+
+CounterKey keyAt(const QSqlQuery& q, int first = 0)
+{
+    return {ScopeKind(q.value(first).toInt()), Metric(q.value(first + 2).toInt()),
+            WindowKind(q.value(first + 3).toInt()), q.value(first + 1).toLongLong(), q.value(first + 4).toLongLong()};
+}
+
+struct Row
+{
+    qint64 used = 0;
+    qint64 reserved = 0;
+};
+using Rows = std::map<CounterKey, Row, KeyOrder>;
+
+// Locks the counters' rows, in key order (the order of every transaction here, so instances never deadlock), and
+// reads them.
+Result<Rows> lockCounters(QSqlDatabase& tx, const std::vector<CounterKey>& keys)
+{
+    QVariantList args;
+    for (const CounterKey& k : keys)
+        args += keyArgs(k);
+    auto r = runSql(tx,
+                    QStringLiteral("SELECT %1, used, reserved FROM limit_counters WHERE (%1) IN (VALUES %2) ORDER BY"
+                                   " scope, scope_id, metric, window_kind, window_start FOR UPDATE")
+                        .arg(kKeyColumns, valueRows(qsizetype(keys.size()), 0)),
+                    args);
+    if (!r.ok())
+        return r.error();
+    Rows rows;
+    while (r->next())
+        rows[keyAt(*r)] = {r->value(5).toLongLong(), r->value(6).toLongLong()};
+    return rows;
+}
+
+// Adds `used` and `reserved` (either may be negative) to counters already locked.
+Status addToCounters(QSqlDatabase& tx, const std::vector<std::tuple<CounterKey, qint64, qint64>>& changes)
+{
+    if (changes.empty())
+        return {};
+    QVariantList args;
+    for (const auto& [k, used, reserved] : changes)
+        args += keyArgs(k) + QVariantList {used, reserved};
+    auto r = runSql(tx,
+                    QStringLiteral("UPDATE limit_counters c SET used = c.used + v.used, reserved = c.reserved +"
+                                   " v.reserved FROM (VALUES %1) AS v(%2, used, reserved) WHERE %3")
+                        .arg(valueRows(qsizetype(changes.size()), 2), kKeyColumns, kJoin),
+                    args);
+    return r.ok() ? Status {} : Status(r.error());
+}
+
+// Takes amounts out of an instance's leases; returns the keys that had a lease.
+Result<std::vector<CounterKey>> takeFromLeases(QSqlDatabase& tx, const QString& instance,
+                                               const std::vector<std::pair<CounterKey, qint64>>& amounts)
+{
+    QVariantList args;
+    for (const auto& [k, amount] : amounts)
+        args += keyArgs(k) + QVariantList {amount};
+    args << instance;
+    auto r = runSql(tx,
+                    QStringLiteral("UPDATE limit_leases c SET amount = c.amount - v.amount FROM (VALUES %1) AS"
+                                   " v(%2, amount) WHERE %3 AND c.instance = ? RETURNING c.scope, c.scope_id,"
+                                   " c.metric, c.window_kind, c.window_start")
+                        .arg(valueRows(qsizetype(amounts.size()), 1), kKeyColumns, kJoin),
+                    args);
+    if (!r.ok())
+        return r.error();
+    std::vector<CounterKey> held;
+    while (r->next())
+        held.push_back(keyAt(*r));
+    return held;
+}
+
 } // namespace
 
 SharedLedger::SharedLedger(const Database& db, const Clock& clock, Loader loader)
@@ -245,27 +333,36 @@ SharedLedger::Trip SharedLedger::trip(QList<LimitCheck>& checks, const Admission
     Money cost = 0;
     qint64 tokens = 0;
     Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
+        std::vector<CounterKey> keys;
+        QVariantList fresh;
+        qsizetype freshRows = 0;
         for (size_t i : order) {
             const LimitCheck& c = checks[qsizetype(i)];
-            const CounterKey k = c.key();
+            keys.push_back(c.key());
             if (!known[i]) {
-                auto r = runSql(tx,
-                                QStringLiteral("INSERT INTO limit_counters (scope, scope_id, metric, window_kind,"
-                                               " window_start, window_end, used, reserved) VALUES (?, ?, ?, ?, ?, ?, ?,"
-                                               " 0) ON CONFLICT DO NOTHING"),
-                                keyArgs(k) + QVariantList {c.window.end, initial[i]});
-                if (!r.ok())
-                    return r.error();
+                fresh += keyArgs(c.key()) + QVariantList {c.window.end, initial[i]};
+                ++freshRows;
             }
-            auto r =
-                runSql(tx, QStringLiteral("SELECT used, reserved FROM limit_counters WHERE %1 FOR UPDATE").arg(kKey),
-                       keyArgs(k));
+        }
+        if (freshRows) {
+            auto r = runSql(tx,
+                            QStringLiteral("INSERT INTO limit_counters (%1, window_end, used, reserved) SELECT v.*, 0"
+                                           " FROM (VALUES %2) AS v ON CONFLICT DO NOTHING")
+                                .arg(kKeyColumns, valueRows(freshRows, 2)),
+                            fresh);
             if (!r.ok())
                 return r.error();
-            if (!r->next())
+        }
+        auto rows = lockCounters(tx, keys);
+        if (!rows.ok())
+            return rows.error();
+        for (size_t i = 0; i < n; ++i) {
+            const LimitCheck& c = checks[qsizetype(i)];
+            auto it = rows->find(c.key());
+            if (it == rows->end())
                 return Error::storage(QStringLiteral("a limit counter is missing"));
-            used[i] = r->value(0).toLongLong();
-            reserved[i] = r->value(1).toLongLong();
+            used[i] = it->second.used;
+            reserved[i] = it->second.reserved;
             // This instance's own unused lease is in `reserved` but holds nothing.
             room[i] = c.enforce ? c.limit - used[i] - reserved[i] + free[i] : std::numeric_limits<qint64>::max() / 4;
         }
@@ -283,6 +380,8 @@ SharedLedger::Trip SharedLedger::trip(QList<LimitCheck>& checks, const Admission
         allowed = d.allowed;
         if (!allowed)
             return {}; // commits the new rows only
+        std::vector<std::tuple<CounterKey, qint64, qint64>> adds;
+        QVariantList leases;
         for (size_t i : order) {
             const LimitCheck& c = checks[qsizetype(i)];
             const qint64 want = need(c.metric, cost, tokens);
@@ -297,21 +396,21 @@ SharedLedger::Trip SharedLedger::trip(QList<LimitCheck>& checks, const Admission
                 tight[i] = slice == 0;
             }
             take[i] = shortfall + slice;
-            const CounterKey k = c.key();
-            auto u = runSql(tx, QStringLiteral("UPDATE limit_counters SET reserved = reserved + ? WHERE %1").arg(kKey),
-                            QVariantList {take[i]} + keyArgs(k));
-            if (!u.ok())
-                return u.error();
-            auto l = runSql(tx,
-                            QStringLiteral("INSERT INTO limit_leases (instance, scope, scope_id, metric, window_kind,"
-                                           " window_start, amount) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (instance,"
-                                           " scope, scope_id, metric, window_kind, window_start) DO UPDATE SET amount ="
-                                           " limit_leases.amount + EXCLUDED.amount"),
-                            QVariantList {m_instance} + keyArgs(k) + QVariantList {take[i]});
-            if (!l.ok())
-                return l.error();
+            adds.emplace_back(c.key(), 0, take[i]);
+            leases += QVariantList {m_instance} + keyArgs(c.key()) + QVariantList {take[i]};
         }
-        return {};
+        if (adds.empty())
+            return {};
+        if (Status u = addToCounters(tx, adds); !u.ok())
+            return u;
+        const QString leaseRow = QStringLiteral("(?, ?, ?, ?, ?, ?, ?)");
+        auto l =
+            runSql(tx,
+                   QStringLiteral("INSERT INTO limit_leases (instance, %1, amount) VALUES %2 ON CONFLICT (instance,"
+                                  " %1) DO UPDATE SET amount = limit_leases.amount + EXCLUDED.amount")
+                       .arg(kKeyColumns, QStringList(qsizetype(adds.size()), leaseRow).join(QStringLiteral(", "))),
+                   leases);
+        return l.ok() ? Status {} : Status(l.error());
     });
     if (!s.ok()) {
         // A deadlock or a serialization failure between instances is worth another try; a database that is gone is
@@ -441,25 +540,27 @@ Status SharedLedger::charge(QSqlDatabase& tx, const QList<UsageRecord>& records)
             }
         }
     }
-    for (const auto& [key, slot] : own) {
-        const auto& [counter, amount] = slot;
-        auto lock =
-            runSql(tx, QStringLiteral("SELECT 1 FROM limit_counters WHERE %1 FOR UPDATE").arg(kKey), keyArgs(key));
-        if (!lock.ok())
-            return lock.error();
-        auto lease = runSql(
-            tx, QStringLiteral("UPDATE limit_leases SET amount = amount - ? WHERE instance = ? AND %1").arg(kKey),
-            QVariantList {amount, m_instance} + keyArgs(key));
-        if (!lease.ok())
-            return lease.error();
-        // Without its lease (reclaimed while this instance was cut off) the amount is no longer in reserved.
-        const qint64 held = lease->numRowsAffected() > 0 ? amount : 0;
-        auto u = runSql(
-            tx, QStringLiteral("UPDATE limit_counters SET used = used + ?, reserved = reserved - ? WHERE %1").arg(kKey),
-            QVariantList {amount, held} + keyArgs(key));
-        if (!u.ok())
-            return u.error();
-        m_charging.emplace_back(counter, amount);
+    if (!own.empty()) {
+        std::vector<CounterKey> keys;
+        std::vector<std::pair<CounterKey, qint64>> amounts;
+        for (const auto& [key, slot] : own) {
+            keys.push_back(key);
+            amounts.emplace_back(key, slot.second);
+        }
+        if (auto locked = lockCounters(tx, keys); !locked.ok())
+            return locked.error();
+        auto held = takeFromLeases(tx, m_instance, amounts);
+        if (!held.ok())
+            return held.error();
+        // Without its lease (taken back while this instance was cut off) the amount is no longer in reserved.
+        std::vector<std::tuple<CounterKey, qint64, qint64>> adds;
+        for (const auto& [key, amount] : amounts) {
+            const bool leased = std::find(held->begin(), held->end(), key) != held->end();
+            adds.emplace_back(key, amount, leased ? -amount : 0);
+            m_charging.emplace_back(own[key].first, amount);
+        }
+        if (Status u = addToCounters(tx, adds); !u.ok())
+            return u;
     }
     if (foreign.isEmpty())
         return {};
@@ -549,25 +650,21 @@ void SharedLedger::returnFree(bool everything)
     if (back.empty())
         return;
     Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
+        std::vector<CounterKey> keys;
+        std::vector<std::pair<CounterKey, qint64>> amounts;
         for (const auto& [key, slot] : back) {
-            // The counter first, then its lease: the order every transaction here takes them in.
-            auto lock =
-                runSql(tx, QStringLiteral("SELECT 1 FROM limit_counters WHERE %1 FOR UPDATE").arg(kKey), keyArgs(key));
-            if (!lock.ok())
-                return lock.error();
-            auto lease = runSql(
-                tx, QStringLiteral("UPDATE limit_leases SET amount = amount - ? WHERE instance = ? AND %1").arg(kKey),
-                QVariantList {slot.second, m_instance} + keyArgs(key));
-            if (!lease.ok())
-                return lease.error();
-            if (lease->numRowsAffected() == 0)
-                continue;
-            auto u = runSql(tx, QStringLiteral("UPDATE limit_counters SET reserved = reserved - ? WHERE %1").arg(kKey),
-                            QVariantList {slot.second} + keyArgs(key));
-            if (!u.ok())
-                return u.error();
+            keys.push_back(key);
+            amounts.emplace_back(key, slot.second);
         }
-        return {};
+        if (auto locked = lockCounters(tx, keys); !locked.ok())
+            return locked.error();
+        auto held = takeFromLeases(tx, m_instance, amounts);
+        if (!held.ok())
+            return held.error();
+        std::vector<std::tuple<CounterKey, qint64, qint64>> adds;
+        for (const CounterKey& key : *held)
+            adds.emplace_back(key, 0, -back[key].second);
+        return addToCounters(tx, adds);
     });
     std::lock_guard lock(m_mutex);
     for (auto& [key, slot] : back) {
@@ -666,37 +763,29 @@ void SharedLedger::reclaimExpired()
 
 Result<int> SharedLedger::dropLeases(QSqlDatabase& tx, const QString& instance)
 {
-    auto l = runSql(tx,
-                    QStringLiteral("SELECT scope, scope_id, metric, window_kind, window_start FROM limit_leases WHERE"
-                                   " instance = ? ORDER BY scope, scope_id, metric, window_kind, window_start"),
-                    {instance});
+    auto l = runSql(tx, QStringLiteral("SELECT %1 FROM limit_leases WHERE instance = ?").arg(kKeyColumns), {instance});
     if (!l.ok())
         return l.error();
     std::vector<CounterKey> keys;
     while (l->next())
-        keys.push_back({ScopeKind(l->value(0).toInt()), Metric(l->value(2).toInt()), WindowKind(l->value(3).toInt()),
-                        l->value(1).toLongLong(), l->value(4).toLongLong()});
-    int dropped = 0;
-    for (const CounterKey& key : keys) {
-        // The counter first, then its lease: the order every transaction here takes them in.
-        auto lock =
-            runSql(tx, QStringLiteral("SELECT 1 FROM limit_counters WHERE %1 FOR UPDATE").arg(kKey), keyArgs(key));
-        if (!lock.ok())
-            return lock.error();
-        auto d =
-            runSql(tx, QStringLiteral("DELETE FROM limit_leases WHERE instance = ? AND %1 RETURNING amount").arg(kKey),
-                   QVariantList {instance} + keyArgs(key));
-        if (!d.ok())
-            return d.error();
-        if (!d->next())
-            continue; // another instance took it back first
-        auto u = runSql(tx, QStringLiteral("UPDATE limit_counters SET reserved = reserved - ? WHERE %1").arg(kKey),
-                        QVariantList {d->value(0).toLongLong()} + keyArgs(key));
-        if (!u.ok())
-            return u.error();
-        ++dropped;
-    }
-    return dropped;
+        keys.push_back(keyAt(*l));
+    if (keys.empty())
+        return 0;
+    std::sort(keys.begin(), keys.end(), keyLess);
+    // The counters first, then the leases: the order every transaction here takes them in.
+    if (auto locked = lockCounters(tx, keys); !locked.ok())
+        return locked.error();
+    auto d =
+        runSql(tx, QStringLiteral("DELETE FROM limit_leases WHERE instance = ? RETURNING %1, amount").arg(kKeyColumns),
+               {instance});
+    if (!d.ok())
+        return d.error();
+    std::vector<std::tuple<CounterKey, qint64, qint64>> adds;
+    while (d->next())
+        adds.emplace_back(keyAt(*d), 0, -d->value(5).toLongLong());
+    if (Status u = addToCounters(tx, adds); !u.ok())
+        return u.error();
+    return int(adds.size());
 }
 
 void SharedLedger::releaseAll()
