@@ -311,16 +311,6 @@ SharedLedger::Trip SharedLedger::trip(QList<LimitCheck>& checks, const Admission
         d.checks = checks;
         return Trip::Refused;
     };
-    // A counter's first row starts from the usage already recorded in its window.
-    std::vector<qint64> initial(n, 0);
-    for (size_t i = 0; i < n; ++i) {
-        if (known[i] || !m_loader)
-            continue;
-        const std::optional<qint64> used = m_loader(checks[qsizetype(i)].key(), checks[qsizetype(i)].window);
-        if (!used)
-            return unavailable(QStringLiteral("the usage recorded for a limit could not be read"));
-        initial[i] = *used;
-    }
     std::vector<size_t> order(n);
     for (size_t i = 0; i < n; ++i)
         order[i] = i;
@@ -333,6 +323,16 @@ SharedLedger::Trip SharedLedger::trip(QList<LimitCheck>& checks, const Admission
     Money cost = 0;
     qint64 tokens = 0;
     Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
+        // A counter's first row starts from the usage already recorded in its window (read on this connection).
+        std::vector<qint64> initial(n, 0);
+        for (size_t i = 0; i < n; ++i) {
+            if (known[i] || !m_loader)
+                continue;
+            const std::optional<qint64> used = m_loader(checks[qsizetype(i)].key(), checks[qsizetype(i)].window);
+            if (!used)
+                return Error::storage(QStringLiteral("the usage recorded for a limit could not be read"));
+            initial[i] = *used;
+        }
         std::vector<CounterKey> keys;
         QVariantList fresh;
         qsizetype freshRows = 0;

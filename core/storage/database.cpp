@@ -4,6 +4,7 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QLoggingCategory>
+#include <QScopeGuard>
 #include <QSqlError>
 #include <QThread>
 #include <QUrl>
@@ -14,6 +15,10 @@
 Q_LOGGING_CATEGORY(lcStorage, "tollgate.core.storage", QtInfoMsg)
 
 namespace tollgate {
+
+namespace {
+thread_local int t_transactions = 0; // Database::transaction() under way on this thread
+} // namespace
 
 namespace {
 
@@ -184,8 +189,18 @@ void Database::closeThreadConnection() const
 Status Database::transaction(const std::function<Status(QSqlDatabase&)>& fn) const
 {
     QSqlDatabase db = connection();
-    if (!db.transaction())
-        return Error::storage(Database::tr("cannot begin a transaction: %1").arg(db.lastError().text()));
+    if (!db.transaction()) {
+        // A server that restarted (or a connection cut) leaves the connection broken for good: open it again.
+        const QString why = db.lastError().text();
+        if (m_dialect.kind != Dialect::Kind::PostgreSQL)
+            return Error::storage(Database::tr("cannot begin a transaction: %1").arg(why));
+        db.close();
+        if (!db.open() || !db.transaction())
+            return Error::storage(Database::tr("cannot begin a transaction: %1").arg(db.lastError().text()));
+        qCInfo(lcStorage).noquote() << "connected to" << m_location.displayName() << "again after:" << why.trimmed();
+    }
+    ++t_transactions;
+    const auto done = qScopeGuard([] { --t_transactions; });
     Status s = fn(db);
     if (!s.ok()) {
         db.rollback();
@@ -199,23 +214,56 @@ Status Database::transaction(const std::function<Status(QSqlDatabase&)>& fn) con
     return {};
 }
 
+namespace {
+
+// A PostgreSQL connection whose server went away (restarted, or the network cut) fails every statement from then on:
+// it is opened again. Returns whether the statement may simply run again: not inside a transaction, which the lost
+// connection took with it (the transaction fails, and its caller tries again).
+bool reopenIfLost(const QSqlDatabase& db, const QString& why)
+{
+    if (db.driverName() != u"QPSQL" || !why.contains(QLatin1String("connection"), Qt::CaseInsensitive))
+        return false;
+    QSqlDatabase handle = db;
+    handle.close();
+    return handle.open() && t_transactions == 0;
+}
+
+Result<QSqlQuery> runOnce(const QSqlDatabase& db, const QString& sql, const QVariantList& args, bool* lost);
+} // namespace
+
 Result<QSqlQuery> runSql(const QSqlDatabase& db, const QString& sql, const QVariantList& args)
 {
+    bool again = false;
+    auto r = runOnce(db, sql, args, &again);
+    if (again)
+        return runOnce(db, sql, args, nullptr);
+    return r;
+}
+
+namespace {
+Result<QSqlQuery> runOnce(const QSqlDatabase& db, const QString& sql, const QVariantList& args, bool* lost)
+{
+    auto failed = [&](const QString& what, const QString& why) {
+        if (lost)
+            *lost = reopenIfLost(db, why);
+        return Error::storage(what.arg(sql.left(80), why));
+    };
     QSqlQuery q(db);
     q.setForwardOnly(true);
     if (args.isEmpty()) { // nothing to bind: run as is (PostgreSQL cannot prepare DDL)
         if (!q.exec(sql))
-            return Error::storage(Database::tr("SQL failed (%1): %2").arg(sql.left(80), q.lastError().text()));
+            return failed(Database::tr("SQL failed (%1): %2"), q.lastError().text());
         return q;
     }
     if (!q.prepare(sql))
-        return Error::storage(Database::tr("cannot prepare SQL (%1): %2").arg(sql.left(80), q.lastError().text()));
+        return failed(Database::tr("cannot prepare SQL (%1): %2"), q.lastError().text());
     for (const QVariant& a : args)
         q.addBindValue(a);
     if (!q.exec())
-        return Error::storage(Database::tr("SQL failed (%1): %2").arg(sql.left(80), q.lastError().text()));
+        return failed(Database::tr("SQL failed (%1): %2"), q.lastError().text());
     return q;
 }
+} // namespace
 
 Statement::Statement(const QSqlDatabase& db, QString sql)
     : m_query(db)

@@ -297,6 +297,22 @@ try:
                                         " AND status <> 'denied'")[0][0])
     check(total == 60 * COST, f"after the kill the whole limit is usable, and no more: {total // COST} of 60"
                               f" requests' cost recorded ({more.count(200)} more admitted)")
+
+    # 4. PostgreSQL gone: a request that needs the database is refused with 503 and its request id, no SQL text.
+    server.halt()
+    status, reply = chat(port_a, k1, delay=0)
+    message = (reply or {}).get("error", {}).get("message", "")
+    check(status == 503 and reply["error"]["code"] == "limits_unavailable" and "request" in message
+          and "SQL" not in json.dumps(reply) and "ERROR" not in json.dumps(reply),
+          f"with PostgreSQL gone, admission fails closed: {status} {message}")
+    # Back again: every instance connects again by itself.
+    server.start()
+    u10 = user("after-restart", monthly_limit=dollars(5 * COST))
+    k10 = key(u10)
+    everywhere(k10)
+    statuses = [chat(p, k10, delay=0)[0] for p in ports for _ in range(3)]
+    check(statuses.count(200) == 5 and statuses.count(429) == 4,
+          f"after PostgreSQL is back, the instances admit and refuse exactly again ({statuses})")
 finally:
     for p in servers:
         if p.poll() is None:

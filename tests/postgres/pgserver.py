@@ -21,11 +21,15 @@ class PgServer:
             self.port = s.getsockname()[1]
         subprocess.run(self._as_owner([f"{self.bin}/initdb", "-D", self.data, "-A", "trust", "-U", "postgres",
                                        "--no-sync"]), check=True, stdout=subprocess.DEVNULL)
+        self.sockets = sockets
+        self.start()
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}"
+
+    def start(self):
         subprocess.run(self._as_owner([f"{self.bin}/pg_ctl", "-D", self.data, "-l", os.path.join(self.data, "log"),
-                                       "-w", "-o", f"-p {self.port} -k {sockets} -c listen_addresses=127.0.0.1"
+                                       "-w", "-o", f"-p {self.port} -k {self.sockets} -c listen_addresses=127.0.0.1"
                                        " -c fsync=off -c max_connections=200", "start"]),
                        check=True, stdout=subprocess.DEVNULL)
-        self.url = f"postgresql://postgres@127.0.0.1:{self.port}"
 
     @staticmethod
     def _as_owner(args):
@@ -42,6 +46,11 @@ class PgServer:
 
     def create_database(self, name):
         self.sql("postgres", f"CREATE DATABASE {name}")
+
+    def halt(self):
+        """Stops the server as a crash would, keeping its files."""
+        subprocess.run(self._as_owner([f"{self.bin}/pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop"]),
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def stop(self):
         subprocess.run(self._as_owner([f"{self.bin}/pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop"]),
