@@ -2,10 +2,11 @@
 """PostgreSQL as the shared store: starts a throwaway PostgreSQL server (initdb/pg_ctl on a private port and socket
 directory), runs the rollup tests against it (Qt Sql's path, not SQLite's C API), then two `tollgate serve` instances
 on one database: requests through both are metered into it, both report all of them, and a restart replays nothing
-twice. Usage: shared.py path/to/tollgate path/to/test_rollups"""
+twice; and test_orgsync's two services on one database. Usage: shared.py path/to/tollgate path/to/test_rollups
+path/to/test_orgsync"""
 import http.client, json, os, subprocess, sys, time
 
-tollgate, test_rollups = sys.argv[1], sys.argv[2]
+tollgate, test_rollups, test_orgsync = sys.argv[1], sys.argv[2], sys.argv[3]
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pgserver import PgServer
 
@@ -13,7 +14,7 @@ server = PgServer()
 work = server.work
 servers = []
 try:
-    for name in ("rollups", "shared"):
+    for name in ("rollups", "shared", "orgsync"):
         server.create_database(name)
     url = server.url
 
@@ -23,6 +24,12 @@ try:
     print(r.stdout[-2000:], r.stderr[-2000:])
     assert r.returncode == 0, "test_rollups failed on PostgreSQL"
     assert "PostgreSQL" in r.stdout, "test_rollups did not use PostgreSQL"
+
+    # Two services in one process on one database: changes, customers and limits between them.
+    env = dict(os.environ, TOLLGATE_TEST_POSTGRES=f"{url}/orgsync", HOME=work)
+    r = subprocess.run([test_orgsync], env=env, capture_output=True, text=True)
+    print(r.stdout[-3000:], r.stderr[-2000:])
+    assert r.returncode == 0 and "SKIP" not in r.stdout, "test_orgsync failed on PostgreSQL"
 
     # 2. Two instances on one database.
     admin = "pg-shared-admin-key-" + "x" * 24
