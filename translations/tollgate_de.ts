@@ -1559,6 +1559,18 @@ Gruppen dürfen ihn nutzen:</translation>
         <source>model %1 is tier %2, above the maximum tier %3 set by %4</source>
         <translation>Modell %1 hat Stufe %2, über der höchsten Stufe %3, festgelegt von %4</translation>
     </message>
+    <message>
+        <source>API key %1</source>
+        <translation>API-Schlüssel %1</translation>
+    </message>
+    <message>
+        <source>project %1</source>
+        <translation>Projekt %1</translation>
+    </message>
+    <message>
+        <source>customer %1</source>
+        <translation>Kunde %1</translation>
+    </message>
 </context>
 <context>
     <name>tollgate::PolicyForm</name>

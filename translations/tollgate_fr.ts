@@ -1559,6 +1559,18 @@ groupes peuvent l&apos;utiliser :</translation>
         <source>model %1 is tier %2, above the maximum tier %3 set by %4</source>
         <translation>le modèle %1 est de niveau %2, au-dessus du niveau maximum %3 fixé par %4</translation>
     </message>
+    <message>
+        <source>API key %1</source>
+        <translation>clé d’API %1</translation>
+    </message>
+    <message>
+        <source>project %1</source>
+        <translation>projet %1</translation>
+    </message>
+    <message>
+        <source>customer %1</source>
+        <translation>client %1</translation>
+    </message>
 </context>
 <context>
     <name>tollgate::PolicyForm</name>

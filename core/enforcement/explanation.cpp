@@ -29,7 +29,9 @@ PolicySource effectiveSource(const LimitCheck& c)
     case ScopeKind::Group: s.level = PolicySource::Level::Group; break;
     case ScopeKind::Organization: s.level = PolicySource::Level::Organization; break;
     case ScopeKind::User: s.level = PolicySource::Level::User; break;
-    default: return s;
+    case ScopeKind::Key: s.level = PolicySource::Level::Key; break;
+    case ScopeKind::Project: s.level = PolicySource::Level::Project; break;
+    case ScopeKind::Customer: s.level = PolicySource::Level::Customer; break;
     }
     s.entityId = c.scopeId;
     s.entityName = c.scopeName;

@@ -200,6 +200,9 @@ QString policyLevelName(PolicySource::Level level)
     case PolicySource::Level::User: return QStringLiteral("user");
     case PolicySource::Level::Group: return QStringLiteral("group");
     case PolicySource::Level::Organization: return QStringLiteral("organization");
+    case PolicySource::Level::Key: return QStringLiteral("key");
+    case PolicySource::Level::Project: return QStringLiteral("project");
+    case PolicySource::Level::Customer: return QStringLiteral("customer");
     }
     return {};
 }
@@ -215,6 +218,9 @@ QString PolicySource::describe() const
             return Policy::tr("group %1 (inherited from %2)").arg(viaGroupName, entityName);
         return Policy::tr("group %1").arg(entityName);
     case Level::Organization: return Policy::tr("organization %1").arg(entityName);
+    case Level::Key: return Policy::tr("API key %1").arg(entityName);
+    case Level::Project: return Policy::tr("project %1").arg(entityName);
+    case Level::Customer: return Policy::tr("customer %1").arg(entityName);
     }
     return {};
 }

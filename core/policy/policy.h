@@ -88,6 +88,10 @@ struct PolicySource
         User, // the user's override
         Group, // a group's own setting, or one inherited from its parent (entityId names the group that set it)
         Organization, // the organization default
+        // Caps of a scope other than the user's policy: set on the scope itself (entityId names it).
+        Key,
+        Project,
+        Customer,
     };
     Level level = Level::None;
     qint64 entityId = 0;
@@ -99,7 +103,8 @@ struct PolicySource
     QString describe() const; // "group Backend (inherited from Engineering)", translated
     friend bool operator==(const PolicySource&, const PolicySource&) = default;
 };
-QString policyLevelName(PolicySource::Level level); // "none", "bypass", "user", "group", "organization"
+// "none", "bypass", "user", "group", "organization", "key", "project", "customer"
+QString policyLevelName(PolicySource::Level level);
 
 struct ResolvedLimit
 {

@@ -60,6 +60,8 @@ void addRateHeaders(http::Headers& h, const Decision& d, Instant now)
     h.add("x-ratelimit-reset-requests", durationText((tightest->window.end - now + 999) / 1000));
 }
 
+constexpr qint64 kMaxChoices = 128; // OpenAI's own bound on n
+
 Refusal validateBody(Api api, const QJsonObject& body)
 {
     const QJsonValue model = body.value(QLatin1String("model"));
@@ -94,6 +96,12 @@ Refusal validateBody(Api api, const QJsonObject& body)
         if (!v.isUndefined() && !v.isNull() && !isPositiveInteger(v))
             return invalid(QString::fromLatin1(field),
                            tr("%1 must be a positive integer").arg(QString::fromLatin1(field)));
+    }
+    if (api == Api::OpenAIChat && body.contains(QLatin1String("n")) && !body.value(QLatin1String("n")).isNull()) {
+        // Every choice may be as long as the output cap: n multiplies the reservation, so it is bounded.
+        const QJsonValue n = body.value(QLatin1String("n"));
+        if (!isPositiveInteger(n) || n.toInteger() > kMaxChoices)
+            return invalid(QStringLiteral("n"), tr("n must be an integer from 1 to %1").arg(kMaxChoices));
     }
     if (api == Api::AnthropicMessages) {
         if (!isPositiveInteger(body.value(QLatin1String("max_tokens"))))
@@ -266,18 +274,36 @@ void prepareForward(RequestContext& c, qint64 minimumLoweredMaxTokens)
     // The input can hold no more tokens than its bytes (every token of a byte-level tokenizer covers at least one
     // byte; the JSON around the text covers the per-message tokens).
     c.stream = c.body.value(QLatin1String("stream")).toBool();
-    c.maxField = c.body.contains(QLatin1String("max_completion_tokens")) ? QLatin1StringView("max_completion_tokens")
-                                                                         : QLatin1StringView("max_tokens");
+    // OpenAI's chat API takes max_completion_tokens from every model (its reasoning models refuse max_tokens): that
+    // is what the gateway sets, unless the client sent only max_tokens. When it sent both, one value goes on, the
+    // one reserved (the smaller), so the provider cannot produce more than was reserved.
+    const bool completionCap = c.body.contains(QLatin1String("max_completion_tokens"));
+    const bool plainCap = c.body.contains(QLatin1String("max_tokens"));
+    c.maxField = c.api == Api::OpenAIChat && (completionCap || !plainCap) ? QLatin1StringView("max_completion_tokens")
+                                                                          : QLatin1StringView("max_tokens");
+    c.choices = c.api == Api::OpenAIChat ? std::max<qint64>(1, c.body.value(QLatin1String("n")).toInteger(1)) : 1;
     qint64 maxOutput = 0;
+    qint64 asked = 0;
     if (c.api != Api::OpenAIEmbeddings) {
-        const QJsonValue asked = c.body.value(c.maxField);
-        maxOutput =
-            isPositiveInteger(asked) ? std::min(asked.toInteger(), c.model.maxOutputTokens) : c.model.maxOutputTokens;
+        for (const char* field : {"max_tokens", "max_completion_tokens"}) {
+            const QJsonValue v = c.body.value(QLatin1String(field));
+            if (isPositiveInteger(v))
+                asked = asked ? std::min(asked, v.toInteger()) : v.toInteger();
+        }
+        maxOutput = asked ? std::min(asked, c.model.maxOutputTokens) : c.model.maxOutputTokens;
+        if (c.api == Api::OpenAIChat && completionCap && plainCap)
+            c.body.remove(QLatin1String("max_tokens"));
     }
-    // Forwarded with max_tokens set (to what the model allows at most, so the provider can never produce more than
-    // was reserved) and the usage chunk asked for; serialized once, and its size bounds the input tokens.
+    // Forwarded with the cap set (to what the model allows at most, so the provider can never produce more than was
+    // reserved) and the usage chunk asked for; serialized once, and its size bounds the input tokens.
     if (maxOutput > 0)
         c.body.insert(c.maxField, maxOutput);
+    if (asked > maxOutput && maxOutput > 0) {
+        // The model's cap lowered what the client asked for: said the same way as a lowering to fit a limit.
+        c.headers.add("x-tollgate-max-tokens-lowered", QByteArray::number(maxOutput));
+        c.record.detail =
+            tr("%1 lowered to %2: the most model %3 produces").arg(c.maxField).arg(maxOutput).arg(c.model.id);
+    }
     c.clientWantsUsage = true;
     if (c.stream && c.api == Api::OpenAIChat) {
         QJsonObject options = c.body.value(QLatin1String("stream_options")).toObject();
@@ -290,9 +316,9 @@ void prepareForward(RequestContext& c, qint64 minimumLoweredMaxTokens)
     c.amounts.inputTokens = c.bytes.size();
     c.amounts.inputCost = c.amounts.inputTokens * c.model.inputPrice;
     c.amounts.outputPrice = c.model.outputPrice;
-    c.amounts.maxOutputTokens = maxOutput;
+    c.amounts.maxOutputTokens = maxOutput * c.choices;
     if (maxOutput > 0 && c.org->org.allowMaxTokensReduction)
-        c.amounts.minOutputTokens = std::min(minimumLoweredMaxTokens, maxOutput);
+        c.amounts.minOutputTokens = std::min(minimumLoweredMaxTokens, maxOutput) * c.choices;
     c.record.streamed = c.stream;
 }
 
@@ -306,6 +332,7 @@ Refusal admit(RequestContext& c, Enforcement& enforcement)
         RequestError e = refusal(c.preflight.code == u"model_not_found" ? 404 : 403, c.preflight.reason,
                                  c.preflight.code, QStringLiteral("model"));
         e.explanation = json::explanationJson(c.decision, c.preflight, c.now);
+        e.headers.add("x-should-retry", "false"); // an admin has to change something first
         return e;
     }
     if (c.decision.unavailable) {
@@ -323,18 +350,25 @@ Refusal admit(RequestContext& c, Enforcement& enforcement)
         RequestError e = refusal(429, explanationSentence(c.decision, c.preflight), QStringLiteral("limit_reached"));
         e.explanation = json::explanationJson(c.decision, c.preflight, c.now);
         e.headers = rateHeaders;
-        e.headers.add("Retry-After", QByteArray::number(c.decision.retryAfterSeconds));
+        // A rate limit clears within its minute, hour or day: Retry-After says when. A cost or token budget does not
+        // clear by waiting a few seconds: the SDKs are told not to retry (they would only add refusals).
+        const LimitCheck* binding = c.decision.bindingCheck();
+        if (binding && binding->metric == Metric::Requests)
+            e.headers.add("Retry-After", QByteArray::number(c.decision.retryAfterSeconds));
+        else
+            e.headers.add("x-should-retry", "false");
         return e;
     }
     for (const auto& [n, v] : rateHeaders.fields())
         c.headers.add(n, v);
     if (c.decision.reduced) {
-        c.body.insert(c.maxField, c.decision.grantedOutputTokens);
+        const qint64 perChoice = c.decision.grantedOutputTokens / c.choices;
+        c.body.insert(c.maxField, perChoice);
         c.bytes = QJsonDocument(c.body).toJson(QJsonDocument::Compact);
-        c.headers.add("x-tollgate-max-tokens-lowered", QByteArray::number(c.decision.grantedOutputTokens));
-        c.record.detail = tr("max_tokens lowered to %1: %2")
-                              .arg(c.decision.grantedOutputTokens)
-                              .arg(explanationSentence(c.decision, c.preflight));
+        c.headers.remove("x-tollgate-max-tokens-lowered");
+        c.headers.add("x-tollgate-max-tokens-lowered", QByteArray::number(perChoice));
+        c.record.detail =
+            tr("max_tokens lowered to %1: %2").arg(perChoice).arg(explanationSentence(c.decision, c.preflight));
     }
     return std::nullopt;
 }

@@ -35,6 +35,7 @@ struct RequestContext
     bool stream = false; // prepareForward
     bool clientWantsUsage = true;
     QLatin1StringView maxField; // "max_tokens" or "max_completion_tokens"
+    qint64 choices = 1; // OpenAI's n: each choice may produce up to the output cap
     QByteArray bytes; // the body as it will be forwarded
     AdmissionAmounts amounts;
     Preflight preflight; // admit

@@ -1,6 +1,7 @@
 // Admission through the service: every scope that applies is checked, settled usage is durable and counted again
 // after a restart.
 
+#include "core/enforcement/explanation.h"
 #include "core/service/service.h"
 
 #include <QTemporaryDir>
@@ -148,6 +149,9 @@ private slots:
         m_clock.advance(60'000);
         Decision overDay = spend(2); // 4 + 2 > 5 for the day
         QCOMPARE(overDay.bindingCheck()->setting, QStringLiteral("customerPeriodBudget"));
+        // Explained as the customer's own budget, not as "not limited at any level".
+        QCOMPARE(effectiveSource(*overDay.bindingCheck()).level, PolicySource::Level::Customer);
+        QVERIFY(explanationSentence(overDay, Preflight {}).contains(QLatin1String("(set by customer ")));
         m_clock.advance(86'400'000); // the next day
         QVERIFY(spend(3).allowed); // lifetime 7 of 7
         Decision lifetime = spend(1);
@@ -227,6 +231,7 @@ private slots:
             Decision d = s->enforcement().admit({keyId, userId, 0, QStringLiteral("mock-small")}, dollars(9));
             QVERIFY(!d.allowed); // the key's cap binds first
             QCOMPARE(d.bindingCheck()->setting, QStringLiteral("keyMonthlyCap"));
+            QCOMPARE(effectiveSource(*d.bindingCheck()).describe(), QStringLiteral("API key k"));
             d = s->enforcement().admit({keyId, userId, 0, QStringLiteral("mock-small")}, dollars(7));
             QVERIFY(d.allowed);
             QVERIFY(settle(*s, d, record(*s, userId, keyId, 7 * kNanosPerDollar)).ok());

@@ -253,7 +253,9 @@ private Q_SLOTS:
         const TestResponse r =
             chat(m_annKey, R"({"model":"mock-small","max_tokens":10,"messages":[{"role":"user","content":"x"}]})");
         QCOMPARE(r.status, 429);
-        QVERIFY(r.headers.value("Retry-After").toLongLong() >= 1);
+        // A day's budget does not clear by waiting seconds: the SDKs are told not to retry, and no Retry-After.
+        QCOMPARE(r.headers.value("x-should-retry"), QByteArray("false"));
+        QVERIFY(r.headers.value("Retry-After").isEmpty());
         const QJsonObject t =
             r.json().value(QLatin1String("error")).toObject().value(QLatin1String("tollgate")).toObject();
         const QJsonObject binding = t.value(QLatin1String("binding")).toObject();
@@ -264,6 +266,28 @@ private Q_SLOTS:
                  QStringLiteral("user"));
         QVERIFY(binding.contains(QLatin1String("resets_at")));
         QVERIFY(binding.contains(QLatin1String("used")));
+    }
+
+    void rateLimitRefusalsSayWhenToRetry()
+    {
+        setAnnPolicy([](PolicySettings& p) { p[Dimension::RequestsPerMinute] = Limit::of(1); });
+        const QByteArray body = R"({"model":"mock-small","messages":[{"role":"user","content":"x"}]})";
+        TestResponse r = chat(m_annKey, body); // the first of this minute passes, unless Ann had one already
+        if (r.status == 200)
+            r = chat(m_annKey, body);
+        QCOMPARE(r.status, 429);
+        const QJsonObject binding = r.json()
+                                        .value(QLatin1String("error"))
+                                        .toObject()
+                                        .value(QLatin1String("tollgate"))
+                                        .toObject()
+                                        .value(QLatin1String("binding"))
+                                        .toObject();
+        QCOMPARE(binding.value(QLatin1String("metric")).toString(), QStringLiteral("requests"));
+        QVERIFY(r.headers.value("Retry-After").toLongLong() >= 1);
+        QVERIFY(r.headers.value("Retry-After").toLongLong() <= 60);
+        QVERIFY(r.headers.value("x-should-retry").isEmpty());
+        setAnnPolicy([](PolicySettings& p) { p[Dimension::RequestsPerMinute] = Limit::unlimited(); });
     }
 
     void requestLimitHeaders()

@@ -123,6 +123,12 @@ private slots:
              Api::OpenAIChat, "invalid_request", "max_tokens"},
             {"{\"model\":\"mock-small\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", Api::AnthropicMessages,
              "invalid_request", "max_tokens"},
+            {"{\"model\":\"mock-small\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"n\":0}",
+             Api::OpenAIChat, "invalid_request", "n"},
+            {"{\"model\":\"mock-small\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"n\":129}",
+             Api::OpenAIChat, "invalid_request", "n"},
+            {"{\"model\":\"mock-small\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"n\":\"2\"}",
+             Api::OpenAIChat, "invalid_request", "n"},
             {"{\"model\":\"mock-embed\",\"input\":[]}", Api::OpenAIEmbeddings, "invalid_request", "input"},
         };
         for (const auto& k : cases) {
@@ -247,11 +253,47 @@ private slots:
         QVERIFY(c.stream);
         QVERIFY(!c.clientWantsUsage);
         QCOMPARE(c.amounts.maxOutputTokens, c.model.maxOutputTokens); // the client's cap, at most the model's
+        QCOMPARE(c.headers.value("x-tollgate-max-tokens-lowered").toLongLong(), c.model.maxOutputTokens); // said
         const QJsonObject forwarded = QJsonDocument::fromJson(c.bytes).object();
         QCOMPARE(forwarded.value(QLatin1String("max_tokens")).toInteger(), c.model.maxOutputTokens);
         QVERIFY(
             forwarded.value(QLatin1String("stream_options")).toObject().value(QLatin1String("include_usage")).toBool());
         QCOMPARE(c.amounts.inputTokens, c.bytes.size()); // the input is bounded by the bytes forwarded
+    }
+
+    void outputCapsEveryProviderAccepts()
+    {
+        const QByteArray key = m_annKey.toUtf8();
+        auto forward = [&](const QByteArray& fields) {
+            RequestContext c =
+                through(request("{\"model\":\"mock-small\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]"
+                                    + fields + "}",
+                                key),
+                        5);
+            prepareForward(c, 16);
+            return std::pair(QJsonDocument::fromJson(c.bytes).object(), c.amounts);
+        };
+        // Nothing asked: OpenAI's max_completion_tokens (its reasoning models refuse max_tokens), never max_tokens.
+        auto [none, noneAmounts] = forward("");
+        QVERIFY(!none.contains(QLatin1String("max_tokens")));
+        QVERIFY(none.value(QLatin1String("max_completion_tokens")).toInteger() > 0);
+        // Both asked: one goes on, the smaller, which is what is reserved.
+        auto [both, bothAmounts] = forward(",\"max_tokens\":50,\"max_completion_tokens\":20");
+        QVERIFY(!both.contains(QLatin1String("max_tokens")));
+        QCOMPARE(both.value(QLatin1String("max_completion_tokens")).toInteger(), 20);
+        QCOMPARE(bothAmounts.maxOutputTokens, 20);
+        auto [reversed, reversedAmounts] = forward(",\"max_tokens\":20,\"max_completion_tokens\":50");
+        QCOMPARE(reversed.value(QLatin1String("max_completion_tokens")).toInteger(), 20);
+        QCOMPARE(reversedAmounts.maxOutputTokens, 20);
+        // Only max_tokens: the client's choice goes on as it is.
+        auto [plain, plainAmounts] = forward(",\"max_tokens\":30");
+        QCOMPARE(plain.value(QLatin1String("max_tokens")).toInteger(), 30);
+        QVERIFY(!plain.contains(QLatin1String("max_completion_tokens")));
+        // n choices may each be as long as the cap: the reservation covers all of them.
+        auto [many, manyAmounts] = forward(",\"max_completion_tokens\":30,\"n\":50");
+        QCOMPARE(many.value(QLatin1String("max_completion_tokens")).toInteger(), 30);
+        QCOMPARE(manyAmounts.maxOutputTokens, 50 * 30);
+        QCOMPARE(manyAmounts.estimatedCost(), manyAmounts.inputCost + 50 * 30 * manyAmounts.outputPrice);
     }
 
     void admitReservesOrExplainsTheRefusal()
