@@ -68,10 +68,20 @@ const expect = (id, status, streamed, minOutput = 1) =>
   assert.ok(ids.includes("mock-small"), `mock-small is listed: ${ids}`);
 }
 
-// 6. A limit denial: the SDK raises its rate-limit error, carrying Tollgate's explanation
+// 6. A limit denial: the SDK raises its rate-limit error, carrying Tollgate's explanation. A budget does not clear by
+// waiting, so the SDK, left to its default retries, asks once (x-should-retry: false).
 {
+  let attempts = 0;
+  const retrying = new OpenAI({
+    baseURL: `${base}/v1`,
+    apiKey: key,
+    fetch: (url, init) => {
+      attempts += 1;
+      return fetch(url, init);
+    },
+  });
   try {
-    await openai.chat.completions.create({
+    await retrying.chat.completions.create({
       model: "mock-small",
       messages: [{ role: "user", content: "over budget" }],
       customer_params: { customer_identifier: "sdk-test-customer", period_budget: 0.000000001, budget_duration: "monthly" },
@@ -85,7 +95,9 @@ const expect = (id, status, streamed, minOutput = 1) =>
     assert.equal(explanation.decision, "denied");
     assert.equal(explanation.binding.scope, "customer");
     assert.ok(explanation.binding.resets_at && explanation.binding.limit && explanation.binding.source);
-    assert.ok(Number(err.headers["retry-after"]) >= 1);
+    assert.equal(err.headers["x-should-retry"], "false");
+    assert.equal(err.headers["retry-after"], undefined);
+    assert.equal(attempts, 1, "the SDK did not retry a budget refusal");
     expect(err.headers["x-request-id"], "denied", 0, 0);
   }
 }
