@@ -298,6 +298,15 @@ try:
     check(total == 60 * COST, f"after the kill the whole limit is usable, and no more: {total // COST} of 60"
                               f" requests' cost recorded ({more.count(200)} more admitted)")
 
+    # An instance stopped the usual way (SIGTERM) returns its leases and its registration at once.
+    b.terminate()
+    check(b.wait(30) == 0, "an instance stopped with SIGTERM exits 0")
+    ports = [port_a, port_d]
+    rows = server.sql("instances", "SELECT COUNT(*), (SELECT COUNT(*) FROM limit_leases WHERE amount <> 0 AND"
+                                   " instance NOT IN (SELECT instance FROM limit_instances)) FROM limit_instances")[0]
+    check(rows == ["2", "0"], f"its registration and leases are gone at once ({rows[0]} instances left, {rows[1]}"
+                              " leases of no instance)")
+
     # 4. PostgreSQL gone: a request that needs the database is refused with 503 and its request id, no SQL text.
     server.halt()
     status, reply = chat(port_a, k1, delay=0)
@@ -310,8 +319,8 @@ try:
     u10 = user("after-restart", monthly_limit=dollars(5 * COST))
     k10 = key(u10)
     everywhere(k10)
-    statuses = [chat(p, k10, delay=0)[0] for p in ports for _ in range(3)]
-    check(statuses.count(200) == 5 and statuses.count(429) == 4,
+    statuses = [chat(ports[i % len(ports)], k10, delay=0)[0] for i in range(8)]
+    check(statuses.count(200) == 5 and statuses.count(429) == 3,
           f"after PostgreSQL is back, the instances admit and refuse exactly again ({statuses})")
 finally:
     for p in servers:
