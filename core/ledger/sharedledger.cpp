@@ -2,143 +2,23 @@
 
 #include "core/ledger/sharedledger.h"
 
+#include "core/ledger/countersql.h"
 #include "core/storage/database.h"
 
 #include <QCoreApplication>
-#include <QLoggingCategory>
 #include <QSysInfo>
 #include <QUuid>
 
 #include <algorithm>
 #include <map>
 
-Q_LOGGING_CATEGORY(lcShared, "tollgate.core.ledger.shared", QtInfoMsg)
-
 namespace tollgate {
 
-namespace {
+using namespace countersql;
 
+namespace {
 constexpr qint64 kSliceDivisor = 16; // a slice is this part of the headroom left
 constexpr qint64 kSliceMinimum = 64; // no slice when fewer requests than this fit in the headroom left
-constexpr qint64 kIdleMs = 250; // a lease unused for this long goes back
-constexpr auto kTick = std::chrono::milliseconds(100);
-constexpr int kHeartbeatTicks = 20; // two seconds
-
-// The database's clock in milliseconds: leases expire by it, whichever instance looks.
-const QString kNow = QStringLiteral("CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)");
-const QString kKey =
-    QStringLiteral("scope = ? AND scope_id = ? AND metric = ? AND window_kind = ? AND window_start = ?");
-
-QVariantList keyArgs(const CounterKey& k)
-{
-    return {int(k.scope), k.scopeId, int(k.metric), int(k.window), k.windowStart};
-}
-
-QVariantList operator+(QVariantList a, const QVariantList& b)
-{
-    a += b;
-    return a;
-}
-
-bool keyLess(const CounterKey& a, const CounterKey& b)
-{
-    return std::tuple(int(a.scope), a.scopeId, int(a.metric), int(a.window), a.windowStart)
-        < std::tuple(int(b.scope), b.scopeId, int(b.metric), int(b.window), b.windowStart);
-}
-
-struct KeyOrder
-{
-    bool operator()(const CounterKey& a, const CounterKey& b) const { return keyLess(a, b); }
-};
-
-const QString kKeyColumns = QStringLiteral("scope, scope_id, metric, window_kind, window_start");
-const QString kJoin = QStringLiteral("c.scope = v.scope AND c.scope_id = v.scope_id AND c.metric = v.metric AND"
-                                     " c.window_kind = v.window_kind AND c.window_start = v.window_start");
-
-// A VALUES list of `count` rows of placeholders, each cast to its column's type (PostgreSQL does not infer them):
-// one statement for every counter of a request instead of one per counter.
-QString valueRows(qsizetype count, int extraBigints)
-{
-    QStringList cells {QStringLiteral("CAST(? AS INTEGER)"), QStringLiteral("CAST(? AS BIGINT)"),
-                       QStringLiteral("CAST(? AS INTEGER)"), QStringLiteral("CAST(? AS INTEGER)"),
-                       QStringLiteral("CAST(? AS BIGINT)")};
-    for (int i = 0; i < extraBigints; ++i)
-        cells << QStringLiteral("CAST(? AS BIGINT)");
-    const QString row = u'(' + cells.join(QStringLiteral(", ")) + u')';
-    return QStringList(count, row).join(QStringLiteral(", "));
-}
-
-CounterKey keyAt(const QSqlQuery& q, int first = 0)
-{
-    return {ScopeKind(q.value(first).toInt()), Metric(q.value(first + 2).toInt()),
-            WindowKind(q.value(first + 3).toInt()), q.value(first + 1).toLongLong(), q.value(first + 4).toLongLong()};
-}
-
-struct Row
-{
-    qint64 used = 0;
-    qint64 reserved = 0;
-};
-using Rows = std::map<CounterKey, Row, KeyOrder>;
-
-// Locks the counters' rows, in key order (the order of every transaction here, so instances never deadlock), and
-// reads them.
-Result<Rows> lockCounters(QSqlDatabase& tx, const std::vector<CounterKey>& keys)
-{
-    QVariantList args;
-    for (const CounterKey& k : keys)
-        args += keyArgs(k);
-    auto r = runSql(tx,
-                    QStringLiteral("SELECT %1, used, reserved FROM limit_counters WHERE (%1) IN (VALUES %2) ORDER BY"
-                                   " scope, scope_id, metric, window_kind, window_start FOR UPDATE")
-                        .arg(kKeyColumns, valueRows(qsizetype(keys.size()), 0)),
-                    args);
-    if (!r.ok())
-        return r.error();
-    Rows rows;
-    while (r->next())
-        rows[keyAt(*r)] = {r->value(5).toLongLong(), r->value(6).toLongLong()};
-    return rows;
-}
-
-// Adds `used` and `reserved` (either may be negative) to counters already locked.
-Status addToCounters(QSqlDatabase& tx, const std::vector<std::tuple<CounterKey, qint64, qint64>>& changes)
-{
-    if (changes.empty())
-        return {};
-    QVariantList args;
-    for (const auto& [k, used, reserved] : changes)
-        args += keyArgs(k) + QVariantList {used, reserved};
-    auto r = runSql(tx,
-                    QStringLiteral("UPDATE limit_counters c SET used = c.used + v.used, reserved = c.reserved +"
-                                   " v.reserved FROM (VALUES %1) AS v(%2, used, reserved) WHERE %3")
-                        .arg(valueRows(qsizetype(changes.size()), 2), kKeyColumns, kJoin),
-                    args);
-    return r.ok() ? Status {} : Status(r.error());
-}
-
-// Takes amounts out of an instance's leases; returns the keys that had a lease.
-Result<std::vector<CounterKey>> takeFromLeases(QSqlDatabase& tx, const QString& instance,
-                                               const std::vector<std::pair<CounterKey, qint64>>& amounts)
-{
-    QVariantList args;
-    for (const auto& [k, amount] : amounts)
-        args += keyArgs(k) + QVariantList {amount};
-    args << instance;
-    auto r = runSql(tx,
-                    QStringLiteral("UPDATE limit_leases c SET amount = c.amount - v.amount FROM (VALUES %1) AS"
-                                   " v(%2, amount) WHERE %3 AND c.instance = ? RETURNING c.scope, c.scope_id,"
-                                   " c.metric, c.window_kind, c.window_start")
-                        .arg(valueRows(qsizetype(amounts.size()), 1), kKeyColumns, kJoin),
-                    args);
-    if (!r.ok())
-        return r.error();
-    std::vector<CounterKey> held;
-    while (r->next())
-        held.push_back(keyAt(*r));
-    return held;
-}
-
 } // namespace
 
 SharedLedger::SharedLedger(const Database& db, const Clock& clock, Loader loader)
@@ -328,10 +208,10 @@ SharedLedger::Trip SharedLedger::trip(QList<LimitCheck>& checks, const Admission
         for (size_t i = 0; i < n; ++i) {
             if (known[i] || !m_loader)
                 continue;
-            const std::optional<qint64> used = m_loader(checks[qsizetype(i)].key(), checks[qsizetype(i)].window);
-            if (!used)
+            const std::optional<qint64> recorded = m_loader(checks[qsizetype(i)].key(), checks[qsizetype(i)].window);
+            if (!recorded)
                 return Error::storage(QStringLiteral("the usage recorded for a limit could not be read"));
-            initial[i] = *used;
+            initial[i] = *recorded;
         }
         std::vector<CounterKey> keys;
         QVariantList fresh;
@@ -606,202 +486,6 @@ void SharedLedger::charged(const QList<UsageRecord>& records)
     for (const UsageRecord& rec : records)
         if (rec.ledgerTicket)
             m_pending.erase(rec.ledgerTicket);
-}
-
-void SharedLedger::maintain()
-{
-    int ticks = 0;
-    for (;;) {
-        {
-            std::unique_lock lock(m_mutex);
-            m_wake.wait_for(lock, kTick, [this] { return m_stop || m_returnSoon; });
-            if (m_stop)
-                break;
-            m_returnSoon = false;
-        }
-        returnFree(false);
-        if (++ticks % kHeartbeatTicks == 0) {
-            heartbeat();
-            reclaimExpired();
-            prune();
-        }
-    }
-    releaseAll();
-    m_db.closeThreadConnection();
-}
-
-void SharedLedger::returnFree(bool everything)
-{
-    // Taken from the leases here first, so no admission uses what is on its way back.
-    std::map<CounterKey, std::pair<Shared*, qint64>, KeyOrder> back;
-    const Instant now = m_clock.now();
-    {
-        std::lock_guard lock(m_mutex);
-        for (auto& [key, c] : m_counters) {
-            const qint64 f = c.free();
-            if (f <= 0)
-                continue;
-            if (everything || c.tight || now - c.lastUse >= kIdleMs || now >= c.windowEnd) {
-                c.granted -= f;
-                back[key] = {&c, f};
-            }
-        }
-    }
-    if (back.empty())
-        return;
-    Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
-        std::vector<CounterKey> keys;
-        std::vector<std::pair<CounterKey, qint64>> amounts;
-        for (const auto& [key, slot] : back) {
-            keys.push_back(key);
-            amounts.emplace_back(key, slot.second);
-        }
-        if (auto locked = lockCounters(tx, keys); !locked.ok())
-            return locked.error();
-        auto held = takeFromLeases(tx, m_instance, amounts);
-        if (!held.ok())
-            return held.error();
-        std::vector<std::tuple<CounterKey, qint64, qint64>> adds;
-        for (const CounterKey& key : *held)
-            adds.emplace_back(key, 0, -back[key].second);
-        return addToCounters(tx, adds);
-    });
-    std::lock_guard lock(m_mutex);
-    for (auto& [key, slot] : back) {
-        if (s.ok())
-            slot.first->reserved -= slot.second;
-        else
-            slot.first->granted += slot.second; // still leased: try again later
-    }
-    if (!s.ok())
-        qCWarning(lcShared).noquote() << "cannot return unused leases:" << s.error().message;
-}
-
-void SharedLedger::heartbeat()
-{
-    auto r = runSql(m_db.connection(),
-                    QStringLiteral("UPDATE limit_instances SET expires_at = %1 + ? WHERE instance = ?").arg(kNow),
-                    {m_leaseMs, m_instance});
-    if (!r.ok()) {
-        qCWarning(lcShared).noquote() << "cannot renew this instance's leases:" << r.error().message;
-        return;
-    }
-    if (r->numRowsAffected() > 0)
-        return;
-    // Cut off for longer than the lease time: the others took the leases back. Register again and hold what the
-    // requests in flight and the unwritten records still need.
-    qCCritical(lcShared).noquote() << "this instance's leases expired (it could not reach the database for"
-                                   << m_leaseMs / 1000 << "s); holding its requests in flight again";
-    std::vector<std::pair<CounterKey, qint64>> hold;
-    {
-        std::lock_guard lock(m_mutex);
-        for (auto& [key, c] : m_counters) {
-            c.granted = c.inflight + c.spent;
-            if (c.granted > 0)
-                hold.emplace_back(key, c.granted);
-        }
-    }
-    std::sort(hold.begin(), hold.end(), [](const auto& a, const auto& b) { return keyLess(a.first, b.first); });
-    Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
-        auto i = runSql(
-            tx, QStringLiteral("INSERT INTO limit_instances (instance, expires_at) VALUES (?, %1 + ?)").arg(kNow),
-            {m_instance, m_leaseMs});
-        if (!i.ok())
-            return i.error();
-        for (const auto& [key, amount] : hold) {
-            auto u = runSql(tx, QStringLiteral("UPDATE limit_counters SET reserved = reserved + ? WHERE %1").arg(kKey),
-                            QVariantList {amount} + keyArgs(key));
-            if (!u.ok())
-                return u.error();
-            auto l = runSql(tx,
-                            QStringLiteral("INSERT INTO limit_leases (instance, scope, scope_id, metric, window_kind,"
-                                           " window_start, amount) VALUES (?, ?, ?, ?, ?, ?, ?)"),
-                            QVariantList {m_instance} + keyArgs(key) + QVariantList {amount});
-            if (!l.ok())
-                return l.error();
-        }
-        return {};
-    });
-    if (!s.ok())
-        qCWarning(lcShared).noquote() << "cannot register this instance again:" << s.error().message;
-}
-
-void SharedLedger::reclaimExpired()
-{
-    auto gone = runSql(m_db.connection(),
-                       QStringLiteral("SELECT instance FROM limit_instances WHERE expires_at < %1").arg(kNow));
-    if (!gone.ok())
-        return;
-    QStringList instances;
-    while (gone->next())
-        instances << gone->value(0).toString();
-    for (const QString& instance : std::as_const(instances)) {
-        int leases = 0;
-        Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
-            if (auto dropped = dropLeases(tx, instance); !dropped.ok())
-                return dropped.error();
-            else
-                leases = *dropped;
-            auto i = runSql(
-                tx, QStringLiteral("DELETE FROM limit_instances WHERE instance = ? AND expires_at < %1").arg(kNow),
-                {instance});
-            return i.ok() ? Status {} : Status(i.error());
-        });
-        if (s.ok())
-            qCInfo(lcShared).noquote() << "took back" << leases << "leases of" << instance
-                                       << "(it stopped renewing them)";
-        else
-            qCWarning(lcShared).noquote() << "cannot take back the leases of" << instance << ":" << s.error().message;
-    }
-    // Counters of windows that ended an hour ago and that nobody holds.
-    runSql(m_db.connection(),
-           QStringLiteral("DELETE FROM limit_counters c WHERE window_end < ? AND NOT EXISTS (SELECT 1 FROM limit_leases"
-                          " l WHERE l.scope = c.scope AND l.scope_id = c.scope_id AND l.metric = c.metric AND"
-                          " l.window_kind = c.window_kind AND l.window_start = c.window_start)"),
-           {m_clock.now() - 3'600'000});
-}
-
-Result<int> SharedLedger::dropLeases(QSqlDatabase& tx, const QString& instance)
-{
-    auto l = runSql(tx, QStringLiteral("SELECT %1 FROM limit_leases WHERE instance = ?").arg(kKeyColumns), {instance});
-    if (!l.ok())
-        return l.error();
-    std::vector<CounterKey> keys;
-    while (l->next())
-        keys.push_back(keyAt(*l));
-    if (keys.empty())
-        return 0;
-    std::sort(keys.begin(), keys.end(), keyLess);
-    // The counters first, then the leases: the order every transaction here takes them in.
-    if (auto locked = lockCounters(tx, keys); !locked.ok())
-        return locked.error();
-    auto d =
-        runSql(tx, QStringLiteral("DELETE FROM limit_leases WHERE instance = ? RETURNING %1, amount").arg(kKeyColumns),
-               {instance});
-    if (!d.ok())
-        return d.error();
-    std::vector<std::tuple<CounterKey, qint64, qint64>> adds;
-    while (d->next())
-        adds.emplace_back(keyAt(*d), 0, -d->value(5).toLongLong());
-    if (Status u = addToCounters(tx, adds); !u.ok())
-        return u.error();
-    return int(adds.size());
-}
-
-void SharedLedger::releaseAll()
-{
-    returnFree(true);
-    // What is left is held by records that never reached the database: they stay journalled, and count when the
-    // journal is replayed.
-    Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
-        if (auto dropped = dropLeases(tx, m_instance); !dropped.ok())
-            return dropped.error();
-        auto i = runSql(tx, QStringLiteral("DELETE FROM limit_instances WHERE instance = ?"), {m_instance});
-        return i.ok() ? Status {} : Status(i.error());
-    });
-    if (!s.ok())
-        qCWarning(lcShared).noquote() << "cannot return this instance's leases (they expire in" << m_leaseMs / 1000
-                                      << "s):" << s.error().message;
 }
 
 int SharedLedger::prune()
