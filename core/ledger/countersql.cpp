@@ -2,6 +2,8 @@
 
 #include "core/storage/database.h"
 
+#include <algorithm>
+
 Q_LOGGING_CATEGORY(lcShared, "tollgate.core.ledger.shared", QtInfoMsg)
 
 namespace tollgate::countersql {
@@ -85,6 +87,12 @@ Status addToCounters(QSqlDatabase& tx, const std::vector<std::tuple<CounterKey, 
 Result<std::vector<CounterKey>> takeFromLeases(QSqlDatabase& tx, const QString& instance,
                                                const std::vector<std::pair<CounterKey, qint64>>& amounts)
 {
+    std::vector<CounterKey> keys;
+    for (const auto& [k, amount] : amounts)
+        keys.push_back(k);
+    std::sort(keys.begin(), keys.end(), keyLess);
+    if (auto locked = lockCounters(tx, keys); !locked.ok())
+        return locked.error();
     QVariantList args;
     for (const auto& [k, amount] : amounts)
         args += keyArgs(k) + QVariantList {amount};

@@ -48,7 +48,7 @@ using Rows = std::map<CounterKey, Row, KeyOrder>;
 Result<Rows> lockCounters(QSqlDatabase& tx, const std::vector<CounterKey>& keys);
 // Adds `used` and `reserved` (either may be negative) to counters already locked.
 Status addToCounters(QSqlDatabase& tx, const std::vector<std::tuple<CounterKey, qint64, qint64>>& changes);
-// Takes amounts out of an instance's leases; returns the keys that had a lease.
+// Locks the counters, then takes amounts out of an instance's leases of them; returns the keys that had a lease.
 Result<std::vector<CounterKey>> takeFromLeases(QSqlDatabase& tx, const QString& instance,
                                                const std::vector<std::pair<CounterKey, qint64>>& amounts);
 

@@ -59,14 +59,9 @@ void SharedLedger::returnFree(bool everything)
     if (back.empty())
         return;
     Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
-        std::vector<CounterKey> keys;
         std::vector<std::pair<CounterKey, qint64>> amounts;
-        for (const auto& [key, slot] : back) {
-            keys.push_back(key);
+        for (const auto& [key, slot] : back)
             amounts.emplace_back(key, slot.second);
-        }
-        if (auto locked = lockCounters(tx, keys); !locked.ok())
-            return locked.error();
         auto held = takeFromLeases(tx, m_instance, amounts);
         if (!held.ok())
             return held.error();

@@ -134,28 +134,23 @@ Decision SharedLedger::admit(QList<LimitCheck> checks, const AdmissionAmounts& a
         decide(d, checks, cost, tokens, m_clock.now());
         d.checks = std::move(checks);
     };
-    {
+    // From this instance's leases, when they hold the whole request.
+    auto fromLeases = [&]() -> std::optional<Decision> {
         std::lock_guard lock(m_mutex);
         Decision d;
-        if (takeLocal(entries(checks), checks, fullCost, fullTokens, d)) {
-            ++m_stats.localAdmissions;
-            d.grantedOutputTokens = amounts.maxOutputTokens;
-            admitted(d, fullCost, fullTokens);
-            return d;
-        }
-    }
+        if (!takeLocal(entries(checks), checks, fullCost, fullTokens, d))
+            return std::nullopt;
+        ++m_stats.localAdmissions;
+        d.grantedOutputTokens = amounts.maxOutputTokens;
+        admitted(d, fullCost, fullTokens);
+        return d;
+    };
+    if (auto d = fromLeases())
+        return std::move(*d);
     std::lock_guard trips(m_tripMutex);
     for (int failed = 0;;) {
-        {
-            std::lock_guard lock(m_mutex);
-            Decision d;
-            if (takeLocal(entries(checks), checks, fullCost, fullTokens, d)) {
-                ++m_stats.localAdmissions;
-                d.grantedOutputTokens = amounts.maxOutputTokens;
-                admitted(d, fullCost, fullTokens);
-                return d;
-            }
-        }
+        if (auto d = fromLeases())
+            return std::move(*d); // another admission's transaction leased enough meanwhile
         Decision d;
         QList<LimitCheck> attempt = checks;
         const Trip t = trip(attempt, amounts, d, failed);
@@ -421,14 +416,9 @@ Status SharedLedger::charge(QSqlDatabase& tx, const QList<UsageRecord>& records)
         }
     }
     if (!own.empty()) {
-        std::vector<CounterKey> keys;
         std::vector<std::pair<CounterKey, qint64>> amounts;
-        for (const auto& [key, slot] : own) {
-            keys.push_back(key);
+        for (const auto& [key, slot] : own)
             amounts.emplace_back(key, slot.second);
-        }
-        if (auto locked = lockCounters(tx, keys); !locked.ok())
-            return locked.error();
         auto held = takeFromLeases(tx, m_instance, amounts);
         if (!held.ok())
             return held.error();
