@@ -55,12 +55,6 @@ SharedLedger::~SharedLedger()
     m_thread.join();
 }
 
-SharedLedger::Stats SharedLedger::stats() const
-{
-    std::lock_guard lock(m_mutex);
-    return m_stats;
-}
-
 qint64 SharedLedger::need(Metric metric, Money cost, qint64 tokens)
 {
     switch (metric) {
@@ -140,7 +134,6 @@ Decision SharedLedger::admit(QList<LimitCheck> checks, const AdmissionAmounts& a
         Decision d;
         if (!takeLocal(entries(checks), checks, fullCost, fullTokens, d))
             return std::nullopt;
-        ++m_stats.localAdmissions;
         d.grantedOutputTokens = amounts.maxOutputTokens;
         admitted(d, fullCost, fullTokens);
         return d;
@@ -171,7 +164,6 @@ SharedLedger::Trip SharedLedger::trip(QList<LimitCheck>& checks, const Admission
     std::vector<bool> known(n);
     {
         std::lock_guard lock(m_mutex);
-        ++m_stats.trips;
         counters = entries(checks);
         for (size_t i = 0; i < n; ++i) {
             free[i] = counters[i]->free();

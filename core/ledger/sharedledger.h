@@ -47,14 +47,6 @@ public:
     // After that transaction committed.
     void charged(const QList<UsageRecord>& records);
 
-    const QString& instance() const { return m_instance; }
-    struct Stats
-    {
-        qint64 localAdmissions = 0; // admitted from a lease, without the database
-        qint64 trips = 0; // admission transactions
-    };
-    Stats stats() const;
-
 private:
     struct Shared : Counter
     {
@@ -91,12 +83,11 @@ private:
     QString m_instance;
     qint64 m_leaseMs = 15'000;
 
-    mutable std::mutex m_mutex; // the counters, the pending charges, the stats
+    mutable std::mutex m_mutex; // the counters and the pending charges
     std::unordered_map<CounterKey, Shared, CounterKeyHash> m_counters;
     // UsageRecord::ledgerTicket -> what that record charges
     std::unordered_map<quint64, std::vector<std::pair<Shared*, qint64>>> m_pending;
     std::vector<std::pair<Shared*, qint64>> m_charging; // of the transaction in progress
-    Stats m_stats;
     bool m_returnSoon = false;
 
     std::mutex m_tripMutex; // one admission transaction at a time per instance: they queue instead of racing

@@ -9,10 +9,10 @@
 
 Every instance answers from the built-in mock provider, so the upstream is never what is measured.
 Usage: tests/bench/instances.py [path/to/tollgate] [seconds]"""
-import http.client, json, os, re, shutil, statistics, subprocess, sys, tempfile, threading, time
+import http.client, json, os, re, shutil, statistics, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "postgres"))
-from pgserver import PgServer
+from pgserver import PgServer, start_serve
 
 root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 tollgate = sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, "build", "app", "tollgate")
@@ -30,14 +30,9 @@ def serve(database, *extra, ledger=None):
                QT_LOGGING_RULES="tollgate.*.info=false")
     if ledger:
         env["TOLLGATE_LEDGER"] = ledger
-    p = subprocess.Popen([tollgate, "serve", "--db", f"{server.url}/{database}", "--listen", "127.0.0.1:0", *extra],
-                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    p, port = start_serve(tollgate, f"{server.url}/{database}", env, *extra, stderr=subprocess.DEVNULL)
     procs.append(p)
-    for line in p.stdout:
-        if "listening on" in line:
-            threading.Thread(target=lambda: [None for _ in p.stdout], daemon=True).start()
-            return p, int(line.rsplit(":", 1)[1])
-    raise AssertionError("serve did not start")
+    return p, port
 
 
 def stop(p):

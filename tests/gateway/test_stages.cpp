@@ -51,9 +51,9 @@ class TestStages final : public QObject
             authenticate, readBody, resolvePrincipal,
             [this](RequestContext& x) { return resolveCustomer(x, *m_service); }, resolveModel};
         for (int i = 0; i < stages; ++i) {
-            Refusal r = all[i](c);
-            if (r)
-                qFatal("stage %d refused: %s", i, qPrintable(r->message));
+            const Refusal refused = all[i](c);
+            if (refused)
+                qFatal("stage %d refused: %s", i, qPrintable(refused->message));
         }
         return c;
     }

@@ -15,7 +15,7 @@ Usage: instances.py path/to/tollgate"""
 import concurrent.futures, http.client, json, os, signal, subprocess, sys, threading, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pgserver import PgServer
+from pgserver import PgServer, start_serve
 
 tollgate = sys.argv[1]
 ADMIN = "pg-instances-admin-key-" + "x" * 24
@@ -42,14 +42,9 @@ try:
                XDG_DATA_HOME=os.path.join(server.work, "share"), TOLLGATE_LEASE_SECONDS=str(LEASE_SECONDS))
 
     def serve(*extra):
-        p = subprocess.Popen([tollgate, "serve", "--db", f"{server.url}/instances", "--listen", "127.0.0.1:0",
-                              *extra], stdout=subprocess.PIPE, text=True, env=env)
+        p, port = start_serve(tollgate, f"{server.url}/instances", env, *extra)
         servers.append(p)
-        for line in p.stdout:
-            if "listening on" in line:
-                threading.Thread(target=lambda: [None for _ in p.stdout], daemon=True).start()
-                return p, int(line.rsplit(":", 1)[1])
-        raise AssertionError("serve did not start")
+        return p, port
 
     a, port_a = serve("--demo")
     b, port_b = serve()
@@ -221,7 +216,6 @@ try:
     k9 = key(u9)
     everywhere(k9)
     admitted9 = []
-    lowered = threading.Event()
     stop_at = [None]
 
     def steady(port):

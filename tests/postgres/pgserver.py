@@ -1,6 +1,6 @@
 """A throwaway PostgreSQL server for the tests: initdb and pg_ctl on a private port and socket directory (as the
 postgres user when run as root), removed again by stop()."""
-import glob, os, shutil, socket, subprocess, tempfile
+import glob, os, shutil, socket, subprocess, tempfile, threading
 
 
 class PgServer:
@@ -56,3 +56,15 @@ class PgServer:
         subprocess.run(self._as_owner([f"{self.bin}/pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop"]),
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         shutil.rmtree(self.work, ignore_errors=True)
+
+
+def start_serve(tollgate, url, env, *extra, stderr=None):
+    """Starts `tollgate serve --db URL` on a free port; returns (process, port) once it listens. Its output is read
+    on (and dropped) so that it never blocks on a full pipe."""
+    p = subprocess.Popen([tollgate, "serve", "--db", url, "--listen", "127.0.0.1:0", *extra],
+                         stdout=subprocess.PIPE, stderr=stderr, text=True, env=env)
+    for line in p.stdout:
+        if "listening on" in line:
+            threading.Thread(target=lambda: [None for _ in p.stdout], daemon=True).start()
+            return p, int(line.rsplit(":", 1)[1])
+    raise AssertionError("serve did not start")
