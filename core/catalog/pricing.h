@@ -5,12 +5,14 @@
 namespace tollgate {
 
 // Token counts as the gateway normalizes them: inputTokens is every prompt token, cachedTokens the part of them
-// that was read from the provider's cache (billed at the cached price), outputTokens every generated token.
+// that was read from the provider's cache (billed at the cached price), outputTokens every generated token (reasoning
+// included: reasoningTokens is the part of them the model thought before answering).
 struct TokenUsage
 {
     qint64 inputTokens = 0;
     qint64 cachedTokens = 0;
     qint64 outputTokens = 0;
+    qint64 reasoningTokens = 0;
     qint64 total() const { return inputTokens + outputTokens; }
 };
 

@@ -14,6 +14,25 @@ TokenUsage openAIUsage(const QJsonObject& u)
     t.cachedTokens =
         u.value(QLatin1String("prompt_tokens_details")).toObject().value(QLatin1String("cached_tokens")).toInteger();
     t.cachedTokens = std::clamp<qint64>(t.cachedTokens, 0, t.inputTokens);
+    t.reasoningTokens = u.value(QLatin1String("completion_tokens_details"))
+                            .toObject()
+                            .value(QLatin1String("reasoning_tokens"))
+                            .toInteger();
+    t.reasoningTokens = std::clamp<qint64>(t.reasoningTokens, 0, t.outputTokens);
+    return t;
+}
+
+TokenUsage responsesUsage(const QJsonObject& u)
+{
+    TokenUsage t;
+    t.inputTokens = u.value(QLatin1String("input_tokens")).toInteger();
+    t.outputTokens = u.value(QLatin1String("output_tokens")).toInteger();
+    t.cachedTokens =
+        u.value(QLatin1String("input_tokens_details")).toObject().value(QLatin1String("cached_tokens")).toInteger();
+    t.cachedTokens = std::clamp<qint64>(t.cachedTokens, 0, t.inputTokens);
+    t.reasoningTokens =
+        u.value(QLatin1String("output_tokens_details")).toObject().value(QLatin1String("reasoning_tokens")).toInteger();
+    t.reasoningTokens = std::clamp<qint64>(t.reasoningTokens, 0, t.outputTokens);
     return t;
 }
 
@@ -96,7 +115,13 @@ std::optional<TokenUsage> usageOf(Api api, const QJsonValue& u)
 {
     if (!u.isObject())
         return std::nullopt;
-    return api == Api::AnthropicMessages ? anthropicUsage(u.toObject()) : openAIUsage(u.toObject());
+    switch (api) {
+    case Api::AnthropicMessages: return anthropicUsage(u.toObject());
+    case Api::OpenAIResponses: return responsesUsage(u.toObject());
+    case Api::OpenAIChat:
+    case Api::OpenAIEmbeddings: break;
+    }
+    return openAIUsage(u.toObject());
 }
 
 } // namespace
@@ -104,6 +129,15 @@ std::optional<TokenUsage> usageOf(Api api, const QJsonValue& u)
 std::optional<TokenUsage> usageOfResponse(Api api, const QJsonObject& response)
 {
     return usageOf(api, response.value(QLatin1String("usage")));
+}
+
+QString topLevelString(const QByteArray& body, QByteArrayView name)
+{
+    QByteArrayView value;
+    if (topLevelMember(body, name, &value) == Scan::Found && value.startsWith('"') && !value.contains('\\'))
+        return QString::fromUtf8(value.sliced(1, value.size() - 2));
+    const QJsonDocument doc = QJsonDocument::fromJson(body);
+    return doc.object().value(QLatin1String(name.data(), name.size())).toString();
 }
 
 std::optional<TokenUsage> usageOfResponseBody(Api api, const QByteArray& body)

@@ -14,6 +14,10 @@ std::optional<TokenUsage> usageOfResponseBody(Api api, const QByteArray& body);
 // OpenAI usage object / Anthropic usage object to our counts.
 TokenUsage openAIUsage(const QJsonObject& usage);
 TokenUsage anthropicUsage(const QJsonObject& usage);
+// The Responses API's usage: input_tokens (cached among them), output_tokens (reasoning among them).
+TokenUsage responsesUsage(const QJsonObject& usage);
+// A top-level string member of a JSON object's bytes ("id" of a response), found as usageOfResponseBody finds usage.
+QString topLevelString(const QByteArray& body, QByteArrayView name);
 
 // The error message inside a provider's error body, or the body itself (shortened) when it is not JSON.
 QString providerMessage(const QByteArray& body);

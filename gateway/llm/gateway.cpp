@@ -37,7 +37,10 @@ struct LlmRoute
 const LlmRoute kRoutes[] = {
     {"/healthz", {}, {}, Api::OpenAIChat, &Gateway::serveHealth},
     {"/v1/chat/completions", "POST", "POST", Api::OpenAIChat, &Gateway::serveLlm},
+    {"/v1/responses", "POST", "POST", Api::OpenAIResponses, &Gateway::serveLlm},
+    {"/v1/responses", "GET", "POST", Api::OpenAIResponses, &Gateway::serveResponsesGet},
     {"/v1/messages", "POST", "POST", Api::AnthropicMessages, &Gateway::serveLlm},
+    {"/v1/messages/count_tokens", "POST", "POST", Api::AnthropicMessages, &Gateway::serveCountTokens},
     {"/v1/embeddings", "POST", "POST", Api::OpenAIEmbeddings, &Gateway::serveLlm},
     {"/v1/models", "GET", "GET, HEAD", Api::OpenAIChat, &Gateway::serveModels},
 };
@@ -49,10 +52,13 @@ bool allows(const LlmRoute& route, QByteArrayView method)
 
 } // namespace
 
-Metrics::Route routeOf(Api api)
+Metrics::Route routeOf(Api api, bool countTokens)
 {
+    if (countTokens)
+        return Metrics::Route::CountTokens;
     switch (api) {
     case Api::OpenAIChat: return Metrics::Route::ChatCompletions;
+    case Api::OpenAIResponses: return Metrics::Route::Responses;
     case Api::AnthropicMessages: return Metrics::Route::Messages;
     case Api::OpenAIEmbeddings: return Metrics::Route::Embeddings;
     }
@@ -90,6 +96,13 @@ void Gateway::handle(http::Exchange& exchange)
     for (const LlmRoute& route : kRoutes) {
         if (req.path != route.path)
             continue;
+        // A path may have a route per method: the one that allows this method, else the first one's 405.
+        const auto other = std::find_if(&route + 1, std::end(kRoutes),
+                                        [&](const LlmRoute& r) { return r.path == req.path && allows(r, req.method); });
+        if (!allows(route, req.method) && other != std::end(kRoutes)) {
+            (this->*other->serve)(exchange, other->api);
+            return;
+        }
         if (!allows(route, req.method)) {
             http::Response r =
                 errorResponse(route.api,
@@ -120,8 +133,9 @@ void Gateway::handle(http::Exchange& exchange)
     exchange.respond(
         errorResponse(Api::OpenAIChat,
                       {404,
-                       tr("no route %1 %2; the gateway serves POST /v1/chat/completions, POST /v1/messages, "
-                          "POST /v1/embeddings, GET /v1/models and GET /v1/models/{id}")
+                       tr("no route %1 %2; the gateway serves POST /v1/chat/completions, POST /v1/responses, "
+                          "POST /v1/messages, POST /v1/messages/count_tokens, POST /v1/embeddings, GET /v1/models "
+                          "and GET /v1/models/{id}")
                            .arg(QString::fromLatin1(req.method), QString::fromLatin1(req.path)),
                        QStringLiteral("unknown_route"),
                        {},
@@ -237,8 +251,41 @@ void Gateway::serveModel(http::Exchange& exchange, const QString& id)
 
 void Gateway::serveLlm(http::Exchange& exchange, Api api)
 {
-    m_counters.requests.fetch_add(1, std::memory_order_relaxed);
+    serve(exchange, RequestContext::begin(api, exchange.request(), m_service.snapshot(), m_service.clock().now()));
+}
+
+void Gateway::serveCountTokens(http::Exchange& exchange, Api api)
+{
     RequestContext c = RequestContext::begin(api, exchange.request(), m_service.snapshot(), m_service.clock().now());
+    c.countTokens = true;
+    serve(exchange, std::move(c));
+}
+
+void Gateway::serveResponsesGet(http::Exchange& exchange, Api api)
+{
+    // Codex and the Agents SDK first try the Responses API's WebSocket mode; a 426 makes them fall back to HTTP with
+    // server-sent events, which is metered the same way as every other stream.
+    const bool websocket = exchange.request().headers.value("Upgrade").toLower().contains("websocket");
+    http::Response r = errorResponse(
+        api,
+        {websocket ? 426 : 405,
+         websocket ? tr("the gateway does not serve the WebSocket mode of the Responses API: POST /v1/responses "
+                        "with \"stream\": true")
+                   : tr("use POST on /v1/responses"),
+         websocket ? QStringLiteral("websocket_not_supported") : QString(),
+         {},
+         {},
+         {}});
+    if (websocket)
+        r.headers.add("Upgrade", "HTTP/1.1");
+    r.headers.add("Allow", "POST");
+    exchange.respond(std::move(r));
+}
+
+void Gateway::serve(http::Exchange& exchange, RequestContext c)
+{
+    m_counters.requests.fetch_add(1, std::memory_order_relaxed);
+    const Api api = c.api;
     c.requestId = newRequestId();
     c.record.requestId = QString::fromLatin1(c.requestId);
     c.headers.add("x-request-id", c.requestId);
@@ -254,6 +301,11 @@ void Gateway::serveLlm(http::Exchange& exchange, Api api)
         refused = resolveCustomer(c, m_service);
     if (!refused)
         refused = resolveModel(c);
+    if (!refused && api == Api::OpenAIResponses) {
+        const QJsonValue previous = c.body.value(QLatin1String("previous_response_id"));
+        if (previous.isString())
+            c.priorContextTokens = m_storedContexts.tokensOf(previous.toString());
+    }
     if (!refused) {
         prepareForward(c, m_options.minimumLoweredMaxTokens);
         refused = admit(c, m_service.enforcement());
@@ -282,8 +334,9 @@ void Gateway::refuse(http::Exchange& exchange, RequestContext c, RequestError er
     // Only catalog models become label values: a client cannot grow the metrics with made-up names.
     const QString model = rec.model.isEmpty() || c.org->model(rec.model) ? rec.model : QStringLiteral("(unknown)");
     const Api api = c.api;
+    const bool countTokens = c.countTokens;
     QPointer<http::Exchange> ex(&exchange);
-    recordThen(std::move(rec), [this, ex, api, timer, model, r = std::move(r)](bool durable) mutable {
+    recordThen(std::move(rec), [this, ex, api, countTokens, timer, model, r = std::move(r)](bool durable) mutable {
         if (!durable) { // as for answered requests: no answer without its usage record
             qCWarning(lcLlm) << "a refusal's usage record could not be written; answering 503";
             r = http::Response::json(503,
@@ -294,7 +347,7 @@ void Gateway::refuse(http::Exchange& exchange, RequestContext c, RequestError er
         }
         // No provider was called: all of the latency is the gateway's.
         const qint64 us = timer.nsecsElapsed() / 1000;
-        m_metrics.request(routeOf(api), model, r.status, us, us);
+        m_metrics.request(routeOf(api, countTokens), model, r.status, us, us);
         if (!ex)
             return;
         r.headers.add("x-tollgate-overhead-ms", overheadText(us));
@@ -306,6 +359,7 @@ void Gateway::forward(http::Exchange& exchange, RequestContext c)
 {
     ProxyCall::Setup setup;
     setup.api = c.api;
+    setup.countTokens = c.countTokens;
     setup.provider = std::move(c.provider);
     setup.model = std::move(c.model);
     setup.decision = std::move(c.decision);

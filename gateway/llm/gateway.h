@@ -3,6 +3,7 @@
 #include "core/domain/domain.h"
 #include "gateway/http/server.h"
 #include "gateway/llm/api.h"
+#include "gateway/llm/contexts.h"
 #include "gateway/llm/metrics.h"
 
 #include <QThreadStorage>
@@ -53,7 +54,8 @@ struct RequestContext;
 struct RequestError;
 struct WorkerState;
 
-// The LLM gateway: /v1/chat/completions, /v1/messages, /v1/embeddings, /v1/models and /healthz (a route table).
+// The LLM gateway: /v1/chat/completions, /v1/responses, /v1/messages (and its count_tokens), /v1/embeddings,
+// /v1/models and /healthz (a route table).
 // Every LLM request goes through the stages of llm/stages.h over one snapshot of the organisation — authenticate,
 // read the body, resolve the principal, the customer and the model, admit — and is then forwarded by a ProxyCall,
 // settled with the provider's real usage, and recorded durably before the client receives the last byte.
@@ -74,12 +76,14 @@ public:
     void serveModels(http::Exchange& exchange, Api api);
     void serveModel(http::Exchange& exchange, const QString& id); // GET /v1/models/{id}
     void serveLlm(http::Exchange& exchange, Api api);
-
+    void serveCountTokens(http::Exchange& exchange, Api api); // POST /v1/messages/count_tokens
+    void serveResponsesGet(http::Exchange& exchange, Api api); // GET /v1/responses: the WebSocket mode
     // What a ProxyCall uses.
     Service& service() { return m_service; }
     const GatewayOptions& options() const { return m_options; }
     GatewayCounters& counters() { return m_counters; }
     Metrics& metrics() { return m_metrics; }
+    StoredContexts& storedContexts() { return m_storedContexts; }
     WorkerState& threadState();
     // Metering, the last stage: writes the record durably, then runs `then` in this worker thread with whether the
     // write succeeded (no answer goes out without its record).
@@ -91,6 +95,7 @@ private:
     bool mayUse(const RequestContext& c, const ModelInfo& model) const;
     void refuse(http::Exchange& exchange, RequestContext c, RequestError error);
     void forward(http::Exchange& exchange, RequestContext c);
+    void serve(http::Exchange& exchange, RequestContext c);
 
     Service& m_service;
     UsageWriter& m_writer;
@@ -98,9 +103,10 @@ private:
     QThreadStorage<WorkerState*> m_threadState;
     GatewayCounters m_counters;
     Metrics m_metrics;
+    StoredContexts m_storedContexts;
 };
 
-Metrics::Route routeOf(Api api);
+Metrics::Route routeOf(Api api, bool countTokens = false);
 // Microseconds as the x-tollgate-overhead-ms header shows them: "0.245".
 QByteArray overheadText(qint64 us);
 

@@ -10,7 +10,9 @@ const char* routeName(Metrics::Route r)
 {
     switch (r) {
     case Metrics::Route::ChatCompletions: return "/v1/chat/completions";
+    case Metrics::Route::Responses: return "/v1/responses";
     case Metrics::Route::Messages: return "/v1/messages";
+    case Metrics::Route::CountTokens: return "/v1/messages/count_tokens";
     case Metrics::Route::Embeddings: return "/v1/embeddings";
     case Metrics::Route::Count: break;
     }

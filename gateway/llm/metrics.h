@@ -15,7 +15,7 @@ namespace tollgate::llm {
 class Metrics final
 {
 public:
-    enum class Route : quint8 { ChatCompletions, Messages, Embeddings, Count };
+    enum class Route : quint8 { ChatCompletions, Responses, Messages, CountTokens, Embeddings, Count };
 
     // One answered request: its route, model, HTTP status, the whole latency and the gateway's own share of it
     // (the whole minus the time spent waiting for the provider), in microseconds.

@@ -1,5 +1,7 @@
 #include "gateway/llm/mock.h"
 
+#include "gateway/llm/mockparts.h"
+
 #include <QCryptographicHash>
 #include <QDateTime>
 #include <QJsonArray>
@@ -13,11 +15,14 @@
 
 namespace tollgate::llm {
 
+namespace mock {
+
 namespace {
-
 std::atomic<quint64> g_sequence {0};
+} // namespace
 
-// Text of an OpenAI or Anthropic content field: a string, or an array of parts with "text".
+quint64 nextSequence() { return g_sequence.fetch_add(1, std::memory_order_relaxed); }
+
 QString textOf(const QJsonValue& content)
 {
     if (content.isString())
@@ -32,17 +37,6 @@ QString textOf(const QJsonValue& content)
 }
 
 qint64 tokensOf(const QString& text) { return (text.toUtf8().size() + 3) / 4; }
-
-struct Directives
-{
-    int delayMs = -1;
-    int status = 200;
-    bool noUsage = false;
-    int dropAfter = -1;
-    int stallMs = 0;
-    qint64 tokens = -1;
-    qint64 cached = 0;
-};
 
 Directives directivesIn(const QString& text)
 {
@@ -66,42 +60,39 @@ Directives directivesIn(const QString& text)
             d.tokens = value;
         else if (name == u"cached")
             d.cached = value;
+        else if (name == u"tool")
+            d.tool = true;
     }
     return d;
 }
 
 QByteArray json(const QJsonObject& o) { return QJsonDocument(o).toJson(QJsonDocument::Compact); }
 
-QByteArray sse(const QJsonObject& o) { return "data: " + json(o) + "\n\n"; }
-
-QByteArray anthropicEvent(const char* type, const QJsonObject& o)
+QString ReplyWords::joined() const
 {
-    return QByteArray("event: ") + type + "\ndata: " + json(o) + "\n\n";
-}
-
-// The reply's words, the prompt's words over and over: word i on demand.
-struct ReplyWords
-{
-    QStringList source;
-    qint64 count = 0;
-    QString at(qint64 i) const { return source[i % source.size()]; }
-    QString joined() const
-    {
-        QString out;
-        for (qint64 i = 0; i < count; ++i) {
-            if (i)
-                out += u' ';
-            out += at(i);
-        }
-        return out;
+    QString out;
+    for (qint64 i = 0; i < count; ++i) {
+        if (i)
+            out += u' ';
+        out += at(i);
     }
-};
+    return out;
+}
 
 ReplyWords replyWords(const QString& model, const QString& prompt, qint64 count)
 {
     const QString text =
         QStringLiteral("Hello from the Tollgate mock provider (%1). You said: ").arg(model) + prompt.simplified();
     return {text.split(u' ', Qt::SkipEmptyParts), count};
+}
+
+namespace {
+
+QByteArray sse(const QJsonObject& o) { return "data: " + json(o) + "\n\n"; }
+
+QByteArray anthropicEvent(const char* type, const QJsonObject& o)
+{
+    return QByteArray("event: ") + type + "\ndata: " + json(o) + "\n\n";
 }
 
 QJsonArray embeddingOf(const QString& text)
@@ -119,6 +110,45 @@ QJsonArray embeddingOf(const QString& text)
     for (double x : xs)
         v.append(x / norm);
     return v;
+}
+
+} // namespace
+
+QByteArray ToolCall::argumentsText() const { return json(arguments); }
+
+std::optional<ToolCall> toolCallFor(Api api, const QJsonObject& body, const Directives& d, bool afterToolResult)
+{
+    if (!d.tool || afterToolResult)
+        return std::nullopt;
+    for (const QJsonValue& t : body.value(QLatin1String("tools")).toArray()) {
+        const QJsonObject tool = t.toObject();
+        QJsonObject function = tool;
+        QString schemaField = QStringLiteral("parameters");
+        if (api == Api::OpenAIChat) {
+            function = tool.value(QLatin1String("function")).toObject();
+        } else if (api == Api::AnthropicMessages) {
+            schemaField = QStringLiteral("input_schema");
+            if (tool.contains(QLatin1String("type")) && tool.value(QLatin1String("type")).toString() != u"custom")
+                continue; // a server tool
+        } else if (tool.value(QLatin1String("type")).toString() != u"function") {
+            continue;
+        }
+        const QString name = function.value(QLatin1String("name")).toString();
+        if (name.isEmpty())
+            continue;
+        const QJsonObject schema = function.value(schemaField).toObject();
+        const QJsonObject properties = schema.value(QLatin1String("properties")).toObject();
+        QJsonObject arguments;
+        for (const QJsonValue& r : schema.value(QLatin1String("required")).toArray()) {
+            const QString type = properties.value(r.toString()).toObject().value(QLatin1String("type")).toString();
+            arguments.insert(r.toString(),
+                             type == u"number" || type == u"integer" ? QJsonValue(1)
+                                 : type == u"boolean"                ? QJsonValue(true)
+                                                                     : QJsonValue(QStringLiteral("mock")));
+        }
+        return ToolCall {name, QStringLiteral("call_mock_%1").arg(nextSequence()), arguments};
+    }
+    return std::nullopt;
 }
 
 MockScript errorScript(Api api, int status, const QString& message)
@@ -140,13 +170,17 @@ MockScript errorScript(Api api, int status, const QString& message)
     return s;
 }
 
-} // namespace
+} // namespace mock
+
+using namespace mock;
 
 MockScript mockAnswer(Api api, const QJsonObject& body, int defaultDelayMs)
 {
+    if (api == Api::OpenAIResponses)
+        return responsesAnswer(body, defaultDelayMs);
     const QString model = body.value(QLatin1String("model")).toString();
     const bool stream = body.value(QLatin1String("stream")).toBool();
-    const quint64 seq = g_sequence.fetch_add(1, std::memory_order_relaxed);
+    const quint64 seq = nextSequence();
     const qint64 created = QDateTime::currentSecsSinceEpoch();
 
     if (api == Api::OpenAIEmbeddings) {
@@ -185,18 +219,27 @@ MockScript mockAnswer(Api api, const QJsonObject& body, int defaultDelayMs)
     const QJsonArray messages = body.value(QLatin1String("messages")).toArray();
     qint64 inputTokens = 3;
     QString lastUser;
+    bool afterToolResult = false; // the last message gives a tool's result: the mock answers in text
     if (body.contains(QLatin1String("system")))
         inputTokens += tokensOf(textOf(body.value(QLatin1String("system")))) + 3;
     for (const QJsonValue& m : messages) {
         const QJsonObject msg = m.toObject();
-        const QString text = textOf(msg.value(QLatin1String("content")));
+        const QJsonValue content = msg.value(QLatin1String("content"));
+        const QString text = textOf(content);
         inputTokens += tokensOf(text) + 3;
-        if (msg.value(QLatin1String("role")).toString() == u"user")
+        const QString role = msg.value(QLatin1String("role")).toString();
+        afterToolResult = role == u"tool"
+            || (content.isArray()
+                && std::any_of(content.toArray().begin(), content.toArray().end(), [](const QJsonValue& part) {
+                       return part.toObject().value(QLatin1String("type")).toString() == u"tool_result";
+                   }));
+        if (role == u"user")
             lastUser = text;
     }
     const Directives d = directivesIn(lastUser);
     if (d.status != 200)
         return errorScript(api, d.status, QStringLiteral("mock error %1 as asked").arg(d.status));
+    const std::optional<ToolCall> toolCall = toolCallFor(api, body, d, afterToolResult);
 
     qint64 maxTokens = body.value(QLatin1String("max_tokens")).toInteger(0);
     if (body.contains(QLatin1String("max_completion_tokens")))
@@ -224,6 +267,47 @@ MockScript mockAnswer(Api api, const QJsonObject& body, int defaultDelayMs)
             {QStringLiteral("completion_tokens"), outputTokens},
             {QStringLiteral("total_tokens"), inputTokens + outputTokens},
             {QStringLiteral("prompt_tokens_details"), QJsonObject {{QStringLiteral("cached_tokens"), cached}}}};
+        if (toolCall) {
+            const QJsonObject call {
+                {QStringLiteral("id"), toolCall->callId},
+                {QStringLiteral("type"), QStringLiteral("function")},
+                {QStringLiteral("function"),
+                 QJsonObject {{QStringLiteral("name"), toolCall->name},
+                              {QStringLiteral("arguments"), QString::fromUtf8(toolCall->argumentsText())}}}};
+            QJsonObject indexed = call; // a stream's tool call says which one it is
+            indexed.insert(QStringLiteral("index"), 0);
+            const QJsonObject choice {
+                {QStringLiteral("index"), 0},
+                {stream ? QStringLiteral("delta") : QStringLiteral("message"),
+                 QJsonObject {{QStringLiteral("role"), QStringLiteral("assistant")},
+                              {QStringLiteral("content"), QJsonValue::Null},
+                              {QStringLiteral("tool_calls"), QJsonArray {stream ? indexed : call}}}},
+                {QStringLiteral("finish_reason"), QStringLiteral("tool_calls")}};
+            QJsonObject out {{QStringLiteral("id"), id},
+                             {QStringLiteral("object"),
+                              stream ? QStringLiteral("chat.completion.chunk") : QStringLiteral("chat.completion")},
+                             {QStringLiteral("created"), created},
+                             {QStringLiteral("model"), model},
+                             {QStringLiteral("choices"), QJsonArray {choice}}};
+            if (!stream) {
+                if (!d.noUsage)
+                    out.insert(QStringLiteral("usage"), usage);
+                s.pieces << json(out);
+                return s;
+            }
+            s.contentType = "text/event-stream";
+            s.pieces << sse(out);
+            if (body.value(QLatin1String("stream_options")).toObject().value(QLatin1String("include_usage")).toBool()
+                && !d.noUsage)
+                s.pieces << sse({{QStringLiteral("id"), id},
+                                 {QStringLiteral("object"), QStringLiteral("chat.completion.chunk")},
+                                 {QStringLiteral("created"), created},
+                                 {QStringLiteral("model"), model},
+                                 {QStringLiteral("choices"), QJsonArray {}},
+                                 {QStringLiteral("usage"), usage}});
+            s.pieces << "data: [DONE]\n\n";
+            return s;
+        }
         if (!stream) {
             QJsonObject out {
                 {QStringLiteral("id"), id},
@@ -275,16 +359,25 @@ MockScript mockAnswer(Api api, const QJsonObject& body, int defaultDelayMs)
 
     // Anthropic messages
     const QString id = QStringLiteral("msg_mock_%1").arg(seq);
-    const QString stop = truncated ? QStringLiteral("max_tokens") : QStringLiteral("end_turn");
+    const QString stop = toolCall ? QStringLiteral("tool_use")
+        : truncated               ? QStringLiteral("max_tokens")
+                                  : QStringLiteral("end_turn");
     const qint64 uncachedInput = inputTokens - cached;
+    QJsonArray content {
+        QJsonObject {{QStringLiteral("type"), QStringLiteral("text")}, {QStringLiteral("text"), words.joined()}}};
+    if (toolCall)
+        content = QJsonArray {
+            QJsonObject {{QStringLiteral("type"), QStringLiteral("tool_use")},
+                         {QStringLiteral("id"),
+                          QString(toolCall->callId).replace(QStringLiteral("call_"), QStringLiteral("toolu_"))},
+                         {QStringLiteral("name"), toolCall->name},
+                         {QStringLiteral("input"), toolCall->arguments}}};
     if (!stream) {
         QJsonObject out {{QStringLiteral("id"), id},
                          {QStringLiteral("type"), QStringLiteral("message")},
                          {QStringLiteral("role"), QStringLiteral("assistant")},
                          {QStringLiteral("model"), model},
-                         {QStringLiteral("content"),
-                          QJsonArray {QJsonObject {{QStringLiteral("type"), QStringLiteral("text")},
-                                                   {QStringLiteral("text"), words.joined()}}}},
+                         {QStringLiteral("content"), content},
                          {QStringLiteral("stop_reason"), stop},
                          {QStringLiteral("stop_sequence"), QJsonValue::Null}};
         if (!d.noUsage)
@@ -313,13 +406,29 @@ MockScript mockAnswer(Api api, const QJsonObject& body, int defaultDelayMs)
     s.pieces << anthropicEvent(
         "message_start",
         {{QStringLiteral("type"), QStringLiteral("message_start")}, {QStringLiteral("message"), message}});
-    s.pieces << anthropicEvent(
-        "content_block_start",
-        {{QStringLiteral("type"), QStringLiteral("content_block_start")},
-         {QStringLiteral("index"), 0},
-         {QStringLiteral("content_block"),
-          QJsonObject {{QStringLiteral("type"), QStringLiteral("text")}, {QStringLiteral("text"), QString()}}}});
-    s.generated = words.count;
+    if (toolCall) {
+        QJsonObject block = content[0].toObject();
+        block.insert(QStringLiteral("input"), QJsonObject {});
+        s.pieces << anthropicEvent("content_block_start",
+                                   {{QStringLiteral("type"), QStringLiteral("content_block_start")},
+                                    {QStringLiteral("index"), 0},
+                                    {QStringLiteral("content_block"), block}});
+        s.pieces << anthropicEvent(
+            "content_block_delta",
+            {{QStringLiteral("type"), QStringLiteral("content_block_delta")},
+             {QStringLiteral("index"), 0},
+             {QStringLiteral("delta"),
+              QJsonObject {{QStringLiteral("type"), QStringLiteral("input_json_delta")},
+                           {QStringLiteral("partial_json"), QString::fromUtf8(toolCall->argumentsText())}}}});
+    } else {
+        s.pieces << anthropicEvent(
+            "content_block_start",
+            {{QStringLiteral("type"), QStringLiteral("content_block_start")},
+             {QStringLiteral("index"), 0},
+             {QStringLiteral("content_block"),
+              QJsonObject {{QStringLiteral("type"), QStringLiteral("text")}, {QStringLiteral("text"), QString()}}}});
+        s.generated = words.count;
+    }
     s.generate = [words](qsizetype i) {
         return anthropicEvent("content_block_delta",
                               {{QStringLiteral("type"), QStringLiteral("content_block_delta")},
@@ -342,12 +451,30 @@ MockScript mockAnswer(Api api, const QJsonObject& body, int defaultDelayMs)
     return s;
 }
 
+MockScript mockTokenCount(const QJsonObject& body)
+{
+    qint64 tokens = 3;
+    if (body.contains(QLatin1String("system")))
+        tokens += tokensOf(textOf(body.value(QLatin1String("system")))) + 3;
+    for (const QJsonValue& m : body.value(QLatin1String("messages")).toArray())
+        tokens += tokensOf(textOf(m.toObject().value(QLatin1String("content")))) + 3;
+    MockScript s;
+    s.inputTokens = tokens;
+    s.pieces << json({{QStringLiteral("input_tokens"), tokens}});
+    return s;
+}
+
 void MockHandler::handle(http::Exchange& exchange)
 {
     const http::Request& req = exchange.request();
     std::optional<Api> api;
+    const bool countTokens = req.path.endsWith("/messages/count_tokens");
     if (req.path.endsWith("/chat/completions"))
         api = Api::OpenAIChat;
+    else if (req.path.endsWith("/responses"))
+        api = Api::OpenAIResponses;
+    else if (countTokens)
+        api = Api::AnthropicMessages;
     else if (req.path.endsWith("/embeddings"))
         api = Api::OpenAIEmbeddings;
     else if (req.path.endsWith("/messages"))
@@ -368,7 +495,8 @@ void MockHandler::handle(http::Exchange& exchange)
             400, "{\"error\":{\"message\":\"the body is not a JSON object\",\"type\":\"invalid_request_error\"}}"));
         return;
     }
-    auto script = std::make_shared<MockScript>(mockAnswer(*api, doc.object(), m_delayMs));
+    auto script = std::make_shared<MockScript>(countTokens ? mockTokenCount(doc.object())
+                                                           : mockAnswer(*api, doc.object(), m_delayMs));
     QPointer<http::Exchange> ex(&exchange);
     // Pieces from `from` on; a stall after the first one continues on a timer.
     const auto piecesFrom = std::make_shared<std::function<void(qsizetype)>>();

@@ -12,7 +12,9 @@ namespace tollgate::llm {
 // The mock provider: deterministic replies with realistic usage, in either API's format, streamed or not. The last
 // user message may carry directives for tests: [mock:delay=MS] [mock:status=CODE] [mock:no-usage]
 // [mock:drop-after=N] (the connection drops after N streamed pieces) [mock:tokens=N] (reply length, capped by
-// max_tokens) [mock:cached=N] (prompt tokens read from cache).
+// max_tokens) [mock:cached=N] (prompt tokens read from cache) [mock:tool] (call the request's first function tool).
+// It speaks OpenAI's chat and Responses APIs (with reasoning items when the request asks for reasoning) and
+// Anthropic's messages and count_tokens.
 struct MockScript
 {
     int status = 200;
@@ -42,8 +44,11 @@ struct MockScript
 // The answer the mock gives to a request body (already parsed) on one of the APIs. defaultDelayMs is the
 // provider's configured delay, used unless the message asks for another.
 MockScript mockAnswer(Api api, const QJsonObject& body, int defaultDelayMs = 0);
+// Anthropic's /v1/messages/count_tokens: {"input_tokens": N}, counted as the mock counts a prompt.
+MockScript mockTokenCount(const QJsonObject& body);
 
-// The mock as an HTTP server (tollgate mock-upstream): /v1/chat/completions, /v1/embeddings, /v1/messages.
+// The mock as an HTTP server (tollgate mock-upstream): /v1/chat/completions, /v1/responses, /v1/embeddings,
+// /v1/messages, /v1/messages/count_tokens.
 class MockHandler final : public http::Handler
 {
 public:

@@ -49,6 +49,7 @@ void ProxyCall::start()
 {
     UpstreamRequest req;
     req.api = m_setup.api;
+    req.countTokens = m_setup.countTokens;
     req.body = m_setup.body;
     req.bytes = std::move(m_setup.bytes);
     req.clientHeaders = m_exchange->request().headers;
@@ -97,8 +98,40 @@ void ProxyCall::onData(QByteArray data)
     }
 }
 
+void ProxyCall::processResponsesEvent(QByteArray event)
+{
+    QByteArray name = sseEventName(event);
+    if (name.isEmpty()) { // every event carries its type in its data as well
+        const qsizetype at = event.indexOf("\"type\":\"");
+        if (at >= 0) {
+            const qsizetype end = event.indexOf('"', at + 8);
+            name = event.mid(at + 8, end - at - 8);
+        }
+    }
+    // response.output_text.delta, response.reasoning_summary_text.delta, response.function_call_arguments.delta...:
+    // each a piece of output, at least a token.
+    if (name.endsWith(".delta")) {
+        ++m_deltas;
+    } else if (name == "response.completed" || name == "response.incomplete" || name == "response.failed") {
+        // The last event: it has the usage, and waits for the usage record.
+        const QJsonObject response = sseData(event).value(QLatin1String("response")).toObject();
+        const QJsonValue usage = response.value(QLatin1String("usage"));
+        if (usage.isObject())
+            m_usage = responsesUsage(usage.toObject());
+        m_responseId = response.value(QLatin1String("id")).toString();
+        m_responseFailed = name == "response.failed";
+        m_heldBack += event;
+        return;
+    }
+    m_out += event;
+}
+
 void ProxyCall::processEvent(QByteArray event)
 {
+    if (m_setup.api == Api::OpenAIResponses) {
+        processResponsesEvent(std::move(event));
+        return;
+    }
     const bool anthropic = m_setup.api == Api::AnthropicMessages;
     if (anthropic) {
         const QByteArray name = sseEventName(event);
@@ -168,7 +201,7 @@ void ProxyCall::onEnd()
         if (m_exchange && !m_out.isEmpty())
             m_exchange->write(m_out);
         m_out.resize(0);
-        finish(UsageStatus::Ok, [this](http::Exchange& ex) {
+        finish(m_responseFailed ? UsageStatus::UpstreamError : UsageStatus::Ok, [this](http::Exchange& ex) {
             ex.write(m_heldBack);
             ex.endStream();
         });
@@ -180,7 +213,17 @@ void ProxyCall::onEnd()
         failBeforeHead(m_status == 429 ? 429 : status, message);
         return;
     }
-    m_usage = usageOfResponseBody(m_setup.api, m_body);
+    if (m_setup.countTokens) {
+        // {"input_tokens": N}: said in the request log; counting costs nothing.
+        m_usage = TokenUsage {};
+        m_setup.record.detail =
+            tr("count_tokens: %1 input tokens")
+                .arg(QJsonDocument::fromJson(m_body).object().value(QLatin1String("input_tokens")).toInteger());
+    } else {
+        m_usage = usageOfResponseBody(m_setup.api, m_body);
+        if (m_setup.api == Api::OpenAIResponses)
+            m_responseId = topLevelString(m_body, "id");
+    }
     finish(UsageStatus::Ok, [this](http::Exchange& ex) {
         http::Response r;
         r.status = 200;
@@ -212,6 +255,13 @@ void ProxyCall::onError(http::CallError error, const QString& message)
         const int status = 502;
         if (api == Api::AnthropicMessages)
             ex.write(QByteArray("event: error\ndata: " + errorBody(api, status, text) + "\n\n"));
+        else if (api == Api::OpenAIResponses) // the Responses API's error event
+            ex.write(QByteArray("event: error\ndata: "
+                                + json({{QStringLiteral("type"), QStringLiteral("error")},
+                                        {QStringLiteral("code"), QStringLiteral("upstream_error")},
+                                        {QStringLiteral("message"), text},
+                                        {QStringLiteral("param"), QJsonValue::Null}})
+                                + "\n\n"));
         else
             ex.write(QByteArray("data: " + errorBody(api, status, text) + "\n\n"));
         ex.endStream();
@@ -286,6 +336,9 @@ void ProxyCall::finish(UsageStatus status, std::function<void(http::Exchange&)> 
     rec.cost = cost;
     rec.estimated = estimated;
     m_gateway.service().enforcement().settle(m_setup.decision, rec);
+    // A stored response's context, for the requests that continue it.
+    if (!m_responseId.isEmpty() && m_usage && m_setup.body.value(QLatin1String("store")).toBool(true))
+        m_gateway.storedContexts().remember(m_responseId, usage.inputTokens + usage.outputTokens);
     switch (status) {
     case UsageStatus::Ok: m_gateway.counters().allowed.fetch_add(1, std::memory_order_relaxed); break;
     case UsageStatus::UpstreamError: m_gateway.counters().upstreamErrors.fetch_add(1, std::memory_order_relaxed); break;
@@ -297,7 +350,8 @@ void ProxyCall::finish(UsageStatus status, std::function<void(http::Exchange&)> 
         const qint64 overheadUs = totalUs - m_upstreamUs;
         if (!durable)
             m_replyStatus = 503;
-        m_gateway.metrics().request(routeOf(m_setup.api), m_setup.model.id, m_replyStatus, totalUs, overheadUs);
+        m_gateway.metrics().request(routeOf(m_setup.api, m_setup.countTokens), m_setup.model.id, m_replyStatus, totalUs,
+                                    overheadUs);
         if (m_exchange && deliver) {
             if (durable) {
                 if (!m_streaming)

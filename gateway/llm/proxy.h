@@ -41,6 +41,7 @@ public:
     struct Setup
     {
         Api api = Api::OpenAIChat;
+        bool countTokens = false; // Anthropic's count_tokens: the answer is a count, nothing is charged
         Provider provider;
         ModelInfo model;
         Decision decision;
@@ -63,6 +64,7 @@ private:
     void onError(http::CallError error, const QString& message);
     void onClientGone();
     void processEvent(QByteArray event);
+    void processResponsesEvent(QByteArray event);
     void failBeforeHead(int status, const QString& message);
     // Settles, records, then delivers (tail: held-back bytes for a stream; response: a whole reply).
     void finish(UsageStatus status, std::function<void(http::Exchange&)> deliver);
@@ -80,6 +82,8 @@ private:
     std::optional<TokenUsage> m_usage;
     qint64 m_inputSeen = -1; // Anthropic message_start
     qint64 m_deltas = 0; // content pieces streamed: the output estimate if the stream breaks
+    QString m_responseId; // Responses API: the response as the provider stored it
+    bool m_responseFailed = false; // Responses API: the stream ended in response.failed
     bool m_streaming = false;
     bool m_paused = false; // the client is behind: the provider is not read
     bool m_finished = false;

@@ -61,8 +61,47 @@ void addRateHeaders(http::Headers& h, const Decision& d, Instant now)
 }
 
 constexpr qint64 kMaxChoices = 128; // OpenAI's own bound on n
+// The stored context of a response the gateway has not seen, for a model whose context window is not known.
+constexpr qint64 kUnknownContext = 2'000'000;
 
-Refusal validateBody(Api api, const QJsonObject& body)
+// The output cap forwarded, the usage options, the bytes and the amounts admission reserves.
+void finishForward(RequestContext& c, qint64 asked, qint64 maxOutput, qint64 minimumLoweredMaxTokens);
+
+Refusal validateCap(const QJsonObject& body, const char* field)
+{
+    const QJsonValue v = body.value(QLatin1String(field));
+    if (!v.isUndefined() && !v.isNull() && !isPositiveInteger(v))
+        return invalid(QString::fromLatin1(field), tr("%1 must be a positive integer").arg(QString::fromLatin1(field)));
+    return std::nullopt;
+}
+
+Refusal validateUser(const QJsonObject& body)
+{
+    const QJsonValue user = body.value(QLatin1String("user"));
+    if (!user.isUndefined() && !user.isString())
+        return invalid(QStringLiteral("user"), tr("user must be a string"));
+    return std::nullopt;
+}
+
+// The Responses API: input is a string or a list of items (messages, tool outputs, reasoning items: passed on as
+// they are); it may be left out when the context is the provider's (previous_response_id, conversation, prompt).
+Refusal validateResponsesBody(const QJsonObject& body)
+{
+    const QJsonValue input = body.value(QLatin1String("input"));
+    if (!input.isUndefined() && !input.isString() && !input.isArray())
+        return invalid(QStringLiteral("input"), tr("input must be a string or an array of input items"));
+    if (input.isUndefined() && !body.contains(QLatin1String("previous_response_id"))
+        && !body.contains(QLatin1String("conversation")) && !body.contains(QLatin1String("prompt")))
+        return invalid(QStringLiteral("input"), tr("input is required: a string or an array of input items"));
+    const QJsonValue previous = body.value(QLatin1String("previous_response_id"));
+    if (!previous.isUndefined() && !previous.isNull() && !previous.isString())
+        return invalid(QStringLiteral("previous_response_id"), tr("previous_response_id must be a string"));
+    if (Refusal bad = validateCap(body, "max_output_tokens"))
+        return bad;
+    return validateUser(body);
+}
+
+Refusal validateBody(Api api, const QJsonObject& body, bool countTokens)
 {
     const QJsonValue model = body.value(QLatin1String("model"));
     if (!model.isString() || model.toString().isEmpty())
@@ -78,6 +117,8 @@ Refusal validateBody(Api api, const QJsonObject& body)
             return invalid(QStringLiteral("input"), tr("input must be a string or a non-empty array"));
         return std::nullopt;
     }
+    if (api == Api::OpenAIResponses)
+        return validateResponsesBody(body);
     const QJsonValue messages = body.value(QLatin1String("messages"));
     if (!messages.isArray() || messages.toArray().isEmpty())
         return invalid(QStringLiteral("messages"), tr("messages must be a non-empty array"));
@@ -91,12 +132,9 @@ Refusal validateBody(Api api, const QJsonObject& body)
             return invalid(QStringLiteral("messages[%1].content").arg(i),
                            tr("content must be a string or an array of parts"));
     }
-    for (const char* field : {"max_tokens", "max_completion_tokens"}) {
-        const QJsonValue v = body.value(QLatin1String(field));
-        if (!v.isUndefined() && !v.isNull() && !isPositiveInteger(v))
-            return invalid(QString::fromLatin1(field),
-                           tr("%1 must be a positive integer").arg(QString::fromLatin1(field)));
-    }
+    for (const char* field : {"max_tokens", "max_completion_tokens"})
+        if (Refusal bad = validateCap(body, field))
+            return bad;
     if (api == Api::OpenAIChat && body.contains(QLatin1String("n")) && !body.value(QLatin1String("n")).isNull()) {
         // Every choice may be as long as the output cap: n multiplies the reservation, so it is bounded.
         const QJsonValue n = body.value(QLatin1String("n"));
@@ -104,20 +142,52 @@ Refusal validateBody(Api api, const QJsonObject& body)
             return invalid(QStringLiteral("n"), tr("n must be an integer from 1 to %1").arg(kMaxChoices));
     }
     if (api == Api::AnthropicMessages) {
-        if (!isPositiveInteger(body.value(QLatin1String("max_tokens"))))
+        if (!countTokens && !isPositiveInteger(body.value(QLatin1String("max_tokens"))))
             return invalid(QStringLiteral("max_tokens"), tr("max_tokens is required and must be a positive integer"));
         const QJsonValue metadata = body.value(QLatin1String("metadata"));
         if (!metadata.isUndefined() && !metadata.isObject())
             return invalid(QStringLiteral("metadata"), tr("metadata must be an object"));
     } else {
-        const QJsonValue user = body.value(QLatin1String("user"));
-        if (!user.isUndefined() && !user.isString())
-            return invalid(QStringLiteral("user"), tr("user must be a string"));
+        if (Refusal bad = validateUser(body))
+            return bad;
         const QJsonValue options = body.value(QLatin1String("stream_options"));
         if (!options.isUndefined() && !options.isNull() && !options.isObject())
             return invalid(QStringLiteral("stream_options"), tr("stream_options must be an object"));
     }
     return std::nullopt;
+}
+
+void finishForward(RequestContext& c, qint64 asked, qint64 maxOutput, qint64 minimumLoweredMaxTokens)
+{
+    // Forwarded with the cap set (to what the model allows at most, so the provider can never produce more than was
+    // reserved) and the usage chunk asked for; serialized once, and its size bounds the input tokens.
+    if (maxOutput > 0)
+        c.body.insert(c.maxField, maxOutput);
+    if (asked > maxOutput && maxOutput > 0) {
+        // The model's cap lowered what the client asked for: said the same way as a lowering to fit a limit.
+        c.headers.add("x-tollgate-max-tokens-lowered", QByteArray::number(maxOutput));
+        c.record.detail =
+            tr("%1 lowered to %2: the most model %3 produces").arg(c.maxField).arg(maxOutput).arg(c.model.id);
+    }
+    c.bytes = QJsonDocument(c.body).toJson(QJsonDocument::Compact);
+    c.amounts = {};
+    c.amounts.inputTokens = c.bytes.size();
+    if (c.api == Api::OpenAIResponses
+        && (c.body.contains(QLatin1String("previous_response_id")) || c.body.contains(QLatin1String("conversation")))) {
+        // The provider adds the stored conversation to the input: what that earlier response held when it went
+        // through this gateway, else as much as the model's context takes.
+        c.amounts.inputTokens += c.priorContextTokens >= 0
+            ? c.priorContextTokens
+            : (c.model.contextWindow > 0 ? c.model.contextWindow : kUnknownContext);
+    }
+    c.amounts.inputCost = c.amounts.inputTokens * c.model.inputPrice;
+    c.amounts.outputPrice = c.model.outputPrice;
+    c.amounts.maxOutputTokens = maxOutput * c.choices;
+    if (c.countTokens)
+        c.amounts = {}; // counting is free: the request counts for rate limits only
+    if (maxOutput > 0 && c.org->org.allowMaxTokensReduction)
+        c.amounts.minOutputTokens = std::min(minimumLoweredMaxTokens, maxOutput) * c.choices;
+    c.record.streamed = c.stream;
 }
 
 } // namespace
@@ -168,7 +238,7 @@ Refusal readBody(RequestContext& c)
         return refusal(400, tr("the body must be a JSON object"), QStringLiteral("invalid_json"));
     c.body = doc.object();
     c.record.model = c.body.value(QLatin1String("model")).toString().left(200);
-    if (Refusal bad = validateBody(c.api, c.body))
+    if (Refusal bad = validateBody(c.api, c.body, c.countTokens))
         return bad;
     if (!c.key.features.contains(QLatin1String(featureOf(c.api))))
         return refusal(403, tr("this key may not be used for %1").arg(QLatin1String(featureOf(c.api))),
@@ -274,6 +344,16 @@ void prepareForward(RequestContext& c, qint64 minimumLoweredMaxTokens)
     // The input can hold no more tokens than its bytes (every token of a byte-level tokenizer covers at least one
     // byte; the JSON around the text covers the per-message tokens).
     c.stream = c.body.value(QLatin1String("stream")).toBool();
+    if (c.api == Api::OpenAIResponses) {
+        c.maxField = QLatin1StringView("max_output_tokens");
+        c.choices = 1;
+        c.clientWantsUsage = true; // usage is in the stream's last event, unasked
+        const QJsonValue v = c.body.value(c.maxField);
+        const qint64 asked = isPositiveInteger(v) ? v.toInteger() : 0;
+        const qint64 maxOutput = asked ? std::min(asked, c.model.maxOutputTokens) : c.model.maxOutputTokens;
+        finishForward(c, asked, maxOutput, minimumLoweredMaxTokens);
+        return;
+    }
     // OpenAI's chat API takes max_completion_tokens from every model (its reasoning models refuse max_tokens): that
     // is what the gateway sets, unless the client sent only max_tokens. When it sent both, one value goes on, the
     // one reserved (the smaller), so the provider cannot produce more than was reserved.
@@ -284,7 +364,7 @@ void prepareForward(RequestContext& c, qint64 minimumLoweredMaxTokens)
     c.choices = c.api == Api::OpenAIChat ? std::max<qint64>(1, c.body.value(QLatin1String("n")).toInteger(1)) : 1;
     qint64 maxOutput = 0;
     qint64 asked = 0;
-    if (c.api != Api::OpenAIEmbeddings) {
+    if (c.api != Api::OpenAIEmbeddings && !c.countTokens) {
         for (const char* field : {"max_tokens", "max_completion_tokens"}) {
             const QJsonValue v = c.body.value(QLatin1String(field));
             if (isPositiveInteger(v))
@@ -294,16 +374,6 @@ void prepareForward(RequestContext& c, qint64 minimumLoweredMaxTokens)
         if (c.api == Api::OpenAIChat && completionCap && plainCap)
             c.body.remove(QLatin1String("max_tokens"));
     }
-    // Forwarded with the cap set (to what the model allows at most, so the provider can never produce more than was
-    // reserved) and the usage chunk asked for; serialized once, and its size bounds the input tokens.
-    if (maxOutput > 0)
-        c.body.insert(c.maxField, maxOutput);
-    if (asked > maxOutput && maxOutput > 0) {
-        // The model's cap lowered what the client asked for: said the same way as a lowering to fit a limit.
-        c.headers.add("x-tollgate-max-tokens-lowered", QByteArray::number(maxOutput));
-        c.record.detail =
-            tr("%1 lowered to %2: the most model %3 produces").arg(c.maxField).arg(maxOutput).arg(c.model.id);
-    }
     c.clientWantsUsage = true;
     if (c.stream && c.api == Api::OpenAIChat) {
         QJsonObject options = c.body.value(QLatin1String("stream_options")).toObject();
@@ -311,15 +381,7 @@ void prepareForward(RequestContext& c, qint64 minimumLoweredMaxTokens)
         options.insert(QStringLiteral("include_usage"), true);
         c.body.insert(QStringLiteral("stream_options"), options);
     }
-    c.bytes = QJsonDocument(c.body).toJson(QJsonDocument::Compact);
-    c.amounts = {};
-    c.amounts.inputTokens = c.bytes.size();
-    c.amounts.inputCost = c.amounts.inputTokens * c.model.inputPrice;
-    c.amounts.outputPrice = c.model.outputPrice;
-    c.amounts.maxOutputTokens = maxOutput * c.choices;
-    if (maxOutput > 0 && c.org->org.allowMaxTokensReduction)
-        c.amounts.minOutputTokens = std::min(minimumLoweredMaxTokens, maxOutput) * c.choices;
-    c.record.streamed = c.stream;
+    finishForward(c, asked, maxOutput, minimumLoweredMaxTokens);
 }
 
 Refusal admit(RequestContext& c, Enforcement& enforcement)
@@ -368,7 +430,7 @@ Refusal admit(RequestContext& c, Enforcement& enforcement)
         c.headers.remove("x-tollgate-max-tokens-lowered");
         c.headers.add("x-tollgate-max-tokens-lowered", QByteArray::number(perChoice));
         c.record.detail =
-            tr("max_tokens lowered to %1: %2").arg(perChoice).arg(explanationSentence(c.decision, c.preflight));
+            tr("%1 lowered to %2: %3").arg(c.maxField).arg(perChoice).arg(explanationSentence(c.decision, c.preflight));
     }
     return std::nullopt;
 }

@@ -21,6 +21,7 @@ namespace tollgate::llm {
 struct RequestContext
 {
     Api api = Api::OpenAIChat;
+    bool countTokens = false; // Anthropic's /v1/messages/count_tokens: forwarded, counted as a request, not charged
     const http::Request* request = nullptr;
     QByteArray requestId;
     Instant now = 0;
@@ -34,8 +35,10 @@ struct RequestContext
     Provider provider;
     bool stream = false; // prepareForward
     bool clientWantsUsage = true;
-    QLatin1StringView maxField; // "max_tokens" or "max_completion_tokens"
+    QLatin1StringView maxField; // "max_tokens", "max_completion_tokens" or (Responses) "max_output_tokens"
     qint64 choices = 1; // OpenAI's n: each choice may produce up to the output cap
+    // Responses that continue a stored one (previous_response_id): the tokens that response held, when known.
+    qint64 priorContextTokens = -1;
     QByteArray bytes; // the body as it will be forwarded
     AdmissionAmounts amounts;
     Preflight preflight; // admit
@@ -62,8 +65,9 @@ Refusal resolvePrincipal(RequestContext& c);
 Refusal resolveCustomer(RequestContext& c, Service& service);
 // 5. The model in the catalog and the provider that serves it, on the route of the provider's API.
 Refusal resolveModel(RequestContext& c);
-// 6. What is forwarded: the output cap (the client's, at most the model's), the usage chunk of an OpenAI stream,
-// the bytes; and the largest cost the request can have, for admission.
+// 6. What is forwarded: the output cap (the client's, at most the model's; set to the model's when absent, in the
+// field the API takes), the usage chunk of an OpenAI chat stream, the bytes; and the largest cost the request can
+// have, for admission (a continued response adds the context stored with the provider).
 void prepareForward(RequestContext& c, qint64 minimumLoweredMaxTokens);
 // 7. Admission: the worst case reserved on every counter at once, or the refusal explained; a lowered max_tokens
 // is written into what is forwarded.

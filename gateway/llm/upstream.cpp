@@ -95,7 +95,7 @@ private:
 
 } // namespace
 
-QUrl upstreamUrl(const Provider& provider, Api api)
+QUrl upstreamUrl(const Provider& provider, Api api, bool countTokens)
 {
     QString base = provider.baseUrl;
     while (base.endsWith(u'/'))
@@ -103,8 +103,11 @@ QUrl upstreamUrl(const Provider& provider, Api api)
     QString path;
     switch (api) {
     case Api::OpenAIChat: path = QStringLiteral("/chat/completions"); break;
+    case Api::OpenAIResponses: path = QStringLiteral("/responses"); break;
     case Api::OpenAIEmbeddings: path = QStringLiteral("/embeddings"); break;
-    case Api::AnthropicMessages: path = QStringLiteral("/messages"); break;
+    case Api::AnthropicMessages:
+        path = countTokens ? QStringLiteral("/messages/count_tokens") : QStringLiteral("/messages");
+        break;
     }
     // OpenAI-style base URLs end in /v1; Anthropic's is the bare host.
     if (provider.kind == ProviderKind::Anthropic && !base.endsWith(u"/v1"))
@@ -118,10 +121,12 @@ std::unique_ptr<UpstreamCall> startUpstream(http::Client& client, const Provider
     const QUrl base(provider.baseUrl);
     if (base.scheme() == u"mock") {
         const int delay = QUrlQuery(base).queryItemValue(QStringLiteral("delay_ms")).toInt();
-        return std::make_unique<MockCall>(mockAnswer(request.api, request.body, delay), std::move(events));
+        MockScript script =
+            request.countTokens ? mockTokenCount(request.body) : mockAnswer(request.api, request.body, delay);
+        return std::make_unique<MockCall>(std::move(script), std::move(events));
     }
     http::ClientRequest r;
-    r.url = upstreamUrl(provider, request.api);
+    r.url = upstreamUrl(provider, request.api, request.countTokens);
     r.timeoutMs = request.timeoutMs;
     r.body = std::move(request.bytes);
     r.headers.add("Content-Type", "application/json");

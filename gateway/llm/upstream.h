@@ -20,6 +20,7 @@ public:
 struct UpstreamRequest
 {
     Api api = Api::OpenAIChat;
+    bool countTokens = false; // Anthropic: /v1/messages/count_tokens
     QJsonObject body; // as forwarded (the mock reads it without parsing bytes again)
     QByteArray bytes; // the same, serialized
     http::Headers clientHeaders; // anthropic-version and anthropic-beta are passed on
@@ -33,6 +34,6 @@ std::unique_ptr<UpstreamCall> startUpstream(http::Client& client, const Provider
                                             http::CallEvents events);
 
 // The URL a provider's API is reached at for one route.
-QUrl upstreamUrl(const Provider& provider, Api api);
+QUrl upstreamUrl(const Provider& provider, Api api, bool countTokens = false);
 
 } // namespace tollgate::llm
