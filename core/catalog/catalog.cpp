@@ -29,32 +29,82 @@ Catalog::Catalog(const ModuleContext& context)
 
 Status Catalog::seed()
 {
+    // The built-in catalog's providers go in once, into an empty catalog; its models and aliases go in as this
+    // version first knows them, so an upgrade brings the new ones, and one an admin deleted stays deleted.
     std::lock_guard writeLock(m_db.writeLock()); // before the first snapshot is loaded
-    auto r = runSql(m_db.connection(), QStringLiteral("SELECT COUNT(*) FROM providers"));
-    if (!r.ok())
-        return r.error();
-    r->next();
-    if (r->value(0).toLongLong() > 0)
-        return {};
     const CatalogFile& cat = builtInCatalog();
     return m_db.transaction([&](QSqlDatabase& tx) -> Status {
-        QHash<Id, Id> providerIds; // catalog index+1 -> stored id
-        for (qsizetype i = 0; i < cat.providers.size(); ++i) {
-            Provider p = cat.providers[i];
-            p.secret = QString();
-            if (Status w = Store::insertProvider(tx, p); !w.ok())
-                return w;
-            providerIds.insert(i + 1, p.id);
+        QHash<QString, Id> providerIds; // by name
+        auto r = runSql(tx, QStringLiteral("SELECT id, name FROM providers"));
+        if (!r.ok())
+            return r.error();
+        while (r->next())
+            providerIds.insert(r->value(1).toString(), r->value(0).toLongLong());
+        int providersAdded = 0;
+        if (providerIds.isEmpty()) {
+            for (Provider p : cat.providers) {
+                p.secret = QString();
+                if (Status w = Store::insertProvider(tx, p); !w.ok())
+                    return w;
+                providerIds.insert(p.name, p.id);
+                ++providersAdded;
+            }
         }
+        QSet<QString> known; // "model:<id>", "alias:<pattern>"
+        if (auto b = runSql(tx, QStringLiteral("SELECT kind, name FROM catalog_builtins")); b.ok()) {
+            while (b->next())
+                known.insert(b->value(0).toString() + u':' + b->value(1).toString());
+        } else {
+            return b.error();
+        }
+        QSet<QString> existing;
+        if (auto m = runSql(tx, QStringLiteral("SELECT id FROM models")); m.ok()) {
+            while (m->next())
+                existing.insert(m->value(0).toString());
+        } else {
+            return m.error();
+        }
+        const auto remember = [&tx](const char* kind, const QString& name) {
+            return runSql(tx, QStringLiteral("INSERT INTO catalog_builtins (kind, name) VALUES (?, ?)"),
+                          {QString::fromLatin1(kind), name});
+        };
+        QStringList added;
         for (ModelInfo m : cat.models) {
-            m.providerId = providerIds.value(m.providerId);
-            m.approved = true;
-            if (Status w = Store::insertModel(tx, m); !w.ok())
-                return w;
+            const Id providerId = providerIds.value(cat.providers[m.providerId - 1].name);
+            if (known.contains(QStringLiteral("model:") + m.id) || !providerId)
+                continue;
+            if (!existing.contains(m.id)) {
+                m.providerId = providerId;
+                m.approved = true;
+                if (Status w = Store::insertModel(tx, m); !w.ok())
+                    return w;
+                existing.insert(m.id);
+                added.append(m.id);
+            }
+            if (auto w = remember("model", m.id); !w.ok())
+                return w.error();
         }
-        return m_audit.record(tx, QStringLiteral("system"), QStringLiteral("catalog"), QString(),
-                              QStringLiteral("seed"), {},
-                              tr("%1 providers, %2 models").arg(cat.providers.size()).arg(cat.models.size()));
+        for (const ModelAlias& a : cat.aliases) {
+            if (known.contains(QStringLiteral("alias:") + a.pattern) || !existing.contains(a.modelId))
+                continue;
+            auto taken =
+                runSql(tx, QStringLiteral("SELECT COUNT(*) FROM model_aliases WHERE pattern = ?"), {a.pattern});
+            if (!taken.ok())
+                return taken.error();
+            taken->next();
+            if (taken->value(0).toLongLong() == 0 && !existing.contains(a.pattern)) {
+                if (Status w = Store::upsertAlias(tx, a); !w.ok())
+                    return w;
+                added.append(a.pattern);
+            }
+            if (auto w = remember("alias", a.pattern); !w.ok())
+                return w.error();
+        }
+        if (added.isEmpty() && !providersAdded)
+            return Status();
+        return m_audit.record(
+            tx, QStringLiteral("system"), QStringLiteral("catalog"), QString(), QStringLiteral("seed"), {},
+            tr("built-in catalog: %1 providers; added %2").arg(providersAdded).arg(added.join(u", ")));
     });
 }
 
@@ -200,6 +250,14 @@ Status Catalog::deleteModel(const QString& id, const QString& actor)
     const auto before = model(id);
     if (!before)
         return Error::notFound(QStringLiteral("id"), tr("model %1 does not exist").arg(id));
+    QStringList naming;
+    for (const ModelAlias& a : aliases())
+        if (a.modelId == id)
+            naming.append(a.pattern);
+    if (!naming.isEmpty())
+        return Error::conflict(
+            QStringLiteral("id"),
+            tr("the aliases %1 name model %2; delete or move them first").arg(naming.join(QStringLiteral(", ")), id));
     Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
         if (auto r = runSql(tx, QStringLiteral("DELETE FROM models WHERE id = ?"), {id}); !r.ok())
             return r.error();
@@ -209,6 +267,69 @@ Status Catalog::deleteModel(const QString& id, const QString& actor)
     if (!s.ok())
         return s;
     edit->models.remove(id);
+    edit.publish();
+    return {};
+}
+
+QList<ModelAlias> Catalog::aliases() const
+{
+    QList<ModelAlias> out = m_org.current()->aliases.values();
+    std::sort(out.begin(), out.end(), [](const ModelAlias& a, const ModelAlias& b) { return a.pattern < b.pattern; });
+    return out;
+}
+
+Result<ModelAlias> Catalog::saveAlias(const ModelAlias& a, const QString& actor)
+{
+    auto edit = m_org.edit();
+    ModelAlias after = a;
+    after.pattern = a.pattern.trimmed();
+    after.note = a.note.trimmed().left(500);
+    if (Status s = validateAliasPattern(after.pattern); !s.ok())
+        return s.error();
+    if (model(after.pattern))
+        return Error::conflict(QStringLiteral("pattern"),
+                               tr("%1 is a model's id: an alias of that name would never be used").arg(after.pattern));
+    if (!model(after.modelId))
+        return Error::notFound(QStringLiteral("model"), tr("model %1 does not exist").arg(after.modelId));
+    const SnapshotPtr snap = m_org.current();
+    const auto old = snap->aliases.constFind(after.pattern);
+    const std::optional<ModelAlias> before =
+        old == snap->aliases.cend() ? std::nullopt : std::optional<ModelAlias>(*old);
+    const auto text = [](const ModelAlias& x) {
+        return QStringLiteral("%1 -> %2%3")
+            .arg(x.pattern, x.modelId, x.note.isEmpty() ? QString() : u" (" + x.note + u')');
+    };
+    Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
+        if (Status w = Store::upsertAlias(tx, after); !w.ok())
+            return w;
+        return m_audit.record(tx, actor, QStringLiteral("model_alias"), after.pattern,
+                              before ? QStringLiteral("update") : QStringLiteral("create"),
+                              before ? text(*before) : QString(), text(after));
+    });
+    if (!s.ok())
+        return s.error();
+    edit->aliases.insert(after.pattern, after);
+    edit.publish();
+    return after;
+}
+
+Status Catalog::deleteAlias(const QString& pattern, const QString& actor)
+{
+    auto edit = m_org.edit();
+    const SnapshotPtr snap = m_org.current();
+    const auto it = snap->aliases.constFind(pattern);
+    if (it == snap->aliases.cend())
+        return Error::notFound(QStringLiteral("pattern"), tr("there is no alias %1").arg(pattern));
+    const ModelAlias before = *it;
+    Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
+        if (auto r = runSql(tx, QStringLiteral("DELETE FROM model_aliases WHERE pattern = ?"), {pattern}); !r.ok())
+            return r.error();
+        return m_audit.record(tx, actor, QStringLiteral("model_alias"), pattern, QStringLiteral("delete"),
+                              QStringLiteral("%1 -> %2").arg(before.pattern, before.modelId), {});
+    });
+    if (!s.ok())
+        return s;
+    edit->aliases.remove(pattern);
     edit.publish();
     return {};
 }

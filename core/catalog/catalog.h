@@ -29,7 +29,12 @@ public:
     QList<ModelInfo> models() const;
     std::optional<ModelInfo> model(const QString& id) const;
     Result<ModelInfo> saveModel(const ModelInfo& m, const QString& actor); // create or update by id
-    Status deleteModel(const QString& id, const QString& actor);
+    Status deleteModel(const QString& id, const QString& actor); // refused (Conflict) while aliases name it
+    // Aliases and patterns, by pattern.
+    QList<ModelAlias> aliases() const;
+    // Creates or replaces the alias of a pattern: refused when the pattern is a model's id, or its model is unknown.
+    Result<ModelAlias> saveAlias(const ModelAlias& a, const QString& actor);
+    Status deleteAlias(const QString& pattern, const QString& actor);
 
 private:
     Database& m_db;

@@ -7,6 +7,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
 #include <QSet>
 
 namespace tollgate {
@@ -50,7 +51,7 @@ Result<CatalogFile> parseCatalog(const QByteArray& json)
     const QJsonObject root = doc.object();
     for (auto it = root.begin(); it != root.end(); ++it)
         if (it.key() != QLatin1String("providers") && it.key() != QLatin1String("models")
-            && it.key() != QLatin1String("comment"))
+            && it.key() != QLatin1String("aliases") && it.key() != QLatin1String("comment"))
             return Error::invalid(it.key(), Catalog::tr("is not a known catalog field"));
 
     CatalogFile cat;
@@ -119,7 +120,42 @@ Result<CatalogFile> parseCatalog(const QByteArray& json)
             return Error::invalid(field + QStringLiteral(".source"), Catalog::tr("must say where the price came from"));
         cat.models.append(info);
     }
+
+    const QJsonArray aliases = root.value(QLatin1String("aliases")).toArray();
+    QSet<QString> patterns;
+    for (qsizetype i = 0; i < aliases.size(); ++i) {
+        const QString field = QStringLiteral("aliases[%1]").arg(i);
+        const QJsonObject a = aliases[i].toObject();
+        for (auto it = a.begin(); it != a.end(); ++it)
+            if (it.key() != u"pattern" && it.key() != u"model" && it.key() != u"note")
+                return Error::invalid(field + u'.' + it.key(), Catalog::tr("is not a known alias field"));
+        const ModelAlias alias {a.value(QLatin1String("pattern")).toString(),
+                                a.value(QLatin1String("model")).toString(), a.value(QLatin1String("note")).toString()};
+        if (auto s = validateAliasPattern(alias.pattern); !s.ok())
+            return Error::invalid(field + QStringLiteral(".pattern"), s.error().message);
+        if (patterns.contains(alias.pattern) || seen.contains(alias.pattern))
+            return Error::invalid(field + QStringLiteral(".pattern"),
+                                  Catalog::tr("%1 is listed twice").arg(alias.pattern));
+        if (!seen.contains(alias.modelId))
+            return Error::invalid(field + QStringLiteral(".model"),
+                                  Catalog::tr("%1 is not a listed model").arg(alias.modelId));
+        patterns.insert(alias.pattern);
+        cat.aliases.append(alias);
+    }
     return cat;
+}
+
+Status validateAliasPattern(const QString& pattern)
+{
+    static const QRegularExpression allowed(QStringLiteral(R"(^[A-Za-z0-9*?][A-Za-z0-9._:/@*?-]{0,127}$)"));
+    if (!allowed.match(pattern).hasMatch())
+        return Error::invalid(QStringLiteral("pattern"),
+                              Catalog::tr("must be 1 to 128 letters, digits, . _ : / @ - and the wildcards * and ?"));
+    if (pattern.count(u'*') + pattern.count(u'?') == pattern.size())
+        return Error::invalid(QStringLiteral("pattern"),
+                              Catalog::tr("must name at least one character: a pattern of wildcards only would "
+                                          "serve every id"));
+    return {};
 }
 
 const CatalogFile& builtInCatalog()

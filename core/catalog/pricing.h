@@ -27,7 +27,11 @@ struct CatalogFile
 {
     QList<Provider> providers;
     QList<ModelInfo> models; // providerId is the index+1 of the provider in `providers` until stored
+    QList<ModelAlias> aliases;
 };
+
+// An alias or pattern as the catalog accepts it: model-id characters and the wildcards * and ?, not wildcards only.
+Status validateAliasPattern(const QString& pattern);
 
 // Parses a catalog document (the format of resources/catalog/models.json). Refuses unknown fields, prices that are
 // not exact, duplicate ids and models whose provider is not listed.

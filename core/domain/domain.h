@@ -130,6 +130,17 @@ struct ModelInfo
     QString priceSource; // where the list price came from
 };
 
+// Another name for a model: an exact alias ("opus"), or a glob pattern ("claude-opus-*", with * and ?) that serves a
+// family of ids (new releases) at the prices of the model named. Dated snapshots ("...-20250929", "...-2025-09-29")
+// and "-latest" of a model or an alias need no entry of their own.
+struct ModelAlias
+{
+    QString pattern;
+    QString modelId;
+    QString note; // why it is there
+    bool isGlob() const { return pattern.contains(u'*') || pattern.contains(u'?'); }
+};
+
 enum class BudgetDuration : quint8 { None, Daily, Weekly, Monthly, Yearly, Custom };
 QString budgetDurationName(BudgetDuration d);
 std::optional<BudgetDuration> budgetDurationFromName(const QString& name);
@@ -180,6 +191,9 @@ struct UsageRecord
     // for those groups for good, whatever membership changes later. Unset: the service fills in the user's groups
     // as they are when the record is written.
     std::optional<QList<Id>> groupIds;
+    // What the record says beyond its columns, as a compact JSON object (empty: nothing): "requested_model" and
+    // "model_rule" when the id the client sent was an alias, a snapshot or a pattern's; "reasoning_tokens".
+    QString extras;
     // Not stored: set by Enforcement::settle, so the shared ledger knows the record of the request it settled.
     quint64 ledgerTicket = 0;
 };

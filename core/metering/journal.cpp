@@ -293,6 +293,7 @@ QByteArray UsageJournal::encode(const UsageRecord& r)
     number(r.estimated ? 1 : 0);
     text(r.detail);
     text(r.groupIds ? groupIdsText(*r.groupIds) : QStringLiteral("?"));
+    text(r.extras);
     out += '\n';
     return out;
 }
@@ -309,8 +310,8 @@ std::optional<UsageRecord> UsageJournal::decode(QByteArrayView line)
             }
         return parts;
     }();
-    // 20 fields; 19 in journals written before records carried their groups.
-    if ((f.size() != 19 && f.size() != 20) || f[0] != "u")
+    // 21 fields; 20 in journals written before records carried extras, 19 before they carried their groups.
+    if (f.size() < 19 || f.size() > 21 || f[0] != "u")
         return std::nullopt;
     bool ok = true;
     const auto number = [&](int i) {
@@ -341,6 +342,8 @@ std::optional<UsageRecord> UsageJournal::decode(QByteArrayView line)
     r.detail = text(18);
     if (f.size() > 19 && f[19] != "?")
         r.groupIds = groupIdsFromText(text(19));
+    if (f.size() > 20)
+        r.extras = text(20);
     if (!ok || !status)
         return std::nullopt;
     r.status = *status;

@@ -34,7 +34,7 @@ OrgSync::Part OrgSync::partOf(const QString& entity)
         return Part::Directory;
     if (entity == u"project" || entity == u"api_key" || entity == u"admin_key")
         return Part::Access;
-    if (entity == u"provider" || entity == u"model" || entity == u"catalog")
+    if (entity == u"provider" || entity == u"model" || entity == u"model_alias" || entity == u"catalog")
         return Part::Catalog;
     if (entity == u"customer")
         return Part::Customers;

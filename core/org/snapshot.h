@@ -11,6 +11,16 @@
 
 namespace tollgate {
 
+// How a request's model id was found in the catalog.
+struct ModelMatch
+{
+    const ModelInfo* model = nullptr; // none: unknown
+    QString rule; // empty: the id itself; else the alias or pattern, or "<id>-<date>" for a dated snapshot
+    // What goes to the provider: the id as the client sent it (a snapshot or a family member is a real provider id),
+    // or, for an exact alias, the model's own upstream name.
+    bool forwardAsRequested = false;
+};
+
 // The organisation as one immutable value: what every read sees (the console, the admin API, each request of the
 // gateway), published whole by OrgState after each change. Copying one is cheap (the hashes are sharded and shared
 // until a shard is changed), so a change copies the snapshot, changes its copy and publishes it: a write copies
@@ -36,6 +46,7 @@ struct Snapshot
     // Catalog
     QHash<Id, Provider> providers;
     QHash<QString, ModelInfo> models;
+    QHash<QString, ModelAlias> aliases; // by pattern
 
     // Customers
     ShardedHash<Id, Customer> customers;
@@ -48,6 +59,11 @@ struct Snapshot
     const ApiKey* key(Id id) const { return find(keys, id); }
     const Provider* provider(Id id) const { return find(providers, id); }
     const ModelInfo* model(const QString& id) const { return find(models, id); }
+    // The model a request's id stands for: the model of that id; else an exact alias; else a dated snapshot or
+    // "-latest" of either; else the most specific glob pattern that matches (the longest, then the first by name).
+    ModelMatch matchModel(const QString& requested) const;
+    // Catalog ids and aliases nearest to an unknown id, for the message that refuses it.
+    QStringList closestModels(const QString& requested, int count = 3) const;
     const Customer* customer(Id id) const { return find(customers, id); }
     const Customer* customerByIdentifier(const QString& identifier) const;
 

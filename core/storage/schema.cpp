@@ -246,6 +246,16 @@ const QList<QStringList>& migrations()
             QStringLiteral("INSERT INTO org_revisions (part, revision) VALUES ('directory', 0), ('access', 0),"
                            " ('catalog', 0), ('customers', 0)"),
         },
+        // 8: model aliases and patterns; which built-in catalog entries were added (so that an upgrade adds the
+        // new ones and does not bring back what an admin deleted); what a usage record says beyond its columns.
+        {
+            QStringLiteral("CREATE TABLE model_aliases (pattern TEXT PRIMARY KEY, model_id TEXT NOT NULL,"
+                           " note TEXT NOT NULL)"),
+            QStringLiteral("CREATE TABLE catalog_builtins (kind TEXT NOT NULL, name TEXT NOT NULL,"
+                           " PRIMARY KEY (kind, name))"),
+            QStringLiteral("INSERT INTO catalog_builtins (kind, name) SELECT 'model', id FROM models"),
+            QStringLiteral("ALTER TABLE usage_records ADD COLUMN extras TEXT"),
+        },
     };
     return list;
 }

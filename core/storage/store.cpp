@@ -223,6 +223,16 @@ Status Store::loadCatalog(Snapshot& s) const
             s.models.insert(m.id, m);
         }
     }
+    {
+        s.aliases.clear();
+        auto r = runSql(db, QStringLiteral("SELECT pattern, model_id, note FROM model_aliases"));
+        if (!r.ok())
+            return r.error();
+        while (r->next()) {
+            const ModelAlias a {r->value(0).toString(), r->value(1).toString(), r->value(2).toString()};
+            s.aliases.insert(a.pattern, a);
+        }
+    }
     return {};
 }
 
@@ -484,6 +494,15 @@ Status Store::insertModel(QSqlDatabase& tx, const ModelInfo& m)
     Columns c {{QLatin1StringView("id"), m.id}};
     c += modelColumns(m);
     auto r = insertRow(tx, QLatin1StringView("models"), c, false);
+    return r.ok() ? Status() : Status(r.error());
+}
+
+Status Store::upsertAlias(QSqlDatabase& tx, const ModelAlias& a)
+{
+    if (auto r = runSql(tx, QStringLiteral("DELETE FROM model_aliases WHERE pattern = ?"), {a.pattern}); !r.ok())
+        return r.error();
+    auto r = runSql(tx, QStringLiteral("INSERT INTO model_aliases (pattern, model_id, note) VALUES (?, ?, ?)"),
+                    {a.pattern, a.modelId, a.note});
     return r.ok() ? Status() : Status(r.error());
 }
 

@@ -31,6 +31,7 @@ public:
     static Status updateProvider(QSqlDatabase& tx, const Provider& p);
     static Status insertModel(QSqlDatabase& tx, const ModelInfo& m);
     static Status updateModel(QSqlDatabase& tx, const ModelInfo& m);
+    static Status upsertAlias(QSqlDatabase& tx, const ModelAlias& a);
     // A conflict (and nothing written) when the identifier exists in the database.
     static Status insertCustomer(QSqlDatabase& tx, Customer& c);
     static Status updateCustomer(QSqlDatabase& tx, const Customer& c);
@@ -38,7 +39,7 @@ public:
     Status loadOrganization(Snapshot& s) const; // the organisation and its calendar
     Status loadDirectory(Snapshot& s) const; // groups, users, memberships
     Status loadAccess(Snapshot& s) const; // projects, API keys and their groups
-    Status loadCatalog(Snapshot& s) const; // providers and models
+    Status loadCatalog(Snapshot& s) const; // providers, models and aliases
     Status loadCustomers(Snapshot& s) const;
 
 private:

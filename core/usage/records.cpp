@@ -20,7 +20,7 @@ constexpr int kActiveUsersDimension = 100;
 const QString kInsertRecord = QStringLiteral(
     "INSERT INTO usage_records (ts, request_id, org_id, key_id, project_id, user_id, customer_id, model, provider_id,"
     " input_tokens, cached_tokens, output_tokens, cost, status, latency_ms, streamed, estimated, detail,"
-    " group_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    " group_ids, extras) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 const QString kUpsertRollup = QStringLiteral(
     "INSERT INTO usage_rollups (period, dimension, start, key, requests, denied, input_tokens, cached_tokens,"
     " output_tokens, cost) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -218,13 +218,26 @@ Status insertRecords(QSqlDatabase& tx, const QList<UsageRecord>& records)
         return insertRecords(direct, records);
     Statement insert(tx, kInsertRecord);
     for (const UsageRecord& r : records)
-        if (auto q = insert.run({r.time, r.requestId.isNull() ? QStringLiteral("") : r.requestId, r.orgId,
-                                 nullableId(r.keyId), nullableId(r.projectId), nullableId(r.userId),
-                                 nullableId(r.customerId), r.model.isNull() ? QStringLiteral("") : r.model,
-                                 nullableId(r.providerId), r.inputTokens, r.cachedTokens, r.outputTokens, r.cost,
-                                 usageStatusName(r.status), r.latencyMs, r.streamed ? 1 : 0, r.estimated ? 1 : 0,
+        if (auto q = insert.run({r.time,
+                                 r.requestId.isNull() ? QStringLiteral("") : r.requestId,
+                                 r.orgId,
+                                 nullableId(r.keyId),
+                                 nullableId(r.projectId),
+                                 nullableId(r.userId),
+                                 nullableId(r.customerId),
+                                 r.model.isNull() ? QStringLiteral("") : r.model,
+                                 nullableId(r.providerId),
+                                 r.inputTokens,
+                                 r.cachedTokens,
+                                 r.outputTokens,
+                                 r.cost,
+                                 usageStatusName(r.status),
+                                 r.latencyMs,
+                                 r.streamed ? 1 : 0,
+                                 r.estimated ? 1 : 0,
                                  r.detail.isEmpty() ? QVariant() : QVariant(r.detail),
-                                 groupIdsText(r.groupIds.value_or(QList<Id>()))});
+                                 groupIdsText(r.groupIds.value_or(QList<Id>())),
+                                 r.extras.isEmpty() ? QVariant() : QVariant(r.extras)});
             !q.ok())
             return Error::storage(Usage::tr("cannot write a usage record: %1").arg(q.error().message));
     return {};
@@ -233,9 +246,9 @@ Status insertRecords(QSqlDatabase& tx, const QList<UsageRecord>& records)
 Status insertRecords(sqlite3* db, const QList<UsageRecord>& records)
 {
     // Rows go in 32 to a statement: a statement's run costs about as much as the B-tree work of a row.
-    constexpr int kColumns = 19;
+    constexpr int kColumns = 20;
     constexpr qsizetype kRowsPerStatement = 32;
-    const QString row = QStringLiteral(", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    const QString row = QStringLiteral(", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     DirectStatement one(db, kInsertRecord);
     std::optional<DirectStatement> many; // prepared only for a batch that fills it
     if (records.size() >= kRowsPerStatement)
@@ -265,6 +278,10 @@ Status insertRecords(sqlite3* db, const QList<UsageRecord>& records)
         else
             st.bind(at + 17, r.detail);
         st.bind(at + 18, groupIdsText(r.groupIds.value_or(QList<Id>())));
+        if (r.extras.isEmpty())
+            st.bindNull(at + 19);
+        else
+            st.bind(at + 19, r.extras);
     };
     qsizetype i = 0;
     for (; i + kRowsPerStatement <= records.size(); i += kRowsPerStatement) {
@@ -493,7 +510,7 @@ Result<QList<UsageRecord>> Usage::usageLog(const UsageLogFilter& f) const
     awaitRecordedUsage();
     QString sql = QStringLiteral("SELECT id, ts, request_id, org_id, key_id, project_id, user_id, customer_id, model,"
                                  " provider_id, input_tokens, cached_tokens, output_tokens, cost, status, latency_ms,"
-                                 " streamed, estimated, detail, group_ids FROM usage_records WHERE 1 = 1");
+                                 " streamed, estimated, detail, group_ids, extras FROM usage_records WHERE 1 = 1");
     QVariantList args;
     const auto where = [&](const char* condition, const QVariant& value) {
         sql += QStringLiteral(" AND ") + QLatin1String(condition);
@@ -548,6 +565,7 @@ Result<QList<UsageRecord>> Usage::usageLog(const UsageLogFilter& f) const
         r.detail = q->value(18).toString();
         if (!q->value(19).isNull())
             r.groupIds = groupIdsFromText(q->value(19).toString());
+        r.extras = q->value(20).toString();
         out.append(r);
     }
     return out;

@@ -234,7 +234,7 @@ void Gateway::serveModel(http::Exchange& exchange, const QString& id)
     if (!c)
         return;
     // A model the caller may not use is answered as one that does not exist: the listing does not show it either.
-    const ModelInfo* m = c->org->model(id);
+    const ModelInfo* m = c->org->matchModel(id).model; // a snapshot or a family member is served as its model
     if (!m || !mayUse(*c, *m)) {
         exchange.respond(errorResponse(c->api,
                                        {404,
@@ -245,8 +245,9 @@ void Gateway::serveModel(http::Exchange& exchange, const QString& id)
                                         {}}));
         return;
     }
-    exchange.respond(
-        http::Response::json(200, QJsonDocument(modelEntry(*m, c->api, *c->org)).toJson(QJsonDocument::Compact)));
+    QJsonObject entry = modelEntry(*m, c->api, *c->org);
+    entry.insert(QStringLiteral("id"), id);
+    exchange.respond(http::Response::json(200, QJsonDocument(entry).toJson(QJsonDocument::Compact)));
 }
 
 void Gateway::serveLlm(http::Exchange& exchange, Api api)
@@ -325,6 +326,8 @@ void Gateway::refuse(http::Exchange& exchange, RequestContext c, RequestError er
     UsageRecord& rec = c.record;
     rec.latencyMs = qint32(exchange.timer().elapsed());
     rec.detail = error.message; // the request log says why
+    if (!c.extras.isEmpty())
+        rec.extras = QString::fromUtf8(QJsonDocument(c.extras).toJson(QJsonDocument::Compact));
     http::Response r = http::Response::json(error.status, llm::errorBody(c.api, error));
     for (const auto& [n, v] : c.headers.fields())
         r.headers.add(n, v);
@@ -364,6 +367,7 @@ void Gateway::forward(http::Exchange& exchange, RequestContext c)
     setup.model = std::move(c.model);
     setup.decision = std::move(c.decision);
     setup.record = std::move(c.record);
+    setup.extras = std::move(c.extras);
     setup.body = std::move(c.body);
     setup.bytes = std::move(c.bytes);
     setup.stream = c.stream;

@@ -335,6 +335,10 @@ void ProxyCall::finish(UsageStatus status, std::function<void(http::Exchange&)> 
     rec.outputTokens = usage.outputTokens;
     rec.cost = cost;
     rec.estimated = estimated;
+    if (usage.reasoningTokens > 0)
+        m_setup.extras.insert(QStringLiteral("reasoning_tokens"), usage.reasoningTokens);
+    if (!m_setup.extras.isEmpty())
+        rec.extras = QString::fromUtf8(json(m_setup.extras));
     m_gateway.service().enforcement().settle(m_setup.decision, rec);
     // A stored response's context, for the requests that continue it.
     if (!m_responseId.isEmpty() && m_usage && m_setup.body.value(QLatin1String("store")).toBool(true))

@@ -46,6 +46,7 @@ public:
         ModelInfo model;
         Decision decision;
         UsageRecord record; // who, what, when: completed with usage and status at the end
+        QJsonObject extras; // for record.extras: completed with the reasoning tokens
         QJsonObject body; // as forwarded
         QByteArray bytes; // the same, serialized
         bool stream = false;

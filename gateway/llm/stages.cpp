@@ -318,10 +318,17 @@ Refusal resolveCustomer(RequestContext& c, Service& service)
 Refusal resolveModel(RequestContext& c)
 {
     const QString modelId = c.body.value(QLatin1String("model")).toString();
-    const ModelInfo* model = c.org->model(modelId);
-    if (!model)
-        return refusal(404, tr("the model %1 does not exist or is not in the catalog").arg(modelId),
+    const ModelMatch match = c.org->matchModel(modelId);
+    const ModelInfo* model = match.model;
+    if (!model) {
+        const QStringList closest = c.org->closestModels(modelId);
+        return refusal(404,
+                       closest.isEmpty()
+                           ? tr("the model %1 does not exist or is not in the catalog").arg(modelId)
+                           : tr("the model %1 does not exist or is not in the catalog; the closest are %2")
+                                 .arg(modelId, closest.join(QStringLiteral(", "))),
                        QStringLiteral("model_not_found"), QStringLiteral("model"));
+    }
     const Provider* provider = c.org->provider(model->providerId);
     if (!provider)
         return refusal(500, tr("the model %1 has no provider").arg(modelId), QStringLiteral("no_provider"));
@@ -334,7 +341,14 @@ Refusal resolveModel(RequestContext& c)
     c.model = *model;
     c.provider = *provider;
     c.record.providerId = provider->id;
-    if (!model->upstreamName.isEmpty())
+    c.modelRule = match.rule;
+    if (!match.rule.isEmpty()) {
+        // Counted, limited and priced as the catalog's model; the record keeps what the client asked for and why.
+        c.record.model = model->id;
+        c.extras.insert(QStringLiteral("requested_model"), modelId.left(200));
+        c.extras.insert(QStringLiteral("model_rule"), match.rule);
+    }
+    if (!match.forwardAsRequested && !model->upstreamName.isEmpty())
         c.body.insert(QStringLiteral("model"), model->upstreamName);
     return std::nullopt;
 }
@@ -384,6 +398,22 @@ void prepareForward(RequestContext& c, qint64 minimumLoweredMaxTokens)
     finishForward(c, asked, maxOutput, minimumLoweredMaxTokens);
 }
 
+namespace {
+
+// A refusal's explanation, with the model the request's id was taken for when an alias or pattern chose it.
+QJsonObject explained(const RequestContext& c)
+{
+    QJsonObject e = json::explanationJson(c.decision, c.preflight, c.now);
+    if (!c.modelRule.isEmpty())
+        e.insert(QStringLiteral("model"),
+                 QJsonObject {{QStringLiteral("requested"), c.extras.value(QLatin1String("requested_model"))},
+                              {QStringLiteral("model"), c.model.id},
+                              {QStringLiteral("matched_by"), c.modelRule}});
+    return e;
+}
+
+} // namespace
+
 Refusal admit(RequestContext& c, Enforcement& enforcement)
 {
     c.decision = enforcement.admit(*c.org, {c.key.id, c.userId, c.customerId, c.model.id}, c.amounts, &c.preflight);
@@ -393,7 +423,7 @@ Refusal admit(RequestContext& c, Enforcement& enforcement)
     if (!c.preflight.allowed) {
         RequestError e = refusal(c.preflight.code == u"model_not_found" ? 404 : 403, c.preflight.reason,
                                  c.preflight.code, QStringLiteral("model"));
-        e.explanation = json::explanationJson(c.decision, c.preflight, c.now);
+        e.explanation = explained(c);
         e.headers.add("x-should-retry", "false"); // an admin has to change something first
         return e;
     }
@@ -410,7 +440,7 @@ Refusal admit(RequestContext& c, Enforcement& enforcement)
     }
     if (!c.decision.allowed) {
         RequestError e = refusal(429, explanationSentence(c.decision, c.preflight), QStringLiteral("limit_reached"));
-        e.explanation = json::explanationJson(c.decision, c.preflight, c.now);
+        e.explanation = explained(c);
         e.headers = rateHeaders;
         // A rate limit clears within its minute, hour or day: Retry-After says when. A cost or token budget does not
         // clear by waiting a few seconds: the SDKs are told not to retry (they would only add refusals).

@@ -32,6 +32,7 @@ struct RequestContext
     Id userId = 0; // resolvePrincipal
     Id customerId = 0; // resolveCustomer
     ModelInfo model; // resolveModel
+    QString modelRule; // the alias, snapshot or pattern the model was found by; empty: its own id
     Provider provider;
     bool stream = false; // prepareForward
     bool clientWantsUsage = true;
@@ -45,6 +46,7 @@ struct RequestContext
     Decision decision;
 
     UsageRecord record; // filled as the stages learn who, what and why
+    QJsonObject extras; // for record.extras
     http::Headers headers; // for the response: x-request-id, rate limit headers...
 
     static RequestContext begin(Api api, const http::Request& request, SnapshotPtr org, Instant now);
