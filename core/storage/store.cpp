@@ -502,7 +502,7 @@ Status Store::upsertAlias(QSqlDatabase& tx, const ModelAlias& a)
     if (auto r = runSql(tx, QStringLiteral("DELETE FROM model_aliases WHERE pattern = ?"), {a.pattern}); !r.ok())
         return r.error();
     auto r = runSql(tx, QStringLiteral("INSERT INTO model_aliases (pattern, model_id, note) VALUES (?, ?, ?)"),
-                    {a.pattern, a.modelId, a.note});
+                    {a.pattern, a.modelId, a.note.isNull() ? QStringLiteral("") : a.note});
     return r.ok() ? Status() : Status(r.error());
 }
 

@@ -120,6 +120,65 @@ Reply deleteModel(Call& c)
     return noContent();
 }
 
+QJsonObject aliasJson(const ModelAlias& a)
+{
+    return {{QStringLiteral("pattern"), a.pattern},
+            {QStringLiteral("model"), a.modelId},
+            {QStringLiteral("kind"), a.isGlob() ? QStringLiteral("pattern") : QStringLiteral("alias")},
+            {QStringLiteral("note"), a.note}};
+}
+
+Reply listAliases(Call& c)
+{
+    QJsonArray data;
+    for (const ModelAlias& a : c.service.catalog().aliases())
+        data.append(aliasJson(a));
+    return json(200, {{QStringLiteral("data"), data}, {QStringLiteral("total"), data.size()}});
+}
+
+// PUT /model-aliases/{pattern} {"model": "...", "note": "..."}: creates or replaces.
+Reply putAlias(Call& c)
+{
+    ModelAlias a {c.params.value(0), {}, {}};
+    if (auto r = readBody(c, [&](Fields& f) {
+            if (auto v = f.string(QLatin1StringView("model"), true, 128))
+                a.modelId = *v;
+            if (auto v = f.string(QLatin1StringView("note"), false, 500))
+                a.note = *v;
+        }))
+        return *r;
+    const bool existed = c.service.snapshot()->aliases.contains(a.pattern.trimmed());
+    auto saved = c.service.catalog().saveAlias(a, c.actor);
+    if (!saved.ok())
+        return errorReply(atApiPath(saved.error()));
+    return json(existed ? 200 : 201, aliasJson(*saved));
+}
+
+Reply deleteAlias(Call& c)
+{
+    if (auto s = c.service.catalog().deleteAlias(c.params.value(0), c.actor); !s.ok())
+        return errorReply(atApiPath(s.error()));
+    return noContent();
+}
+
+// GET /model-aliases/resolve/{id}: the model a request with that id would be served, counted and priced as.
+Reply resolveAlias(Call& c)
+{
+    const QString id = c.params.value(0);
+    const SnapshotPtr snap = c.service.snapshot();
+    const ModelMatch match = snap->matchModel(id);
+    if (!match.model)
+        return errorReply(Error::notFound(QString(),
+                                          tr("no model, alias or pattern serves '%1'; the closest are %2")
+                                              .arg(id, snap->closestModels(id).join(QStringLiteral(", ")))));
+    return json(200,
+                {{QStringLiteral("requested"), id},
+                 {QStringLiteral("model"), match.model->id},
+                 {QStringLiteral("matched_by"), match.rule.isEmpty() ? QJsonValue() : QJsonValue(match.rule)},
+                 {QStringLiteral("forwarded_as"),
+                  match.forwardAsRequested || match.model->upstreamName.isEmpty() ? id : match.model->upstreamName}});
+}
+
 void readProvider(Fields& f, Provider& p, bool create)
 {
     if (auto v = f.string(QLatin1StringView("name"), create, 100))
@@ -194,6 +253,11 @@ void addCatalogRoutes(Routes& r)
     r.add("GET", "/models/{}", kViewer, getModel);
     r.add("PATCH", "/models/{}", kAdmin, patchModel);
     r.add("DELETE", "/models/{}", kAdmin, deleteModel);
+
+    r.add("GET", "/model-aliases", kViewer, listAliases);
+    r.add("GET", "/model-aliases/resolve/{}", kViewer, resolveAlias);
+    r.add("PUT", "/model-aliases/{}", kAdmin, putAlias);
+    r.add("DELETE", "/model-aliases/{}", kAdmin, deleteAlias);
 
     r.add("GET", "/providers", kViewer, listProviders);
     r.add("POST", "/providers", kAdmin, createProvider);

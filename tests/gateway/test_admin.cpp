@@ -557,6 +557,23 @@ private Q_SLOTS:
                  3);
         QCOMPARE(call("PATCH", "/models/org%2Fllama-4-70b", j("{'tier':11}")).status, 400);
         QCOMPARE(call("DELETE", "/providers/" + QByteArray::number(provider)).status, 409); // still serves a model
+        // Aliases and patterns: created, resolved, refused while they name a model that goes, then removed.
+        QCOMPARE(call("PUT", "/model-aliases/llama-*", j("{'model':'org/llama-4-70b','note':'new releases'}")).status,
+                 201);
+        QCOMPARE(call("PUT", "/model-aliases/llama-*", j("{'model':'org/llama-4-70b'}")).status, 200);
+        QCOMPARE(call("PUT", "/model-aliases/llama", j("{'model':'no-such-model'}")).status, 404);
+        QCOMPARE(call("PUT", "/model-aliases/mock-small", j("{'model':'org/llama-4-70b'}")).status, 409);
+        QCOMPARE(call("PUT", "/model-aliases/*", j("{'model':'org/llama-4-70b'}")).status, 400);
+        const QJsonObject resolved = get("/model-aliases/resolve/llama-5-405b").json();
+        QCOMPARE(resolved.value(QLatin1String("model")).toString(), QStringLiteral("org/llama-4-70b"));
+        QCOMPARE(resolved.value(QLatin1String("matched_by")).toString(), QStringLiteral("llama-*"));
+        QCOMPARE(resolved.value(QLatin1String("forwarded_as")).toString(), QStringLiteral("llama-5-405b"));
+        QCOMPARE(get("/model-aliases/resolve/nothing-like-it").status, 404);
+        QVERIFY(get("/model-aliases").body.contains("\"pattern\":\"llama-*\""));
+        QVERIFY(get("/audit?entity=model_alias").body.contains("llama-*"));
+        QCOMPARE(call("DELETE", "/models/org%2Fllama-4-70b").status, 409); // an alias names it
+        QCOMPARE(call("DELETE", "/model-aliases/llama-*").status, 204);
+        QCOMPARE(call("DELETE", "/model-aliases/llama-*").status, 404);
         QCOMPARE(call("DELETE", "/models/org%2Fllama-4-70b").status, 204);
         QCOMPARE(call("DELETE", "/providers/" + QByteArray::number(provider)).status, 204);
     }
