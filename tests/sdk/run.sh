@@ -1,49 +1,134 @@
 #!/usr/bin/env bash
-# Runs the official openai and @anthropic-ai/sdk clients against a live `tollgate serve` on the demo organisation with
-# the built-in mock provider, then checks that every request they made has its usage record, with tokens and cost.
+# Runs today's LLM clients (pinned in package-lock.json) against a live `tollgate serve` on the demo organisation:
+# the SDKs of clients.mjs, then the `claude` CLI (Claude Code) and the `codex` CLI, unchanged, with the catalog as
+# shipped. The catalog's openai and anthropic providers are pointed at `tollgate mock-upstream` (the mock provider over
+# HTTP), so today's model ids take the same path as with the real providers. Then every request they made is checked
+# against its usage record: status, streamed, tokens, and a cost that is exactly the catalog's prices.
 # Usage: tests/sdk/run.sh path/to/tollgate
 set -euo pipefail
 tollgate="$1"
 here="$(cd "$(dirname "$0")" && pwd)"
 work="$(mktemp -d)"
-trap 'kill "$pid" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 
-if [ ! -d "$here/node_modules/openai" ] || [ ! -d "$here/node_modules/@anthropic-ai/sdk" ]; then
+if [ ! -x "$here/node_modules/.bin/codex" ] || [ ! -x "$here/node_modules/.bin/claude" ] \
+    || [ ! -d "$here/node_modules/@langchain/openai" ]; then
     (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-mkfifo "$work/out"
-"$tollgate" serve --db "$work/t.db" --demo --listen 127.0.0.1:0 > "$work/out" 2>"$work/err" &
-pid=$!
-key="" url=""
+# Starts a tollgate command and waits for the line announcing its URL (and the keys, for serve).
+start() { # name, args...
+    local name="$1"
+    shift
+    mkfifo "$work/$name.out"
+    "$tollgate" "$@" > "$work/$name.out" 2> "$work/$name.err" &
+    pids+=($!)
+}
+start mock mock-upstream --listen 127.0.0.1:0
+read -r line < "$work/mock.out"
+mock="${line##*listening on }"
+cat "$work/mock.out" > /dev/null &
+
+start serve serve --db "$work/t.db" --demo --listen 127.0.0.1:0
+key="" admin="" url=""
 while IFS= read -r line; do
     echo "serve: $line"
     case "$line" in
         *"demo API key"*) key="$(grep -o 'tg-[A-Za-z0-9]*' <<<"$line")" ;;
+        *"admin key"*) admin="$(grep -o 'tga-[A-Za-z0-9]*' <<<"$line")" ;;
         *"listening on "*) url="${line##*listening on }"; break ;;
     esac
-done < "$work/out"
-cat "$work/out" > /dev/null &
-[ -n "$key" ] && [ -n "$url" ] || { echo "serve did not start"; cat "$work/err"; exit 1; }
+done < "$work/serve.out"
+cat "$work/serve.out" > /dev/null &
+[ -n "$key" ] && [ -n "$admin" ] && [ -n "$url" ] && [[ "$mock" == http* ]] \
+    || { echo "serve or mock-upstream did not start"; cat "$work/serve.err" "$work/mock.err"; exit 1; }
 
-TOLLGATE_URL="$url" TOLLGATE_KEY="$key" node "$here/clients.mjs" > "$work/expect.jsonl"
+api() { # method, path, body
+    curl -sS --fail-with-body -X "$1" "$url/api/admin$2" -H "Authorization: Bearer $admin" -d "${3:-}"
+}
+api PATCH /providers/1 "{\"base_url\":\"$mock/v1\",\"secret\":\"sk-mock-openai\"}" > /dev/null
+api PATCH /providers/2 "{\"base_url\":\"$mock\",\"secret\":\"sk-ant-mock\"}" > /dev/null
+# The demo organisation stops at tier 4; Claude Code's default model is tier 5.
+api PATCH /organizations/1/policy '{"max_tier":5}' > /dev/null
+project="$(api POST /projects '{"name":"SDK tests"}' | grep -o '"id":[0-9]*' | head -1 | cut -d: -f2)"
+capped="$(api POST /keys "{\"name\":\"capped\",\"project_id\":$project,\"limit\":0.000001}" \
+    | grep -o '"key":"tg-[A-Za-z0-9]*' | cut -d'"' -f4)"
+
+TOLLGATE_URL="$url" TOLLGATE_KEY="$key" TOLLGATE_CAPPED_KEY="$capped" node "$here/clients.mjs" > "$work/expect.jsonl"
+
+# Claude Code, as a developer runs it: its default model, a throwaway home, no telemetry or updates.
+export DISABLE_TELEMETRY=1 DISABLE_AUTOUPDATER=1 DISABLE_ERROR_REPORTING=1 CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1
+mkdir -p "$work/home"
+claude() { HOME="$work/home" ANTHROPIC_BASE_URL="$url" ANTHROPIC_API_KEY="$1" "$here/node_modules/.bin/claude" -p "$2"; }
+out="$(claude "$key" "Say hello to Tollgate")"
+grep -q "Tollgate mock provider (claude-opus-5-5)" <<<"$out" || { echo "claude: $out"; exit 1; }
+echo '{"model":"claude-opus-5-5","count":1,"streamed":1}' >> "$work/expect.jsonl"
+if out="$(claude "$capped" "Over budget" 2>&1)"; then echo "claude with the capped key succeeded: $out"; exit 1; fi
+grep -qi "limit" <<<"$out" || { echo "claude refusal: $out"; exit 1; }
+echo '{"model":"claude-opus-5-5","count":1,"streamed":1,"status":"denied"}' >> "$work/expect.jsonl"
+
+# Codex, with a provider whose base URL is the gateway: the Responses API over server-sent events. Codex retries every
+# failed turn (a 404 or a budget's 429 alike, whatever x-should-retry says): its retries are off here, so that its
+# refusal is one record.
+mkdir -p "$work/codex"
+cat > "$work/codex/config.toml" <<EOF
+model_provider = "tollgate"
+[model_providers.tollgate]
+name = "Tollgate"
+base_url = "$url/v1"
+env_key = "TOLLGATE_KEY"
+wire_api = "responses"
+request_max_retries = 0
+stream_max_retries = 0
+EOF
+codex() {
+    CODEX_HOME="$work/codex" HOME="$work/home" TOLLGATE_KEY="$1" \
+        "$here/node_modules/.bin/codex" exec --skip-git-repo-check -s read-only "$2" < /dev/null
+}
+out="$(codex "$key" "Say hello to Tollgate" 2>&1)"
+grep -q "Tollgate mock provider (gpt-6.2-sol)" <<<"$out" || { echo "codex: $out"; exit 1; }
+echo '{"model":"gpt-6.2-sol","count":1,"streamed":1}' >> "$work/expect.jsonl"
+if out="$(codex "$capped" "Over budget" 2>&1)"; then echo "codex with the capped key succeeded: $out"; exit 1; fi
+grep -qi "limit" <<<"$out" || { echo "codex refusal: $out"; exit 1; }
+echo '{"model":"gpt-6.2-sol","count":1,"streamed":1,"status":"denied"}' >> "$work/expect.jsonl"
 
 python3 - "$work/t.db" "$work/expect.jsonl" <<'PY'
 import json, sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
+prices = {m: (i, c, o) for m, i, c, o in db.execute(
+    "SELECT id, input_price, cached_input_price, output_price FROM models")}
+def exact(row):
+    model, input_, cached, output, cost = row
+    i, c, o = prices[model]
+    return cost == (input_ - cached) * i + cached * c + output * o
+cols = "status, streamed, output_tokens, input_tokens, cached_tokens, cost, estimated, model"
 n = 0
 for line in open(sys.argv[2]):
     e = json.loads(line)
-    row = db.execute("SELECT status, streamed, output_tokens, input_tokens, cost, estimated, model FROM usage_records"
-                     " WHERE request_id = ?", (e["id"],)).fetchone()
-    assert row, f"no usage record for {e['id']}"
-    status, streamed, output, input_, cost, estimated, model = row
-    assert status == e["status"], f"{e['id']}: status {status}, expected {e['status']}"
-    assert streamed == e["streamed"], f"{e['id']}: streamed {streamed}"
-    assert output >= e["minOutput"], f"{e['id']}: {output} output tokens"
-    if status == "ok":
-        assert input_ > 0 and cost > 0 and not estimated, f"{e['id']}: input {input_}, cost {cost}, estimated {estimated}"
-    n += 1
-assert n == 7, f"{n} requests were checked, expected 7"
-print(f"sdk clients: {n} usage records checked")
+    if "id" in e:
+        row = db.execute(f"SELECT {cols} FROM usage_records WHERE request_id = ?", (e["id"],)).fetchone()
+        assert row, f"no usage record for {e['id']}"
+        rows = [row]
+    else:  # a client that shows no headers: the records of the model only it uses
+        status = e.get("status", "ok")
+        rows = db.execute(f"SELECT {cols} FROM usage_records WHERE model = ? AND status = ?"
+                          " AND request_id NOT LIKE 'demo-%'", (e["model"], status)).fetchall()
+        want = e["count"]
+        assert len(rows) == want, \
+            f"{e['model']}: {len(rows)} {status} records, expected {want}"
+        e = {"status": status, "streamed": e["streamed"], "minOutput": 1 if status == "ok" else 0}
+    for status, streamed, output, input_, cached, cost, estimated, model in rows:
+        assert status == e["status"], f"{e}: status {status}"
+        assert streamed == e["streamed"], f"{e} {model}: streamed {streamed}"
+        assert output >= e["minOutput"], f"{e}: {output} output tokens"
+        if status == "ok" and not e.get("free"):
+            assert input_ > 0 and cost > 0 and not estimated, f"{e}: input {input_}, cost {cost}, estimated {estimated}"
+            assert exact((model, input_, cached, output, cost)), f"{e}: cost {cost} is not {model}'s prices"
+        if e.get("free"):
+            assert cost == 0, f"count_tokens charged {cost}"
+        n += len(rows)
+assert n >= 30, f"{n} requests were checked"
+total = db.execute("SELECT COUNT(*) FROM usage_records WHERE request_id NOT LIKE 'demo-%'").fetchone()[0]
+print(f"sdk clients, claude and codex: {n} usage records checked of {total} made")
 PY
