@@ -224,6 +224,10 @@ Result<ModelInfo> Catalog::saveModel(const ModelInfo& m, const QString& actor)
             return Error::invalid(QString::fromLatin1(p.f), tr("must be between $0 and $10,000 per million tokens"));
     if (m.maxOutputTokens < 0 || m.maxOutputTokens > 10'000'000)
         return Error::invalid(QStringLiteral("maxOutputTokens"), tr("must be between 0 and 10,000,000"));
+    if (!m.outputCapField.isEmpty() && m.outputCapField != u"max_tokens"
+        && m.outputCapField != u"max_completion_tokens")
+        return Error::invalid(QStringLiteral("outputCapField"),
+                              tr("must be max_completion_tokens, max_tokens or empty"));
     if (m.contextWindow < 1 || m.contextWindow > 100'000'000)
         return Error::invalid(QStringLiteral("contextWindow"), tr("must be between 1 and 100,000,000"));
     const std::optional<ModelInfo> before = model(m.id);

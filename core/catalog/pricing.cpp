@@ -79,7 +79,7 @@ Result<CatalogFile> parseCatalog(const QByteArray& json)
         QStringLiteral("id"),     QStringLiteral("provider"),        QStringLiteral("upstreamName"),
         QStringLiteral("tier"),   QStringLiteral("input"),           QStringLiteral("cachedInput"),
         QStringLiteral("output"), QStringLiteral("maxOutputTokens"), QStringLiteral("contextWindow"),
-        QStringLiteral("source")};
+        QStringLiteral("source"), QStringLiteral("outputCapField")};
     QSet<QString> seen;
     const QJsonArray models = root.value(QLatin1String("models")).toArray();
     for (qsizetype i = 0; i < models.size(); ++i) {
@@ -116,6 +116,11 @@ Result<CatalogFile> parseCatalog(const QByteArray& json)
         info.maxOutputTokens = m.value(QLatin1String("maxOutputTokens")).toInteger(4096);
         info.contextWindow = m.value(QLatin1String("contextWindow")).toInteger(128'000);
         info.priceSource = m.value(QLatin1String("source")).toString();
+        info.outputCapField = m.value(QLatin1String("outputCapField")).toString();
+        if (!info.outputCapField.isEmpty() && info.outputCapField != u"max_tokens"
+            && info.outputCapField != u"max_completion_tokens")
+            return Error::invalid(field + QStringLiteral(".outputCapField"),
+                                  Catalog::tr("must be max_completion_tokens or max_tokens"));
         if (info.priceSource.isEmpty())
             return Error::invalid(field + QStringLiteral(".source"), Catalog::tr("must say where the price came from"));
         cat.models.append(info);

@@ -128,6 +128,10 @@ struct ModelInfo
     qint64 contextWindow = 128'000;
     bool approved = true;
     QString priceSource; // where the list price came from
+    // OpenAI-compatible providers: the one output cap field the model takes ("max_completion_tokens": OpenAI's
+    // reasoning models refuse max_tokens; "max_tokens": servers that know no other). Empty: the client's own field,
+    // max_completion_tokens when it sent none.
+    QString outputCapField;
 };
 
 // Another name for a model: an exact alias ("opus"), or a glob pattern ("claude-opus-*", with * and ?) that serves a

@@ -266,7 +266,8 @@ QJsonObject toJson(const ModelInfo& m)
             {QStringLiteral("maxOutputTokens"), qint64(m.maxOutputTokens)},
             {QStringLiteral("contextWindow"), qint64(m.contextWindow)},
             {QStringLiteral("approved"), m.approved},
-            {QStringLiteral("priceSource"), m.priceSource}};
+            {QStringLiteral("priceSource"), m.priceSource},
+            {QStringLiteral("outputCapField"), m.outputCapField}};
 }
 
 QJsonObject toJson(const Provider& p)

@@ -255,6 +255,7 @@ const QList<QStringList>& migrations()
                            " PRIMARY KEY (kind, name))"),
             QStringLiteral("INSERT INTO catalog_builtins (kind, name) SELECT 'model', id FROM models"),
             QStringLiteral("ALTER TABLE usage_records ADD COLUMN extras TEXT"),
+            QStringLiteral("ALTER TABLE models ADD COLUMN output_cap_field TEXT"),
         },
     };
     return list;

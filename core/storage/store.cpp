@@ -204,7 +204,7 @@ Status Store::loadCatalog(Snapshot& s) const
         auto r = runSql(db,
                         QStringLiteral("SELECT id, provider_id, upstream_name, tier, input_price,"
                                        " cached_input_price, output_price, max_output_tokens, context_window,"
-                                       " approved, price_source FROM models"));
+                                       " approved, price_source, output_cap_field FROM models"));
         if (!r.ok())
             return r.error();
         while (r->next()) {
@@ -220,6 +220,7 @@ Status Store::loadCatalog(Snapshot& s) const
             m.contextWindow = r->value(8).toLongLong();
             m.approved = r->value(9).toInt() != 0;
             m.priceSource = r->value(10).toString();
+            m.outputCapField = r->value(11).toString();
             s.models.insert(m.id, m);
         }
     }
@@ -419,7 +420,8 @@ Columns modelColumns(const ModelInfo& m)
             {QLatin1StringView("max_output_tokens"), m.maxOutputTokens},
             {QLatin1StringView("context_window"), m.contextWindow},
             {QLatin1StringView("approved"), m.approved ? 1 : 0},
-            {QLatin1StringView("price_source"), text(m.priceSource)}};
+            {QLatin1StringView("price_source"), text(m.priceSource)},
+            {QLatin1StringView("output_cap_field"), m.outputCapField.isEmpty() ? QVariant() : m.outputCapField}};
 }
 
 Columns customerColumns(const Customer& c)

@@ -62,6 +62,14 @@ void readModel(Fields& f, ModelInfo& m, bool create)
         m.approved = *v;
     if (auto v = f.string(QLatin1StringView("price_source"), false, 500))
         m.priceSource = *v;
+    if (f.has(QLatin1StringView("output_cap_parameter"))) {
+        const QJsonValue v = f.value(QLatin1StringView("output_cap_parameter"));
+        if (v.isNull() || v.toString() == u"max_tokens" || v.toString() == u"max_completion_tokens")
+            m.outputCapField = v.toString();
+        else
+            f.fail(QLatin1StringView("output_cap_parameter"),
+                   tr("must be \"max_completion_tokens\", \"max_tokens\" or null (the client's own field)"));
+    }
     if (create && m.upstreamName.isEmpty())
         m.upstreamName = m.id;
 }

@@ -176,7 +176,9 @@ QJsonObject modelJson(const ModelInfo& m, const Service& s)
             {QStringLiteral("max_output_tokens"), m.maxOutputTokens},
             {QStringLiteral("context_window"), m.contextWindow},
             {QStringLiteral("approved"), m.approved},
-            {QStringLiteral("price_source"), m.priceSource}};
+            {QStringLiteral("price_source"), m.priceSource},
+            {QStringLiteral("output_cap_parameter"),
+             m.outputCapField.isEmpty() ? QJsonValue() : QJsonValue(m.outputCapField)}};
 }
 
 QJsonObject providerJson(const Provider& p)

@@ -375,6 +375,11 @@ void prepareForward(RequestContext& c, qint64 minimumLoweredMaxTokens)
     const bool plainCap = c.body.contains(QLatin1String("max_tokens"));
     c.maxField = c.api == Api::OpenAIChat && (completionCap || !plainCap) ? QLatin1StringView("max_completion_tokens")
                                                                           : QLatin1StringView("max_tokens");
+    // A model that takes one field only gets that one, whichever the client sent.
+    const bool fixedField = c.api == Api::OpenAIChat && !c.model.outputCapField.isEmpty();
+    if (fixedField)
+        c.maxField = c.model.outputCapField == u"max_tokens" ? QLatin1StringView("max_tokens")
+                                                             : QLatin1StringView("max_completion_tokens");
     c.choices = c.api == Api::OpenAIChat ? std::max<qint64>(1, c.body.value(QLatin1String("n")).toInteger(1)) : 1;
     qint64 maxOutput = 0;
     qint64 asked = 0;
@@ -385,8 +390,10 @@ void prepareForward(RequestContext& c, qint64 minimumLoweredMaxTokens)
                 asked = asked ? std::min(asked, v.toInteger()) : v.toInteger();
         }
         maxOutput = asked ? std::min(asked, c.model.maxOutputTokens) : c.model.maxOutputTokens;
-        if (c.api == Api::OpenAIChat && completionCap && plainCap)
+        if (c.api == Api::OpenAIChat && (fixedField || (completionCap && plainCap))) {
             c.body.remove(QLatin1String("max_tokens"));
+            c.body.remove(QLatin1String("max_completion_tokens"));
+        }
     }
     c.clientWantsUsage = true;
     if (c.stream && c.api == Api::OpenAIChat) {

@@ -264,9 +264,10 @@ private slots:
     void outputCapsEveryProviderAccepts()
     {
         const QByteArray key = m_annKey.toUtf8();
+        QByteArray model = "mock-small";
         auto forward = [&](const QByteArray& fields) {
             RequestContext c =
-                through(request("{\"model\":\"mock-small\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]"
+                through(request("{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]"
                                     + fields + "}",
                                 key),
                         5);
@@ -294,6 +295,25 @@ private slots:
         QCOMPARE(many.value(QLatin1String("max_completion_tokens")).toInteger(), 30);
         QCOMPARE(manyAmounts.maxOutputTokens, 50 * 30);
         QCOMPARE(manyAmounts.estimatedCost(), manyAmounts.inputCost + 50 * 30 * manyAmounts.outputPrice);
+        // A model flagged for one field gets that one only, whatever the client sent.
+        for (const char* field : {"max_tokens", "max_completion_tokens"}) {
+            ModelInfo m = *m_service->catalog().model(QStringLiteral("mock-small"));
+            m.id = QStringLiteral("mock-%1").arg(QLatin1String(field));
+            m.outputCapField = QLatin1String(field);
+            QVERIFY(m_service->catalog().saveModel(m, QStringLiteral("t")).ok());
+            model = m.id.toUtf8();
+            const char* other = qstrcmp(field, "max_tokens") == 0 ? "max_completion_tokens" : "max_tokens";
+            auto [sent, sentAmounts] = forward(QByteArray(",\"") + other + "\":40");
+            QCOMPARE(sent.value(QLatin1String(field)).toInteger(), 40);
+            QVERIFY(!sent.contains(QLatin1String(other)));
+            QCOMPARE(sentAmounts.maxOutputTokens, 40);
+            auto [unset, unsetAmounts] = forward("");
+            QCOMPARE(unset.value(QLatin1String(field)).toInteger(), m.maxOutputTokens);
+            QVERIFY(!unset.contains(QLatin1String(other)));
+        }
+        // The built-in catalog flags OpenAI's reasoning models.
+        QCOMPARE(m_service->catalog().model(QStringLiteral("gpt-6.2-sol"))->outputCapField,
+                 QStringLiteral("max_completion_tokens"));
     }
 
     void admitReservesOrExplainsTheRefusal()
