@@ -247,6 +247,110 @@
         <source>Delete %1?</source>
         <translation>%1 löschen?</translation>
     </message>
+    <message>
+        <source>Alias or pattern</source>
+        <translation>Alias oder Muster</translation>
+    </message>
+    <message>
+        <source>pattern</source>
+        <translation>Muster</translation>
+    </message>
+    <message>
+        <source>alias</source>
+        <translation>Alias</translation>
+    </message>
+    <message>
+        <source>Served as</source>
+        <translation>Bedient als</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>Notiz</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Aliases and patterns&lt;/b&gt;  </source>
+        <translation>&lt;b&gt;Aliasse und Muster&lt;/b&gt;  </translation>
+    </message>
+    <message>
+        <source>New alias…</source>
+        <translation>Neuer Alias …</translation>
+    </message>
+    <message>
+        <source>Which model is this id?</source>
+        <translation>Welches Modell ist diese ID?</translation>
+    </message>
+    <message>
+        <source>A dated snapshot (-20250929) or -latest of a model needs no alias. A pattern (* and ?) serves a family&apos;s new releases at the prices of the model named; the most specific pattern wins.</source>
+        <translation>Ein datierter Stand (-20250929) oder -latest eines Modells braucht keinen Alias. Ein Muster (* und ?) bedient neue Versionen einer Familie zu den Preisen des genannten Modells; das genaueste Muster gewinnt.</translation>
+    </message>
+    <message>
+        <source>  refused: not in the catalog (closest: %1)</source>
+        <translation>  abgelehnt: nicht im Katalog (am nächsten: %1)</translation>
+    </message>
+    <message>
+        <source>  %1 is in the catalog</source>
+        <translation>  %1 steht im Katalog</translation>
+    </message>
+    <message>
+        <source>  served and priced as %1, by %2</source>
+        <translation>  bedient und berechnet als %1, durch %2</translation>
+    </message>
+    <message>
+        <source>Edit alias</source>
+        <translation>Alias bearbeiten</translation>
+    </message>
+    <message>
+        <source>New alias</source>
+        <translation>Neuer Alias</translation>
+    </message>
+    <message>
+        <source>Alias or pattern:</source>
+        <translation>Alias oder Muster:</translation>
+    </message>
+    <message>
+        <source>opus, or claude-opus-*</source>
+        <translation>opus oder claude-opus-*</translation>
+    </message>
+    <message>
+        <source>Served as model:</source>
+        <translation>Bedient als Modell:</translation>
+    </message>
+    <message>
+        <source>Note:</source>
+        <translation>Notiz:</translation>
+    </message>
+    <message>
+        <source>why it is there</source>
+        <translation>warum es ihn gibt</translation>
+    </message>
+    <message>
+        <source>Requests for the alias are counted, limited and priced as that model; the usage record keeps the id the client sent and the alias or pattern that matched.</source>
+        <translation>Anfragen für den Alias werden wie dieses Modell gezählt, begrenzt und berechnet; der Nutzungseintrag behält die ID, die der Client gesendet hat, und den Alias oder das Muster, das gepasst hat.</translation>
+    </message>
+    <message>
+        <source>Alias saved.</source>
+        <translation>Alias gespeichert.</translation>
+    </message>
+    <message>
+        <source>Select one alias.</source>
+        <translation>Bitte einen Alias auswählen.</translation>
+    </message>
+    <message>
+        <source>Delete alias</source>
+        <translation>Alias löschen</translation>
+    </message>
+    <message>
+        <source>Delete %1? Requests for ids it serves are refused unless another rule serves them.</source>
+        <translation>%1 löschen? Anfragen für IDs, die er bedient, werden abgelehnt, sofern keine andere Regel sie bedient.</translation>
+    </message>
+    <message>
+        <source>Output cap field:</source>
+        <translation>Feld für die Ausgabegrenze:</translation>
+    </message>
+    <message>
+        <source>as the client sends it</source>
+        <translation>wie der Client es sendet</translation>
+    </message>
 </context>
 <context>
     <name>tollgate::CommandLine</name>

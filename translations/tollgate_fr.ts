@@ -247,6 +247,110 @@
         <source>Delete %1?</source>
         <translation>Supprimer %1 ?</translation>
     </message>
+    <message>
+        <source>Alias or pattern</source>
+        <translation>Alias ou motif</translation>
+    </message>
+    <message>
+        <source>pattern</source>
+        <translation>motif</translation>
+    </message>
+    <message>
+        <source>alias</source>
+        <translation>alias</translation>
+    </message>
+    <message>
+        <source>Served as</source>
+        <translation>Servi comme</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>Note</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Aliases and patterns&lt;/b&gt;  </source>
+        <translation>&lt;b&gt;Alias et motifs&lt;/b&gt;  </translation>
+    </message>
+    <message>
+        <source>New alias…</source>
+        <translation>Nouvel alias…</translation>
+    </message>
+    <message>
+        <source>Which model is this id?</source>
+        <translation>Quel modèle est cet identifiant ?</translation>
+    </message>
+    <message>
+        <source>A dated snapshot (-20250929) or -latest of a model needs no alias. A pattern (* and ?) serves a family&apos;s new releases at the prices of the model named; the most specific pattern wins.</source>
+        <translation>Une version datée (-20250929) ou -latest d&apos;un modèle n&apos;a pas besoin d&apos;alias. Un motif (* et ?) sert les nouvelles versions d&apos;une famille aux prix du modèle nommé ; le motif le plus précis l&apos;emporte.</translation>
+    </message>
+    <message>
+        <source>  refused: not in the catalog (closest: %1)</source>
+        <translation>  refusé : absent du catalogue (les plus proches : %1)</translation>
+    </message>
+    <message>
+        <source>  %1 is in the catalog</source>
+        <translation>  %1 est au catalogue</translation>
+    </message>
+    <message>
+        <source>  served and priced as %1, by %2</source>
+        <translation>  servi et facturé comme %1, par %2</translation>
+    </message>
+    <message>
+        <source>Edit alias</source>
+        <translation>Modifier l&apos;alias</translation>
+    </message>
+    <message>
+        <source>New alias</source>
+        <translation>Nouvel alias</translation>
+    </message>
+    <message>
+        <source>Alias or pattern:</source>
+        <translation>Alias ou motif :</translation>
+    </message>
+    <message>
+        <source>opus, or claude-opus-*</source>
+        <translation>opus, ou claude-opus-*</translation>
+    </message>
+    <message>
+        <source>Served as model:</source>
+        <translation>Servi comme le modèle :</translation>
+    </message>
+    <message>
+        <source>Note:</source>
+        <translation>Note :</translation>
+    </message>
+    <message>
+        <source>why it is there</source>
+        <translation>pourquoi il existe</translation>
+    </message>
+    <message>
+        <source>Requests for the alias are counted, limited and priced as that model; the usage record keeps the id the client sent and the alias or pattern that matched.</source>
+        <translation>Les requêtes pour l&apos;alias sont comptées, limitées et facturées comme ce modèle ; l&apos;enregistrement d&apos;usage garde l&apos;identifiant envoyé par le client et l&apos;alias ou le motif qui a correspondu.</translation>
+    </message>
+    <message>
+        <source>Alias saved.</source>
+        <translation>Alias enregistré.</translation>
+    </message>
+    <message>
+        <source>Select one alias.</source>
+        <translation>Sélectionnez un alias.</translation>
+    </message>
+    <message>
+        <source>Delete alias</source>
+        <translation>Supprimer l&apos;alias</translation>
+    </message>
+    <message>
+        <source>Delete %1? Requests for ids it serves are refused unless another rule serves them.</source>
+        <translation>Supprimer %1 ? Les requêtes pour les identifiants qu&apos;il sert sont refusées, sauf si une autre règle les sert.</translation>
+    </message>
+    <message>
+        <source>Output cap field:</source>
+        <translation>Champ du plafond de sortie :</translation>
+    </message>
+    <message>
+        <source>as the client sends it</source>
+        <translation>comme le client l&apos;envoie</translation>
+    </message>
 </context>
 <context>
     <name>tollgate::CommandLine</name>

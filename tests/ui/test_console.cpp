@@ -3,6 +3,7 @@
 
 #include "core/service/limitwatch.h"
 #include "core/service/service.h"
+#include "ui/catalog/catalogpage.h"
 #include "ui/console.h"
 #include "ui/dashboard/dashboarddata.h"
 #include "ui/dragdrop.h"
@@ -212,6 +213,27 @@ private slots:
         QCOMPARE(page->banner()->kind(), MessageBanner::Kind::Error);
         QCOMPARE(m_service->directory().effectivePolicy(userId(10))[Dimension::MonthlyCost].value,
                  Limit::of(25'500'000'000));
+    }
+
+    // Typing an id says which model the gateway serves and prices it as, and by which rule; an alias added is listed.
+    void theCatalogSaysWhichModelAnIdGets()
+    {
+        auto* page = m_window->showPage<CatalogPage>();
+        settle();
+        auto* probe = page->findChild<QLineEdit*>(QStringLiteral("modelProbe"));
+        auto* result = page->findChild<QLabel*>(QStringLiteral("modelProbeResult"));
+        QTest::keyClicks(probe, QStringLiteral("claude-sonnet-4-5-20250929"));
+        QVERIFY2(result->text().contains(QLatin1String("claude-sonnet-4-5, by claude-sonnet-4-5-<date>")),
+                 qPrintable(result->text()));
+        probe->setText(QStringLiteral("claude-sonnet-7"));
+        QVERIFY2(result->text().contains(QLatin1String("claude-sonnet-5-5, by claude-sonnet-*")),
+                 qPrintable(result->text()));
+        probe->setText(QStringLiteral("team-model"));
+        QVERIFY(result->text().contains(QLatin1String("refused")));
+        QVERIFY(m_service->catalog().saveAlias({QStringLiteral("team-*"), QStringLiteral("mock-small"), {}}, {}));
+        page->reload();
+        QVERIFY2(result->text().contains(QLatin1String("mock-small, by team-*")), qPrintable(result->text()));
+        QVERIFY(m_service->catalog().deleteAlias(QStringLiteral("team-*"), {}).ok());
     }
 
     // An override saved in the policy editor is what admission enforces on the next request.

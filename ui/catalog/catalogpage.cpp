@@ -86,6 +86,55 @@ CatalogPage::CatalogPage(Console& console, QWidget* parent)
     m_modelTable->horizontalHeader()->resizeSection(0, 200);
     modelsLayout->addWidget(m_modelTable);
 
+    using A = ListModel<ModelAlias>::Column;
+    m_aliases = new ListModel<ModelAlias>(
+        {
+            A {tr("Alias or pattern"), [](const ModelAlias& a) { return a.pattern; }},
+            A {tr("Kind"), [](const ModelAlias& a) { return a.isGlob() ? tr("pattern") : tr("alias"); }},
+            A {tr("Served as"), [](const ModelAlias& a) { return a.modelId; }},
+            A {tr("Note"), [](const ModelAlias& a) { return a.note; }},
+        },
+        this);
+    auto* aliasesBox = new QWidget(splitter);
+    auto* aliasesLayout = new QVBoxLayout(aliasesBox);
+    aliasesLayout->setContentsMargins(0, 0, 0, 0);
+    auto* aliasBar = new QToolBar(aliasesBox);
+    aliasBar->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    aliasBar->addWidget(new QLabel(tr("<b>Aliases and patterns</b>  "), aliasBar));
+    connect(aliasBar->addAction(tr("New alias\u2026")), &QAction::triggered, this, [this] { editAlias(std::nullopt); });
+    connect(aliasBar->addAction(tr("Edit\u2026")), &QAction::triggered, this, [this] {
+        if (auto a = selectedAlias())
+            editAlias(a);
+    });
+    connect(aliasBar->addAction(tr("Delete\u2026")), &QAction::triggered, this, &CatalogPage::removeAlias);
+    aliasBar->addSeparator();
+    m_probe = new QLineEdit(aliasBar);
+    m_probe->setObjectName(QStringLiteral("modelProbe"));
+    m_probe->setPlaceholderText(tr("Which model is this id?"));
+    m_probe->setClearButtonEnabled(true);
+    m_probe->setMaximumWidth(280);
+    aliasBar->addWidget(m_probe);
+    m_probeResult = new QLabel(aliasBar);
+    m_probeResult->setObjectName(QStringLiteral("modelProbeResult"));
+    m_probeResult->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    aliasBar->addWidget(m_probeResult);
+    connect(m_probe, &QLineEdit::textChanged, this, &CatalogPage::resolveTyped);
+    aliasesLayout->addWidget(aliasBar);
+    auto* aliasHelp = new QLabel(tr("A dated snapshot (-20250929) or -latest of a model needs no alias. A pattern "
+                                    "(* and ?) serves a family's new releases at the prices of the model named; the "
+                                    "most specific pattern wins."),
+                                 aliasesBox);
+    aliasHelp->setWordWrap(true);
+    aliasesLayout->addWidget(aliasHelp);
+    m_aliasTable = makeTable(aliasesBox, m_aliases);
+    m_aliasTable->horizontalHeader()->resizeSection(0, 200);
+    m_aliasTable->horizontalHeader()->resizeSection(2, 200);
+    aliasesLayout->addWidget(m_aliasTable);
+    connect(m_aliasTable, &QTableView::doubleClicked, this, [this] {
+        if (auto a = selectedAlias())
+            editAlias(a);
+    });
+
     auto* providersBox = new QWidget(splitter);
     auto* providersLayout = new QVBoxLayout(providersBox);
     providersLayout->setContentsMargins(0, 0, 0, 0);
@@ -106,6 +155,7 @@ CatalogPage::CatalogPage(Console& console, QWidget* parent)
     providersLayout->addWidget(m_providerTable);
     splitter->setStretchFactor(0, 3);
     splitter->setStretchFactor(1, 1);
+    splitter->setStretchFactor(2, 1);
     content()->addWidget(splitter, 1);
     connect(m_modelTable, &QTableView::doubleClicked, this, [this] {
         if (auto m = selectedModel())
@@ -121,6 +171,73 @@ void CatalogPage::reload()
 {
     m_models->setItems(console().service().catalog().models());
     m_providers->setItems(console().service().catalog().providers());
+    m_aliases->setItems(console().service().catalog().aliases());
+    resolveTyped();
+}
+
+std::optional<ModelAlias> CatalogPage::selectedAlias() const
+{
+    const QList<int> rows = selectedSourceRows(m_aliasTable);
+    return rows.size() == 1 ? std::optional(m_aliases->item(rows.first())) : std::nullopt;
+}
+
+void CatalogPage::resolveTyped()
+{
+    const QString id = m_probe->text().trimmed();
+    if (id.isEmpty()) {
+        m_probeResult->clear();
+        return;
+    }
+    const SnapshotPtr snap = console().service().snapshot();
+    const ModelMatch match = snap->matchModel(id);
+    if (!match.model)
+        m_probeResult->setText(
+            tr("  refused: not in the catalog (closest: %1)").arg(snap->closestModels(id).join(QStringLiteral(", "))));
+    else if (match.rule.isEmpty())
+        m_probeResult->setText(tr("  %1 is in the catalog").arg(match.model->id));
+    else
+        m_probeResult->setText(tr("  served and priced as %1, by %2").arg(match.model->id, match.rule));
+}
+
+void CatalogPage::editAlias(std::optional<ModelAlias> existing)
+{
+    const ModelAlias a = existing.value_or(ModelAlias {});
+    Service& s = console().service();
+    EditDialog dialog(existing ? tr("Edit alias") : tr("New alias"), this);
+    QLineEdit* pattern =
+        dialog.addLine(QStringLiteral("pattern"), tr("Alias or pattern:"), a.pattern, tr("opus, or claude-opus-*"));
+    pattern->setEnabled(!existing);
+    QList<std::pair<QString, QVariant>> models;
+    for (const ModelInfo& m : s.catalog().models())
+        models.append({m.id, m.id});
+    QComboBox* model = dialog.addChoice(tr("Served as model:"), models, a.modelId);
+    QLineEdit* note = dialog.addLine(QStringLiteral("note"), tr("Note:"), a.note, tr("why it is there"));
+    dialog.addNote(tr("Requests for the alias are counted, limited and priced as that model; the usage record keeps "
+                      "the id the client sent and the alias or pattern that matched."));
+    dialog.setSave([&]() -> Status {
+        auto r = s.catalog().saveAlias({pattern->text().trimmed(), model->currentData().toString(), note->text()},
+                                       Console::actor());
+        return r.ok() ? Status() : Status(r.error());
+    });
+    if (dialog.exec() == QDialog::Accepted) {
+        banner()->showInfo(tr("Alias saved."));
+        reload();
+    }
+}
+
+void CatalogPage::removeAlias()
+{
+    const auto a = selectedAlias();
+    if (!a)
+        return banner()->showError(tr("Select one alias."));
+    if (dialogs::confirm(
+            this, tr("Delete alias"),
+            tr("Delete %1? Requests for ids it serves are refused unless another rule serves them.").arg(a->pattern))
+        != dialogs::Answer::Yes)
+        return;
+    if (Status st = console().service().catalog().deleteAlias(a->pattern, Console::actor()); !st.ok())
+        return banner()->showError(st.error().message);
+    reload();
 }
 
 std::optional<ModelInfo> CatalogPage::selectedModel() const
@@ -159,6 +276,12 @@ void CatalogPage::editModel(std::optional<ModelInfo> existing)
                                        QString::number(m.maxOutputTokens));
     QLineEdit* context = dialog.addLine(QStringLiteral("contextWindow"), tr("Context window (tokens):"),
                                         QString::number(m.contextWindow));
+    QComboBox* capField =
+        dialog.addChoice(tr("Output cap field:"),
+                         {{tr("as the client sends it"), QString()},
+                          {QStringLiteral("max_completion_tokens"), QStringLiteral("max_completion_tokens")},
+                          {QStringLiteral("max_tokens"), QStringLiteral("max_tokens")}},
+                         m.outputCapField);
     QCheckBox* approved = dialog.addCheck(tr("Approved for use"), m.approved);
     dialog.setSave([&]() -> Status {
         ModelInfo changed = m;
@@ -186,6 +309,7 @@ void CatalogPage::editModel(std::optional<ModelInfo> existing)
             return cw.ok() ? Error::invalid(QStringLiteral("contextWindow"), tr("must not be empty")) : cw.error();
         changed.contextWindow = *cw.value();
         changed.approved = approved->isChecked();
+        changed.outputCapField = capField->currentData().toString();
         changed.priceSource = existing ? m.priceSource : tr("entered in the console");
         auto r = s.catalog().saveModel(changed, Console::actor());
         return r.ok() ? Status() : Status(r.error());

@@ -4,12 +4,15 @@
 #include "ui/page.h"
 #include "ui/widgets/listmodel.h"
 
+class QLabel;
+class QLineEdit;
 class QTableView;
 
 namespace tollgate {
 
-// The models clients may ask for (provider, upstream name, tier, prices per million tokens, limits, approval) and
-// the providers they go to. A provider's secret is typed in and never shown back.
+// The models clients may ask for (provider, upstream name, tier, prices per million tokens, limits, approval), the
+// aliases and patterns that serve other ids as one of them (with a field that says which model an id gets), and the
+// providers they go to. A provider's secret is typed in and never shown back.
 class CatalogPage final : public Page
 {
     Q_OBJECT
@@ -22,6 +25,10 @@ public:
 private:
     void editModel(std::optional<ModelInfo> model);
     void editProvider(std::optional<Provider> provider);
+    void editAlias(std::optional<ModelAlias> alias);
+    void removeAlias();
+    void resolveTyped();
+    std::optional<ModelAlias> selectedAlias() const;
     void removeModel();
     void removeProvider();
     std::optional<ModelInfo> selectedModel() const;
@@ -29,6 +36,10 @@ private:
 
     ListModel<ModelInfo>* m_models = nullptr;
     ListModel<Provider>* m_providers = nullptr;
+    ListModel<ModelAlias>* m_aliases = nullptr;
+    QTableView* m_aliasTable = nullptr;
+    QLineEdit* m_probe = nullptr;
+    QLabel* m_probeResult = nullptr;
     QTableView* m_modelTable = nullptr;
     QTableView* m_providerTable = nullptr;
 };
