@@ -1,5 +1,5 @@
 // libFuzzer target: the usage scanner that reads a completion's usage member without parsing the completion, for
-// every API's format, and the provider-message reader used on error bodies. Whatever a provider sends they never
+// every API's format (and the id of a Responses API response), and the provider-message reader used on error bodies. Whatever a provider sends they never
 // crash, hang or read out of bounds; and when the bytes are a JSON object with one "usage" key, the scanner agrees
 // with a full parse (a "usage" inside the completion's text or a nested object must not be taken for it).
 #include "gateway/llm/apiformat.h"
@@ -17,7 +17,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     (void)providerMessage(body);
     const QJsonDocument doc = QJsonDocument::fromJson(body);
     const bool comparable = doc.isObject() && body.count("\"usage\"") == 1 && !body.contains('\\');
-    for (Api api : {Api::OpenAIChat, Api::OpenAIEmbeddings, Api::AnthropicMessages}) {
+    // The id of a Responses API response, found the same way.
+    if (doc.isObject() && body.count("\"id\"") == 1 && !body.contains('\\')
+        && topLevelString(body, "id") != doc.object().value(QLatin1String("id")).toString())
+        std::abort();
+    for (Api api : {Api::OpenAIChat, Api::OpenAIResponses, Api::OpenAIEmbeddings, Api::AnthropicMessages}) {
         const std::optional<tollgate::TokenUsage> scanned = usageOfResponseBody(api, body);
         if (!comparable)
             continue;
@@ -26,7 +30,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
             std::abort();
         if (scanned
             && (scanned->inputTokens != parsed->inputTokens || scanned->outputTokens != parsed->outputTokens
-                || scanned->cachedTokens != parsed->cachedTokens))
+                || scanned->cachedTokens != parsed->cachedTokens
+                || scanned->reasoningTokens != parsed->reasoningTokens))
             std::abort();
     }
     return 0;
