@@ -2102,6 +2102,14 @@ Gruppen dürfen ihn nutzen:</translation>
         <source>%1, %2: %3 %4</source>
         <translation>%1, %2: %3 %4</translation>
     </message>
+    <message>
+        <source>&lt;p&gt;&lt;b&gt;Model:&lt;/b&gt; asked for as %1, served and priced as %2 by %3&lt;/p&gt;</source>
+        <translation>&lt;p&gt;&lt;b&gt;Modell:&lt;/b&gt; angefragt als %1, bedient und berechnet als %2 durch %3&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;p&gt;%1 of the output tokens were reasoning.&lt;/p&gt;</source>
+        <translation>&lt;p&gt;%1 der Ausgabe-Token waren Nachdenken (Reasoning).&lt;/p&gt;</translation>
+    </message>
 </context>
 <context>
     <name>tollgate::SecretDialog</name>

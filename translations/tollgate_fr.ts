@@ -2102,6 +2102,14 @@ groupes peuvent l&apos;utiliser :</translation>
         <source>%1, %2: %3 %4</source>
         <translation>%1, %2 : %3 %4</translation>
     </message>
+    <message>
+        <source>&lt;p&gt;&lt;b&gt;Model:&lt;/b&gt; asked for as %1, served and priced as %2 by %3&lt;/p&gt;</source>
+        <translation>&lt;p&gt;&lt;b&gt;Modèle :&lt;/b&gt; demandé comme %1, servi et facturé comme %2 par %3&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;p&gt;%1 of the output tokens were reasoning.&lt;/p&gt;</source>
+        <translation>&lt;p&gt;%1 des jetons de sortie étaient du raisonnement.&lt;/p&gt;</translation>
+    </message>
 </context>
 <context>
     <name>tollgate::SecretDialog</name>

@@ -2,6 +2,8 @@
 
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QRandomGenerator>
 
 namespace tollgate {
@@ -326,6 +328,16 @@ Result<DemoSummary> loadDemo(Service& s, quint32 seed)
                 r.outputTokens = m.maxOutputTokens ? 40 + rng.bounded(1400) : 0;
                 r.cost = costOf(m, {r.inputTokens, r.cachedTokens, r.outputTokens});
                 r.latencyMs = 250 + rng.bounded(4000);
+                // Reasoning models think before they answer; some clients send a dated snapshot's id.
+                QJsonObject extras;
+                if (m.outputCapField == u"max_completion_tokens")
+                    extras.insert(QStringLiteral("reasoning_tokens"), r.outputTokens / 3);
+                if (serial % 10 == 0 && model.startsWith(u"claude-")) {
+                    extras.insert(QStringLiteral("requested_model"), QString(model + QStringLiteral("-20260915")));
+                    extras.insert(QStringLiteral("model_rule"), QString(model + QStringLiteral("-<date>")));
+                }
+                if (!extras.isEmpty())
+                    r.extras = QString::fromUtf8(QJsonDocument(extras).toJson(QJsonDocument::Compact));
             } else {
                 r.latencyMs = r.status == UsageStatus::Denied ? 1 : 100 + rng.bounded(900);
             }

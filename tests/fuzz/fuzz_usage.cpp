@@ -1,7 +1,8 @@
 // libFuzzer target: the usage scanner that reads a completion's usage member without parsing the completion, for
-// every API's format (and the id of a Responses API response), and the provider-message reader used on error bodies. Whatever a provider sends they never
-// crash, hang or read out of bounds; and when the bytes are a JSON object with one "usage" key, the scanner agrees
-// with a full parse (a "usage" inside the completion's text or a nested object must not be taken for it).
+// every API's format (and the id of a Responses API response), and the provider-message reader used on error bodies.
+// Whatever a provider sends they never crash, hang or read out of bounds; and when the bytes are a JSON object with one
+// "usage" key, the scanner agrees with a full parse (a "usage" inside the completion's text or a nested object must not
+// be taken for it).
 #include "gateway/llm/apiformat.h"
 
 #include <QJsonDocument>

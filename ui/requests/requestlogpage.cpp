@@ -13,6 +13,7 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -276,6 +277,13 @@ void RequestLogPage::showDetails()
                  format::count(r.inputTokens), format::count(r.cachedTokens), format::count(r.outputTokens),
                  money::formatDollars(r.cost), r.streamed ? tr(" \u00b7 streamed") : QString(),
                  r.estimated ? tr(" \u00b7 charged its estimate: the provider reported no usage") : QString());
+    const QJsonObject extras = QJsonDocument::fromJson(r.extras.toUtf8()).object();
+    if (extras.contains(QLatin1String("requested_model")))
+        html += tr("<p><b>Model:</b> asked for as %1, served and priced as %2 by %3</p>")
+                    .arg(extras.value(QLatin1String("requested_model")).toString().toHtmlEscaped(),
+                         r.model.toHtmlEscaped(), extras.value(QLatin1String("model_rule")).toString().toHtmlEscaped());
+    if (const qint64 reasoning = extras.value(QLatin1String("reasoning_tokens")).toInteger(); reasoning > 0)
+        html += tr("<p>%1 of the output tokens were reasoning.</p>").arg(format::count(reasoning));
     if (!r.detail.isEmpty())
         html += tr("<p><b>Decision:</b> %1</p>").arg(r.detail.toHtmlEscaped());
     else if (r.status != UsageStatus::Denied)
