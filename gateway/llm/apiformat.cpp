@@ -6,35 +6,31 @@
 
 namespace tollgate::llm {
 
-TokenUsage openAIUsage(const QJsonObject& u)
+namespace {
+
+// OpenAI's two usage shapes: chat's prompt_/completion_tokens and the Responses API's input_/output_tokens, each with
+// its details (cached among the input, reasoning among the output).
+TokenUsage openAIShaped(const QJsonObject& u, const char* input, const char* output)
 {
+    const auto details = [&u](const char* side, const char* member) {
+        return u.value(QLatin1String(side) + QLatin1String("_tokens_details"))
+            .toObject()
+            .value(QLatin1String(member))
+            .toInteger();
+    };
     TokenUsage t;
-    t.inputTokens = u.value(QLatin1String("prompt_tokens")).toInteger();
-    t.outputTokens = u.value(QLatin1String("completion_tokens")).toInteger();
-    t.cachedTokens =
-        u.value(QLatin1String("prompt_tokens_details")).toObject().value(QLatin1String("cached_tokens")).toInteger();
-    t.cachedTokens = std::clamp<qint64>(t.cachedTokens, 0, t.inputTokens);
-    t.reasoningTokens = u.value(QLatin1String("completion_tokens_details"))
-                            .toObject()
-                            .value(QLatin1String("reasoning_tokens"))
-                            .toInteger();
-    t.reasoningTokens = std::clamp<qint64>(t.reasoningTokens, 0, t.outputTokens);
+    t.inputTokens = u.value(QLatin1String(input) + QLatin1String("_tokens")).toInteger();
+    t.outputTokens = u.value(QLatin1String(output) + QLatin1String("_tokens")).toInteger();
+    t.cachedTokens = std::clamp<qint64>(details(input, "cached_tokens"), 0, t.inputTokens);
+    t.reasoningTokens = std::clamp<qint64>(details(output, "reasoning_tokens"), 0, t.outputTokens);
     return t;
 }
 
-TokenUsage responsesUsage(const QJsonObject& u)
-{
-    TokenUsage t;
-    t.inputTokens = u.value(QLatin1String("input_tokens")).toInteger();
-    t.outputTokens = u.value(QLatin1String("output_tokens")).toInteger();
-    t.cachedTokens =
-        u.value(QLatin1String("input_tokens_details")).toObject().value(QLatin1String("cached_tokens")).toInteger();
-    t.cachedTokens = std::clamp<qint64>(t.cachedTokens, 0, t.inputTokens);
-    t.reasoningTokens =
-        u.value(QLatin1String("output_tokens_details")).toObject().value(QLatin1String("reasoning_tokens")).toInteger();
-    t.reasoningTokens = std::clamp<qint64>(t.reasoningTokens, 0, t.outputTokens);
-    return t;
-}
+} // namespace
+
+TokenUsage openAIUsage(const QJsonObject& u) { return openAIShaped(u, "prompt", "completion"); }
+
+TokenUsage responsesUsage(const QJsonObject& u) { return openAIShaped(u, "input", "output"); }
 
 TokenUsage anthropicUsage(const QJsonObject& u)
 {
