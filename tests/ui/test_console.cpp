@@ -13,6 +13,7 @@
 #include "ui/mainwindow.h"
 #include "ui/policies/policiespage.h"
 #include "ui/policies/policyform.h"
+#include "ui/requests/requestlogpage.h"
 #include "ui/screenshots.h"
 #include "ui/users/userdelegates.h"
 #include "ui/users/usersmodel.h"
@@ -28,8 +29,10 @@
 #include <QMimeData>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTextBrowser>
 #include <QTreeView>
 #include <QUndoStack>
 
@@ -236,6 +239,38 @@ private slots:
         QVERIFY(m_service->catalog().deleteAlias(QStringLiteral("team-*"), {}).ok());
     }
 
+    // A request served through an alias says so in the log's details, with its reasoning tokens.
+    void theRequestLogSaysWhichIdWasAskedFor()
+    {
+        UsageRecord r;
+        r.time = SystemClock::instance().now() - 60'000;
+        r.requestId = QStringLiteral("req_alias_in_the_log");
+        r.orgId = m_service->directory().organization().id;
+        r.userId = userId(3);
+        r.model = QStringLiteral("claude-sonnet-5-5");
+        r.inputTokens = 100;
+        r.outputTokens = 90;
+        r.cost = 1'000;
+        r.extras = QStringLiteral(
+            R"({"requested_model":"claude-sonnet-7","model_rule":"claude-sonnet-*","reasoning_tokens":30})");
+        QVERIFY(m_service->usage().recordUsage({r}).ok());
+        auto* page = m_window->showPage<RequestLogPage>();
+        page->reload();
+        settle();
+        auto* table = page->findChild<QTableView*>();
+        const QModelIndexList found =
+            table->model()->match(table->model()->index(0, 0), Qt::DisplayRole, QStringLiteral("claude-sonnet-5-5"), 1,
+                                  Qt::MatchExactly | Qt::MatchWrap);
+        QVERIFY(table->model()->rowCount() > 0);
+        table->setCurrentIndex(table->model()->index(found.isEmpty() ? 0 : found.first().row(), 0));
+        settle();
+        const QString details = page->findChild<QTextBrowser*>()->toPlainText();
+        QVERIFY2(details.contains(QLatin1String("asked for as claude-sonnet-7, served and priced as claude-sonnet-5-5 "
+                                                "by claude-sonnet-*")),
+                 qPrintable(details));
+        QVERIFY(details.contains(QLatin1String("30 of the output tokens were reasoning")));
+    }
+
     // An override saved in the policy editor is what admission enforces on the next request.
     void savingAnOverrideChangesWhatTheGatewayEnforces()
     {
@@ -339,7 +374,10 @@ private slots:
     {
         const QString dir = m_dir.filePath(QStringLiteral("pages"));
         QCOMPARE(renderPages(*m_window, *m_console, dir), QString());
-        QCOMPARE(QDir(dir).entryList(QDir::Files).size(), m_window->pages().size());
+        const QStringList files = QDir(dir).entryList(QDir::Files);
+        const auto details = std::count_if(files.cbegin(), files.cend(),
+                                           [](const QString& f) { return f.endsWith(QLatin1String("-details.png")); });
+        QCOMPARE(files.size() - details, m_window->pages().size()); // one per page, and a page's details with data
     }
 };
 
