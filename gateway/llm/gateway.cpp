@@ -45,6 +45,15 @@ const LlmRoute kRoutes[] = {
     {"/v1/models", "GET", "GET, HEAD", Api::OpenAIChat, &Gateway::serveModels},
 };
 
+// Every answer on an Anthropic route names itself as Anthropic's do (the SDKs read request-id into _request_id).
+void addRequestId(http::Response& r, Api api)
+{
+    const QByteArray id = newRequestId();
+    r.headers.add("x-request-id", id);
+    if (api == Api::AnthropicMessages)
+        r.headers.add("request-id", id);
+}
+
 bool allows(const LlmRoute& route, QByteArrayView method)
 {
     return route.method.isEmpty() || method == route.method || (route.method == "GET" && method == "HEAD");
@@ -113,6 +122,7 @@ void Gateway::handle(http::Exchange& exchange)
                                {},
                                {}});
             r.headers.add("Allow", route.allow.toByteArray());
+            addRequestId(r, route.api);
             exchange.respond(std::move(r));
             return;
         }
@@ -189,7 +199,9 @@ std::optional<RequestContext> Gateway::modelsCaller(http::Exchange& exchange)
     else if (!refused)
         c.userId = c.key.holderUserId;
     if (refused) {
-        exchange.respond(errorResponse(api, *refused));
+        http::Response r = errorResponse(api, *refused);
+        addRequestId(r, api);
+        exchange.respond(std::move(r));
         return std::nullopt;
     }
     return c;

@@ -240,6 +240,11 @@ private Q_SLOTS:
         QCOMPARE(r.headers.value("x-ratelimit-limit-requests"), QByteArray("1000")); // a request for rate limits
         const Row row = record(r.headers.value("x-request-id"));
         QCOMPARE(row.status, QStringLiteral("ok"));
+        // Every answer on an Anthropic route carries request-id, refusals before a body was read too.
+        QVERIFY(!sendRaw(m_port, makeRequest("GET", "/v1/messages")).headers.value("request-id").isEmpty());
+        QVERIFY(!sendRaw(m_port, makeRequest("GET", "/v1/models", {}, {"anthropic-version: 2023-06-01"}))
+                     .headers.value("request-id")
+                     .isEmpty());
         QCOMPARE(row.cost, 0);
         QCOMPARE(row.input, 0);
         QVERIFY(!row.estimated);
