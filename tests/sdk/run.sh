@@ -60,13 +60,27 @@ TOLLGATE_URL="$url" TOLLGATE_KEY="$key" TOLLGATE_CAPPED_KEY="$capped" node "$her
 # Claude Code, as a developer runs it: its default model, a throwaway home, no telemetry or updates.
 export DISABLE_TELEMETRY=1 DISABLE_AUTOUPDATER=1 DISABLE_ERROR_REPORTING=1 CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1
 mkdir -p "$work/home"
-claude() { HOME="$work/home" ANTHROPIC_BASE_URL="$url" ANTHROPIC_API_KEY="$1" "$here/node_modules/.bin/claude" -p "$2"; }
+claude() { # key, prompt, more arguments
+    local key="$1" prompt="$2"
+    shift 2
+    HOME="$work/home" ANTHROPIC_BASE_URL="$url" ANTHROPIC_API_KEY="$key" "$here/node_modules/.bin/claude" -p "$prompt" "$@"
+}
 out="$(claude "$key" "Say hello to Tollgate")"
 grep -q "Tollgate mock provider (claude-opus-5-5)" <<<"$out" || { echo "claude: $out"; exit 1; }
 echo '{"model":"claude-opus-5-5","count":1,"streamed":1}' >> "$work/expect.jsonl"
 if out="$(claude "$capped" "Over budget" 2>&1)"; then echo "claude with the capped key succeeded: $out"; exit 1; fi
 grep -qi "limit" <<<"$out" || { echo "claude refusal: $out"; exit 1; }
 echo '{"model":"claude-opus-5-5","count":1,"streamed":1,"status":"denied"}' >> "$work/expect.jsonl"
+# A key shared by a group: Claude Code names the member in a header of its own.
+group="$(api POST /groups '{"name":"Claude Code users"}' | grep -o '"id":[0-9]*' | head -1 | cut -d: -f2)"
+member="$(api POST /users '{"email":"cc@example.org","name":"Cee Cee"}' | grep -o '"id":[0-9]*' | head -1 | cut -d: -f2)"
+api POST "/groups/$group/members" "{\"user_ids\":[$member]}" > /dev/null
+shared="$(api POST /keys "{\"name\":\"shared\",\"project_id\":$project,\"group_ids\":[$group]}" \
+    | grep -o '"key":"tg-[A-Za-z0-9]*' | cut -d'"' -f4)"
+out="$(ANTHROPIC_CUSTOM_HEADERS="X-Tollgate-User: cc@example.org" claude "$shared" "Hello as a member" \
+    --model claude-haiku-5-5)"
+grep -q "Tollgate mock provider (claude-haiku-5-5)" <<<"$out" || { echo "claude, shared key: $out"; exit 1; }
+echo "{\"model\":\"claude-haiku-5-5\",\"count\":1,\"streamed\":1,\"user\":$member}" >> "$work/expect.jsonl"
 
 # Codex, with a provider whose base URL is the gateway: the Responses API over server-sent events. Codex retries every
 # failed turn (a 404 or a budget's 429 alike, whatever x-should-retry says): its retries are off here, so that its
@@ -102,7 +116,7 @@ def exact(row):
     model, input_, cached, output, cost = row
     i, c, o = prices[model]
     return cost == (input_ - cached) * i + cached * c + output * o
-cols = "status, streamed, output_tokens, input_tokens, cached_tokens, cost, estimated, model"
+cols = "status, streamed, output_tokens, input_tokens, cached_tokens, cost, estimated, model, user_id"
 n = 0
 for line in open(sys.argv[2]):
     e = json.loads(line)
@@ -117,8 +131,9 @@ for line in open(sys.argv[2]):
         want = e["count"]
         assert len(rows) == want, \
             f"{e['model']}: {len(rows)} {status} records, expected {want}"
-        e = {"status": status, "streamed": e["streamed"], "minOutput": 1 if status == "ok" else 0}
-    for status, streamed, output, input_, cached, cost, estimated, model in rows:
+        e = {"status": status, "streamed": e["streamed"], "minOutput": 1 if status == "ok" else 0, "user": e.get("user")}
+    for status, streamed, output, input_, cached, cost, estimated, model, user in rows:
+        assert e.get("user") is None or user == e["user"], f"{e} {model}: user {user}"
         assert status == e["status"], f"{e}: status {status}"
         assert streamed == e["streamed"], f"{e} {model}: streamed {streamed}"
         assert output >= e["minOutput"], f"{e}: {output} output tokens"
