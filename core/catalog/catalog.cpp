@@ -65,7 +65,9 @@ Status Catalog::seed()
             return m.error();
         }
         const auto remember = [&tx](const char* kind, const QString& name) {
-            return runSql(tx, QStringLiteral("INSERT INTO catalog_builtins (kind, name) VALUES (?, ?)"),
+            return runSql(tx,
+                          QStringLiteral("INSERT INTO catalog_builtins (kind, name) VALUES (?, ?)"
+                                         " ON CONFLICT (kind, name) DO NOTHING"),
                           {QString::fromLatin1(kind), name});
         };
         QStringList added;
@@ -76,7 +78,7 @@ Status Catalog::seed()
             if (!existing.contains(m.id)) {
                 m.providerId = providerId;
                 m.approved = true;
-                if (Status w = Store::insertModel(tx, m); !w.ok())
+                if (Status w = Store::insertModel(tx, m, true); !w.ok()) // another instance may be adding it too
                     return w;
                 existing.insert(m.id);
                 added.append(m.id);
@@ -87,13 +89,8 @@ Status Catalog::seed()
         for (const ModelAlias& a : cat.aliases) {
             if (known.contains(QStringLiteral("alias:") + a.pattern) || !existing.contains(a.modelId))
                 continue;
-            auto taken =
-                runSql(tx, QStringLiteral("SELECT COUNT(*) FROM model_aliases WHERE pattern = ?"), {a.pattern});
-            if (!taken.ok())
-                return taken.error();
-            taken->next();
-            if (taken->value(0).toLongLong() == 0 && !existing.contains(a.pattern)) {
-                if (Status w = Store::upsertAlias(tx, a); !w.ok())
+            if (!existing.contains(a.pattern)) { // an admin's alias of that pattern stays as it is
+                if (Status w = Store::insertAliasIfNew(tx, a); !w.ok())
                     return w;
                 added.append(a.pattern);
             }

@@ -491,11 +491,20 @@ Status Store::updateProvider(QSqlDatabase& tx, const Provider& p)
     return updateRow(tx, QLatin1StringView("providers"), providerColumns(p), p.id);
 }
 
-Status Store::insertModel(QSqlDatabase& tx, const ModelInfo& m)
+Status Store::insertModel(QSqlDatabase& tx, const ModelInfo& m, bool skipExisting)
 {
     Columns c {{QLatin1StringView("id"), m.id}};
     c += modelColumns(m);
-    auto r = insertRow(tx, QLatin1StringView("models"), c, false);
+    auto r = insertRow(tx, QLatin1StringView("models"), c, false, skipExisting);
+    return r.ok() ? Status() : Status(r.error());
+}
+
+Status Store::insertAliasIfNew(QSqlDatabase& tx, const ModelAlias& a)
+{
+    auto r = runSql(tx,
+                    QStringLiteral("INSERT INTO model_aliases (pattern, model_id, note) VALUES (?, ?, ?)"
+                                   " ON CONFLICT (pattern) DO NOTHING"),
+                    {a.pattern, a.modelId, a.note.isNull() ? QStringLiteral("") : a.note});
     return r.ok() ? Status() : Status(r.error());
 }
 

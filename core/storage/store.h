@@ -29,9 +29,11 @@ public:
     static Status updateKey(QSqlDatabase& tx, const ApiKey& k); // what an admin may change, and its groups
     static Status insertProvider(QSqlDatabase& tx, Provider& p);
     static Status updateProvider(QSqlDatabase& tx, const Provider& p);
-    static Status insertModel(QSqlDatabase& tx, const ModelInfo& m);
+    // skipExisting: another instance may add the same built-in model at the same moment; that is no error.
+    static Status insertModel(QSqlDatabase& tx, const ModelInfo& m, bool skipExisting = false);
     static Status updateModel(QSqlDatabase& tx, const ModelInfo& m);
     static Status upsertAlias(QSqlDatabase& tx, const ModelAlias& a);
+    static Status insertAliasIfNew(QSqlDatabase& tx, const ModelAlias& a);
     // A conflict (and nothing written) when the identifier exists in the database.
     static Status insertCustomer(QSqlDatabase& tx, Customer& c);
     static Status updateCustomer(QSqlDatabase& tx, const Customer& c);
