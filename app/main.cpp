@@ -120,7 +120,7 @@ int runMockUpstream(const CommandLine& cl)
                                .arg(options.address.toString())
                                .arg(server.port())
                         << Qt::endl;
-    onTerminationSignal(qApp, [](int) { QCoreApplication::quit(); });
+    onTerminationSignal(QCoreApplication::instance(), [](int) { QCoreApplication::quit(); });
     const int rc = QCoreApplication::exec();
     server.stop(2'000);
     return rc;
