@@ -10,27 +10,38 @@ namespace {
 
 // OpenAI's two usage shapes: chat's prompt_/completion_tokens and the Responses API's input_/output_tokens, each with
 // its details (cached among the input, reasoning among the output).
-TokenUsage openAIShaped(const QJsonObject& u, const char* input, const char* output)
+struct UsageFields
 {
-    const auto details = [&u](const char* side, const char* member) {
-        return u.value(QLatin1String(side) + QLatin1String("_tokens_details"))
-            .toObject()
-            .value(QLatin1String(member))
-            .toInteger();
-    };
+    QLatin1StringView input, output, inputDetails, outputDetails;
+};
+
+TokenUsage openAIShaped(const QJsonObject& u, const UsageFields& f)
+{
     TokenUsage t;
-    t.inputTokens = u.value(QLatin1String(input) + QLatin1String("_tokens")).toInteger();
-    t.outputTokens = u.value(QLatin1String(output) + QLatin1String("_tokens")).toInteger();
-    t.cachedTokens = std::clamp<qint64>(details(input, "cached_tokens"), 0, t.inputTokens);
-    t.reasoningTokens = std::clamp<qint64>(details(output, "reasoning_tokens"), 0, t.outputTokens);
+    t.inputTokens = u.value(f.input).toInteger();
+    t.outputTokens = u.value(f.output).toInteger();
+    t.cachedTokens = std::clamp<qint64>(
+        u.value(f.inputDetails).toObject().value(QLatin1String("cached_tokens")).toInteger(), 0, t.inputTokens);
+    t.reasoningTokens = std::clamp<qint64>(
+        u.value(f.outputDetails).toObject().value(QLatin1String("reasoning_tokens")).toInteger(), 0, t.outputTokens);
     return t;
 }
 
 } // namespace
 
-TokenUsage openAIUsage(const QJsonObject& u) { return openAIShaped(u, "prompt", "completion"); }
+TokenUsage openAIUsage(const QJsonObject& u)
+{
+    return openAIShaped(u,
+                        {QLatin1StringView("prompt_tokens"), QLatin1StringView("completion_tokens"),
+                         QLatin1StringView("prompt_tokens_details"), QLatin1StringView("completion_tokens_details")});
+}
 
-TokenUsage responsesUsage(const QJsonObject& u) { return openAIShaped(u, "input", "output"); }
+TokenUsage responsesUsage(const QJsonObject& u)
+{
+    return openAIShaped(u,
+                        {QLatin1StringView("input_tokens"), QLatin1StringView("output_tokens"),
+                         QLatin1StringView("input_tokens_details"), QLatin1StringView("output_tokens_details")});
+}
 
 TokenUsage anthropicUsage(const QJsonObject& u)
 {
