@@ -115,6 +115,9 @@ Result<CatalogFile> parseCatalog(const QByteArray& json)
         info.outputPrice = out.value();
         info.maxOutputTokens = m.value(QLatin1String("maxOutputTokens")).toInteger(4096);
         info.contextWindow = m.value(QLatin1String("contextWindow")).toInteger(128'000);
+        if (info.contextWindow < 1 || info.contextWindow > 100'000'000)
+            return Error::invalid(field + QStringLiteral(".contextWindow"),
+                                  Catalog::tr("must be between 1 and 100,000,000"));
         info.priceSource = m.value(QLatin1String("source")).toString();
         info.outputCapField = m.value(QLatin1String("outputCapField")).toString();
         if (!info.outputCapField.isEmpty() && info.outputCapField != u"max_tokens"

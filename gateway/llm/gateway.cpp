@@ -102,31 +102,30 @@ GatewayStats Gateway::stats() const
 void Gateway::handle(http::Exchange& exchange)
 {
     const http::Request& req = exchange.request();
-    for (const LlmRoute& route : kRoutes) {
-        if (req.path != route.path)
+    // A path may have a route per method: the one that allows the method serves; none: the first one's 405.
+    const LlmRoute* pathOnly = nullptr;
+    for (const LlmRoute& r : kRoutes) {
+        if (req.path != r.path)
             continue;
-        // A path may have a route per method: the one that allows this method, else the first one's 405.
-        const auto other = std::find_if(&route + 1, std::end(kRoutes),
-                                        [&](const LlmRoute& r) { return r.path == req.path && allows(r, req.method); });
-        if (!allows(route, req.method) && other != std::end(kRoutes)) {
-            (this->*other->serve)(exchange, other->api);
+        if (allows(r, req.method)) {
+            (this->*r.serve)(exchange, r.api);
             return;
         }
-        if (!allows(route, req.method)) {
-            http::Response r =
-                errorResponse(route.api,
-                              {405,
-                               tr("use %1 on %2").arg(QString::fromLatin1(route.method), QString::fromLatin1(req.path)),
-                               {},
-                               {},
-                               {},
-                               {}});
-            r.headers.add("Allow", route.allow.toByteArray());
-            addRequestId(r, route.api);
-            exchange.respond(std::move(r));
-            return;
-        }
-        (this->*route.serve)(exchange, route.api);
+        if (!pathOnly)
+            pathOnly = &r;
+    }
+    if (const LlmRoute* route = pathOnly) {
+        http::Response r =
+            errorResponse(route->api,
+                          {405,
+                           tr("use %1 on %2").arg(QString::fromLatin1(route->method), QString::fromLatin1(req.path)),
+                           {},
+                           {},
+                           {},
+                           {}});
+        r.headers.add("Allow", route->allow.toByteArray());
+        addRequestId(r, route->api);
+        exchange.respond(std::move(r));
         return;
     }
     if (req.path.startsWith("/v1/models/") && req.path.size() > 11) {

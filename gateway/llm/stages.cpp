@@ -61,8 +61,6 @@ void addRateHeaders(http::Headers& h, const Decision& d, Instant now)
 }
 
 constexpr qint64 kMaxChoices = 128; // OpenAI's own bound on n
-// The stored context of a response the gateway has not seen, for a model whose context window is not known.
-constexpr qint64 kUnknownContext = 2'000'000;
 
 // The output cap forwarded, the usage options, the bytes and the amounts admission reserves.
 void finishForward(RequestContext& c, qint64 asked, qint64 maxOutput, qint64 minimumLoweredMaxTokens);
@@ -176,9 +174,7 @@ void finishForward(RequestContext& c, qint64 asked, qint64 maxOutput, qint64 min
         && (c.body.contains(QLatin1String("previous_response_id")) || c.body.contains(QLatin1String("conversation")))) {
         // The provider adds the stored conversation to the input: what that earlier response held when it went
         // through this gateway, else as much as the model's context takes.
-        c.amounts.inputTokens += c.priorContextTokens >= 0
-            ? c.priorContextTokens
-            : (c.model.contextWindow > 0 ? c.model.contextWindow : kUnknownContext);
+        c.amounts.inputTokens += c.priorContextTokens >= 0 ? c.priorContextTokens : c.model.contextWindow;
     }
     c.amounts.inputCost = c.amounts.inputTokens * c.model.inputPrice;
     c.amounts.outputPrice = c.model.outputPrice;

@@ -72,6 +72,22 @@ private slots:
             "{" + provider
             + R"(,"models":[{"id":"m","provider":"p","source":"x"},{"id":"m","provider":"p","source":"x"}]})")
                                    << QStringLiteral("models[1].id");
+        const QByteArray model = R"(,"models":[{"id":"m","provider":"p","source":"x"}])";
+        QTest::newRow("no context window")
+            << QByteArray("{" + provider + R"(,"models":[{"id":"m","provider":"p","source":"x","contextWindow":0}]})")
+            << QStringLiteral("models[0].contextWindow");
+        QTest::newRow("bad cap field") << QByteArray(
+            "{" + provider + R"(,"models":[{"id":"m","provider":"p","source":"x","outputCapField":"max"}]})")
+                                       << QStringLiteral("models[0].outputCapField");
+        QTest::newRow("alias of an unknown model")
+            << QByteArray("{" + provider + model + R"(,"aliases":[{"pattern":"a-*","model":"n"}]})")
+            << QStringLiteral("aliases[0].model");
+        QTest::newRow("alias that is a model's id")
+            << QByteArray("{" + provider + model + R"(,"aliases":[{"pattern":"m","model":"m"}]})")
+            << QStringLiteral("aliases[0].pattern");
+        QTest::newRow("wildcards only") << QByteArray("{" + provider + model
+                                                      + R"(,"aliases":[{"pattern":"*?","model":"m"}]})")
+                                        << QStringLiteral("aliases[0].pattern");
     }
     void refusesBadCatalogs()
     {

@@ -65,22 +65,33 @@ claude() { # key, prompt, more arguments
     shift 2
     HOME="$work/home" ANTHROPIC_BASE_URL="$url" ANTHROPIC_API_KEY="$key" "$here/node_modules/.bin/claude" -p "$prompt" "$@"
 }
-out="$(claude "$key" "Say hello to Tollgate")"
-grep -q "Tollgate mock provider (claude-opus-5-5)" <<<"$out" || { echo "claude: $out"; exit 1; }
-echo '{"model":"claude-opus-5-5","count":1,"streamed":1}' >> "$work/expect.jsonl"
-if out="$(claude "$capped" "Over budget" 2>&1)"; then echo "claude with the capped key succeeded: $out"; exit 1; fi
-grep -qi "limit" <<<"$out" || { echo "claude refusal: $out"; exit 1; }
-echo '{"model":"claude-opus-5-5","count":1,"streamed":1,"status":"denied"}' >> "$work/expect.jsonl"
+# A CLI's answer names the mock provider and the model it went to: one streamed record of that model is expected.
+answers() { # model, more fields of the expected record, command...
+    local model="$1" fields="$2" out
+    shift 2
+    out="$("$@" 2>&1)" || { echo "$1 failed: $out"; exit 1; }
+    grep -q "Tollgate mock provider ($model)" <<<"$out" || { echo "$1: $out"; exit 1; }
+    echo "{\"model\":\"$model\",\"count\":1,\"streamed\":1$fields}" >> "$work/expect.jsonl"
+}
+# A CLI refused by the capped key's budget says so, after one denied record.
+refused() { # model, command...
+    local model="$1" out
+    shift
+    if out="$("$@" 2>&1)"; then echo "$1 with the capped key succeeded: $out"; exit 1; fi
+    grep -qi "limit" <<<"$out" || { echo "$1 refusal: $out"; exit 1; }
+    echo "{\"model\":\"$model\",\"count\":1,\"streamed\":1,\"status\":\"denied\"}" >> "$work/expect.jsonl"
+}
+answers claude-opus-5-5 "" claude "$key" "Say hello to Tollgate"
+refused claude-opus-5-5 claude "$capped" "Over budget"
 # A key shared by a group: Claude Code names the member in a header of its own.
 group="$(api POST /groups '{"name":"Claude Code users"}' | grep -o '"id":[0-9]*' | head -1 | cut -d: -f2)"
 member="$(api POST /users '{"email":"cc@example.org","name":"Cee Cee"}' | grep -o '"id":[0-9]*' | head -1 | cut -d: -f2)"
 api POST "/groups/$group/members" "{\"user_ids\":[$member]}" > /dev/null
 shared="$(api POST /keys "{\"name\":\"shared\",\"project_id\":$project,\"group_ids\":[$group]}" \
     | grep -o '"key":"tg-[A-Za-z0-9]*' | cut -d'"' -f4)"
-out="$(ANTHROPIC_CUSTOM_HEADERS="X-Tollgate-User: cc@example.org" claude "$shared" "Hello as a member" \
-    --model claude-haiku-5-5)"
-grep -q "Tollgate mock provider (claude-haiku-5-5)" <<<"$out" || { echo "claude, shared key: $out"; exit 1; }
-echo "{\"model\":\"claude-haiku-5-5\",\"count\":1,\"streamed\":1,\"user\":$member}" >> "$work/expect.jsonl"
+export ANTHROPIC_CUSTOM_HEADERS="X-Tollgate-User: cc@example.org"
+answers claude-haiku-5-5 ",\"user\":$member" claude "$shared" "Hello as a member" --model claude-haiku-5-5
+unset ANTHROPIC_CUSTOM_HEADERS
 
 # Codex, with a provider whose base URL is the gateway: the Responses API over server-sent events. Codex retries every
 # failed turn (a 404 or a budget's 429 alike, whatever x-should-retry says): its retries are off here, so that its
@@ -100,12 +111,8 @@ codex() {
     CODEX_HOME="$work/codex" HOME="$work/home" TOLLGATE_KEY="$1" \
         "$here/node_modules/.bin/codex" exec --skip-git-repo-check -s read-only "$2" < /dev/null
 }
-out="$(codex "$key" "Say hello to Tollgate" 2>&1)"
-grep -q "Tollgate mock provider (gpt-6.2-sol)" <<<"$out" || { echo "codex: $out"; exit 1; }
-echo '{"model":"gpt-6.2-sol","count":1,"streamed":1}' >> "$work/expect.jsonl"
-if out="$(codex "$capped" "Over budget" 2>&1)"; then echo "codex with the capped key succeeded: $out"; exit 1; fi
-grep -qi "limit" <<<"$out" || { echo "codex refusal: $out"; exit 1; }
-echo '{"model":"gpt-6.2-sol","count":1,"streamed":1,"status":"denied"}' >> "$work/expect.jsonl"
+answers gpt-6.2-sol "" codex "$key" "Say hello to Tollgate"
+refused gpt-6.2-sol codex "$capped" "Over budget"
 
 python3 - "$work/t.db" "$work/expect.jsonl" <<'PY'
 import json, sqlite3, sys
