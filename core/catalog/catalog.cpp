@@ -210,15 +210,19 @@ Result<ModelInfo> Catalog::saveModel(const ModelInfo& m, const QString& actor)
         return Error::notFound(QStringLiteral("providerId"), tr("provider %1 does not exist").arg(m.providerId));
     if (m.tier < 1 || m.tier > 10)
         return Error::invalid(QStringLiteral("tier"), tr("must be between 1 and 10"));
-    const struct
-    {
-        Money v;
-        const char* f;
-    } prices[] = {
-        {m.inputPrice, "inputPrice"}, {m.cachedInputPrice, "cachedInputPrice"}, {m.outputPrice, "outputPrice"}};
-    for (const auto& p : prices)
-        if (p.v < 0 || p.v > 10'000'000) // $10,000 per million tokens
-            return Error::invalid(QString::fromLatin1(p.f), tr("must be between $0 and $10,000 per million tokens"));
+    for (const PriceComponent& c : priceComponents()) {
+        const Money v = m.*c.field;
+        if (c.unit == PriceComponent::PerMillionTokens && (v < 0 || v > 10'000'000)) // $10,000 per million tokens
+            return Error::invalid(c.key, tr("must be between $0 and $10,000 per million tokens"));
+        if (c.unit == PriceComponent::PerThousandCalls && (v < 0 || v > 100'000'000'000)) // $100 a call
+            return Error::invalid(c.key, tr("must be between $0 and $100,000 per thousand calls"));
+    }
+    if (m.longContextThreshold < 0 || m.longContextThreshold > 100'000'000)
+        return Error::invalid(QStringLiteral("longContextThreshold"),
+                              tr("must be between 0 (no long-context tier) and 100,000,000 tokens"));
+    if (m.maxImageTokens < 0 || m.maxImageTokens > 10'000'000)
+        return Error::invalid(QStringLiteral("maxImageTokens"),
+                              tr("must be between 0 (the provider's rule) and 10,000,000 tokens"));
     if (m.maxOutputTokens < 0 || m.maxOutputTokens > 10'000'000)
         return Error::invalid(QStringLiteral("maxOutputTokens"), tr("must be between 0 and 10,000,000"));
     if (!m.outputCapField.isEmpty() && m.outputCapField != u"max_tokens"
@@ -231,6 +235,7 @@ Result<ModelInfo> Catalog::saveModel(const ModelInfo& m, const QString& actor)
     ModelInfo after = m;
     if (after.upstreamName.isEmpty())
         after.upstreamName = after.id;
+    resolvePrices(after, provider(m.providerId)->kind); // defaults follow the prices set
     Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
         if (Status w = before ? Store::updateModel(tx, after) : Store::insertModel(tx, after); !w.ok())
             return w;

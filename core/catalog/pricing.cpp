@@ -14,24 +14,298 @@ namespace tollgate {
 
 namespace {
 
-Result<Money> price(const QJsonObject& o, const char* key, const QString& field)
+Result<Money> price(const QJsonObject& o, const PriceComponent& c, const QString& field)
 {
-    const QJsonValue v = o.value(QLatin1String(key));
-    if (v.isUndefined())
-        return Money(0);
+    const QJsonValue v = o.value(c.key);
     // Prices are written as strings ("2.50") so that no binary floating point ever touches them.
     if (!v.isString())
-        return Error::invalid(field + u'.' + QLatin1String(key), Catalog::tr("must be a string such as \"2.50\""));
-    return money::parsePricePerMillion(v.toString(), field + u'.' + QLatin1String(key));
+        return Error::invalid(field + u'.' + c.key, Catalog::tr("must be a string such as \"2.50\""));
+    return parseComponentPrice(c, v.toString(), field + u'.' + c.key);
 }
 
 } // namespace
 
-Money costOf(const ModelInfo& model, const TokenUsage& usage)
+namespace {
+
+using M = ModelInfo;
+constexpr auto kTokens = PriceComponent::PerMillionTokens;
+constexpr auto kCalls = PriceComponent::PerThousandCalls;
+constexpr Money kTenDollarsPerThousand = 10'000'000; // $0.01 a call
+
+// Defaults follow the providers' published rules: Anthropic's cache writes cost 1.25x (5 minutes) and 2x (1 hour)
+// the input price; the long-context tiers of both providers double the input prices and raise output by half;
+// web search is $10 per 1,000 searches at both; OpenAI's code interpreter is $0.03 a container.
+const PriceComponent kComponents[] = {
+    {&M::inputPrice, QLatin1StringView("input"), QLatin1StringView("input_price_per_million"),
+     QT_TRANSLATE_NOOP("tollgate::Catalog", "Input"), kTokens, nullptr, 0, 1, 0},
+    {&M::cachedInputPrice, QLatin1StringView("cachedInput"), QLatin1StringView("cached_input_price_per_million"),
+     QT_TRANSLATE_NOOP("tollgate::Catalog", "Cached input (cache read)"), kTokens, &M::inputPrice, 1, 1, 0},
+    {&M::cacheWritePrice, QLatin1StringView("cacheWrite"), QLatin1StringView("cache_write_price_per_million"),
+     QT_TRANSLATE_NOOP("tollgate::Catalog", "Cache write (5 minutes)"), kTokens, &M::inputPrice, 5, 4, 0},
+    {&M::cacheWrite1hPrice, QLatin1StringView("cacheWrite1h"), QLatin1StringView("cache_write_1h_price_per_million"),
+     QT_TRANSLATE_NOOP("tollgate::Catalog", "Cache write (1 hour)"), kTokens, &M::inputPrice, 2, 1, 0},
+    {&M::outputPrice, QLatin1StringView("output"), QLatin1StringView("output_price_per_million"),
+     QT_TRANSLATE_NOOP("tollgate::Catalog", "Output"), kTokens, nullptr, 0, 1, 0},
+    {&M::reasoningPrice, QLatin1StringView("reasoningOutput"), QLatin1StringView("reasoning_output_price_per_million"),
+     QT_TRANSLATE_NOOP("tollgate::Catalog", "Reasoning output"), kTokens, &M::outputPrice, 1, 1, 0},
+    {&M::audioInputPrice, QLatin1StringView("audioInput"), QLatin1StringView("audio_input_price_per_million"),
+     QT_TRANSLATE_NOOP("tollgate::Catalog", "Audio input"), kTokens, &M::inputPrice, 1, 1, 0},
+    {&M::audioOutputPrice, QLatin1StringView("audioOutput"), QLatin1StringView("audio_output_price_per_million"),
+     QT_TRANSLATE_NOOP("tollgate::Catalog", "Audio output"), kTokens, &M::outputPrice, 1, 1, 0},
+    {&M::imageInputPrice, QLatin1StringView("imageInput"), QLatin1StringView("image_input_price_per_million"),
+     QT_TRANSLATE_NOOP("tollgate::Catalog", "Image input"), kTokens, &M::inputPrice, 1, 1, 0},
+    {&M::longInputPrice, QLatin1StringView("longInput"), QLatin1StringView("long_context_input_price_per_million"),
+     QT_TRANSLATE_NOOP("tollgate::Catalog", "Long context: input"), kTokens, &M::inputPrice, 2, 1, 0},
+    {&M::longCachedInputPrice, QLatin1StringView("longCachedInput"),
+     QLatin1StringView("long_context_cached_input_price_per_million"),
+     QT_TRANSLATE_NOOP("tollgate::Catalog", "Long context: cached input"), kTokens, &M::cachedInputPrice, 2, 1, 0},
+    {&M::longCacheWritePrice, QLatin1StringView("longCacheWrite"),
+     QLatin1StringView("long_context_cache_write_price_per_million"),
+     QT_TRANSLATE_NOOP("tollgate::Catalog", "Long context: cache write (5 minutes)"), kTokens, &M::cacheWritePrice, 2,
+     1, 0},
+    {&M::longCacheWrite1hPrice, QLatin1StringView("longCacheWrite1h"),
+     QLatin1StringView("long_context_cache_write_1h_price_per_million"),
+     QT_TRANSLATE_NOOP("tollgate::Catalog", "Long context: cache write (1 hour)"), kTokens, &M::cacheWrite1hPrice, 2, 1,
+     0},
+    {&M::longOutputPrice, QLatin1StringView("longOutput"), QLatin1StringView("long_context_output_price_per_million"),
+     QT_TRANSLATE_NOOP("tollgate::Catalog", "Long context: output"), kTokens, &M::outputPrice, 3, 2, 0},
+    {&M::webSearchPrice, QLatin1StringView("webSearch"), QLatin1StringView("web_search_price_per_thousand"),
+     QT_TRANSLATE_NOOP("tollgate::Catalog", "Web search (per 1,000 searches)"), kCalls, nullptr, 0, 1,
+     kTenDollarsPerThousand},
+    {&M::codeExecutionPrice, QLatin1StringView("codeExecution"), QLatin1StringView("code_execution_price_per_thousand"),
+     QT_TRANSLATE_NOOP("tollgate::Catalog", "Code execution (per 1,000 sessions)"), kCalls, nullptr, 0, 1, 30'000'000},
+};
+static_assert(std::size(kComponents) <= 32, "ModelInfo::explicitPrices has a bit per component");
+
+// a x num / den, rounded up: a default is never below the provider's rule.
+Money scaledUp(Money a, int num, int den) { return (a * num + den - 1) / den; }
+
+} // namespace
+
+std::span<const PriceComponent> priceComponents() { return kComponents; }
+
+const PriceComponent* priceComponent(QStringView key)
 {
-    const qint64 cached = std::clamp<qint64>(usage.cachedTokens, 0, usage.inputTokens);
-    const qint64 uncached = usage.inputTokens - cached;
-    return uncached * model.inputPrice + cached * model.cachedInputPrice + usage.outputTokens * model.outputPrice;
+    for (const PriceComponent& c : kComponents)
+        if (c.key == key || c.apiKey == key)
+            return &c;
+    return nullptr;
+}
+
+QString priceComponentLabel(const PriceComponent& c) { return Catalog::tr(c.label); }
+
+Result<Money> parseComponentPrice(const PriceComponent& c, const QString& text, const QString& field)
+{
+    return c.unit == kCalls ? money::parsePricePerThousand(text, field) : money::parsePricePerMillion(text, field);
+}
+
+QString formatComponentPrice(const PriceComponent& c, Money value)
+{
+    return c.unit == kCalls ? money::formatPricePerThousand(value) : money::formatPricePerMillion(value);
+}
+
+qint64 defaultMaxImageTokens(ProviderKind kind)
+{
+    switch (kind) {
+    // Anthropic scales every image down to about 1.15 megapixels: (width x height) / 750 is at most ~1,600 tokens.
+    case ProviderKind::Anthropic: return 1'600;
+    // OpenAI's tile rule for gpt-4o-class models: 85 + 170 per 512 px tile, at most 8 tiles after scaling to
+    // 2048 x 768. Models that count differently (gpt-4o-mini: 2,833 + 5,667 a tile) say so in the catalog.
+    case ProviderKind::OpenAICompatible: return 1'445;
+    case ProviderKind::Mock: return 1'445;
+    }
+    return 1'600;
+}
+
+void resolvePrices(ModelInfo& m, ProviderKind kind)
+{
+    // In table order: every base comes before what defaults from it.
+    for (qsizetype i = 0; i < qsizetype(std::size(kComponents)); ++i) {
+        const PriceComponent& c = kComponents[i];
+        if (m.explicitPrices & (1u << i))
+            continue;
+        // OpenAI bills no cache writes (its usage never reports any): there they cost what input costs, so that
+        // reservations are not raised for a class that cannot occur.
+        const bool write = c.field == &ModelInfo::cacheWritePrice || c.field == &ModelInfo::cacheWrite1hPrice;
+        if (c.base && write && kind == ProviderKind::OpenAICompatible)
+            m.*c.field = m.*c.base;
+        else if (c.base)
+            m.*c.field = scaledUp(m.*c.base, c.num, c.den);
+        else if (c.fixed)
+            m.*c.field = c.fixed;
+    }
+    if (m.maxImageTokens <= 0)
+        m.maxImageTokens = defaultMaxImageTokens(kind);
+}
+
+QString storedPrices(const ModelInfo& m)
+{
+    QJsonObject o;
+    for (const PriceComponent& c : priceComponents())
+        if (m.explicitPrices & (1u << (&c - priceComponents().data())))
+            o.insert(c.key, qint64(m.*c.field));
+    if (m.longContextThreshold > 0)
+        o.insert(QLatin1String("longContextThreshold"), m.longContextThreshold);
+    o.insert(QLatin1String("maxImageTokens"), m.maxImageTokens);
+    return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact));
+}
+
+Status readStoredPrices(ModelInfo& m, const QString& json)
+{
+    const auto bit = [](Money ModelInfo::*field) {
+        for (const PriceComponent& c : priceComponents())
+            if (c.field == field)
+                return 1u << (&c - priceComponents().data());
+        return 0u;
+    };
+    if (json.isEmpty()) {
+        m.explicitPrices =
+            bit(&ModelInfo::inputPrice) | bit(&ModelInfo::cachedInputPrice) | bit(&ModelInfo::outputPrice);
+        return {};
+    }
+    const QJsonObject o = QJsonDocument::fromJson(json.toUtf8()).object();
+    if (o.isEmpty())
+        return Error::storage(Catalog::tr("the prices of model %1 are not readable: %2").arg(m.id, json.left(200)));
+    m.explicitPrices = 0;
+    for (const PriceComponent& c : priceComponents()) {
+        const QJsonValue v = o.value(c.key);
+        if (v.isUndefined())
+            continue;
+        m.*c.field = v.toInteger();
+        m.explicitPrices |= 1u << (&c - priceComponents().data());
+    }
+    // input and output are columns of their own and always explicit.
+    m.explicitPrices |= bit(&ModelInfo::inputPrice) | bit(&ModelInfo::outputPrice);
+    m.longContextThreshold = o.value(QLatin1String("longContextThreshold")).toInteger(0);
+    m.maxImageTokens = o.value(QLatin1String("maxImageTokens")).toInteger(0);
+    return {};
+}
+
+QJsonObject catalogModelJson(const ModelInfo& m, const QString& providerName)
+{
+    QJsonObject o {
+        {QStringLiteral("id"), m.id},
+        {QStringLiteral("provider"), providerName},
+        {QStringLiteral("tier"), m.tier},
+        {QStringLiteral("maxOutputTokens"), m.maxOutputTokens},
+        {QStringLiteral("contextWindow"), m.contextWindow},
+        {QStringLiteral("source"), m.priceSource.isEmpty() ? QStringLiteral("set by an admin") : m.priceSource}};
+    if (m.upstreamName != m.id && !m.upstreamName.isEmpty())
+        o.insert(QStringLiteral("upstreamName"), m.upstreamName);
+    if (!m.outputCapField.isEmpty())
+        o.insert(QStringLiteral("outputCapField"), m.outputCapField);
+    for (const PriceComponent& c : priceComponents())
+        if (m.explicitPrices & (1u << (&c - priceComponents().data())))
+            o.insert(c.key, formatComponentPrice(c, m.*c.field));
+    if (m.longContextThreshold > 0)
+        o.insert(QStringLiteral("longContextThreshold"), m.longContextThreshold);
+    o.insert(QStringLiteral("maxImageTokens"), m.maxImageTokens);
+    return o;
+}
+
+namespace {
+
+const UsageClass kUsageClasses[] = {
+    {&TokenUsage::reasoningTokens, QLatin1StringView("reasoning_tokens"),
+     QT_TRANSLATE_NOOP("tollgate::Catalog", "Reasoning tokens")},
+    {&TokenUsage::cacheWriteTokens, QLatin1StringView("cache_write_tokens"),
+     QT_TRANSLATE_NOOP("tollgate::Catalog", "Cache-write tokens (5 minutes)")},
+    {&TokenUsage::cacheWrite1hTokens, QLatin1StringView("cache_write_1h_tokens"),
+     QT_TRANSLATE_NOOP("tollgate::Catalog", "Cache-write tokens (1 hour)")},
+    {&TokenUsage::audioInputTokens, QLatin1StringView("audio_input_tokens"),
+     QT_TRANSLATE_NOOP("tollgate::Catalog", "Audio input tokens")},
+    {&TokenUsage::audioOutputTokens, QLatin1StringView("audio_output_tokens"),
+     QT_TRANSLATE_NOOP("tollgate::Catalog", "Audio output tokens")},
+    {&TokenUsage::imageInputTokens, QLatin1StringView("image_input_tokens"),
+     QT_TRANSLATE_NOOP("tollgate::Catalog", "Image input tokens")},
+    {&TokenUsage::webSearchCalls, QLatin1StringView("web_search_calls"),
+     QT_TRANSLATE_NOOP("tollgate::Catalog", "Web searches")},
+    {&TokenUsage::codeExecutionCalls, QLatin1StringView("code_execution_calls"),
+     QT_TRANSLATE_NOOP("tollgate::Catalog", "Code-execution sessions")},
+};
+
+} // namespace
+
+std::span<const UsageClass> usageClasses() { return kUsageClasses; }
+
+QJsonObject usageExtras(const ModelInfo& m, const TokenUsage& u)
+{
+    QJsonObject o;
+    for (const UsageClass& c : kUsageClasses)
+        if (u.*c.field > 0)
+            o.insert(c.key, u.*c.field);
+    if (isLongContext(m, u.inputTokens))
+        o.insert(QLatin1String("long_context"), true);
+    return o;
+}
+
+TokenUsage usageOfRecord(const UsageRecord& r)
+{
+    TokenUsage u;
+    u.inputTokens = r.inputTokens;
+    u.cachedTokens = r.cachedTokens;
+    u.outputTokens = r.outputTokens;
+    if (r.extras.isEmpty())
+        return u;
+    const QJsonObject o = QJsonDocument::fromJson(r.extras.toUtf8()).object();
+    for (const UsageClass& c : kUsageClasses)
+        u.*c.field = o.value(c.key).toInteger();
+    return u;
+}
+
+bool isLongContext(const ModelInfo& m, qint64 inputTokens)
+{
+    return m.longContextThreshold > 0 && inputTokens > m.longContextThreshold;
+}
+
+Money reservedInputPrice(const ModelInfo& m, qint64 inputTokens)
+{
+    Money p = std::max({m.inputPrice, m.cachedInputPrice, m.cacheWritePrice, m.cacheWrite1hPrice, m.audioInputPrice,
+                        m.imageInputPrice});
+    if (isLongContext(m, inputTokens))
+        p = std::max({p, m.longInputPrice, m.longCachedInputPrice, m.longCacheWritePrice, m.longCacheWrite1hPrice});
+    return p;
+}
+
+Money reservedOutputPrice(const ModelInfo& m, qint64 inputTokens)
+{
+    Money p = std::max({m.outputPrice, m.reasoningPrice, m.audioOutputPrice});
+    if (isLongContext(m, inputTokens))
+        p = std::max(p, m.longOutputPrice);
+    return p;
+}
+
+Money costOf(const ModelInfo& m, const TokenUsage& u)
+{
+    // Each part of the input is taken from what is left, so the parts never add up to more than the whole.
+    qint64 left = std::max<qint64>(0, u.inputTokens);
+    const auto part = [&left](qint64 n) {
+        const qint64 taken = std::clamp<qint64>(n, 0, left);
+        left -= taken;
+        return taken;
+    };
+    const qint64 cached = part(u.cachedTokens);
+    const qint64 write5m = part(u.cacheWriteTokens);
+    const qint64 write1h = part(u.cacheWrite1hTokens);
+    const qint64 audioIn = part(u.audioInputTokens);
+    const qint64 imageIn = part(u.imageInputTokens);
+    const qint64 plainIn = left;
+    left = std::max<qint64>(0, u.outputTokens);
+    const qint64 audioOut = part(u.audioOutputTokens);
+    const qint64 reasoning = part(u.reasoningTokens);
+    const qint64 plainOut = left;
+
+    const bool tier = isLongContext(m, u.inputTokens);
+    Money cost = plainIn * (tier ? m.longInputPrice : m.inputPrice)
+        + cached * (tier ? m.longCachedInputPrice : m.cachedInputPrice)
+        + write5m * (tier ? m.longCacheWritePrice : m.cacheWritePrice)
+        + write1h * (tier ? m.longCacheWrite1hPrice : m.cacheWrite1hPrice) + audioIn * m.audioInputPrice
+        + imageIn * m.imageInputPrice + plainOut * (tier ? m.longOutputPrice : m.outputPrice)
+        + reasoning * (tier ? std::max(m.longOutputPrice, m.reasoningPrice) : m.reasoningPrice)
+        + audioOut * m.audioOutputPrice;
+    cost += std::max<qint64>(0, u.webSearchCalls) * m.webSearchPrice
+        + std::max<qint64>(0, u.codeExecutionCalls) * m.codeExecutionPrice;
+    return cost;
 }
 
 Money withMarkup(Money cost, qint32 markupBasisPoints)
@@ -75,11 +349,21 @@ Result<CatalogFile> parseCatalog(const QByteArray& json)
         cat.providers.append(prov);
     }
 
-    static const QSet<QString> modelFields {
-        QStringLiteral("id"),     QStringLiteral("provider"),        QStringLiteral("upstreamName"),
-        QStringLiteral("tier"),   QStringLiteral("input"),           QStringLiteral("cachedInput"),
-        QStringLiteral("output"), QStringLiteral("maxOutputTokens"), QStringLiteral("contextWindow"),
-        QStringLiteral("source"), QStringLiteral("outputCapField")};
+    static const QSet<QString> modelFields = [] {
+        QSet<QString> f {QStringLiteral("id"),
+                         QStringLiteral("provider"),
+                         QStringLiteral("upstreamName"),
+                         QStringLiteral("tier"),
+                         QStringLiteral("maxOutputTokens"),
+                         QStringLiteral("contextWindow"),
+                         QStringLiteral("source"),
+                         QStringLiteral("outputCapField"),
+                         QStringLiteral("longContextThreshold"),
+                         QStringLiteral("maxImageTokens")};
+        for (const PriceComponent& c : priceComponents())
+            f.insert(c.key);
+        return f;
+    }();
     QSet<QString> seen;
     const QJsonArray models = root.value(QLatin1String("models")).toArray();
     for (qsizetype i = 0; i < models.size(); ++i) {
@@ -104,15 +388,30 @@ Result<CatalogFile> parseCatalog(const QByteArray& json)
         info.tier = m.value(QLatin1String("tier")).toInt(1);
         if (info.tier < 1 || info.tier > 10)
             return Error::invalid(field + QStringLiteral(".tier"), Catalog::tr("must be between 1 and 10"));
-        auto in = price(m, "input", field);
-        auto cached = price(m, "cachedInput", field);
-        auto out = price(m, "output", field);
-        for (const auto* r : {&in, &cached, &out})
-            if (!r->ok())
-                return r->error();
-        info.inputPrice = in.value();
-        info.cachedInputPrice = m.contains(QLatin1String("cachedInput")) ? cached.value() : in.value();
-        info.outputPrice = out.value();
+        for (const PriceComponent& c : priceComponents()) {
+            const qsizetype index = &c - priceComponents().data();
+            if (!m.contains(c.key)) {
+                if (!c.base && !c.fixed)
+                    info.explicitPrices |= 1u << index; // input and output: free when not given
+                continue;
+            }
+            auto v = price(m, c, field);
+            if (!v.ok())
+                return v.error();
+            info.*c.field = v.value();
+            info.explicitPrices |= 1u << index;
+        }
+        for (const char* key : {"longContextThreshold", "maxImageTokens"}) {
+            const QJsonValue v = m.value(QLatin1String(key));
+            if (!v.isUndefined()
+                && (!v.isDouble() || v.toDouble() < 0 || v.toDouble() > 100'000'000
+                    || double(v.toInteger()) != v.toDouble()))
+                return Error::invalid(field + u'.' + QLatin1String(key),
+                                      Catalog::tr("must be a whole number of tokens from 0 to 100,000,000"));
+        }
+        info.longContextThreshold = m.value(QLatin1String("longContextThreshold")).toInteger(0);
+        info.maxImageTokens = m.value(QLatin1String("maxImageTokens")).toInteger(0);
+        resolvePrices(info, cat.providers[info.providerId - 1].kind);
         info.maxOutputTokens = m.value(QLatin1String("maxOutputTokens")).toInteger(4096);
         info.contextWindow = m.value(QLatin1String("contextWindow")).toInteger(128'000);
         if (info.contextWindow < 1 || info.contextWindow > 100'000'000)

@@ -49,13 +49,15 @@ QString usageStatusName(UsageStatus s)
     case UsageStatus::Denied: return QStringLiteral("denied");
     case UsageStatus::UpstreamError: return QStringLiteral("upstream_error");
     case UsageStatus::Cancelled: return QStringLiteral("cancelled");
+    case UsageStatus::Incomplete: return QStringLiteral("incomplete");
     }
     return {};
 }
 
 std::optional<UsageStatus> usageStatusFromName(QStringView name)
 {
-    for (UsageStatus s : {UsageStatus::Ok, UsageStatus::Denied, UsageStatus::UpstreamError, UsageStatus::Cancelled})
+    for (UsageStatus s : {UsageStatus::Ok, UsageStatus::Denied, UsageStatus::UpstreamError, UsageStatus::Cancelled,
+                          UsageStatus::Incomplete})
         if (usageStatusName(s) == name)
             return s;
     return std::nullopt;

@@ -122,8 +122,27 @@ struct ModelInfo
     int tier = 1; // 1 = cheapest
     // Nano-dollars per token == dollars per million tokens x 1000.
     Money inputPrice = 0;
-    Money cachedInputPrice = 0;
+    Money cachedInputPrice = 0; // cache reads
     Money outputPrice = 0;
+    // The other billed components (core/catalog/pricing.h lists them with their defaults): cache writes,
+    // reasoning, audio and image tokens, the long-context tier's prices, and per-call server tools (nano-dollars
+    // per call). Each one not set explicitly follows its default from the prices above.
+    Money cacheWritePrice = 0; // 5-minute cache writes (Anthropic: 1.25 x input)
+    Money cacheWrite1hPrice = 0; // 1-hour cache writes (2 x input)
+    Money reasoningPrice = 0; // reasoning output, where it differs from output
+    Money audioInputPrice = 0;
+    Money audioOutputPrice = 0;
+    Money imageInputPrice = 0; // image tokens a provider reports apart (input_tokens_details.image_tokens)
+    Money longInputPrice = 0; // above longContextThreshold input tokens, for the whole request
+    Money longCachedInputPrice = 0;
+    Money longCacheWritePrice = 0;
+    Money longCacheWrite1hPrice = 0;
+    Money longOutputPrice = 0;
+    Money webSearchPrice = 0; // per search
+    Money codeExecutionPrice = 0; // per code-execution session (container)
+    qint64 longContextThreshold = 0; // 0: one tier
+    qint64 maxImageTokens = 0; // the most input tokens one image can cost on this model (reservations)
+    quint32 explicitPrices = 0; // bit i: priceComponents()[i] was set, not defaulted
     qint64 maxOutputTokens = 4096;
     qint64 contextWindow = 128'000;
     bool approved = true;
@@ -166,7 +185,8 @@ struct Customer
     Instant updatedAt = 0;
 };
 
-enum class UsageStatus : quint8 { Ok, Denied, UpstreamError, Cancelled };
+// Incomplete: a stream that ended without the provider's final usage (its cost is estimated).
+enum class UsageStatus : quint8 { Ok, Denied, UpstreamError, Cancelled, Incomplete };
 QString usageStatusName(UsageStatus s);
 std::optional<UsageStatus> usageStatusFromName(QStringView name);
 

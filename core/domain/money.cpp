@@ -93,6 +93,14 @@ Result<Money> parsePricePerMillion(const QString& text, const QString& field)
 
 QString formatPricePerMillion(Money nanosPerToken) { return formatScaled(nanosPerToken, 3, 2); }
 
+Result<Money> parsePricePerThousand(const QString& text, const QString& field)
+{
+    // $ per 1,000 calls with 6 decimals == nano-dollars per call.
+    return parseScaled(text, 6, field, money::tr("must be a multiple of $0.000001 per thousand calls"));
+}
+
+QString formatPricePerThousand(Money nanosPerCall) { return formatScaled(nanosPerCall, 6, 2); }
+
 std::optional<Money> mulChecked(qint64 a, qint64 b)
 {
     qint64 out = 0;

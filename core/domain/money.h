@@ -31,6 +31,9 @@ QString formatDollars(Money amount);
 // multiple of $0.001 per million tokens, so that per-token costs stay exact.
 Result<Money> parsePricePerMillion(const QString& text, const QString& field);
 QString formatPricePerMillion(Money nanosPerToken);
+// A price per thousand calls ("10.00": $10 per 1,000 web searches) into nano-dollars per call, and back.
+Result<Money> parsePricePerThousand(const QString& text, const QString& field);
+QString formatPricePerThousand(Money nanosPerCall);
 
 // a * b, or nullopt when it would overflow.
 std::optional<Money> mulChecked(qint64 a, qint64 b);

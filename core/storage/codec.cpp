@@ -1,5 +1,6 @@
 #include "core/storage/codec.h"
 
+#include "core/catalog/pricing.h"
 #include "core/storage/database.h"
 
 #include <QCoreApplication>
@@ -256,18 +257,27 @@ QJsonObject toJson(const Customer& c)
 
 QJsonObject toJson(const ModelInfo& m)
 {
-    return {{QStringLiteral("id"), m.id},
-            {QStringLiteral("providerId"), qint64(m.providerId)},
-            {QStringLiteral("upstreamName"), m.upstreamName},
-            {QStringLiteral("tier"), m.tier},
-            {QStringLiteral("inputPrice"), qint64(m.inputPrice)},
-            {QStringLiteral("cachedInputPrice"), qint64(m.cachedInputPrice)},
-            {QStringLiteral("outputPrice"), qint64(m.outputPrice)},
-            {QStringLiteral("maxOutputTokens"), qint64(m.maxOutputTokens)},
-            {QStringLiteral("contextWindow"), qint64(m.contextWindow)},
-            {QStringLiteral("approved"), m.approved},
-            {QStringLiteral("priceSource"), m.priceSource},
-            {QStringLiteral("outputCapField"), m.outputCapField}};
+    QJsonObject o {{QStringLiteral("id"), m.id},
+                   {QStringLiteral("providerId"), qint64(m.providerId)},
+                   {QStringLiteral("upstreamName"), m.upstreamName},
+                   {QStringLiteral("tier"), m.tier},
+                   {QStringLiteral("inputPrice"), qint64(m.inputPrice)},
+                   {QStringLiteral("cachedInputPrice"), qint64(m.cachedInputPrice)},
+                   {QStringLiteral("outputPrice"), qint64(m.outputPrice)},
+                   {QStringLiteral("maxOutputTokens"), qint64(m.maxOutputTokens)},
+                   {QStringLiteral("contextWindow"), qint64(m.contextWindow)},
+                   {QStringLiteral("approved"), m.approved},
+                   {QStringLiteral("priceSource"), m.priceSource},
+                   {QStringLiteral("outputCapField"), m.outputCapField}};
+    // Every other component as billed (nano-dollars), and which ones were set rather than defaulted.
+    for (const PriceComponent& c : priceComponents())
+        if (c.field != &ModelInfo::inputPrice && c.field != &ModelInfo::cachedInputPrice
+            && c.field != &ModelInfo::outputPrice)
+            o.insert(c.key, qint64(m.*c.field));
+    o.insert(QStringLiteral("explicitPrices"), qint64(m.explicitPrices));
+    o.insert(QStringLiteral("longContextThreshold"), m.longContextThreshold);
+    o.insert(QStringLiteral("maxImageTokens"), m.maxImageTokens);
+    return o;
 }
 
 QJsonObject toJson(const Provider& p)

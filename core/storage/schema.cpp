@@ -257,6 +257,13 @@ const QList<QStringList>& migrations()
             QStringLiteral("ALTER TABLE usage_records ADD COLUMN extras TEXT"),
             QStringLiteral("ALTER TABLE models ADD COLUMN output_cap_field TEXT"),
         },
+        // 9: every billed component of a model's price (core/catalog/pricing.h): the ones set explicitly, as JSON
+        // (nano-dollars), the others follow their defaults. Models created without a cached price got cached
+        // tokens free; the catalog's rule is the input price.
+        {
+            QStringLiteral("ALTER TABLE models ADD COLUMN prices TEXT"),
+            QStringLiteral("UPDATE models SET cached_input_price = input_price WHERE cached_input_price = 0"),
+        },
     };
     return list;
 }

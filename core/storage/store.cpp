@@ -1,5 +1,6 @@
 #include "core/storage/store.h"
 
+#include "core/catalog/pricing.h"
 #include "core/storage/codec.h"
 #include "core/storage/database.h"
 
@@ -204,7 +205,7 @@ Status Store::loadCatalog(Snapshot& s) const
         auto r = runSql(db,
                         QStringLiteral("SELECT id, provider_id, upstream_name, tier, input_price,"
                                        " cached_input_price, output_price, max_output_tokens, context_window,"
-                                       " approved, price_source, output_cap_field FROM models"));
+                                       " approved, price_source, output_cap_field, prices FROM models"));
         if (!r.ok())
             return r.error();
         while (r->next()) {
@@ -221,6 +222,10 @@ Status Store::loadCatalog(Snapshot& s) const
             m.approved = r->value(9).toInt() != 0;
             m.priceSource = r->value(10).toString();
             m.outputCapField = r->value(11).toString();
+            if (Status read = readStoredPrices(m, r->value(12).toString()); !read.ok())
+                return read;
+            const Provider* provider = s.provider(m.providerId);
+            resolvePrices(m, provider ? provider->kind : ProviderKind::OpenAICompatible);
             s.models.insert(m.id, m);
         }
     }
@@ -421,7 +426,8 @@ Columns modelColumns(const ModelInfo& m)
             {QLatin1StringView("context_window"), m.contextWindow},
             {QLatin1StringView("approved"), m.approved ? 1 : 0},
             {QLatin1StringView("price_source"), text(m.priceSource)},
-            {QLatin1StringView("output_cap_field"), m.outputCapField.isEmpty() ? QVariant() : m.outputCapField}};
+            {QLatin1StringView("output_cap_field"), m.outputCapField.isEmpty() ? QVariant() : m.outputCapField},
+            {QLatin1StringView("prices"), storedPrices(m)}};
 }
 
 Columns customerColumns(const Customer& c)

@@ -1,5 +1,6 @@
 // Admin API: the model catalog (prices and tiers) and the providers behind it.
 
+#include "core/catalog/pricing.h"
 #include "gateway/admin/api.h"
 #include "gateway/admin/entities.h"
 
@@ -14,31 +15,47 @@ constexpr auto kViewer = AdminRole::Viewer;
 
 Error modelError(Error e)
 {
-    static const QHash<QString, QString> names {
-        {QStringLiteral("inputPrice"), QStringLiteral("input_price_per_million")},
-        {QStringLiteral("cachedInputPrice"), QStringLiteral("cached_input_price_per_million")},
-        {QStringLiteral("outputPrice"), QStringLiteral("output_price_per_million")}};
-    e.field = names.value(e.field, e.field);
+    if (const PriceComponent* c = priceComponent(e.field))
+        e.field = c->apiKey;
+    else if (e.field == u"longContextThreshold")
+        e.field = QStringLiteral("long_context_threshold");
+    else if (e.field == u"maxImageTokens")
+        e.field = QStringLiteral("max_image_tokens");
     return atApiPath(std::move(e));
 }
 
-void readPrice(Fields& f, const char* key, Money& target)
+// A component's price: dollars per million tokens (or per thousand calls), as a number or a string such as "2.50";
+// null returns it to its default (core/catalog/pricing.h).
+void readPrice(Fields& f, const PriceComponent& c, ModelInfo& m)
 {
-    const QLatin1StringView k(key);
+    const QLatin1StringView k = c.apiKey;
     const QJsonValue v = f.value(k);
+    const quint32 bit = 1u << (&c - priceComponents().data());
     if (v.isUndefined())
         return;
+    if (v.isNull()) {
+        if (!c.base && !c.fixed)
+            return f.fail(k, tr("cannot be null: every model has this price"));
+        m.explicitPrices &= ~bit;
+        return;
+    }
     QString text;
     if (v.isDouble())
-        text = QString::number(v.toDouble(), 'g', 15); // the shortest form: 0.6, not 0.600000
+        text = QString::number(v.toDouble(), 'f', c.unit == PriceComponent::PerThousandCalls ? 6 : 3);
     else if (v.isString())
         text = v.toString();
     else
-        return f.fail(k, tr("must be US dollars per million tokens (a number or a string such as \"2.50\")"));
-    auto p = money::parsePricePerMillion(text, f.path(k));
+        return f.fail(k,
+                      c.unit == PriceComponent::PerThousandCalls
+                          ? tr("must be US dollars per thousand calls (a number or a string such as \"10.00\")")
+                          : tr("must be US dollars per million tokens (a number or a string such as \"2.50\")"));
+    if (v.isDouble() && QString::number(v.toDouble(), 'g', 17).toDouble() != text.toDouble())
+        return f.fail(k, tr("has more decimals than a price can carry exactly; send it as a string"));
+    auto p = parseComponentPrice(c, text, f.path(k));
     if (!p.ok())
         return f.fail(p.error());
-    target = *p;
+    m.*c.field = *p;
+    m.explicitPrices |= bit;
 }
 
 void readModel(Fields& f, ModelInfo& m, bool create)
@@ -51,9 +68,12 @@ void readModel(Fields& f, ModelInfo& m, bool create)
         m.upstreamName = *v;
     if (auto v = f.integer(QLatin1StringView("tier"), 1, 10))
         m.tier = int(*v);
-    readPrice(f, "input_price_per_million", m.inputPrice);
-    readPrice(f, "cached_input_price_per_million", m.cachedInputPrice);
-    readPrice(f, "output_price_per_million", m.outputPrice);
+    for (const PriceComponent& c : priceComponents())
+        readPrice(f, c, m);
+    if (auto v = f.integer(QLatin1StringView("long_context_threshold"), 0, 100'000'000))
+        m.longContextThreshold = *v;
+    if (auto v = f.integer(QLatin1StringView("max_image_tokens"), 0, 10'000'000))
+        m.maxImageTokens = *v;
     if (auto v = f.integer(QLatin1StringView("max_output_tokens"), 0, 10'000'000))
         m.maxOutputTokens = *v;
     if (auto v = f.integer(QLatin1StringView("context_window"), 1, 100'000'000))

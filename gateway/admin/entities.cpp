@@ -1,5 +1,7 @@
 #include "gateway/admin/entities.h"
 
+#include "core/catalog/pricing.h"
+
 #include <QCoreApplication>
 #include <QJsonDocument>
 
@@ -164,21 +166,31 @@ QJsonObject customerJson(const Customer& c)
 QJsonObject modelJson(const ModelInfo& m, const Service& s)
 {
     const auto p = s.catalog().provider(m.providerId);
-    return {{QStringLiteral("id"), m.id},
-            {QStringLiteral("provider_id"), m.providerId},
-            {QStringLiteral("provider"), p ? p->name : QString()},
-            {QStringLiteral("upstream_name"), m.upstreamName},
-            {QStringLiteral("tier"), m.tier},
-            // Dollars per million tokens (nano-dollars per token / 1000).
-            {QStringLiteral("input_price_per_million"), double(m.inputPrice) / 1000.0},
-            {QStringLiteral("cached_input_price_per_million"), double(m.cachedInputPrice) / 1000.0},
-            {QStringLiteral("output_price_per_million"), double(m.outputPrice) / 1000.0},
-            {QStringLiteral("max_output_tokens"), m.maxOutputTokens},
-            {QStringLiteral("context_window"), m.contextWindow},
-            {QStringLiteral("approved"), m.approved},
-            {QStringLiteral("price_source"), m.priceSource},
-            {QStringLiteral("output_cap_parameter"),
-             m.outputCapField.isEmpty() ? QJsonValue() : QJsonValue(m.outputCapField)}};
+    QJsonObject o {{QStringLiteral("id"), m.id},
+                   {QStringLiteral("provider_id"), m.providerId},
+                   {QStringLiteral("provider"), p ? p->name : QString()},
+                   {QStringLiteral("upstream_name"), m.upstreamName},
+                   {QStringLiteral("tier"), m.tier},
+                   {QStringLiteral("max_output_tokens"), m.maxOutputTokens},
+                   {QStringLiteral("context_window"), m.contextWindow},
+                   {QStringLiteral("long_context_threshold"),
+                    m.longContextThreshold > 0 ? QJsonValue(m.longContextThreshold) : QJsonValue()},
+                   {QStringLiteral("max_image_tokens"), m.maxImageTokens},
+                   {QStringLiteral("approved"), m.approved},
+                   {QStringLiteral("price_source"), m.priceSource},
+                   {QStringLiteral("output_cap_parameter"),
+                    m.outputCapField.isEmpty() ? QJsonValue() : QJsonValue(m.outputCapField)}};
+    // Dollars per million tokens (nano-dollars per token / 1000) or per thousand calls (nano-dollars per call / 1e6);
+    // "defaulted" lists the components that follow their default rather than a price set for the model.
+    QJsonArray defaulted;
+    for (const PriceComponent& c : priceComponents()) {
+        const double scale = c.unit == PriceComponent::PerThousandCalls ? 1'000'000.0 : 1000.0;
+        o.insert(c.apiKey, double(m.*c.field) / scale);
+        if (!(m.explicitPrices & (1u << (&c - priceComponents().data()))))
+            defaulted.append(QString(c.apiKey));
+    }
+    o.insert(QStringLiteral("defaulted"), defaulted);
+    return o;
 }
 
 QJsonObject providerJson(const Provider& p)

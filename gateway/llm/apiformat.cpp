@@ -1,6 +1,8 @@
 #include "gateway/llm/apiformat.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
+#include <QSet>
 
 #include <cstring>
 
@@ -20,10 +22,14 @@ TokenUsage openAIShaped(const QJsonObject& u, const UsageFields& f)
     TokenUsage t;
     t.inputTokens = u.value(f.input).toInteger();
     t.outputTokens = u.value(f.output).toInteger();
-    t.cachedTokens = std::clamp<qint64>(
-        u.value(f.inputDetails).toObject().value(QLatin1String("cached_tokens")).toInteger(), 0, t.inputTokens);
-    t.reasoningTokens = std::clamp<qint64>(
-        u.value(f.outputDetails).toObject().value(QLatin1String("reasoning_tokens")).toInteger(), 0, t.outputTokens);
+    const QJsonObject in = u.value(f.inputDetails).toObject();
+    const QJsonObject out = u.value(f.outputDetails).toObject();
+    // The details are parts of the totals; costOf keeps them from adding up to more.
+    t.cachedTokens = std::clamp<qint64>(in.value(QLatin1String("cached_tokens")).toInteger(), 0, t.inputTokens);
+    t.audioInputTokens = std::max<qint64>(0, in.value(QLatin1String("audio_tokens")).toInteger());
+    t.imageInputTokens = std::max<qint64>(0, in.value(QLatin1String("image_tokens")).toInteger());
+    t.reasoningTokens = std::clamp<qint64>(out.value(QLatin1String("reasoning_tokens")).toInteger(), 0, t.outputTokens);
+    t.audioOutputTokens = std::max<qint64>(0, out.value(QLatin1String("audio_tokens")).toInteger());
     return t;
 }
 
@@ -43,15 +49,78 @@ TokenUsage responsesUsage(const QJsonObject& u)
                          QLatin1StringView("input_tokens_details"), QLatin1StringView("output_tokens_details")});
 }
 
-TokenUsage anthropicUsage(const QJsonObject& u)
+void addServerToolCalls(const QJsonArray& output, TokenUsage& usage)
+{
+    QSet<QString> containers;
+    for (const QJsonValue& item : output) {
+        const QJsonObject o = item.toObject();
+        const QString type = o.value(QLatin1String("type")).toString();
+        if (type == u"web_search_call") {
+            // Opening a page or finding in it are steps of a search the provider bills once; the search is billed.
+            const QString action = o.value(QLatin1String("action")).toObject().value(QLatin1String("type")).toString();
+            if (action.isEmpty() || action == u"search")
+                ++usage.webSearchCalls;
+        } else if (type == u"code_interpreter_call") {
+            // Billed per container (a session), however many calls run in it.
+            const QString container = o.value(QLatin1String("container_id")).toString();
+            containers.insert(container.isEmpty() ? o.value(QLatin1String("id")).toString() : container);
+        }
+    }
+    usage.codeExecutionCalls += containers.size();
+}
+
+void AnthropicUsage::merge(const QJsonObject& u)
+{
+    // Present members replace what was known; absent and null ones leave it (message_delta's usage is cumulative,
+    // and its members may be null).
+    const auto take = [&u](const char* key, qint64& into) {
+        const QJsonValue v = u.value(QLatin1String(key));
+        if (v.isDouble())
+            into = std::max<qint64>(0, v.toInteger());
+    };
+    take("input_tokens", m_input);
+    take("cache_read_input_tokens", m_read);
+    take("cache_creation_input_tokens", m_creation);
+    take("output_tokens", m_output);
+    const QJsonValue creation = u.value(QLatin1String("cache_creation"));
+    if (creation.isObject()) {
+        const QJsonObject c = creation.toObject();
+        const QJsonValue hour = c.value(QLatin1String("ephemeral_1h_input_tokens"));
+        if (hour.isDouble())
+            m_creation1h = std::max<qint64>(0, hour.toInteger());
+        const QJsonValue five = c.value(QLatin1String("ephemeral_5m_input_tokens"));
+        if (five.isDouble())
+            m_creation5m = std::max<qint64>(0, five.toInteger());
+    }
+    const QJsonValue tools = u.value(QLatin1String("server_tool_use"));
+    if (tools.isObject()) {
+        const QJsonValue searches = tools.toObject().value(QLatin1String("web_search_requests"));
+        if (searches.isDouble())
+            m_webSearches = std::max<qint64>(0, searches.toInteger());
+    }
+    m_seen = true;
+}
+
+TokenUsage AnthropicUsage::usage() const
 {
     TokenUsage t;
-    const qint64 read = u.value(QLatin1String("cache_read_input_tokens")).toInteger();
-    t.inputTokens = u.value(QLatin1String("input_tokens")).toInteger() + read
-        + u.value(QLatin1String("cache_creation_input_tokens")).toInteger();
-    t.cachedTokens = read;
-    t.outputTokens = u.value(QLatin1String("output_tokens")).toInteger();
+    // cache_creation_input_tokens is every token written; the split says which of them were written for an hour.
+    // Older answers (and a split that is missing) bill every write at the 5-minute price.
+    const qint64 creation = std::max(m_creation, std::max<qint64>(0, m_creation5m) + std::max<qint64>(0, m_creation1h));
+    t.cacheWrite1hTokens = std::clamp<qint64>(m_creation1h, 0, creation);
+    t.cacheWriteTokens = creation - t.cacheWrite1hTokens;
+    t.cachedTokens = m_read;
+    t.inputTokens = m_input + m_read + creation;
+    t.outputTokens = m_output;
+    t.webSearchCalls = m_webSearches;
     return t;
+}
+
+TokenUsage anthropicUsage(const QJsonObject& u)
+{
+    AnthropicUsage a;
+    a.merge(u);
+    return a.usage();
 }
 
 namespace {

@@ -14,6 +14,24 @@ std::optional<TokenUsage> usageOfResponseBody(Api api, const QByteArray& body);
 // OpenAI usage object / Anthropic usage object to our counts.
 TokenUsage openAIUsage(const QJsonObject& usage);
 TokenUsage anthropicUsage(const QJsonObject& usage);
+
+// Anthropic's usage as a stream tells it: message_start's, then each message_delta's (cumulative: present members
+// replace earlier ones, null or absent ones leave them).
+class AnthropicUsage final
+{
+public:
+    void merge(const QJsonObject& usage);
+    TokenUsage usage() const;
+    bool seen() const { return m_seen; }
+
+private:
+    qint64 m_input = 0, m_read = 0, m_creation = 0, m_output = 0, m_webSearches = 0;
+    qint64 m_creation5m = -1, m_creation1h = -1; // cache_creation's split, when given
+    bool m_seen = false;
+};
+
+// The server tools a Responses API answer's output items used: web searches, and code-interpreter containers.
+void addServerToolCalls(const QJsonArray& output, TokenUsage& usage);
 // The Responses API's usage: input_tokens (cached among them), output_tokens (reasoning among them).
 TokenUsage responsesUsage(const QJsonObject& usage);
 // A top-level string member of a JSON object's bytes ("id" of a response), found as usageOfResponseBody finds usage.

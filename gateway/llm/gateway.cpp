@@ -383,6 +383,8 @@ void Gateway::forward(http::Exchange& exchange, RequestContext c)
     setup.bytes = std::move(c.bytes);
     setup.stream = c.stream;
     setup.clientWantsUsage = c.clientWantsUsage;
+    setup.chatWebSearches = c.bounds.chatWebSearches;
+    setup.countToolItems = c.bounds.countToolItems;
     setup.responseHeaders = std::move(c.headers);
     auto* call = new ProxyCall(*this, exchange, std::move(setup));
     call->setParent(&threadState().anchored.object());

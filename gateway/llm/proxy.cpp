@@ -116,12 +116,18 @@ void ProxyCall::processResponsesEvent(QByteArray event)
         // The last event: it has the usage, and waits for the usage record.
         const QJsonObject response = sseData(event).value(QLatin1String("response")).toObject();
         const QJsonValue usage = response.value(QLatin1String("usage"));
-        if (usage.isObject())
+        if (usage.isObject()) {
             m_usage = responsesUsage(usage.toObject());
+            if (m_setup.countToolItems)
+                addServerToolCalls(response.value(QLatin1String("output")).toArray(), *m_usage);
+            m_finalUsage = true;
+        }
         m_responseId = response.value(QLatin1String("id")).toString();
-        m_responseFailed = name == "response.failed";
+        m_streamError = m_streamError || name == "response.failed";
         m_heldBack += event;
         return;
+    } else if (name == "error") {
+        m_streamError = true;
     }
     m_out += event;
 }
@@ -139,28 +145,19 @@ void ProxyCall::processEvent(QByteArray event)
             ++m_deltas;
         } else if (name == "message_start" || name == "message_delta") {
             const QJsonObject data = sseData(event);
-            const QJsonObject usage = (name == "message_start" ? data.value(QLatin1String("message")).toObject() : data)
-                                          .value(QLatin1String("usage"))
-                                          .toObject();
-            if (!usage.isEmpty()) {
-                TokenUsage u = anthropicUsage(usage);
-                if (name == "message_start") {
-                    m_inputSeen = u.inputTokens;
-                    m_usage = u;
-                } else {
-                    // message_delta's usage is cumulative; input counts appear in it only on newer API versions.
-                    TokenUsage merged = m_usage.value_or(TokenUsage {});
-                    merged.outputTokens = u.outputTokens;
-                    if (usage.contains(QLatin1String("input_tokens"))) {
-                        merged.inputTokens = u.inputTokens;
-                        merged.cachedTokens = u.cachedTokens;
-                    }
-                    m_usage = merged;
-                }
+            const QJsonValue usage = (name == "message_start" ? data.value(QLatin1String("message")).toObject() : data)
+                                         .value(QLatin1String("usage"));
+            if (usage.isObject()) {
+                m_anthropic.merge(usage.toObject());
+                m_usage = m_anthropic.usage();
+                // message_start's output_tokens is a placeholder; the cumulative message_delta is the final count.
+                m_finalUsage = m_finalUsage || name == "message_delta";
             }
         } else if (name == "message_stop") {
             m_heldBack += event; // the end of the message waits for the usage record
             return;
+        } else if (name == "error") {
+            m_streamError = true;
         }
         m_out += event;
         return;
@@ -172,11 +169,14 @@ void ProxyCall::processEvent(QByteArray event)
     }
     if (event.contains("\"delta\"") && !event.contains("\"content\":\"\"")) // the role chunk carries no token
         ++m_deltas;
+    if (event.contains("\"error\"") && sseData(event).value(QLatin1String("error")).isObject())
+        m_streamError = true; // the provider's error in a chunk of its own
     if (event.contains("\"usage\"")) {
         QJsonObject data = sseData(event);
         const QJsonValue usage = data.value(QLatin1String("usage"));
         if (usage.isObject()) {
             m_usage = openAIUsage(usage.toObject());
+            m_finalUsage = true;
             if (!m_setup.clientWantsUsage) {
                 if (data.value(QLatin1String("choices")).toArray().isEmpty())
                     return; // the usage chunk we asked for on the client's behalf
@@ -201,7 +201,12 @@ void ProxyCall::onEnd()
         if (m_exchange && !m_out.isEmpty())
             m_exchange->write(m_out);
         m_out.resize(0);
-        finish(m_responseFailed ? UsageStatus::UpstreamError : UsageStatus::Ok, [this](http::Exchange& ex) {
+        // The same rule on every API: an error event is the provider's error; an end without the final usage is
+        // incomplete (charged what was streamed, estimated); otherwise the stream is whole.
+        const UsageStatus status = m_streamError ? UsageStatus::UpstreamError
+            : m_finalUsage                       ? UsageStatus::Ok
+                                                 : UsageStatus::Incomplete;
+        finish(status, [this](http::Exchange& ex) {
             ex.write(m_heldBack);
             ex.endStream();
         });
@@ -220,9 +225,17 @@ void ProxyCall::onEnd()
             tr("count_tokens: %1 input tokens")
                 .arg(QJsonDocument::fromJson(m_body).object().value(QLatin1String("input_tokens")).toInteger());
     } else {
-        m_usage = usageOfResponseBody(m_setup.api, m_body);
-        if (m_setup.api == Api::OpenAIResponses)
-            m_responseId = topLevelString(m_body, "id");
+        if (m_setup.countToolItems) { // the output items are read too: parsed whole
+            const QJsonObject response = QJsonDocument::fromJson(m_body).object();
+            m_usage = usageOfResponse(m_setup.api, response);
+            if (m_usage)
+                addServerToolCalls(response.value(QLatin1String("output")).toArray(), *m_usage);
+            m_responseId = response.value(QLatin1String("id")).toString();
+        } else {
+            m_usage = usageOfResponseBody(m_setup.api, m_body);
+            if (m_setup.api == Api::OpenAIResponses)
+                m_responseId = topLevelString(m_body, "id");
+        }
     }
     finish(UsageStatus::Ok, [this](http::Exchange& ex) {
         http::Response r;
@@ -306,37 +319,43 @@ void ProxyCall::finish(UsageStatus status, std::function<void(http::Exchange&)> 
     bool estimated = false;
     TokenUsage usage;
     Money cost = 0;
-    if (status == UsageStatus::Cancelled || (status == UsageStatus::UpstreamError && m_streaming)) {
-        // Cut short: the input (as reported, else estimated) and the pieces that were streamed.
+    const qint64 granted = m_setup.decision.grantedOutputTokens;
+    if (status == UsageStatus::Cancelled || status == UsageStatus::Incomplete
+        || (status == UsageStatus::UpstreamError && m_streaming)) {
+        // Cut short, or ended without the final usage: the input (as reported, else the reservation's bound) and at
+        // least the pieces that were streamed, never more than was reserved.
         usage = m_usage.value_or(TokenUsage {});
-        if (!m_usage || m_usage->outputTokens < m_deltas) {
+        if (!m_finalUsage || usage.outputTokens < m_deltas) {
             estimated = true;
             if (!m_usage)
-                usage.inputTokens = m_inputSeen >= 0
-                    ? m_inputSeen
-                    : m_setup.decision.reservation.tokens() - m_setup.decision.grantedOutputTokens;
-            usage.outputTokens = std::min(m_deltas, m_setup.decision.grantedOutputTokens);
+                usage.inputTokens = m_setup.decision.reservation.tokens() - granted;
+            usage.outputTokens = std::min(std::max(usage.outputTokens, m_deltas), granted);
         }
-        cost = costOf(m_setup.model, usage);
     } else if (status == UsageStatus::UpstreamError) {
         usage = {};
     } else if (m_usage) {
         usage = *m_usage;
-        cost = costOf(m_setup.model, usage);
     } else {
         // No usage reported: charge the reservation, marked estimated, never zero.
         estimated = true;
-        usage.inputTokens = m_setup.decision.reservation.tokens() - m_setup.decision.grantedOutputTokens;
-        usage.outputTokens = m_setup.decision.grantedOutputTokens;
+        usage.inputTokens = m_setup.decision.reservation.tokens() - granted;
+        usage.outputTokens = granted;
         cost = m_setup.decision.reservation.cost();
     }
+    if (!usage.webSearchCalls && (usage.inputTokens || usage.outputTokens))
+        usage.webSearchCalls = m_setup.chatWebSearches;
+    if (!estimated || cost == 0)
+        cost = costOf(m_setup.model, usage);
     rec.inputTokens = usage.inputTokens;
     rec.cachedTokens = usage.cachedTokens;
     rec.outputTokens = usage.outputTokens;
     rec.cost = cost;
     rec.estimated = estimated;
-    if (usage.reasoningTokens > 0)
-        m_setup.extras.insert(QStringLiteral("reasoning_tokens"), usage.reasoningTokens);
+    if (estimated && m_setup.decision.reservation.cost() > 0)
+        rec.cost = std::min(rec.cost, m_setup.decision.reservation.cost()); // an estimate is within what was reserved
+    const QJsonObject classes = usageExtras(m_setup.model, usage);
+    for (auto it = classes.begin(); it != classes.end(); ++it)
+        m_setup.extras.insert(it.key(), it.value());
     if (!m_setup.extras.isEmpty())
         rec.extras = QString::fromUtf8(json(m_setup.extras));
     m_gateway.service().enforcement().settle(m_setup.decision, rec);

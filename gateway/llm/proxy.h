@@ -51,6 +51,10 @@ public:
         QByteArray bytes; // the same, serialized
         bool stream = false;
         bool clientWantsUsage = true; // OpenAI streams: include the usage chunk
+        // Server tools whose use the usage does not count: a chat search model's search (one a request), the
+        // Responses API's built-in tools (counted from the answer's output items).
+        qint64 chatWebSearches = 0;
+        bool countToolItems = false;
         http::Headers responseHeaders; // x-request-id, rate limit headers...
     };
 
@@ -80,11 +84,12 @@ private:
     SseSplitter m_sse;
     QByteArray m_heldBack; // the stream's last event, sent once the record is durable
     QByteArray m_out; // the events of one read of the provider, written together
-    std::optional<TokenUsage> m_usage;
-    qint64 m_inputSeen = -1; // Anthropic message_start
-    qint64 m_deltas = 0; // content pieces streamed: the output estimate if the stream breaks
+    std::optional<TokenUsage> m_usage; // what the provider said so far
+    AnthropicUsage m_anthropic; // message_start's usage, then each message_delta's
+    bool m_finalUsage = false; // the stream's usage is complete (message_delta, the usage chunk, response.completed)
+    bool m_streamError = false; // an error event came (error, response.failed, a chunk with an error)
+    qint64 m_deltas = 0; // content pieces streamed: the output estimate when the final usage is missing
     QString m_responseId; // Responses API: the response as the provider stored it
-    bool m_responseFailed = false; // Responses API: the stream ended in response.failed
     bool m_streaming = false;
     bool m_paused = false; // the client is behind: the provider is not read
     bool m_finished = false;

@@ -1,5 +1,6 @@
 #include "gateway/llm/stages.h"
 
+#include "core/catalog/pricing.h"
 #include "core/service/service.h"
 #include "gateway/json/customer.h"
 #include "gateway/json/explanation.h"
@@ -167,17 +168,22 @@ void finishForward(RequestContext& c, qint64 asked, qint64 maxOutput, qint64 min
         c.record.detail =
             tr("%1 lowered to %2: the most model %3 produces").arg(c.maxField).arg(maxOutput).arg(c.model.id);
     }
+    if (!c.countTokens)
+        c.bounds = boundRequest(c.api, c.body); // may cap server tools in the body
     c.bytes = QJsonDocument(c.body).toJson(QJsonDocument::Compact);
     c.amounts = {};
-    c.amounts.inputTokens = c.bytes.size();
+    c.amounts.inputTokens = c.bytes.size() + c.bounds.images * c.model.maxImageTokens + c.bounds.hiddenInputTokens;
     if (c.api == Api::OpenAIResponses
         && (c.body.contains(QLatin1String("previous_response_id")) || c.body.contains(QLatin1String("conversation")))) {
         // The provider adds the stored conversation to the input: what that earlier response held when it went
         // through this gateway, else as much as the model's context takes.
         c.amounts.inputTokens += c.priorContextTokens >= 0 ? c.priorContextTokens : c.model.contextWindow;
     }
-    c.amounts.inputCost = c.amounts.inputTokens * c.model.inputPrice;
-    c.amounts.outputPrice = c.model.outputPrice;
+    // Every input token at the highest price any input class has (a cache write, audio, the long-context tier when
+    // the bound passes its threshold), every output token likewise, and each server-tool call at its price.
+    c.amounts.inputCost = c.amounts.inputTokens * reservedInputPrice(c.model, c.amounts.inputTokens)
+        + c.bounds.webSearches * c.model.webSearchPrice + c.bounds.codeSessions * c.model.codeExecutionPrice;
+    c.amounts.outputPrice = reservedOutputPrice(c.model, c.amounts.inputTokens);
     c.amounts.maxOutputTokens = maxOutput * c.choices;
     if (c.countTokens)
         c.amounts = {}; // counting is free: the request counts for rate limits only
@@ -407,6 +413,24 @@ namespace {
 QJsonObject explained(const RequestContext& c)
 {
     QJsonObject e = json::explanationJson(c.decision, c.preflight, c.now);
+    // What was reserved and why: the input's bound and the prices it was reserved at.
+    const auto perMillion = [](Money nanosPerToken) { return double(nanosPerToken) / 1000.0; };
+    QJsonObject reserved {
+        {QStringLiteral("input_tokens"), c.amounts.inputTokens},
+        {QStringLiteral("request_bytes"), qint64(c.bytes.size())},
+        {QStringLiteral("images"), c.bounds.images},
+        {QStringLiteral("tokens_per_image"), c.model.maxImageTokens},
+        {QStringLiteral("tool_and_search_tokens"), c.bounds.hiddenInputTokens},
+        {QStringLiteral("web_searches"), c.bounds.webSearches},
+        {QStringLiteral("code_sessions"), c.bounds.codeSessions},
+        {QStringLiteral("long_context"), isLongContext(c.model, c.amounts.inputTokens)},
+        {QStringLiteral("input_price_per_million"), perMillion(reservedInputPrice(c.model, c.amounts.inputTokens))},
+        {QStringLiteral("output_price_per_million"), perMillion(c.amounts.outputPrice)},
+        {QStringLiteral("max_output_tokens"), c.amounts.maxOutputTokens},
+        {QStringLiteral("cost"), money::formatDollars(c.amounts.estimatedCost())}};
+    if (!c.bounds.unbounded.isEmpty())
+        reserved.insert(QStringLiteral("unbounded"), c.bounds.unbounded);
+    e.insert(QStringLiteral("reservation"), reserved);
     if (!c.modelRule.isEmpty())
         e.insert(QStringLiteral("model"),
                  QJsonObject {{QStringLiteral("requested"), c.extras.value(QLatin1String("requested_model"))},
@@ -419,7 +443,27 @@ QJsonObject explained(const RequestContext& c)
 
 Refusal admit(RequestContext& c, Enforcement& enforcement)
 {
-    c.decision = enforcement.admit(*c.org, {c.key.id, c.userId, c.customerId, c.model.id}, c.amounts, &c.preflight);
+    const RequestScope scope {c.key.id, c.userId, c.customerId, c.model.id};
+    if (!c.bounds.unbounded.isEmpty()) {
+        // A hard spending limit cannot hold a request whose worst case is unknown: it is not admitted unbounded.
+        Preflight p = enforcement.preflight(*c.org, scope);
+        const bool hardSpendLimit = std::any_of(p.checks.cbegin(), p.checks.cend(), [](const LimitCheck& l) {
+            return l.enforce && l.metric != Metric::Requests;
+        });
+        if (p.allowed && hardSpendLimit) {
+            c.preflight = std::move(p);
+            c.record.groupIds = c.preflight.groups;
+            RequestError e = refusal(403,
+                                     tr("the most this request can cost is not known before it is sent, and a hard "
+                                        "spending limit applies: %1. Send the file's text, or its pages as images.")
+                                         .arg(c.bounds.unbounded),
+                                     QStringLiteral("unbounded_cost"));
+            e.explanation = explained(c);
+            e.headers.add("x-should-retry", "false");
+            return e;
+        }
+    }
+    c.decision = enforcement.admit(*c.org, scope, c.amounts, &c.preflight);
     c.record.groupIds = c.preflight.groups; // what the request counts for, for good (resolved once with its limits)
     http::Headers rateHeaders;
     addRateHeaders(rateHeaders, c.decision, c.now);

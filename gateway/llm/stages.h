@@ -3,6 +3,7 @@
 #include "core/enforcement/enforcement.h"
 #include "core/org/snapshot.h"
 #include "gateway/http/message.h"
+#include "gateway/llm/bounds.h"
 #include "gateway/llm/errors.h"
 
 #include <QJsonObject>
@@ -41,6 +42,7 @@ struct RequestContext
     // Responses that continue a stored one (previous_response_id): the tokens that response held, when known.
     qint64 priorContextTokens = -1;
     QByteArray bytes; // the body as it will be forwarded
+    RequestBounds bounds; // what the request can cost beyond its bytes
     AdmissionAmounts amounts;
     Preflight preflight; // admit
     Decision decision;

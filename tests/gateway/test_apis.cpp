@@ -156,7 +156,10 @@ private Q_SLOTS:
         // Room for a request's bytes and its whole output, or for the whole context window and 1,000 output tokens.
         const ModelInfo m = model("mock-small");
         setPolicy([&](PolicySettings& p) {
-            p[Dimension::MonthlyCost] = Limit::of((m.contextWindow + 2'000) * m.inputPrice + 1'000 * m.outputPrice);
+            // Reserved at the highest price an input token of this model can have (a 1-hour cache write).
+            const qint64 bound = m.contextWindow + 2'000;
+            p[Dimension::MonthlyCost] =
+                Limit::of(bound * reservedInputPrice(m, bound) + 1'000 * reservedOutputPrice(m, bound));
         });
         const TestResponse first = post("/v1/responses", R"({"model":"mock-small","input":"remember this"})");
         QCOMPARE(first.status, 200);

@@ -76,7 +76,8 @@ RequestLogPage::RequestLogPage(Console& console, QWidget* parent)
     m_customer = new QComboBox(this);
     m_status = new QComboBox(this);
     m_status->addItem(tr("Any status"));
-    for (UsageStatus st : {UsageStatus::Ok, UsageStatus::Denied, UsageStatus::UpstreamError, UsageStatus::Cancelled})
+    for (UsageStatus st : {UsageStatus::Ok, UsageStatus::Denied, UsageStatus::UpstreamError, UsageStatus::Cancelled,
+                           UsageStatus::Incomplete})
         m_status->addItem(usageStatusName(st), int(st));
     m_from = new QDateTimeEdit(this);
     m_to = new QDateTimeEdit(this);
