@@ -167,7 +167,8 @@ void ProxyCall::processEvent(QByteArray event)
         m_heldBack += event;
         return;
     }
-    if (event.contains("\"delta\"") && !event.contains("\"content\":\"\"")) // the role chunk carries no token
+    // The role chunk and the finishing chunk ("delta":{}) carry no token.
+    if (event.contains("\"delta\"") && !event.contains("\"content\":\"\"") && !event.contains("\"delta\":{}"))
         ++m_deltas;
     if (event.contains("\"error\"") && sseData(event).value(QLatin1String("error")).isObject())
         m_streamError = true; // the provider's error in a chunk of its own
