@@ -18,7 +18,11 @@ Result<CommandLine> parseCommandLine(const QStringList& arguments)
         "  mock-upstream  run the mock LLM provider on its own (OpenAI and Anthropic APIs), for tests\n"
         "  info           print a summary of the organisation and exit\n"
         "  reset-demo     replace the organisation with the demo organisation and exit\n"
-        "  screenshots DIR  render every page of the console to DIR/NN-page.png and exit"));
+        "  screenshots DIR  render every page of the console to DIR/NN-page.png and exit\n"
+        "  catalog import FILE  show what a price file (Tollgate's catalog format or the public\n"
+        "                 model_prices_and_context_window.json) would change; --apply applies it\n"
+        "  catalog import --built-in  the same with the price list this Tollgate ships\n"
+        "  catalog export [FILE]  write the catalog in Tollgate's format (to standard output without FILE)"));
     const QCommandLineOption help(QStringList {QStringLiteral("h"), QStringLiteral("help")},
                                   CommandLine::tr("Show this help and exit."));
     const QCommandLineOption version(QStringList {QStringLiteral("v"), QStringLiteral("version")},
@@ -52,6 +56,20 @@ Result<CommandLine> parseCommandLine(const QStringList& arguments)
     const QCommandLineOption tray(
         QStringLiteral("tray"),
         CommandLine::tr("Console: start in the tray without showing the window (as at login)."));
+    const QCommandLineOption apply(QStringLiteral("apply"),
+                                   CommandLine::tr("catalog import: apply the changes (otherwise only shown)."));
+    const QCommandLineOption addNew(QStringLiteral("add-new"),
+                                    CommandLine::tr("catalog import: add the file's models the catalog does not have "
+                                                    "(unapproved)."));
+    const QCommandLineOption removeMissing(
+        QStringLiteral("remove-missing"),
+        CommandLine::tr("catalog import: remove the models a Tollgate catalog file does not list."));
+    const QCommandLineOption builtIn(QStringLiteral("built-in"),
+                                     CommandLine::tr("catalog import: the price list built into this Tollgate."));
+    parser.addOption(apply);
+    parser.addOption(addNew);
+    parser.addOption(removeMissing);
+    parser.addOption(builtIn);
     parser.addOption(listen);
     parser.addOption(tray);
     parser.addOption(adminListen);
@@ -108,6 +126,28 @@ Result<CommandLine> parseCommandLine(const QStringList& arguments)
                                   CommandLine::tr("takes the folder to write the pictures to"));
         out.command = CommandLine::Command::Screenshots;
         out.screenshotDir = positional[1];
+        return out;
+    }
+    if (!positional.isEmpty() && positional.first() == QLatin1String("catalog")) {
+        const QString action = positional.value(1);
+        out.apply = parser.isSet(apply);
+        out.addNew = parser.isSet(addNew);
+        out.removeMissing = parser.isSet(removeMissing);
+        out.builtIn = parser.isSet(builtIn);
+        out.catalogFile = positional.value(2);
+        if (action == QLatin1String("import")) {
+            out.command = CommandLine::Command::CatalogImport;
+            if (out.builtIn == !out.catalogFile.isEmpty() || positional.size() > 3)
+                return Error::invalid(QStringLiteral("catalog import"),
+                                      CommandLine::tr("takes a price file, or --built-in"));
+        } else if (action == QLatin1String("export")) {
+            out.command = CommandLine::Command::CatalogExport;
+            if (positional.size() > 3)
+                return Error::invalid(QStringLiteral("catalog export"), CommandLine::tr("takes one file at most"));
+        } else {
+            return Error::invalid(QStringLiteral("catalog"),
+                                  CommandLine::tr("'%1' is not a catalog command; use import or export").arg(action));
+        }
         return out;
     }
     if (positional.size() > 1)

@@ -15,7 +15,18 @@ struct CommandLine
     Q_DECLARE_TR_FUNCTIONS(tollgate::CommandLine)
 
 public:
-    enum class Command { Console, Serve, MockUpstream, Info, ResetDemo, Screenshots, Help, Version };
+    enum class Command {
+        Console,
+        Serve,
+        MockUpstream,
+        Info,
+        ResetDemo,
+        Screenshots,
+        CatalogImport,
+        CatalogExport,
+        Help,
+        Version
+    };
     Command command = Command::Console;
     QString database; // file path or postgresql:// URL; empty: the default file in the user's data folder
     bool demo = false; // load the demo organisation into an empty database
@@ -26,6 +37,14 @@ public:
     QString tlsKey;
     int delayMs = 0; // mock-upstream: delay before each answer
     QString screenshotDir; // screenshots: where the pages' PNG files go
+    // catalog import FILE / catalog export [FILE]: the price file (empty with --built-in, or stdout for export),
+    // whether to apply what the import would change (otherwise it is only shown), add models the catalog lacks,
+    // remove the ones a Tollgate file does not list.
+    QString catalogFile;
+    bool apply = false;
+    bool addNew = false;
+    bool removeMissing = false;
+    bool builtIn = false;
     bool tray = false; // console: start in the tray, without showing the window (start at login)
     QString helpText;
 };

@@ -1,3 +1,4 @@
+#include "app/catalogcommand.h"
 #include "app/commandline.h"
 #include "app/gatewaycontrol.h"
 #include "app/signals.h"
@@ -232,6 +233,8 @@ int main(int argc, char* argv[])
         printSummary(s);
         return 0;
     }
+    if (cl->command == CommandLine::Command::CatalogImport || cl->command == CommandLine::Command::CatalogExport)
+        return catalogCommand(s, *cl);
 
     GatewayHost gateway(s);
     if (cl->command == CommandLine::Command::Serve) {

@@ -3,6 +3,7 @@
 #include "core/catalog/catalog.h"
 
 #include "core/audit/audit.h"
+#include "core/catalog/priceimport.h"
 #include "core/catalog/pricing.h"
 #include "core/domain/validation.h"
 #include "core/org/orgstate.h"
@@ -273,6 +274,55 @@ Status Catalog::deleteModel(const QString& id, const QString& actor)
     if (!s.ok())
         return s;
     edit->models.remove(id);
+    edit.publish();
+    return {};
+}
+
+Status Catalog::applyPriceImport(const PriceImport& plan, const QString& actor)
+{
+    auto edit = m_org.edit();
+    const SnapshotPtr snap = m_org.current();
+    for (const QString& id : plan.removed)
+        for (const ModelAlias& a : snap->aliases)
+            if (a.modelId == id)
+                return Error::conflict(id,
+                                       tr("the alias %1 names model %2; delete or move it first").arg(a.pattern, id));
+    for (const ModelInfo& m : plan.models)
+        if (!snap->provider(m.providerId))
+            return Error::notFound(m.id, tr("provider %1 does not exist").arg(m.providerId));
+    Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
+        for (const ModelInfo& m : plan.models) {
+            const ModelInfo* before = snap->model(m.id);
+            if (Status w = before ? Store::updateModel(tx, m) : Store::insertModel(tx, m); !w.ok())
+                return w;
+            if (Status a = m_audit.record(tx, actor, QStringLiteral("model"), m.id,
+                                          before ? QStringLiteral("update") : QStringLiteral("create"),
+                                          before ? codec::compact(codec::toJson(*before)) : QString(),
+                                          codec::compact(codec::toJson(m)));
+                !a.ok())
+                return a;
+        }
+        for (const QString& id : plan.removed) {
+            if (auto r = runSql(tx, QStringLiteral("DELETE FROM models WHERE id = ?"), {id}); !r.ok())
+                return r.error();
+            if (Status a = m_audit.record(tx, actor, QStringLiteral("model"), id, QStringLiteral("delete"),
+                                          codec::compact(codec::toJson(*snap->model(id))), {});
+                !a.ok())
+                return a;
+        }
+        return m_audit.record(tx, actor, QStringLiteral("catalog"), QString(), QStringLiteral("import"), {},
+                              tr("prices imported (%1): %2 changes to %3 models, %4 removed")
+                                  .arg(plan.format)
+                                  .arg(plan.changes.size())
+                                  .arg(plan.models.size())
+                                  .arg(plan.removed.size()));
+    });
+    if (!s.ok())
+        return s;
+    for (const ModelInfo& m : plan.models)
+        edit->models.insert(m.id, m);
+    for (const QString& id : plan.removed)
+        edit->models.remove(id);
     edit.publish();
     return {};
 }

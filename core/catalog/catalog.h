@@ -7,6 +7,8 @@
 
 namespace tollgate {
 
+struct PriceImport;
+
 // The providers requests are forwarded to and the models they serve, with their prices (core/catalog/pricing.h
 // reads the built-in list). Reads come from the snapshot; writes are validated, audited and published.
 class Catalog final
@@ -35,6 +37,9 @@ public:
     // Creates or replaces the alias of a pattern: refused when the pattern is a model's id, or its model is unknown.
     Result<ModelAlias> saveAlias(const ModelAlias& a, const QString& actor);
     Status deleteAlias(const QString& pattern, const QString& actor);
+    // Applies a price import (core/catalog/priceimport.h) in one transaction: every model added, changed or removed
+    // audited, and a summary of the import. Refused whole (Conflict) when a model to remove is named by an alias.
+    Status applyPriceImport(const PriceImport& plan, const QString& actor);
 
 private:
     Database& m_db;
