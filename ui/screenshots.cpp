@@ -1,11 +1,17 @@
 #include "ui/screenshots.h"
 
+#include "core/catalog/priceimport.h"
+#include "core/service/service.h"
+#include "ui/catalog/priceimportdialog.h"
 #include "ui/console.h"
 #include "ui/mainwindow.h"
 #include "ui/page.h"
 
 #include <QApplication>
 #include <QDir>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QPixmap>
 #include <QRegularExpression>
 
@@ -48,6 +54,32 @@ QString renderPages(MainWindow& window, Console& console, const QString& dir)
                 return QApplication::translate("tollgate::screenshots", "cannot write %1").arg(detail);
         }
     }
+    // The price import's preview, for a file with newer prices (the catalog as it is, a few prices changed).
+    QJsonObject catalog = QJsonDocument::fromJson(exportCatalog(*console.service().snapshot())).object();
+    QJsonArray models = catalog.value(QLatin1String("models")).toArray();
+    for (qsizetype i = 0; i < models.size(); ++i) {
+        QJsonObject m = models[i].toObject();
+        const QString id = m.value(QLatin1String("id")).toString();
+        if (id == u"claude-sonnet-4-5") {
+            m.insert(QStringLiteral("input"), QStringLiteral("3.30"));
+            m.insert(QStringLiteral("cacheWrite1h"), QStringLiteral("6.60"));
+        } else if (id == u"gpt-4o") {
+            m.insert(QStringLiteral("output"), QStringLiteral("9.00"));
+            m.insert(QStringLiteral("webSearch"), QStringLiteral("30.00"));
+        } else if (id == u"gpt-6-luna") {
+            m.insert(QStringLiteral("contextWindow"), 2'000'000);
+        }
+        models[i] = m;
+    }
+    catalog.insert(QStringLiteral("models"), models);
+    PriceImportDialog dialog(console, QJsonDocument(catalog).toJson(), QStringLiteral("prices-2027.json"), &window);
+    dialog.show();
+    settle(console);
+    const QString file =
+        QDir(dir).filePath(QStringLiteral("%1-price-import.png").arg(pages.size() + 1, 2, 10, QLatin1Char('0')));
+    if (!dialog.grab().save(file))
+        return QApplication::translate("tollgate::screenshots", "cannot write %1").arg(file);
+    dialog.reject();
     return {};
 }
 

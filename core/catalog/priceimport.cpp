@@ -45,8 +45,12 @@ QString componentText(const PriceComponent& c, Money v) { return formatComponent
 // What changed from `before` to `after`, component by component.
 void diff(const ModelInfo& before, const ModelInfo& after, QList<PriceChange>& out)
 {
+    // A component that follows its default on both sides moves with its base, which is listed: not listed again.
+    const auto isSet = [](const ModelInfo& m, const PriceComponent& c) {
+        return bool(m.explicitPrices & (1u << (&c - priceComponents().data())));
+    };
     for (const PriceComponent& c : priceComponents())
-        if (before.*c.field != after.*c.field)
+        if (before.*c.field != after.*c.field && (isSet(before, c) || isSet(after, c)))
             out.append({PriceChange::Kind::Changed, after.id, c.key, componentText(c, before.*c.field),
                         componentText(c, after.*c.field)});
     const struct

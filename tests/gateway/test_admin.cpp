@@ -544,6 +544,34 @@ private Q_SLOTS:
                                         {QStringLiteral("output_price_per_million"), QStringLiteral("2.40")}}));
         QVERIFY2(m.status == 201, m.body.constData());
         QCOMPARE(m_service->catalog().model(QStringLiteral("org/llama-4-70b"))->outputPrice, 2'400);
+        // Prices not given follow their defaults, as in the catalog file: cached input is the input price.
+        QCOMPARE(m.json().value(QLatin1String("cached_input_price_per_million")).toDouble(), 0.6);
+        QVERIFY(m.json()
+                    .value(QLatin1String("defaulted"))
+                    .toArray()
+                    .contains(QStringLiteral("cached_input_price_per_million")));
+        // Every component can be set, and a bad one is named.
+        const TestResponse priced =
+            call("PATCH", "/models/org%2Fllama-4-70b",
+                 j("{'cache_write_price_per_million':'0.75','long_context_threshold':128000,"
+                   "'long_context_output_price_per_million':3.6,'web_search_price_per_thousand':'25'}"));
+        QVERIFY2(priced.status == 200, priced.body.constData());
+        const ModelInfo llama = *m_service->catalog().model(QStringLiteral("org/llama-4-70b"));
+        QCOMPARE(llama.cacheWritePrice, 750);
+        QCOMPARE(llama.longContextThreshold, 128'000);
+        QCOMPARE(llama.longOutputPrice, 3'600);
+        QCOMPARE(llama.longInputPrice, 1'200); // not set: 2 x input
+        QCOMPARE(llama.webSearchPrice, 25'000'000);
+        const TestResponse bad = call("PATCH", "/models/org%2Fllama-4-70b", j("{'audio_input_price_per_million':'x'}"));
+        QCOMPARE(bad.status, 400);
+        QVERIFY2(bad.body.contains("audio_input_price_per_million"), bad.body.constData());
+        QCOMPARE(call("PATCH", "/models/org%2Fllama-4-70b", j("{'input_price_per_million':null}")).status, 400);
+        // null returns a component to its default, which follows the price it is taken from.
+        QCOMPARE(call("PATCH", "/models/org%2Fllama-4-70b",
+                      j("{'cache_write_price_per_million':null,'input_price_per_million':0.8}"))
+                     .status,
+                 200);
+        QCOMPARE(m_service->catalog().model(QStringLiteral("org/llama-4-70b"))->cacheWritePrice, 800); // openai kind
         QCOMPARE(call("POST", "/models",
                       js({{QStringLiteral("id"), QStringLiteral("org/llama-4-70b")},
                           {QStringLiteral("provider_id"), provider}}))

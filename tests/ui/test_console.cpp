@@ -4,6 +4,7 @@
 #include "core/service/limitwatch.h"
 #include "core/service/service.h"
 #include "ui/catalog/catalogpage.h"
+#include "ui/catalog/priceimportdialog.h"
 #include "ui/console.h"
 #include "ui/dashboard/dashboarddata.h"
 #include "ui/dragdrop.h"
@@ -19,6 +20,7 @@
 #include "ui/users/usersmodel.h"
 #include "ui/users/userspage.h"
 #include "ui/widgets/dialogs.h"
+#include "ui/widgets/editdialog.h"
 #include "ui/widgets/messagebanner.h"
 
 #include <QAbstractItemModelTester>
@@ -30,9 +32,12 @@
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTableView>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTextBrowser>
+#include <QTimer>
+#include <QToolBar>
 #include <QTreeView>
 #include <QUndoStack>
 
@@ -239,6 +244,74 @@ private slots:
         QVERIFY(m_service->catalog().deleteAlias(QStringLiteral("team-*"), {}).ok());
     }
 
+    // The model editor shows every billed component: set ones with their price, the others empty with the default
+    // they follow; a price set is kept, and what follows the input price moves with it.
+    void theModelEditorSetsEveryComponentAndKeepsDefaults()
+    {
+        auto* page = m_window->showPage<CatalogPage>();
+        settle();
+        QTableView* table = nullptr;
+        QModelIndexList hit;
+        for (QTableView* t : page->findChildren<QTableView*>()) {
+            hit = t->model()->match(t->model()->index(0, 0), Qt::DisplayRole, QStringLiteral("claude-sonnet-4-5"), 1,
+                                    Qt::MatchExactly);
+            if (!hit.isEmpty()) {
+                table = t;
+                break;
+            }
+        }
+        QVERIFY(table);
+        table->selectRow(hit.first().row());
+        QString placeholder;
+        QTimer::singleShot(0, this, [&placeholder, page] {
+            auto* dialog = page->findChild<EditDialog*>();
+            QVERIFY(dialog);
+            placeholder = dialog->findChild<QLineEdit*>(QStringLiteral("longInput"))->placeholderText();
+            QVERIFY(dialog->findChild<QLineEdit*>(QStringLiteral("cacheWrite1h"))->text().isEmpty()); // a default
+            dialog->findChild<QLineEdit*>(QStringLiteral("input"))->setText(QStringLiteral("3.50"));
+            dialog->findChild<QLineEdit*>(QStringLiteral("cacheWrite1h"))->setText(QStringLiteral("7.10"));
+            dialog->accept();
+        });
+        QAction* edit = nullptr; // the models' toolbar's
+        for (QToolBar* bar : page->findChildren<QToolBar*>()) {
+            const QList<QAction*> actions = bar->actions();
+            const bool models = std::any_of(actions.cbegin(), actions.cend(),
+                                            [](QAction* a) { return a->text() == CatalogPage::tr("New model\u2026"); });
+            for (QAction* a : actions)
+                if (models && a->text() == CatalogPage::tr("Edit\u2026"))
+                    edit = a;
+        }
+        QVERIFY(edit);
+        edit->trigger();
+        settle();
+        QCOMPARE(placeholder, CatalogPage::tr("default: %1").arg(QStringLiteral("6.00")));
+        const ModelInfo m = *m_service->catalog().model(QStringLiteral("claude-sonnet-4-5"));
+        QCOMPARE(m.inputPrice, 3'500);
+        QCOMPARE(m.cacheWrite1hPrice, 7'100); // set
+        QCOMPARE(m.cacheWritePrice, 4'375); // follows: 1.25 x input
+        QCOMPARE(m.longInputPrice, 7'000); // follows: 2 x input
+    }
+
+    // "Update prices from file…": the preview lists each change before anything changes; applying changes them.
+    void aPriceFileIsPreviewedThenApplied()
+    {
+        const QByteArray file = R"({"gpt-4o": {"input_cost_per_token": 2.75e-06, "output_cost_per_token": 1e-05,
+            "litellm_provider": "openai", "mode": "chat"}, "gemini/x": {"litellm_provider": "gemini"}})";
+        PriceImportDialog dialog(*m_console, file, QStringLiteral("prices.json"));
+        QVERIFY(dialog.isReadable());
+        QCOMPARE(dialog.changeCount(), 1);
+        QCOMPARE(dialog.findChild<QTableWidget*>(QStringLiteral("priceImportChanges"))->rowCount(), 1);
+        QCOMPARE(m_service->catalog().model(QStringLiteral("gpt-4o"))->inputPrice, 2'500); // nothing yet
+        dialog.accept();
+        QCOMPARE(dialog.result(), int(QDialog::Accepted));
+        QCOMPARE(m_service->catalog().model(QStringLiteral("gpt-4o"))->inputPrice, 2'750);
+        PriceImportDialog broken(*m_console,
+                                 R"({"gpt-4o": {"input_cost_per_token": "a lot", "litellm_provider": "openai"}})",
+                                 QStringLiteral("bad.json"));
+        QVERIFY(!broken.isReadable());
+        QVERIFY2(broken.error().contains(QLatin1String("gpt-4o.input_cost_per_token")), qPrintable(broken.error()));
+    }
+
     // A request served through an alias says so in the log's details, with its reasoning tokens.
     void theRequestLogSaysWhichIdWasAskedFor()
     {
@@ -377,7 +450,9 @@ private slots:
         const QStringList files = QDir(dir).entryList(QDir::Files);
         const auto details = std::count_if(files.cbegin(), files.cend(),
                                            [](const QString& f) { return f.endsWith(QLatin1String("-details.png")); });
-        QCOMPARE(files.size() - details, m_window->pages().size()); // one per page, and a page's details with data
+        // One per page, a page's details with data, and the price import's preview.
+        QCOMPARE(files.size() - details, m_window->pages().size() + 1);
+        QVERIFY(files.last().endsWith(QLatin1String("-price-import.png")));
     }
 };
 

@@ -1,6 +1,9 @@
 #include "ui/catalog/catalogpage.h"
 
+#include "core/catalog/priceimport.h"
+#include "core/catalog/pricing.h"
 #include "core/service/service.h"
+#include "ui/catalog/priceimportdialog.h"
 #include "ui/console.h"
 #include "ui/format.h"
 #include "ui/widgets/dialogs.h"
@@ -10,6 +13,9 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
@@ -53,6 +59,14 @@ CatalogPage::CatalogPage(Console& console, QWidget* parent)
                [](const ModelInfo& m) { return m.cachedInputPrice; }, right},
             M {tr("Output $/M"), [price](const ModelInfo& m) { return price(m.outputPrice); },
                [](const ModelInfo& m) { return m.outputPrice; }, right},
+            M {tr("Cache write $/M"), [price](const ModelInfo& m) { return price(m.cacheWritePrice); },
+               [](const ModelInfo& m) { return m.cacheWritePrice; }, right},
+            M {tr("Long context"),
+               [](const ModelInfo& m) {
+                   return m.longContextThreshold ? tr("above %1").arg(format::count(m.longContextThreshold))
+                                                 : QString();
+               },
+               [](const ModelInfo& m) { return m.longContextThreshold; }, right},
             M {tr("Max output"), [](const ModelInfo& m) { return format::count(m.maxOutputTokens); },
                [](const ModelInfo& m) { return m.maxOutputTokens; }, right},
             M {tr("Approved"), [](const ModelInfo& m) { return m.approved ? tr("yes") : tr("no"); }},
@@ -81,6 +95,10 @@ CatalogPage::CatalogPage(Console& console, QWidget* parent)
             editModel(m);
     });
     connect(modelBar->addAction(tr("Delete\u2026")), &QAction::triggered, this, &CatalogPage::removeModel);
+    modelBar->addSeparator();
+    connect(modelBar->addAction(tr("Update prices from file\u2026")), &QAction::triggered, this,
+            &CatalogPage::importPrices);
+    connect(modelBar->addAction(tr("Export\u2026")), &QAction::triggered, this, &CatalogPage::exportPrices);
     modelsLayout->addWidget(modelBar);
     m_modelTable = makeTable(modelsBox, m_models);
     m_modelTable->horizontalHeader()->resizeSection(0, 200);
@@ -266,12 +284,28 @@ void CatalogPage::editModel(std::optional<ModelInfo> existing)
     QLineEdit* upstream = dialog.addLine(QStringLiteral("upstreamName"), tr("Upstream name:"), m.upstreamName,
                                          tr("empty: the same as the id"));
     QLineEdit* tier = dialog.addLine(QStringLiteral("tier"), tr("Tier (1 = cheapest):"), QString::number(m.tier));
-    QLineEdit* input = dialog.addLine(QStringLiteral("inputPrice"), tr("Input, $ per million tokens:"),
-                                      money::formatPricePerMillion(m.inputPrice));
-    QLineEdit* cached = dialog.addLine(QStringLiteral("cachedInputPrice"), tr("Cached input, $ per million:"),
-                                       money::formatPricePerMillion(m.cachedInputPrice));
-    QLineEdit* output = dialog.addLine(QStringLiteral("outputPrice"), tr("Output, $ per million tokens:"),
-                                       money::formatPricePerMillion(m.outputPrice));
+    // Every billed component: input and output always; the others empty when they follow their default, which the
+    // placeholder shows (cache writes 1.25x and 2x input, the long-context tier 2x input and 1.5x output...).
+    dialog.addNote(tr("Prices in US dollars per million tokens; server tools per 1,000 calls. Leave a price empty "
+                      "to follow its default, shown in grey."));
+    QList<std::pair<const PriceComponent*, QLineEdit*>> prices;
+    for (const PriceComponent& c : priceComponents()) {
+        const bool set = m.explicitPrices & (1u << (&c - priceComponents().data()));
+        const bool required = !c.base && !c.fixed;
+        QLineEdit* line = dialog.addLine(
+            QString(c.key), priceComponentLabel(c) + u':',
+            set || required ? formatComponentPrice(c, m.*c.field) : QString(),
+            required
+                ? QString()
+                : tr("default: %1").arg(existing ? formatComponentPrice(c, m.*c.field) : tr("from the price above")));
+        prices.append({&c, line});
+    }
+    QLineEdit* longThreshold = dialog.addLine(
+        QStringLiteral("longContextThreshold"), tr("Long-context tier above (input tokens):"),
+        m.longContextThreshold ? QString::number(m.longContextThreshold) : QString(), tr("empty: one tier"));
+    QLineEdit* imageTokens = dialog.addLine(QStringLiteral("maxImageTokens"), tr("Most tokens one image costs:"),
+                                            existing ? QString::number(m.maxImageTokens) : QString(),
+                                            tr("empty: the provider's sizing rule"));
     QLineEdit* maxOut = dialog.addLine(QStringLiteral("maxOutputTokens"), tr("Maximum output tokens:"),
                                        QString::number(m.maxOutputTokens));
     QLineEdit* context = dialog.addLine(QStringLiteral("contextWindow"), tr("Context window (tokens):"),
@@ -292,14 +326,27 @@ void CatalogPage::editModel(std::optional<ModelInfo> existing)
         if (!t.ok() || !t.value())
             return t.ok() ? Error::invalid(QStringLiteral("tier"), tr("must be 1 to 10")) : t.error();
         changed.tier = int(*t.value());
-        for (auto [edit, field, target] : {std::tuple {input, "inputPrice", &changed.inputPrice},
-                                           std::tuple {cached, "cachedInputPrice", &changed.cachedInputPrice},
-                                           std::tuple {output, "outputPrice", &changed.outputPrice}}) {
-            auto p = money::parsePricePerMillion(edit->text().trimmed(), QLatin1String(field));
+        for (const auto& [c, edit] : prices) {
+            const quint32 bit = 1u << (c - priceComponents().data());
+            const QString text = edit->text().trimmed();
+            if (text.isEmpty() && (c->base || c->fixed)) {
+                changed.explicitPrices &= ~bit;
+                continue;
+            }
+            auto p = parseComponentPrice(*c, text, QString(c->key));
             if (!p.ok())
                 return p.error();
-            *target = p.value();
+            changed.*c->field = p.value();
+            changed.explicitPrices |= bit;
         }
+        auto lt = format::optionalCount(longThreshold->text(), QStringLiteral("longContextThreshold"), 1, 100'000'000);
+        if (!lt.ok())
+            return lt.error();
+        changed.longContextThreshold = lt.value().value_or(0);
+        auto it = format::optionalCount(imageTokens->text(), QStringLiteral("maxImageTokens"), 1, 10'000'000);
+        if (!it.ok())
+            return it.error();
+        changed.maxImageTokens = it.value().value_or(0);
         auto mo = format::optionalCount(maxOut->text(), QStringLiteral("maxOutputTokens"), 1, 10'000'000);
         if (!mo.ok() || !mo.value())
             return mo.ok() ? Error::invalid(QStringLiteral("maxOutputTokens"), tr("must not be empty")) : mo.error();
@@ -318,6 +365,44 @@ void CatalogPage::editModel(std::optional<ModelInfo> existing)
         banner()->showInfo(tr("Model saved."));
         reload();
     }
+}
+
+void CatalogPage::importPrices()
+{
+    const QString path = QFileDialog::getOpenFileName(this, tr("Update prices from file"), QString(),
+                                                      tr("Price files (*.json);;All files (*)"));
+    if (path.isEmpty())
+        return;
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) {
+        banner()->showError(tr("Cannot read %1: %2").arg(path, f.errorString()));
+        return;
+    }
+    PriceImportDialog dialog(console(), f.readAll(), QFileInfo(path).fileName(), this);
+    if (!dialog.isReadable()) {
+        banner()->showError(tr("%1 is not a price file Tollgate can read: %2").arg(path, dialog.error()));
+        return;
+    }
+    const int changes = dialog.changeCount();
+    if (dialog.exec() == QDialog::Accepted) {
+        banner()->showInfo(tr("%n price changes applied.", nullptr, changes));
+        reload();
+    }
+}
+
+void CatalogPage::exportPrices()
+{
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export the catalog"), QStringLiteral("catalog.json"),
+                                                      tr("Tollgate catalog (*.json)"));
+    if (path.isEmpty())
+        return;
+    const QByteArray bytes = exportCatalog(*console().service().snapshot());
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) || f.write(bytes) != bytes.size()) {
+        banner()->showError(tr("Cannot write %1: %2").arg(path, f.errorString()));
+        return;
+    }
+    banner()->showInfo(tr("Catalog exported to %1.").arg(path));
 }
 
 void CatalogPage::editProvider(std::optional<Provider> existing)

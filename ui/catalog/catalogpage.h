@@ -24,6 +24,8 @@ public:
 
 private:
     void editModel(std::optional<ModelInfo> model);
+    void importPrices();
+    void exportPrices();
     void editProvider(std::optional<Provider> provider);
     void editAlias(std::optional<ModelAlias> alias);
     void removeAlias();

@@ -8,24 +8,48 @@
 #include <QFormLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QScreen>
+#include <QScrollArea>
+#include <QVBoxLayout>
 
 namespace tollgate {
 
 EditDialog::EditDialog(const QString& title, QWidget* parent)
     : QDialog(parent)
-    , m_form(new QFormLayout(this))
     , m_error(new QLabel(this))
 {
     setWindowTitle(title);
+    // The form scrolls when it is taller than the screen (a model's prices at 200 %); the error and the buttons
+    // stay in view below it.
+    auto* layout = new QVBoxLayout(this);
+    auto* scroll = new QScrollArea(this);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    auto* body = new QWidget(scroll);
+    m_form = new QFormLayout(body);
+    m_form->setContentsMargins(0, 0, 0, 0);
+    scroll->setWidget(body);
+    layout->addWidget(scroll);
     m_error->setStyleSheet(QStringLiteral("color: #a61b1b"));
     m_error->setWordWrap(true);
     m_error->hide();
+    layout->addWidget(m_error);
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Cancel, this);
     connect(buttons, &QDialogButtonBox::accepted, this, &EditDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &EditDialog::reject);
-    m_form->addRow(m_error);
-    m_form->addRow(buttons);
+    layout->addWidget(buttons);
     setMinimumWidth(460);
+}
+
+QSize EditDialog::sizeHint() const
+{
+    // As tall as the form wants, up to what the screen has.
+    QSize hint = QDialog::sizeHint();
+    const int formHeight = m_form->sizeHint().height() + 120;
+    const int available = screen() ? screen()->availableGeometry().height() * 9 / 10 : 800;
+    hint.setHeight(std::min(std::max(hint.height(), formHeight), available));
+    return hint;
 }
 
 QLineEdit* EditDialog::addLine(const QString& field, const QString& label, const QString& value,
@@ -34,7 +58,7 @@ QLineEdit* EditDialog::addLine(const QString& field, const QString& label, const
     auto* edit = new QLineEdit(value, this);
     edit->setObjectName(field);
     edit->setPlaceholderText(placeholder);
-    m_form->insertRow(m_form->rowCount() - 2, label, edit);
+    m_form->addRow(label, edit);
     m_fields.insert(field, edit);
     return edit;
 }
@@ -46,7 +70,7 @@ QComboBox* EditDialog::addChoice(const QString& label, const QList<std::pair<QSt
     for (const auto& [text, value] : choices)
         box->addItem(text, value);
     box->setCurrentIndex(std::max(0, box->findData(current)));
-    m_form->insertRow(m_form->rowCount() - 2, label, box);
+    m_form->addRow(label, box);
     return box;
 }
 
@@ -54,7 +78,7 @@ QCheckBox* EditDialog::addCheck(const QString& label, bool checked)
 {
     auto* box = new QCheckBox(label, this);
     box->setChecked(checked);
-    m_form->insertRow(m_form->rowCount() - 2, QString(), box);
+    m_form->addRow(QString(), box);
     return box;
 }
 
@@ -63,7 +87,7 @@ void EditDialog::addNote(const QString& text)
     auto* note = new QLabel(text, this);
     note->setWordWrap(true);
     note->setStyleSheet(QStringLiteral("color: palette(mid)"));
-    m_form->insertRow(m_form->rowCount() - 2, note);
+    m_form->addRow(note);
 }
 
 void EditDialog::accept()

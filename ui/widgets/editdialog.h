@@ -35,6 +35,7 @@ public:
     void setSave(std::function<Status()> save) { m_save = std::move(save); }
 
     void accept() override;
+    QSize sizeHint() const override;
 
 private:
     QFormLayout* m_form = nullptr;
