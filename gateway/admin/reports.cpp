@@ -1,10 +1,12 @@
 // Admin API: usage reports (JSON and CSV), the explanation of a decision, and the audit log.
 
+#include "core/catalog/pricing.h"
 #include "gateway/admin/api.h"
 #include "gateway/admin/entities.h"
 #include "gateway/json/explanation.h"
 
 #include <QCoreApplication>
+#include <QJsonDocument>
 
 namespace tollgate::admin {
 
@@ -161,6 +163,126 @@ Reply usageReply(Call& c, Id keyId)
                  {QStringLiteral("data"), data}});
 }
 
+// One row per request, with every token class it was billed for (core/catalog/pricing.h: usageClasses), as JSON or
+// CSV: what a bill is checked against.
+Reply usageRecords(Call& c)
+{
+    const QString format = c.hasQuery("format") ? c.queryValue("format") : QStringLiteral("json");
+    if (format != u"json" && format != u"csv")
+        return errorReply(Error::invalid(QStringLiteral("format"), tr("must be json or csv")));
+    UsageLogFilter f;
+    auto from = timeQuery(c, "from", 0);
+    if (!from.ok())
+        return errorReply(from.error());
+    auto to = timeQuery(c, "to", 0);
+    if (!to.ok())
+        return errorReply(to.error());
+    f.from = *from;
+    f.to = *to;
+    const struct
+    {
+        const char* name;
+        Id* target;
+    } ids[] = {{"user_id", &f.userId},
+               {"key_id", &f.keyId},
+               {"project_id", &f.projectId},
+               {"customer_id", &f.customerId},
+               {"before_id", &f.beforeId}};
+    for (const auto& id : ids) {
+        auto v = c.intQuery(id.name, 1, kMaxId, 0);
+        if (!v.ok())
+            return errorReply(v.error());
+        *id.target = *v;
+    }
+    auto limit = c.intQuery("limit", 1, 10'000, 200);
+    if (!limit.ok())
+        return errorReply(limit.error());
+    f.limit = int(*limit);
+    f.model = c.queryValue("model");
+    if (c.hasQuery("status")) {
+        f.status = usageStatusFromName(c.queryValue("status"));
+        if (!f.status)
+            return errorReply(Error::invalid(QStringLiteral("status"),
+                                             tr("must be ok, denied, upstream_error, cancelled or incomplete")));
+    }
+    auto records = c.service.usage().usageLog(f);
+    if (!records.ok())
+        return errorReply(atApiPath(records.error(), QStringLiteral("query")));
+    QStringList header {QStringLiteral("id"),
+                        QStringLiteral("request_id"),
+                        QStringLiteral("time"),
+                        QStringLiteral("user_id"),
+                        QStringLiteral("key_id"),
+                        QStringLiteral("project_id"),
+                        QStringLiteral("customer_id"),
+                        QStringLiteral("model"),
+                        QStringLiteral("status"),
+                        QStringLiteral("streamed"),
+                        QStringLiteral("estimated"),
+                        QStringLiteral("input_tokens"),
+                        QStringLiteral("cached_tokens"),
+                        QStringLiteral("output_tokens")};
+    for (const UsageClass& u : usageClasses())
+        header << QString(u.key);
+    header << QStringLiteral("long_context") << QStringLiteral("cost_usd");
+    QString csv = header.join(u',') + QStringLiteral("\r\n");
+    QJsonArray data;
+    for (const UsageRecord& r : std::as_const(*records)) {
+        const TokenUsage u = usageOfRecord(r);
+        const bool longContext =
+            QJsonDocument::fromJson(r.extras.toUtf8()).object().value(QLatin1String("long_context")).toBool();
+        QJsonObject o {{QStringLiteral("id"), r.id},
+                       {QStringLiteral("request_id"), r.requestId},
+                       {QStringLiteral("time"), timeJson(r.time)},
+                       {QStringLiteral("user_id"), r.userId ? QJsonValue(r.userId) : QJsonValue()},
+                       {QStringLiteral("key_id"), r.keyId ? QJsonValue(r.keyId) : QJsonValue()},
+                       {QStringLiteral("project_id"), r.projectId ? QJsonValue(r.projectId) : QJsonValue()},
+                       {QStringLiteral("customer_id"), r.customerId ? QJsonValue(r.customerId) : QJsonValue()},
+                       {QStringLiteral("model"), r.model},
+                       {QStringLiteral("status"), usageStatusName(r.status)},
+                       {QStringLiteral("streamed"), r.streamed},
+                       {QStringLiteral("estimated"), r.estimated},
+                       {QStringLiteral("input_tokens"), r.inputTokens},
+                       {QStringLiteral("cached_tokens"), r.cachedTokens},
+                       {QStringLiteral("output_tokens"), r.outputTokens}};
+        QStringList row {QString::number(r.id),
+                         csvField(r.requestId),
+                         timeJson(r.time).toString(),
+                         r.userId ? QString::number(r.userId) : QString(),
+                         r.keyId ? QString::number(r.keyId) : QString(),
+                         r.projectId ? QString::number(r.projectId) : QString(),
+                         r.customerId ? QString::number(r.customerId) : QString(),
+                         csvField(r.model),
+                         usageStatusName(r.status),
+                         r.streamed ? QStringLiteral("true") : QStringLiteral("false"),
+                         r.estimated ? QStringLiteral("true") : QStringLiteral("false"),
+                         QString::number(r.inputTokens),
+                         QString::number(r.cachedTokens),
+                         QString::number(r.outputTokens)};
+        for (const UsageClass& k : usageClasses()) {
+            o.insert(k.key, u.*k.field);
+            row << QString::number(u.*k.field);
+        }
+        o.insert(QStringLiteral("long_context"), longContext);
+        o.insert(QStringLiteral("cost_usd"), plainDollars(r.cost));
+        row << (longContext ? QStringLiteral("true") : QStringLiteral("false")) << plainDollars(r.cost);
+        data.append(o);
+        csv += row.join(u',') + QStringLiteral("\r\n");
+    }
+    if (format == u"csv") {
+        Reply r;
+        r.status = 200;
+        r.headers.add("Content-Type", "text/csv; charset=utf-8");
+        r.headers.add("Content-Disposition", "attachment; filename=\"tollgate-requests.csv\"");
+        r.body = csv.toUtf8();
+        return r;
+    }
+    return json(200,
+                {{QStringLiteral("data"), data},
+                 {QStringLiteral("next_before_id"),
+                  records->size() == f.limit ? QJsonValue(records->last().id) : QJsonValue(QJsonValue::Null)}});
+}
+
 Reply keyUsage(Call& c)
 {
     const auto found = find(c, tr("API key"), [&c](Id id) { return c.service.access().key(id); });
@@ -214,8 +336,8 @@ Reply explain(Call& c)
     }
     AdmissionAmounts amounts;
     amounts.inputTokens = *input;
-    amounts.inputCost = *input * model->inputPrice;
-    amounts.outputPrice = model->outputPrice;
+    amounts.inputCost = *input * reservedInputPrice(*model, *input);
+    amounts.outputPrice = reservedOutputPrice(*model, *input);
     amounts.maxOutputTokens = std::min<qint64>(*maxTokens, model->maxOutputTokens);
     if (c.service.directory().organization().allowMaxTokensReduction)
         amounts.minOutputTokens = std::min<qint64>(16, amounts.maxOutputTokens);
@@ -274,6 +396,10 @@ void addReportRoutes(Routes& r)
 {
     r.add(
         "GET", "/usage", kViewer, [](Call& c) { return usageReply(c, 0); }, kUsageParameters);
+    r.add("GET", "/usage/records", kViewer, usageRecords,
+          {QStringLiteral("from"), QStringLiteral("to"), QStringLiteral("user_id"), QStringLiteral("key_id"),
+           QStringLiteral("project_id"), QStringLiteral("customer_id"), QStringLiteral("model"),
+           QStringLiteral("status"), QStringLiteral("before_id"), QStringLiteral("limit"), QStringLiteral("format")});
     r.add("GET", "/keys/{}/usage", kViewer, keyUsage, kUsageParameters);
     r.add("GET", "/explain", kViewer, explain,
           {QStringLiteral("user_id"), QStringLiteral("key_id"), QStringLiteral("model"), QStringLiteral("customer"),

@@ -60,6 +60,8 @@ Directives directivesIn(const QString& text)
             d.tokens = value;
         else if (name == u"cached")
             d.cached = value;
+        else if (name == u"cache-write")
+            d.cacheWrite = value;
         else if (name == u"tool")
             d.tool = true;
     }
@@ -362,7 +364,17 @@ MockScript mockAnswer(Api api, const QJsonObject& body, int defaultDelayMs)
     const QString stop = toolCall ? QStringLiteral("tool_use")
         : truncated               ? QStringLiteral("max_tokens")
                                   : QStringLiteral("end_turn");
-    const qint64 uncachedInput = inputTokens - cached;
+    // As Anthropic does for a request with cache_control breakpoints: part of the prompt is written to the cache,
+    // for 5 minutes, or an hour when a breakpoint asks for ttl 1h.
+    const QByteArray sent = json(body);
+    const qint64 written = std::min(inputTokens - cached,
+                                    d.cacheWrite >= 0                        ? d.cacheWrite
+                                        : sent.contains("\"cache_control\"") ? (inputTokens - cached) / 2
+                                                                             : 0);
+    const bool forAnHour = sent.contains("\"ttl\":\"1h\"");
+    const qint64 uncachedInput = inputTokens - cached - written;
+    const QJsonObject creation {{QStringLiteral("ephemeral_5m_input_tokens"), forAnHour ? 0 : written},
+                                {QStringLiteral("ephemeral_1h_input_tokens"), forAnHour ? written : 0}};
     QJsonArray content {
         QJsonObject {{QStringLiteral("type"), QStringLiteral("text")}, {QStringLiteral("text"), words.joined()}}};
     if (toolCall)
@@ -384,7 +396,8 @@ MockScript mockAnswer(Api api, const QJsonObject& body, int defaultDelayMs)
             out.insert(QStringLiteral("usage"),
                        QJsonObject {{QStringLiteral("input_tokens"), uncachedInput},
                                     {QStringLiteral("cache_read_input_tokens"), cached},
-                                    {QStringLiteral("cache_creation_input_tokens"), 0},
+                                    {QStringLiteral("cache_creation_input_tokens"), written},
+                                    {QStringLiteral("cache_creation"), creation},
                                     {QStringLiteral("output_tokens"), outputTokens}});
         s.pieces << json(out);
         return s;
@@ -392,7 +405,8 @@ MockScript mockAnswer(Api api, const QJsonObject& body, int defaultDelayMs)
     s.contentType = "text/event-stream";
     QJsonObject startUsage {{QStringLiteral("input_tokens"), uncachedInput},
                             {QStringLiteral("cache_read_input_tokens"), cached},
-                            {QStringLiteral("cache_creation_input_tokens"), 0},
+                            {QStringLiteral("cache_creation_input_tokens"), written},
+                            {QStringLiteral("cache_creation"), creation},
                             {QStringLiteral("output_tokens"), 1}};
     QJsonObject message {{QStringLiteral("id"), id},
                          {QStringLiteral("type"), QStringLiteral("message")},

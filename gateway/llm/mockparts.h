@@ -24,6 +24,7 @@ struct Directives
     int stallMs = 0;
     qint64 tokens = -1;
     qint64 cached = 0;
+    qint64 cacheWrite = -1; // Anthropic: tokens written to the cache; -1: half the rest when cache_control is sent
     bool tool = false; // call the request's first function tool instead of answering
 };
 Directives directivesIn(const QString& text);

@@ -101,6 +101,7 @@ class TestBilling : public QObject
 {
     Q_OBJECT
 
+    static constexpr const char* kAdminKey = "tga-billing-test-owner-0123456789";
     QTemporaryDir m_dir;
     std::unique_ptr<Service> m_service;
     std::unique_ptr<GatewayHost> m_host;
@@ -136,8 +137,10 @@ private Q_SLOTS:
     void initTestCase()
     {
         QVERIFY(m_dir.isValid());
-        auto s =
-            Service::open(*DatabaseLocation::parse(m_dir.filePath(QStringLiteral("b.db"))), SystemClock::instance());
+        Service::Options options;
+        options.initialAdminKey = QString::fromLatin1(kAdminKey);
+        auto s = Service::open(*DatabaseLocation::parse(m_dir.filePath(QStringLiteral("b.db"))),
+                               SystemClock::instance(), options);
         QVERIFY(s.ok());
         m_service = std::move(s.value());
         // The built-in providers, pointed at the scripted one.
@@ -248,6 +251,38 @@ private Q_SLOTS:
                          qPrintable(k + QStringLiteral(": ")
                                     + QString::fromUtf8(QJsonDocument(extras).toJson(QJsonDocument::Compact))));
         }
+    }
+
+    // The admin API lists each request with every token class it was billed for, as JSON and CSV.
+    void theRecordsSayEveryTokenClass()
+    {
+        const QByteArray auth = QByteArray("Authorization: Bearer ") + kAdminKey;
+        const TestResponse j = sendRaw(
+            m_port, makeRequest("GET", "/api/admin/usage/records?model=claude-sonnet-4-5&limit=100", {}, {auth}));
+        QCOMPARE(j.status, 200);
+        const QJsonArray rows = j.json().value(QLatin1String("data")).toArray();
+        QVERIFY(rows.size() >= 9);
+        qint64 oneHour = 0, searches = 0;
+        bool longContext = false;
+        for (const QJsonValue& r : rows) {
+            oneHour += r.toObject().value(QLatin1String("cache_write_1h_tokens")).toInteger();
+            searches += r.toObject().value(QLatin1String("web_search_calls")).toInteger();
+            longContext = longContext || r.toObject().value(QLatin1String("long_context")).toBool();
+        }
+        QCOMPARE(oneHour, 8'000 + 4'000);
+        QCOMPARE(searches, 3 + 2);
+        QVERIFY(longContext);
+        const TestResponse csv = sendRaw(
+            m_port, makeRequest("GET", "/api/admin/usage/records?model=gpt-4o-audio-preview&format=csv", {}, {auth}));
+        QCOMPARE(csv.status, 200);
+        const QList<QByteArray> lines = csv.body.trimmed().split('\n');
+        QCOMPARE(lines.size(), 2);
+        const QList<QByteArray> head = lines[0].trimmed().split(',');
+        const QList<QByteArray> row = lines[1].trimmed().split(',');
+        QCOMPARE(row[head.indexOf("audio_input_tokens")], QByteArray("1000"));
+        QCOMPARE(row[head.indexOf("audio_output_tokens")], QByteArray("600"));
+        QCOMPARE(row[head.indexOf("cost_usd")], QByteArray("0.0905"));
+        QCOMPARE(sendRaw(m_port, makeRequest("GET", "/api/admin/usage/records?status=fine", {}, {auth})).status, 400);
     }
 
     void serverToolsAreCappedWhenTheClientSentNoCap()

@@ -117,13 +117,27 @@ refused gpt-6.2-sol codex "$capped" "Over budget"
 python3 - "$work/t.db" "$work/expect.jsonl" <<'PY'
 import json, sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-prices = {m: (i, c, o) for m, i, c, o in db.execute(
-    "SELECT id, input_price, cached_input_price, output_price FROM models")}
+# Anthropic's rule: cache writes at 1.25x (5 minutes) and 2x (1 hour) the input price, rounded up to the
+# nano-dollar, unless the model sets its own (the prices column holds the ones set, in nano-dollars).
+prices = {}
+for m, i, c, o, kind, extra in db.execute(
+        "SELECT m.id, input_price, cached_input_price, output_price, p.kind, m.prices"
+        " FROM models m JOIN providers p ON p.id = m.provider_id"):
+    extra = json.loads(extra or "{}")
+    openai = kind == "openai"
+    w5 = extra.get("cacheWrite", i if openai else -(-i * 5 // 4))
+    w1h = extra.get("cacheWrite1h", i if openai else 2 * i)
+    prices[m] = (i, c, o, w5, w1h)
+writes = 0
 def exact(row):
-    model, input_, cached, output, cost = row
-    i, c, o = prices[model]
-    return cost == (input_ - cached) * i + cached * c + output * o
-cols = "status, streamed, output_tokens, input_tokens, cached_tokens, cost, estimated, model, user_id"
+    global writes
+    model, input_, cached, output, cost, extras = row
+    i, c, o, w5, w1h = prices[model]
+    x = json.loads(extras or "{}")
+    a, b = x.get("cache_write_tokens", 0), x.get("cache_write_1h_tokens", 0)
+    writes += a + b
+    return cost == (input_ - cached - a - b) * i + cached * c + a * w5 + b * w1h + output * o
+cols = "status, streamed, output_tokens, input_tokens, cached_tokens, cost, estimated, model, user_id, extras"
 n = 0
 for line in open(sys.argv[2]):
     e = json.loads(line)
@@ -139,18 +153,19 @@ for line in open(sys.argv[2]):
         assert len(rows) == want, \
             f"{e['model']}: {len(rows)} {status} records, expected {want}"
         e = {"status": status, "streamed": e["streamed"], "minOutput": 1 if status == "ok" else 0, "user": e.get("user")}
-    for status, streamed, output, input_, cached, cost, estimated, model, user in rows:
+    for status, streamed, output, input_, cached, cost, estimated, model, user, extras in rows:
         assert e.get("user") is None or user == e["user"], f"{e} {model}: user {user}"
         assert status == e["status"], f"{e}: status {status}"
         assert streamed == e["streamed"], f"{e} {model}: streamed {streamed}"
         assert output >= e["minOutput"], f"{e}: {output} output tokens"
         if status == "ok" and not e.get("free"):
             assert input_ > 0 and cost > 0 and not estimated, f"{e}: input {input_}, cost {cost}, estimated {estimated}"
-            assert exact((model, input_, cached, output, cost)), f"{e}: cost {cost} is not {model}'s prices"
+            assert exact((model, input_, cached, output, cost, extras)), f"{e}: cost {cost} is not {model}'s prices"
         if e.get("free"):
             assert cost == 0, f"count_tokens charged {cost}"
         n += len(rows)
 assert n >= 30, f"{n} requests were checked"
 total = db.execute("SELECT COUNT(*) FROM usage_records WHERE request_id NOT LIKE 'demo-%'").fetchone()[0]
-print(f"sdk clients, claude and codex: {n} usage records checked of {total} made")
+assert writes > 0, "no client wrote to the prompt cache (Claude Code sends cache_control)"
+print(f"sdk clients, claude and codex: {n} usage records checked of {total} made; {writes} cache-write tokens billed")
 PY

@@ -1,5 +1,7 @@
 #include "ui/requests/requestlogpage.h"
 
+#include "core/catalog/catalog.h"
+#include "core/catalog/pricing.h"
 #include "core/enforcement/explanation.h"
 #include "core/service/service.h"
 #include "ui/console.h"
@@ -277,14 +279,26 @@ void RequestLogPage::showDetails()
             .arg(format::time(r.time, tz), usageStatusName(r.status), r.model.toHtmlEscaped(),
                  format::count(r.inputTokens), format::count(r.cachedTokens), format::count(r.outputTokens),
                  money::formatDollars(r.cost), r.streamed ? tr(" \u00b7 streamed") : QString(),
-                 r.estimated ? tr(" \u00b7 charged its estimate: the provider reported no usage") : QString());
+                 !r.estimated                              ? QString()
+                     : r.status == UsageStatus::Incomplete ? tr(" \u00b7 estimated: the stream ended without the "
+                                                                "provider's final usage (charged what was streamed)")
+                     : r.status == UsageStatus::Ok ? tr(" \u00b7 charged its estimate: the provider reported no usage")
+                                                   : tr(" \u00b7 estimated: charged what was streamed"));
     const QJsonObject extras = QJsonDocument::fromJson(r.extras.toUtf8()).object();
     if (extras.contains(QLatin1String("requested_model")))
         html += tr("<p><b>Model:</b> asked for as %1, served and priced as %2 by %3</p>")
                     .arg(extras.value(QLatin1String("requested_model")).toString().toHtmlEscaped(),
                          r.model.toHtmlEscaped(), extras.value(QLatin1String("model_rule")).toString().toHtmlEscaped());
-    if (const qint64 reasoning = extras.value(QLatin1String("reasoning_tokens")).toInteger(); reasoning > 0)
-        html += tr("<p>%1 of the output tokens were reasoning.</p>").arg(format::count(reasoning));
+    // Each token class billed at its own price: cache writes, reasoning, audio, images, server tools.
+    QStringList classes;
+    const TokenUsage usage = usageOfRecord(r);
+    for (const UsageClass& c : usageClasses())
+        if (usage.*c.field > 0)
+            classes << tr("%1: %2").arg(Catalog::tr(c.label), format::count(usage.*c.field));
+    if (extras.value(QLatin1String("long_context")).toBool())
+        classes << tr("billed at the long-context tier");
+    if (!classes.isEmpty())
+        html += tr("<p><b>Billed as:</b> %1</p>").arg(classes.join(QStringLiteral(" \u00b7 ")).toHtmlEscaped());
     if (!r.detail.isEmpty())
         html += tr("<p><b>Decision:</b> %1</p>").arg(r.detail.toHtmlEscaped());
     else if (r.status != UsageStatus::Denied)
@@ -295,8 +309,8 @@ void RequestLogPage::showDetails()
         AdmissionAmounts amounts;
         amounts.inputTokens = r.inputTokens;
         if (auto m = s.catalog().model(r.model)) {
-            amounts.inputCost = r.inputTokens * m->inputPrice;
-            amounts.outputPrice = m->outputPrice;
+            amounts.inputCost = r.inputTokens * reservedInputPrice(*m, r.inputTokens);
+            amounts.outputPrice = reservedOutputPrice(*m, r.inputTokens);
             amounts.maxOutputTokens = r.outputTokens;
         }
         const Decision d = s.enforcement().explain({r.keyId, r.userId, r.customerId, r.model}, amounts, &p);
