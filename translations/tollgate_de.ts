@@ -2,6 +2,156 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
 <context>
+    <name>tollgate::Catalog</name>
+    <message>
+        <source>Input</source>
+        <translation>Eingabe</translation>
+    </message>
+    <message>
+        <source>Cached input (cache read)</source>
+        <translation>Zwischengespeicherte Eingabe (Cache-Lesen)</translation>
+    </message>
+    <message>
+        <source>Cache write (5 minutes)</source>
+        <translation>Cache-Schreiben (5 Minuten)</translation>
+    </message>
+    <message>
+        <source>Cache write (1 hour)</source>
+        <translation>Cache-Schreiben (1 Stunde)</translation>
+    </message>
+    <message>
+        <source>Output</source>
+        <translation>Ausgabe</translation>
+    </message>
+    <message>
+        <source>Reasoning output</source>
+        <translation>Reasoning-Ausgabe</translation>
+    </message>
+    <message>
+        <source>Audio input</source>
+        <translation>Audio-Eingabe</translation>
+    </message>
+    <message>
+        <source>Audio output</source>
+        <translation>Audio-Ausgabe</translation>
+    </message>
+    <message>
+        <source>Image input</source>
+        <translation>Bild-Eingabe</translation>
+    </message>
+    <message>
+        <source>Long context: input</source>
+        <translation>Langer Kontext: Eingabe</translation>
+    </message>
+    <message>
+        <source>Long context: cached input</source>
+        <translation>Langer Kontext: zwischengespeicherte Eingabe</translation>
+    </message>
+    <message>
+        <source>Long context: cache write (5 minutes)</source>
+        <translation>Langer Kontext: Cache-Schreiben (5 Minuten)</translation>
+    </message>
+    <message>
+        <source>Long context: cache write (1 hour)</source>
+        <translation>Langer Kontext: Cache-Schreiben (1 Stunde)</translation>
+    </message>
+    <message>
+        <source>Long context: output</source>
+        <translation>Langer Kontext: Ausgabe</translation>
+    </message>
+    <message>
+        <source>Web search (per 1,000 searches)</source>
+        <translation>Websuche (je 1.000 Suchen)</translation>
+    </message>
+    <message>
+        <source>Code execution (per 1,000 sessions)</source>
+        <translation>Codeausführung (je 1.000 Sitzungen)</translation>
+    </message>
+    <message>
+        <source>Reasoning tokens</source>
+        <translation>Reasoning-Token</translation>
+    </message>
+    <message>
+        <source>Cache-write tokens (5 minutes)</source>
+        <translation>Cache-Schreib-Token (5 Minuten)</translation>
+    </message>
+    <message>
+        <source>Cache-write tokens (1 hour)</source>
+        <translation>Cache-Schreib-Token (1 Stunde)</translation>
+    </message>
+    <message>
+        <source>Audio input tokens</source>
+        <translation>Audio-Eingabe-Token</translation>
+    </message>
+    <message>
+        <source>Audio output tokens</source>
+        <translation>Audio-Ausgabe-Token</translation>
+    </message>
+    <message>
+        <source>Image input tokens</source>
+        <translation>Bild-Eingabe-Token</translation>
+    </message>
+    <message>
+        <source>Web searches</source>
+        <translation>Websuchen</translation>
+    </message>
+    <message>
+        <source>Code-execution sessions</source>
+        <translation>Codeausführungs-Sitzungen</translation>
+    </message>
+</context>
+<context>
+    <name>tollgate::CatalogCommand</name>
+    <message>
+        <source>cannot write %1: %2</source>
+        <translation>%1 kann nicht geschrieben werden: %2</translation>
+    </message>
+    <message>
+        <source>Wrote the catalog (%1 models) to %2</source>
+        <translation>Katalog (%1 Modelle) nach %2 geschrieben</translation>
+    </message>
+    <message>
+        <source>cannot read %1: %2</source>
+        <translation>%1 kann nicht gelesen werden: %2</translation>
+    </message>
+    <message>
+        <source>%1 is not a price file Tollgate can read: %2</source>
+        <translation>%1 ist keine Preisdatei, die Tollgate lesen kann: %2</translation>
+    </message>
+    <message>
+        <source>the built-in catalog</source>
+        <translation>der eingebaute Katalog</translation>
+    </message>
+    <message>
+        <source>+ %1 (new model)</source>
+        <translation>+ %1 (neues Modell)</translation>
+    </message>
+    <message>
+        <source>- %1 (removed)</source>
+        <translation>- %1 (entfernt)</translation>
+    </message>
+    <message>
+        <source>~ %1 %2: %3 -&gt; %4</source>
+        <translation>~ %1 %2: %3 -&gt; %4</translation>
+    </message>
+    <message>
+        <source>  skipped: %1</source>
+        <translation>  übersprungen: %1</translation>
+    </message>
+    <message>
+        <source>%1 changes to %2 models, %3 removed, %4 unchanged (%5 format)</source>
+        <translation>%1 Änderungen an %2 Modellen, %3 entfernt, %4 unverändert (Format %5)</translation>
+    </message>
+    <message>
+        <source>Nothing was changed: run it again with --apply to apply these changes.</source>
+        <translation>Nichts wurde geändert: mit --apply erneut ausführen, um diese Änderungen anzuwenden.</translation>
+    </message>
+    <message>
+        <source>Applied.</source>
+        <translation>Angewendet.</translation>
+    </message>
+</context>
+<context>
     <name>tollgate::CatalogPage</name>
     <message>
         <source>OpenAI-compatible</source>
@@ -138,18 +288,6 @@
     <message>
         <source>Tier (1 = cheapest):</source>
         <translation>Stufe (1 = am günstigsten):</translation>
-    </message>
-    <message>
-        <source>Input, $ per million tokens:</source>
-        <translation>Eingabe, $ pro Million Token:</translation>
-    </message>
-    <message>
-        <source>Cached input, $ per million:</source>
-        <translation>Zwischengespeicherte Eingabe, $ pro Million:</translation>
-    </message>
-    <message>
-        <source>Output, $ per million tokens:</source>
-        <translation>Ausgabe, $ pro Million Token:</translation>
     </message>
     <message>
         <source>Maximum output tokens:</source>
@@ -351,29 +489,96 @@
         <source>as the client sends it</source>
         <translation>wie der Client es sendet</translation>
     </message>
+    <message>
+        <source>Cache write $/M</source>
+        <translation>Cache-Schreiben $/M</translation>
+    </message>
+    <message>
+        <source>Long context</source>
+        <translation>Langer Kontext</translation>
+    </message>
+    <message>
+        <source>above %1</source>
+        <translation>über %1</translation>
+    </message>
+    <message>
+        <source>Update prices from file…</source>
+        <translation>Preise aus Datei aktualisieren …</translation>
+    </message>
+    <message>
+        <source>Export…</source>
+        <translation>Exportieren …</translation>
+    </message>
+    <message>
+        <source>Prices in US dollars per million tokens; server tools per 1,000 calls. Leave a price empty to follow its default, shown in grey.</source>
+        <translation>Preise in US-Dollar je Million Token; Server-Tools je 1.000 Aufrufe. Einen Preis leer lassen, um seinem grau angezeigten Standard zu folgen.</translation>
+    </message>
+    <message>
+        <source>default: %1</source>
+        <translation>Standard: %1</translation>
+    </message>
+    <message>
+        <source>from the price above</source>
+        <translation>aus dem Preis darüber</translation>
+    </message>
+    <message>
+        <source>Long-context tier above (input tokens):</source>
+        <translation>Stufe für langen Kontext ab (Eingabe-Token):</translation>
+    </message>
+    <message>
+        <source>empty: one tier</source>
+        <translation>leer: eine Stufe</translation>
+    </message>
+    <message>
+        <source>Most tokens one image costs:</source>
+        <translation>Höchstens Token je Bild:</translation>
+    </message>
+    <message>
+        <source>empty: the provider&apos;s sizing rule</source>
+        <translation>leer: die Größenregel des Anbieters</translation>
+    </message>
+    <message>
+        <source>Update prices from file</source>
+        <translation>Preise aus Datei aktualisieren</translation>
+    </message>
+    <message>
+        <source>Price files (*.json);;All files (*)</source>
+        <translation>Preisdateien (*.json);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>Cannot read %1: %2</source>
+        <translation>%1 kann nicht gelesen werden: %2</translation>
+    </message>
+    <message>
+        <source>%1 is not a price file Tollgate can read: %2</source>
+        <translation>%1 ist keine Preisdatei, die Tollgate lesen kann: %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n price changes applied.</source>
+        <translation>
+            <numerusform>%n Preisänderung angewendet.</numerusform>
+            <numerusform>%n Preisänderungen angewendet.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Export the catalog</source>
+        <translation>Katalog exportieren</translation>
+    </message>
+    <message>
+        <source>Tollgate catalog (*.json)</source>
+        <translation>Tollgate-Katalog (*.json)</translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation>%1 kann nicht geschrieben werden: %2</translation>
+    </message>
+    <message>
+        <source>Catalog exported to %1.</source>
+        <translation>Katalog nach %1 exportiert.</translation>
+    </message>
 </context>
 <context>
     <name>tollgate::CommandLine</name>
-    <message>
-        <source>Tollgate: the administration console and gateway for an organisation&apos;s LLM usage.
-
-Commands:
-  (none)         open the console (it runs the gateway too)
-  serve          run the gateway without a display; SIGTERM drains requests under way and stops
-  mock-upstream  run the mock LLM provider on its own (OpenAI and Anthropic APIs), for tests
-  info           print a summary of the organisation and exit
-  reset-demo     replace the organisation with the demo organisation and exit
-  screenshots DIR  render every page of the console to DIR/NN-page.png and exit</source>
-        <translation>Tollgate: Verwaltungskonsole und Gateway für die LLM-Nutzung einer Organisation.
-
-Befehle:
-  (keiner)       die Konsole öffnen (sie betreibt auch das Gateway)
-  serve          das Gateway ohne Bildschirm betreiben; SIGTERM lässt laufende Anfragen zu Ende laufen und beendet
-  mock-upstream  den simulierten LLM-Anbieter allein betreiben (OpenAI- und Anthropic-API), für Tests
-  info           eine Übersicht der Organisation ausgeben und beenden
-  reset-demo     die Organisation durch die Demo-Organisation ersetzen und beenden
-  screenshots DIR  jede Seite der Konsole als DIR/NN-seite.png speichern und beenden</translation>
-    </message>
     <message>
         <source>Show this help and exit.</source>
         <translation>Diese Hilfe zeigen und beenden.</translation>
@@ -465,6 +670,62 @@ Befehle:
     <message>
         <source>&apos;%1&apos; is not a command; use serve, mock-upstream, info, reset-demo or screenshots, or none for the console</source>
         <translation>„%1“ ist kein Befehl; serve, mock-upstream, info, reset-demo oder screenshots verwenden, oder keinen für die Konsole</translation>
+    </message>
+    <message>
+        <source>Tollgate: the administration console and gateway for an organisation&apos;s LLM usage.
+
+Commands:
+  (none)         open the console (it runs the gateway too)
+  serve          run the gateway without a display; SIGTERM drains requests under way and stops
+  mock-upstream  run the mock LLM provider on its own (OpenAI and Anthropic APIs), for tests
+  info           print a summary of the organisation and exit
+  reset-demo     replace the organisation with the demo organisation and exit
+  screenshots DIR  render every page of the console to DIR/NN-page.png and exit
+  catalog import FILE  show what a price file (Tollgate&apos;s catalog format or the public
+                 model_prices_and_context_window.json) would change; --apply applies it
+  catalog import --built-in  the same with the price list this Tollgate ships
+  catalog export [FILE]  write the catalog in Tollgate&apos;s format (to standard output without FILE)</source>
+        <translation>Tollgate: Verwaltungskonsole und Gateway für die LLM-Nutzung einer Organisation.
+
+Befehle:
+  (keiner)       die Konsole öffnen (sie betreibt auch das Gateway)
+  serve          das Gateway ohne Bildschirm betreiben; SIGTERM lässt laufende Anfragen zu Ende laufen und beendet
+  mock-upstream  den simulierten LLM-Anbieter allein betreiben (OpenAI- und Anthropic-API), für Tests
+  info           eine Übersicht der Organisation ausgeben und beenden
+  reset-demo     die Organisation durch die Demo-Organisation ersetzen und beenden
+  screenshots DIR  jede Seite der Konsole als DIR/NN-seite.png speichern und beenden
+  catalog import DATEI  zeigen, was eine Preisdatei (Tollgates Katalogformat oder die öffentliche
+                 model_prices_and_context_window.json) ändern würde; --apply wendet es an
+  catalog import --built-in  dasselbe mit der Preisliste, die dieses Tollgate mitbringt
+  catalog export [DATEI]  den Katalog in Tollgates Format schreiben (ohne DATEI auf die Standardausgabe)</translation>
+    </message>
+    <message>
+        <source>catalog import: apply the changes (otherwise only shown).</source>
+        <translation>catalog import: die Änderungen anwenden (sonst nur zeigen).</translation>
+    </message>
+    <message>
+        <source>catalog import: add the file&apos;s models the catalog does not have (unapproved).</source>
+        <translation>catalog import: Modelle der Datei hinzufügen, die der Katalog nicht hat (nicht freigegeben).</translation>
+    </message>
+    <message>
+        <source>catalog import: remove the models a Tollgate catalog file does not list.</source>
+        <translation>catalog import: die Modelle entfernen, die eine Tollgate-Katalogdatei nicht aufführt.</translation>
+    </message>
+    <message>
+        <source>catalog import: the price list built into this Tollgate.</source>
+        <translation>catalog import: die in dieses Tollgate eingebaute Preisliste.</translation>
+    </message>
+    <message>
+        <source>takes a price file, or --built-in</source>
+        <translation>braucht eine Preisdatei oder --built-in</translation>
+    </message>
+    <message>
+        <source>takes one file at most</source>
+        <translation>nimmt höchstens eine Datei</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not a catalog command; use import or export</source>
+        <translation>„%1“ ist kein Katalogbefehl; import oder export verwenden</translation>
     </message>
 </context>
 <context>
@@ -1804,6 +2065,81 @@ Gruppen dürfen ihn nutzen:</translation>
     </message>
 </context>
 <context>
+    <name>tollgate::PriceImportDialog</name>
+    <message>
+        <source>Context window (tokens)</source>
+        <translation>Kontextfenster (Token)</translation>
+    </message>
+    <message>
+        <source>Maximum output tokens</source>
+        <translation>Höchstzahl Ausgabe-Token</translation>
+    </message>
+    <message>
+        <source>Long-context tier above (tokens)</source>
+        <translation>Stufe für langen Kontext ab (Token)</translation>
+    </message>
+    <message>
+        <source>Most tokens one image costs</source>
+        <translation>Höchstens Token je Bild</translation>
+    </message>
+    <message>
+        <source>Update prices from %1</source>
+        <translation>Preise aus %1 aktualisieren</translation>
+    </message>
+    <message>
+        <source>Add the file&apos;s models the catalog does not have (unapproved until you approve them)</source>
+        <translation>Modelle der Datei hinzufügen, die der Katalog nicht hat (nicht freigegeben, bis Sie sie freigeben)</translation>
+    </message>
+    <message>
+        <source>Remove the models the file does not list</source>
+        <translation>Die Modelle entfernen, die die Datei nicht aufführt</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>Modell</translation>
+    </message>
+    <message>
+        <source>Price</source>
+        <translation>Preis</translation>
+    </message>
+    <message>
+        <source>Now</source>
+        <translation>Jetzt</translation>
+    </message>
+    <message>
+        <source>From the file</source>
+        <translation>Aus der Datei</translation>
+    </message>
+    <message>
+        <source>Apply changes</source>
+        <translation>Änderungen anwenden</translation>
+    </message>
+    <message>
+        <source>%1 cannot be read as a price file: %2</source>
+        <translation>%1 kann nicht als Preisdatei gelesen werden: %2</translation>
+    </message>
+    <message>
+        <source>The catalog already has every price in %1 (%2 models agree).</source>
+        <translation>Der Katalog hat bereits jeden Preis aus %1 (%2 Modelle stimmen überein).</translation>
+    </message>
+    <message>
+        <source>%1 would make %2 changes to %3 models and remove %4; %5 models agree already. Prices that follow a default (cache writes, the long-context tier) move with the price they follow. Nothing changes until you apply.</source>
+        <translation>%1 würde %2 Änderungen an %3 Modellen vornehmen und %4 entfernen; %5 Modelle stimmen bereits überein. Preise, die einem Standard folgen (Cache-Schreiben, die Stufe für langen Kontext), ändern sich mit dem Preis, dem sie folgen. Nichts ändert sich, bevor Sie anwenden.</translation>
+    </message>
+    <message>
+        <source>new model</source>
+        <translation>neues Modell</translation>
+    </message>
+    <message>
+        <source>removed</source>
+        <translation>entfernt</translation>
+    </message>
+    <message>
+        <source>Not applied: %1</source>
+        <translation>Nicht angewendet: %1</translation>
+    </message>
+</context>
+<context>
     <name>tollgate::ProjectsPage</name>
     <message>
         <source>Projects</source>
@@ -2107,8 +2443,24 @@ Gruppen dürfen ihn nutzen:</translation>
         <translation>&lt;p&gt;&lt;b&gt;Modell:&lt;/b&gt; angefragt als %1, bedient und berechnet als %2 durch %3&lt;/p&gt;</translation>
     </message>
     <message>
-        <source>&lt;p&gt;%1 of the output tokens were reasoning.&lt;/p&gt;</source>
-        <translation>&lt;p&gt;%1 der Ausgabe-Token waren Nachdenken (Reasoning).&lt;/p&gt;</translation>
+        <source> · estimated: the stream ended without the provider&apos;s final usage (charged what was streamed)</source>
+        <translation> · geschätzt: der Stream endete ohne die abschließende Nutzungsangabe des Anbieters (berechnet wurde, was gestreamt wurde)</translation>
+    </message>
+    <message>
+        <source> · estimated: charged what was streamed</source>
+        <translation> · geschätzt: berechnet wurde, was gestreamt wurde</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message>
+        <source>billed at the long-context tier</source>
+        <translation>zur Stufe für langen Kontext berechnet</translation>
+    </message>
+    <message>
+        <source>&lt;p&gt;&lt;b&gt;Billed as:&lt;/b&gt; %1&lt;/p&gt;</source>
+        <translation>&lt;p&gt;&lt;b&gt;Berechnet als:&lt;/b&gt; %1&lt;/p&gt;</translation>
     </message>
 </context>
 <context>

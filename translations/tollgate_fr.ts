@@ -2,6 +2,156 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="fr_FR">
 <context>
+    <name>tollgate::Catalog</name>
+    <message>
+        <source>Input</source>
+        <translation>Entrée</translation>
+    </message>
+    <message>
+        <source>Cached input (cache read)</source>
+        <translation>Entrée en cache (lecture du cache)</translation>
+    </message>
+    <message>
+        <source>Cache write (5 minutes)</source>
+        <translation>Écriture en cache (5 minutes)</translation>
+    </message>
+    <message>
+        <source>Cache write (1 hour)</source>
+        <translation>Écriture en cache (1 heure)</translation>
+    </message>
+    <message>
+        <source>Output</source>
+        <translation>Sortie</translation>
+    </message>
+    <message>
+        <source>Reasoning output</source>
+        <translation>Sortie de raisonnement</translation>
+    </message>
+    <message>
+        <source>Audio input</source>
+        <translation>Entrée audio</translation>
+    </message>
+    <message>
+        <source>Audio output</source>
+        <translation>Sortie audio</translation>
+    </message>
+    <message>
+        <source>Image input</source>
+        <translation>Entrée image</translation>
+    </message>
+    <message>
+        <source>Long context: input</source>
+        <translation>Contexte long : entrée</translation>
+    </message>
+    <message>
+        <source>Long context: cached input</source>
+        <translation>Contexte long : entrée en cache</translation>
+    </message>
+    <message>
+        <source>Long context: cache write (5 minutes)</source>
+        <translation>Contexte long : écriture en cache (5 minutes)</translation>
+    </message>
+    <message>
+        <source>Long context: cache write (1 hour)</source>
+        <translation>Contexte long : écriture en cache (1 heure)</translation>
+    </message>
+    <message>
+        <source>Long context: output</source>
+        <translation>Contexte long : sortie</translation>
+    </message>
+    <message>
+        <source>Web search (per 1,000 searches)</source>
+        <translation>Recherche web (pour 1 000 recherches)</translation>
+    </message>
+    <message>
+        <source>Code execution (per 1,000 sessions)</source>
+        <translation>Exécution de code (pour 1 000 sessions)</translation>
+    </message>
+    <message>
+        <source>Reasoning tokens</source>
+        <translation>Jetons de raisonnement</translation>
+    </message>
+    <message>
+        <source>Cache-write tokens (5 minutes)</source>
+        <translation>Jetons écrits en cache (5 minutes)</translation>
+    </message>
+    <message>
+        <source>Cache-write tokens (1 hour)</source>
+        <translation>Jetons écrits en cache (1 heure)</translation>
+    </message>
+    <message>
+        <source>Audio input tokens</source>
+        <translation>Jetons d&apos;entrée audio</translation>
+    </message>
+    <message>
+        <source>Audio output tokens</source>
+        <translation>Jetons de sortie audio</translation>
+    </message>
+    <message>
+        <source>Image input tokens</source>
+        <translation>Jetons d&apos;entrée image</translation>
+    </message>
+    <message>
+        <source>Web searches</source>
+        <translation>Recherches web</translation>
+    </message>
+    <message>
+        <source>Code-execution sessions</source>
+        <translation>Sessions d&apos;exécution de code</translation>
+    </message>
+</context>
+<context>
+    <name>tollgate::CatalogCommand</name>
+    <message>
+        <source>cannot write %1: %2</source>
+        <translation>impossible d&apos;écrire %1 : %2</translation>
+    </message>
+    <message>
+        <source>Wrote the catalog (%1 models) to %2</source>
+        <translation>Catalogue (%1 modèles) écrit dans %2</translation>
+    </message>
+    <message>
+        <source>cannot read %1: %2</source>
+        <translation>impossible de lire %1 : %2</translation>
+    </message>
+    <message>
+        <source>%1 is not a price file Tollgate can read: %2</source>
+        <translation>%1 n&apos;est pas un fichier de prix que Tollgate sait lire : %2</translation>
+    </message>
+    <message>
+        <source>the built-in catalog</source>
+        <translation>le catalogue intégré</translation>
+    </message>
+    <message>
+        <source>+ %1 (new model)</source>
+        <translation>+ %1 (nouveau modèle)</translation>
+    </message>
+    <message>
+        <source>- %1 (removed)</source>
+        <translation>- %1 (supprimé)</translation>
+    </message>
+    <message>
+        <source>~ %1 %2: %3 -&gt; %4</source>
+        <translation>~ %1 %2 : %3 -&gt; %4</translation>
+    </message>
+    <message>
+        <source>  skipped: %1</source>
+        <translation>  ignoré : %1</translation>
+    </message>
+    <message>
+        <source>%1 changes to %2 models, %3 removed, %4 unchanged (%5 format)</source>
+        <translation>%1 changements sur %2 modèles, %3 supprimés, %4 inchangés (format %5)</translation>
+    </message>
+    <message>
+        <source>Nothing was changed: run it again with --apply to apply these changes.</source>
+        <translation>Rien n&apos;a été changé : relancez avec --apply pour appliquer ces changements.</translation>
+    </message>
+    <message>
+        <source>Applied.</source>
+        <translation>Appliqué.</translation>
+    </message>
+</context>
+<context>
     <name>tollgate::CatalogPage</name>
     <message>
         <source>OpenAI-compatible</source>
@@ -138,18 +288,6 @@
     <message>
         <source>Tier (1 = cheapest):</source>
         <translation>Niveau (1 = le moins cher) :</translation>
-    </message>
-    <message>
-        <source>Input, $ per million tokens:</source>
-        <translation>Entrée, $ par million de jetons :</translation>
-    </message>
-    <message>
-        <source>Cached input, $ per million:</source>
-        <translation>Entrée en cache, $ par million :</translation>
-    </message>
-    <message>
-        <source>Output, $ per million tokens:</source>
-        <translation>Sortie, $ par million de jetons :</translation>
     </message>
     <message>
         <source>Maximum output tokens:</source>
@@ -351,29 +489,96 @@
         <source>as the client sends it</source>
         <translation>comme le client l&apos;envoie</translation>
     </message>
+    <message>
+        <source>Cache write $/M</source>
+        <translation>Écriture en cache $/M</translation>
+    </message>
+    <message>
+        <source>Long context</source>
+        <translation>Contexte long</translation>
+    </message>
+    <message>
+        <source>above %1</source>
+        <translation>au-delà de %1</translation>
+    </message>
+    <message>
+        <source>Update prices from file…</source>
+        <translation>Mettre à jour les prix depuis un fichier…</translation>
+    </message>
+    <message>
+        <source>Export…</source>
+        <translation>Exporter…</translation>
+    </message>
+    <message>
+        <source>Prices in US dollars per million tokens; server tools per 1,000 calls. Leave a price empty to follow its default, shown in grey.</source>
+        <translation>Prix en dollars US par million de jetons ; outils serveur pour 1 000 appels. Laissez un prix vide pour suivre sa valeur par défaut, affichée en gris.</translation>
+    </message>
+    <message>
+        <source>default: %1</source>
+        <translation>par défaut : %1</translation>
+    </message>
+    <message>
+        <source>from the price above</source>
+        <translation>du prix ci-dessus</translation>
+    </message>
+    <message>
+        <source>Long-context tier above (input tokens):</source>
+        <translation>Palier de contexte long au-delà de (jetons d&apos;entrée) :</translation>
+    </message>
+    <message>
+        <source>empty: one tier</source>
+        <translation>vide : un seul palier</translation>
+    </message>
+    <message>
+        <source>Most tokens one image costs:</source>
+        <translation>Jetons au plus par image :</translation>
+    </message>
+    <message>
+        <source>empty: the provider&apos;s sizing rule</source>
+        <translation>vide : la règle de taille du fournisseur</translation>
+    </message>
+    <message>
+        <source>Update prices from file</source>
+        <translation>Mettre à jour les prix depuis un fichier</translation>
+    </message>
+    <message>
+        <source>Price files (*.json);;All files (*)</source>
+        <translation>Fichiers de prix (*.json);;Tous les fichiers (*)</translation>
+    </message>
+    <message>
+        <source>Cannot read %1: %2</source>
+        <translation>Impossible de lire %1 : %2</translation>
+    </message>
+    <message>
+        <source>%1 is not a price file Tollgate can read: %2</source>
+        <translation>%1 n&apos;est pas un fichier de prix que Tollgate sait lire : %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n price changes applied.</source>
+        <translation>
+            <numerusform>%n changement de prix appliqué.</numerusform>
+            <numerusform>%n changements de prix appliqués.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Export the catalog</source>
+        <translation>Exporter le catalogue</translation>
+    </message>
+    <message>
+        <source>Tollgate catalog (*.json)</source>
+        <translation>Catalogue Tollgate (*.json)</translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation>Impossible d&apos;écrire %1 : %2</translation>
+    </message>
+    <message>
+        <source>Catalog exported to %1.</source>
+        <translation>Catalogue exporté dans %1.</translation>
+    </message>
 </context>
 <context>
     <name>tollgate::CommandLine</name>
-    <message>
-        <source>Tollgate: the administration console and gateway for an organisation&apos;s LLM usage.
-
-Commands:
-  (none)         open the console (it runs the gateway too)
-  serve          run the gateway without a display; SIGTERM drains requests under way and stops
-  mock-upstream  run the mock LLM provider on its own (OpenAI and Anthropic APIs), for tests
-  info           print a summary of the organisation and exit
-  reset-demo     replace the organisation with the demo organisation and exit
-  screenshots DIR  render every page of the console to DIR/NN-page.png and exit</source>
-        <translation>Tollgate : console d&apos;administration et passerelle pour l&apos;usage des LLM d&apos;une organisation.
-
-Commandes :
-  (aucune)       ouvrir la console (elle fait aussi tourner la passerelle)
-  serve          faire tourner la passerelle sans affichage ; SIGTERM termine les requêtes en cours puis arrête
-  mock-upstream  faire tourner seul le fournisseur LLM simulé (API OpenAI et Anthropic), pour les tests
-  info           afficher un résumé de l&apos;organisation et quitter
-  reset-demo     remplacer l&apos;organisation par l&apos;organisation de démonstration et quitter
-  screenshots DIR  enregistrer chaque page de la console dans DIR/NN-page.png et quitter</translation>
-    </message>
     <message>
         <source>Show this help and exit.</source>
         <translation>Afficher cette aide et quitter.</translation>
@@ -465,6 +670,62 @@ Commandes :
     <message>
         <source>&apos;%1&apos; is not a command; use serve, mock-upstream, info, reset-demo or screenshots, or none for the console</source>
         <translation>« %1 » n&apos;est pas une commande ; utilisez serve, mock-upstream, info, reset-demo ou screenshots, ou aucune pour la console</translation>
+    </message>
+    <message>
+        <source>Tollgate: the administration console and gateway for an organisation&apos;s LLM usage.
+
+Commands:
+  (none)         open the console (it runs the gateway too)
+  serve          run the gateway without a display; SIGTERM drains requests under way and stops
+  mock-upstream  run the mock LLM provider on its own (OpenAI and Anthropic APIs), for tests
+  info           print a summary of the organisation and exit
+  reset-demo     replace the organisation with the demo organisation and exit
+  screenshots DIR  render every page of the console to DIR/NN-page.png and exit
+  catalog import FILE  show what a price file (Tollgate&apos;s catalog format or the public
+                 model_prices_and_context_window.json) would change; --apply applies it
+  catalog import --built-in  the same with the price list this Tollgate ships
+  catalog export [FILE]  write the catalog in Tollgate&apos;s format (to standard output without FILE)</source>
+        <translation>Tollgate : console d&apos;administration et passerelle pour l&apos;usage des LLM d&apos;une organisation.
+
+Commandes :
+  (aucune)       ouvrir la console (elle fait aussi tourner la passerelle)
+  serve          faire tourner la passerelle sans affichage ; SIGTERM termine les requêtes en cours puis arrête
+  mock-upstream  faire tourner seul le fournisseur LLM simulé (API OpenAI et Anthropic), pour les tests
+  info           afficher un résumé de l&apos;organisation et quitter
+  reset-demo     remplacer l&apos;organisation par l&apos;organisation de démonstration et quitter
+  screenshots DIR  enregistrer chaque page de la console dans DIR/NN-page.png et quitter
+  catalog import FICHIER  montrer ce qu&apos;un fichier de prix (format de catalogue de Tollgate ou le fichier public
+                 model_prices_and_context_window.json) changerait ; --apply l&apos;applique
+  catalog import --built-in  la même chose avec la liste de prix livrée avec ce Tollgate
+  catalog export [FICHIER]  écrire le catalogue au format de Tollgate (sur la sortie standard sans FICHIER)</translation>
+    </message>
+    <message>
+        <source>catalog import: apply the changes (otherwise only shown).</source>
+        <translation>catalog import : appliquer les changements (sinon seulement affichés).</translation>
+    </message>
+    <message>
+        <source>catalog import: add the file&apos;s models the catalog does not have (unapproved).</source>
+        <translation>catalog import : ajouter les modèles du fichier absents du catalogue (non approuvés).</translation>
+    </message>
+    <message>
+        <source>catalog import: remove the models a Tollgate catalog file does not list.</source>
+        <translation>catalog import : supprimer les modèles qu&apos;un fichier de catalogue Tollgate ne liste pas.</translation>
+    </message>
+    <message>
+        <source>catalog import: the price list built into this Tollgate.</source>
+        <translation>catalog import : la liste de prix intégrée à ce Tollgate.</translation>
+    </message>
+    <message>
+        <source>takes a price file, or --built-in</source>
+        <translation>attend un fichier de prix, ou --built-in</translation>
+    </message>
+    <message>
+        <source>takes one file at most</source>
+        <translation>attend un fichier au plus</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not a catalog command; use import or export</source>
+        <translation>« %1 » n&apos;est pas une commande de catalogue ; utilisez import ou export</translation>
     </message>
 </context>
 <context>
@@ -1804,6 +2065,81 @@ groupes peuvent l&apos;utiliser :</translation>
     </message>
 </context>
 <context>
+    <name>tollgate::PriceImportDialog</name>
+    <message>
+        <source>Context window (tokens)</source>
+        <translation>Fenêtre de contexte (jetons)</translation>
+    </message>
+    <message>
+        <source>Maximum output tokens</source>
+        <translation>Jetons de sortie maximum</translation>
+    </message>
+    <message>
+        <source>Long-context tier above (tokens)</source>
+        <translation>Palier de contexte long au-delà de (jetons)</translation>
+    </message>
+    <message>
+        <source>Most tokens one image costs</source>
+        <translation>Jetons au plus par image</translation>
+    </message>
+    <message>
+        <source>Update prices from %1</source>
+        <translation>Mettre à jour les prix depuis %1</translation>
+    </message>
+    <message>
+        <source>Add the file&apos;s models the catalog does not have (unapproved until you approve them)</source>
+        <translation>Ajouter les modèles du fichier absents du catalogue (non approuvés jusqu&apos;à votre approbation)</translation>
+    </message>
+    <message>
+        <source>Remove the models the file does not list</source>
+        <translation>Supprimer les modèles que le fichier ne liste pas</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>Modèle</translation>
+    </message>
+    <message>
+        <source>Price</source>
+        <translation>Prix</translation>
+    </message>
+    <message>
+        <source>Now</source>
+        <translation>Actuel</translation>
+    </message>
+    <message>
+        <source>From the file</source>
+        <translation>Du fichier</translation>
+    </message>
+    <message>
+        <source>Apply changes</source>
+        <translation>Appliquer les changements</translation>
+    </message>
+    <message>
+        <source>%1 cannot be read as a price file: %2</source>
+        <translation>%1 ne peut pas être lu comme fichier de prix : %2</translation>
+    </message>
+    <message>
+        <source>The catalog already has every price in %1 (%2 models agree).</source>
+        <translation>Le catalogue a déjà tous les prix de %1 (%2 modèles concordent).</translation>
+    </message>
+    <message>
+        <source>%1 would make %2 changes to %3 models and remove %4; %5 models agree already. Prices that follow a default (cache writes, the long-context tier) move with the price they follow. Nothing changes until you apply.</source>
+        <translation>%1 ferait %2 changements sur %3 modèles et en supprimerait %4 ; %5 modèles concordent déjà. Les prix qui suivent une valeur par défaut (écritures en cache, palier de contexte long) évoluent avec le prix qu&apos;ils suivent. Rien ne change avant que vous appliquiez.</translation>
+    </message>
+    <message>
+        <source>new model</source>
+        <translation>nouveau modèle</translation>
+    </message>
+    <message>
+        <source>removed</source>
+        <translation>supprimé</translation>
+    </message>
+    <message>
+        <source>Not applied: %1</source>
+        <translation>Non appliqué : %1</translation>
+    </message>
+</context>
+<context>
     <name>tollgate::ProjectsPage</name>
     <message>
         <source>Projects</source>
@@ -2107,8 +2443,24 @@ groupes peuvent l&apos;utiliser :</translation>
         <translation>&lt;p&gt;&lt;b&gt;Modèle :&lt;/b&gt; demandé comme %1, servi et facturé comme %2 par %3&lt;/p&gt;</translation>
     </message>
     <message>
-        <source>&lt;p&gt;%1 of the output tokens were reasoning.&lt;/p&gt;</source>
-        <translation>&lt;p&gt;%1 des jetons de sortie étaient du raisonnement.&lt;/p&gt;</translation>
+        <source> · estimated: the stream ended without the provider&apos;s final usage (charged what was streamed)</source>
+        <translation> · estimé : le flux s&apos;est terminé sans l&apos;usage final du fournisseur (facturé ce qui a été transmis)</translation>
+    </message>
+    <message>
+        <source> · estimated: charged what was streamed</source>
+        <translation> · estimé : facturé ce qui a été transmis</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1 : %2</translation>
+    </message>
+    <message>
+        <source>billed at the long-context tier</source>
+        <translation>facturé au palier de contexte long</translation>
+    </message>
+    <message>
+        <source>&lt;p&gt;&lt;b&gt;Billed as:&lt;/b&gt; %1&lt;/p&gt;</source>
+        <translation>&lt;p&gt;&lt;b&gt;Facturé comme :&lt;/b&gt; %1&lt;/p&gt;</translation>
     </message>
 </context>
 <context>

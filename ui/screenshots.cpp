@@ -2,10 +2,12 @@
 
 #include "core/catalog/priceimport.h"
 #include "core/service/service.h"
+#include "ui/catalog/catalogpage.h"
 #include "ui/catalog/priceimportdialog.h"
 #include "ui/console.h"
 #include "ui/mainwindow.h"
 #include "ui/page.h"
+#include "ui/widgets/editdialog.h"
 
 #include <QApplication>
 #include <QDir>
@@ -80,6 +82,21 @@ QString renderPages(MainWindow& window, Console& console, const QString& dir)
     if (!dialog.grab().save(file))
         return QApplication::translate("tollgate::screenshots", "cannot write %1").arg(file);
     dialog.reject();
+    // The model editor of a model with a long-context tier: every component, the defaults in grey.
+    for (Page* page : pages)
+        if (auto* catalog = qobject_cast<CatalogPage*>(page)) {
+            EditDialog* editor =
+                catalog->modelDialog(console.service().catalog().model(QStringLiteral("claude-sonnet-4-5")));
+            editor->show();
+            settle(console);
+            const QString editorFile = QDir(dir).filePath(
+                QStringLiteral("%1-model-editor.png").arg(pages.size() + 2, 2, 10, QLatin1Char('0')));
+            const bool saved = editor->grab().save(editorFile);
+            editor->reject();
+            editor->deleteLater();
+            if (!saved)
+                return QApplication::translate("tollgate::screenshots", "cannot write %1").arg(editorFile);
+        }
     return {};
 }
 

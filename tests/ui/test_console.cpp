@@ -450,9 +450,10 @@ private slots:
         const QStringList files = QDir(dir).entryList(QDir::Files);
         const auto details = std::count_if(files.cbegin(), files.cend(),
                                            [](const QString& f) { return f.endsWith(QLatin1String("-details.png")); });
-        // One per page, a page's details with data, and the price import's preview.
-        QCOMPARE(files.size() - details, m_window->pages().size() + 1);
-        QVERIFY(files.last().endsWith(QLatin1String("-price-import.png")));
+        // One per page, a page's details with data, the price import's preview and the model editor.
+        QCOMPARE(files.size() - details, m_window->pages().size() + 2);
+        QVERIFY(files.contains(QStringLiteral("%1-price-import.png").arg(m_window->pages().size() + 1)));
+        QVERIFY(files.last().endsWith(QLatin1String("-model-editor.png")));
     }
 };
 

@@ -270,29 +270,29 @@ std::optional<Provider> CatalogPage::selectedProvider() const
     return rows.size() == 1 ? std::optional(m_providers->item(rows.first())) : std::nullopt;
 }
 
-void CatalogPage::editModel(std::optional<ModelInfo> existing)
+EditDialog* CatalogPage::modelDialog(const std::optional<ModelInfo>& existing)
 {
     const ModelInfo m = existing.value_or(ModelInfo {});
     Service& s = console().service();
-    EditDialog dialog(existing ? tr("Edit model") : tr("New model"), this);
-    QLineEdit* id = dialog.addLine(QStringLiteral("id"), tr("Model id:"), m.id, tr("as clients send it"));
+    auto* dialog = new EditDialog(existing ? tr("Edit model") : tr("New model"), this);
+    QLineEdit* id = dialog->addLine(QStringLiteral("id"), tr("Model id:"), m.id, tr("as clients send it"));
     id->setEnabled(!existing);
     QList<std::pair<QString, QVariant>> providers;
     for (const Provider& p : s.catalog().providers())
         providers.append({p.name, p.id});
-    QComboBox* provider = dialog.addChoice(tr("Provider:"), providers, m.providerId);
-    QLineEdit* upstream = dialog.addLine(QStringLiteral("upstreamName"), tr("Upstream name:"), m.upstreamName,
-                                         tr("empty: the same as the id"));
-    QLineEdit* tier = dialog.addLine(QStringLiteral("tier"), tr("Tier (1 = cheapest):"), QString::number(m.tier));
+    QComboBox* provider = dialog->addChoice(tr("Provider:"), providers, m.providerId);
+    QLineEdit* upstream = dialog->addLine(QStringLiteral("upstreamName"), tr("Upstream name:"), m.upstreamName,
+                                          tr("empty: the same as the id"));
+    QLineEdit* tier = dialog->addLine(QStringLiteral("tier"), tr("Tier (1 = cheapest):"), QString::number(m.tier));
     // Every billed component: input and output always; the others empty when they follow their default, which the
     // placeholder shows (cache writes 1.25x and 2x input, the long-context tier 2x input and 1.5x output...).
-    dialog.addNote(tr("Prices in US dollars per million tokens; server tools per 1,000 calls. Leave a price empty "
-                      "to follow its default, shown in grey."));
+    dialog->addNote(tr("Prices in US dollars per million tokens; server tools per 1,000 calls. Leave a price empty "
+                       "to follow its default, shown in grey."));
     QList<std::pair<const PriceComponent*, QLineEdit*>> prices;
     for (const PriceComponent& c : priceComponents()) {
         const bool set = m.explicitPrices & (1u << (&c - priceComponents().data()));
         const bool required = !c.base && !c.fixed;
-        QLineEdit* line = dialog.addLine(
+        QLineEdit* line = dialog->addLine(
             QString(c.key), priceComponentLabel(c) + u':',
             set || required ? formatComponentPrice(c, m.*c.field) : QString(),
             required
@@ -300,24 +300,25 @@ void CatalogPage::editModel(std::optional<ModelInfo> existing)
                 : tr("default: %1").arg(existing ? formatComponentPrice(c, m.*c.field) : tr("from the price above")));
         prices.append({&c, line});
     }
-    QLineEdit* longThreshold = dialog.addLine(
+    QLineEdit* longThreshold = dialog->addLine(
         QStringLiteral("longContextThreshold"), tr("Long-context tier above (input tokens):"),
         m.longContextThreshold ? QString::number(m.longContextThreshold) : QString(), tr("empty: one tier"));
-    QLineEdit* imageTokens = dialog.addLine(QStringLiteral("maxImageTokens"), tr("Most tokens one image costs:"),
-                                            existing ? QString::number(m.maxImageTokens) : QString(),
-                                            tr("empty: the provider's sizing rule"));
-    QLineEdit* maxOut = dialog.addLine(QStringLiteral("maxOutputTokens"), tr("Maximum output tokens:"),
-                                       QString::number(m.maxOutputTokens));
-    QLineEdit* context = dialog.addLine(QStringLiteral("contextWindow"), tr("Context window (tokens):"),
-                                        QString::number(m.contextWindow));
+    QLineEdit* imageTokens = dialog->addLine(QStringLiteral("maxImageTokens"), tr("Most tokens one image costs:"),
+                                             existing ? QString::number(m.maxImageTokens) : QString(),
+                                             tr("empty: the provider's sizing rule"));
+    QLineEdit* maxOut = dialog->addLine(QStringLiteral("maxOutputTokens"), tr("Maximum output tokens:"),
+                                        QString::number(m.maxOutputTokens));
+    QLineEdit* context = dialog->addLine(QStringLiteral("contextWindow"), tr("Context window (tokens):"),
+                                         QString::number(m.contextWindow));
     QComboBox* capField =
-        dialog.addChoice(tr("Output cap field:"),
-                         {{tr("as the client sends it"), QString()},
-                          {QStringLiteral("max_completion_tokens"), QStringLiteral("max_completion_tokens")},
-                          {QStringLiteral("max_tokens"), QStringLiteral("max_tokens")}},
-                         m.outputCapField);
-    QCheckBox* approved = dialog.addCheck(tr("Approved for use"), m.approved);
-    dialog.setSave([&]() -> Status {
+        dialog->addChoice(tr("Output cap field:"),
+                          {{tr("as the client sends it"), QString()},
+                           {QStringLiteral("max_completion_tokens"), QStringLiteral("max_completion_tokens")},
+                           {QStringLiteral("max_tokens"), QStringLiteral("max_tokens")}},
+                          m.outputCapField);
+    QCheckBox* approved = dialog->addCheck(tr("Approved for use"), m.approved);
+    const bool isNew = !existing;
+    dialog->setSave([=, &s]() -> Status {
         ModelInfo changed = m;
         changed.id = id->text().trimmed();
         changed.providerId = provider->currentData().toLongLong();
@@ -357,14 +358,21 @@ void CatalogPage::editModel(std::optional<ModelInfo> existing)
         changed.contextWindow = *cw.value();
         changed.approved = approved->isChecked();
         changed.outputCapField = capField->currentData().toString();
-        changed.priceSource = existing ? m.priceSource : tr("entered in the console");
+        changed.priceSource = isNew ? tr("entered in the console") : m.priceSource;
         auto r = s.catalog().saveModel(changed, Console::actor());
         return r.ok() ? Status() : Status(r.error());
     });
-    if (dialog.exec() == QDialog::Accepted) {
+    return dialog;
+}
+
+void CatalogPage::editModel(std::optional<ModelInfo> existing)
+{
+    EditDialog* dialog = modelDialog(existing);
+    if (dialog->exec() == QDialog::Accepted) {
         banner()->showInfo(tr("Model saved."));
         reload();
     }
+    dialog->deleteLater();
 }
 
 void CatalogPage::importPrices()

@@ -10,6 +10,8 @@ class QTableView;
 
 namespace tollgate {
 
+class EditDialog;
+
 // The models clients may ask for (provider, upstream name, tier, prices per million tokens, limits, approval), the
 // aliases and patterns that serve other ids as one of them (with a field that says which model an id gets), and the
 // providers they go to. A provider's secret is typed in and never shown back.
@@ -21,6 +23,8 @@ class CatalogPage final : public Page
 public:
     explicit CatalogPage(Console& console, QWidget* parent = nullptr);
     void reload() override;
+    // The model editor: every billed component, set ones with their price, the others with the default they follow.
+    EditDialog* modelDialog(const std::optional<ModelInfo>& model);
 
 private:
     void editModel(std::optional<ModelInfo> model);

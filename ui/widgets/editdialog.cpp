@@ -10,6 +10,7 @@
 #include <QLineEdit>
 #include <QScreen>
 #include <QScrollArea>
+#include <QStyle>
 #include <QVBoxLayout>
 
 namespace tollgate {
@@ -44,11 +45,16 @@ EditDialog::EditDialog(const QString& title, QWidget* parent)
 
 QSize EditDialog::sizeHint() const
 {
-    // As tall as the form wants, up to what the screen has.
+    // As wide and tall as the form wants (the scroll area's hint is small), up to what the screen has; the form
+    // scrolls vertically only, so it gets its whole width.
     QSize hint = QDialog::sizeHint();
-    const int formHeight = m_form->sizeHint().height() + 120;
-    const int available = screen() ? screen()->availableGeometry().height() * 9 / 10 : 800;
-    hint.setHeight(std::min(std::max(hint.height(), formHeight), available));
+    const QSize form = m_form->sizeHint();
+    const QRect screenArea = screen() ? screen()->availableGeometry() : QRect(0, 0, 1280, 800);
+    const int scrollBar = style()->pixelMetric(QStyle::PM_ScrollBarExtent);
+    const int width =
+        form.width() + scrollBar + layout()->contentsMargins().left() + layout()->contentsMargins().right();
+    hint.setWidth(std::min(std::max(hint.width(), width), screenArea.width() * 9 / 10));
+    hint.setHeight(std::min(std::max(hint.height(), form.height() + 120), screenArea.height() * 9 / 10));
     return hint;
 }
 
