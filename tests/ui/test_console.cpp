@@ -312,7 +312,7 @@ private slots:
         QVERIFY2(broken.error().contains(QLatin1String("gpt-4o.input_cost_per_token")), qPrintable(broken.error()));
     }
 
-    // A request served through an alias says so in the log's details, with its reasoning tokens.
+    // A request served through an alias says so in the log's details, with the token classes it was billed for.
     void theRequestLogSaysWhichIdWasAskedFor()
     {
         UsageRecord r;
@@ -325,7 +325,8 @@ private slots:
         r.outputTokens = 90;
         r.cost = 1'000;
         r.extras = QStringLiteral(
-            R"({"requested_model":"claude-sonnet-7","model_rule":"claude-sonnet-*","reasoning_tokens":30})");
+            R"({"requested_model":"claude-sonnet-7","model_rule":"claude-sonnet-*","reasoning_tokens":30,)"
+            R"("cache_write_1h_tokens":40,"web_search_calls":2})");
         QVERIFY(m_service->usage().recordUsage({r}).ok());
         auto* page = m_window->showPage<RequestLogPage>();
         page->reload();
@@ -341,7 +342,11 @@ private slots:
         QVERIFY2(details.contains(QLatin1String("asked for as claude-sonnet-7, served and priced as claude-sonnet-5-5 "
                                                 "by claude-sonnet-*")),
                  qPrintable(details));
-        QVERIFY(details.contains(QLatin1String("30 of the output tokens were reasoning")));
+        // Every token class it was billed for.
+        QVERIFY2(
+            details.contains(QStringLiteral("Billed as: Reasoning tokens: 30 \u00b7 Cache-write tokens (1 hour): 40 "
+                                            "\u00b7 Web searches: 2")),
+            qPrintable(details));
     }
 
     // An override saved in the policy editor is what admission enforces on the next request.
