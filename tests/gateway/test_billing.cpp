@@ -328,6 +328,12 @@ private Q_SLOTS:
         QCOMPARE(error.value(QLatin1String("code")).toString(), QStringLiteral("unbounded_cost"));
         QVERIFY2(error.value(QLatin1String("message")).toString().contains(QLatin1String("input[0].content[0]")),
                  qPrintable(error.value(QLatin1String("message")).toString()));
+        // The explanation says what would have been reserved, and why it cannot be bounded.
+        const QJsonObject reserved =
+            error.value(QLatin1String("tollgate")).toObject().value(QLatin1String("reservation")).toObject();
+        QVERIFY2(reserved.value(QLatin1String("unbounded")).toString().contains(QLatin1String("is a file")),
+                 QJsonDocument(reserved).toJson().constData());
+        QVERIFY(reserved.value(QLatin1String("input_tokens")).toInteger() >= qint64(file.size()));
         QVERIFY(m_service->directory().setUserPolicy(m_ann.id, std::nullopt, QStringLiteral("t")).ok());
     }
 
