@@ -129,7 +129,17 @@ Result<PriceImport> planPublic(const QJsonObject& root, const Snapshot& s, const
         {QStringLiteral("cache_creation_input_token_cost_above_1hr"), &ModelInfo::longCacheWrite1hPrice}};
     static const QRegularExpression tier(QStringLiteral(R"(^(\w+?)_above_(\d+)k_tokens$)"));
     int otherProviders = 0, notListed = 0;
-    for (auto it = root.begin(); it != root.end(); ++it) {
+    QSet<QString> planned; // the models an entry has priced
+    // Entries for a model by its own id first, so that a dated snapshot's entry never wins over the model's.
+    QList<QJsonObject::const_iterator> order;
+    for (auto it = root.constBegin(); it != root.constEnd(); ++it)
+        order.append(it);
+    const auto exact = [&s](const QString& key) {
+        const qsizetype slash = key.indexOf(u'/');
+        return findModel(s, slash < 0 ? key : key.mid(slash + 1)) != nullptr;
+    };
+    std::stable_partition(order.begin(), order.end(), [&](const auto& it) { return exact(it.key()); });
+    for (const auto& it : std::as_const(order)) {
         if (it.key() == u"sample_spec")
             continue;
         const QString entry = it.key();
@@ -149,10 +159,27 @@ Result<PriceImport> planPublic(const QJsonObject& root, const Snapshot& s, const
         if (name.startsWith(provider + u'/'))
             name = name.mid(provider.size() + 1);
         const ModelInfo* before = findModel(s, name);
+        bool bySnapshot = false;
+        if (!before) {
+            // A dated snapshot or an exact alias of a catalog model has its prices; a glob pattern's family does not.
+            const ModelMatch match = s.matchModel(name);
+            if (match.model && !match.rule.contains(u'*') && !match.rule.contains(u'?')) {
+                before = match.model;
+                bySnapshot = true;
+            }
+        }
+        if (before && planned.contains(before->id)) {
+            // Several entries for one model ("gpt-4o", "openai/gpt-4o", dated snapshots): the first one counts.
+            if (!bySnapshot)
+                plan.skipped.append(Catalog::tr("%1: %2 was priced by an earlier entry").arg(entry, before->id));
+            continue;
+        }
         if (!before && !options.addNew) {
             ++notListed;
             continue;
         }
+        if (before)
+            planned.insert(before->id);
         ModelInfo after;
         if (before) {
             after = *before;

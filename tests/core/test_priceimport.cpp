@@ -114,6 +114,30 @@ private slots:
         QCOMPARE(added->cachedInputPrice, 1'000); // cached defaults to input
     }
 
+    // Real price files list a model several times (by id, with a provider prefix, as dated snapshots): the entry by
+    // the model's own id counts; a snapshot's entry counts only when there is none; a family pattern never does.
+    void entriesOfOneModelCountOnce()
+    {
+        auto s = open(QStringLiteral("f.db"));
+        const auto plan = planPriceImport(R"({
+            "claude-haiku-4-5-20251001": {"input_cost_per_token": 9e-06, "litellm_provider": "anthropic"},
+            "claude-haiku-4-5": {"input_cost_per_token": 1.1e-06, "litellm_provider": "anthropic"},
+            "openai/gpt-4o": {"input_cost_per_token": 9e-06, "litellm_provider": "openai"},
+            "gpt-4o": {"input_cost_per_token": 2.6e-06, "litellm_provider": "openai"},
+            "claude-sonnet-4-5-20250929": {"input_cost_per_token": 3.1e-06, "litellm_provider": "anthropic"},
+            "claude-opus-4-7": {"input_cost_per_token": 1e-05, "litellm_provider": "anthropic"}})",
+                                          *s->snapshot(), {});
+        QVERIFY(plan.ok());
+        QStringList changed;
+        for (const PriceChange& c : plan->changes)
+            changed << c.modelId + u'.' + c.field + u'=' + c.after;
+        QCOMPARE(changed,
+                 QStringList({QStringLiteral("claude-haiku-4-5.input=1.10"),
+                              QStringLiteral("claude-sonnet-4-5.input=3.10"), QStringLiteral("gpt-4o.input=2.60")}));
+        QVERIFY(
+            plan->skipped.join(u' ').contains(QLatin1String("openai/gpt-4o: gpt-4o was priced by an earlier entry")));
+    }
+
     void aMalformedEntryIsNamedAndNothingChanges()
     {
         auto s = open(QStringLiteral("c.db"));
