@@ -5,6 +5,7 @@
 
 #include <QCoreApplication>
 #include <QFile>
+#include <QHostInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 
@@ -127,6 +128,36 @@ Result<GatewayConfig> loadGatewayConfig(const QString& path, GatewayConfig c)
     return c;
 }
 
+namespace {
+
+// Whether a request's Host may be answered on an unauthenticated route (/metrics, /healthz). A web page that rebinds
+// its own name to this machine's address (DNS rebinding) sends that name: it is refused. An IP literal (no name to
+// rebind), localhost and this machine's own names are answered, and so is a request without Host (not a browser).
+bool hostAllowed(const QByteArray& hostHeader)
+{
+    QByteArray host = hostHeader.trimmed().toLower();
+    if (host.isEmpty())
+        return true;
+    if (host.startsWith('[')) { // [::1]:8787
+        const qsizetype end = host.indexOf(']');
+        host = end < 0 ? QByteArray() : host.mid(1, end - 1);
+    } else if (host.count(':') == 1) {
+        host.truncate(host.indexOf(':'));
+    }
+    if (host.endsWith('.'))
+        host.chop(1);
+    const QString name = QString::fromLatin1(host);
+    if (!QHostAddress(name).isNull())
+        return true;
+    if (name == u"localhost" || name.endsWith(QLatin1String(".localhost")))
+        return true;
+    static const QString machine = QHostInfo::localHostName().toLower();
+    static const QString domain = QHostInfo::localDomainName().toLower();
+    return name == machine || (!domain.isEmpty() && name == machine + u'.' + domain);
+}
+
+} // namespace
+
 // What one listener serves: GET /metrics; the admin API (on the gateway's listener when it has none of its own);
 // the LLM routes (on the gateway's listener).
 class GatewayHost::Routing final : public http::Handler
@@ -142,6 +173,13 @@ public:
     void handle(http::Exchange& exchange) override
     {
         const QByteArray& path = exchange.request().path;
+        if ((path == "/metrics" || path == "/healthz") && !hostAllowed(exchange.request().headers.value("Host"))) {
+            exchange.respond(admin::problem(421, "invalid_request_error", QStringLiteral("host_not_allowed"),
+                                            QStringLiteral("%1 answers only to requests for this machine (an IP "
+                                                           "address, localhost or its own name) in Host")
+                                                .arg(QString::fromLatin1(path))));
+            return;
+        }
         if (path == "/metrics") {
             if (m_metricsLoopbackOnly && !exchange.peer().isLoopback()) {
                 exchange.respond(admin::problem(403, "permission_error", QStringLiteral("metrics_loopback_only"),

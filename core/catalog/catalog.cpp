@@ -138,6 +138,14 @@ Result<Provider> Catalog::saveProvider(const Provider& p, const QString& actor)
     for (const Provider& other : providers())
         if (other.name == p.name.trimmed() && other.id != p.id)
             return Error::conflict(QStringLiteral("name"), tr("a provider named %1 exists already").arg(p.name));
+    // A stored secret goes only where it went when it was typed in: pointing the provider elsewhere (another base
+    // URL or kind) needs the secret again, or a key that may edit providers could send it to a listener of its own.
+    if (before && !before->secret.isEmpty() && p.secret.isEmpty()
+        && (p.baseUrl != before->baseUrl || p.kind != before->kind))
+        return Error::conflict(QStringLiteral("secret"),
+                               tr("changing where provider %1 sends its requests (from %2 to %3) needs its API key "
+                                  "again: send the secret with the new address")
+                                   .arg(before->name, before->baseUrl, p.baseUrl));
     Provider after = p;
     after.name = p.name.trimmed();
     // The secret is write-only: an empty one on update keeps the stored secret.

@@ -535,6 +535,23 @@ private Q_SLOTS:
         QCOMPARE(call("PATCH", "/providers/" + QByteArray::number(provider), j("{'base_url':'ftp://nope'}")).status,
                  400);
         QCOMPARE(m_service->catalog().provider(provider)->secret, QStringLiteral("sk-super-secret-value"));
+        // Sending the stored secret somewhere else needs the secret again.
+        const QByteArray providerPath = "/providers/" + QByteArray::number(provider);
+        const TestResponse moved =
+            call("PATCH", providerPath, j("{'base_url':'https://listener.attacker.example/v1'}"));
+        QCOMPARE(moved.status, 409);
+        QVERIFY2(moved.body.contains("$.secret"), moved.body.constData());
+        QCOMPARE(m_service->catalog().provider(provider)->baseUrl, QStringLiteral("https://llm.internal.example/v1"));
+        QCOMPARE(call("PATCH", providerPath, j("{'kind':'anthropic'}")).status, 409);
+        QCOMPARE(call("PATCH", providerPath, j("{'name':'Internal vLLM 2'}")).status, 200); // the address stays: fine
+        QCOMPARE(
+            call("PATCH", providerPath, j("{'base_url':'https://llm2.internal.example/v1','secret':'sk-the-new-one'}"))
+                .status,
+            200);
+        const QByteArray audit = get("/audit?entity=provider").body;
+        QVERIFY(audit.contains("https://llm.internal.example/v1")
+                && audit.contains("https://llm2.internal.example/v1"));
+        QVERIFY(!audit.contains("sk-the-new-one"));
 
         const TestResponse m = call("POST", "/models",
                                     js({{QStringLiteral("id"), QStringLiteral("org/llama-4-70b")},

@@ -5,6 +5,7 @@
 
 #include <QElapsedTimer>
 #include <QFile>
+#include <QHostInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QProcess>
@@ -140,7 +141,7 @@ private Q_SLOTS:
 
     void healthz()
     {
-        const TestResponse r = sendRaw(m_port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+        const TestResponse r = sendRaw(m_port, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
         QCOMPARE(r.status, 200);
         QCOMPARE(r.json().value(QLatin1String("status")).toString(), QStringLiteral("ok"));
     }
@@ -388,6 +389,26 @@ private Q_SLOTS:
         QCOMPARE(bad.status, 400);
     }
 
+    // DNS rebinding: a page whose name now points at this machine sends that name as Host; the unauthenticated
+    // routes answer only IP literals, localhost and this machine's own names.
+    void unauthenticatedRoutesAnswerOnlyThisMachinesNames()
+    {
+        const auto get = [this](const QByteArray& path, const QByteArray& host) {
+            return sendRaw(m_port, "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n");
+        };
+        const QByteArray port = ':' + QByteArray::number(m_port);
+        const QList<QByteArray> hosts {QByteArray("127.0.0.1") + port, QByteArray("localhost") + port,
+                                       QByteArray("LOCALHOST"), QByteArray("[::1]") + port,
+                                       QHostInfo::localHostName().toUtf8()};
+        for (const QByteArray& host : hosts)
+            QVERIFY2(get("/metrics", host).status == 200, host.constData());
+        const TestResponse rebound = get("/metrics", QByteArray("rebind.attacker.example") + port);
+        QCOMPARE(rebound.status, 421);
+        QVERIFY(!rebound.body.contains("tollgate_requests_total"));
+        QCOMPARE(get("/healthz", "rebind.attacker.example").status, 421);
+        QCOMPARE(get("/healthz", "127.0.0.1").status, 200);
+    }
+
     void metricsAndOverheadHeader()
     {
         auto scrape = [&] { return sendRaw(m_port, makeRequest("GET", "/metrics")).body; };
@@ -552,7 +573,7 @@ private Q_SLOTS:
                 slow.write(request.mid(sent++, 1));
         });
         drip.start(100);
-        QCOMPARE(sendRaw(m_port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").status, 200);
+        QCOMPARE(sendRaw(m_port, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").status, 200);
         QByteArray answer;
         connect(&slow, &QTcpSocket::readyRead, &slow, [&] { answer += slow.readAll(); });
         QTRY_VERIFY_WITH_TIMEOUT(answer.startsWith("HTTP/1.1 408"), 10'000);
@@ -573,12 +594,12 @@ private Q_SLOTS:
         b.connectToHost(QStringLiteral("127.0.0.1"), server.port());
         QVERIFY(a.waitForConnected(5'000) && b.waitForConnected(5'000));
         QTRY_COMPARE_WITH_TIMEOUT(server.stats().openConnections, qint64(2), 5'000);
-        const TestResponse third = sendRaw(server.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+        const TestResponse third = sendRaw(server.port(), "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
         QCOMPARE(third.status, 503);
         QCOMPARE(server.stats().rejectedConnections, qint64(1));
         a.abort(); // a place frees up
         QTRY_COMPARE_WITH_TIMEOUT(server.stats().openConnections, qint64(1), 5'000);
-        QCOMPARE(sendRaw(server.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").status, 200);
+        QCOMPARE(sendRaw(server.port(), "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").status, 200);
         server.stop(0);
     }
 
@@ -610,7 +631,7 @@ private Q_SLOTS:
         s.setPeerVerifyMode(QSslSocket::VerifyNone);
         s.connectToHostEncrypted(QStringLiteral("127.0.0.1"), server.port());
         QVERIFY2(s.waitForEncrypted(10'000), qPrintable(s.errorString()));
-        s.write("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        s.write("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
         QByteArray answer;
         while (s.waitForReadyRead(5'000))
             answer += s.readAll();
