@@ -6,6 +6,7 @@
 #include "core/demo/demo.h"
 #include "core/metering/journal.h"
 #include "core/service/service.h"
+#include "core/storage/database.h"
 #include "gateway/host.h"
 #include "gateway/http/server.h"
 #include "gateway/llm/mock.h"
@@ -195,6 +196,11 @@ int main(int argc, char* argv[])
     if (!location.ok())
         return fail(location.error().toString());
     const bool firstRun = location->kind == Dialect::Kind::SQLite && !QFileInfo::exists(location->path);
+    // The desktop data folder holds the database, its journal and logs: its owner's only, also when an earlier
+    // version made it under a looser umask.
+    if (location->kind == Dialect::Kind::SQLite && databaseText == defaultDatabasePath()
+        && QFileInfo::exists(QFileInfo(databaseText).absolutePath()))
+        makePrivate(QFileInfo(databaseText).absolutePath(), true);
     Service::Options options;
     options.initialAdminKey = qEnvironmentVariable("TOLLGATE_ADMIN_KEY");
     auto service = Service::open(location.value(), SystemClock::instance(), options);

@@ -111,8 +111,11 @@ Result<std::unique_ptr<UsageJournal>> UsageJournal::open(Service& service, const
 {
     if (base.isEmpty())
         return Error::invalid(QStringLiteral("journal"), tr("an in-memory database has no usage journal"));
+    const bool newFolder = !QFileInfo::exists(QFileInfo(base).absolutePath());
     if (!QDir().mkpath(QFileInfo(base).absolutePath()))
         return Error::storage(tr("cannot create the folder of the usage journal %1").arg(base));
+    if (newFolder)
+        makePrivate(QFileInfo(base).absolutePath(), true);
     if (auto r = recover(service, base); !r.ok())
         return r.error();
     for (int i = 1; i <= kMaxJournals; ++i) {
@@ -208,6 +211,7 @@ Result<qint64> UsageJournal::replay(Service& service, const QString& path, After
     journal->m_file.setFileName(path);
     if (!journal->m_file.open(QIODevice::WriteOnly | QIODevice::Append | QIODevice::Unbuffered))
         return Error::storage(tr("cannot open the usage journal %1: %2").arg(path, journal->m_file.errorString()));
+    makePrivate(path, false); // it holds who used what, like the database
     journal->m_size = journal->m_file.size();
     if (journal->m_size > headerSize)
         if (Status s = journal->reset(service); !s.ok())

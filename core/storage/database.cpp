@@ -2,6 +2,7 @@
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QLoggingCategory>
 #include <QScopeGuard>
@@ -91,15 +92,35 @@ Database::~Database()
     }
 }
 
+void makePrivate(const QString& path, bool folder)
+{
+    QFile::setPermissions(
+        path, folder ? QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner : QFile::ReadOwner | QFile::WriteOwner);
+}
+
 Result<std::unique_ptr<Database>> Database::open(const DatabaseLocation& location)
 {
     const QString driver = location.kind == Dialect::Kind::SQLite ? QStringLiteral("QSQLITE") : QStringLiteral("QPSQL");
     if (!QSqlDatabase::isDriverAvailable(driver))
         return Error::storage(Database::tr("the Qt SQL driver %1 is not installed").arg(driver));
     if (location.kind == Dialect::Kind::SQLite && location.path != QLatin1String(":memory:")) {
+        // Private whatever the umask: a folder made for the database is its owner's only (0700), and the database
+        // is created 0600 before SQLite opens it, which gives its WAL and shared-memory files the same mode.
         const QFileInfo info(location.path);
+        const bool newFolder = !QFileInfo::exists(info.absolutePath());
         if (!QDir().mkpath(info.absolutePath()))
             return Error::storage(Database::tr("cannot create the folder %1").arg(info.absolutePath()));
+        if (newFolder)
+            makePrivate(info.absolutePath(), true);
+        if (!info.exists()) {
+            QFile created(location.path);
+            if (!created.open(QIODevice::WriteOnly | QIODevice::NewOnly) && !info.exists())
+                return Error::storage(
+                    Database::tr("cannot create the database %1: %2").arg(location.path, created.errorString()));
+        }
+        for (const QString& suffix : {QString(), QStringLiteral("-wal"), QStringLiteral("-shm")})
+            if (QFileInfo::exists(location.path + suffix))
+                makePrivate(location.path + suffix, false);
     }
     const QString base = QStringLiteral("tollgate-%1").arg(g_databaseSerial.fetch_add(1));
     std::unique_ptr<Database> db(new Database(location, Dialect {location.kind}, base));

@@ -14,6 +14,10 @@
 
 namespace tollgate {
 
+// Makes a file its owner's only (0600), or a folder (0700), whatever the umask: Tollgate's database, its WAL and
+// shared memory, the usage journal (on Windows, the owner's read and write only).
+void makePrivate(const QString& path, bool folder);
+
 // The SQL differences between SQLite and PostgreSQL, in one place. Everything else is portable SQL with
 // positional parameters.
 struct Dialect

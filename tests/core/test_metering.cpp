@@ -11,6 +11,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <sys/stat.h>
+
 using namespace tollgate;
 
 class TestMetering final : public QObject
@@ -102,6 +104,34 @@ private slots:
         QVERIFY(UsageJournal::decode(old) && !UsageJournal::decode(old)->groupIds);
         QVERIFY(!UsageJournal::decode("u\t1\tx")); // too few fields
         QVERIFY(!UsageJournal::decode(QByteArray(line).replace("cancelled", "nope").chopped(1))); // unknown status
+    }
+
+    // Whatever the umask, the database, its WAL and shared memory and the usage journal are their owner's only, in a
+    // folder made for them that is too.
+    void theFilesArePrivate()
+    {
+        const mode_t before = ::umask(0022);
+        const QString folder = m_dir.filePath(QStringLiteral("private/data"));
+        const QString file = folder + QStringLiteral("/tollgate.db");
+        {
+            auto s = open(file);
+            auto journal = UsageJournal::open(*s, UsageJournal::basePath(*DatabaseLocation::parse(file)));
+            QVERIFY(journal.ok());
+            QVERIFY((*journal)->append(record(1)).ok());
+            QVERIFY(s->usage().recordUsage({record(1)}).ok());
+            const auto mode = [](const QString& path) {
+                struct stat st = {};
+                return ::stat(QFile::encodeName(path).constData(), &st) == 0 ? int(st.st_mode & 0777) : -1;
+            };
+            const int owner = 0600;
+            QCOMPARE(mode(folder), 0700);
+            QStringList files = QDir(folder).entryList(QDir::Files);
+            QVERIFY2(files.contains(QStringLiteral("tollgate.db-wal")), qPrintable(files.join(u' ')));
+            for (const QString& f : files)
+                if (!f.endsWith(QLatin1String(".lock"))) // QLockFile's: a process id
+                    QVERIFY2(mode(folder + u'/' + f) == owner, qPrintable(f));
+        }
+        ::umask(before);
     }
 
     void aRestartReplaysExactlyWhatTheDatabaseLacks()
