@@ -7,6 +7,7 @@
 #include "core/catalog/pricing.h"
 #include "core/domain/validation.h"
 #include "core/org/orgstate.h"
+#include "core/secrets/vault.h"
 #include "core/storage/codec.h"
 #include "core/storage/database.h"
 #include "core/storage/store.h"
@@ -17,14 +18,20 @@
 
 namespace tollgate {
 
-namespace {
-} // namespace
+Result<QString> Catalog::storedSecret(Id providerId) const
+{
+    auto r = runSql(m_db.connection(), QStringLiteral("SELECT secret FROM providers WHERE id = ?"), {providerId});
+    if (!r.ok())
+        return r.error();
+    return r->next() ? r->value(0).toString() : QString();
+}
 
-Catalog::Catalog(const ModuleContext& context)
+Catalog::Catalog(const ModuleContext& context, SecretVault& secrets)
     : m_db(context.db)
     , m_clock(context.clock)
     , m_org(context.org)
     , m_audit(context.audit)
+    , m_secrets(secrets)
 {
 }
 
@@ -45,7 +52,7 @@ Status Catalog::seed()
         if (providerIds.isEmpty()) {
             for (Provider p : cat.providers) {
                 p.secret = QString();
-                if (Status w = Store::insertProvider(tx, p); !w.ok())
+                if (Status w = Store::insertProvider(tx, p, QString()); !w.ok())
                     return w;
                 providerIds.insert(p.name, p.id);
                 ++providersAdded;
@@ -118,7 +125,7 @@ std::optional<Provider> Catalog::provider(Id id) const
 
 Status Catalog::reload()
 {
-    return m_org.reload([this](Snapshot& s) { return Store(m_db).loadCatalog(s); });
+    return m_org.reload([this](Snapshot& s) { return Store(m_db).loadCatalog(s, m_secrets); });
 }
 
 Result<Provider> Catalog::saveProvider(const Provider& p, const QString& actor)
@@ -148,19 +155,41 @@ Result<Provider> Catalog::saveProvider(const Provider& p, const QString& actor)
                                    .arg(before->name, before->baseUrl, p.baseUrl));
     Provider after = p;
     after.name = p.name.trimmed();
-    // The secret is write-only: an empty one on update keeps the stored secret.
-    if (before && after.secret.isEmpty())
+    // The secret is write-only: an empty one on update keeps the stored secret (sealed as it is).
+    const bool newSecret = !after.secret.isEmpty();
+    QString sealed;
+    if (before && !newSecret) {
         after.secret = before->secret;
+        after.secretStorage = before->secretStorage;
+        after.secretProblem = before->secretProblem;
+        auto stored = storedSecret(after.id);
+        if (!stored.ok())
+            return stored.error();
+        sealed = stored.value();
+    } else {
+        auto s = m_secrets.seal(after.secret);
+        if (!s.ok())
+            return s.error();
+        sealed = s.value();
+        after.secretStorage = SecretVault::storageOf(sealed);
+        after.secretProblem.clear();
+    }
+    const QString replaced = before && newSecret ? storedSecret(after.id).valueOr(QString()) : QString();
     Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
-        if (Status w = before ? Store::updateProvider(tx, after) : Store::insertProvider(tx, after); !w.ok())
+        if (Status w = before ? Store::updateProvider(tx, after, sealed) : Store::insertProvider(tx, after, sealed);
+            !w.ok())
             return w;
         return m_audit.record(tx, actor, QStringLiteral("provider"), idText(after.id),
                               before ? QStringLiteral("update") : QStringLiteral("create"),
                               before ? codec::compact(codec::toJson(*before)) : QString(),
                               codec::compact(codec::toJson(after)));
     });
-    if (!s.ok())
+    if (!s.ok()) {
+        if (newSecret)
+            m_secrets.discard(sealed); // a keychain entry no row names
         return s.error();
+    }
+    m_secrets.discard(replaced);
     edit->providers.insert(after.id, after);
     edit.publish();
     return after;
@@ -180,6 +209,7 @@ Status Catalog::deleteProvider(Id id, const QString& actor)
         return Error::conflict(QStringLiteral("id"),
                                tr("provider %1 serves the models %2; delete or move them first")
                                    .arg(before->name, users.join(QStringLiteral(", "))));
+    const QString stored = storedSecret(id).valueOr(QString());
     Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
         if (auto r = runSql(tx, QStringLiteral("DELETE FROM providers WHERE id = ?"), {id}); !r.ok())
             return r.error();
@@ -188,6 +218,7 @@ Status Catalog::deleteProvider(Id id, const QString& actor)
     });
     if (!s.ok())
         return s;
+    m_secrets.discard(stored);
     edit->providers.remove(id);
     edit.publish();
     return {};

@@ -8,6 +8,7 @@
 namespace tollgate {
 
 struct PriceImport;
+class SecretVault;
 
 // The providers requests are forwarded to and the models they serve, with their prices (core/catalog/pricing.h
 // reads the built-in list). Reads come from the snapshot; writes are validated, audited and published.
@@ -16,7 +17,7 @@ class Catalog final
     Q_DECLARE_TR_FUNCTIONS(tollgate::Catalog)
 
 public:
-    explicit Catalog(const ModuleContext& context);
+    Catalog(const ModuleContext& context, SecretVault& secrets);
     Q_DISABLE_COPY_MOVE(Catalog)
 
     // Adds the built-in providers and models to an empty catalog (before the first snapshot is loaded).
@@ -41,11 +42,23 @@ public:
     // audited, and a summary of the import. Refused whole (Conflict) when a model to remove is named by an alias.
     Status applyPriceImport(const PriceImport& plan, const QString& actor);
 
+    // Where provider secrets live at rest (the keychain, or encrypted under the key file).
+    const SecretVault& secrets() const { return m_secrets; }
+    // Seals the plain-text secrets a database of an earlier version holds, in one transaction (at start, before the
+    // first snapshot is loaded); how many.
+    Result<int> sealPlainTextSecrets();
+    // A new secret key: every encrypted secret re-encrypted under it and the new key recorded in one transaction,
+    // then the key file replaced (core/secrets/vault.h). How many secrets were re-encrypted.
+    Result<int> rotateSecretKey(const QString& actor);
+
 private:
+    Result<QString> storedSecret(Id providerId) const; // as the database holds it
+
     Database& m_db;
     const Clock& m_clock;
     OrgState& m_org;
     const Audit& m_audit;
+    SecretVault& m_secrets;
 };
 
 } // namespace tollgate

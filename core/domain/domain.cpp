@@ -20,6 +20,17 @@ std::optional<ProviderKind> providerKindFromName(const QString& name)
     return std::nullopt;
 }
 
+QString secretStorageName(SecretStorage s)
+{
+    switch (s) {
+    case SecretStorage::None: return QStringLiteral("none");
+    case SecretStorage::Keychain: return QStringLiteral("keychain");
+    case SecretStorage::Encrypted: return QStringLiteral("encrypted");
+    case SecretStorage::PlainText: return QStringLiteral("plain_text");
+    }
+    return {};
+}
+
 QString budgetDurationName(BudgetDuration d)
 {
     switch (d) {

@@ -105,13 +105,20 @@ enum class ProviderKind : quint8 { OpenAICompatible, Anthropic, Mock };
 QString providerKindName(ProviderKind kind);
 std::optional<ProviderKind> providerKindFromName(const QString& name);
 
+// Where a provider's secret is kept at rest (core/secrets/vault.h); PlainText only in a database of an earlier
+// version, until its first start with this one.
+enum class SecretStorage : quint8 { None, Keychain, Encrypted, PlainText };
+QString secretStorageName(SecretStorage s); // "none", "keychain", "encrypted", "plain_text"
+
 struct Provider
 {
     Id id = 0;
     QString name;
     ProviderKind kind = ProviderKind::Mock;
     QString baseUrl;
-    QString secret; // write-only at every interface
+    QString secret; // write-only at every interface; in memory only, the database keeps it sealed
+    SecretStorage secretStorage = SecretStorage::None;
+    QString secretProblem; // why the stored secret could not be read (a keychain that does not answer), else empty
 };
 
 struct ModelInfo
@@ -182,6 +189,8 @@ struct Customer
     std::optional<Money> periodBudget;
     std::optional<Money> totalBudget;
     qint32 markupBasisPoints = 0; // 12.5 % == 1250; for reports
+    // Set by an admin: customer_params may still name and describe the customer, but not change its limits.
+    bool limitsLocked = false;
     Instant updatedAt = 0;
 };
 

@@ -10,14 +10,15 @@ Q_LOGGING_CATEGORY(lcService, "tollgate.core.service", QtInfoMsg)
 
 namespace tollgate {
 
-Service::Service(std::unique_ptr<Database> db, const Clock& clock)
+Service::Service(std::unique_ptr<Database> db, std::unique_ptr<SecretVault> secrets, const Clock& clock)
     : m_db(std::move(db))
+    , m_secrets(std::move(secrets))
     , m_clock(clock)
     , m_org(*m_db)
     , m_audit(*m_db, m_clock)
     , m_directory({*m_db, m_clock, m_org, m_audit})
     , m_access({*m_db, m_clock, m_org, m_audit})
-    , m_catalog({*m_db, m_clock, m_org, m_audit})
+    , m_catalog({*m_db, m_clock, m_org, m_audit}, *m_secrets)
     , m_customers({*m_db, m_clock, m_org, m_audit})
     , m_enforcement(*m_db, m_clock, m_org)
     , m_usage(*m_db, m_clock, m_org)
@@ -37,7 +38,13 @@ Result<std::unique_ptr<Service>> Service::open(const DatabaseLocation& location,
         return db.error();
     if (auto s = db.value()->migrate(); !s.ok())
         return s.error();
-    std::unique_ptr<Service> service(new Service(std::move(db.value()), clock));
+    auto secrets = [&] {
+        std::lock_guard writeLock(db.value()->writeLock());
+        return SecretVault::open(*db.value(), {options.secretKeyFile, options.keychain});
+    }();
+    if (!secrets.ok())
+        return secrets.error();
+    std::unique_ptr<Service> service(new Service(std::move(db.value()), std::move(secrets.value()), clock));
     if (auto s = service->ensureOrganization(options); !s.ok())
         return s.error();
     if (auto s = service->m_access.ensureAdminKey(options.initialAdminKey); !s.ok())
@@ -46,6 +53,11 @@ Result<std::unique_ptr<Service>> Service::open(const DatabaseLocation& location,
         if (auto s = service->m_catalog.seed(); !s.ok())
             return s.error();
     }
+    if (auto sealed = service->m_catalog.sealPlainTextSecrets(); !sealed.ok())
+        return sealed.error();
+    else if (sealed.value() > 0)
+        qCInfo(lcService) << "sealed" << sealed.value()
+                          << "provider secret(s) kept in plain text by an earlier version";
     if (location.kind == Dialect::Kind::PostgreSQL) {
         // Other instances may share the database: follow their changes (from the revisions read before the load).
         Service* self = service.get();

@@ -8,6 +8,7 @@
 #include "core/enforcement/enforcement.h"
 #include "core/org/orgstate.h"
 #include "core/org/orgsync.h"
+#include "core/secrets/vault.h"
 #include "core/storage/database.h"
 #include "core/usage/usage.h"
 
@@ -29,6 +30,10 @@ public:
         // Becomes the owner admin key when the database has none yet (TOLLGATE_ADMIN_KEY); empty: one is made up
         // and handed out once by Access::takeInitialAdminSecret().
         QString initialAdminKey;
+        // Provider secrets at rest (core/secrets/vault.h): the key file (empty: next to the database), and whether
+        // new secrets go to the OS keychain (the desktop console) rather than encrypted into the database.
+        QString secretKeyFile;
+        bool keychain = false;
     };
 
     static Result<std::unique_ptr<Service>> open(const DatabaseLocation& location, const Clock& clock,
@@ -41,6 +46,7 @@ public:
     Q_DISABLE_COPY_MOVE(Service)
 
     Database& database() const { return *m_db; }
+    SecretVault& secrets() const { return *m_secrets; }
     const Clock& clock() const { return m_clock; }
     // The organisation as it is now; its version changes with every change.
     SnapshotPtr snapshot() const { return m_org.current(); }
@@ -67,10 +73,11 @@ public:
     Status clearOrganizationData(const QString& actor);
 
 private:
-    Service(std::unique_ptr<Database> db, const Clock& clock);
+    Service(std::unique_ptr<Database> db, std::unique_ptr<SecretVault> secrets, const Clock& clock);
     Status ensureOrganization(const Options& options);
 
     std::unique_ptr<Database> m_db;
+    std::unique_ptr<SecretVault> m_secrets;
     const Clock& m_clock;
     OrgState m_org;
     Audit m_audit;

@@ -264,6 +264,12 @@ const QList<QStringList>& migrations()
             QStringLiteral("ALTER TABLE models ADD COLUMN prices TEXT"),
             QStringLiteral("UPDATE models SET cached_input_price = input_price WHERE cached_input_price = 0"),
         },
+        // 10: provider secrets are sealed (core/secrets/vault.h) under the key whose id is recorded here; a
+        // customer's limits can be locked against customer_params.
+        {
+            QStringLiteral("CREATE TABLE secret_keys (key_id TEXT PRIMARY KEY)"),
+            QStringLiteral("ALTER TABLE customers ADD COLUMN limits_locked INTEGER NOT NULL DEFAULT 0"),
+        },
     };
     return list;
 }

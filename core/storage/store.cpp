@@ -1,6 +1,7 @@
 #include "core/storage/store.h"
 
 #include "core/catalog/pricing.h"
+#include "core/secrets/vault.h"
 #include "core/storage/codec.h"
 #include "core/storage/database.h"
 
@@ -182,7 +183,7 @@ Status Store::loadAccess(Snapshot& s) const
     return {};
 }
 
-Status Store::loadCatalog(Snapshot& s) const
+Status Store::loadCatalog(Snapshot& s, SecretVault& secrets) const
 {
     QSqlDatabase db = m_db.connection();
     s.providers.clear();
@@ -197,7 +198,18 @@ Status Store::loadCatalog(Snapshot& s) const
             p.name = r->value(1).toString();
             p.kind = providerKindFromName(r->value(2).toString()).value_or(ProviderKind::OpenAICompatible);
             p.baseUrl = r->value(3).toString();
-            p.secret = r->value(4).toString();
+            const QString stored = r->value(4).toString();
+            p.secretStorage = SecretVault::storageOf(stored);
+            auto secret = secrets.unseal(stored);
+            if (!secret.ok() && p.secretStorage == SecretStorage::Encrypted)
+                return Error::storage(
+                    Database::tr("the secret of provider %1: %2").arg(p.name, secret.error().message));
+            // A keychain that does not answer (a headless start of a desktop's database) leaves this provider
+            // without its secret, and says why; the others still work.
+            if (secret.ok())
+                p.secret = secret.value();
+            else
+                p.secretProblem = secret.error().message;
             s.providers.insert(p.id, p);
         }
     }
@@ -250,7 +262,7 @@ Status Store::loadCustomers(Snapshot& s) const
     auto r = runSql(db,
                     QStringLiteral("SELECT id, identifier, name, email, rate_limit_rpm, budget_duration,"
                                    " period_start, period_end, period_budget, total_budget, markup_bp,"
-                                   " updated_at FROM customers WHERE org_id = ?"),
+                                   " updated_at, limits_locked FROM customers WHERE org_id = ?"),
                     {s.org.id});
     if (!r.ok())
         return r.error();
@@ -269,6 +281,7 @@ Status Store::loadCustomers(Snapshot& s) const
         c.totalBudget = optionalInt(r->value(9));
         c.markupBasisPoints = r->value(10).toInt();
         c.updatedAt = r->value(11).toLongLong();
+        c.limitsLocked = r->value(12).toInt() != 0;
         s.customersByIdentifier.insert(c.identifier, c.id);
         s.customers.insert(c.id, c);
     }
@@ -406,12 +419,12 @@ Status writeKeyGroups(QSqlDatabase& tx, const ApiKey& k)
     return {};
 }
 
-Columns providerColumns(const Provider& p)
+Columns providerColumns(const Provider& p, const QString& sealedSecret)
 {
     return {{QLatin1StringView("name"), p.name},
             {QLatin1StringView("kind"), providerKindName(p.kind)},
             {QLatin1StringView("base_url"), p.baseUrl},
-            {QLatin1StringView("secret"), text(p.secret)}};
+            {QLatin1StringView("secret"), text(sealedSecret)}};
 }
 
 Columns modelColumns(const ModelInfo& m)
@@ -443,6 +456,7 @@ Columns customerColumns(const Customer& c)
             {QLatin1StringView("period_budget"), nullable(c.periodBudget)},
             {QLatin1StringView("total_budget"), nullable(c.totalBudget)},
             {QLatin1StringView("markup_bp"), c.markupBasisPoints},
+            {QLatin1StringView("limits_locked"), c.limitsLocked ? 1 : 0},
             {QLatin1StringView("updated_at"), c.updatedAt}};
 }
 
@@ -487,14 +501,14 @@ Status Store::updateKey(QSqlDatabase& tx, const ApiKey& k)
     return writeKeyGroups(tx, k);
 }
 
-Status Store::insertProvider(QSqlDatabase& tx, Provider& p)
+Status Store::insertProvider(QSqlDatabase& tx, Provider& p, const QString& sealedSecret)
 {
-    return insertWithId(tx, QLatin1StringView("providers"), providerColumns(p), p.id);
+    return insertWithId(tx, QLatin1StringView("providers"), providerColumns(p, sealedSecret), p.id);
 }
 
-Status Store::updateProvider(QSqlDatabase& tx, const Provider& p)
+Status Store::updateProvider(QSqlDatabase& tx, const Provider& p, const QString& sealedSecret)
 {
-    return updateRow(tx, QLatin1StringView("providers"), providerColumns(p), p.id);
+    return updateRow(tx, QLatin1StringView("providers"), providerColumns(p, sealedSecret), p.id);
 }
 
 Status Store::insertModel(QSqlDatabase& tx, const ModelInfo& m, bool skipExisting)

@@ -7,6 +7,7 @@
 namespace tollgate {
 
 class Database;
+class SecretVault;
 
 // How the organisation's tables become the values of a snapshot and the values become rows again: the column lists
 // and the mapping of each row, in one place (the bulk user insert keeps its prepared statements in
@@ -27,8 +28,9 @@ public:
     static Status updateProject(QSqlDatabase& tx, const Project& p);
     static Status insertKey(QSqlDatabase& tx, ApiKey& k); // with its groups
     static Status updateKey(QSqlDatabase& tx, const ApiKey& k); // what an admin may change, and its groups
-    static Status insertProvider(QSqlDatabase& tx, Provider& p);
-    static Status updateProvider(QSqlDatabase& tx, const Provider& p);
+    // The secret as SecretVault::seal() made it: the database never holds the secret itself.
+    static Status insertProvider(QSqlDatabase& tx, Provider& p, const QString& sealedSecret);
+    static Status updateProvider(QSqlDatabase& tx, const Provider& p, const QString& sealedSecret);
     // skipExisting: another instance may add the same built-in model at the same moment; that is no error.
     static Status insertModel(QSqlDatabase& tx, const ModelInfo& m, bool skipExisting = false);
     static Status updateModel(QSqlDatabase& tx, const ModelInfo& m);
@@ -41,7 +43,7 @@ public:
     Status loadOrganization(Snapshot& s) const; // the organisation and its calendar
     Status loadDirectory(Snapshot& s) const; // groups, users, memberships
     Status loadAccess(Snapshot& s) const; // projects, API keys and their groups
-    Status loadCatalog(Snapshot& s) const; // providers, models and aliases
+    Status loadCatalog(Snapshot& s, SecretVault& secrets) const; // providers (their secrets opened), models, aliases
     Status loadCustomers(Snapshot& s) const;
 
 private:

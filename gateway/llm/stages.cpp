@@ -334,6 +334,13 @@ Refusal resolveModel(RequestContext& c)
     const Provider* provider = c.org->provider(model->providerId);
     if (!provider)
         return refusal(500, tr("the model %1 has no provider").arg(modelId), QStringLiteral("no_provider"));
+    // Its secret is in a keychain this process cannot read (the console's says why): not forwarded without it.
+    if (!provider->secretProblem.isEmpty())
+        return refusal(503,
+                       tr("the API key of provider %1 is kept where this Tollgate cannot read it (the OS keychain of "
+                          "the desktop that set it): an admin can enter it again")
+                           .arg(provider->name),
+                       QStringLiteral("provider_secret_unavailable"));
     if (c.api == Api::AnthropicMessages && provider->kind == ProviderKind::OpenAICompatible)
         return refusal(400, tr("the model %1 speaks the OpenAI API: call /v1/chat/completions").arg(modelId),
                        QStringLiteral("wrong_route"), QStringLiteral("model"));

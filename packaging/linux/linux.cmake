@@ -19,7 +19,8 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # Plugins are loaded at run time, so dpkg-shlibdeps cannot see them: SQLite storage, the X11 platform plugin,
 # the SVG icons.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "libqt6sql6-sqlite, qt6-qpa-plugins, libqt6svg6")
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libqt6sql6-psql, qt6-translations-l10n, hicolor-icon-theme")
+# libsecret: QtKeychain reaches the desktop's Secret Service (GNOME Keyring, KeePassXC) through it.
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libqt6sql6-psql, qt6-translations-l10n, hicolor-icon-theme, libsecret-1-0")
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "${PROJECT_DESCRIPTION}
  Tollgate manages who in an organisation may use which large language models
  and how much they may spend. Every request goes through its built-in gateway,
