@@ -22,7 +22,8 @@ Result<CommandLine> parseCommandLine(const QStringList& arguments)
         "  catalog import FILE  show what a price file (Tollgate's catalog format or the public\n"
         "                 model_prices_and_context_window.json) would change; --apply applies it\n"
         "  catalog import --built-in  the same with the price list this Tollgate ships\n"
-        "  catalog export [FILE]  write the catalog in Tollgate's format (to standard output without FILE)"));
+        "  catalog export [FILE]  write the catalog in Tollgate's format (to standard output without FILE)\n"
+        "  rotate-secret-key  encrypt the provider secrets under a new key, replace the key file and exit"));
     const QCommandLineOption help(QStringList {QStringLiteral("h"), QStringLiteral("help")},
                                   CommandLine::tr("Show this help and exit."));
     const QCommandLineOption version(QStringList {QStringLiteral("v"), QStringLiteral("version")},
@@ -31,6 +32,12 @@ Result<CommandLine> parseCommandLine(const QStringList& arguments)
                                 CommandLine::tr("The database: a SQLite file (default: %1) or a postgresql:// URL.")
                                     .arg(QDir::toNativeSeparators(defaultDatabasePath())),
                                 CommandLine::tr("location"));
+    const QCommandLineOption secretKeyFile(
+        QStringLiteral("secret-key-file"),
+        CommandLine::tr(
+            "The key that encrypts provider secrets in the database (default: TOLLGATE_SECRET_KEY_FILE, else "
+            "next to a SQLite database, else in the data folder; made on first start)."),
+        CommandLine::tr("file"));
     const QCommandLineOption demo(QStringLiteral("demo"),
                                   CommandLine::tr("Start on the demo organisation (loaded into an empty database)."));
     const QCommandLineOption listen(
@@ -80,10 +87,12 @@ Result<CommandLine> parseCommandLine(const QStringList& arguments)
     parser.addOption(help);
     parser.addOption(version);
     parser.addOption(db);
+    parser.addOption(secretKeyFile);
     parser.addOption(demo);
     parser.addPositionalArgument(
         QStringLiteral("command"),
-        CommandLine::tr("serve, mock-upstream, info, reset-demo or screenshots; none opens the console."),
+        CommandLine::tr("serve, mock-upstream, info, reset-demo, screenshots, catalog or rotate-secret-key; none opens "
+                        "the console."),
         CommandLine::tr("[command]"));
 
     CommandLine out;
@@ -102,6 +111,13 @@ Result<CommandLine> parseCommandLine(const QStringList& arguments)
     if (parser.isSet(db) && out.database.trimmed().isEmpty())
         return Error::invalid(QStringLiteral("--db"),
                               CommandLine::tr("is empty; give a SQLite file path or a postgresql:// URL"));
+    out.secretKeyFile =
+        parser.isSet(secretKeyFile) ? parser.value(secretKeyFile) : qEnvironmentVariable("TOLLGATE_SECRET_KEY_FILE");
+    if ((parser.isSet(secretKeyFile) || qEnvironmentVariableIsSet("TOLLGATE_SECRET_KEY_FILE"))
+        && out.secretKeyFile.trimmed().isEmpty())
+        return Error::invalid(parser.isSet(secretKeyFile) ? QStringLiteral("--secret-key-file")
+                                                          : QStringLiteral("TOLLGATE_SECRET_KEY_FILE"),
+                              CommandLine::tr("is empty; give the path of the secret key file"));
     out.demo = parser.isSet(demo);
     out.tray = parser.isSet(tray);
     out.listen = parser.value(listen);
@@ -163,12 +179,14 @@ Result<CommandLine> parseCommandLine(const QStringList& arguments)
             out.command = CommandLine::Command::Info;
         else if (c == QLatin1String("reset-demo"))
             out.command = CommandLine::Command::ResetDemo;
+        else if (c == QLatin1String("rotate-secret-key"))
+            out.command = CommandLine::Command::RotateSecretKey;
         else
             return Error::invalid(
                 QStringLiteral("command"),
                 CommandLine::tr(
-                    "'%1' is not a command; use serve, mock-upstream, info, reset-demo or screenshots, or none for the "
-                    "console")
+                    "'%1' is not a command; use serve, mock-upstream, info, reset-demo, screenshots, catalog or "
+                    "rotate-secret-key, or none for the console")
                     .arg(c));
     }
     return out;

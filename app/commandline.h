@@ -24,11 +24,13 @@ public:
         Screenshots,
         CatalogImport,
         CatalogExport,
+        RotateSecretKey,
         Help,
         Version
     };
     Command command = Command::Console;
     QString database; // file path or postgresql:// URL; empty: the default file in the user's data folder
+    QString secretKeyFile; // --secret-key-file, else TOLLGATE_SECRET_KEY_FILE; empty: the vault's default
     bool demo = false; // load the demo organisation into an empty database
     QString listen; // HOST:PORT; empty: the config file's or the default (127.0.0.1:8787; mock-upstream 127.0.0.1:9100)
     QString adminListen; // HOST:PORT of the admin API's own listener; empty: on the gateway's, loopback clients only

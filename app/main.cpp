@@ -19,6 +19,7 @@
 
 #include <QApplication>
 #include <QCoreApplication>
+#include <QDir>
 #include <QFileInfo>
 #include <QIcon>
 #include <QLocale>
@@ -163,7 +164,10 @@ int main(int argc, char* argv[])
     case CommandLine::Command::Serve:
     case CommandLine::Command::MockUpstream:
     case CommandLine::Command::Info:
-    case CommandLine::Command::ResetDemo: app = std::make_unique<QCoreApplication>(argc, argv); break;
+    case CommandLine::Command::ResetDemo:
+    case CommandLine::Command::CatalogImport:
+    case CommandLine::Command::CatalogExport:
+    case CommandLine::Command::RotateSecretKey: app = std::make_unique<QCoreApplication>(argc, argv); break;
     }
     if (cl->command == CommandLine::Command::MockUpstream) {
         raiseFileLimit();
@@ -203,6 +207,9 @@ int main(int argc, char* argv[])
         makePrivate(QFileInfo(databaseText).absolutePath(), true);
     Service::Options options;
     options.initialAdminKey = qEnvironmentVariable("TOLLGATE_ADMIN_KEY");
+    options.secretKeyFile = cl->secretKeyFile;
+    // The desktop console keeps the provider secrets typed into it in the OS keychain (when one answers).
+    options.keychain = cl->command == CommandLine::Command::Console;
     auto service = Service::open(location.value(), SystemClock::instance(), options);
     if (!service.ok())
         return fail(service.error().toString());
@@ -241,6 +248,17 @@ int main(int argc, char* argv[])
     }
     if (cl->command == CommandLine::Command::CatalogImport || cl->command == CommandLine::Command::CatalogExport)
         return catalogCommand(s, *cl);
+    if (cl->command == CommandLine::Command::RotateSecretKey) {
+        auto rotated = s.catalog().rotateSecretKey(QStringLiteral("command-line"));
+        if (!rotated.ok())
+            return fail(rotated.error().toString());
+        QTextStream(stdout) << Main::tr("tollgate: %n provider secret(s) encrypted under the new key %1 in %2; copy "
+                                        "that file to every instance that shares this database, and back it up",
+                                        nullptr, rotated.value())
+                                   .arg(s.secrets().keyId(), QDir::toNativeSeparators(s.secrets().keyFile()))
+                            << Qt::endl;
+        return 0;
+    }
 
     GatewayHost gateway(s);
     if (cl->command == CommandLine::Command::Serve) {

@@ -195,12 +195,17 @@ QJsonObject modelJson(const ModelInfo& m, const Service& s)
 
 QJsonObject providerJson(const Provider& p)
 {
-    // The secret is write-only: only whether one is set.
-    return {{QStringLiteral("id"), p.id},
-            {QStringLiteral("name"), p.name},
-            {QStringLiteral("kind"), providerKindName(p.kind)},
-            {QStringLiteral("base_url"), p.baseUrl},
-            {QStringLiteral("has_secret"), !p.secret.isEmpty()}};
+    // The secret is write-only: only whether one is set and where it is kept ("keychain", "encrypted"), and why it
+    // cannot be read when it cannot.
+    QJsonObject o {{QStringLiteral("id"), p.id},
+                   {QStringLiteral("name"), p.name},
+                   {QStringLiteral("kind"), providerKindName(p.kind)},
+                   {QStringLiteral("base_url"), p.baseUrl},
+                   {QStringLiteral("has_secret"), p.secretStorage != SecretStorage::None},
+                   {QStringLiteral("secret_storage"), secretStorageName(p.secretStorage)}};
+    if (!p.secretProblem.isEmpty())
+        o.insert(QStringLiteral("secret_problem"), p.secretProblem);
+    return o;
 }
 
 QJsonObject auditJson(const AuditEntry& e)

@@ -529,7 +529,15 @@ private Q_SLOTS:
         QCOMPARE(p.status, 201);
         QVERIFY(!p.body.contains("sk-super-secret-value"));
         QCOMPARE(p.json().value(QLatin1String("has_secret")).toBool(), true);
+        // A server's secrets are encrypted in the database (core/secrets/vault.h), never there as typed.
+        QCOMPARE(p.json().value(QLatin1String("secret_storage")).toString(), QStringLiteral("encrypted"));
         const Id provider = p.json().value(QLatin1String("id")).toInteger();
+        {
+            auto stored = runSql(m_service->database().connection(),
+                                 QStringLiteral("SELECT secret FROM providers WHERE id = ?"), {provider});
+            QVERIFY(stored.ok() && stored->next());
+            QVERIFY(stored->value(0).toString().startsWith(QLatin1String("enc:v1:")));
+        }
         QVERIFY(!get("/providers").body.contains("sk-super-secret-value"));
         QVERIFY(!get("/audit?entity=provider").body.contains("sk-super-secret-value"));
         QCOMPARE(call("PATCH", "/providers/" + QByteArray::number(provider), j("{'base_url':'ftp://nope'}")).status,

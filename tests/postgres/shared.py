@@ -2,11 +2,12 @@
 """PostgreSQL as the shared store: starts a throwaway PostgreSQL server (initdb/pg_ctl on a private port and socket
 directory), runs the rollup tests against it (Qt Sql's path, not SQLite's C API), then two `tollgate serve` instances
 on one database: requests through both are metered into it, both report all of them, and a restart replays nothing
-twice; and test_orgsync's two services on one database. Usage: shared.py path/to/tollgate path/to/test_rollups
-path/to/test_orgsync"""
+twice; test_orgsync's two services on one database; and test_secrets (provider secrets sealed at rest, key files,
+rotation) on PostgreSQL. Usage: shared.py path/to/tollgate path/to/test_rollups path/to/test_orgsync
+path/to/test_secrets"""
 import http.client, json, os, subprocess, sys, time
 
-tollgate, test_rollups, test_orgsync = sys.argv[1], sys.argv[2], sys.argv[3]
+tollgate, test_rollups, test_orgsync, test_secrets = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pgserver import PgServer
 
@@ -14,7 +15,7 @@ server = PgServer()
 work = server.work
 servers = []
 try:
-    for name in ("rollups", "shared", "orgsync"):
+    for name in ("rollups", "shared", "orgsync", "secrets"):
         server.create_database(name)
     url = server.url
 
@@ -30,6 +31,12 @@ try:
     r = subprocess.run([test_orgsync], env=env, capture_output=True, text=True)
     print(r.stdout[-3000:], r.stderr[-2000:])
     assert r.returncode == 0 and "SKIP" not in r.stdout, "test_orgsync failed on PostgreSQL"
+
+    # Provider secrets on PostgreSQL: sealed, refused with a missing or wrong key file, rotated, shared by instances.
+    env = dict(os.environ, TOLLGATE_TEST_POSTGRES=f"{url}/secrets", HOME=work)
+    r = subprocess.run([test_secrets], env=env, capture_output=True, text=True)
+    print(r.stdout[-3000:], r.stderr[-2000:])
+    assert r.returncode == 0 and "on PostgreSQL" in r.stdout, "test_secrets failed on PostgreSQL"
 
     # 2. Two instances on one database.
     admin = "pg-shared-admin-key-" + "x" * 24

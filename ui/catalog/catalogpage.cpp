@@ -2,6 +2,7 @@
 
 #include "core/catalog/priceimport.h"
 #include "core/catalog/pricing.h"
+#include "core/secrets/vault.h"
 #include "core/service/service.h"
 #include "ui/catalog/priceimportdialog.h"
 #include "ui/console.h"
@@ -12,7 +13,9 @@
 #include "ui/widgets/tables.h"
 
 #include <QCheckBox>
+#include <QColor>
 #include <QComboBox>
+#include <QDir>
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -78,7 +81,13 @@ CatalogPage::CatalogPage(Console& console, QWidget* parent)
             P {tr("Provider"), [](const Provider& p) { return p.name; }},
             P {tr("Kind"), [](const Provider& p) { return kindLabel(p.kind); }},
             P {tr("Base URL"), [](const Provider& p) { return p.baseUrl; }},
-            P {tr("Secret"), [](const Provider& p) { return p.secret.isEmpty() ? tr("not set") : tr("set (hidden)"); }},
+            P {tr("Secret"),
+               [](const Provider& p) { return secretPlace(p); },
+               {},
+               Qt::AlignLeft | Qt::AlignVCenter,
+               [](const Provider& p) {
+                   return p.secretProblem.isEmpty() ? QVariant() : QVariant(QColor(0xa6, 0x1b, 0x1b));
+               }},
         },
         this);
 
@@ -166,7 +175,16 @@ CatalogPage::CatalogPage(Console& console, QWidget* parent)
             editProvider(p);
     });
     connect(providerBar->addAction(tr("Delete\u2026")), &QAction::triggered, this, &CatalogPage::removeProvider);
+    providerBar->addSeparator();
+    QAction* rotate = providerBar->addAction(tr("Rotate secret key\u2026"));
+    rotate->setObjectName(QStringLiteral("rotateSecretKey"));
+    connect(rotate, &QAction::triggered, this, &CatalogPage::rotateSecretKey);
     providersLayout->addWidget(providerBar);
+    m_secretsHelp = new QLabel(providersBox);
+    m_secretsHelp->setObjectName(QStringLiteral("secretsHelp"));
+    m_secretsHelp->setWordWrap(true);
+    m_secretsHelp->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    providersLayout->addWidget(m_secretsHelp);
     m_providerTable = makeTable(providersBox, m_providers);
     m_providerTable->horizontalHeader()->resizeSection(0, 200);
     m_providerTable->horizontalHeader()->resizeSection(2, 360);
@@ -189,6 +207,15 @@ void CatalogPage::reload()
 {
     m_models->setItems(console().service().catalog().models());
     m_providers->setItems(console().service().catalog().providers());
+    const SecretVault& vault = console().service().secrets();
+    m_secretsHelp->setText(
+        vault.keyFile().isEmpty()
+            ? tr("Secrets typed here go to the OS keychain; where none answers they are encrypted under a key held in "
+                 "memory (this database is in memory too).")
+            : tr("Secrets typed here go to the OS keychain (%1). Where none answers, and for secrets set through the "
+                 "admin API on a server, they are encrypted in the database under the key file %2: back it up with "
+                 "the database.")
+                  .arg(vault.keychainService(), QDir::toNativeSeparators(vault.keyFile())));
     m_aliases->setItems(console().service().catalog().aliases());
     resolveTyped();
 }
@@ -459,6 +486,38 @@ void CatalogPage::removeModel()
     if (Status st = console().service().catalog().deleteModel(m->id, Console::actor()); !st.ok())
         return banner()->showError(st.error().message);
     reload();
+}
+
+QString CatalogPage::secretPlace(const Provider& p)
+{
+    if (!p.secretProblem.isEmpty())
+        return tr("in a keychain this session cannot read");
+    switch (p.secretStorage) {
+    case SecretStorage::None: return tr("not set");
+    case SecretStorage::Keychain: return tr("in the OS keychain");
+    case SecretStorage::Encrypted: return tr("encrypted under the key file");
+    case SecretStorage::PlainText: return tr("in plain text");
+    }
+    return {};
+}
+
+void CatalogPage::rotateSecretKey()
+{
+    const SecretVault& vault = console().service().secrets();
+    if (dialogs::confirm(this, tr("Rotate secret key"),
+                         tr("Encrypt every provider secret kept in the database under a new key, and replace the key "
+                            "file %1 with it?\n\nInstances that share this database need the new file afterwards; "
+                            "secrets in the OS keychain stay where they are.")
+                             .arg(QDir::toNativeSeparators(vault.keyFile())))
+        != dialogs::Answer::Yes)
+        return;
+    auto rotated = console().service().catalog().rotateSecretKey(Console::actor());
+    if (!rotated.ok())
+        return banner()->showError(rotated.error().message);
+    reload();
+    banner()->showInfo(
+        tr("%n secret(s) encrypted under the new key %1. Back up the key file %2.", nullptr, rotated.value())
+            .arg(vault.keyId(), QDir::toNativeSeparators(vault.keyFile())));
 }
 
 void CatalogPage::removeProvider()

@@ -37,6 +37,8 @@ private:
     std::optional<ModelAlias> selectedAlias() const;
     void removeModel();
     void removeProvider();
+    void rotateSecretKey();
+    static QString secretPlace(const Provider& p); // where its secret is kept
     std::optional<ModelInfo> selectedModel() const;
     std::optional<Provider> selectedProvider() const;
 
@@ -48,6 +50,7 @@ private:
     QLabel* m_probeResult = nullptr;
     QTableView* m_modelTable = nullptr;
     QTableView* m_providerTable = nullptr;
+    QLabel* m_secretsHelp = nullptr;
 };
 
 } // namespace tollgate
