@@ -230,10 +230,6 @@
         <translation>nicht gesetzt</translation>
     </message>
     <message>
-        <source>set (hidden)</source>
-        <translation>gesetzt (verborgen)</translation>
-    </message>
-    <message>
         <source>&lt;b&gt;Models&lt;/b&gt;  </source>
         <translation>&lt;b&gt;Modelle&lt;/b&gt;  </translation>
     </message>
@@ -576,6 +572,53 @@
         <source>Catalog exported to %1.</source>
         <translation>Katalog nach %1 exportiert.</translation>
     </message>
+    <message>
+        <source>Rotate secret key…</source>
+        <translation>Geheimschlüssel erneuern …</translation>
+    </message>
+    <message>
+        <source>Secrets typed here go to the OS keychain; where none answers they are encrypted under a key held in memory (this database is in memory too).</source>
+        <translation>Hier eingegebene Geheimnisse kommen in den Schlüsselbund des Systems; wo keiner antwortet, werden sie mit einem Schlüssel im Arbeitsspeicher verschlüsselt (auch diese Datenbank liegt im Arbeitsspeicher).</translation>
+    </message>
+    <message>
+        <source>Secrets typed here go to the OS keychain (%1). Where none answers, and for secrets set through the admin API on a server, they are encrypted in the database under the key file %2: back it up with the database.</source>
+        <translation>Hier eingegebene Geheimnisse kommen in den Schlüsselbund des Systems (%1). Wo keiner antwortet, und für Geheimnisse, die auf einem Server über die Admin-API gesetzt werden, werden sie in der Datenbank mit der Schlüsseldatei %2 verschlüsselt: Sichern Sie sie zusammen mit der Datenbank.</translation>
+    </message>
+    <message>
+        <source>in a keychain this session cannot read</source>
+        <translation>in einem Schlüsselbund, den diese Sitzung nicht lesen kann</translation>
+    </message>
+    <message>
+        <source>in the OS keychain</source>
+        <translation>im Schlüsselbund des Systems</translation>
+    </message>
+    <message>
+        <source>encrypted under the key file</source>
+        <translation>mit der Schlüsseldatei verschlüsselt</translation>
+    </message>
+    <message>
+        <source>in plain text</source>
+        <translation>im Klartext</translation>
+    </message>
+    <message>
+        <source>Rotate secret key</source>
+        <translation>Geheimschlüssel erneuern</translation>
+    </message>
+    <message>
+        <source>Encrypt every provider secret kept in the database under a new key, and replace the key file %1 with it?
+
+Instances that share this database need the new file afterwards; secrets in the OS keychain stay where they are.</source>
+        <translation>Jedes in der Datenbank gespeicherte Anbieter-Geheimnis mit einem neuen Schlüssel verschlüsseln und die Schlüsseldatei %1 durch ihn ersetzen?
+
+Instanzen, die diese Datenbank teilen, brauchen danach die neue Datei; Geheimnisse im Schlüsselbund des Systems bleiben, wo sie sind.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n secret(s) encrypted under the new key %1. Back up the key file %2.</source>
+        <translation>
+            <numerusform>%n Geheimnis mit dem neuen Schlüssel %1 verschlüsselt. Sichern Sie die Schlüsseldatei %2.</numerusform>
+            <numerusform>%n Geheimnisse mit dem neuen Schlüssel %1 verschlüsselt. Sichern Sie die Schlüsseldatei %2.</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>tollgate::CommandLine</name>
@@ -640,10 +683,6 @@
         <translation>Konsole: im Infobereich starten, ohne das Fenster zu zeigen (wie bei der Anmeldung).</translation>
     </message>
     <message>
-        <source>serve, mock-upstream, info, reset-demo or screenshots; none opens the console.</source>
-        <translation>serve, mock-upstream, info, reset-demo oder screenshots; ohne Befehl öffnet sich die Konsole.</translation>
-    </message>
-    <message>
         <source>[command]</source>
         <translation>[Befehl]</translation>
     </message>
@@ -666,38 +705,6 @@
     <message>
         <source>takes one command at most, got: %1</source>
         <translation>nimmt höchstens einen Befehl, erhalten: %1</translation>
-    </message>
-    <message>
-        <source>&apos;%1&apos; is not a command; use serve, mock-upstream, info, reset-demo or screenshots, or none for the console</source>
-        <translation>„%1“ ist kein Befehl; serve, mock-upstream, info, reset-demo oder screenshots verwenden, oder keinen für die Konsole</translation>
-    </message>
-    <message>
-        <source>Tollgate: the administration console and gateway for an organisation&apos;s LLM usage.
-
-Commands:
-  (none)         open the console (it runs the gateway too)
-  serve          run the gateway without a display; SIGTERM drains requests under way and stops
-  mock-upstream  run the mock LLM provider on its own (OpenAI and Anthropic APIs), for tests
-  info           print a summary of the organisation and exit
-  reset-demo     replace the organisation with the demo organisation and exit
-  screenshots DIR  render every page of the console to DIR/NN-page.png and exit
-  catalog import FILE  show what a price file (Tollgate&apos;s catalog format or the public
-                 model_prices_and_context_window.json) would change; --apply applies it
-  catalog import --built-in  the same with the price list this Tollgate ships
-  catalog export [FILE]  write the catalog in Tollgate&apos;s format (to standard output without FILE)</source>
-        <translation>Tollgate: Verwaltungskonsole und Gateway für die LLM-Nutzung einer Organisation.
-
-Befehle:
-  (keiner)       die Konsole öffnen (sie betreibt auch das Gateway)
-  serve          das Gateway ohne Bildschirm betreiben; SIGTERM lässt laufende Anfragen zu Ende laufen und beendet
-  mock-upstream  den simulierten LLM-Anbieter allein betreiben (OpenAI- und Anthropic-API), für Tests
-  info           eine Übersicht der Organisation ausgeben und beenden
-  reset-demo     die Organisation durch die Demo-Organisation ersetzen und beenden
-  screenshots DIR  jede Seite der Konsole als DIR/NN-seite.png speichern und beenden
-  catalog import DATEI  zeigen, was eine Preisdatei (Tollgates Katalogformat oder die öffentliche
-                 model_prices_and_context_window.json) ändern würde; --apply wendet es an
-  catalog import --built-in  dasselbe mit der Preisliste, die dieses Tollgate mitbringt
-  catalog export [DATEI]  den Katalog in Tollgates Format schreiben (ohne DATEI auf die Standardausgabe)</translation>
     </message>
     <message>
         <source>catalog import: apply the changes (otherwise only shown).</source>
@@ -726,6 +733,52 @@ Befehle:
     <message>
         <source>&apos;%1&apos; is not a catalog command; use import or export</source>
         <translation>„%1“ ist kein Katalogbefehl; import oder export verwenden</translation>
+    </message>
+    <message>
+        <source>Tollgate: the administration console and gateway for an organisation&apos;s LLM usage.
+
+Commands:
+  (none)         open the console (it runs the gateway too)
+  serve          run the gateway without a display; SIGTERM drains requests under way and stops
+  mock-upstream  run the mock LLM provider on its own (OpenAI and Anthropic APIs), for tests
+  info           print a summary of the organisation and exit
+  reset-demo     replace the organisation with the demo organisation and exit
+  screenshots DIR  render every page of the console to DIR/NN-page.png and exit
+  catalog import FILE  show what a price file (Tollgate&apos;s catalog format or the public
+                 model_prices_and_context_window.json) would change; --apply applies it
+  catalog import --built-in  the same with the price list this Tollgate ships
+  catalog export [FILE]  write the catalog in Tollgate&apos;s format (to standard output without FILE)
+  rotate-secret-key  encrypt the provider secrets under a new key, replace the key file and exit</source>
+        <translation>Tollgate: Verwaltungskonsole und Gateway für die LLM-Nutzung einer Organisation.
+
+Befehle:
+  (keiner)       die Konsole öffnen (sie betreibt auch das Gateway)
+  serve          das Gateway ohne Bildschirm betreiben; SIGTERM lässt laufende Anfragen zu Ende laufen und beendet
+  mock-upstream  den simulierten LLM-Anbieter allein betreiben (OpenAI- und Anthropic-API), für Tests
+  info           eine Übersicht der Organisation ausgeben und beenden
+  reset-demo     die Organisation durch die Demo-Organisation ersetzen und beenden
+  screenshots DIR  jede Seite der Konsole als DIR/NN-seite.png speichern und beenden
+  catalog import DATEI  zeigen, was eine Preisdatei (Tollgates Katalogformat oder die öffentliche
+                 model_prices_and_context_window.json) ändern würde; --apply wendet es an
+  catalog import --built-in  dasselbe mit der Preisliste, die dieses Tollgate mitbringt
+  catalog export [DATEI]  den Katalog in Tollgates Format schreiben (ohne DATEI auf die Standardausgabe)
+  rotate-secret-key  die Anbieter-Geheimnisse mit einem neuen Schlüssel verschlüsseln, die Schlüsseldatei ersetzen und beenden</translation>
+    </message>
+    <message>
+        <source>The key that encrypts provider secrets in the database (default: TOLLGATE_SECRET_KEY_FILE, else next to a SQLite database, else in the data folder; made on first start).</source>
+        <translation>Der Schlüssel, der die Anbieter-Geheimnisse in der Datenbank verschlüsselt (Standard: TOLLGATE_SECRET_KEY_FILE, sonst neben einer SQLite-Datenbank, sonst im Datenordner; beim ersten Start erzeugt).</translation>
+    </message>
+    <message>
+        <source>serve, mock-upstream, info, reset-demo, screenshots, catalog or rotate-secret-key; none opens the console.</source>
+        <translation>serve, mock-upstream, info, reset-demo, screenshots, catalog oder rotate-secret-key; ohne Befehl öffnet sich die Konsole.</translation>
+    </message>
+    <message>
+        <source>is empty; give the path of the secret key file</source>
+        <translation>ist leer; geben Sie den Pfad der Schlüsseldatei an</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not a command; use serve, mock-upstream, info, reset-demo, screenshots, catalog or rotate-secret-key, or none for the console</source>
+        <translation>„%1“ ist kein Befehl; verwenden Sie serve, mock-upstream, info, reset-demo, screenshots, catalog oder rotate-secret-key, oder keinen für die Konsole</translation>
     </message>
 </context>
 <context>
@@ -909,6 +962,22 @@ Befehle:
     <message>
         <source>Customer %1 deleted.</source>
         <translation>Kunde %1 gelöscht.</translation>
+    </message>
+    <message>
+        <source>Lock these limits: requests (customer_params) may not change them</source>
+        <translation>Diese Grenzen sperren: Anfragen (customer_params) dürfen sie nicht ändern</translation>
+    </message>
+    <message>
+        <source>Limits locked</source>
+        <translation>Grenzen gesperrt</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>ja</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>nein</translation>
     </message>
 </context>
 <context>
@@ -1399,6 +1468,10 @@ Gruppen dürfen ihn nutzen:</translation>
         <source>The expiry date has passed.</source>
         <translation>Das Ablaufdatum liegt in der Vergangenheit.</translation>
     </message>
+    <message>
+        <source>Lets requests with this key set the budgets, rate limit and markup of end customers (customer_params); without it they may only name and describe them.</source>
+        <translation>Erlaubt Anfragen mit diesem Schlüssel, Budgets, Ratenlimit und Aufschlag von Endkunden zu setzen (customer_params); ohne dies dürfen sie Kunden nur benennen und beschreiben.</translation>
+    </message>
 </context>
 <context>
     <name>tollgate::KeysPage</name>
@@ -1550,6 +1623,38 @@ Gruppen dürfen ihn nutzen:</translation>
             <numerusform>%n Schlüssel gelöscht.</numerusform>
         </translation>
     </message>
+    <message>
+        <source>Customer limits…</source>
+        <translation>Kundengrenzen …</translation>
+    </message>
+    <message>
+        <source>Requests with %1 may set the budgets, rate limit and markup of end customers (customer_params).
+
+Take that away? They may still name and describe customers.</source>
+        <translation>Anfragen mit %1 dürfen Budgets, Ratenlimit und Aufschlag von Endkunden setzen (customer_params).
+
+Das entziehen? Kunden benennen und beschreiben dürfen sie weiterhin.</translation>
+    </message>
+    <message>
+        <source>Requests with %1 may name and describe end customers (customer_params), but not set their limits.
+
+Let them set the budgets, rate limit and markup of customers whose limits an admin has not locked?</source>
+        <translation>Anfragen mit %1 dürfen Endkunden benennen und beschreiben (customer_params), aber nicht ihre Grenzen setzen.
+
+Sollen sie Budgets, Ratenlimit und Aufschlag von Kunden setzen dürfen, deren Grenzen kein Admin gesperrt hat?</translation>
+    </message>
+    <message>
+        <source>Customer limits</source>
+        <translation>Kundengrenzen</translation>
+    </message>
+    <message>
+        <source>%1 may no longer set customer limits.</source>
+        <translation>%1 darf keine Kundengrenzen mehr setzen.</translation>
+    </message>
+    <message>
+        <source>%1 may set customer limits.</source>
+        <translation>%1 darf Kundengrenzen setzen.</translation>
+    </message>
 </context>
 <context>
     <name>tollgate::LimitUse</name>
@@ -1667,6 +1772,13 @@ Gruppen dürfen ihn nutzen:</translation>
     <message>
         <source>cannot replay the usage journal: %1</source>
         <translation>Das Nutzungsjournal kann nicht wieder eingespielt werden: %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>tollgate: %n provider secret(s) encrypted under the new key %1 in %2; copy that file to every instance that shares this database, and back it up</source>
+        <translation>
+            <numerusform>tollgate: %n Anbieter-Geheimnis mit dem neuen Schlüssel %1 in %2 verschlüsselt; kopieren Sie diese Datei zu jeder Instanz, die diese Datenbank teilt, und sichern Sie sie</numerusform>
+            <numerusform>tollgate: %n Anbieter-Geheimnisse mit dem neuen Schlüssel %1 in %2 verschlüsselt; kopieren Sie diese Datei zu jeder Instanz, die diese Datenbank teilt, und sichern Sie sie</numerusform>
+        </translation>
     </message>
 </context>
 <context>

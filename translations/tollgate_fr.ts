@@ -230,10 +230,6 @@
         <translation>non défini</translation>
     </message>
     <message>
-        <source>set (hidden)</source>
-        <translation>défini (masqué)</translation>
-    </message>
-    <message>
         <source>&lt;b&gt;Models&lt;/b&gt;  </source>
         <translation>&lt;b&gt;Modèles&lt;/b&gt;  </translation>
     </message>
@@ -576,6 +572,53 @@
         <source>Catalog exported to %1.</source>
         <translation>Catalogue exporté dans %1.</translation>
     </message>
+    <message>
+        <source>Rotate secret key…</source>
+        <translation>Renouveler la clé secrète…</translation>
+    </message>
+    <message>
+        <source>Secrets typed here go to the OS keychain; where none answers they are encrypted under a key held in memory (this database is in memory too).</source>
+        <translation>Les secrets saisis ici vont dans le trousseau du système ; là où aucun ne répond, ils sont chiffrés avec une clé gardée en mémoire (cette base de données est aussi en mémoire).</translation>
+    </message>
+    <message>
+        <source>Secrets typed here go to the OS keychain (%1). Where none answers, and for secrets set through the admin API on a server, they are encrypted in the database under the key file %2: back it up with the database.</source>
+        <translation>Les secrets saisis ici vont dans le trousseau du système (%1). Là où aucun ne répond, et pour les secrets définis par l&apos;API d&apos;administration sur un serveur, ils sont chiffrés dans la base de données avec le fichier de clé %2 : sauvegardez-le avec la base de données.</translation>
+    </message>
+    <message>
+        <source>in a keychain this session cannot read</source>
+        <translation>dans un trousseau que cette session ne peut pas lire</translation>
+    </message>
+    <message>
+        <source>in the OS keychain</source>
+        <translation>dans le trousseau du système</translation>
+    </message>
+    <message>
+        <source>encrypted under the key file</source>
+        <translation>chiffré avec le fichier de clé</translation>
+    </message>
+    <message>
+        <source>in plain text</source>
+        <translation>en clair</translation>
+    </message>
+    <message>
+        <source>Rotate secret key</source>
+        <translation>Renouveler la clé secrète</translation>
+    </message>
+    <message>
+        <source>Encrypt every provider secret kept in the database under a new key, and replace the key file %1 with it?
+
+Instances that share this database need the new file afterwards; secrets in the OS keychain stay where they are.</source>
+        <translation>Chiffrer chaque secret de fournisseur gardé dans la base de données avec une nouvelle clé, et remplacer le fichier de clé %1 par celle-ci ?
+
+Les instances qui partagent cette base de données auront ensuite besoin du nouveau fichier ; les secrets du trousseau du système restent où ils sont.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n secret(s) encrypted under the new key %1. Back up the key file %2.</source>
+        <translation>
+            <numerusform>%n secret chiffré avec la nouvelle clé %1. Sauvegardez le fichier de clé %2.</numerusform>
+            <numerusform>%n secrets chiffrés avec la nouvelle clé %1. Sauvegardez le fichier de clé %2.</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>tollgate::CommandLine</name>
@@ -640,10 +683,6 @@
         <translation>Console : démarrer dans la zone de notification sans afficher la fenêtre (comme à l&apos;ouverture de session).</translation>
     </message>
     <message>
-        <source>serve, mock-upstream, info, reset-demo or screenshots; none opens the console.</source>
-        <translation>serve, mock-upstream, info, reset-demo ou screenshots ; sans commande, la console s&apos;ouvre.</translation>
-    </message>
-    <message>
         <source>[command]</source>
         <translation>[commande]</translation>
     </message>
@@ -666,38 +705,6 @@
     <message>
         <source>takes one command at most, got: %1</source>
         <translation>accepte une commande au plus, reçu : %1</translation>
-    </message>
-    <message>
-        <source>&apos;%1&apos; is not a command; use serve, mock-upstream, info, reset-demo or screenshots, or none for the console</source>
-        <translation>« %1 » n&apos;est pas une commande ; utilisez serve, mock-upstream, info, reset-demo ou screenshots, ou aucune pour la console</translation>
-    </message>
-    <message>
-        <source>Tollgate: the administration console and gateway for an organisation&apos;s LLM usage.
-
-Commands:
-  (none)         open the console (it runs the gateway too)
-  serve          run the gateway without a display; SIGTERM drains requests under way and stops
-  mock-upstream  run the mock LLM provider on its own (OpenAI and Anthropic APIs), for tests
-  info           print a summary of the organisation and exit
-  reset-demo     replace the organisation with the demo organisation and exit
-  screenshots DIR  render every page of the console to DIR/NN-page.png and exit
-  catalog import FILE  show what a price file (Tollgate&apos;s catalog format or the public
-                 model_prices_and_context_window.json) would change; --apply applies it
-  catalog import --built-in  the same with the price list this Tollgate ships
-  catalog export [FILE]  write the catalog in Tollgate&apos;s format (to standard output without FILE)</source>
-        <translation>Tollgate : console d&apos;administration et passerelle pour l&apos;usage des LLM d&apos;une organisation.
-
-Commandes :
-  (aucune)       ouvrir la console (elle fait aussi tourner la passerelle)
-  serve          faire tourner la passerelle sans affichage ; SIGTERM termine les requêtes en cours puis arrête
-  mock-upstream  faire tourner seul le fournisseur LLM simulé (API OpenAI et Anthropic), pour les tests
-  info           afficher un résumé de l&apos;organisation et quitter
-  reset-demo     remplacer l&apos;organisation par l&apos;organisation de démonstration et quitter
-  screenshots DIR  enregistrer chaque page de la console dans DIR/NN-page.png et quitter
-  catalog import FICHIER  montrer ce qu&apos;un fichier de prix (format de catalogue de Tollgate ou le fichier public
-                 model_prices_and_context_window.json) changerait ; --apply l&apos;applique
-  catalog import --built-in  la même chose avec la liste de prix livrée avec ce Tollgate
-  catalog export [FICHIER]  écrire le catalogue au format de Tollgate (sur la sortie standard sans FICHIER)</translation>
     </message>
     <message>
         <source>catalog import: apply the changes (otherwise only shown).</source>
@@ -726,6 +733,52 @@ Commandes :
     <message>
         <source>&apos;%1&apos; is not a catalog command; use import or export</source>
         <translation>« %1 » n&apos;est pas une commande de catalogue ; utilisez import ou export</translation>
+    </message>
+    <message>
+        <source>Tollgate: the administration console and gateway for an organisation&apos;s LLM usage.
+
+Commands:
+  (none)         open the console (it runs the gateway too)
+  serve          run the gateway without a display; SIGTERM drains requests under way and stops
+  mock-upstream  run the mock LLM provider on its own (OpenAI and Anthropic APIs), for tests
+  info           print a summary of the organisation and exit
+  reset-demo     replace the organisation with the demo organisation and exit
+  screenshots DIR  render every page of the console to DIR/NN-page.png and exit
+  catalog import FILE  show what a price file (Tollgate&apos;s catalog format or the public
+                 model_prices_and_context_window.json) would change; --apply applies it
+  catalog import --built-in  the same with the price list this Tollgate ships
+  catalog export [FILE]  write the catalog in Tollgate&apos;s format (to standard output without FILE)
+  rotate-secret-key  encrypt the provider secrets under a new key, replace the key file and exit</source>
+        <translation>Tollgate : console d&apos;administration et passerelle pour l&apos;usage des LLM d&apos;une organisation.
+
+Commandes :
+  (aucune)       ouvrir la console (elle fait aussi tourner la passerelle)
+  serve          faire tourner la passerelle sans affichage ; SIGTERM termine les requêtes en cours puis arrête
+  mock-upstream  faire tourner seul le fournisseur LLM simulé (API OpenAI et Anthropic), pour les tests
+  info           afficher un résumé de l&apos;organisation et quitter
+  reset-demo     remplacer l&apos;organisation par l&apos;organisation de démonstration et quitter
+  screenshots DIR  enregistrer chaque page de la console dans DIR/NN-page.png et quitter
+  catalog import FICHIER  montrer ce qu&apos;un fichier de prix (format de catalogue de Tollgate ou le fichier public
+                 model_prices_and_context_window.json) changerait ; --apply l&apos;applique
+  catalog import --built-in  la même chose avec la liste de prix livrée avec ce Tollgate
+  catalog export [FICHIER]  écrire le catalogue au format de Tollgate (sur la sortie standard sans FICHIER)
+  rotate-secret-key  chiffrer les secrets des fournisseurs avec une nouvelle clé, remplacer le fichier de clé et quitter</translation>
+    </message>
+    <message>
+        <source>The key that encrypts provider secrets in the database (default: TOLLGATE_SECRET_KEY_FILE, else next to a SQLite database, else in the data folder; made on first start).</source>
+        <translation>La clé qui chiffre les secrets des fournisseurs dans la base de données (par défaut : TOLLGATE_SECRET_KEY_FILE, sinon à côté d&apos;une base SQLite, sinon dans le dossier de données ; créée au premier démarrage).</translation>
+    </message>
+    <message>
+        <source>serve, mock-upstream, info, reset-demo, screenshots, catalog or rotate-secret-key; none opens the console.</source>
+        <translation>serve, mock-upstream, info, reset-demo, screenshots, catalog ou rotate-secret-key ; sans commande, la console s&apos;ouvre.</translation>
+    </message>
+    <message>
+        <source>is empty; give the path of the secret key file</source>
+        <translation>est vide ; indiquez le chemin du fichier de clé</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not a command; use serve, mock-upstream, info, reset-demo, screenshots, catalog or rotate-secret-key, or none for the console</source>
+        <translation>« %1 » n&apos;est pas une commande ; utilisez serve, mock-upstream, info, reset-demo, screenshots, catalog ou rotate-secret-key, ou aucune pour la console</translation>
     </message>
 </context>
 <context>
@@ -909,6 +962,22 @@ Commandes :
     <message>
         <source>Customer %1 deleted.</source>
         <translation>Client %1 supprimé.</translation>
+    </message>
+    <message>
+        <source>Lock these limits: requests (customer_params) may not change them</source>
+        <translation>Verrouiller ces limites : les requêtes (customer_params) ne peuvent pas les changer</translation>
+    </message>
+    <message>
+        <source>Limits locked</source>
+        <translation>Limites verrouillées</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>oui</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>non</translation>
     </message>
 </context>
 <context>
@@ -1399,6 +1468,10 @@ groupes peuvent l&apos;utiliser :</translation>
         <source>The expiry date has passed.</source>
         <translation>La date d&apos;expiration est passée.</translation>
     </message>
+    <message>
+        <source>Lets requests with this key set the budgets, rate limit and markup of end customers (customer_params); without it they may only name and describe them.</source>
+        <translation>Permet aux requêtes avec cette clé de fixer les budgets, la limite de débit et la marge des clients finaux (customer_params) ; sans cela, elles peuvent seulement les nommer et les décrire.</translation>
+    </message>
 </context>
 <context>
     <name>tollgate::KeysPage</name>
@@ -1550,6 +1623,38 @@ groupes peuvent l&apos;utiliser :</translation>
             <numerusform>%n clés supprimées.</numerusform>
         </translation>
     </message>
+    <message>
+        <source>Customer limits…</source>
+        <translation>Limites des clients…</translation>
+    </message>
+    <message>
+        <source>Requests with %1 may set the budgets, rate limit and markup of end customers (customer_params).
+
+Take that away? They may still name and describe customers.</source>
+        <translation>Les requêtes avec %1 peuvent fixer les budgets, la limite de débit et la marge des clients finaux (customer_params).
+
+Leur retirer ce droit ? Elles pourront toujours nommer et décrire les clients.</translation>
+    </message>
+    <message>
+        <source>Requests with %1 may name and describe end customers (customer_params), but not set their limits.
+
+Let them set the budgets, rate limit and markup of customers whose limits an admin has not locked?</source>
+        <translation>Les requêtes avec %1 peuvent nommer et décrire les clients finaux (customer_params), mais pas fixer leurs limites.
+
+Leur permettre de fixer les budgets, la limite de débit et la marge des clients dont un admin n&apos;a pas verrouillé les limites ?</translation>
+    </message>
+    <message>
+        <source>Customer limits</source>
+        <translation>Limites des clients</translation>
+    </message>
+    <message>
+        <source>%1 may no longer set customer limits.</source>
+        <translation>%1 ne peut plus fixer les limites des clients.</translation>
+    </message>
+    <message>
+        <source>%1 may set customer limits.</source>
+        <translation>%1 peut fixer les limites des clients.</translation>
+    </message>
 </context>
 <context>
     <name>tollgate::LimitUse</name>
@@ -1667,6 +1772,13 @@ groupes peuvent l&apos;utiliser :</translation>
     <message>
         <source>cannot replay the usage journal: %1</source>
         <translation>impossible de rejouer le journal d’utilisation : %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>tollgate: %n provider secret(s) encrypted under the new key %1 in %2; copy that file to every instance that shares this database, and back it up</source>
+        <translation>
+            <numerusform>tollgate : %n secret de fournisseur chiffré avec la nouvelle clé %1 dans %2 ; copiez ce fichier sur chaque instance qui partage cette base de données, et sauvegardez-le</numerusform>
+            <numerusform>tollgate : %n secrets de fournisseurs chiffrés avec la nouvelle clé %1 dans %2 ; copiez ce fichier sur chaque instance qui partage cette base de données, et sauvegardez-le</numerusform>
+        </translation>
     </message>
 </context>
 <context>

@@ -18,7 +18,8 @@ namespace {
 
 const QStringList& knownFeatures()
 {
-    static const QStringList f {QStringLiteral("chat"), QStringLiteral("messages"), QStringLiteral("embeddings")};
+    static const QStringList f {QStringLiteral("chat"), QStringLiteral("messages"), QStringLiteral("embeddings"),
+                                QLatin1String(kCustomerLimitsFeature)};
     return f;
 }
 

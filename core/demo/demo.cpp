@@ -214,6 +214,9 @@ Result<DemoSummary> loadDemo(Service& s, quint32 seed)
         nk.name = p.name + demo::tr(" service");
         nk.projectId = p.id;
         nk.monthlyCap = *p.monthlyLimit / 2;
+        // The chatbot is the organisation's SaaS product: its key sets its end customers' budgets.
+        if (p.id == projects.first().id)
+            nk.features.append(QLatin1String(kCustomerLimitsFeature));
         auto k = s.access().createKey(nk, kActor);
         if (!k.ok())
             return k.error();

@@ -81,6 +81,8 @@ struct Project
 
 enum class KeyStatus : quint8 { Active, Revoked };
 
+inline constexpr char kCustomerLimitsFeature[] = "customer_limits";
+
 struct ApiKey
 {
     Id id = 0;
@@ -91,7 +93,9 @@ struct ApiKey
     QString prefix; // shown in lists: "tg-abc123"
     QByteArray hash; // SHA-256 of the whole secret
     QList<Id> groupIds; // members of these groups may use the key
-    QStringList features; // "chat", "messages", "embeddings"
+    // The APIs it may call ("chat", "messages", "embeddings") and what else it may do: "customer_limits", set the
+    // budgets, rate limit and markup of end customers through customer_params (off unless granted).
+    QStringList features;
     ModelRule allowedModels; // Unset or Any: every model the principal may use
     std::optional<Money> monthlyCap;
     Instant expiresAt = 0; // 0: never

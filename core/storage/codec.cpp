@@ -252,7 +252,8 @@ QJsonObject toJson(const Customer& c)
         {QStringLiteral("periodEnd"), c.periodEnd ? QJsonValue(qint64(c.periodEnd)) : QJsonValue()},
         {QStringLiteral("periodBudget"), optMoney(c.periodBudget)},
         {QStringLiteral("totalBudget"), optMoney(c.totalBudget)},
-        {QStringLiteral("markupBasisPoints"), c.markupBasisPoints}};
+        {QStringLiteral("markupBasisPoints"), c.markupBasisPoints},
+        {QStringLiteral("limitsLocked"), c.limitsLocked}};
 }
 
 QJsonObject toJson(const ModelInfo& m)

@@ -286,6 +286,13 @@ Reply getCustomer(Call& c)
     return withVersion(json(200, customerJson(*x)), x->updatedAt);
 }
 
+// An admin's own field, never read from customer_params: whether requests may change the customer's limits.
+void readLimitsLock(Fields& f, Customer& x)
+{
+    if (auto v = f.boolean(QLatin1StringView("limits_locked")))
+        x.limitsLocked = *v;
+}
+
 // POST: create, or update the customer with that customer_identifier (as customer_params does).
 Reply upsertCustomer(Call& c)
 {
@@ -302,6 +309,7 @@ Reply upsertCustomer(Call& c)
     const bool existed = x.id != 0;
     Fields f(body);
     readCustomer(f, x, organizationZone(c.service));
+    readLimitsLock(f, x);
     x.updatedAt = expectedVersion(f, c.ifMatch());
     if (auto s = f.finish(); !s.ok())
         return errorReply(s.error());
@@ -318,6 +326,7 @@ Reply patchCustomer(Call& c)
         return errorReply(x.error());
     if (auto r = readBody(c, [&](Fields& f) {
             readCustomer(f, *x, organizationZone(c.service));
+            readLimitsLock(f, *x);
             x->updatedAt = expectedVersion(f, c.ifMatch());
         }))
         return *r;

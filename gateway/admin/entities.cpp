@@ -159,6 +159,7 @@ QJsonObject customerJson(const Customer& c)
             {QStringLiteral("period_budget"), moneyJson(c.periodBudget)},
             {QStringLiteral("total_budget"), moneyJson(c.totalBudget)},
             {QStringLiteral("markup_percentage"), c.markupBasisPoints / 100.0},
+            {QStringLiteral("limits_locked"), c.limitsLocked},
             {QStringLiteral("updated_at"), timeJson(c.updatedAt)},
             {QStringLiteral("version"), c.updatedAt}};
 }

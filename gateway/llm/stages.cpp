@@ -299,11 +299,34 @@ Refusal resolveCustomer(RequestContext& c, Service& service)
     json::readCustomer(fields, customer, QTimeZone(c.org->org.timezone.toUtf8()));
     if (auto s = fields.finish(); !s.ok())
         return invalid(s.error().field, s.error().toString());
-    const bool changed = !customer.id || customer.name != before.name || customer.email != before.email
-        || customer.periodBudget != before.periodBudget || customer.totalBudget != before.totalBudget
-        || customer.budgetDuration != before.budgetDuration || customer.rateLimitPerMinute != before.rateLimitPerMinute
-        || customer.markupBasisPoints != before.markupBasisPoints || customer.periodStart != before.periodStart
-        || customer.periodEnd != before.periodEnd;
+    // Naming and describing a customer is every key's; its budgets, rate limit and markup are the organisation's
+    // money: changing them needs the key feature customer_limits, and an admin's lock stops even that.
+    QStringList limitsChanged;
+    const auto compare = [&limitsChanged](bool differs, const char* field) {
+        if (differs)
+            limitsChanged.append(QStringLiteral("customer_params.") + QLatin1String(field));
+    };
+    compare(customer.periodBudget != before.periodBudget, "period_budget");
+    compare(customer.totalBudget != before.totalBudget, "total_budget");
+    compare(customer.budgetDuration != before.budgetDuration, "budget_duration");
+    compare(customer.periodStart != before.periodStart, "period_start");
+    compare(customer.periodEnd != before.periodEnd, "period_end");
+    compare(customer.rateLimitPerMinute != before.rateLimitPerMinute, "rate_limit_per_minute");
+    compare(customer.markupBasisPoints != before.markupBasisPoints, "markup_percentage");
+    if (!limitsChanged.isEmpty() && !c.key.features.contains(QLatin1String(kCustomerLimitsFeature)))
+        return refusal(403,
+                       tr("this key may name and describe customers but not set their limits: %1 needs the key "
+                          "permission customer_limits (an admin can grant it in the key's features)")
+                           .arg(limitsChanged.join(QStringLiteral(", "))),
+                       QStringLiteral("customer_limits_not_permitted"), limitsChanged.first());
+    if (!limitsChanged.isEmpty() && known && known->limitsLocked)
+        return refusal(403,
+                       tr("the limits of customer %1 are locked by an admin: customer_params may change its name and "
+                          "email, not %2")
+                           .arg(identifier, limitsChanged.join(QStringLiteral(", "))),
+                       QStringLiteral("customer_limits_locked"), limitsChanged.first());
+    const bool changed =
+        !customer.id || customer.name != before.name || customer.email != before.email || !limitsChanged.isEmpty();
     if (changed) {
         auto saved = service.customers().saveCustomer(customer, QStringLiteral("gateway:%1").arg(c.key.prefix));
         if (!saved.ok())

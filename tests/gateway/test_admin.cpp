@@ -507,6 +507,15 @@ private Q_SLOTS:
         QCOMPARE(*m_service->customers().customerByIdentifier(QStringLiteral("acme"))->periodBudget,
                  150 * kNanosPerDollar);
         QCOMPARE(m_service->customers().customerByIdentifier(QStringLiteral("acme"))->rateLimitPerMinute, 30);
+        // An admin locks a customer's limits against customer_params; only the admin API and console change it.
+        QCOMPARE(c1.json().value(QLatin1String("limits_locked")).toBool(), false);
+        const QByteArray acmePath =
+            "/customers/" + QByteArray::number(c1.json().value(QLatin1String("id")).toInteger());
+        QCOMPARE(call("PATCH", acmePath, j("{'limits_locked':true}")).json().value(QLatin1String("limits_locked")),
+                 QJsonValue(true));
+        QVERIFY(m_service->customers().customerByIdentifier(QStringLiteral("acme"))->limitsLocked);
+        QCOMPARE(call("PATCH", acmePath, j("{'limits_locked':'yes'}")).status, 400);
+        QCOMPARE(call("PATCH", acmePath, j("{'limits_locked':false}")).status, 200);
         const TestResponse custom =
             call("POST", "/customers",
                  j("{'customer_identifier':'trial','period_start':'2026-01-01','period_end':'2025-01-01'}"));

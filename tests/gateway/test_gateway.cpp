@@ -371,8 +371,22 @@ private Q_SLOTS:
 
     void customerParamsCreateTheCustomerAndItsLimits()
     {
-        const TestResponse r = chat(m_annKey, R"({"model":"mock-small","messages":[{"role":"user","content":"x"}],
-            "customer_params":{"customer_identifier":"acme-42","name":"Acme","period_budget":0.000000001,"budget_duration":"monthly"}})");
+        // Setting a customer's limits is a key permission (customer_limits), refused in the API's error format.
+        const QByteArray capped = R"({"model":"mock-small","messages":[{"role":"user","content":"x"}],
+            "customer_params":{"customer_identifier":"acme-42","name":"Acme","period_budget":0.000000001,"budget_duration":"monthly"}})";
+        const TestResponse refused = chat(m_annKey, capped);
+        QCOMPARE(refused.status, 403);
+        const QJsonObject error = refused.json()[QLatin1String("error")].toObject();
+        QCOMPARE(error.value(QLatin1String("code")).toString(), QStringLiteral("customer_limits_not_permitted"));
+        QCOMPARE(error.value(QLatin1String("param")).toString(), QStringLiteral("customer_params.period_budget"));
+        QVERIFY(error.value(QLatin1String("message")).toString().contains(QLatin1String("customer_limits")));
+        QVERIFY(!m_service->customers().customerByIdentifier(QStringLiteral("acme-42")));
+        NewKey saas;
+        saas.name = QStringLiteral("SaaS backend");
+        saas.holderUserId = m_ann.id;
+        saas.features.append(QLatin1String(kCustomerLimitsFeature));
+        const QString saasKey = m_service->access().createKey(saas, QStringLiteral("t"))->secret;
+        const TestResponse r = chat(saasKey, capped);
         // The budget is one nano-dollar: this first request already does not fit.
         QCOMPARE(r.status, 429);
         const auto c = m_service->customers().customerByIdentifier(QStringLiteral("acme-42"));

@@ -79,6 +79,7 @@ private slots:
         NewKey own;
         own.name = QStringLiteral("ann's");
         own.holderUserId = m_ann;
+        own.features.append(QLatin1String(kCustomerLimitsFeature));
         m_annKey = m_service->access().createKey(own, t)->secret;
         NewKey shared;
         shared.name = QStringLiteral("engineering");
@@ -216,6 +217,49 @@ private slots:
         QVERIFY(refused);
         QCOMPARE(refused->status, 400);
         QCOMPARE(refused->param, QStringLiteral("customer_params.total_budget"));
+
+        // A key without customer_limits names and describes customers, and sends the limits they have, but changes
+        // none of them; an admin's lock stops even a key that has it.
+        const auto params = [this](const char* customer, const QByteArray& key) {
+            return request(QByteArray("{\"model\":\"mock-small\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+                                      "\"customer_params\":")
+                               + customer + '}',
+                           key);
+        };
+        const auto resolve = [this](const http::Request& r) {
+            RequestContext x = through(r, 3);
+            return resolveCustomer(x, *m_service);
+        };
+        const QString t = QStringLiteral("test");
+        NewKey plain;
+        plain.name = QStringLiteral("ann's other");
+        plain.holderUserId = m_ann;
+        const QByteArray group = m_service->access().createKey(plain, t)->secret.toUtf8();
+        QVERIFY(!resolve(params(R"({"customer_identifier":"acme","name":"Acme Inc","total_budget":5})", group)));
+        QCOMPARE(m_service->customers().customerByIdentifier(QStringLiteral("acme"))->name, QStringLiteral("Acme Inc"));
+        for (const char* raise : {R"({"customer_identifier":"acme","total_budget":1000000})",
+                                  R"({"customer_identifier":"acme","total_budget":null})",
+                                  R"({"customer_identifier":"newco","rate_limit_per_minute":5})"}) {
+            const Refusal no = resolve(params(raise, group));
+            QVERIFY2(no && no->status == 403, raise);
+            QCOMPARE(no->code, QStringLiteral("customer_limits_not_permitted"));
+            QVERIFY2(no->message.contains(QLatin1String("customer_limits")), qPrintable(no->message));
+        }
+        QCOMPARE(m_service->customers().customerByIdentifier(QStringLiteral("acme"))->totalBudget,
+                 std::optional<Money>(5 * kNanosPerDollar));
+        QVERIFY(!m_service->customers().customerByIdentifier(QStringLiteral("newco")));
+        Customer acme = *m_service->customers().customerByIdentifier(QStringLiteral("acme"));
+        acme.limitsLocked = true;
+        QVERIFY(m_service->customers().saveCustomer(acme, t).ok());
+        const Refusal locked = resolve(params(R"({"customer_identifier":"acme","total_budget":6})", m_annKey.toUtf8()));
+        QVERIFY(locked && locked->status == 403);
+        QCOMPARE(locked->code, QStringLiteral("customer_limits_locked"));
+        QCOMPARE(locked->param, QStringLiteral("customer_params.total_budget"));
+        QVERIFY(!resolve(params(R"({"customer_identifier":"acme","email":"ops@acme.example"})", m_annKey.toUtf8())));
+        QCOMPARE(m_service->customers().customerByIdentifier(QStringLiteral("acme"))->email,
+                 QStringLiteral("ops@acme.example"));
+        QCOMPARE(m_service->customers().customerByIdentifier(QStringLiteral("acme"))->totalBudget,
+                 std::optional<Money>(5 * kNanosPerDollar));
     }
 
     void modelMustBeInTheCatalogAndOnItsRoute()

@@ -144,7 +144,7 @@ try:
     u3a, u3b = user("member-a", group_ids=[g]), user("member-b", group_ids=[g])
     k3a, k3b = key(u3a), key(u3b)
     u4 = user("reseller")
-    k4 = key(u4)
+    k4 = key(u4, features=["chat", "messages", "embeddings", "customer_limits"])
     u5 = user("chatty")
     admin("POST", f"/organizations/{org}/user-policies", {"user_id": u5, "requests_per_minute": 37})
     k5 = key(u5)
@@ -161,6 +161,26 @@ try:
     exact("customer budget, the customer made by the first requests on every instance at once", statuses, 19)
     customers = server.sql("instances", "SELECT COUNT(*) FROM customers WHERE identifier = 'acme-race'")[0][0]
     check(customers == "1", f"one customer row for acme-race ({customers})")
+
+    # Setting a customer's limits is a key permission, and an admin's lock holds on every instance.
+    k_plain = key(u4)
+    everywhere(k_plain)
+    raise_budget = {"customer_params": {"customer_identifier": "acme-race", "period_budget": 1000}}
+    status, reply = chat(port_b, k_plain, raise_budget)
+    check(status == 403 and reply["error"]["code"] == "customer_limits_not_permitted",
+          f"a key without customer_limits cannot raise a customer's budget ({status})")
+    acme = next(x for x in admin("GET", "/customers")["data"] if x["customer_identifier"] == "acme-race")
+    admin("PATCH", f"/customers/{acme['id']}", {"limits_locked": True}, port=port_a)
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline:
+        if call(port_c, "GET", f"/api/admin/customers/{acme['id']}")[1].get("limits_locked"):
+            break
+        time.sleep(0.02)
+    status, reply = chat(port_c, k4, raise_budget)
+    check(status == 403 and reply["error"]["code"] == "customer_limits_locked",
+          f"a lock set on one instance holds against customer_limits on another ({status})")
+    budget = server.sql("instances", "SELECT period_budget FROM customers WHERE identifier = 'acme-race'")[0][0]
+    check(budget == str(19 * COST), f"the budget is as the admin left it ({budget})")
     for attempt in range(3):
         statuses, started, ended = burst([k5])
         if int(started // 60) == int(ended // 60):

@@ -1,5 +1,5 @@
 // Today's clients against a live `tollgate serve` (TOLLGATE_URL, TOLLGATE_KEY; TOLLGATE_CAPPED_KEY has a budget too
-// small for any request): the official openai and @anthropic-ai/sdk SDKs, the AI SDK with @ai-sdk/openai (its default
+// small for any request; TOLLGATE_SAAS_KEY may set end customers' limits, the key feature customer_limits): the official openai and @anthropic-ai/sdk SDKs, the AI SDK with @ai-sdk/openai (its default
 // Responses path and .chat()) and @ai-sdk/anthropic, and LangChain's @langchain/openai (chat completions and the
 // Responses API) and @langchain/anthropic. Prints one JSON line per request whose usage record run.sh then checks in
 // the database: {id, status, streamed, minOutput}; for clients that do not show the response's headers, {model,
@@ -16,6 +16,7 @@ import assert from "node:assert/strict";
 const base = process.env.TOLLGATE_URL;
 const key = process.env.TOLLGATE_KEY;
 const cappedKey = process.env.TOLLGATE_CAPPED_KEY;
+const saasKey = process.env.TOLLGATE_SAAS_KEY;
 const openai = new OpenAI({ baseURL: `${base}/v1`, apiKey: key, maxRetries: 0 });
 const anthropic = new Anthropic({ baseURL: base, apiKey: key, maxRetries: 0 });
 const expect = (id, status, streamed, minOutput = 1) =>
@@ -102,7 +103,7 @@ const weather = {
   let attempts = 0;
   const retrying = new OpenAI({
     baseURL: `${base}/v1`,
-    apiKey: key,
+    apiKey: saasKey,
     fetch: (url, init) => {
       attempts += 1;
       return fetch(url, init);
@@ -126,6 +127,33 @@ const weather = {
     assert.equal(header(err, "x-should-retry"), "false");
     assert.equal(header(err, "retry-after"), undefined);
     assert.equal(attempts, 1, "the SDK did not retry a budget refusal");
+    expect(header(err, "x-request-id"), "denied", 0, 0);
+  }
+}
+
+// A key without customer_limits may name a customer but not set its budget: 403, asked once.
+{
+  let attempts = 0;
+  const plain = new OpenAI({
+    baseURL: `${base}/v1`,
+    apiKey: key,
+    fetch: (url, init) => {
+      attempts += 1;
+      return fetch(url, init);
+    },
+  });
+  try {
+    await plain.chat.completions.create({
+      model: "mock-small",
+      messages: [{ role: "user", content: "raise my budget" }],
+      customer_params: { customer_identifier: "sdk-test-customer", period_budget: 1000 },
+    });
+    assert.fail("the request should have been refused");
+  } catch (err) {
+    assert.ok(err instanceof OpenAI.PermissionDeniedError, `PermissionDeniedError, got ${err?.constructor?.name}: ${err}`);
+    assert.equal(err.code, "customer_limits_not_permitted");
+    assert.equal(err.param, "customer_params.period_budget");
+    assert.equal(attempts, 1, "the SDK did not retry a permission refusal");
     expect(header(err, "x-request-id"), "denied", 0, 0);
   }
 }

@@ -55,7 +55,10 @@ project="$(api POST /projects '{"name":"SDK tests"}' | grep -o '"id":[0-9]*' | h
 capped="$(api POST /keys "{\"name\":\"capped\",\"project_id\":$project,\"limit\":0.000001}" \
     | grep -o '"key":"tg-[A-Za-z0-9]*' | cut -d'"' -f4)"
 
-TOLLGATE_URL="$url" TOLLGATE_KEY="$key" TOLLGATE_CAPPED_KEY="$capped" node "$here/clients.mjs" > "$work/expect.jsonl"
+saas="$(api POST /keys "{\"name\":\"saas\",\"project_id\":$project,\"features\":[\"chat\",\"messages\",\"customer_limits\"]}" \
+    | grep -o '"key":"tg-[A-Za-z0-9]*' | cut -d'"' -f4)"
+
+TOLLGATE_URL="$url" TOLLGATE_KEY="$key" TOLLGATE_CAPPED_KEY="$capped" TOLLGATE_SAAS_KEY="$saas" node "$here/clients.mjs" > "$work/expect.jsonl"
 
 # Claude Code, as a developer runs it: its default model, a throwaway home, no telemetry or updates.
 export DISABLE_TELEMETRY=1 DISABLE_AUTOUPDATER=1 DISABLE_ERROR_REPORTING=1 CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1

@@ -242,6 +242,24 @@ private slots:
         page->reload();
         QVERIFY2(result->text().contains(QLatin1String("mock-small, by team-*")), qPrintable(result->text()));
         QVERIFY(m_service->catalog().deleteAlias(QStringLiteral("team-*"), {}).ok());
+        // Where each provider's secret is kept, and which key file encrypts them.
+        Provider vllm;
+        vllm.name = QStringLiteral("vLLM");
+        vllm.kind = ProviderKind::OpenAICompatible;
+        vllm.baseUrl = QStringLiteral("http://vllm.internal:8000/v1");
+        vllm.secret = QStringLiteral("sk-internal-secret");
+        QVERIFY(m_service->catalog().saveProvider(vllm, {}).ok());
+        page->reload();
+        const auto* help = page->findChild<QLabel*>(QStringLiteral("secretsHelp"));
+        QVERIFY2(help->text().contains(m_service->secrets().keyFile()), qPrintable(help->text()));
+        QStringList places;
+        for (QAbstractItemModel* m : page->findChildren<QAbstractItemModel*>())
+            for (int r = 0; r < m->rowCount(); ++r)
+                for (int c = 0; c < m->columnCount(); ++c)
+                    places << m->index(r, c).data().toString();
+        QVERIFY(places.contains(QStringLiteral("encrypted under the key file")));
+        QVERIFY(places.contains(QStringLiteral("not set")));
+        QVERIFY(!places.join(u' ').contains(QLatin1String("sk-internal-secret")));
     }
 
     // The model editor shows every billed component: set ones with their price, the others empty with the default
@@ -426,6 +444,13 @@ private slots:
         QCOMPARE(page->model()->rowCount(), 1);
         for (int c = 0; c < page->model()->columnCount(); ++c)
             QVERIFY(!page->model()->index(0, c).data().toString().contains(secret.mid(10)));
+        // Setting end customers' limits is granted, not given: off in a new key, then switched on from the toolbar.
+        QVERIFY(!key->features.contains(QLatin1String(kCustomerLimitsFeature)));
+        page->findChild<QTableView*>()->selectRow(0);
+        dialogs::setNextAnswer(dialogs::Answer::Yes);
+        page->findChild<QAction*>(QStringLiteral("customerLimits"))->trigger();
+        QVERIFY(m_service->access().key(key->id)->features.contains(QLatin1String(kCustomerLimitsFeature)));
+        QVERIFY(m_service->access().key(key->id)->features.contains(QLatin1String("chat")));
     }
 
     // The tray's notifications: 80 % and 100 % once each per window, however often the limits are checked.

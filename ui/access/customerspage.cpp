@@ -8,6 +8,7 @@
 #include "ui/widgets/messagebanner.h"
 #include "ui/widgets/tables.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDateTime>
 #include <QHeaderView>
@@ -77,6 +78,8 @@ CustomersPage::CustomersPage(Console& console, QWidget* parent)
                [](const CustomerRow& r) { return r.customer.periodBudget.value_or(-1); }, right},
             C {tr("Lifetime budget"), [](const CustomerRow& r) { return format::moneyOrNone(r.customer.totalBudget); },
                [](const CustomerRow& r) { return r.customer.totalBudget.value_or(-1); }, right},
+            C {tr("Limits locked"),
+               [](const CustomerRow& r) { return r.customer.limitsLocked ? tr("yes") : tr("no"); }},
             C {tr("Markup"),
                [](const CustomerRow& r) {
                    return QString(QLocale().toString(r.customer.markupBasisPoints / 100.0, 'f', 2) + u'%');
@@ -154,6 +157,10 @@ void CustomersPage::edit(std::optional<Customer> existing)
     QLineEdit* markup = dialog.addLine(QStringLiteral("markup_percentage"), tr("Markup (%):"),
                                        c.markupBasisPoints ? QString::number(c.markupBasisPoints / 100.0) : QString(),
                                        tr("for reports; e.g. 12.5"));
+    // New customers made here start locked: an admin who sets a cap means it.
+    QCheckBox* locked = dialog.addCheck(tr("Lock these limits: requests (customer_params) may not change them"),
+                                        existing ? c.limitsLocked : true);
+    locked->setObjectName(QStringLiteral("limits_locked"));
     Service& s = console().service();
     dialog.setSave([&]() -> Status {
         Customer changed = c;
@@ -186,6 +193,7 @@ void CustomersPage::edit(std::optional<Customer> existing)
         if (!ok || percent < 0 || percent > 10'000)
             return Error::invalid(QStringLiteral("markup_percentage"), tr("must be between 0 and 10000 percent"));
         changed.markupBasisPoints = qint32(std::llround(percent * 100));
+        changed.limitsLocked = locked->isChecked();
         auto saved = s.customers().saveCustomer(changed, Console::actor());
         return saved.ok() ? Status() : Status(saved.error());
     });

@@ -71,9 +71,15 @@ KeyDialog::KeyDialog(Service& service, QWidget* parent)
     form->addRow(tr("Models:"), m_modelsMode);
     form->addRow(QString(), m_models);
     auto* features = new QHBoxLayout;
-    for (const char* f : {"chat", "messages", "embeddings"}) {
+    for (const char* f : {"chat", "messages", "embeddings", kCustomerLimitsFeature}) {
         auto* c = new QCheckBox(QLatin1String(f), this);
-        c->setChecked(true);
+        c->setObjectName(QStringLiteral("feature_") + QLatin1String(f));
+        // Setting end customers' budgets through customer_params is granted, not given.
+        const bool limits = f == kCustomerLimitsFeature;
+        c->setChecked(!limits);
+        if (limits)
+            c->setToolTip(tr("Lets requests with this key set the budgets, rate limit and markup of end customers "
+                             "(customer_params); without it they may only name and describe them."));
         m_features << c;
         features->addWidget(c);
     }

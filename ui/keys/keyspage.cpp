@@ -70,6 +70,9 @@ KeysPage::KeysPage(Console& console, QWidget* parent)
     create->setObjectName(QStringLiteral("newKey"));
     connect(create, &QAction::triggered, this, &KeysPage::newKey);
     connect(bar->addAction(tr("Set monthly cap\u2026")), &QAction::triggered, this, &KeysPage::setCap);
+    QAction* customerLimits = bar->addAction(tr("Customer limits\u2026"));
+    customerLimits->setObjectName(QStringLiteral("customerLimits"));
+    connect(customerLimits, &QAction::triggered, this, &KeysPage::toggleCustomerLimits);
     connect(bar->addAction(tr("Revoke\u2026")), &QAction::triggered, this, &KeysPage::revoke);
     connect(bar->addAction(tr("Delete\u2026")), &QAction::triggered, this, &KeysPage::remove);
     connect(bar->addAction(tr("Show requests")), &QAction::triggered, this, [this] {
@@ -166,6 +169,37 @@ void KeysPage::setCap()
     if (!r.ok())
         return banner()->showError(r.error().message);
     banner()->showInfo(tr("Cap of %1 saved.").arg(key->name));
+}
+
+void KeysPage::toggleCustomerLimits()
+{
+    const QList<Id> ids = selectedKeys();
+    if (ids.size() != 1)
+        return banner()->showError(tr("Select one key."));
+    auto key = console().service().access().key(ids.first());
+    if (!key)
+        return;
+    const QString feature = QLatin1String(kCustomerLimitsFeature);
+    const bool granted = key->features.contains(feature);
+    const QString question = granted
+        ? tr("Requests with %1 may set the budgets, rate limit and markup of end customers "
+             "(customer_params).\n\nTake that away? They may still name and describe customers.")
+              .arg(key->name)
+        : tr("Requests with %1 may name and describe end customers (customer_params), but not set their "
+             "limits.\n\nLet them set the budgets, rate limit and markup of customers whose limits an admin "
+             "has not locked?")
+              .arg(key->name);
+    if (dialogs::confirm(this, tr("Customer limits"), question) != dialogs::Answer::Yes)
+        return;
+    if (granted)
+        key->features.removeAll(feature);
+    else
+        key->features.append(feature);
+    auto r = console().service().access().updateKey(*key, Console::actor());
+    if (!r.ok())
+        return banner()->showError(r.error().message);
+    banner()->showInfo(granted ? tr("%1 may no longer set customer limits.").arg(key->name)
+                               : tr("%1 may set customer limits.").arg(key->name));
 }
 
 void KeysPage::revoke()

@@ -37,6 +37,7 @@ signals:
 private:
     QList<Id> selectedKeys() const;
     void setCap();
+    void toggleCustomerLimits(); // grants or takes away the key feature customer_limits
     void revoke();
     void remove();
 
