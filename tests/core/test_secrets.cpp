@@ -169,6 +169,32 @@ private slots:
         QCOMPARE(secretOf(*s, id), secret);
     }
 
+    // Pointing a provider elsewhere is entering its secret again: a stored secret goes only where it went when typed.
+    void changingWhereASecretGoesNeedsItAgain()
+    {
+        auto s = open();
+        const QString secret = uniqueSecret();
+        const Id id = addProvider(*s, QStringLiteral("test-moved"), secret);
+        const QString stored = storedSecret(id);
+        Provider p = *s->catalog().provider(id);
+        p.secret.clear();
+        p.baseUrl = QStringLiteral("https://listener.attacker.example/v1");
+        auto moved = s->catalog().saveProvider(p, t);
+        QVERIFY(!moved.ok());
+        QCOMPARE(moved.error().code, Error::Code::Conflict);
+        QCOMPARE(moved.error().field, QStringLiteral("secret"));
+        QCOMPARE(storedSecret(id), stored);
+        p.baseUrl = QStringLiteral("https://api.example.com/v1");
+        p.kind = ProviderKind::Anthropic;
+        QVERIFY(!s->catalog().saveProvider(p, t).ok());
+        p.kind = ProviderKind::OpenAICompatible;
+        p.baseUrl = QStringLiteral("https://llm2.internal.example/v1");
+        p.secret = uniqueSecret();
+        QVERIFY(s->catalog().saveProvider(p, t).ok());
+        QCOMPARE(secretOf(*s, id), p.secret);
+        QVERIFY(storedSecret(id) != stored);
+    }
+
     void aPlainTextSecretOfAnEarlierVersionIsSealedAtStart()
     {
         const QString secret = uniqueSecret();
