@@ -3164,6 +3164,38 @@ Sollen sie Budgets, Ratenlimit und Aufschlag von Kunden setzen dürfen, deren Gr
         <source>must be between %1 and %2</source>
         <translation>muss zwischen %1 und %2 liegen</translation>
     </message>
+    <message>
+        <source>must not be negative</source>
+        <translation>darf nicht negativ sein</translation>
+    </message>
+    <message>
+        <source>has more than one decimal separator &apos;%1&apos;</source>
+        <translation>hat mehr als ein Dezimaltrennzeichen „%1“</translation>
+    </message>
+    <message>
+        <source>a space</source>
+        <translation>ein Leerzeichen</translation>
+    </message>
+    <message>
+        <source>%1: write %2</source>
+        <translation>%1: schreiben Sie %2</translation>
+    </message>
+    <message>
+        <source>has a thousands separator %1 after the decimals</source>
+        <translation>hat ein Tausendertrennzeichen %1 nach den Dezimalstellen</translation>
+    </message>
+    <message>
+        <source>is not an amount: &apos;%1&apos;</source>
+        <translation>ist kein Betrag: „%1“</translation>
+    </message>
+    <message>
+        <source>cannot be read here: %1 separates the decimals and %2 the thousands</source>
+        <translation>kann hier nicht gelesen werden: %1 trennt die Dezimalstellen und %2 die Tausender</translation>
+    </message>
+    <message>
+        <source>cannot be read: %1 separates thousands here, so it must be followed by three digits</source>
+        <translation>kann nicht gelesen werden: %1 trennt hier Tausender, also müssen drei Ziffern folgen</translation>
+    </message>
 </context>
 <context>
     <name>tollgate::preferences</name>

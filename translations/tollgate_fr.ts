@@ -3164,6 +3164,38 @@ Leur permettre de fixer les budgets, la limite de débit et la marge des clients
         <source>must be between %1 and %2</source>
         <translation>doit être entre %1 et %2</translation>
     </message>
+    <message>
+        <source>must not be negative</source>
+        <translation>ne doit pas être négatif</translation>
+    </message>
+    <message>
+        <source>has more than one decimal separator &apos;%1&apos;</source>
+        <translation>a plus d&apos;un séparateur décimal « %1 »</translation>
+    </message>
+    <message>
+        <source>a space</source>
+        <translation>une espace</translation>
+    </message>
+    <message>
+        <source>%1: write %2</source>
+        <translation>%1 : écrivez %2</translation>
+    </message>
+    <message>
+        <source>has a thousands separator %1 after the decimals</source>
+        <translation>a un séparateur de milliers %1 après les décimales</translation>
+    </message>
+    <message>
+        <source>is not an amount: &apos;%1&apos;</source>
+        <translation>n&apos;est pas un montant : « %1 »</translation>
+    </message>
+    <message>
+        <source>cannot be read here: %1 separates the decimals and %2 the thousands</source>
+        <translation>ne peut pas être lu ici : %1 sépare les décimales et %2 les milliers</translation>
+    </message>
+    <message>
+        <source>cannot be read: %1 separates thousands here, so it must be followed by three digits</source>
+        <translation>ne peut pas être lu : %1 sépare ici les milliers, il doit donc être suivi de trois chiffres</translation>
+    </message>
 </context>
 <context>
     <name>tollgate::preferences</name>

@@ -8,6 +8,7 @@
 #include "ui/console.h"
 #include "ui/dashboard/dashboarddata.h"
 #include "ui/dragdrop.h"
+#include "ui/format.h"
 #include "ui/groups/grouptreemodel.h"
 #include "ui/keys/keydialog.h"
 #include "ui/keys/keyspage.h"
@@ -22,6 +23,7 @@
 #include "ui/widgets/dialogs.h"
 #include "ui/widgets/editdialog.h"
 #include "ui/widgets/messagebanner.h"
+#include "ui/widgets/moneyedit.h"
 
 #include <QAbstractItemModelTester>
 #include <QAction>
@@ -173,6 +175,100 @@ private slots:
     }
 
     // A group dropped on its own subgroup would contain itself: refused, with a message, nothing changed.
+    // Money typed the console's way: its locale's notation, read strictly; what the other notation would mean is
+    // refused with the spelling that would be read, never guessed 100 or 1000 times off.
+    void moneyIsReadInTheConsolesNotation_data()
+    {
+        QTest::addColumn<QString>("locale");
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<qint64>("nanos"); // -1: refused
+        QTest::addColumn<QString>("hint"); // in the refusal
+        const qint64 d = kNanosPerDollar;
+        QTest::newRow("en 12.50") << "en_US"
+                                  << "12.50" << 25 * d / 2 << "";
+        QTest::newRow("en 1,250.00") << "en_US"
+                                     << "1,250.00" << 1250 * d << "";
+        QTest::newRow("en $1,250") << "en_US"
+                                   << "$1,250" << 1250 * d << "";
+        QTest::newRow("en 12,50") << "en_US"
+                                  << "12,50" << -1LL << "write 12.50";
+        QTest::newRow("en 1,2500") << "en_US"
+                                   << "1,2500" << -1LL << "three digits";
+        QTest::newRow("en 1.2.3") << "en_US"
+                                  << "1.2.3" << -1LL << "more than one decimal";
+        QTest::newRow("en nano") << "en_US"
+                                 << "0.000000001" << 1LL << "";
+        QTest::newRow("en too precise") << "en_US"
+                                        << "0.0000000001" << -1LL << "nano-dollar";
+        QTest::newRow("en negative") << "en_US"
+                                     << "-5" << -1LL << "negative";
+        QTest::newRow("en words") << "en_US"
+                                  << "lots" << -1LL << "not an amount";
+        QTest::newRow("de 12,50") << "de_DE"
+                                  << "12,50" << 25 * d / 2 << "";
+        QTest::newRow("de 1.250,00") << "de_DE"
+                                     << "1.250,00" << 1250 * d << "";
+        QTest::newRow("de 150,00 $") << "de_DE"
+                                     << "150,00 $" << 150 * d << "";
+        QTest::newRow("de 1.250") << "de_DE"
+                                  << "1.250" << 1250 * d << "";
+        QTest::newRow("de 12.50") << "de_DE"
+                                  << "12.50" << -1LL << "write 12,50";
+        QTest::newRow("de 1,250.00") << "de_DE"
+                                     << "1,250.00" << -1LL << "write 1.250,00";
+        QTest::newRow("de 1.250,5.0") << "de_DE"
+                                      << "1.250,5.0" << -1LL << "after the decimals";
+        QTest::newRow("fr 12,50") << "fr_FR"
+                                  << "12,50" << 25 * d / 2 << "";
+        QTest::newRow("fr 1 250,00 narrow") << "fr_FR" << QStringLiteral("1\u202f250,00") << 1250 * d << "";
+        QTest::newRow("fr 1 250,00 space") << "fr_FR"
+                                           << "1 250,00" << 1250 * d << "";
+        QTest::newRow("fr 12.50") << "fr_FR"
+                                  << "12.50" << -1LL << "write 12,50";
+    }
+    void moneyIsReadInTheConsolesNotation()
+    {
+        QFETCH(QString, locale);
+        QFETCH(QString, text);
+        QFETCH(qint64, nanos);
+        QFETCH(QString, hint);
+        const QLocale l(locale);
+        const auto read = format::parseMoney(text, QStringLiteral("limit"), l);
+        if (nanos < 0) {
+            QVERIFY2(!read.ok(), qPrintable(text));
+            QVERIFY2(read.error().message.contains(hint), qPrintable(read.error().message));
+            return;
+        }
+        QVERIFY2(read.ok(), qPrintable(read.ok() ? QString() : read.error().message));
+        QCOMPARE(read.value(), std::optional<Money>(nanos));
+        // What a field shows for an amount reads back as that amount.
+        QCOMPARE(format::parseMoney(format::moneyInput(nanos, l), QStringLiteral("limit"), l).value(),
+                 std::optional<Money>(nanos));
+    }
+
+    // Beside the field: what will be saved, exactly, in the console's notation, or why the text cannot be read.
+    void aMoneyFieldShowsWhatWillBeSaved()
+    {
+        const QLocale before;
+        QLocale::setDefault(QLocale(QStringLiteral("de_DE")));
+        {
+            MoneyEdit edit(QStringLiteral("limit"), 150 * kNanosPerDollar);
+            QCOMPARE(edit.lineEdit()->text(), QStringLiteral("150,00"));
+            QCOMPARE(edit.preview()->text(), QStringLiteral("= $150,00"));
+            edit.lineEdit()->setText(QStringLiteral("1.250,00"));
+            QCOMPARE(edit.preview()->text(), QStringLiteral("= $1.250,00"));
+            QCOMPARE(edit.value().value(), std::optional<Money>(1250 * kNanosPerDollar));
+            edit.lineEdit()->setText(QStringLiteral("12.50"));
+            QVERIFY2(edit.preview()->text().contains(QLatin1String("12,50")), qPrintable(edit.preview()->text()));
+            QVERIFY(!edit.lineEdit()->property("invalidReason").toString().isEmpty());
+            QVERIFY(!edit.value().ok());
+            edit.lineEdit()->clear();
+            QCOMPARE(edit.preview()->text(), QString());
+            QCOMPARE(edit.value().value(), std::optional<Money>());
+        }
+        QLocale::setDefault(before);
+    }
+
     void aCycleIsRefusedWithAMessage()
     {
         GroupTreeModel groups(*m_console);

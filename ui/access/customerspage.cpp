@@ -131,7 +131,6 @@ void CustomersPage::edit(std::optional<Customer> existing)
 {
     const Customer c = existing.value_or(Customer {});
     const QTimeZone zone(console().service().directory().organization().timezone.toUtf8());
-    const auto dollars = [](const std::optional<Money>& m) { return m ? money::formatDollars(*m).mid(1) : QString(); };
     EditDialog dialog(existing ? tr("Edit customer") : tr("New customer"), this);
     QLineEdit* identifier = dialog.addLine(QStringLiteral("customer_identifier"), tr("Identifier:"), c.identifier,
                                            tr("as sent in customer_params.customer_identifier"));
@@ -146,14 +145,14 @@ void CustomersPage::edit(std::optional<Customer> existing)
                              BudgetDuration::Monthly, BudgetDuration::Yearly, BudgetDuration::Custom})
         durations.append({durationLabel(d), int(d)});
     QComboBox* duration = dialog.addChoice(tr("Budget period:"), durations, int(c.budgetDuration));
-    QLineEdit* periodBudget = dialog.addLine(QStringLiteral("period_budget"), tr("Period budget ($):"),
-                                             dollars(c.periodBudget), tr("empty: none"));
+    QLineEdit* periodBudget =
+        dialog.addMoney(QStringLiteral("period_budget"), tr("Period budget ($):"), c.periodBudget, tr("empty: none"));
     QLineEdit* start = dialog.addLine(QStringLiteral("period_start"), tr("Custom period from:"),
                                       dateText(c.periodStart, zone), tr("2026-01-01"));
     QLineEdit* end = dialog.addLine(QStringLiteral("period_end"), tr("Custom period until:"),
                                     dateText(c.periodEnd, zone), tr("2026-12-31 (exclusive)"));
-    QLineEdit* total = dialog.addLine(QStringLiteral("total_budget"), tr("Lifetime budget ($):"),
-                                      dollars(c.totalBudget), tr("empty: none"));
+    QLineEdit* total =
+        dialog.addMoney(QStringLiteral("total_budget"), tr("Lifetime budget ($):"), c.totalBudget, tr("empty: none"));
     QLineEdit* markup = dialog.addLine(QStringLiteral("markup_percentage"), tr("Markup (%):"),
                                        c.markupBasisPoints ? QString::number(c.markupBasisPoints / 100.0) : QString(),
                                        tr("for reports; e.g. 12.5"));

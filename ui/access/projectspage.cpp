@@ -80,10 +80,8 @@ void ProjectsPage::edit(std::optional<Project> project)
     EditDialog dialog(project ? tr("Edit project") : tr("New project"), this);
     QLineEdit* name = dialog.addLine(QStringLiteral("name"), tr("Name:"), project ? project->name : QString());
     name->setEnabled(!project || project->kind == ProjectKind::Shared);
-    QLineEdit* limit = dialog.addLine(
-        QStringLiteral("monthlyLimit"), tr("Monthly limit ($):"),
-        project && project->monthlyLimit ? money::formatDollars(*project->monthlyLimit).mid(1) : QString(),
-        tr("empty: no limit"));
+    QLineEdit* limit = dialog.addMoney(QStringLiteral("monthlyLimit"), tr("Monthly limit ($):"),
+                                       project ? project->monthlyLimit : std::nullopt, tr("empty: no limit"));
     dialog.addNote(tr("Every request made with a key of the project counts against its limit."));
     Service& s = console().service();
     dialog.setSave([&]() -> Status {

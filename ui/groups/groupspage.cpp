@@ -9,6 +9,7 @@
 #include "ui/users/usersmodel.h"
 #include "ui/widgets/dialogs.h"
 #include "ui/widgets/messagebanner.h"
+#include "ui/widgets/moneyedit.h"
 
 #include <QComboBox>
 #include <QFormLayout>
@@ -82,14 +83,14 @@ GroupsPage::GroupsPage(Console& console, QWidget* parent)
     budgetForm->addRow(tr("This month:"), m_spend);
     budgetForm->addRow(QString(), m_budgetBar);
     auto* budgetRow = new QHBoxLayout;
-    m_budget = new QLineEdit(budgetBox);
-    m_budget->setObjectName(QStringLiteral("groupBudget"));
-    m_budget->setPlaceholderText(tr("no budget"));
+    auto* budget = new MoneyEdit(QStringLiteral("groupBudget"), std::nullopt, budgetBox);
+    budget->setPlaceholderText(tr("no budget"));
+    m_budget = budget->lineEdit();
     m_budgetAction = new QComboBox(budgetBox);
     m_budgetAction->addItem(tr("Refuse requests over it"), int(BudgetAction::Block));
     m_budgetAction->addItem(tr("Only warn"), int(BudgetAction::Warn));
     m_saveBudget = new QPushButton(tr("Save"), budgetBox);
-    budgetRow->addWidget(m_budget, 1);
+    budgetRow->addWidget(budget, 1);
     budgetRow->addWidget(m_budgetAction);
     budgetRow->addWidget(m_saveBudget);
     budgetForm->addRow(tr("Budget ($):"), budgetRow);
@@ -189,7 +190,7 @@ void GroupsPage::showGroup()
         m_budgetBar->hide();
     }
     if (!m_budget->hasFocus())
-        m_budget->setText(g.monthlyBudget ? money::formatDollars(*g.monthlyBudget).mid(1) : QString());
+        m_budget->setText(g.monthlyBudget ? format::moneyInput(*g.monthlyBudget) : QString());
     m_budgetAction->setCurrentIndex(g.budgetAction == BudgetAction::Block ? 0 : 1);
     format::markInvalid(m_budget, {});
     m_memberModel->setSourceGroup(id);

@@ -2,6 +2,7 @@
 
 #include "ui/console.h"
 #include "ui/format.h"
+#include "ui/widgets/moneyedit.h"
 
 #include <QCheckBox>
 #include <QClipboard>
@@ -84,10 +85,10 @@ KeyDialog::KeyDialog(Service& service, QWidget* parent)
         features->addWidget(c);
     }
     form->addRow(tr("Features:"), features);
-    m_cap = new QLineEdit(this);
-    m_cap->setObjectName(QStringLiteral("keyCap"));
-    m_cap->setPlaceholderText(tr("dollars; empty: no cap"));
-    form->addRow(tr("Monthly cap:"), m_cap);
+    auto* cap = new MoneyEdit(QStringLiteral("keyCap"), std::nullopt, this);
+    cap->setPlaceholderText(tr("dollars; empty: no cap"));
+    m_cap = cap->lineEdit();
+    form->addRow(tr("Monthly cap:"), cap);
     auto* expiry = new QHBoxLayout;
     m_expires = new QCheckBox(tr("Expires on"), this);
     m_expiry = new QDateEdit(QDate::currentDate().addMonths(3), this);

@@ -156,9 +156,8 @@ void KeysPage::setCap()
     auto key = console().service().access().key(ids.first());
     if (!key)
         return;
-    const auto text =
-        dialogs::askText(this, tr("Monthly cap"), tr("Monthly cap of %1, in dollars (empty: no cap):").arg(key->name),
-                         key->monthlyCap ? money::formatDollars(*key->monthlyCap).mid(1) : QString());
+    const auto text = dialogs::askMoney(
+        this, tr("Monthly cap"), tr("Monthly cap of %1, in dollars (empty: no cap):").arg(key->name), key->monthlyCap);
     if (!text)
         return;
     auto cap = format::optionalDollars(*text, tr("monthly cap"));

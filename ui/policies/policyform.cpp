@@ -187,7 +187,7 @@ void PolicyForm::setSettings(const PolicySettings& s)
                                                                      : Unlimited);
         QString text;
         if (l.isLimited())
-            text = isMoney(d) ? money::formatDollars(l.value).mid(1) : QString::number(l.value);
+            text = isMoney(d) ? format::moneyInput(l.value) : QString::number(l.value);
         r.value->setText(text);
         format::markInvalid(r.value, {});
     }

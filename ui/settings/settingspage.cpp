@@ -5,6 +5,7 @@
 #include "ui/desktop/preferences.h"
 #include "ui/format.h"
 #include "ui/widgets/messagebanner.h"
+#include "ui/widgets/moneyedit.h"
 
 #include <QApplication>
 #include <QCheckBox>
@@ -33,14 +34,15 @@ SettingsPage::SettingsPage(Console& console, QWidget* parent)
     completer->setCaseSensitivity(Qt::CaseInsensitive);
     completer->setFilterMode(Qt::MatchContains);
     m_timezone->setCompleter(completer);
-    m_budget = new QLineEdit(box);
-    m_budget->setPlaceholderText(tr("dollars; empty: no organisation budget"));
+    auto* budget = new MoneyEdit(QStringLiteral("monthlyBudget"), std::nullopt, box);
+    budget->setPlaceholderText(tr("dollars; empty: no organisation budget"));
+    m_budget = budget->lineEdit();
     m_reduce = new QCheckBox(tr("When a request does not fit the limit left, send it with a lower max_tokens "
                                 "instead of refusing it"),
                              box);
     form->addRow(tr("Name:"), m_name);
     form->addRow(tr("Time zone:"), m_timezone);
-    form->addRow(tr("Monthly budget ($):"), m_budget);
+    form->addRow(tr("Monthly budget ($):"), budget);
     form->addRow(QString(), m_reduce);
     auto* save = new QPushButton(tr("Save"), box);
     form->addRow(QString(), save);
@@ -74,7 +76,7 @@ void SettingsPage::reload()
     const Organization o = s.directory().organization();
     m_name->setText(o.name);
     m_timezone->setText(o.timezone);
-    m_budget->setText(o.monthlyBudget ? money::formatDollars(*o.monthlyBudget).mid(1) : QString());
+    m_budget->setText(o.monthlyBudget ? format::moneyInput(*o.monthlyBudget) : QString());
     m_reduce->setChecked(o.allowMaxTokensReduction);
     for (QLineEdit* e : {m_name, m_timezone, m_budget})
         format::markInvalid(e, {});

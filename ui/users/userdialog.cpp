@@ -3,6 +3,7 @@
 #include "core/service/service.h"
 #include "ui/console.h"
 #include "ui/format.h"
+#include "ui/widgets/moneyedit.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -32,10 +33,11 @@ UserDialog::UserDialog(Service& service, std::optional<User> existing, QWidget* 
         m_email->setText(m_existing->email);
         m_status->setCurrentIndex(m_existing->status == UserStatus::Active ? 0 : 1);
     } else {
-        m_limit = new QLineEdit(this);
+        auto* limit = new MoneyEdit(QStringLiteral("monthlyLimit"), std::nullopt, this);
         const auto def = service.directory().organization().defaultUserMonthlyLimit;
-        m_limit->setPlaceholderText(def ? tr("default: %1").arg(format::money(*def)) : tr("none"));
-        form->addRow(tr("Monthly limit ($):"), m_limit);
+        limit->setPlaceholderText(def ? tr("default: %1").arg(format::money(*def)) : tr("none"));
+        m_limit = limit->lineEdit();
+        form->addRow(tr("Monthly limit ($):"), limit);
     }
     m_error = new QLabel(this);
     m_error->setStyleSheet(QStringLiteral("color: #a61b1b"));

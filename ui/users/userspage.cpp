@@ -255,7 +255,7 @@ void UsersPage::setMonthlyLimit()
     const QList<Id> ids = selectedIds();
     if (ids.isEmpty())
         return;
-    const auto text = dialogs::askText(
+    const auto text = dialogs::askMoney(
         this, tr("Monthly limit"),
         tr("Monthly spending limit for %n user(s), in dollars (empty: no personal limit):", nullptr, int(ids.size())));
     if (!text)
@@ -289,10 +289,9 @@ void UsersPage::setDefaultLimit()
 {
     Service& s = console().service();
     const Organization org = s.directory().organization();
-    const auto text = dialogs::askText(
+    const auto text = dialogs::askMoney(
         this, tr("Default monthly limit"),
-        tr("Monthly limit given to users created from now on, in dollars (empty: none):"),
-        org.defaultUserMonthlyLimit ? money::formatDollars(*org.defaultUserMonthlyLimit).mid(1) : QString());
+        tr("Monthly limit given to users created from now on, in dollars (empty: none):"), org.defaultUserMonthlyLimit);
     if (!text)
         return;
     auto limit = format::optionalDollars(*text, tr("default monthly limit"));

@@ -1,8 +1,16 @@
 #include "ui/widgets/dialogs.h"
 
+#include "ui/widgets/moneyedit.h"
+
 #include <QCoreApplication>
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QInputDialog>
+#include <QLabel>
+#include <QLineEdit>
 #include <QMessageBox>
+#include <QPushButton>
+#include <QVBoxLayout>
 
 namespace tollgate::dialogs {
 
@@ -48,6 +56,33 @@ std::optional<QString> askText(QWidget* parent, const QString& title, const QStr
     if (!ok)
         return std::nullopt;
     return text;
+}
+
+std::optional<QString> askMoney(QWidget* parent, const QString& title, const QString& label,
+                                const std::optional<Money>& value)
+{
+    if (g_nextText)
+        return *std::exchange(g_nextText, std::nullopt);
+    QDialog dialog(parent);
+    dialog.setWindowTitle(title);
+    auto* layout = new QVBoxLayout(&dialog);
+    auto* prompt = new QLabel(label, &dialog);
+    prompt->setWordWrap(true);
+    layout->addWidget(prompt);
+    auto* money = new MoneyEdit(QStringLiteral("amount"), value, &dialog);
+    layout->addWidget(money);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
+    layout->addWidget(buttons);
+    QObject::connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+    QObject::connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    // Saved only once it reads as an amount: the preview beside the field says what, or why not.
+    const auto update = [money, buttons] { buttons->button(QDialogButtonBox::Ok)->setEnabled(money->value().ok()); };
+    QObject::connect(money->lineEdit(), &QLineEdit::textChanged, &dialog, update);
+    update();
+    dialog.setMinimumWidth(480);
+    if (dialog.exec() != QDialog::Accepted)
+        return std::nullopt;
+    return money->lineEdit()->text();
 }
 
 } // namespace tollgate::dialogs

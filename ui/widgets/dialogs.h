@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/domain/domain.h"
 #include "core/domain/translate.h"
 
 #include <QString>
@@ -21,6 +22,11 @@ Answer askUnsavedChanges(QWidget* parent, const QString& what);
 Answer confirm(QWidget* parent, const QString& title, const QString& text);
 // One line of text (a name); nullopt when cancelled.
 std::optional<QString> askText(QWidget* parent, const QString& title, const QString& label, const QString& value = {});
+
+// A dollar amount in the console's notation, with what will be saved shown as it is typed (OK only once it reads);
+// the text typed, nullopt when cancelled.
+std::optional<QString> askMoney(QWidget* parent, const QString& title, const QString& label,
+                                const std::optional<Money>& value = std::nullopt);
 
 // Tests: the next question is answered with this instead of showing a box.
 void setNextAnswer(Answer answer);

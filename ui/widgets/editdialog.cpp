@@ -1,6 +1,7 @@
 #include "ui/widgets/editdialog.h"
 
 #include "ui/format.h"
+#include "ui/widgets/moneyedit.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -67,6 +68,16 @@ QLineEdit* EditDialog::addLine(const QString& field, const QString& label, const
     m_form->addRow(label, edit);
     m_fields.insert(field, edit);
     return edit;
+}
+
+QLineEdit* EditDialog::addMoney(const QString& field, const QString& label, const std::optional<Money>& value,
+                                const QString& placeholder)
+{
+    auto* money = new MoneyEdit(field, value, this);
+    money->setPlaceholderText(placeholder);
+    m_form->addRow(label, money);
+    m_fields.insert(field, money->lineEdit());
+    return money->lineEdit();
 }
 
 QComboBox* EditDialog::addChoice(const QString& label, const QList<std::pair<QString, QVariant>>& choices,

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/domain/result.h"
+#include "core/domain/domain.h"
 
 #include <QDialog>
 #include <QHash>
@@ -28,6 +28,9 @@ public:
     // `field` names the field in the errors the save function returns.
     QLineEdit* addLine(const QString& field, const QString& label, const QString& value,
                        const QString& placeholder = {});
+    // A dollar amount in the console's notation, with what will be saved beside it (ui/widgets/moneyedit.h).
+    QLineEdit* addMoney(const QString& field, const QString& label, const std::optional<Money>& value,
+                        const QString& placeholder = {});
     QComboBox* addChoice(const QString& label, const QList<std::pair<QString, QVariant>>& choices,
                          const QVariant& current);
     QCheckBox* addCheck(const QString& label, bool checked);
