@@ -9,6 +9,7 @@
 #include "ui/dashboard/dashboarddata.h"
 #include "ui/dragdrop.h"
 #include "ui/format.h"
+#include "ui/groups/groupspage.h"
 #include "ui/groups/grouptreemodel.h"
 #include "ui/keys/keydialog.h"
 #include "ui/keys/keyspage.h"
@@ -28,6 +29,7 @@
 #include <QAbstractItemModelTester>
 #include <QAction>
 #include <QComboBox>
+#include <QDropEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMimeData>
@@ -174,7 +176,6 @@ private slots:
         QCOMPARE(m_service->directory().groupMembers(m_backend).size(), 3);
     }
 
-    // A group dropped on its own subgroup would contain itself: refused, with a message, nothing changed.
     // Money typed the console's way: its locale's notation, read strictly; what the other notation would mean is
     // refused with the spelling that would be read, never guessed 100 or 1000 times off.
     void moneyIsReadInTheConsolesNotation_data()
@@ -269,8 +270,62 @@ private slots:
         QLocale::setDefault(before);
     }
 
+    // Dragging a group's members onto another group moves them (the member list's drag), dragging users from the
+    // users list adds them; Ctrl and Shift choose the other.
+    void draggingMembersMovesThemAndTheUsersListAdds()
+    {
+        QCOMPARE(m_window->showPage<UsersPage>()->view()->dragAction(), Qt::CopyAction);
+        auto* page = m_window->showPage<GroupsPage>();
+        settle();
+        auto* members = page->findChild<UsersView*>(QStringLiteral("groupMembers"));
+        QVERIFY(members);
+        QCOMPARE(members->dragAction(), Qt::MoveAction);
+        const Id support = m_service->directory().createGroup(QStringLiteral("Support"), 0, {})->id;
+        QVERIFY(m_service->directory().addUsersToGroup({userId(3)}, m_backend, {}).ok());
+        m_console->poll();
+        settle();
+        auto* groups = qobject_cast<GroupTreeModel*>(page->tree()->model());
+        std::unique_ptr<QMimeData> data(dragdrop::encodeUsers({userId(3)}, m_backend));
+        groups->dropMimeData(data.get(), members->dragAction(), -1, -1, groups->indexOf(support));
+        settle();
+        QCOMPARE(m_service->directory().groupMembers(support), QList<Id> {userId(3)});
+        QVERIFY(!m_service->directory().groupMembers(m_backend).contains(userId(3)));
+        m_console->undoStack()->undo();
+        settle();
+        QVERIFY(m_service->directory().groupMembers(m_backend).contains(userId(3)));
+        QVERIFY(m_service->directory().groupMembers(support).isEmpty());
+        QVERIFY(m_service->directory().removeUsersFromGroup({userId(3)}, m_backend, {}).ok());
+        QVERIFY(m_service->directory().deleteGroup(support, {}).ok());
+        m_console->poll();
+        settle();
+    }
+
+    // A group dropped on its own subgroup would contain itself: refused, with a message, nothing changed; also when
+    // it is dropped in the tree itself, where Qt's views would ignore it without a word.
     void aCycleIsRefusedWithAMessage()
     {
+        {
+            auto* page = m_window->showPage<GroupsPage>();
+            settle();
+            QTreeView* tree = page->tree();
+            tree->expandAll();
+            auto* model = qobject_cast<GroupTreeModel*>(tree->model());
+            QSignalSpy refused(model, &GroupTreeModel::dropRefused);
+            std::unique_ptr<QMimeData> data(dragdrop::encodeGroup(m_engineering));
+            const QPoint at = tree->visualRect(model->indexOf(m_backend)).center();
+            QVERIFY(tree->indexAt(at) == model->indexOf(m_backend));
+            QDragEnterEvent enter(at, Qt::MoveAction, data.get(), Qt::LeftButton, Qt::NoModifier);
+            QCoreApplication::sendEvent(tree->viewport(), &enter);
+            QDragMoveEvent move(at, Qt::MoveAction, data.get(), Qt::LeftButton, Qt::NoModifier);
+            QCoreApplication::sendEvent(tree->viewport(), &move);
+            QVERIFY(move.isAccepted()); // the view takes it, to say why it cannot go there
+            QDropEvent drop(at, Qt::MoveAction, data.get(), Qt::LeftButton, Qt::NoModifier);
+            QCoreApplication::sendEvent(tree->viewport(), &drop);
+            settle();
+            QCOMPARE(refused.size(), 1);
+            QVERIFY(refused.first().first().toString().contains(QLatin1String("cannot contain itself")));
+            QCOMPARE(m_service->directory().group(m_engineering)->parentId, 0);
+        }
         GroupTreeModel groups(*m_console);
         groups.setTree(GroupTreeModel::load(*m_service));
         QSignalSpy refused(&groups, &GroupTreeModel::dropRefused);

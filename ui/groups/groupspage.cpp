@@ -2,6 +2,7 @@
 
 #include "core/service/service.h"
 #include "ui/console.h"
+#include "ui/dragdrop.h"
 #include "ui/format.h"
 #include "ui/groups/grouptreemodel.h"
 #include "ui/groups/membership.h"
@@ -12,6 +13,7 @@
 #include "ui/widgets/moneyedit.h"
 
 #include <QComboBox>
+#include <QDropEvent>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -26,6 +28,44 @@
 #include <QUndoStack>
 
 namespace tollgate {
+
+namespace {
+
+// The group tree. Qt's views silently ignore a drop of an item onto its own descendants; this one lets the model
+// refuse it and say why (a group cannot contain itself).
+class GroupTreeView final : public QTreeView
+{
+public:
+    using QTreeView::QTreeView;
+
+protected:
+    void dragMoveEvent(QDragMoveEvent* event) override
+    {
+        QTreeView::dragMoveEvent(event);
+        if (ontoItsOwnSubgroup(event))
+            event->accept();
+    }
+    void dropEvent(QDropEvent* event) override
+    {
+        if (!ontoItsOwnSubgroup(event))
+            return QTreeView::dropEvent(event);
+        model()->dropMimeData(event->mimeData(), Qt::MoveAction, -1, -1, indexAt(event->position().toPoint()));
+        event->setDropAction(Qt::IgnoreAction);
+        event->accept();
+    }
+
+private:
+    bool ontoItsOwnSubgroup(const QDropEvent* event) const
+    {
+        const auto group = dragdrop::decodeGroup(event->mimeData());
+        const QModelIndex target = indexAt(event->position().toPoint());
+        const auto* groups = qobject_cast<const GroupTreeModel*>(model());
+        return group && groups && target.isValid() && Id(target.internalId()) != *group
+            && groups->isInside(Id(target.internalId()), *group);
+    }
+};
+
+} // namespace
 
 GroupsPage::GroupsPage(Console& console, QWidget* parent)
     : Page(console, tr("Groups"), parent)
@@ -45,7 +85,7 @@ GroupsPage::GroupsPage(Console& console, QWidget* parent)
     content()->addWidget(bar);
 
     auto* splitter = new QSplitter(this);
-    m_tree = new QTreeView(splitter);
+    m_tree = new GroupTreeView(splitter);
     m_tree->setObjectName(QStringLiteral("groupTree"));
     m_tree->setModel(m_model);
     m_tree->setDragDropMode(QAbstractItemView::DragDrop);

@@ -58,13 +58,15 @@ public:
     bool dropMimeData(const QMimeData* data, Qt::DropAction action, int row, int column,
                       const QModelIndex& parent) override;
 
+    // Whether `group` is `ancestor` or below it.
+    bool isInside(Id group, Id ancestor) const;
+
 signals:
     // A drop that was not done, and why (a cycle, users that no longer exist).
     void dropRefused(const QString& why);
 
 private:
     const QList<Id>& siblingsOf(Id parentId) const;
-    bool isInside(Id group, Id ancestor) const; // group == ancestor or below it
 
     Console& m_console;
     GroupTree m_tree;

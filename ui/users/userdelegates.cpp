@@ -111,7 +111,7 @@ void UsersView::startDrag(Qt::DropActions supportedActions)
     const QPixmap pixmap = dragdrop::badgePixmap(text);
     drag->setPixmap(pixmap);
     drag->setHotSpot(QPoint(-12, pixmap.height() / pixmap.devicePixelRatio() / 2));
-    drag->exec(supportedActions, Qt::CopyAction);
+    drag->exec(supportedActions, dragAction());
 }
 
 } // namespace tollgate

@@ -30,6 +30,13 @@ class UsersView final : public QTableView
 public:
     explicit UsersView(QWidget* parent = nullptr);
 
+    // What a drag does without modifier keys: the view's default drop action (a group's member list moves its
+    // members), else a copy (the users list adds users to a group). Ctrl copies, Shift moves.
+    Qt::DropAction dragAction() const
+    {
+        return defaultDropAction() == Qt::IgnoreAction ? Qt::CopyAction : defaultDropAction();
+    }
+
 protected:
     void startDrag(Qt::DropActions supportedActions) override;
 };
