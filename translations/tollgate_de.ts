@@ -1828,12 +1828,16 @@ Sollen sie Budgets, Ratenlimit und Aufschlag von Kunden setzen dürfen, deren Gr
         <translation>Admin-Schlüssel des Eigentümers</translation>
     </message>
     <message>
-        <source>&lt;p&gt;Tollgate created an owner key for its admin API. It is shown only now: copy it to a safe place.&lt;/p&gt;&lt;p&gt;&lt;code&gt;%1&lt;/code&gt;&lt;/p&gt;&lt;p&gt;Scripts send it as &lt;code&gt;Authorization: Bearer &amp;lt;key&amp;gt;&lt;/code&gt; to&lt;br&gt;&lt;code&gt;%2&lt;/code&gt;&lt;/p&gt;</source>
-        <translation>&lt;p&gt;Tollgate hat einen Eigentümer-Schlüssel für seine Admin-API erstellt. Er wird nur jetzt angezeigt: bitte an einem sicheren Ort aufbewahren.&lt;/p&gt;&lt;p&gt;&lt;code&gt;%1&lt;/code&gt;&lt;/p&gt;&lt;p&gt;Skripte senden ihn als &lt;code&gt;Authorization: Bearer &amp;lt;Schlüssel&amp;gt;&lt;/code&gt; an&lt;br&gt;&lt;code&gt;%2&lt;/code&gt;&lt;/p&gt;</translation>
-    </message>
-    <message>
         <source>Welcome to Tollgate. Your organisation&apos;s database was created at %1. To use another one (a file or a PostgreSQL server), open Settings.</source>
         <translation>Willkommen bei Tollgate. Die Datenbank Ihrer Organisation wurde unter %1 angelegt. Um eine andere zu verwenden (eine Datei oder einen PostgreSQL-Server), öffnen Sie die Einstellungen.</translation>
+    </message>
+    <message>
+        <source>&lt;p&gt;Tollgate created an owner key for its admin API. It is shown &lt;b&gt;only now&lt;/b&gt;: copy it to a safe place.&lt;/p&gt;</source>
+        <translation>&lt;p&gt;Tollgate hat einen Eigentümer-Schlüssel für seine Admin-API erstellt. Er wird &lt;b&gt;nur jetzt&lt;/b&gt; angezeigt: Kopieren Sie ihn an einen sicheren Ort.&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>Scripts send it as &lt;code&gt;Authorization: Bearer &amp;lt;key&amp;gt;&lt;/code&gt; to &lt;code&gt;%1&lt;/code&gt;.</source>
+        <translation>Skripte senden ihn als &lt;code&gt;Authorization: Bearer &amp;lt;Schlüssel&amp;gt;&lt;/code&gt; an &lt;code&gt;%1&lt;/code&gt;.</translation>
     </message>
 </context>
 <context>

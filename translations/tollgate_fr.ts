@@ -1828,12 +1828,16 @@ Leur permettre de fixer les budgets, la limite de débit et la marge des clients
         <translation>Clé d&apos;administration du propriétaire</translation>
     </message>
     <message>
-        <source>&lt;p&gt;Tollgate created an owner key for its admin API. It is shown only now: copy it to a safe place.&lt;/p&gt;&lt;p&gt;&lt;code&gt;%1&lt;/code&gt;&lt;/p&gt;&lt;p&gt;Scripts send it as &lt;code&gt;Authorization: Bearer &amp;lt;key&amp;gt;&lt;/code&gt; to&lt;br&gt;&lt;code&gt;%2&lt;/code&gt;&lt;/p&gt;</source>
-        <translation>&lt;p&gt;Tollgate a créé une clé de propriétaire pour son API d&apos;administration. Elle n&apos;est affichée que maintenant : copiez-la en lieu sûr.&lt;/p&gt;&lt;p&gt;&lt;code&gt;%1&lt;/code&gt;&lt;/p&gt;&lt;p&gt;Les scripts l&apos;envoient comme &lt;code&gt;Authorization: Bearer &amp;lt;clé&amp;gt;&lt;/code&gt; à&lt;br&gt;&lt;code&gt;%2&lt;/code&gt;&lt;/p&gt;</translation>
-    </message>
-    <message>
         <source>Welcome to Tollgate. Your organisation&apos;s database was created at %1. To use another one (a file or a PostgreSQL server), open Settings.</source>
         <translation>Bienvenue dans Tollgate. La base de données de votre organisation a été créée dans %1. Pour en utiliser une autre (un fichier ou un serveur PostgreSQL), ouvrez les Réglages.</translation>
+    </message>
+    <message>
+        <source>&lt;p&gt;Tollgate created an owner key for its admin API. It is shown &lt;b&gt;only now&lt;/b&gt;: copy it to a safe place.&lt;/p&gt;</source>
+        <translation>&lt;p&gt;Tollgate a créé une clé de propriétaire pour son API d&apos;administration. Elle n&apos;est affichée &lt;b&gt;que maintenant&lt;/b&gt; : copiez-la en lieu sûr.&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>Scripts send it as &lt;code&gt;Authorization: Bearer &amp;lt;key&amp;gt;&lt;/code&gt; to &lt;code&gt;%1&lt;/code&gt;.</source>
+        <translation>Les scripts l&apos;envoient comme &lt;code&gt;Authorization: Bearer &amp;lt;clé&amp;gt;&lt;/code&gt; à &lt;code&gt;%1&lt;/code&gt;.</translation>
     </message>
 </context>
 <context>

@@ -8,6 +8,7 @@
 #include "ui/dashboard/dashboardpage.h"
 #include "ui/gateway/gatewaypage.h"
 #include "ui/groups/groupspage.h"
+#include "ui/keys/keydialog.h"
 #include "ui/keys/keyspage.h"
 #include "ui/page.h"
 #include "ui/policies/policiespage.h"
@@ -22,7 +23,6 @@
 #include <QLabel>
 #include <QListWidget>
 #include <QMenuBar>
-#include <QMessageBox>
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QUndoStack>
@@ -135,25 +135,34 @@ void MainWindow::setCurrentPage(int index) { m_sidebar->setCurrentRow(index); }
 
 void MainWindow::showOwnerKey(const QString& secret, const QString& adminAddress)
 {
-    auto* box = new QMessageBox(QMessageBox::Information, tr("Owner admin key"),
-                                tr("<p>Tollgate created an owner key for its admin API. It is shown only now: copy "
-                                   "it to a safe place.</p><p><code>%1</code></p><p>Scripts send it as "
-                                   "<code>Authorization: Bearer &lt;key&gt;</code> to<br><code>%2</code></p>")
-                                    .arg(secret.toHtmlEscaped(), adminAddress.toHtmlEscaped()),
-                                QMessageBox::Ok, this);
-    box->setTextFormat(Qt::RichText);
-    box->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    SecretDialog* box = ownerKeyDialog(secret, adminAddress);
     box->setAttribute(Qt::WA_DeleteOnClose);
     box->open();
 }
 
+SecretDialog* MainWindow::ownerKeyDialog(const QString& secret, const QString& adminAddress)
+{
+    auto* box = new SecretDialog(tr("Owner admin key"),
+                                 tr("<p>Tollgate created an owner key for its admin API. It is shown <b>only now</b>: "
+                                    "copy it to a safe place.</p>"),
+                                 secret,
+                                 tr("Scripts send it as <code>Authorization: Bearer &lt;key&gt;</code> to "
+                                    "<code>%1</code>.")
+                                     .arg(adminAddress.toHtmlEscaped()),
+                                 this);
+    box->setObjectName(QStringLiteral("ownerKey"));
+    return box;
+}
+
 void MainWindow::showFirstRun(const QString& database)
 {
+    // It stays until dismissed: the owner key's dialog may be in front of it at first.
     currentPage()->banner()->showMessage(
         MessageBanner::Kind::Information,
         tr("Welcome to Tollgate. Your organisation's database was created at %1. To use another one (a file or a "
            "PostgreSQL server), open Settings.")
-            .arg(QDir::toNativeSeparators(database)));
+            .arg(QDir::toNativeSeparators(database)),
+        true);
 }
 
 void MainWindow::setGatewayStatus(const QString& text) { m_gatewayStatus->setText(text); }

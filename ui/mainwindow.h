@@ -8,6 +8,8 @@ class QStackedWidget;
 
 namespace tollgate {
 
+class SecretDialog;
+
 class Console;
 class GatewayMonitor;
 class Page;
@@ -43,6 +45,8 @@ public:
     void setGatewayStatus(const QString& text);
     // The owner admin key made at first start, shown this once in a dialog the admin can copy it from.
     void showOwnerKey(const QString& secret, const QString& adminAddress);
+    // The dialog showOwnerKey() opens (the screenshots render it too).
+    SecretDialog* ownerKeyDialog(const QString& secret, const QString& adminAddress);
     // The first start made the embedded database: says where it is, and where to choose another.
     void showFirstRun(const QString& database);
 

@@ -5,6 +5,7 @@
 #include "ui/catalog/catalogpage.h"
 #include "ui/catalog/priceimportdialog.h"
 #include "ui/console.h"
+#include "ui/keys/keydialog.h"
 #include "ui/mainwindow.h"
 #include "ui/page.h"
 #include "ui/widgets/editdialog.h"
@@ -97,6 +98,18 @@ QString renderPages(MainWindow& window, Console& console, const QString& dir)
             if (!saved)
                 return QApplication::translate("tollgate::screenshots", "cannot write %1").arg(editorFile);
         }
+    // What a first start shows once: the owner key of the admin API (an example, not a key of this database).
+    std::unique_ptr<SecretDialog> owner(
+        window.ownerKeyDialog(QStringLiteral("tga-EXAMPLE0nlyEXAMPLE0nlyEXAMPLE0nlyEXAMPLE"),
+                              QStringLiteral("http://127.0.0.1:8787/api/admin")));
+    owner->show();
+    settle(console);
+    const QString ownerFile =
+        QDir(dir).filePath(QStringLiteral("%1-owner-key.png").arg(pages.size() + 3, 2, 10, QLatin1Char('0')));
+    const bool saved = owner->grab().save(ownerFile);
+    owner->reject();
+    if (!saved)
+        return QApplication::translate("tollgate::screenshots", "cannot write %1").arg(ownerFile);
     return {};
 }
 

@@ -28,8 +28,10 @@
 
 #include <QAbstractItemModelTester>
 #include <QAction>
+#include <QClipboard>
 #include <QComboBox>
 #include <QDropEvent>
+#include <QGuiApplication>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMimeData>
@@ -582,6 +584,10 @@ private slots:
         QCOMPARE(shown.size(), 1);
         const QString secret = shown.first()->shownSecret();
         QVERIFY(secret.startsWith(QLatin1String("tg-")));
+        // A double-click takes the whole secret, prefix and all.
+        auto* field = shown.first()->findChild<QLineEdit*>(QStringLiteral("secret"));
+        QTest::mouseDClick(field, Qt::LeftButton, {}, QPoint(field->width() - 20, field->height() / 2));
+        QCOMPARE(field->selectedText(), secret);
         auto key = m_service->access().authenticate(secret);
         QVERIFY(key.ok());
         QCOMPARE(key->name, QStringLiteral("CI runner"));
@@ -602,6 +608,30 @@ private slots:
         page->findChild<QAction*>(QStringLiteral("customerLimits"))->trigger();
         QVERIFY(m_service->access().key(key->id)->features.contains(QLatin1String(kCustomerLimitsFeature)));
         QVERIFY(m_service->access().key(key->id)->features.contains(QLatin1String("chat")));
+    }
+
+    // The first start: the owner key in a dialog with a Copy button, and the welcome banner, which stays until it
+    // is dismissed (the dialog may hide it at first).
+    void theFirstStartShowsTheOwnerKeyAndWhereTheDatabaseIs()
+    {
+        m_window->showFirstRun(QStringLiteral("/home/ada/.local/share/Tollgate/tollgate.db"));
+        m_window->showOwnerKey(QStringLiteral("tga-0123456789abcdefghijklmnopqrstuvwxyzABCD"),
+                               QStringLiteral("http://127.0.0.1:8787/api/admin"));
+        settle();
+        auto* dialog = m_window->findChild<SecretDialog*>(QStringLiteral("ownerKey"));
+        QVERIFY(dialog && dialog->isVisible());
+        QCOMPARE(dialog->shownSecret(), QStringLiteral("tga-0123456789abcdefghijklmnopqrstuvwxyzABCD"));
+        dialog->findChild<QPushButton*>(QStringLiteral("copySecret"))->click();
+        QCOMPARE(QGuiApplication::clipboard()->text(), dialog->shownSecret());
+        dialog->accept();
+        settle();
+        auto* banner = m_window->currentPage()->banner();
+        QVERIFY(banner->text().contains(QLatin1String("tollgate.db")));
+        const QList<QTimer*> timers = banner->findChildren<QTimer*>();
+        QVERIFY(!timers.isEmpty());
+        for (QTimer* t : timers)
+            QVERIFY2(!t->isActive(), "the welcome banner would hide by itself");
+        banner->hide();
     }
 
     // The tray's notifications: 80 % and 100 % once each per window, however often the limits are checked.
@@ -631,10 +661,11 @@ private slots:
         const QStringList files = QDir(dir).entryList(QDir::Files);
         const auto details = std::count_if(files.cbegin(), files.cend(),
                                            [](const QString& f) { return f.endsWith(QLatin1String("-details.png")); });
-        // One per page, a page's details with data, the price import's preview and the model editor.
-        QCOMPARE(files.size() - details, m_window->pages().size() + 2);
+        // One per page, a page's details with data, the price import's preview, the model editor and the owner key.
+        QCOMPARE(files.size() - details, m_window->pages().size() + 3);
         QVERIFY(files.contains(QStringLiteral("%1-price-import.png").arg(m_window->pages().size() + 1)));
-        QVERIFY(files.last().endsWith(QLatin1String("-model-editor.png")));
+        QVERIFY(files.contains(QStringLiteral("%1-model-editor.png").arg(m_window->pages().size() + 2)));
+        QVERIFY(files.last().endsWith(QLatin1String("-owner-key.png")));
     }
 };
 

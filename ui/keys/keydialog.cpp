@@ -171,14 +171,25 @@ void KeyDialog::accept()
 }
 
 SecretDialog::SecretDialog(const QString& keyName, const QString& secret, const QString& baseUrl, QWidget* parent)
+    : SecretDialog(tr("API key created"),
+                   tr("<p>The key <b>%1</b> was created. Its secret is shown <b>only now</b>: copy it "
+                      "to where it will be used. Tollgate keeps only a hash of it.</p>")
+                       .arg(keyName.toHtmlEscaped()),
+                   secret,
+                   baseUrl.isEmpty()
+                       ? QString()
+                       : tr("Clients use it with the base URL <code>%1/v1</code>.").arg(baseUrl.toHtmlEscaped()),
+                   parent)
+{
+}
+
+SecretDialog::SecretDialog(const QString& title, const QString& intro, const QString& secret, const QString& use,
+                           QWidget* parent)
     : QDialog(parent)
 {
-    setWindowTitle(tr("API key created"));
+    setWindowTitle(title);
     auto* layout = new QVBoxLayout(this);
-    auto* text = new QLabel(tr("<p>The key <b>%1</b> was created. Its secret is shown <b>only now</b>: copy it "
-                               "to where it will be used. Tollgate keeps only a hash of it.</p>")
-                                .arg(keyName.toHtmlEscaped()),
-                            this);
+    auto* text = new QLabel(intro, this);
     text->setWordWrap(true);
     layout->addWidget(text);
     auto* row = new QHBoxLayout;
@@ -186,7 +197,8 @@ SecretDialog::SecretDialog(const QString& keyName, const QString& secret, const 
     m_secret->setObjectName(QStringLiteral("secret"));
     m_secret->setReadOnly(true);
     m_secret->setFont(QFont(QStringLiteral("monospace")));
-    m_secret->setMinimumWidth(420);
+    m_secret->setMinimumWidth(m_secret->fontMetrics().horizontalAdvance(secret) + 24);
+    m_secret->installEventFilter(this);
     auto* copy = new QPushButton(tr("Copy"), this);
     copy->setObjectName(QStringLiteral("copySecret"));
     connect(copy, &QPushButton::clicked, this, [this, copy] {
@@ -196,15 +208,25 @@ SecretDialog::SecretDialog(const QString& keyName, const QString& secret, const 
     row->addWidget(m_secret, 1);
     row->addWidget(copy);
     layout->addLayout(row);
-    if (!baseUrl.isEmpty()) {
-        auto* use =
-            new QLabel(tr("Clients use it with the base URL <code>%1/v1</code>.").arg(baseUrl.toHtmlEscaped()), this);
-        use->setTextInteractionFlags(Qt::TextSelectableByMouse);
-        layout->addWidget(use);
+    if (!use.isEmpty()) {
+        auto* how = new QLabel(use, this);
+        how->setWordWrap(true);
+        how->setTextInteractionFlags(Qt::TextSelectableByMouse);
+        layout->addWidget(how);
     }
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::accept);
     layout->addWidget(buttons);
+}
+
+bool SecretDialog::eventFilter(QObject* watched, QEvent* event)
+{
+    // A word would stop at the prefix's dash ("tga-"): a double-click takes the whole secret.
+    if (watched == m_secret && event->type() == QEvent::MouseButtonDblClick) {
+        m_secret->selectAll();
+        return true;
+    }
+    return QDialog::eventFilter(watched, event);
 }
 
 QString SecretDialog::shownSecret() const { return m_secret->text(); }

@@ -49,9 +49,14 @@ class SecretDialog final : public QDialog
 
 public:
     SecretDialog(const QString& keyName, const QString& secret, const QString& baseUrl, QWidget* parent = nullptr);
+    // Any secret shown once: a title, what it is (rich text), the secret with a Copy button, how it is used.
+    SecretDialog(const QString& title, const QString& intro, const QString& secret, const QString& use,
+                 QWidget* parent = nullptr);
     QString shownSecret() const;
 
 private:
+    bool eventFilter(QObject* watched, QEvent* event) override; // a double-click selects the whole secret
+
     QLineEdit* m_secret = nullptr;
 };
 

@@ -34,7 +34,7 @@ MessageBanner::MessageBanner(QWidget* parent)
 
 Q_LOGGING_CATEGORY(lcUi, "tollgate.ui", QtInfoMsg)
 
-void MessageBanner::showMessage(Kind kind, const QString& text)
+void MessageBanner::showMessage(Kind kind, const QString& text, bool stays)
 {
     if (kind == Kind::Error)
         qCWarning(lcUi).noquote() << text;
@@ -47,7 +47,7 @@ void MessageBanner::showMessage(Kind kind, const QString& text)
                       .arg(QLatin1String(background), QLatin1String(border)));
     m_text->setText(text);
     show();
-    if (kind == Kind::Positive || kind == Kind::Information)
+    if (!stays && (kind == Kind::Positive || kind == Kind::Information))
         m_hide->start();
     else
         m_hide->stop();

@@ -18,7 +18,8 @@ public:
     enum class Kind { Information, Positive, Warning, Error };
     explicit MessageBanner(QWidget* parent = nullptr);
 
-    void showMessage(Kind kind, const QString& text);
+    // Information and Positive fade after a few seconds unless `stays`; warnings and errors stay until dismissed.
+    void showMessage(Kind kind, const QString& text, bool stays = false);
     void showError(const QString& text) { showMessage(Kind::Error, text); }
     void showInfo(const QString& text) { showMessage(Kind::Positive, text); }
     QString text() const;
