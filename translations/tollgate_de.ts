@@ -1073,6 +1073,10 @@ Befehle:
         <source>Nobody is above half of a monthly limit.</source>
         <translation>Niemand liegt über der Hälfte eines Monatslimits.</translation>
     </message>
+    <message>
+        <source>every request on %1</source>
+        <translation>alle Anfragen am %1</translation>
+    </message>
 </context>
 <context>
     <name>tollgate::EditDialog</name>
@@ -2443,13 +2447,6 @@ Sollen sie Budgets, Ratenlimit und Aufschlag von Kunden setzen dürfen, deren Gr
         <source>No user has the email %1.</source>
         <translation>Kein Benutzer hat die E-Mail %1.</translation>
     </message>
-    <message numerus="yes">
-        <source>Showing %n request(s) for %1. Press Show to use the filters above.</source>
-        <translation>
-            <numerusform>%n Anfrage für %1 angezeigt. Anzeigen drücken, um die Filter oben zu verwenden.</numerusform>
-            <numerusform>%n Anfragen für %1 angezeigt. Anzeigen drücken, um die Filter oben zu verwenden.</numerusform>
-        </translation>
-    </message>
     <message>
         <source>&lt;h3&gt;Request %1&lt;/h3&gt;</source>
         <translation>&lt;h3&gt;Anfrage %1&lt;/h3&gt;</translation>
@@ -2577,6 +2574,29 @@ Sollen sie Budgets, Ratenlimit und Aufschlag von Kunden setzen dürfen, deren Gr
     <message>
         <source>&lt;p&gt;&lt;b&gt;Billed as:&lt;/b&gt; %1&lt;/p&gt;</source>
         <translation>&lt;p&gt;&lt;b&gt;Berechnet als:&lt;/b&gt; %1&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>Follow new requests</source>
+        <translation>Neuen Anfragen folgen</translation>
+    </message>
+    <message>
+        <source>Show all</source>
+        <translation>Alle zeigen</translation>
+    </message>
+    <message>
+        <source>Only requests for %1</source>
+        <translation>Nur Anfragen für %1</translation>
+    </message>
+    <message>
+        <source>times in %1</source>
+        <translation>Zeiten in %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>Only requests for %1: %n request(s)</source>
+        <translation>
+            <numerusform>Nur Anfragen für %1: %n Anfrage</numerusform>
+            <numerusform>Nur Anfragen für %1: %n Anfragen</numerusform>
+        </translation>
     </message>
 </context>
 <context>

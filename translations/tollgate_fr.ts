@@ -1073,6 +1073,10 @@ Commandes :
         <source>Nobody is above half of a monthly limit.</source>
         <translation>Personne n&apos;a dépassé la moitié d&apos;une limite mensuelle.</translation>
     </message>
+    <message>
+        <source>every request on %1</source>
+        <translation>toutes les requêtes du %1</translation>
+    </message>
 </context>
 <context>
     <name>tollgate::EditDialog</name>
@@ -2443,13 +2447,6 @@ Leur permettre de fixer les budgets, la limite de débit et la marge des clients
         <source>No user has the email %1.</source>
         <translation>Aucun utilisateur n&apos;a l&apos;e-mail %1.</translation>
     </message>
-    <message numerus="yes">
-        <source>Showing %n request(s) for %1. Press Show to use the filters above.</source>
-        <translation>
-            <numerusform>%n requête affichée pour %1. Appuyez sur Afficher pour utiliser les filtres ci-dessus.</numerusform>
-            <numerusform>%n requêtes affichées pour %1. Appuyez sur Afficher pour utiliser les filtres ci-dessus.</numerusform>
-        </translation>
-    </message>
     <message>
         <source>&lt;h3&gt;Request %1&lt;/h3&gt;</source>
         <translation>&lt;h3&gt;Requête %1&lt;/h3&gt;</translation>
@@ -2577,6 +2574,29 @@ Leur permettre de fixer les budgets, la limite de débit et la marge des clients
     <message>
         <source>&lt;p&gt;&lt;b&gt;Billed as:&lt;/b&gt; %1&lt;/p&gt;</source>
         <translation>&lt;p&gt;&lt;b&gt;Facturé comme :&lt;/b&gt; %1&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>Follow new requests</source>
+        <translation>Suivre les nouvelles requêtes</translation>
+    </message>
+    <message>
+        <source>Show all</source>
+        <translation>Tout afficher</translation>
+    </message>
+    <message>
+        <source>Only requests for %1</source>
+        <translation>Seulement les requêtes pour %1</translation>
+    </message>
+    <message>
+        <source>times in %1</source>
+        <translation>heures en %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>Only requests for %1: %n request(s)</source>
+        <translation>
+            <numerusform>Seulement les requêtes pour %1 : %n requête</numerusform>
+            <numerusform>Seulement les requêtes pour %1 : %n requêtes</numerusform>
+        </translation>
     </message>
 </context>
 <context>

@@ -530,6 +530,8 @@ Result<QList<UsageRecord>> Usage::usageLog(const UsageLogFilter& f) const
         where("project_id = ?", f.projectId);
     if (f.customerId)
         where("customer_id = ?", f.customerId);
+    if (f.groupId)
+        where("group_ids LIKE ?", QStringLiteral("%,%1,%").arg(f.groupId));
     if (!f.model.isEmpty())
         where("model = ?", f.model);
     if (f.status)

@@ -69,6 +69,7 @@ struct UsageLogFilter
     Id keyId = 0;
     Id projectId = 0;
     Id customerId = 0;
+    Id groupId = 0; // requests counted for this group: its members' and its subgroups' members'
     QString model;
     std::optional<UsageStatus> status;
     Id beforeId = 0; // paging: records older than this one

@@ -183,11 +183,8 @@ Reply usageRecords(Call& c)
     {
         const char* name;
         Id* target;
-    } ids[] = {{"user_id", &f.userId},
-               {"key_id", &f.keyId},
-               {"project_id", &f.projectId},
-               {"customer_id", &f.customerId},
-               {"before_id", &f.beforeId}};
+    } ids[] = {{"user_id", &f.userId},         {"key_id", &f.keyId},     {"project_id", &f.projectId},
+               {"customer_id", &f.customerId}, {"group_id", &f.groupId}, {"before_id", &f.beforeId}};
     for (const auto& id : ids) {
         auto v = c.intQuery(id.name, 1, kMaxId, 0);
         if (!v.ok())

@@ -28,6 +28,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QAction>
+#include <QCheckBox>
 #include <QClipboard>
 #include <QComboBox>
 #include <QDropEvent>
@@ -44,6 +45,7 @@
 #include <QTextBrowser>
 #include <QTimer>
 #include <QToolBar>
+#include <QToolButton>
 #include <QTreeView>
 #include <QUndoStack>
 
@@ -518,6 +520,54 @@ private slots:
             details.contains(QStringLiteral("Billed as: Reasoning tokens: 30 \u00b7 Cache-write tokens (1 hour): 40 "
                                             "\u00b7 Web searches: 2")),
             qPrintable(details));
+    }
+
+    // The log follows new requests by itself (a console left in the tray for days included), in the organisation's
+    // time zone; a drill-down shows only its requests, says so above the list, and is cleared with one click.
+    void theRequestLogFollowsNewRequestsAndDrillsDownExactly()
+    {
+        auto* page = m_window->showPage<RequestLogPage>();
+        settle();
+        const QString zone = m_service->directory().organization().timezone;
+        QVERIFY(page->findChild<QLabel*>(QStringLiteral("requestLogZone"))->text().contains(zone));
+        QVERIFY(page->findChild<QCheckBox*>(QStringLiteral("followNewRequests"))->isChecked());
+        const auto listed = [page] {
+            QStringList ids;
+            for (int i = 0; i < page->model()->rowCount(); ++i)
+                ids << page->model()->item(i).requestId;
+            return ids;
+        };
+        UsageRecord late;
+        late.time = SystemClock::instance().now() + 2 * 86'400'000LL; // long after the page was opened
+        late.requestId = QStringLiteral("req_two_days_later");
+        late.orgId = m_service->directory().organization().id;
+        late.userId = userId(4);
+        late.model = QStringLiteral("mock-small");
+        late.groupIds = QList<Id> {m_engineering, m_backend};
+        UsageRecord outside = late;
+        outside.requestId = QStringLiteral("req_in_no_group");
+        outside.userId = userId(5);
+        outside.groupIds = QList<Id> {};
+        QVERIFY(m_service->usage().recordUsage({late, outside}).ok());
+        m_console->poll();
+        settle();
+        QVERIFY2(listed().contains(QStringLiteral("req_two_days_later")), qPrintable(listed().join(u' ')));
+        // A bar of the chart stacked by group: that group's requests of that day, nothing else.
+        UsageLogFilter f;
+        f.groupId = m_engineering;
+        f.from = late.time - 60'000;
+        f.to = late.time + 60'000;
+        page->applyFilter(f, QStringLiteral("Engineering"));
+        settle();
+        QCOMPARE(listed(), QStringList {QStringLiteral("req_two_days_later")});
+        auto* chip = page->findChild<QLabel*>(QStringLiteral("drillDown"));
+        QVERIFY(chip->isVisible());
+        QVERIFY2(chip->text().contains(QLatin1String("Engineering")) && chip->text().contains(QLatin1String("1 ")),
+                 qPrintable(chip->text()));
+        page->findChild<QToolButton*>(QStringLiteral("clearDrillDown"))->click();
+        settle();
+        QVERIFY(!chip->isVisible());
+        QVERIFY(listed().contains(QStringLiteral("req_in_no_group")) && listed().contains(late.requestId));
     }
 
     // An override saved in the policy editor is what admission enforces on the next request.

@@ -178,11 +178,11 @@ void DashboardPage::drawStacked(const DashboardData& d)
                 f.model = key;
             else if (by == DashboardData::StackBy::User)
                 f.userId = key.toLongLong();
-            emit drillDown(
-                f,
-                tr("%1 on %2")
-                    .arg(label,
-                         format::time(f.from, console().service().directory().organization().timezone).left(10)));
+            else
+                f.groupId = key.toLongLong();
+            const QString day = format::time(f.from, console().service().directory().organization().timezone).left(10);
+            // "Other" has no key of its own: the day's requests, and the description says so.
+            emit drillDown(f, key.isEmpty() ? tr("every request on %1").arg(day) : tr("%1 on %2").arg(label, day));
         });
     }
     chart->addSeries(series);

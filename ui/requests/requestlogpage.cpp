@@ -9,6 +9,7 @@
 #include "ui/widgets/messagebanner.h"
 #include "ui/widgets/tables.h"
 
+#include <QCheckBox>
 #include <QColor>
 #include <QComboBox>
 #include <QDateTimeEdit>
@@ -23,6 +24,7 @@
 #include <QTableView>
 #include <QTextBrowser>
 #include <QTimeZone>
+#include <QToolButton>
 
 namespace tollgate {
 
@@ -81,26 +83,58 @@ RequestLogPage::RequestLogPage(Console& console, QWidget* parent)
     for (UsageStatus st : {UsageStatus::Ok, UsageStatus::Denied, UsageStatus::UpstreamError, UsageStatus::Cancelled,
                            UsageStatus::Incomplete})
         m_status->addItem(usageStatusName(st), int(st));
+    // The range is typed and shown in the organisation's time zone, as the rows are: the edits hold its wall-clock
+    // time (as UTC, so that no local daylight-saving gap or repeat gets in the way).
     m_from = new QDateTimeEdit(this);
     m_to = new QDateTimeEdit(this);
     for (QDateTimeEdit* e : {m_from, m_to}) {
+        e->setTimeSpec(Qt::UTC);
         e->setDisplayFormat(QStringLiteral("yyyy-MM-dd HH:mm"));
         e->setCalendarPopup(true);
     }
-    m_from->setDateTime(QDateTime::currentDateTime().addDays(-30));
-    m_to->setDateTime(QDateTime::currentDateTime().addDays(1));
+    const Instant now = console.service().clock().now();
+    setEditTime(m_from, now - 30 * 86'400'000LL);
+    setEditTime(m_to, now);
+    // Live: the list follows new requests (to = now, reloaded as usage comes in) until the admin pins a range.
+    m_live = new QCheckBox(tr("Follow new requests"), this);
+    m_live->setObjectName(QStringLiteral("followNewRequests"));
+    m_live->setChecked(true);
+    m_to->setEnabled(false);
+    m_zone = new QLabel(this);
+    m_zone->setObjectName(QStringLiteral("requestLogZone"));
     auto* apply = new QPushButton(tr("Show"), this);
+    // A drill-down's filter (a dashboard bar, a key's requests), until it is cleared.
+    m_drillDown = new QWidget(this);
+    auto* chip = new QHBoxLayout(m_drillDown);
+    chip->setContentsMargins(0, 0, 0, 0);
+    m_drillDownText = new QLabel(m_drillDown);
+    m_drillDownText->setObjectName(QStringLiteral("drillDown"));
+    m_drillDownText->setStyleSheet(QStringLiteral("QLabel { background: #e8f0fe; color: #1a56b0; border: 1px solid "
+                                                  "#1a56b0; border-radius: 4px; padding: 2px 6px; }"));
+    auto* clearDrillDown = new QToolButton(m_drillDown);
+    clearDrillDown->setObjectName(QStringLiteral("clearDrillDown"));
+    clearDrillDown->setText(tr("Show all"));
+    chip->addWidget(m_drillDownText);
+    chip->addWidget(clearDrillDown);
+    chip->addStretch(1);
+    m_drillDown->hide();
     filters->addWidget(m_user, 2);
     filters->addWidget(m_key, 1);
     filters->addWidget(m_model_, 1);
     filters->addWidget(m_customer, 1);
     filters->addWidget(m_status);
-    filters->addWidget(new QLabel(tr("from"), this));
-    filters->addWidget(m_from);
-    filters->addWidget(new QLabel(tr("to"), this));
-    filters->addWidget(m_to);
     filters->addWidget(apply);
     content()->addLayout(filters);
+    auto* range = new QHBoxLayout;
+    range->addWidget(new QLabel(tr("from"), this));
+    range->addWidget(m_from);
+    range->addWidget(new QLabel(tr("to"), this));
+    range->addWidget(m_to);
+    range->addWidget(m_live);
+    range->addWidget(m_zone);
+    range->addStretch(1);
+    content()->addLayout(range);
+    content()->addWidget(m_drillDown);
 
     auto* splitter = new QSplitter(Qt::Vertical, this);
     m_table = makeTable(splitter, m_model);
@@ -118,10 +152,23 @@ RequestLogPage::RequestLogPage(Console& console, QWidget* parent)
     splitter->setStretchFactor(1, 2);
     content()->addWidget(splitter, 1);
 
-    connect(apply, &QPushButton::clicked, this, [this] {
+    const auto clearFixed = [this] {
         m_fixed = {};
         m_fixedDescription.clear();
+        m_drillDown->hide();
         reload();
+    };
+    connect(apply, &QPushButton::clicked, this, clearFixed);
+    connect(clearDrillDown, &QToolButton::clicked, this, clearFixed);
+    connect(m_live, &QCheckBox::toggled, this, [this](bool live) {
+        m_to->setEnabled(!live);
+        if (!live) // pinned where it is now
+            setEditTime(m_to, this->console().service().clock().now());
+        reload();
+    });
+    connect(&console, &Console::usageChanged, this, [this] {
+        if (isVisible() && m_live->isChecked() && m_fixedDescription.isEmpty())
+            reload();
     });
     connect(m_user, &QLineEdit::returnPressed, apply, &QPushButton::click);
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &RequestLogPage::showDetails);
@@ -142,10 +189,28 @@ UsageLogFilter RequestLogPage::filterFromFields() const
     f.customerId = m_customer->currentData().toLongLong();
     if (m_status->currentData().isValid())
         f.status = UsageStatus(m_status->currentData().toInt());
-    f.from = m_from->dateTime().toMSecsSinceEpoch();
-    f.to = m_to->dateTime().toMSecsSinceEpoch();
+    f.from = editTime(m_from);
+    f.to = m_live->isChecked() ? 0 : editTime(m_to); // live: open-ended, whatever comes in
     f.limit = 1000;
     return f;
+}
+
+QTimeZone RequestLogPage::zone() const
+{
+    const QTimeZone z(console().service().directory().organization().timezone.toUtf8());
+    return z.isValid() ? z : QTimeZone::utc();
+}
+
+Instant RequestLogPage::editTime(const QDateTimeEdit* edit) const
+{
+    const QDateTime wall = edit->dateTime();
+    return QDateTime(wall.date(), wall.time(), zone()).toMSecsSinceEpoch();
+}
+
+void RequestLogPage::setEditTime(QDateTimeEdit* edit, Instant t) const
+{
+    const QDateTime local = QDateTime::fromMSecsSinceEpoch(t, zone());
+    edit->setDateTime(QDateTime(local.date(), local.time(), Qt::UTC));
 }
 
 void RequestLogPage::applyFilter(const UsageLogFilter& filter, const QString& description)
@@ -153,8 +218,11 @@ void RequestLogPage::applyFilter(const UsageLogFilter& filter, const QString& de
     m_fixed = filter;
     m_fixed.limit = 1000;
     m_fixedDescription = description;
-    if (isVisible())
-        reload();
+    m_drillDownText->setText(tr("Only requests for %1").arg(description));
+    m_drillDown->show();
+    m_details->clear();
+    m_model->setItems({}); // never the previous list under the new filter's name
+    reload();
 }
 
 void RequestLogPage::reload()
@@ -189,18 +257,31 @@ void RequestLogPage::reload()
         return;
     }
     const QString description = m_fixedDescription;
+    m_zone->setText(tr("times in %1").arg(QString::fromUtf8(zone().id())));
+    const quint64 serial = ++m_loads; // a slower earlier load must not overwrite a newer one
     console().run<Result<QList<UsageRecord>>>(
         this, [&s, f] { return s.usage().usageLog(f); },
-        [this, description](Result<QList<UsageRecord>> records) {
+        [this, description, serial](Result<QList<UsageRecord>> records) {
+            if (serial != m_loads)
+                return;
             if (!records.ok()) {
                 banner()->showError(records.error().message);
             } else {
+                // The request shown in the details stays selected when it is still listed; otherwise none is.
+                const QList<int> rows = selectedSourceRows(m_table);
+                const Id shown = rows.isEmpty() ? 0 : m_model->item(rows.first()).id;
                 m_model->setItems(records.value());
+                int again = -1;
+                for (int i = 0; shown && i < m_model->rowCount(); ++i)
+                    if (m_model->item(i).id == shown)
+                        again = i;
+                if (again >= 0)
+                    selectSourceRow(m_table, again);
+                else
+                    m_details->clear();
                 if (!description.isEmpty())
-                    banner()->showMessage(MessageBanner::Kind::Information,
-                                          tr("Showing %n request(s) for %1. Press Show to use the filters above.",
-                                             nullptr, int(records->size()))
-                                              .arg(description));
+                    m_drillDownText->setText(
+                        tr("Only requests for %1: %n request(s)", nullptr, int(records->size())).arg(description));
             }
             emit loaded();
         });

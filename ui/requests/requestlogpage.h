@@ -5,8 +5,12 @@
 #include "ui/page.h"
 #include "ui/widgets/listmodel.h"
 
+#include <QTimeZone>
+
+class QCheckBox;
 class QComboBox;
 class QDateTimeEdit;
+class QLabel;
 class QLineEdit;
 class QTableView;
 class QTextBrowser;
@@ -34,6 +38,9 @@ signals:
 
 private:
     UsageLogFilter filterFromFields() const;
+    QTimeZone zone() const; // the organisation's: the range and the rows are in it
+    Instant editTime(const QDateTimeEdit* edit) const;
+    void setEditTime(QDateTimeEdit* edit, Instant t) const;
     void showDetails();
     // The limits in force for a decision, the binding one in bold.
     QString limitsTable(const Decision& decision, const QString& timezone) const;
@@ -48,6 +55,11 @@ private:
     QComboBox* m_status = nullptr;
     QDateTimeEdit* m_from = nullptr;
     QDateTimeEdit* m_to = nullptr;
+    QCheckBox* m_live = nullptr;
+    QLabel* m_zone = nullptr;
+    QWidget* m_drillDown = nullptr;
+    QLabel* m_drillDownText = nullptr;
+    quint64 m_loads = 0;
     UsageLogFilter m_fixed; // from a drill-down; cleared by editing the fields
     QString m_fixedDescription;
 };

@@ -60,4 +60,12 @@ QList<int> selectedSourceRows(const QTableView* table)
     return rows;
 }
 
+void selectSourceRow(QTableView* table, int row)
+{
+    auto* proxy = qobject_cast<QSortFilterProxyModel*>(table->model());
+    const QModelIndex at = proxy->mapFromSource(proxy->sourceModel()->index(row, 0));
+    table->setCurrentIndex(at);
+    table->selectRow(at.row());
+}
+
 } // namespace tollgate

@@ -19,5 +19,7 @@ QTableView* addFilteredTable(QWidget* parent, QVBoxLayout* layout, QToolBar* bar
                              const QString& placeholder);
 // The source rows of the selection (or of the current row when nothing is selected).
 QList<int> selectedSourceRows(const QTableView* table);
+// Selects the row of the source model's `row` (the one selectedSourceRows() would return).
+void selectSourceRow(QTableView* table, int row);
 
 } // namespace tollgate
