@@ -979,6 +979,14 @@ Befehle:
         <source>no</source>
         <translation>nein</translation>
     </message>
+    <message>
+        <source>No end customers yet. They appear with the first request that names one in customer_params, or with New customer…</source>
+        <translation>Noch keine Endkunden. Sie erscheinen mit der ersten Anfrage, die einen in customer_params nennt, oder mit Neuer Kunde …</translation>
+    </message>
+    <message>
+        <source>No customer matches the filter.</source>
+        <translation>Kein Kunde passt zum Filter.</translation>
+    </message>
 </context>
 <context>
     <name>tollgate::Dashboard</name>
@@ -1375,6 +1383,14 @@ Befehle:
         <source>Select the members to remove.</source>
         <translation>Bitte die zu entfernenden Mitglieder auswählen.</translation>
     </message>
+    <message>
+        <source>No direct members: drag users here from the Users page or from another group.</source>
+        <translation>Keine direkten Mitglieder: Benutzer von der Seite Benutzer oder aus einer anderen Gruppe hierher ziehen.</translation>
+    </message>
+    <message>
+        <source>No member matches the filter.</source>
+        <translation>Kein Mitglied passt zum Filter.</translation>
+    </message>
 </context>
 <context>
     <name>tollgate::KeyDialog</name>
@@ -1658,6 +1674,14 @@ Sollen sie Budgets, Ratenlimit und Aufschlag von Kunden setzen dürfen, deren Gr
     <message>
         <source>%1 may set customer limits.</source>
         <translation>%1 darf Kundengrenzen setzen.</translation>
+    </message>
+    <message>
+        <source>No API keys yet: New key… makes one.</source>
+        <translation>Noch keine API-Schlüssel: Neuer Schlüssel … erstellt einen.</translation>
+    </message>
+    <message>
+        <source>No key matches the filter.</source>
+        <translation>Kein Schlüssel passt zum Filter.</translation>
     </message>
 </context>
 <context>
@@ -2349,6 +2373,14 @@ Sollen sie Budgets, Ratenlimit und Aufschlag von Kunden setzen dürfen, deren Gr
         <source>Project %1 deleted.</source>
         <translation>Projekt %1 gelöscht.</translation>
     </message>
+    <message>
+        <source>No projects yet: New project… makes one.</source>
+        <translation>Noch keine Projekte: Neues Projekt … erstellt eines.</translation>
+    </message>
+    <message>
+        <source>No project matches the filter.</source>
+        <translation>Kein Projekt passt zum Filter.</translation>
+    </message>
 </context>
 <context>
     <name>tollgate::ReparentCommand</name>
@@ -2597,6 +2629,10 @@ Sollen sie Budgets, Ratenlimit und Aufschlag von Kunden setzen dürfen, deren Gr
             <numerusform>Nur Anfragen für %1: %n Anfrage</numerusform>
             <numerusform>Nur Anfragen für %1: %n Anfragen</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>No requests match these filters in this time range.</source>
+        <translation>Keine Anfragen passen zu diesen Filtern in diesem Zeitraum.</translation>
     </message>
 </context>
 <context>
@@ -3108,6 +3144,14 @@ Sollen sie Budgets, Ratenlimit und Aufschlag von Kunden setzen dürfen, deren Gr
             <numerusform>%n Benutzer gelöscht.</numerusform>
             <numerusform>%n Benutzer gelöscht.</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>No users yet: New user… adds one.</source>
+        <translation>Noch keine Benutzer: Neuer Benutzer … fügt einen hinzu.</translation>
+    </message>
+    <message>
+        <source>Nobody matches the filter.</source>
+        <translation>Niemand passt zum Filter.</translation>
     </message>
 </context>
 <context>

@@ -979,6 +979,14 @@ Commandes :
         <source>no</source>
         <translation>non</translation>
     </message>
+    <message>
+        <source>No end customers yet. They appear with the first request that names one in customer_params, or with New customer…</source>
+        <translation>Pas encore de clients finaux. Ils apparaissent avec la première requête qui en nomme un dans customer_params, ou avec Nouveau client…</translation>
+    </message>
+    <message>
+        <source>No customer matches the filter.</source>
+        <translation>Aucun client ne correspond au filtre.</translation>
+    </message>
 </context>
 <context>
     <name>tollgate::Dashboard</name>
@@ -1375,6 +1383,14 @@ Commandes :
         <source>Select the members to remove.</source>
         <translation>Sélectionnez les membres à retirer.</translation>
     </message>
+    <message>
+        <source>No direct members: drag users here from the Users page or from another group.</source>
+        <translation>Aucun membre direct : faites glisser ici des utilisateurs depuis la page Utilisateurs ou depuis un autre groupe.</translation>
+    </message>
+    <message>
+        <source>No member matches the filter.</source>
+        <translation>Aucun membre ne correspond au filtre.</translation>
+    </message>
 </context>
 <context>
     <name>tollgate::KeyDialog</name>
@@ -1658,6 +1674,14 @@ Leur permettre de fixer les budgets, la limite de débit et la marge des clients
     <message>
         <source>%1 may set customer limits.</source>
         <translation>%1 peut fixer les limites des clients.</translation>
+    </message>
+    <message>
+        <source>No API keys yet: New key… makes one.</source>
+        <translation>Pas encore de clés d&apos;API : Nouvelle clé… en crée une.</translation>
+    </message>
+    <message>
+        <source>No key matches the filter.</source>
+        <translation>Aucune clé ne correspond au filtre.</translation>
     </message>
 </context>
 <context>
@@ -2349,6 +2373,14 @@ Leur permettre de fixer les budgets, la limite de débit et la marge des clients
         <source>Project %1 deleted.</source>
         <translation>Projet %1 supprimé.</translation>
     </message>
+    <message>
+        <source>No projects yet: New project… makes one.</source>
+        <translation>Pas encore de projets : Nouveau projet… en crée un.</translation>
+    </message>
+    <message>
+        <source>No project matches the filter.</source>
+        <translation>Aucun projet ne correspond au filtre.</translation>
+    </message>
 </context>
 <context>
     <name>tollgate::ReparentCommand</name>
@@ -2597,6 +2629,10 @@ Leur permettre de fixer les budgets, la limite de débit et la marge des clients
             <numerusform>Seulement les requêtes pour %1 : %n requête</numerusform>
             <numerusform>Seulement les requêtes pour %1 : %n requêtes</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>No requests match these filters in this time range.</source>
+        <translation>Aucune requête ne correspond à ces filtres sur cette période.</translation>
     </message>
 </context>
 <context>
@@ -3108,6 +3144,14 @@ Leur permettre de fixer les budgets, la limite de débit et la marge des clients
             <numerusform>%n utilisateur supprimé.</numerusform>
             <numerusform>%n utilisateurs supprimés.</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>No users yet: New user… adds one.</source>
+        <translation>Pas encore d&apos;utilisateurs : Nouvel utilisateur… en ajoute un.</translation>
+    </message>
+    <message>
+        <source>Nobody matches the filter.</source>
+        <translation>Personne ne correspond au filtre.</translation>
     </message>
 </context>
 <context>

@@ -304,6 +304,36 @@ private slots:
         settle();
     }
 
+    // Filtering users by a parent group finds the members of its subgroups; a table the filter empties says so.
+    void filteringByAParentGroupFindsItsSubgroupsMembers()
+    {
+        QVERIFY(m_service->directory().addUsersToGroup({userId(6)}, m_backend, {}).ok());
+        m_console->poll();
+        auto* page = m_window->showPage<UsersPage>();
+        page->reload();
+        settle();
+        page->filter()->setText(QStringLiteral("engineering"));
+        QModelIndexList rows;
+        for (int r = 0; r < page->filter()->rowCount(); ++r)
+            rows << page->filter()->index(r, 0);
+        QList<Id> found = page->filter()->idsOf(rows);
+        QList<Id> members = m_service->directory().groupMembers(m_backend);
+        std::sort(found.begin(), found.end());
+        std::sort(members.begin(), members.end());
+        QCOMPARE(found, members); // nobody is in Engineering directly
+        QVERIFY(found.contains(userId(6)));
+        auto* hint = page->view()->viewport()->findChild<QLabel*>(QStringLiteral("emptyText"));
+        QVERIFY(hint && !hint->isVisible());
+        page->filter()->setText(QStringLiteral("nobody-by-this-name"));
+        QVERIFY(hint->isVisible());
+        QCOMPARE(hint->text(), QStringLiteral("Nobody matches the filter."));
+        page->filter()->setText({});
+        QVERIFY(!hint->isVisible());
+        QVERIFY(m_service->directory().removeUsersFromGroup({userId(6)}, m_backend, {}).ok());
+        m_console->poll();
+        settle();
+    }
+
     // A group dropped on its own subgroup would contain itself: refused, with a message, nothing changed; also when
     // it is dropped in the tree itself, where Qt's views would ignore it without a word.
     void aCycleIsRefusedWithAMessage()

@@ -96,6 +96,10 @@ CustomersPage::CustomersPage(Console& console, QWidget* parent)
     });
     connect(bar->addAction(tr("Delete\u2026")), &QAction::triggered, this, &CustomersPage::remove);
     m_table = addFilteredTable(this, content(), bar, m_model, tr("Filter customers"));
+    setEmptyText(m_table,
+                 tr("No end customers yet. They appear with the first request that names one in customer_params, or "
+                    "with New customer\u2026"),
+                 tr("No customer matches the filter."));
     m_table->horizontalHeader()->resizeSection(0, 160);
     m_table->horizontalHeader()->resizeSection(2, 200);
     connect(m_table, &QTableView::doubleClicked, this, [this] {

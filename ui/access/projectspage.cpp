@@ -42,6 +42,7 @@ ProjectsPage::ProjectsPage(Console& console, QWidget* parent)
     });
     connect(bar->addAction(tr("Delete\u2026")), &QAction::triggered, this, &ProjectsPage::remove);
     m_table = addFilteredTable(this, content(), bar, m_model, tr("Filter projects"));
+    setEmptyText(m_table, tr("No projects yet: New project\u2026 makes one."), tr("No project matches the filter."));
     m_table->horizontalHeader()->resizeSection(0, 240);
     m_table->horizontalHeader()->resizeSection(1, 300);
     connect(m_table, &QTableView::doubleClicked, this, [this] {

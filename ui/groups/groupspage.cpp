@@ -11,6 +11,7 @@
 #include "ui/widgets/dialogs.h"
 #include "ui/widgets/messagebanner.h"
 #include "ui/widgets/moneyedit.h"
+#include "ui/widgets/tables.h"
 
 #include <QComboBox>
 #include <QDropEvent>
@@ -144,6 +145,8 @@ GroupsPage::GroupsPage(Console& console, QWidget* parent)
     m_members = new UsersView(detail);
     m_members->setObjectName(QStringLiteral("groupMembers"));
     m_members->setModel(m_memberFilter);
+    setEmptyText(m_members, tr("No direct members: drag users here from the Users page or from another group."),
+                 tr("No member matches the filter."));
     m_members->setItemDelegateForColumn(UsersModel::Groups, new BadgeDelegate(m_members));
     m_members->setItemDelegateForColumn(UsersModel::Spend, new SpendBarDelegate(m_members));
     m_members->setColumnHidden(UsersModel::Status, true);

@@ -81,6 +81,7 @@ KeysPage::KeysPage(Console& console, QWidget* parent)
             emit showRequests(ids.first());
     });
     m_table = addFilteredTable(this, content(), bar, m_model, tr("Filter keys"));
+    setEmptyText(m_table, tr("No API keys yet: New key\u2026 makes one."), tr("No key matches the filter."));
     m_table->horizontalHeader()->resizeSection(0, 180);
     m_table->horizontalHeader()->resizeSection(1, 110);
     m_table->horizontalHeader()->resizeSection(3, 200);

@@ -138,6 +138,7 @@ RequestLogPage::RequestLogPage(Console& console, QWidget* parent)
 
     auto* splitter = new QSplitter(Qt::Vertical, this);
     m_table = makeTable(splitter, m_model);
+    setEmptyText(m_table, tr("No requests match these filters in this time range."));
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->sortByColumn(0, Qt::DescendingOrder);
     m_table->horizontalHeader()->resizeSection(0, 150);

@@ -3,6 +3,7 @@
 #include "core/service/service.h"
 #include "ui/dragdrop.h"
 #include "ui/format.h"
+#include "ui/widgets/tables.h"
 
 #include <QColor>
 
@@ -16,8 +17,11 @@ UsersModel::UsersModel(QObject* parent)
 QList<UserRow> UsersModel::load(const Service& service, Id membersOf)
 {
     QHash<Id, QString> groupNames;
-    for (const Group& g : service.directory().groups())
+    QHash<Id, Id> parents;
+    for (const Group& g : service.directory().groups()) {
         groupNames.insert(g.id, g.name);
+        parents.insert(g.id, g.parentId);
+    }
     const QHash<Id, Money> spend = service.usage().monthToDateSpend(UsageDimension::User).valueOr({});
     QList<User> users;
     if (membersOf) {
@@ -43,7 +47,13 @@ QList<UserRow> UsersModel::load(const Service& service, Id membersOf)
         const ResolvedLimit monthly = service.directory().effectivePolicy(u.id)[Dimension::MonthlyCost];
         if (monthly.value.isLimited())
             r.limit = monthly.value.value;
-        r.haystack = (u.name + u'\n' + u.email + u'\n' + r.groupNames.join(u'\n')).toLower();
+        // Filtering by a group finds its subgroups' members too: the groups above each one are in the text searched.
+        QStringList above;
+        for (Id g : u.groupIds)
+            for (Id p = parents.value(g), hops = 0; p && hops < 64; p = parents.value(p), ++hops)
+                above << groupNames.value(p);
+        r.haystack =
+            (u.name + u'\n' + u.email + u'\n' + r.groupNames.join(u'\n') + u'\n' + above.join(u'\n')).toLower();
         rows.append(std::move(r));
     }
     std::sort(rows.begin(), rows.end(), [](const UserRow& a, const UserRow& b) { return a.id < b.id; });

@@ -10,6 +10,7 @@
 #include "ui/users/usersmodel.h"
 #include "ui/widgets/dialogs.h"
 #include "ui/widgets/messagebanner.h"
+#include "ui/widgets/tables.h"
 
 #include <QComboBox>
 #include <QHBoxLayout>
@@ -88,6 +89,7 @@ UsersPage::UsersPage(Console& console, QWidget* parent)
     auto* splitter = new QSplitter(this);
     m_view = new UsersView(splitter);
     m_view->setModel(m_filter);
+    setEmptyText(m_view, tr("No users yet: New user\u2026 adds one."), tr("Nobody matches the filter."));
     m_view->setItemDelegateForColumn(UsersModel::Groups, new BadgeDelegate(m_view));
     m_view->setItemDelegateForColumn(UsersModel::Spend, new SpendBarDelegate(m_view));
     m_view->sortByColumn(UsersModel::Name, Qt::AscendingOrder);

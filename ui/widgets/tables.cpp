@@ -1,11 +1,15 @@
 #include "ui/widgets/tables.h"
 
+#include <QEvent>
 #include <QHeaderView>
+#include <QLabel>
 #include <QLineEdit>
 #include <QSortFilterProxyModel>
 #include <QTableView>
 #include <QToolBar>
 #include <QVBoxLayout>
+
+#include <functional>
 
 namespace tollgate {
 
@@ -58,6 +62,46 @@ QList<int> selectedSourceRows(const QTableView* table)
     for (const QModelIndex& i : std::as_const(selected))
         rows << proxy->mapToSource(i).row();
     return rows;
+}
+
+void setEmptyText(QAbstractItemView* view, const QString& empty, const QString& filtered)
+{
+    auto* hint = new QLabel(view->viewport());
+    hint->setObjectName(QStringLiteral("emptyText"));
+    hint->setAlignment(Qt::AlignCenter);
+    hint->setWordWrap(true);
+    hint->setStyleSheet(QStringLiteral("color: #777; padding: 24px;"));
+    hint->setAttribute(Qt::WA_TransparentForMouseEvents);
+    const auto update = [view, hint, empty, filtered] {
+        QAbstractItemModel* model = view->model();
+        const bool none = !model || model->rowCount(view->rootIndex()) == 0;
+        auto* proxy = qobject_cast<QSortFilterProxyModel*>(model);
+        const bool hidden = proxy && proxy->sourceModel() && proxy->sourceModel()->rowCount() > 0;
+        hint->setText(hidden && !filtered.isEmpty() ? filtered : empty);
+        hint->setGeometry(view->viewport()->rect());
+        hint->setVisible(none);
+    };
+    QAbstractItemModel* model = view->model();
+    QObject::connect(model, &QAbstractItemModel::modelReset, hint, update);
+    QObject::connect(model, &QAbstractItemModel::layoutChanged, hint, update);
+    QObject::connect(model, &QAbstractItemModel::rowsInserted, hint, update);
+    QObject::connect(model, &QAbstractItemModel::rowsRemoved, hint, update);
+    // Kept the viewport's size.
+    struct Resize final : QObject
+    {
+        std::function<void()> update;
+        bool eventFilter(QObject*, QEvent* e) override
+        {
+            if (e->type() == QEvent::Resize)
+                update();
+            return false;
+        }
+    };
+    auto* resize = new Resize;
+    resize->setParent(hint);
+    resize->update = update;
+    view->viewport()->installEventFilter(resize);
+    update();
 }
 
 void selectSourceRow(QTableView* table, int row)

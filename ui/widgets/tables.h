@@ -3,6 +3,7 @@
 #include <QList>
 
 class QAbstractItemModel;
+class QAbstractItemView;
 class QLineEdit;
 class QTableView;
 class QToolBar;
@@ -19,6 +20,9 @@ QTableView* addFilteredTable(QWidget* parent, QVBoxLayout* layout, QToolBar* bar
                              const QString& placeholder);
 // The source rows of the selection (or of the current row when nothing is selected).
 QList<int> selectedSourceRows(const QTableView* table);
+// What an empty table says in its middle: `empty` when it has no rows at all, `filtered` when a filter hides them all
+// (QSortFilterProxyModel over the rows). Follows the model's changes.
+void setEmptyText(QAbstractItemView* view, const QString& empty, const QString& filtered = {});
 // Selects the row of the source model's `row` (the one selectedSourceRows() would return).
 void selectSourceRow(QTableView* table, int row);
 
