@@ -4,7 +4,6 @@
 #include "core/storage/database.h"
 
 #include <QCoreApplication>
-#include <QCryptographicHash>
 #include <QDir>
 #include <QFileInfo>
 #include <QLoggingCategory>
@@ -65,15 +64,9 @@ QString UsageJournal::basePath(const DatabaseLocation& location)
             return {};
         return location.path + QStringLiteral(".usage-journal");
     }
-    // One file per server and database: readable in the folder, and safe as a file name.
-    const QString id =
-        QStringLiteral("%1@%2:%3/%4").arg(location.user, location.host).arg(location.port).arg(location.database);
-    QString safe;
-    for (QChar c : id)
-        safe += c.isLetterOrNumber() || c == u'.' || c == u'-' ? c : QChar(u'_');
-    const QByteArray hash = QCryptographicHash::hash(id.toUtf8(), QCryptographicHash::Sha1).toHex().left(8);
+    // One file per server and database.
     return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/usage-journals/")
-        + safe.left(80) + u'-' + QString::fromLatin1(hash);
+        + location.fileStem();
 }
 
 UsageJournal::UsageJournal(std::unique_ptr<QLockFile> lock, QString name)

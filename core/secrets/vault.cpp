@@ -2,7 +2,6 @@
 
 #include "core/storage/database.h"
 
-#include <QCryptographicHash>
 #include <QFile>
 #include <QFileInfo>
 #include <QLoggingCategory>
@@ -29,14 +28,8 @@ QString SecretVault::defaultKeyFile(const DatabaseLocation& location)
     if (location.kind == Dialect::Kind::SQLite)
         return location.path.isEmpty() || location.path == u":memory:" ? QString()
                                                                        : location.path + QStringLiteral(".secret-key");
-    const QString id =
-        QStringLiteral("%1@%2:%3/%4").arg(location.user, location.host).arg(location.port).arg(location.database);
-    QString safe;
-    for (QChar c : id)
-        safe += c.isLetterOrNumber() || c == u'.' || c == u'-' ? c : QChar(u'_');
-    const QByteArray hash = QCryptographicHash::hash(id.toUtf8(), QCryptographicHash::Sha1).toHex().left(8);
     return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/secret-keys/")
-        + safe.left(80) + u'-' + QString::fromLatin1(hash) + QStringLiteral(".secret-key");
+        + location.fileStem() + QStringLiteral(".secret-key");
 }
 
 SecretVault::SecretVault(const Database& db, QString keyFile, bool keychain)

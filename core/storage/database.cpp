@@ -1,6 +1,7 @@
 #include "core/storage/database.h"
 
 #include <QCoreApplication>
+#include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -59,6 +60,16 @@ Result<DatabaseLocation> DatabaseLocation::parse(const QString& text)
     loc.kind = Dialect::Kind::SQLite;
     loc.path = t;
     return loc;
+}
+
+QString DatabaseLocation::fileStem() const
+{
+    const QString id = QStringLiteral("%1@%2:%3/%4").arg(user, host).arg(port).arg(database);
+    QString safe;
+    for (QChar c : id)
+        safe += c.isLetterOrNumber() || c == u'.' || c == u'-' ? c : QChar(u'_');
+    const QByteArray hash = QCryptographicHash::hash(id.toUtf8(), QCryptographicHash::Sha1).toHex().left(8);
+    return safe.left(80) + u'-' + QString::fromLatin1(hash);
 }
 
 QString DatabaseLocation::displayName() const

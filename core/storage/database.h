@@ -47,6 +47,9 @@ struct DatabaseLocation
 
     static Result<DatabaseLocation> parse(const QString& text);
     QString displayName() const; // never shows the password
+    // PostgreSQL: "user_host_port_db-<hash>", readable and safe as a file name (the per-database files of an instance:
+    // its usage journal, its secret key file).
+    QString fileStem() const;
 };
 
 // One logical database, usable from any thread: each thread gets its own connection (Qt Sql connections are

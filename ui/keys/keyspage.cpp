@@ -149,12 +149,19 @@ void KeysPage::newKey()
     dialog->open();
 }
 
-void KeysPage::setCap()
+std::optional<ApiKey> KeysPage::selectedKey()
 {
     const QList<Id> ids = selectedKeys();
-    if (ids.size() != 1)
-        return banner()->showError(tr("Select one key."));
-    auto key = console().service().access().key(ids.first());
+    if (ids.size() != 1) {
+        banner()->showError(tr("Select one key."));
+        return std::nullopt;
+    }
+    return console().service().access().key(ids.first());
+}
+
+void KeysPage::setCap()
+{
+    auto key = selectedKey();
     if (!key)
         return;
     const auto text = dialogs::askMoney(
@@ -173,10 +180,7 @@ void KeysPage::setCap()
 
 void KeysPage::toggleCustomerLimits()
 {
-    const QList<Id> ids = selectedKeys();
-    if (ids.size() != 1)
-        return banner()->showError(tr("Select one key."));
-    auto key = console().service().access().key(ids.first());
+    auto key = selectedKey();
     if (!key)
         return;
     const QString feature = QLatin1String(kCustomerLimitsFeature);

@@ -36,6 +36,7 @@ signals:
 
 private:
     QList<Id> selectedKeys() const;
+    std::optional<ApiKey> selectedKey(); // the one key selected; says so when it is not one
     void setCap();
     void toggleCustomerLimits(); // grants or takes away the key feature customer_limits
     void revoke();
