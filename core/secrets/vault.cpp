@@ -35,7 +35,8 @@ QString SecretVault::defaultKeyFile(const DatabaseLocation& location)
 SecretVault::SecretVault(const Database& db, QString keyFile, bool keychain)
     : m_db(db)
     , m_keyFile(std::move(keyFile))
-    , m_useKeychain(keychain && Keychain::isBuiltIn())
+    // A database other instances share keeps its secrets where they can read them: under the shared key file.
+    , m_useKeychain(keychain && Keychain::isBuiltIn() && db.location().kind == Dialect::Kind::SQLite)
 {
 }
 

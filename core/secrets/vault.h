@@ -31,7 +31,7 @@ public:
     struct Options
     {
         QString keyFile; // empty: defaultKeyFile()
-        bool keychain = false; // new secrets go to the OS keychain when it answers
+        bool keychain = false; // new secrets go to the OS keychain when it answers (SQLite only: never on a shared one)
     };
 
     // Next to a SQLite database (tollgate.db -> tollgate.db.secret-key); for PostgreSQL one file per server and

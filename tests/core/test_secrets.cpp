@@ -399,10 +399,22 @@ private slots:
         QCOMPARE(secretOf(*s, id), secret);
     }
 
+    // A console on a database other instances share encrypts under the shared key file: they could not read the
+    // console's keychain.
+    void aSharedDatabaseNeverUsesTheKeychain()
+    {
+        if (!m_postgres || !keychainCases())
+            QSKIP("on PostgreSQL with a Secret Service (tests/postgres/shared.py runs it so)");
+        auto s = open(true);
+        const Id id = addProvider(*s, QStringLiteral("test-shared-console"), uniqueSecret());
+        QCOMPARE(s->catalog().provider(id)->secretStorage, SecretStorage::Encrypted);
+        QVERIFY(storedSecret(id).startsWith(QLatin1String("enc:v1:")));
+    }
+
     void theDesktopKeepsSecretsInTheKeychain()
     {
-        if (!keychainCases())
-            QSKIP("needs a Secret Service: tests/core/keychain.sh");
+        if (!keychainCases() || m_postgres)
+            QSKIP("needs a Secret Service (tests/core/keychain.sh) and the desktop's own database");
         const QString secret = uniqueSecret();
         Id id = 0;
         QString account;
@@ -442,8 +454,8 @@ private slots:
 
     void theDesktopMovesPlainTextSecretsToTheKeychain()
     {
-        if (!keychainCases())
-            QSKIP("needs a Secret Service: tests/core/keychain.sh");
+        if (!keychainCases() || m_postgres)
+            QSKIP("needs a Secret Service (tests/core/keychain.sh) and the desktop's own database");
         const QString secret = uniqueSecret();
         Id id = 0;
         {

@@ -33,10 +33,13 @@ try:
     assert r.returncode == 0 and "SKIP" not in r.stdout, "test_orgsync failed on PostgreSQL"
 
     # Provider secrets on PostgreSQL: sealed, refused with a missing or wrong key file, rotated, shared by instances.
+    # With a real Secret Service (tests/core/keychain.sh), so that a console's keychain is at hand and not used.
+    keychain = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "core", "keychain.sh")
     env = dict(os.environ, TOLLGATE_TEST_POSTGRES=f"{url}/secrets", HOME=work)
-    r = subprocess.run([test_secrets], env=env, capture_output=True, text=True)
+    r = subprocess.run(["bash", keychain, test_secrets], env=env, capture_output=True, text=True)
     print(r.stdout[-3000:], r.stderr[-2000:])
-    assert r.returncode == 0 and "on PostgreSQL" in r.stdout, "test_secrets failed on PostgreSQL"
+    assert r.returncode == 0 and "on PostgreSQL, with a Secret Service" in r.stdout, "test_secrets failed on PostgreSQL"
+    assert "PASS   : TestSecrets::aSharedDatabaseNeverUsesTheKeychain" in r.stdout, "the shared-database case did not run"
 
     # 2. Two instances on one database.
     admin = "pg-shared-admin-key-" + "x" * 24
