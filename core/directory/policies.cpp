@@ -62,10 +62,15 @@ QHash<Id, qint64> Directory::effectiveLimits(Dimension dimension) const
     const SnapshotPtr snap = m_org.current();
     QHash<Id, qint64> out;
     QHash<QList<Id>, Limit> byGroups; // users without an override resolve alike when their groups are alike
+    std::optional<Limit> inNoGroup; // apart: Qt 6.4 compares two empty lists with memcmp(nullptr, ..., 0)
     for (const User& u : std::as_const(snap->users)) {
         Limit limit;
         if (u.policyOverride) {
             limit = resolveUserPolicy(*snap, u)[dimension].value;
+        } else if (u.groupIds.isEmpty()) {
+            if (!inNoGroup)
+                inNoGroup = resolveUserPolicy(*snap, u)[dimension].value;
+            limit = *inNoGroup;
         } else {
             auto it = byGroups.constFind(u.groupIds);
             if (it == byGroups.cend())
