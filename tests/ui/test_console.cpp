@@ -334,6 +334,29 @@ private slots:
         settle();
     }
 
+    // Ctrl+Z with the focus in a filter box undoes the last group change, as anywhere else in the window.
+    void undoInAFilterBoxUndoesTheLastChange()
+    {
+        auto* page = m_window->showPage<UsersPage>();
+        settle();
+        m_window->activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+        auto* groups = qobject_cast<GroupTreeModel*>(page->groupsView()->model());
+        std::unique_ptr<QMimeData> data(dragdrop::encodeUsers({userId(8)}, 0));
+        groups->dropMimeData(data.get(), Qt::CopyAction, -1, -1, groups->indexOf(m_backend));
+        settle();
+        QVERIFY(m_service->directory().groupMembers(m_backend).contains(userId(8)));
+        auto* search = page->findChild<QLineEdit*>(QStringLiteral("userSearch"));
+        search->setFocus();
+        QTest::keyClicks(search, QStringLiteral("user0"));
+        QTest::keyClick(search, Qt::Key_Z, Qt::ControlModifier);
+        settle();
+        QCOMPARE(search->text(), QStringLiteral("user0"));
+        QVERIFY(!m_service->directory().groupMembers(m_backend).contains(userId(8)));
+        search->clear();
+        settle();
+    }
+
     // A group dropped on its own subgroup would contain itself: refused, with a message, nothing changed; also when
     // it is dropped in the tree itself, where Qt's views would ignore it without a word.
     void aCycleIsRefusedWithAMessage()

@@ -42,6 +42,8 @@ UsersPage::UsersPage(Console& console, QWidget* parent)
     auto* searchRow = new QHBoxLayout;
     m_search = new QLineEdit(this);
     m_search->setObjectName(QStringLiteral("userSearch"));
+    leaveUndoToTheWindow(m_search);
+    m_search->setObjectName(QStringLiteral("userSearch"));
     m_search->setPlaceholderText(tr("Filter by name, email or group"));
     m_search->setClearButtonEnabled(true);
     m_statusFilter = new QComboBox(this);

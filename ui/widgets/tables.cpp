@@ -2,6 +2,8 @@
 
 #include <QEvent>
 #include <QHeaderView>
+#include <QKeyEvent>
+#include <QKeySequence>
 #include <QLabel>
 #include <QLineEdit>
 #include <QSortFilterProxyModel>
@@ -34,6 +36,27 @@ QTableView* makeTable(QWidget* parent, QAbstractItemModel* model)
     return table;
 }
 
+void leaveUndoToTheWindow(QLineEdit* filter)
+{
+    struct Filter final : QObject
+    {
+        using QObject::QObject;
+        bool eventFilter(QObject*, QEvent* e) override
+        {
+            // Not taken as the line edit's own shortcut: the window's Undo and Redo actions get the keys.
+            if (e->type() == QEvent::ShortcutOverride) {
+                auto* key = static_cast<QKeyEvent*>(e);
+                if (key->matches(QKeySequence::Undo) || key->matches(QKeySequence::Redo)) {
+                    e->ignore();
+                    return true;
+                }
+            }
+            return false;
+        }
+    };
+    filter->installEventFilter(new Filter(filter));
+}
+
 QTableView* addFilteredTable(QWidget* parent, QVBoxLayout* layout, QToolBar* bar, QAbstractItemModel* model,
                              const QString& placeholder)
 {
@@ -41,6 +64,7 @@ QTableView* addFilteredTable(QWidget* parent, QVBoxLayout* layout, QToolBar* bar
     search->setPlaceholderText(placeholder);
     search->setClearButtonEnabled(true);
     search->setMaximumWidth(260);
+    leaveUndoToTheWindow(search);
     bar->addSeparator();
     bar->addWidget(search);
     layout->addWidget(bar);

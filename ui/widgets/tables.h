@@ -18,6 +18,9 @@ QTableView* makeTable(QWidget* parent, QAbstractItemModel* model);
 // that the box filters as you type (any column); both added to `layout`.
 QTableView* addFilteredTable(QWidget* parent, QVBoxLayout* layout, QToolBar* bar, QAbstractItemModel* model,
                              const QString& placeholder);
+// A filter box leaves Ctrl+Z and Ctrl+Shift+Z to the window: they undo the last change to the organisation (a group
+// change), not the typing in the box.
+void leaveUndoToTheWindow(QLineEdit* filter);
 // The source rows of the selection (or of the current row when nothing is selected).
 QList<int> selectedSourceRows(const QTableView* table);
 // What an empty table says in its middle: `empty` when it has no rows at all, `filtered` when a filter hides them all
