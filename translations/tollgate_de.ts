@@ -1903,6 +1903,29 @@ Sollen sie Budgets, Ratenlimit und Aufschlag von Kunden setzen dürfen, deren Gr
         <source>%1 failed: %2</source>
         <translation>%1 fehlgeschlagen: %2</translation>
     </message>
+    <message>
+        <source>%1 %2 → %3</source>
+        <translation>%1 %2 → %3</translation>
+    </message>
+    <message numerus="yes">
+        <source>and %n more user(s)</source>
+        <translation>
+            <numerusform>und %n weiterer Benutzer</numerusform>
+            <numerusform>und %n weitere Benutzer</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>This changes limits in force:
+
+%1
+
+Go ahead?</source>
+        <translation>Das ändert geltende Grenzen:
+
+%1
+
+Fortfahren?</translation>
+    </message>
 </context>
 <context>
     <name>tollgate::MessageBanner</name>

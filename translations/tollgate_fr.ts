@@ -1903,6 +1903,29 @@ Leur permettre de fixer les budgets, la limite de débit et la marge des clients
         <source>%1 failed: %2</source>
         <translation>%1 a échoué : %2</translation>
     </message>
+    <message>
+        <source>%1 %2 → %3</source>
+        <translation>%1 %2 → %3</translation>
+    </message>
+    <message numerus="yes">
+        <source>and %n more user(s)</source>
+        <translation>
+            <numerusform>et %n autre utilisateur</numerusform>
+            <numerusform>et %n autres utilisateurs</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>This changes limits in force:
+
+%1
+
+Go ahead?</source>
+        <translation>Cela change des limites en vigueur :
+
+%1
+
+Continuer ?</translation>
+    </message>
 </context>
 <context>
     <name>tollgate::MessageBanner</name>

@@ -11,6 +11,7 @@
 #include "ui/format.h"
 #include "ui/groups/groupspage.h"
 #include "ui/groups/grouptreemodel.h"
+#include "ui/groups/membership.h"
 #include "ui/keys/keydialog.h"
 #include "ui/keys/keyspage.h"
 #include "ui/mainwindow.h"
@@ -330,6 +331,40 @@ private slots:
         page->filter()->setText({});
         QVERIFY(!hint->isVisible());
         QVERIFY(m_service->directory().removeUsersFromGroup({userId(6)}, m_backend, {}).ok());
+        m_console->poll();
+        settle();
+    }
+
+    // Joining a group that sets limits changes the members' limits: said, and asked, before anything changes.
+    void aDropThatChangesLimitsSaysSoFirst()
+    {
+        const Id capped = m_service->directory().createGroup(QStringLiteral("Capped"), 0, {})->id;
+        Group g = *m_service->directory().group(capped);
+        PolicySettings p;
+        p[Dimension::MonthlyCost] = Limit::of(150 * kNanosPerDollar);
+        g.settings = p;
+        QVERIFY(m_service->directory().updateGroup(g, {}).ok());
+        m_console->poll();
+        auto* page = m_window->showPage<UsersPage>();
+        settle();
+        auto* groups = qobject_cast<GroupTreeModel*>(page->groupsView()->model());
+        std::unique_ptr<QMimeData> data(dragdrop::encodeUsers({userId(9)}, 0));
+        QString why;
+        std::unique_ptr<MembershipCommand> probe(
+            MembershipCommand::make(*m_console, MembershipCommand::Kind::Add, {userId(9)}, 0, capped, &why));
+        QVERIFY2(probe->sideEffects().contains(QLatin1String("User 09"))
+                     && probe->sideEffects().contains(QLatin1String("$150.00")),
+                 qPrintable(probe->sideEffects()));
+        dialogs::setNextAnswer(dialogs::Answer::No);
+        groups->dropMimeData(data.get(), Qt::CopyAction, -1, -1, groups->indexOf(capped));
+        settle();
+        QVERIFY(m_service->directory().groupMembers(capped).isEmpty());
+        dialogs::setNextAnswer(dialogs::Answer::Yes);
+        groups->dropMimeData(data.get(), Qt::CopyAction, -1, -1, groups->indexOf(capped));
+        settle();
+        QCOMPARE(m_service->directory().groupMembers(capped), QList<Id> {userId(9)});
+        QVERIFY(m_service->directory().removeUsersFromGroup({userId(9)}, capped, {}).ok());
+        QVERIFY(m_service->directory().deleteGroup(capped, {}).ok());
         m_console->poll();
         settle();
     }

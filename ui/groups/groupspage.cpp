@@ -324,7 +324,7 @@ void GroupsPage::removeMembers()
         return banner()->showError(tr("Select the members to remove."));
     QString why;
     if (auto* c = MembershipCommand::make(console(), MembershipCommand::Kind::Remove, ids, currentGroup(), 0, &why))
-        console().undoStack()->push(c);
+        MembershipCommand::confirmAndPush(this, console(), c);
     else
         banner()->showError(why);
 }

@@ -6,6 +6,7 @@
 #include "ui/format.h"
 #include "ui/groups/membership.h"
 
+#include <QApplication>
 #include <QCollator>
 #include <QMimeData>
 #include <QUndoStack>
@@ -194,7 +195,8 @@ bool GroupTreeModel::dropMimeData(const QMimeData* data, Qt::DropAction action, 
             emit dropRefused(why);
             return false;
         }
-        m_console.undoStack()->push(command);
+        // What else it changes (the members' limits) is said first, and asked.
+        MembershipCommand::confirmAndPush(QApplication::activeWindow(), m_console, command);
         return false; // the command did the work: the views must not remove anything themselves
     }
     if (auto group = dragdrop::decodeGroup(data)) {

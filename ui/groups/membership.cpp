@@ -2,14 +2,82 @@
 
 #include "core/service/service.h"
 #include "ui/console.h"
+#include "ui/format.h"
+#include "ui/widgets/dialogs.h"
 
 #include <QCoreApplication>
 #include <QSet>
+#include <QUndoStack>
 
 namespace tollgate {
 
 namespace {
 } // namespace
+
+namespace {
+
+// The limits that change for each user of `c`: its effective policy now and with the membership changed. At most six
+// users are named; the rest are counted.
+QString limitChangesOf(const Service& s, const QList<Id>& users, Id removeFrom, Id addTo)
+{
+    const SnapshotPtr snap = s.snapshot();
+    QStringList lines;
+    int more = 0;
+    for (Id id : users) {
+        const User* user = snap->user(id);
+        if (!user)
+            continue;
+        User after = *user;
+        after.groupIds.removeAll(removeFrom);
+        if (addTo && !after.groupIds.contains(addTo))
+            after.groupIds.append(addTo);
+        std::sort(after.groupIds.begin(), after.groupIds.end());
+        const EffectivePolicy was = resolveUserPolicy(*snap, *user);
+        const EffectivePolicy will = resolveUserPolicy(*snap, after);
+        QStringList changes;
+        for (Dimension d : kAllDimensions)
+            if (!(was[d].value == will[d].value))
+                changes << QCoreApplication::translate("tollgate::MembershipCommand", "%1 %2 \u2192 %3")
+                               .arg(dimensionLabel(d).toLower(), format::limit(d, was[d].value),
+                                    format::limit(d, will[d].value));
+        if (changes.isEmpty())
+            continue;
+        if (lines.size() >= 6) {
+            ++more;
+            continue;
+        }
+        lines << QStringLiteral("%1: %2").arg(user->name.isEmpty() ? user->email : user->name,
+                                              changes.join(QStringLiteral("; ")));
+    }
+    if (more)
+        lines << QCoreApplication::translate("tollgate::MembershipCommand", "and %n more user(s)", nullptr, more);
+    return lines.join(u'\n');
+}
+
+} // namespace
+
+QString MembershipCommand::limitChanges(const Service& s, const Change& c)
+{
+    QList<Id> users = c.add;
+    for (Id u : c.remove)
+        if (!users.contains(u))
+            users << u;
+    // A move takes each user out of one group and into the other at once.
+    return limitChangesOf(s, users, c.removeFrom, c.addTo);
+}
+
+bool MembershipCommand::confirmAndPush(QWidget* parent, Console& console, MembershipCommand* command)
+{
+    if (!command->sideEffects().isEmpty()
+        && dialogs::confirm(parent, command->text(),
+                            tr("This changes limits in force:\n\n%1\n\nGo ahead?").arg(command->sideEffects()))
+            != dialogs::Answer::Yes) {
+        delete command;
+        return false;
+    }
+    console.undoStack()->push(command);
+    return true;
+}
 
 MembershipCommand* MembershipCommand::make(Console& console, Kind kind, const QList<Id>& users, Id fromGroup,
                                            Id toGroup, QString* why)
@@ -75,7 +143,9 @@ MembershipCommand* MembershipCommand::make(Console& console, Kind kind, const QL
     }
     if (forward.add.isEmpty() && forward.remove.isEmpty())
         return nullptr;
-    return new MembershipCommand(console, std::move(forward), std::move(backward), text);
+    auto* command = new MembershipCommand(console, forward, std::move(backward), text);
+    command->m_sideEffects = limitChanges(s, forward);
+    return command;
 }
 
 MembershipCommand::MembershipCommand(Console& console, Change forward, Change backward, const QString& text)

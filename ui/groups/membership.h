@@ -4,6 +4,8 @@
 
 #include <QUndoCommand>
 
+class QWidget;
+
 namespace tollgate {
 
 class Console;
@@ -25,6 +27,13 @@ public:
     void redo() override;
     void undo() override;
 
+    // What the change does besides membership: the limits it changes for its users ("Ann Lee: monthly cost $800.00
+    // -> $150.00"), empty when none changes.
+    const QString& sideEffects() const { return m_sideEffects; }
+    // Pushes `command` onto the console's undo stack, after saying what else it changes and asking (when it changes
+    // anything else); false, and `command` deleted, when the admin says no.
+    static bool confirmAndPush(QWidget* parent, Console& console, MembershipCommand* command);
+
 private:
     struct Change
     {
@@ -34,11 +43,13 @@ private:
         Id removeFrom = 0;
     };
     MembershipCommand(Console& console, Change forward, Change backward, const QString& text);
+    static QString limitChanges(const Service& s, const Change& c);
     void apply(const Change& change);
 
     Console& m_console;
     Change m_forward;
     Change m_backward;
+    QString m_sideEffects;
 };
 
 // A group moved under another (or to the top level), undoably. A cycle is refused before the command is made.

@@ -226,7 +226,7 @@ void UsersPage::fillGroupMenu(QMenu* menu, bool add)
                 MembershipCommand::make(console(), add ? MembershipCommand::Kind::Add : MembershipCommand::Kind::Remove,
                                         ids, add ? 0 : id, add ? id : 0, &why);
             if (c)
-                console().undoStack()->push(c);
+                MembershipCommand::confirmAndPush(this, console(), c);
             else
                 banner()->showMessage(MessageBanner::Kind::Information, why);
         });
