@@ -2230,6 +2230,10 @@ Fortfahren?</translation>
         <source>not set at any level</source>
         <translation>auf keiner Ebene festgelegt</translation>
     </message>
+    <message>
+        <source>A list set here replaces the inherited one: it starts as the inherited list, so tick to add and untick to remove.</source>
+        <translation>Eine hier gesetzte Liste ersetzt die geerbte: Sie beginnt als die geerbte Liste, also zum Hinzufügen ankreuzen und zum Entfernen das Kreuz entfernen.</translation>
+    </message>
 </context>
 <context>
     <name>tollgate::PriceImportDialog</name>

@@ -2230,6 +2230,10 @@ Continuer ?</translation>
         <source>not set at any level</source>
         <translation>défini à aucun niveau</translation>
     </message>
+    <message>
+        <source>A list set here replaces the inherited one: it starts as the inherited list, so tick to add and untick to remove.</source>
+        <translation>Une liste définie ici remplace la liste héritée : elle commence comme la liste héritée, cochez donc pour ajouter et décochez pour retirer.</translation>
+    </message>
 </context>
 <context>
     <name>tollgate::PriceImportDialog</name>

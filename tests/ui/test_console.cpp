@@ -36,6 +36,7 @@
 #include <QGuiApplication>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QMimeData>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -367,6 +368,31 @@ private slots:
         QVERIFY(m_service->directory().deleteGroup(capped, {}).ok());
         m_console->poll();
         settle();
+    }
+
+    // A blocked list set in a user's override replaces the inherited one: it starts as the inherited list (so that
+    // blocking one more model keeps the organisation's blocks), and the form says so.
+    void aModelListSetBelowStartsFromTheInheritedOne()
+    {
+        PolicyForm form;
+        form.setModels(m_service->catalog().models());
+        form.setLevel(PolicyForm::Level::User);
+        form.setSettings({});
+        EffectivePolicy inherited;
+        inherited.blockedModels.rule = ModelRule::list({QStringLiteral("mock-small")});
+        form.setEffective(inherited);
+        form.show();
+        QVERIFY(!form.blockedNote()->isVisible());
+        form.blockedModeBox()->setCurrentIndex(form.blockedModeBox()->findData(1)); // "the models ticked"
+        QStringList ticked;
+        for (int i = 0; i < form.blockedList()->count(); ++i)
+            if (form.blockedList()->item(i)->checkState() == Qt::Checked)
+                ticked << form.blockedList()->item(i)->data(Qt::UserRole).toString();
+        QCOMPARE(ticked, QStringList {QStringLiteral("mock-small")});
+        QVERIFY(form.blockedNote()->isVisible());
+        auto settings = form.settings();
+        QVERIFY(settings.ok());
+        QVERIFY(settings->blockedModels.models.contains(QStringLiteral("mock-small")));
     }
 
     // Ctrl+Z with the focus in a filter box undoes the last group change, as anywhere else in the window.

@@ -132,15 +132,39 @@ PolicyForm::ModelList PolicyForm::addModelList(QGridLayout* grid, int row, const
     m.effective = new QLabel(parent);
     m.effective->setWordWrap(true);
     m.effective->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+    m.note = new QLabel(tr("A list set here replaces the inherited one: it starts as the inherited list, so tick to "
+                           "add and untick to remove."),
+                        parent);
+    m.note->setWordWrap(true);
+    m.note->setStyleSheet(QStringLiteral("color: #666"));
+    m.note->hide();
     grid->addWidget(m.mode, row, 1, Qt::AlignTop);
     grid->addWidget(m.list, row, 2);
     grid->addWidget(m.effective, row, 3);
-    connect(m.mode, &QComboBox::currentIndexChanged, this, [this] {
+    grid->addWidget(m.note, row + 1, 2, 1, 2);
+    ModelList* self = allowed ? &m_allowed : &m_blocked;
+    connect(m.mode, &QComboBox::currentIndexChanged, this, [this, self] {
+        if (!m_loading && self->mode->currentData().toInt() == Value)
+            startFromInherited(*self);
         updateEnabled();
         onEdited();
     });
     connect(m.list, &QListWidget::itemChanged, this, &PolicyForm::onEdited);
     return m;
+}
+
+void PolicyForm::startFromInherited(ModelList& list)
+{
+    for (int i = 0; i < list.list->count(); ++i)
+        if (list.list->item(i)->checkState() == Qt::Checked)
+            return; // the admin's own ticks stay
+    const bool loading = std::exchange(m_loading, true);
+    for (int i = 0; i < list.list->count(); ++i) {
+        QListWidgetItem* item = list.list->item(i);
+        if (list.inherited.contains(item->data(Qt::UserRole).toString()))
+            item->setCheckState(Qt::Checked);
+    }
+    m_loading = loading;
 }
 
 void PolicyForm::setLevel(Level level)
@@ -291,8 +315,11 @@ void PolicyForm::updateEnabled()
 {
     for (Row& r : m_rows)
         r.value->setEnabled(r.mode->currentData().toInt() == Value);
-    for (ModelList* m : {&m_allowed, &m_blocked})
+    for (ModelList* m : {&m_allowed, &m_blocked}) {
         m->list->setEnabled(m->mode->currentData().toInt() == Value);
+        // Below the organisation, a list set here replaces what the level inherits: said while one is set.
+        m->note->setVisible(m_level != Level::Organization && m->mode->currentData().toInt() == Value);
+    }
     m_bypassWarning->setVisible(m_bypassCost->isChecked() || m_bypassRate->isChecked() || m_bypassModels->isChecked());
 }
 
@@ -324,6 +351,10 @@ void PolicyForm::setEffective(const EffectivePolicy& p)
     };
     m_allowed.effective->setText(describe(p.allowedModels, true));
     m_blocked.effective->setText(describe(p.blockedModels, false));
+    // While a level inherits a list, what it inherits is what is in force: a list set here starts from it.
+    for (auto [list, resolved] : {std::pair {&m_allowed, &p.allowedModels}, std::pair {&m_blocked, &p.blockedModels}})
+        if (list->mode->currentData().toInt() == Inherit)
+            list->inherited = resolved->rule.state == ModelRule::State::List ? resolved->rule.models : QSet<QString>();
     updateEnabled();
 }
 

@@ -2,6 +2,7 @@
 
 #include "core/domain/domain.h"
 
+#include <QSet>
 #include <QWidget>
 
 #include <array>
@@ -44,6 +45,9 @@ public:
     QComboBox* modeBox(Dimension d) const { return m_rows[size_t(d)].mode; }
     QLineEdit* valueEdit(Dimension d) const { return m_rows[size_t(d)].value; }
     QLabel* effectiveLabel(Dimension d) const { return m_rows[size_t(d)].effective; }
+    QComboBox* blockedModeBox() const { return m_blocked.mode; }
+    QListWidget* blockedList() const { return m_blocked.list; }
+    QLabel* blockedNote() const { return m_blocked.note; }
 
 signals:
     // Something was typed or picked.
@@ -61,8 +65,11 @@ private:
         QComboBox* mode = nullptr;
         QListWidget* list = nullptr;
         QLabel* effective = nullptr;
+        QLabel* note = nullptr; // what a list set here does to the inherited one
+        QSet<QString> inherited; // what this level inherits (known while it inherits)
     };
     void addLimitRow(QGridLayout* grid, int row, Dimension d);
+    void startFromInherited(ModelList& list); // a list set here begins as the inherited one
     ModelList addModelList(QGridLayout* grid, int row, const QString& label, bool allowed);
     void setModelRule(const ModelList& list, const ModelRule& rule, bool allowed);
     Result<ModelRule> modelRule(const ModelList& list, bool allowed) const;
