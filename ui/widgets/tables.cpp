@@ -12,6 +12,7 @@
 #include <QVBoxLayout>
 
 #include <functional>
+#include <memory>
 
 namespace tollgate {
 
@@ -33,6 +34,39 @@ QTableView* makeTable(QWidget* parent, QAbstractItemModel* model)
     table->verticalHeader()->setDefaultSectionSize(table->fontMetrics().height() + 10);
     table->horizontalHeader()->setStretchLastSection(true);
     table->sortByColumn(0, Qt::AscendingOrder);
+    // The first rows decide the columns' widths once: each as wide as its header and its text (at most 320 px), the
+    // widest narrowed in proportion when together they would not fit, so that no column starts off screen.
+    auto fitted = std::make_shared<bool>(false);
+    QObject::connect(proxy, &QAbstractItemModel::modelReset, table, [table, fitted] {
+        if (*fitted || table->model()->rowCount() == 0 || table->viewport()->width() < 100)
+            return;
+        *fitted = true;
+        QHeaderView* header = table->horizontalHeader();
+        const int columns = header->count();
+        QList<int> want(columns);
+        int total = 0;
+        for (int c = 0; c < columns; ++c) {
+            if (header->isSectionHidden(c))
+                continue;
+            want[c] = std::min(
+                320,
+                std::max(header->sectionSizeHint(c), static_cast<QAbstractItemView*>(table)->sizeHintForColumn(c)) + 8);
+            total += want[c];
+        }
+        const int room = table->viewport()->width();
+        if (total > room) {
+            int wide = 0;
+            for (int w : std::as_const(want))
+                wide += w > 160 ? w - 160 : 0;
+            const double keep = wide > 0 ? std::max(0.0, 1.0 - double(total - room) / wide) : 1.0;
+            for (int& w : want)
+                if (w > 160) // a timestamp or an amount keeps its width; names and emails give way
+                    w = 160 + int((w - 160) * keep);
+        }
+        for (int c = 0; c < columns; ++c)
+            if (!header->isSectionHidden(c) && c < columns - 1)
+                header->resizeSection(c, want[c]);
+    });
     return table;
 }
 
