@@ -85,11 +85,14 @@ Result<int> Catalog::rotateSecretKey(const QString& actor)
     if (!next.ok())
         return next.error();
     Status s = m_db.transaction([&](QSqlDatabase& tx) -> Status {
-        for (const auto& [id, secret] : std::as_const(secrets))
-            if (auto u = runSql(tx, QStringLiteral("UPDATE providers SET secret = ? WHERE id = ?"),
-                                {next->seal(secret), id});
+        for (const auto& [id, secret] : std::as_const(secrets)) {
+            auto sealed = next->seal(secret);
+            if (!sealed.ok())
+                return sealed.error();
+            if (auto u = runSql(tx, QStringLiteral("UPDATE providers SET secret = ? WHERE id = ?"), {*sealed, id});
                 !u.ok())
                 return u.error();
+        }
         if (Status k = m_secrets.recordKey(tx, next.value()); !k.ok())
             return k;
         return m_audit.record(tx, actor, QStringLiteral("provider"), QString(), QStringLiteral("rotate-secret-key"),

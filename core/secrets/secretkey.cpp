@@ -113,7 +113,7 @@ Status SecretKey::writeFile(const QString& path, const QString& note) const
     return {};
 }
 
-QString SecretKey::seal(const QString& secret) const
+Result<QString> SecretKey::seal(const QString& secret) const
 {
     Q_ASSERT(!isNull());
     const QByteArray plain = secret.toUtf8();
@@ -135,7 +135,8 @@ QString SecretKey::seal(const QString& secret) const
     total = n;
     ok = ok && EVP_EncryptFinal_ex(ctx.get(), nonce + kNonceBytes + total, &n) == 1;
     ok = ok && EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes, nonce + kNonceBytes + plain.size()) == 1;
-    Q_ASSERT(ok); // AES-256-GCM with a valid key does not fail
+    if (!ok)
+        return Error::storage(tr("OpenSSL could not encrypt the secret"));
     return QStringLiteral("enc:v1:%1:%2").arg(m_id, QString::fromLatin1(out.toBase64()));
 }
 

@@ -27,7 +27,8 @@ public:
     bool isNull() const { return m_key.isEmpty(); }
     const QString& id() const { return m_id; }
 
-    QString seal(const QString& secret) const;
+    // An error only when OpenSSL fails (out of memory): never a value that would not open again.
+    Result<QString> seal(const QString& secret) const;
     // Refuses a secret sealed under another key (naming both ids) and one that was altered.
     Result<QString> open(const QString& sealed) const;
 

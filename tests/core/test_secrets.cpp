@@ -343,7 +343,7 @@ private slots:
             QVERIFY(next.ok());
             Status committed = s->database().transaction([&](QSqlDatabase& tx) -> Status {
                 if (auto u = runSql(tx, QStringLiteral("UPDATE providers SET secret = ? WHERE id = ?"),
-                                    {next->seal(secret), id});
+                                    {next->seal(secret).value(), id});
                     !u.ok())
                     return u.error();
                 return s->secrets().recordKey(tx, next.value());

@@ -285,6 +285,28 @@ private slots:
             QCOMPARE(c.model.id, QStringLiteral("mock-small"));
             QCOMPARE(c.record.providerId, c.provider.id);
         }
+        {
+            // Its provider's secret is in a keychain this process cannot read: refused, not sent without its key.
+            qputenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/tollgate-test-bus");
+            const Id provider = m_service->catalog().model(QStringLiteral("mock-small"))->providerId;
+            const auto setStored = [this, provider](const QString& stored) {
+                auto r = runSql(m_service->database().connection(),
+                                QStringLiteral("UPDATE providers SET secret = ? WHERE id = ?"), {stored, provider});
+                QVERIFY2(r.ok(), qPrintable(r.ok() ? QString() : r.error().toString()));
+                QVERIFY(m_service->catalog().reload().ok());
+            };
+            setStored(QStringLiteral("keychain:v1:provider-secret-elsewhere"));
+            QVERIFY(!m_service->catalog().provider(provider)->secretProblem.isEmpty());
+            const http::Request r = request(body("mock-small"), m_annKey.toUtf8());
+            RequestContext c = through(r, 4);
+            const Refusal refused = resolveModel(c);
+            QVERIFY(refused);
+            QCOMPARE(refused->status, 503);
+            QCOMPARE(refused->code, QStringLiteral("provider_secret_unavailable"));
+            QVERIFY2(!refused->message.contains(QLatin1String("provider-secret-elsewhere")),
+                     qPrintable(refused->message));
+            setStored(QStringLiteral(""));
+        }
     }
 
     void prepareForwardCapsOutputAndAsksForTheUsageChunk()
